@@ -1,0 +1,1 @@
+//! Per-row results and their CSV export.

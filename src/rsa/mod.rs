@@ -1,0 +1,1 @@
+//! The RSA Cloud Access Service protocol: credentials, requests and what each answer means.

@@ -1,0 +1,144 @@
+//! The Leptos shell: renders state and forwards events to the core.
+
+mod connect;
+mod csv;
+mod preview;
+mod results;
+mod run;
+
+use crate::flow::Step;
+use leptos::prelude::*;
+
+/// State shared by every step, provided once by [`App`].
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The step on screen; mirrored in the URL hash.
+    pub step: RwSignal<Step>,
+}
+
+impl AppState {
+    /// Moves the stepper to `step`.
+    pub fn go(&self, step: Step) {
+        self.step.set(step);
+    }
+}
+
+/// The whole panel: header, stepper and the current step.
+#[component]
+pub fn App() -> impl IntoView {
+    let initial = Step::from_hash(&window().location().hash().unwrap_or_default());
+    let state = AppState { step: RwSignal::new(initial) };
+    provide_context(state);
+
+    Effect::new(move |_| {
+        let wanted = state.step.get().hash();
+        let location = window().location();
+        if location.hash().unwrap_or_default() != wanted {
+            let _ = location.set_hash(wanted);
+        }
+    });
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let step = Step::from_hash(&window().location().hash().unwrap_or_default());
+        if state.step.get_untracked() != step {
+            state.step.set(step);
+        }
+    });
+    on_cleanup(move || listener.remove());
+
+    view! {
+        <header class="app-header">
+            <h1>"Offboard"</h1>
+            <p class="tagline">"Bulk user removal from a CSV, in your browser"</p>
+        </header>
+        <Stepper />
+        <main id="step" class="step" aria-labelledby="step-title">
+            <h2 id="step-title">{move || state.step.get().label()}</h2>
+            <p class="step-help">{move || state.step.get().help()}</p>
+            {move || match state.step.get() {
+                Step::Connect => view! { <connect::ConnectStep /> }.into_any(),
+                Step::Csv => view! { <csv::CsvStep /> }.into_any(),
+                Step::Preview => view! { <preview::PreviewStep /> }.into_any(),
+                Step::Run => view! { <run::RunStep /> }.into_any(),
+                Step::Results => view! { <results::ResultsStep /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// The progress indicator across the top: where the admin is and what comes next.
+#[component]
+fn Stepper() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <nav class="stepper" aria-label="Removal steps">
+            <ol>
+                {Step::ALL
+                    .into_iter()
+                    .map(|s| {
+                        let class = move || {
+                            let current = state.step.get().index();
+                            match s.index() {
+                                i if i == current => "current",
+                                i if i < current => "done",
+                                _ => "todo",
+                            }
+                        };
+                        let current = move || (state.step.get() == s).then_some("step");
+                        view! {
+                            <li class=class aria-current=current>
+                                <a href=s.hash()>
+                                    <span class="num">{s.index() + 1}</span>
+                                    <span class="name">{s.label()}</span>
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </nav>
+    }
+}
+
+/// Back / next buttons at the foot of a step.
+#[component]
+fn StepNav(
+    /// Whether "next" is allowed yet.
+    #[prop(into, optional)]
+    ready: Option<Signal<bool>>,
+    /// Label of the forward button.
+    #[prop(into, default = "Next".into())]
+    next_label: String,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let ready = ready.unwrap_or_else(|| Signal::stored(true));
+    let step = state.step.get_untracked();
+    view! {
+        <div class="step-nav">
+            {step.prev().map(|p| view! {
+                <button type="button" class="secondary" on:click=move |_| state.go(p)>"Back"</button>
+            })}
+            {step.next().map(|n| view! {
+                <button type="button" class="primary" disabled=move || !ready.get() on:click=move |_| state.go(n)>
+                    {next_label.clone()}
+                </button>
+            })}
+        </div>
+    }
+}
+
+/// Makes a panic visible: the page shows what went wrong instead of going dead.
+pub fn install_panic_banner() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(body) = doc.body() else { return };
+        if let Ok(banner) = doc.create_element("div") {
+            banner.set_class_name("fatal");
+            let _ = banner.set_attribute("role", "alert");
+            banner.set_text_content(Some(&format!(
+                "Offboard hit an internal error and stopped: {info}. Reload the page; no removal continues in the background."
+            )));
+            let _ = body.prepend_with_node_1(&banner);
+        }
+    }));
+}

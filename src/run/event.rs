@@ -1,0 +1,36 @@
+//! What a running engine tells the UI.
+
+use super::control::PauseReason;
+use super::outcome::UserResult;
+
+/// One thing that happened during a run, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunEvent {
+    /// A user's outcome is final. Sent exactly once per user of the plan.
+    Result(UserResult),
+    /// A request is being sent (`attempt` counts from 1).
+    Sending { user: String, attempt: u32 },
+    /// The engine paused itself (for example the credential was refused).
+    Paused(PauseReason),
+    /// The service asked us to slow down; nothing starts for `wait_ms`.
+    Throttled { wait_ms: u64 },
+    /// The number of requests allowed in flight changed.
+    Concurrency(usize),
+    /// An EPM batch moved to a new stage.
+    Batch { index: usize, users: usize, stage: BatchStage },
+    /// Something worth telling the admin that is not a user's outcome.
+    Note(String),
+}
+
+/// Where an EPM batch is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BatchStage {
+    Queued,
+    Uploading,
+    /// The removal job was accepted and is running (status -1; the API gives no percentage).
+    JobRunning,
+    /// The job finished; its `details` text.
+    Done(String),
+    /// The batch failed as a whole; why.
+    Failed(String),
+}

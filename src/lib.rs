@@ -1,8 +1,8 @@
 //! Offboard: remove user accounts in bulk from a CSV, entirely in the browser.
 //!
-//! Everything outside [`ui`] is the functional core: plain Rust with no browser
-//! imports, unit-tested natively. The `ui` module (wasm32 only) renders state and
-//! forwards events.
+//! Everything outside `browser` and `ui` is the functional core: plain Rust with no browser
+//! imports, unit-tested natively. The `browser` adapters and the `ui` components (wasm32 only)
+//! talk to the browser, render state and forward events.
 
 pub mod csv_intake;
 pub mod epm;
@@ -12,5 +12,7 @@ pub mod rsa;
 pub mod run;
 pub mod target;
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

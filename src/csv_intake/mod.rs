@@ -1,1 +1,77 @@
-//! CSV intake: from the bytes of a dropped file to a removal plan.
+//! CSV intake: from the bytes of a dropped file (or pasted text) to a removal plan, accounting for every row.
+//!
+//! Pure Rust: no browser APIs, so it is tested natively and runs unchanged in wasm.
+//!
+//! # Use
+//! ```
+//! use offboard::csv_intake::{self, Class, Options};
+//! use offboard::target::Target;
+//!
+//! // 1. Read: decode, sniff the delimiter, parse. Fails only when the input cannot be read at all.
+//! let table = csv_intake::read_bytes(b"User Login;Name\njdoe;John\nJDOE;John\n\nme;Me\n".to_vec()).unwrap();
+//! assert_eq!(table.encoding().name(), "UTF-8");
+//!
+//! // 2. Detect: header or not, candidate identifier columns (the admin may pick another).
+//! let detection = csv_intake::detect(&table, Target::Epm);
+//! let mut options = Options::detected(Target::Epm, &detection);
+//! options.own_account = Some("me".into());
+//!
+//! // 3. Plan: every row in exactly one class. Picking another column re-runs only this step.
+//! let plan = csv_intake::plan(&table, &options).unwrap();
+//! assert_eq!(plan.classes(), [Class::Header, Class::Target, Class::Duplicate { of_row: 2 }, Class::Blank,
+//!                             Class::ExcludedSelf]);
+//! assert_eq!(plan.counts().total(), table.len());
+//! assert_eq!(plan.targets(&table).collect::<Vec<_>>(), [(2, "jdoe")]);
+//! ```
+//!
+//! Row numbers are spreadsheet rows: the first row of the input is row 1 (the header, when there is one), blank
+//! lines are rows, and a quoted value spanning lines is one row. Row indexes (from 0) are row number − 1.
+//!
+//! One file per concern: [`decode`](decode::decode) (encodings), `sniff` (delimiter), `parse` (rows and
+//! fields), `table` (compact storage), `column` (identifier column), `validate` (one value), `exclude` (own and
+//! protected accounts), `dedupe` (repeats), `plan` (classes and counts), `error` (messages).
+
+mod column;
+mod decode;
+mod dedupe;
+mod error;
+mod exclude;
+mod parse;
+mod plan;
+mod sniff;
+mod table;
+mod validate;
+
+pub use column::{detect, header_kind, Column, Detection, HeaderKind};
+pub use decode::{check_size, Encoding};
+pub use error::IntakeError;
+pub use plan::{plan, Class, Counts, Options, Plan};
+pub use sniff::Delimiter;
+pub use table::{row_number, Table};
+pub use validate::{is_user_id, looks_like_email, Invalid, Note, MAX_LOGIN_CHARS};
+
+/// The largest file taken in: 100 MB.
+pub const MAX_BYTES: usize = 100 * 1_000_000;
+
+/// The most data rows (rows after the header) taken in.
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// Reads a file's bytes: decodes them (reporting the encoding), sniffs the delimiter and parses every row.
+/// Takes the bytes by value so UTF-8 text is not copied.
+pub fn read_bytes(bytes: Vec<u8>) -> Result<Table, IntakeError> {
+    let (text, encoding) = decode::decode(bytes)?;
+    parse::parse(text, encoding)
+}
+
+/// Reads text pasted into a box: no decoding ([`Encoding::Pasted`]), otherwise as [`read_bytes`].
+pub fn read_pasted(text: &str) -> Result<Table, IntakeError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if text.is_empty() {
+        return Err(IntakeError::Empty { pasted: true });
+    }
+    check_size(text.len())?;
+    parse::parse(text.to_string(), Encoding::Pasted)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,22 @@
 //! The RSA Cloud Access Service protocol: credentials, requests and what each answer means.
+
+pub mod api;
+pub mod b64;
+pub mod base_url;
+mod body;
+pub mod connection;
+mod der;
+pub mod delete;
+pub mod jwt;
+pub mod key_file;
+pub mod lookup;
+pub mod minter;
+pub mod run;
+
+pub use base_url::ApiBase;
+pub use connection::{classify_connection, ConnectionCheck};
+pub use jwt::{JwtProblem, JwtSummary};
+pub use key_file::{KeyFile, SigningInput};
+pub use lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
+pub use minter::{MintPolicy, RefusalAction, TokenMinter};
+pub use run::run_rsa_removal;

@@ -1,11 +1,25 @@
 //! The removal engine: scheduling, retries and progress, driven through a small HTTP trait.
 
+pub mod backoff;
+mod book;
 pub mod control;
+pub mod engine;
 pub mod event;
 pub mod http;
 pub mod outcome;
+pub mod pacer;
+pub mod progress;
+pub mod retry_after;
+pub mod rng;
+pub mod testing;
+pub mod verdict;
 
+pub use backoff::Backoff;
 pub use control::{Control, Mode, PauseReason};
+pub use engine::{run_per_user, RunSettings};
 pub use event::{BatchStage, RunEvent};
 pub use http::{Auth, Clock, Http, Method, NetError, Request, Response};
-pub use outcome::{Outcome, UserResult};
+pub use outcome::{Outcome, PlanEntry, UserResult};
+pub use pacer::{Pacer, PacerSettings};
+pub use progress::Progress;
+pub use verdict::{AttemptContext, Protocol, Verdict};

@@ -53,3 +53,12 @@ pub struct UserResult {
     /// When the outcome became known (ms since the Unix epoch).
     pub at_ms: f64,
 }
+
+/// One user of a removal plan: the identifier to send and the input row it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanEntry {
+    /// The row of the input file (as a spreadsheet numbers it).
+    pub row: usize,
+    /// The identifier sent to the service (RSA user ID, EPM login).
+    pub user: String,
+}

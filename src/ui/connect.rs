@@ -1,15 +1,200 @@
-//! Connect step: target system and credential.
+//! Connect step: target system, address and credential, with a harmless test call.
 
-use super::StepNav;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-/// Placeholder until the RSA and EPM connections land.
+use super::{AppState, Connection, StepNav};
+use crate::browser::FetchHttp;
+use crate::rsa::{self, jwt};
+use crate::run::{Http, Method, Request};
+use crate::target::Target;
+
+/// The form for one target, the credential checks and "Test connection".
 #[component]
 pub fn ConnectStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let c = state.creds;
+    let check = RwSignal::new(None::<(bool, String)>);
+    let testing = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        state.target.track();
+        check.set(None);
+    });
+    let problems = Memo::new(move |_| credential_problems(&state));
+    let ready = Signal::derive(move || state.connection().is_ok() && problems.with(|p| p.iter().all(|(blocking, _)| !blocking)));
+
+    let test = move |_| {
+        let Ok(connection) = state.connection() else { return };
+        testing.set(true);
+        check.set(None);
+        spawn_local(async move {
+            let (ok, message) = test_connection(&connection).await;
+            check.set(Some((ok, message)));
+            testing.set(false);
+        });
+    };
+
+    let radio = move |t: Target, id: &'static str| {
+        view! {
+            <label class="choice" for=id>
+                <input type="radio" id=id name="target" checked=move || state.target.get() == t
+                    on:change=move |_| { state.target.set(t); state.replan(); } />
+                {t.name()}
+            </label>
+        }
+    };
+
     view! {
         <section class="card">
-            <p>"Target systems: RSA Cloud Access Service and Oracle EPM Cloud."</p>
+            <fieldset>
+                <legend>"Target system"</legend>
+                {radio(Target::Rsa, "target-rsa")}
+                {radio(Target::Epm, "target-epm")}
+            </fieldset>
+            {move || match state.target.get() {
+                Target::Rsa => view! {
+                    <label for="rsa-base">"Admin REST API URL"</label>
+                    <input id="rsa-base" type="url" autocomplete="off"
+                        placeholder="https://mycompany.access.securid.com/AdminInterface/restapi/v1"
+                        prop:value=move || c.rsa_base.get() on:input:target=move |ev| c.rsa_base.set(ev.target().value()) />
+                    <p class="hint">"The key file's adminRestApiUrl, or a same-origin proxy path such as /rsa/AdminInterface/restapi/v1."</p>
+                    <label for="rsa-jwt">"JWT (Bearer token)"</label>
+                    <input id="rsa-jwt" type="password" autocomplete="off" spellcheck="false"
+                        prop:value=move || c.jwt.get() on:input:target=move |ev| c.jwt.set(ev.target().value()) />
+                    <JwtInfo />
+                }.into_any(),
+                Target::Epm => view! {
+                    <label for="epm-base">"Service URL"</label>
+                    <input id="epm-base" type="url" autocomplete="off" placeholder="https://tenant.epm.oraclecloud.com"
+                        prop:value=move || c.epm_base.get() on:input:target=move |ev| c.epm_base.set(ev.target().value()) />
+                    <fieldset>
+                        <legend>"Sign in with"</legend>
+                        <label class="choice" for="epm-basic">
+                            <input type="radio" id="epm-basic" name="epm-auth" checked=move || !c.epm_oauth.get()
+                                on:change=move |_| c.epm_oauth.set(false) />"User name and password"
+                        </label>
+                        <label class="choice" for="epm-oauth">
+                            <input type="radio" id="epm-oauth" name="epm-auth" checked=move || c.epm_oauth.get()
+                                on:change=move |_| c.epm_oauth.set(true) />"OAuth access token"
+                        </label>
+                    </fieldset>
+                    {move || if c.epm_oauth.get() {
+                        view! {
+                            <label for="epm-token">"OAuth access token"</label>
+                            <input id="epm-token" type="password" autocomplete="off"
+                                prop:value=move || c.epm_token.get() on:input:target=move |ev| c.epm_token.set(ev.target().value()) />
+                        }.into_any()
+                    } else {
+                        view! {
+                            <label for="epm-user">"User name (classic domains: identitydomain.user)"</label>
+                            <input id="epm-user" type="text" autocomplete="off"
+                                prop:value=move || c.epm_user.get() on:input:target=move |ev| { c.epm_user.set(ev.target().value()); state.replan(); } />
+                            <label for="epm-password">"Password"</label>
+                            <input id="epm-password" type="password" autocomplete="off"
+                                prop:value=move || c.epm_password.get() on:input:target=move |ev| c.epm_password.set(ev.target().value()) />
+                        }.into_any()
+                    }}
+                }.into_any(),
+            }}
+            <label for="own-account">"Your own account (never removed)"</label>
+            <input id="own-account" type="text" autocomplete="off"
+                placeholder=move || match state.target.get() { Target::Rsa => "your user ID", Target::Epm => "your login (defaults to the user name)" }
+                prop:value=move || state.own_account.get()
+                on:input:target=move |ev| { state.own_account.set(ev.target().value()); state.replan(); } />
+            <ul class="problems">
+                {move || problems.get().into_iter().map(|(blocking, text)| view! {
+                    <li class=if blocking { "error" } else { "warning" }>{text}</li>
+                }).collect_view()}
+            </ul>
+            <div class="actions">
+                <button type="button" id="test-connection" class="secondary" disabled=move || !ready.get() || testing.get() on:click=test>
+                    {move || if testing.get() { "Testing…" } else { "Test connection" }}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| { c.clear_secrets(); check.set(None); }>"Disconnect (forget credential)"</button>
+            </div>
+            <div role="status" id="connection-status">
+                {move || check.get().map(|(ok, message)| view! { <p class=if ok { "success" } else { "error" }>{message}</p> })}
+            </div>
         </section>
-        <StepNav />
+        <StepNav ready next_label="Choose the CSV" />
+    }
+}
+
+/// What the pasted JWT says about itself (sub, aud, expiry), when there is one.
+#[component]
+fn JwtInfo() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let token = state.creds.jwt.get();
+        let token = jwt::strip_bearer(&token);
+        if token.is_empty() {
+            return None;
+        }
+        let summary = jwt::decode(token).ok()?;
+        let now = (js_sys::Date::now() / 1000.0) as i64;
+        let left = summary.seconds_left(now).map(jwt::duration_words).unwrap_or_else(|| "no expiry".into());
+        Some(view! {
+            <dl class="jwt" id="jwt-info">
+                <dt>"Access ID (sub)"</dt><dd class="mono">{summary.sub.clone().unwrap_or_default()}</dd>
+                <dt>"Audience (aud)"</dt><dd class="mono">{summary.aud.join(", ")}</dd>
+                <dt>"Expires"</dt><dd>{left}</dd>
+            </dl>
+        })
+    }
+}
+
+/// Problems with what was entered: `(blocking, message)`.
+fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    if state.target.get() == Target::Rsa {
+        let token = state.creds.jwt.get();
+        let token = jwt::strip_bearer(&token);
+        if !token.is_empty() {
+            match jwt::decode(token) {
+                Err(e) => out.push((true, e.to_string())),
+                Ok(summary) => {
+                    if let Ok(base) = rsa::ApiBase::parse(&state.creds.rsa_base.get()) {
+                        let now = (js_sys::Date::now() / 1000.0) as i64;
+                        for p in summary.problems(&base, now, None) {
+                            out.push((p.is_blocking(), p.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Err(e) = state.connection() {
+        if !e.starts_with("Paste") && !e.starts_with("Enter the user") {
+            out.push((true, e));
+        }
+    }
+    out
+}
+
+/// Sends one harmless authenticated request and explains the answer.
+async fn test_connection(connection: &Connection) -> (bool, String) {
+    let http = FetchHttp { timeout_ms: 20_000 };
+    match connection {
+        Connection::Rsa { base, auth } => {
+            let reply = http.send(rsa::api::connection_test(base, auth)).await;
+            let check = rsa::classify_connection(&reply);
+            (check.is_ok(), format!("{} {}", check.title(), check.advice(base)))
+        }
+        Connection::Epm { base, auth } => {
+            let request = Request::new(Method::Get, base.url("/interop/rest/11.1.2.3.600/applicationsnapshots"))
+                .header("Authorization", auth.header_value());
+            match http.send(request).await {
+                Ok(r) if r.status == 200 => (true, "Connected: the service accepted the credential.".into()),
+                Ok(r) if r.status == 401 || r.status == 403 => (false, format!(
+                    "Not authorised (HTTP {}): check the user name and password (classic domains: identitydomain.user), \
+                     or the token. Users with multi-factor sign-in must use OAuth.", r.status)),
+                Ok(r) => (false, format!("The service answered HTTP {}: {}", r.status, r.text().chars().take(200).collect::<String>())),
+                Err(e) => (false, format!(
+                    "No answer: {e}. Check the address. If it is right, the browser probably blocked the call (CORS): \
+                     EPM does not allow calls from other web pages, so serve Offboard behind the same-origin proxy \
+                     (deploy/nginx.conf) and use its /epm path as the address.")),
+            }
+        }
     }
 }

@@ -5,29 +5,19 @@ mod csv;
 mod preview;
 mod results;
 mod run;
+mod state;
+mod virtual_list;
+
+pub use state::{AppState, Connection, Loaded};
 
 use crate::flow::Step;
 use leptos::prelude::*;
-
-/// State shared by every step, provided once by [`App`].
-#[derive(Clone, Copy)]
-pub struct AppState {
-    /// The step on screen; mirrored in the URL hash.
-    pub step: RwSignal<Step>,
-}
-
-impl AppState {
-    /// Moves the stepper to `step`.
-    pub fn go(&self, step: Step) {
-        self.step.set(step);
-    }
-}
 
 /// The whole panel: header, stepper and the current step.
 #[component]
 pub fn App() -> impl IntoView {
     let initial = Step::from_hash(&window().location().hash().unwrap_or_default());
-    let state = AppState { step: RwSignal::new(initial) };
+    let state = AppState::new(initial);
     provide_context(state);
 
     Effect::new(move |_| {

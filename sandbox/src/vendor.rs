@@ -1,0 +1,100 @@
+//! The gate every vendor API call passes: request log, 429 storm, rate limit, latency,
+//! dropped connections and injected 500s.
+
+use crate::audit::{RequestRecord, System};
+use crate::bodies::{internal_error, too_many};
+use crate::clock::{lock, now_ms};
+use crate::epm_auth::basic_user;
+use crate::jwt::unverified_sub;
+use crate::state::AppState;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Request extension that closes the request's connection without an answer.
+#[derive(Clone)]
+pub struct ConnKill(pub Arc<Notify>);
+
+/// Middleware state: the server and the vendor the routes belong to.
+#[derive(Clone)]
+pub struct Guard {
+    /// The server.
+    pub state: Arc<AppState>,
+    /// The vendor.
+    pub system: System,
+}
+
+/// The middleware.
+pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    let epm = g.system == System::Epm;
+    let arrival = now_ms();
+    let uri = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    let record = RequestRecord {
+        seq: 0,
+        system: g.system,
+        method: req.method().to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().map(String::from),
+        status: None,
+        dropped: false,
+        at: arrival,
+    };
+    let seq = lock(&g.state.requests).push(record);
+    let faults = g.state.faults();
+    let kill = req.extensions().get::<ConnKill>().cloned();
+    let response = 'answer: {
+        if let Some(until) = faults.storm429_until.filter(|u| *u > arrival) {
+            break 'answer too_many(epm, (until - arrival).div_ceil(1000));
+        }
+        let key = credential_key(g.system, req.headers());
+        if let Err(wait) = lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now()) {
+            break 'answer too_many(epm, wait);
+        }
+        let delay = faults.sample_latency_ms();
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let drop = rand::random::<f64>() < faults.drop_rate;
+        if drop && !faults.drop_after {
+            return drop_connection(&g.state, seq, arrival, kill).await;
+        }
+        if rand::random::<f64>() < faults.fail_rate {
+            break 'answer internal_error(epm);
+        }
+        let response = next.run(req).await;
+        if drop {
+            return drop_connection(&g.state, seq, arrival, kill).await;
+        }
+        response
+    };
+    lock(&g.state.requests).finish(seq, arrival, Some(response.status().as_u16()));
+    response
+}
+
+async fn drop_connection(state: &AppState, seq: u64, arrival: u64, kill: Option<ConnKill>) -> Response {
+    lock(&state.requests).finish(seq, arrival, None);
+    match kill {
+        Some(ConnKill(notify)) => {
+            notify.notify_one();
+            std::future::pending().await
+        }
+        None => internal_error(false),
+    }
+}
+
+/// The key of the caller's token bucket: the RSA access ID, the EPM Basic user or the token.
+fn credential_key(system: System, headers: &HeaderMap) -> String {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let (scheme, value) = auth.split_once(' ').unwrap_or((auth, ""));
+    match (system, scheme.to_ascii_lowercase().as_str()) {
+        (System::Rsa, "bearer") => format!("rsa:{}", unverified_sub(value).unwrap_or_default()),
+        (System::Epm, "bearer") => format!("epm:bearer:{}", value.trim()),
+        (System::Epm, "basic") => format!("epm:basic:{}", basic_user(value).unwrap_or_default()),
+        (System::Rsa, _) => "rsa:".into(),
+        (System::Epm, _) => "epm:".into(),
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: a sandbox started in-process on a free port, called over plain HTTP.
+
+mod admin;
+mod common;
+mod curl;
+mod epm;
+mod faults;
+mod rsa;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the demo, the tests and the benchmarks need, and skips what is already there.
+# Cargo tools go to ~/.cargo/bin; npm tools (wasm-opt, playwright-core, test corpora) to ./node_modules.
+# Usage: scripts/setup.sh [--with-browser]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+want_browser=false
+[ "${1:-}" = "--with-browser" ] && want_browser=true
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  step "installing trunk $TRUNK_VERSION (about 8 minutes, once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ] ||
+   [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+  step "installing wasm-bindgen-cli $wb_version (about 3 minutes, once)"
+  # Not --locked: its lock file names a crate version this registry lacks.
+  cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+if ! grep -q "wasm_bindgen = \"$wb_version\"" Trunk.toml; then
+  echo "Trunk.toml pins a wasm-bindgen other than Cargo.lock's $wb_version: update [tools] wasm_bindgen" >&2
+  exit 1
+fi
+
+if [ ! -f node_modules/.offboard-lock ] || ! cmp -s package-lock.json node_modules/.offboard-lock; then
+  step "installing npm tools (binaryen wasm-opt, playwright-core, csv-spectrum, papaparse, axe-core)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.offboard-lock
+fi
+
+if $want_browser && ! { have chromium && have chromedriver; }; then
+  step "installing Debian's chromium and chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+step "tools ready: $(trunk --version), wasm-bindgen $(wasm-bindgen --version | awk '{print $2}'), $(wasm-opt --version | awk '{print $1, $3}')"

@@ -1,0 +1,61 @@
+//! [`Http`] on the browser's `fetch`, through gloo-net.
+
+use crate::run::{Http, Method, NetError, Request, Response};
+use gloo_net::http::{Method as FetchMethod, RequestBuilder};
+use wasm_bindgen::{closure::Closure, JsCast};
+
+/// Sends requests with `fetch`, aborting any that takes longer than `timeout_ms`.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchHttp {
+    pub timeout_ms: u32,
+}
+
+impl Default for FetchHttp {
+    fn default() -> Self {
+        FetchHttp { timeout_ms: 60_000 }
+    }
+}
+
+impl Http for FetchHttp {
+    async fn send(&self, req: Request) -> Result<Response, NetError> {
+        let abort = web_sys::AbortController::new().map_err(|e| NetError::Unreachable(format!("{e:?}")))?;
+        let signal = abort.signal();
+        let on_timeout = Closure::once(move || abort.abort());
+        let timer = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                on_timeout.as_ref().unchecked_ref(),
+                i32::try_from(self.timeout_ms).unwrap_or(i32::MAX),
+            )
+            .ok()
+        });
+        let result = send(req, &signal).await;
+        if let (Some(window), Some(timer)) = (web_sys::window(), timer) {
+            window.clear_timeout_with_handle(timer);
+        }
+        drop(on_timeout);
+        result.map_err(|e| if signal.aborted() { NetError::Timeout } else { e })
+    }
+}
+
+async fn send(req: Request, signal: &web_sys::AbortSignal) -> Result<Response, NetError> {
+    let method = match req.method {
+        Method::Get => FetchMethod::GET,
+        Method::Post => FetchMethod::POST,
+        Method::Put => FetchMethod::PUT,
+        Method::Delete => FetchMethod::DELETE,
+    };
+    let mut builder = RequestBuilder::new(&req.url).method(method).abort_signal(Some(signal));
+    for (name, value) in &req.headers {
+        builder = builder.header(name, value);
+    }
+    let request = match req.body {
+        Some(body) => builder.body(js_sys::Uint8Array::from(body.as_slice())),
+        None => builder.build(),
+    }
+    .map_err(|e| NetError::Unreachable(e.to_string()))?;
+    let response = request.send().await.map_err(|e| NetError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let headers = response.headers().entries().collect();
+    let body = response.binary().await.map_err(|e| NetError::Unreachable(e.to_string()))?;
+    Ok(Response { status, headers, body })
+}

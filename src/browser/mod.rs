@@ -1,0 +1,9 @@
+//! Browser adapters for the core's seams: `fetch`, timers, files and downloads. wasm32 only.
+
+pub mod clock;
+pub mod file;
+pub mod http;
+
+pub use clock::{sleep_ms, BrowserClock};
+pub use file::{download_text, read_file};
+pub use http::FetchHttp;

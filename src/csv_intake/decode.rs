@@ -1,0 +1,322 @@
+//! From bytes to text: which encoding the file is in, and refusing what is not text.
+
+use super::{IntakeError, MAX_BYTES};
+
+/// How the text was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// UTF-8 without a byte order mark.
+    Utf8,
+    /// UTF-8 starting with a byte order mark (Excel's "CSV UTF-8").
+    Utf8Bom,
+    /// UTF-16 little-endian with a byte order mark (Excel's "Unicode text").
+    Utf16Le,
+    /// UTF-16 big-endian with a byte order mark.
+    Utf16Be,
+    /// UTF-16 little-endian without a byte order mark, recognised by its NUL bytes.
+    Utf16LeNoBom,
+    /// UTF-16 big-endian without a byte order mark, recognised by its NUL bytes.
+    Utf16BeNoBom,
+    /// Windows-1252, used when the bytes are not valid UTF-8.
+    Windows1252,
+    /// Text pasted into the page: no decoding took place.
+    Pasted,
+}
+
+impl Encoding {
+    /// The name shown to the admin.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 with BOM",
+            Encoding::Utf16Le => "UTF-16 LE",
+            Encoding::Utf16Be => "UTF-16 BE",
+            Encoding::Utf16LeNoBom => "UTF-16 LE (no BOM)",
+            Encoding::Utf16BeNoBom => "UTF-16 BE (no BOM)",
+            Encoding::Windows1252 => "ANSI (Windows-1252)",
+            Encoding::Pasted => "pasted text",
+        }
+    }
+
+    fn is_utf16(self) -> bool {
+        matches!(
+            self,
+            Encoding::Utf16Le | Encoding::Utf16Be | Encoding::Utf16LeNoBom | Encoding::Utf16BeNoBom
+        )
+    }
+
+    /// Whether tab is the likeliest delimiter (Excel writes UTF-16 "Unicode text" tab-separated).
+    pub(crate) fn prefers_tab(self) -> bool {
+        self.is_utf16()
+    }
+}
+
+/// Formats a file is often mistaken for a CSV in, by their first bytes.
+const MAGIC: &[(&[u8], &str)] = &[
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (
+        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+        "an Excel 97-2003 workbook (.xls) or another old Office document",
+    ),
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1A\n", "a PNG image"),
+    (b"\xFF\xD8\xFF", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\x1F\x8B", "a gzip-compressed file"),
+    (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
+];
+
+/// Decodes a file's bytes. Takes ownership so that UTF-8, the common case, is not copied.
+pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), IntakeError> {
+    if bytes.is_empty() {
+        return Err(IntakeError::Empty { pasted: false });
+    }
+    check_size(bytes.len())?;
+    if let Some((_, looks_like)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return Err(IntakeError::NotText { looks_like });
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        let mut bytes = bytes;
+        bytes.drain(..3);
+        return match String::from_utf8(bytes) {
+            Ok(text) => reject_nul(text, Encoding::Utf8Bom),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                Err(IntakeError::InvalidUtf8 { line: line_at(e.as_bytes(), at) })
+            }
+        };
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return utf16(rest, false, Encoding::Utf16Le);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return utf16(rest, true, Encoding::Utf16Be);
+    }
+    match bomless_utf16(&bytes) {
+        Some(true) => return utf16(&bytes, true, Encoding::Utf16BeNoBom),
+        Some(false) => return utf16(&bytes, false, Encoding::Utf16LeNoBom),
+        None => {}
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(IntakeError::NulByte { line: line_at(&bytes, at) });
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, Encoding::Utf8)),
+        Err(e) => {
+            let text = encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes()).0;
+            Ok((text.into_owned(), Encoding::Windows1252))
+        }
+    }
+}
+
+/// Refuses more than [`MAX_BYTES`]; the UI may call it with a file's size before reading it.
+pub fn check_size(bytes: usize) -> Result<(), IntakeError> {
+    if bytes > MAX_BYTES {
+        Err(IntakeError::TooLarge { bytes })
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes UTF-16 (BOM already removed), refusing odd lengths, broken surrogates and NULs.
+fn utf16(bytes: &[u8], big_endian: bool, encoding: Encoding) -> Result<(String, Encoding), IntakeError> {
+    let total = bytes.len() + if encoding == Encoding::Utf16Le || encoding == Encoding::Utf16Be { 2 } else { 0 };
+    if bytes.len() % 2 == 1 {
+        return Err(IntakeError::TruncatedUtf16 { bytes: total });
+    }
+    let codec = if big_endian { encoding_rs::UTF_16BE } else { encoding_rs::UTF_16LE };
+    match codec.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) => reject_nul(text.into_owned(), encoding),
+        None => {
+            let units = bytes.chunks_exact(2).map(|p| {
+                if big_endian {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            });
+            let mut line = 1;
+            for unit in char::decode_utf16(units) {
+                match unit {
+                    Ok('\n') => line += 1,
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            Err(IntakeError::InvalidUtf16 { line })
+        }
+    }
+}
+
+/// `Some(big_endian)` when the first bytes have the NUL pattern of ASCII text in UTF-16.
+fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
+    let sample = &bytes[..bytes.len().min(1024)];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let even_nul = sample.iter().step_by(2).take(pairs).filter(|&&b| b == 0).count();
+    let odd_nul = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let mostly = |n: usize| n * 10 >= pairs * 9;
+    let rarely = |n: usize| n * 10 <= pairs;
+    if mostly(even_nul) && rarely(odd_nul) {
+        Some(true)
+    } else if mostly(odd_nul) && rarely(even_nul) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn reject_nul(text: String, encoding: Encoding) -> Result<(String, Encoding), IntakeError> {
+    match text.bytes().position(|b| b == 0) {
+        Some(at) => Err(IntakeError::NulByte { line: line_at(text.as_bytes(), at) }),
+        None => Ok((text, encoding)),
+    }
+}
+
+/// The 1-based line holding byte `at`, counting LF, CRLF and lone CR as line ends.
+fn line_at(bytes: &[u8], at: usize) -> u32 {
+    let before = &bytes[..at];
+    let lf = before.iter().filter(|&&b| b == b'\n').count();
+    let lone_cr = before.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+    let trailing_cr = usize::from(before.last() == Some(&b'\r') && bytes.get(at) != Some(&b'\n'));
+    (1 + lf + lone_cr + trailing_cr) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+        let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+
+    fn utf16be(s: &str, bom: bool) -> Vec<u8> {
+        let mut out = if bom { vec![0xFE, 0xFF] } else { vec![] };
+        out.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
+        out
+    }
+
+    #[test]
+    fn utf8_without_and_with_bom() {
+        assert_eq!(decode("login\nzoë\n".into()).unwrap(), ("login\nzoë\n".into(), Encoding::Utf8));
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend("login\nzoë\n".as_bytes());
+        assert_eq!(decode(bytes).unwrap(), ("login\nzoë\n".into(), Encoding::Utf8Bom));
+    }
+
+    #[test]
+    fn utf16_with_bom_both_byte_orders() {
+        let text = "User Login\tName\r\nzoë@example.com\tZoë\r\n";
+        assert_eq!(decode(utf16le(text, true)).unwrap(), (text.into(), Encoding::Utf16Le));
+        assert_eq!(decode(utf16be(text, true)).unwrap(), (text.into(), Encoding::Utf16Be));
+        assert_eq!(Encoding::Utf16Le.name(), "UTF-16 LE");
+    }
+
+    #[test]
+    fn utf16_without_bom_is_recognised_by_its_nul_bytes() {
+        let text = "login\njdoe\nasmith\n";
+        assert_eq!(decode(utf16le(text, false)).unwrap(), (text.into(), Encoding::Utf16LeNoBom));
+        assert_eq!(decode(utf16be(text, false)).unwrap(), (text.into(), Encoding::Utf16BeNoBom));
+    }
+
+    #[test]
+    fn utf16_outside_the_basic_plane_decodes() {
+        let text = "login\nemoji😀user\n";
+        assert_eq!(decode(utf16le(text, true)).unwrap().0, text);
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_as_windows_1252_and_named_ansi() {
+        let (text, encoding) = decode(b"login\nren\xE9e\n\x80uro\n".to_vec()).unwrap();
+        assert_eq!(text, "login\nrenée\n€uro\n");
+        assert_eq!(encoding, Encoding::Windows1252);
+        assert_eq!(encoding.name(), "ANSI (Windows-1252)");
+    }
+
+    #[test]
+    fn empty_file_is_refused() {
+        assert_eq!(decode(vec![]), Err(IntakeError::Empty { pasted: false }));
+        assert_eq!(
+            IntakeError::Empty { pasted: false }.to_string(),
+            "The file is empty (0 bytes)."
+        );
+    }
+
+    #[test]
+    fn file_over_the_limit_is_refused_before_anything_else() {
+        let err = decode(vec![0; MAX_BYTES + 1]).unwrap_err();
+        assert_eq!(err, IntakeError::TooLarge { bytes: MAX_BYTES + 1 });
+        assert_eq!(check_size(MAX_BYTES), Ok(()));
+    }
+
+    #[test]
+    fn binary_formats_are_named() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"PK\x03\x04\x14\x00rest", "ZIP archive (an Excel .xlsx workbook is one)"),
+            (b"%PDF-1.7\n", "PDF document"),
+            (b"\x89PNG\r\n\x1A\n\0\0", "PNG image"),
+            (b"\x1F\x8B\x08\0", "gzip-compressed file"),
+            (b"\xFF\xD8\xFF\xE0", "JPEG image"),
+            (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0", "Excel 97-2003 workbook (.xls)"),
+        ];
+        for (bytes, name) in cases {
+            let message = decode(bytes.to_vec()).unwrap_err().to_string();
+            assert!(message.contains(name), "{message}");
+            assert!(message.starts_with("This is not a text file"), "{message}");
+        }
+    }
+
+    #[test]
+    fn nul_byte_in_utf8_or_ansi_names_its_line() {
+        let err = decode(b"login\njdoe\nas\0mith\n".to_vec()).unwrap_err();
+        assert_eq!(err, IntakeError::NulByte { line: 3 });
+        assert_eq!(
+            err.to_string(),
+            "This is not a text file: line 3 contains a NUL byte. Save the list as CSV and use that file."
+        );
+        assert_eq!(decode(b"a\r\nb\rc\xE9\0".to_vec()), Err(IntakeError::NulByte { line: 3 }));
+    }
+
+    #[test]
+    fn nul_character_inside_utf16_is_refused() {
+        let err = decode(utf16le("login\njd\0oe\n", true)).unwrap_err();
+        assert_eq!(err, IntakeError::NulByte { line: 2 });
+    }
+
+    #[test]
+    fn odd_length_utf16_is_reported_as_cut_short() {
+        let mut bytes = utf16le("login\njdoe\n", true);
+        bytes.pop();
+        let err = decode(bytes.clone()).unwrap_err();
+        assert_eq!(err, IntakeError::TruncatedUtf16 { bytes: bytes.len() });
+        assert!(err.to_string().contains("odd number of bytes (23): it is cut short"));
+    }
+
+    #[test]
+    fn unpaired_surrogate_in_utf16_names_its_line() {
+        let mut bytes = utf16le("login\njdoe\n", true);
+        bytes.extend([0x00, 0xD8, b'x', 0x00]);
+        assert_eq!(decode(bytes), Err(IntakeError::InvalidUtf16 { line: 3 }));
+    }
+
+    #[test]
+    fn bom_marked_utf8_that_is_not_utf8_names_its_line() {
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFlogin\r\nren\xE9e\r\n".to_vec()),
+            Err(IntakeError::InvalidUtf8 { line: 2 })
+        );
+    }
+
+    #[test]
+    fn lines_are_counted_across_all_line_ends() {
+        assert_eq!(line_at(b"a\r\nb\rc\nd", 8), 4);
+        assert_eq!(line_at(b"a\r\nb", 2), 1);
+        assert_eq!(line_at(b"a\rb", 2), 2);
+    }
+}

@@ -1,0 +1,132 @@
+//! Accounts that are never removed: the admin's own, and protected ones matching a `*` pattern.
+
+use super::dedupe::fold_eq;
+use crate::target::Target;
+
+/// Why a valid identifier is kept out of the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exclusion {
+    /// The admin's own account.
+    OwnAccount,
+    /// Matches the protected pattern with this index.
+    Protected(u32),
+}
+
+/// The admin's account in every form it is compared in, and the protected patterns, lower-cased.
+pub struct Exclusions {
+    own: Vec<String>,
+    patterns: Vec<String>,
+}
+
+impl Exclusions {
+    /// `own`: the admin's account. For EPM a classic identity-domain login `domain.jdoe` also excludes `jdoe`.
+    /// `patterns`: protected accounts, `*` matching any run of characters, case-insensitive.
+    pub fn new(target: Target, own: Option<&str>, patterns: &[String]) -> Exclusions {
+        let mut forms = Vec::new();
+        if let Some(own) = own.map(str::trim).filter(|o| !o.is_empty()) {
+            forms.push(own.to_string());
+            if target == Target::Epm {
+                if let Some((domain, user)) = own.split_once('.') {
+                    if !domain.is_empty() && !domain.contains('@') && !user.is_empty() {
+                        forms.push(user.to_string());
+                    }
+                }
+            }
+        }
+        let patterns = patterns.iter().map(|p| p.trim().to_lowercase()).collect();
+        Exclusions { own: forms, patterns }
+    }
+
+    /// Whether `value` (cleaned) is excluded, and why.
+    pub fn check(&self, value: &str) -> Option<Exclusion> {
+        if self.own.iter().any(|own| fold_eq(own, value)) {
+            return Some(Exclusion::OwnAccount);
+        }
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let matched = if value.is_ascii() {
+            let lower = value.to_ascii_lowercase();
+            self.patterns.iter().position(|p| glob(p.as_bytes(), lower.as_bytes()))
+        } else {
+            let lower: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
+            self.patterns.iter().position(|p| glob(&p.chars().collect::<Vec<_>>(), &lower))
+        };
+        matched.map(|i| Exclusion::Protected(i as u32))
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run (also empty). Linear backtracking to the last star.
+fn glob<T: Copy + PartialEq + From<u8>>(pattern: &[T], text: &[T]) -> bool {
+    let star = T::from(b'*');
+    let (mut p, mut t) = (0, 0);
+    let mut resume: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == star {
+            resume = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((star_at, matched_to)) = resume {
+            p = star_at + 1;
+            t = matched_to + 1;
+            resume = Some((star_at, t));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == star)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn own_account_is_matched_case_insensitively_and_trimmed() {
+        let ex = Exclusions::new(Target::Epm, Some(" Admin@Example.com "), &[]);
+        assert_eq!(ex.check("admin@example.COM"), Some(Exclusion::OwnAccount));
+        assert_eq!(ex.check("other@example.com"), None);
+    }
+
+    #[test]
+    fn epm_identity_domain_prefix_also_excludes_the_bare_login() {
+        let ex = Exclusions::new(Target::Epm, Some("idm123.jadmin"), &[]);
+        assert_eq!(ex.check("JAdmin"), Some(Exclusion::OwnAccount));
+        assert_eq!(ex.check("idm123.jadmin"), Some(Exclusion::OwnAccount));
+        assert_eq!(ex.check("idm123"), None);
+        let rsa = Exclusions::new(Target::Rsa, Some("idm123.jadmin"), &[]);
+        assert_eq!(rsa.check("jadmin"), None);
+    }
+
+    #[test]
+    fn protected_patterns_match_with_stars_and_report_which() {
+        let ex = Exclusions::new(Target::Epm, None, &patterns(&["svc_*", "*@vip.example.com", "break*glass*"]));
+        assert_eq!(ex.check("SVC_backup"), Some(Exclusion::Protected(0)));
+        assert_eq!(ex.check("ceo@VIP.example.com"), Some(Exclusion::Protected(1)));
+        assert_eq!(ex.check("break-the-glass-1"), Some(Exclusion::Protected(2)));
+        assert_eq!(ex.check("jdoe"), None);
+        assert_eq!(ex.check("xsvc_backup"), None);
+    }
+
+    #[test]
+    fn a_pattern_without_stars_matches_exactly() {
+        let ex = Exclusions::new(Target::Epm, None, &patterns(&["root"]));
+        assert_eq!(ex.check("ROOT"), Some(Exclusion::Protected(0)));
+        assert_eq!(ex.check("root2"), None);
+    }
+
+    #[test]
+    fn glob_backtracks() {
+        assert!(glob(b"*a*b", b"xaxxab"));
+        assert!(glob(b"a*b*c", b"abbbc"));
+        assert!(!glob(b"a*b*c", b"abbb"));
+        assert!(glob(b"*", b""));
+        assert!(glob(&['é', '*'], &['é', 'x']));
+    }
+}

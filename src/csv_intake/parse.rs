@@ -1,0 +1,315 @@
+//! Splitting decoded text into rows and fields.
+//!
+//! RFC 4180 with the leniencies real files need: LF, CRLF or CR-only line ends; spaces (and tabs, unless tab is
+//! the delimiter) around a value are dropped outside quotes; a quote inside an unquoted value is literal; text
+//! after a closing quote is kept. Every line end outside quotes ends a row, so blank lines are rows (stored
+//! without fields) and row numbers match what a spreadsheet shows.
+
+use super::sniff::sniff;
+use super::table::{Span, Table};
+use super::{Delimiter, Encoding, IntakeError, MAX_ROWS};
+
+/// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows than allowed, and when every
+/// row is blank.
+pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
+    let delimiter = sniff(&text, encoding.prefers_tab());
+    parse_with(text, encoding, delimiter)
+}
+
+/// Parses `text` with the given delimiter (`None`: a single column, split on commas outside quotes).
+pub fn parse_with(text: String, encoding: Encoding, delimiter: Option<Delimiter>) -> Result<Table, IntakeError> {
+    let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
+    let rows = estimate_rows(&text);
+    let columns = text.lines().next().map_or(1, |line| line.bytes().filter(|&b| b == separator).count() + 1);
+    let mut parser = Parser {
+        bytes: text.as_bytes(),
+        text: &text,
+        pos: 0,
+        line: 1,
+        separator,
+        stop: stop_table(separator),
+        unescaped: String::new(),
+        fields: Vec::with_capacity(rows * columns),
+        row_ends: Vec::with_capacity(rows),
+        width: 0,
+    };
+    parser.run()?;
+    let Parser { unescaped, fields, row_ends, width, .. } = parser;
+    if fields.is_empty() {
+        return Err(IntakeError::OnlyBlankLines);
+    }
+    Ok(Table { text, unescaped, fields, row_ends, encoding, delimiter, width })
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    /// The physical line `pos` is on, from 1.
+    line: u32,
+    separator: u8,
+    /// Bytes that end an unquoted value.
+    stop: [bool; 256],
+    unescaped: String,
+    fields: Vec<Span>,
+    row_ends: Vec<u32>,
+    width: usize,
+}
+
+impl Parser<'_> {
+    fn run(&mut self) -> Result<(), IntakeError> {
+        while self.pos < self.bytes.len() {
+            if self.row_ends.len() > MAX_ROWS {
+                return Err(IntakeError::TooManyRows);
+            }
+            let first = self.fields.len();
+            loop {
+                let span = self.field()?;
+                self.fields.push(span);
+                match self.bytes.get(self.pos) {
+                    Some(&b) if b == self.separator => self.pos += 1,
+                    Some(b'\r') => {
+                        self.pos += if self.bytes.get(self.pos + 1) == Some(&b'\n') { 2 } else { 1 };
+                        self.line += 1;
+                        break;
+                    }
+                    Some(_) => {
+                        self.pos += 1;
+                        self.line += 1;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            let row = &self.fields[first..];
+            if row.iter().all(|span| span.start & !Span::UNESCAPED == span.end) {
+                self.fields.truncate(first);
+            }
+            self.width = self.width.max(self.fields.len() - first);
+            self.row_ends.push(self.fields.len() as u32);
+        }
+        Ok(())
+    }
+
+    /// Reads one field, leaving `pos` on the delimiter, the line end or the end of the text.
+    fn field(&mut self) -> Result<Span, IntakeError> {
+        self.skip_spaces();
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            return self.quoted();
+        }
+        let start = self.pos;
+        while self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize] {
+            self.pos += 1;
+        }
+        let end = self.trim_end(start, self.pos);
+        Ok(Span { start: start as u32, end: end as u32 })
+    }
+
+    fn quoted(&mut self) -> Result<Span, IntakeError> {
+        let opened_on = self.line;
+        self.pos += 1;
+        let mut segment = self.pos;
+        let mut owned: Option<usize> = None;
+        let close = loop {
+            let Some(offset) = self.bytes[self.pos..].iter().position(|&b| b == b'"') else {
+                return Err(IntakeError::UnclosedQuote { line: opened_on, row: self.row_ends.len() as u32 + 1 });
+            };
+            let quote = self.pos + offset;
+            self.count_lines(self.pos, quote);
+            if self.bytes.get(quote + 1) == Some(&b'"') {
+                let start = *owned.get_or_insert(self.unescaped.len());
+                debug_assert!(start <= self.unescaped.len());
+                self.unescaped.push_str(&self.text[segment..=quote]);
+                self.pos = quote + 2;
+                segment = self.pos;
+            } else {
+                self.pos = quote + 1;
+                break quote;
+            }
+        };
+        self.skip_spaces();
+        let tail_start = close + 1;
+        let has_tail = self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize];
+        if has_tail {
+            while self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize] {
+                self.pos += 1;
+            }
+        }
+        if owned.is_none() && !has_tail {
+            return Ok(Span { start: segment as u32, end: close as u32 });
+        }
+        let start = *owned.get_or_insert(self.unescaped.len());
+        self.unescaped.push_str(&self.text[segment..close]);
+        if has_tail {
+            let tail_end = self.trim_end(tail_start, self.pos);
+            self.unescaped.push_str(&self.text[tail_start..tail_end]);
+        }
+        Ok(Span { start: start as u32 | Span::UNESCAPED, end: self.unescaped.len() as u32 })
+    }
+
+    fn is_space(&self, b: u8) -> bool {
+        b == b' ' || (b == b'\t' && self.separator != b'\t')
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.pos < self.bytes.len() && self.is_space(self.bytes[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    fn trim_end(&self, start: usize, mut end: usize) -> usize {
+        while end > start && self.is_space(self.bytes[end - 1]) {
+            end -= 1;
+        }
+        end
+    }
+
+    /// Advances `line` over the line ends in `from..to` (inside quotes).
+    fn count_lines(&mut self, from: usize, to: usize) {
+        let inside = &self.bytes[from..to];
+        for (i, &b) in inside.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && inside.get(i + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+    }
+}
+
+fn stop_table(separator: u8) -> [bool; 256] {
+    let mut stop = [false; 256];
+    stop[separator as usize] = true;
+    stop[b'\r' as usize] = true;
+    stop[b'\n' as usize] = true;
+    stop
+}
+
+/// Rows in `text`, estimated from its first 64 KiB, so the buffers are allocated once.
+fn estimate_rows(text: &str) -> usize {
+    let sample = &text.as_bytes()[..text.len().min(64 * 1024)];
+    let ends = sample.iter().filter(|&&b| b == b'\n').count().max(sample.iter().filter(|&&b| b == b'\r').count());
+    let estimate = if sample.len() == text.len() {
+        ends + 1
+    } else {
+        (text.len() as f64 * (ends as f64 / sample.len() as f64) * 1.05) as usize + 1
+    };
+    estimate.min(MAX_ROWS + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> Vec<Vec<String>> {
+        let table = parse(text.to_string(), Encoding::Utf8).unwrap();
+        (0..table.len()).map(|r| table.fields(r).map(str::to_string).collect()).collect()
+    }
+
+    fn err(text: &str) -> IntakeError {
+        parse(text.to_string(), Encoding::Utf8).unwrap_err()
+    }
+
+    #[test]
+    fn every_delimiter_splits_fields() {
+        for d in ["," , ";", "\t", "|"] {
+            let text = format!("login{d}name\njdoe{d}John\n");
+            assert_eq!(rows(&text), [["login", "name"], ["jdoe", "John"]], "delimiter {d:?}");
+        }
+    }
+
+    #[test]
+    fn lf_crlf_and_cr_only_line_ends_give_the_same_rows() {
+        let expected = [["a", "b"], ["c", "d"], ["e", "f"]];
+        assert_eq!(rows("a,b\nc,d\ne,f"), expected);
+        assert_eq!(rows("a,b\r\nc,d\r\ne,f\r\n"), expected);
+        assert_eq!(rows("a,b\rc,d\re,f\r"), expected);
+    }
+
+    #[test]
+    fn quoted_fields_keep_delimiters_doubled_quotes_and_newlines() {
+        let text = "login,name\n\"jdoe\",\"Doe, \"\"JD\"\" John\"\nasmith,\"two\r\nlines\"\n";
+        assert_eq!(rows(text), [["login", "name"], ["jdoe", "Doe, \"JD\" John"], ["asmith", "two\r\nlines"]]);
+    }
+
+    #[test]
+    fn cr_only_file_with_a_quoted_newline() {
+        assert_eq!(rows("a,\"x\ry\"\rb,c\r"), [["a", "x\ry"], ["b", "c"]]);
+    }
+
+    #[test]
+    fn blank_lines_are_rows_so_numbers_match_the_file() {
+        let table = parse("login\n\njdoe\n\n\nasmith\n".into(), Encoding::Utf8).unwrap();
+        assert_eq!(table.len(), 6);
+        let blank: Vec<bool> = (0..6).map(|r| table.is_blank(r)).collect();
+        assert_eq!(blank, [false, true, false, true, true, false]);
+        assert_eq!(table.field(5, 0), Some("asmith"));
+    }
+
+    #[test]
+    fn trailing_blank_lines_are_blank_rows_and_the_final_line_end_adds_none() {
+        let table = parse("login\r\njdoe\r\n\r\n\r\n".into(), Encoding::Utf8).unwrap();
+        assert_eq!(table.len(), 4);
+        assert!(table.is_blank(2) && table.is_blank(3));
+        assert_eq!(parse("login\njdoe\n".into(), Encoding::Utf8).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn rows_of_only_delimiters_or_spaces_are_blank() {
+        let table = parse("a,b\n,,\n  \n\"\",\n".into(), Encoding::Utf8).unwrap();
+        assert_eq!((1..4).filter(|&r| table.is_blank(r)).count(), 3);
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_trimmed_outside_quotes_only() {
+        assert_eq!(rows("  a ,\t b\t\n c , \" q \" \n"), [["a", "b"], ["c", " q "]]);
+        assert_eq!(rows(" a \t b \n c\t d \n"), [["a", "b"], ["c", "d"]]);
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_value_is_literal_and_text_after_a_closing_quote_is_kept() {
+        assert_eq!(rows("a,b\n5'11\",x\"y\n\"ab\"cd,e\n"), [["a", "b"], ["5'11\"", "x\"y"], ["abcd", "e"]]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_names_the_line_where_it_opened() {
+        let error = err("login,name\njdoe,John\n\"asmith,Anna\nbob,Bob\n");
+        assert_eq!(error, IntakeError::UnclosedQuote { line: 3, row: 3 });
+        assert_eq!(
+            error.to_string(),
+            "Line 3 (row 3): the quote that opens there is never closed, so the rest of the file would be one \
+             value. Close or remove that quote and try again."
+        );
+    }
+
+    #[test]
+    fn the_unclosed_quote_line_counts_lines_inside_earlier_quoted_values() {
+        let error = err("a,b\r\n1,\"x\r\ny\ry\"\r\n2,\"open\r\n3,4\r\n");
+        assert_eq!(error, IntakeError::UnclosedQuote { line: 5, row: 3 });
+    }
+
+    #[test]
+    fn a_file_of_blank_lines_is_refused() {
+        assert_eq!(err("\n\r\n  \n,,\n"), IntakeError::OnlyBlankLines);
+    }
+
+    #[test]
+    fn more_rows_than_allowed_is_refused_with_the_limit() {
+        let mut text = String::from("login\n");
+        text.push_str(&"a\n".repeat(MAX_ROWS));
+        assert_eq!(parse(text.clone(), Encoding::Utf8).unwrap().len(), MAX_ROWS + 1);
+        text.push_str("b\n");
+        let error = err(&text);
+        assert_eq!(error, IntakeError::TooManyRows);
+        assert_eq!(
+            error.to_string(),
+            "The file has more than 1,000,000 data rows, the most one run takes. Split it into smaller files."
+        );
+    }
+
+    #[test]
+    fn single_column_without_delimiter_keeps_quoted_commas() {
+        let table = parse("\"a,b\"\nc\n".into(), Encoding::Utf8).unwrap();
+        assert_eq!(table.delimiter(), None);
+        assert_eq!(table.field(0, 0), Some("a,b"));
+        assert_eq!(table.width(), 1);
+    }
+}

@@ -1,0 +1,249 @@
+//! Whole-intake tests: bytes or pasted text in, classes, values, notes and row numbers out.
+
+use super::*;
+use crate::target::Target;
+
+const A: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+const B: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+
+fn options(target: Target, table: &Table) -> Options {
+    Options::detected(target, &detect(table, target))
+}
+
+fn epm_plan(text: &str) -> (Table, Plan) {
+    let table = read_pasted(text).unwrap();
+    let plan = plan(&table, &options(Target::Epm, &table)).unwrap();
+    (table, plan)
+}
+
+fn targets(table: &Table, plan: &Plan) -> Vec<(u32, String)> {
+    plan.targets(table).map(|(row, value)| (row, value.to_string())).collect()
+}
+
+#[test]
+fn every_class_in_one_file_with_spreadsheet_row_numbers_and_counts_that_add_up() {
+    let text = "User Login,Name\n\
+                jdoe,John\n\
+                \n\
+                JDOE ,John again\n\
+                jane doe,Jane\n\
+                Admin@Example.com,Me\n\
+                svc_backup,Service\n\
+                ,No login\n\
+                \"multi\nline\",x\n\
+                asmith,Anna\n";
+    let table = read_pasted(text).unwrap();
+    let mut options = options(Target::Epm, &table);
+    options.own_account = Some("admin@example.com".into());
+    options.protected = vec!["svc_*".into()];
+    let plan = plan(&table, &options).unwrap();
+    assert_eq!(
+        plan.classes(),
+        [
+            Class::Header,
+            Class::Target,
+            Class::Blank,
+            Class::Duplicate { of_row: 2 },
+            Class::Invalid { reason: Invalid::Space(' ') },
+            Class::ExcludedSelf,
+            Class::Protected { pattern: 0 },
+            Class::Invalid { reason: Invalid::Empty },
+            Class::Invalid { reason: Invalid::LineBreak },
+            Class::Target,
+        ]
+    );
+    let counts = plan.counts();
+    assert_eq!(
+        counts,
+        Counts { targets: 2, duplicates: 1, invalid: 3, blank: 1, header: 1, excluded_self: 1, protected: 1 }
+    );
+    assert_eq!(counts.total(), table.len());
+    assert_eq!(targets(&table, &plan), [(2, "jdoe".into()), (10, "asmith".into())]);
+    assert_eq!(plan.protected_pattern(0), "svc_*");
+    assert_eq!(plan.class(3).to_string(), "duplicate of row 2");
+    assert_eq!(plan.class(4).to_string(), "invalid: a login cannot contain a space");
+    assert_eq!(plan.class(5).to_string(), "excluded: your own account");
+}
+
+#[test]
+fn a_duplicate_always_names_the_first_occurrence() {
+    let (_, plan) = epm_plan("login\na@x.io\nb@x.io\nA@X.IO\n  a@x.io  \nB@x.io\n");
+    assert_eq!(
+        plan.classes()[1..],
+        [
+            Class::Target,
+            Class::Target,
+            Class::Duplicate { of_row: 2 },
+            Class::Duplicate { of_row: 2 },
+            Class::Duplicate { of_row: 3 },
+        ]
+    );
+}
+
+#[test]
+fn rsa_user_ids_dedupe_across_case_and_emails_are_counted_for_lookup() {
+    let text = format!("user id\n{A}\n{}\njdoe@example.com\nnot-an-id\n{B}\n", A.to_uppercase());
+    let table = read_pasted(&text).unwrap();
+    let plan = plan(&table, &options(Target::Rsa, &table)).unwrap();
+    assert_eq!(
+        plan.classes(),
+        [
+            Class::Header,
+            Class::Target,
+            Class::Duplicate { of_row: 2 },
+            Class::Invalid { reason: Invalid::RsaEmail },
+            Class::Invalid { reason: Invalid::NotUserId },
+            Class::Target,
+        ]
+    );
+    assert_eq!(plan.emails(), 1);
+    assert_eq!(targets(&table, &plan), [(2, A.into()), (6, B.into())]);
+}
+
+#[test]
+fn invisible_characters_are_stripped_reported_on_their_row_and_the_row_still_targets() {
+    let (table, plan) = epm_plan("login\n\u{200B}jdoe\nasmith\u{A0}\nj\u{FEFF}doe\n");
+    assert_eq!(plan.classes()[1..], [Class::Target, Class::Target, Class::Duplicate { of_row: 2 }]);
+    assert_eq!(plan.value(&table, 1), "jdoe");
+    assert_eq!(plan.value(&table, 2), "asmith");
+    assert_eq!(plan.notes(1).collect::<Vec<_>>(), [Note::Invisible { first: '\u{200B}', count: 1 }]);
+    assert_eq!(plan.notes(2).collect::<Vec<_>>(), [Note::Invisible { first: '\u{A0}', count: 1 }]);
+    assert_eq!(plan.notes(0).count(), 0);
+    assert_eq!(plan.noted().len(), 3);
+    assert_eq!(targets(&table, &plan), [(2, "jdoe".into()), (3, "asmith".into())]);
+}
+
+#[test]
+fn a_look_alike_letter_is_flagged_and_is_not_taken_for_the_ascii_login() {
+    let (table, plan) = epm_plan("login\njane\nj\u{430}ne\n");
+    assert_eq!(plan.classes()[1..], [Class::Target, Class::Target]);
+    assert_eq!(plan.notes(2).collect::<Vec<_>>(), [Note::LookAlike('\u{430}')]);
+    assert_eq!(plan.value(&table, 2), "j\u{430}ne");
+}
+
+#[test]
+fn choosing_another_column_reclassifies_the_same_table() {
+    let table = read_pasted("login,email\njdoe,john@example.com\njdoe,jd@example.com\n").unwrap();
+    let mut options = options(Target::Epm, &table);
+    assert_eq!(options.column, 0);
+    let by_login = plan(&table, &options).unwrap();
+    assert_eq!(targets(&table, &by_login), [(2, "jdoe".into())]);
+    options.column = 1;
+    let by_email = plan(&table, &options).unwrap();
+    assert_eq!(targets(&table, &by_email), [(2, "john@example.com".into()), (3, "jd@example.com".into())]);
+}
+
+#[test]
+fn turning_the_header_off_makes_the_first_row_data() {
+    let table = read_pasted("leavers\njdoe\n").unwrap();
+    let mut options = options(Target::Epm, &table);
+    assert!(!options.header);
+    assert_eq!(plan(&table, &options).unwrap().counts().targets, 2);
+    options.header = true;
+    let plan = plan(&table, &options).unwrap();
+    assert_eq!(plan.classes(), [Class::Header, Class::Target]);
+}
+
+#[test]
+fn a_repeated_header_row_is_a_header_not_an_invalid_login() {
+    let (_, plan) = epm_plan("User Login\njdoe\nuser login\nasmith\n");
+    assert_eq!(plan.classes(), [Class::Header, Class::Target, Class::Header, Class::Target]);
+    assert_eq!(plan.counts().header, 2);
+}
+
+#[test]
+fn a_header_with_no_rows_is_refused() {
+    let table = read_pasted("\nUser Login\n\n\n").unwrap();
+    let error = plan(&table, &options(Target::Epm, &table)).unwrap_err();
+    assert_eq!(error, IntakeError::HeaderOnly { header_row: 2 });
+    assert_eq!(error.to_string(), "Row 2 is a header and there are no data rows below it.");
+}
+
+#[test]
+fn a_column_that_does_not_exist_is_refused() {
+    let table = read_pasted("a,b\nc,d\n").unwrap();
+    let mut options = options(Target::Epm, &table);
+    options.column = 2;
+    assert_eq!(plan(&table, &options).unwrap_err().to_string(), "There is no column 3 (the widest row has 2).");
+}
+
+#[test]
+fn short_rows_have_an_empty_identifier() {
+    let (_, plan) = epm_plan("name,login\nJohn,jdoe\nAnna\n");
+    assert_eq!(plan.class(2), Class::Invalid { reason: Invalid::Empty });
+}
+
+#[test]
+fn values_are_kept_as_text_never_interpreted() {
+    let (table, plan) = epm_plan("login\n00123\n=1+2\n1e5\n+33612345678\nTRUE\n");
+    let values: Vec<String> = targets(&table, &plan).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(values, ["00123", "=1+2", "1e5", "+33612345678", "TRUE"]);
+}
+
+#[test]
+fn the_own_account_with_an_identity_domain_prefix_is_excluded_without_it() {
+    let table = read_pasted("login\njadmin\njdoe\n").unwrap();
+    let mut options = options(Target::Epm, &table);
+    options.own_account = Some("idm1.JAdmin".into());
+    let plan = plan(&table, &options).unwrap();
+    assert_eq!(plan.classes(), [Class::Header, Class::ExcludedSelf, Class::Target]);
+}
+
+#[test]
+fn the_same_list_gives_the_same_rows_with_any_line_end() {
+    for end in ["\n", "\r\n", "\r"] {
+        let text = ["User Login", "jdoe", "", "asmith", "jdoe", ""].join(end);
+        let (table, plan) = epm_plan(&text);
+        assert_eq!(
+            plan.classes(),
+            [Class::Header, Class::Target, Class::Blank, Class::Target, Class::Duplicate { of_row: 2 }],
+            "{end:?}"
+        );
+        assert_eq!(plan.counts().total(), table.len());
+    }
+}
+
+#[test]
+fn excel_unicode_text_is_read_as_utf16_with_tabs() {
+    let text = "User Login\tFirst Name\r\nzo\u{EB}@example.com\tZo\u{EB}\r\njdoe@example.com\tJohn, Jr\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let table = read_bytes(bytes).unwrap();
+    assert_eq!(table.encoding().name(), "UTF-16 LE");
+    assert_eq!(table.delimiter(), Some(Delimiter::Tab));
+    let plan = plan(&table, &options(Target::Epm, &table)).unwrap();
+    assert_eq!(targets(&table, &plan), [(2, "zo\u{EB}@example.com".into()), (3, "jdoe@example.com".into())]);
+}
+
+#[test]
+fn an_ansi_file_from_european_excel_is_read_with_semicolons() {
+    let table = read_bytes(b"Benutzername;Name\r\nj.m\xFCller;M\xFCller, J\xFCrgen\r\n".to_vec()).unwrap();
+    assert_eq!(table.encoding(), Encoding::Windows1252);
+    assert_eq!(table.delimiter(), Some(Delimiter::Semicolon));
+    let plan = plan(&table, &options(Target::Epm, &table)).unwrap();
+    assert_eq!(targets(&table, &plan), [(2, "j.m\u{FC}ller".into())]);
+}
+
+#[test]
+fn utf8_with_bom_keeps_the_first_header_recognisable() {
+    let table = read_bytes(b"\xEF\xBB\xBFlogin\njdoe\n".to_vec()).unwrap();
+    assert_eq!(table.encoding(), Encoding::Utf8Bom);
+    assert!(detect(&table, Target::Epm).header);
+}
+
+#[test]
+fn pasted_text_is_reported_as_such_and_an_empty_paste_is_refused() {
+    let table = read_pasted("\u{FEFF}jdoe\nasmith").unwrap();
+    assert_eq!(table.encoding().name(), "pasted text");
+    assert_eq!(table.field(0, 0), Some("jdoe"));
+    assert_eq!(read_pasted("").unwrap_err().to_string(), "Nothing was pasted.");
+    assert_eq!(read_pasted("\n \n").unwrap_err().to_string(), "There are no rows: every line is blank.");
+}
+
+#[test]
+fn more_than_a_million_data_rows_without_a_header_is_refused() {
+    let text = "a\n".repeat(MAX_ROWS + 1);
+    let table = read_pasted(&text).unwrap();
+    let options = Options { target: Target::Epm, column: 0, header: false, own_account: None, protected: vec![] };
+    assert_eq!(plan(&table, &options).unwrap_err(), IntakeError::TooManyRows);
+}

@@ -1,0 +1,340 @@
+//! One identifier: cleaning invisible characters, and checking its shape for the target.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::target::Target;
+
+/// Why a value cannot be an identifier for the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Invalid {
+    /// The identifier cell is empty (or missing) while the row has other values.
+    Empty,
+    /// A line break inside the value (a quoted value spanning lines).
+    LineBreak,
+    /// A control character inside the value.
+    ControlChar(char),
+    /// RSA: not 8-4-4-4-12 hexadecimal digits.
+    NotUserId,
+    /// RSA: an e-mail address, which must be resolved to a user ID first.
+    RsaEmail,
+    /// EPM: whitespace inside the login (the character found).
+    Space(char),
+    /// EPM: longer than [`MAX_LOGIN_CHARS`] characters.
+    TooLong { chars: u32 },
+}
+
+/// The longest EPM login accepted, in characters.
+pub const MAX_LOGIN_CHARS: usize = 255;
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Invalid::Empty => write!(f, "the identifier cell is empty"),
+            Invalid::LineBreak => write!(f, "contains a line break"),
+            Invalid::ControlChar(c) => write!(f, "contains the control character U+{:04X}", *c as u32),
+            Invalid::NotUserId => write!(f, "not a user ID: a user ID is 8-4-4-4-12 hexadecimal digits"),
+            Invalid::RsaEmail => write!(
+                f,
+                "an e-mail address, not a user ID: RSA removes users by user ID, so look the user ID up first"
+            ),
+            Invalid::Space(' ') => write!(f, "a login cannot contain a space"),
+            Invalid::Space(c) => write!(f, "a login cannot contain a space ({}, U+{:04X})", space_name(*c), *c as u32),
+            Invalid::TooLong { chars } => {
+                write!(f, "{chars} characters long; a login has at most {MAX_LOGIN_CHARS}")
+            }
+        }
+    }
+}
+
+/// Something worth telling the admin about a value that was still read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Note {
+    /// Invisible characters were removed: how many, and the first one.
+    Invisible { first: char, count: u32 },
+    /// A non-ASCII letter among ASCII letters, which may be a look-alike (Cyrillic `а` for Latin `a`).
+    LookAlike(char),
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Invisible { first, count: 1 } => {
+                write!(f, "removed an invisible character: {} (U+{:04X})", invisible_name(*first), *first as u32)
+            }
+            Note::Invisible { first, count } => write!(
+                f,
+                "removed {count} invisible characters, the first a {} (U+{:04X})",
+                invisible_name(*first),
+                *first as u32
+            ),
+            Note::LookAlike(c) => write!(
+                f,
+                "'{c}' (U+{:04X}) is not an ASCII letter: check it is not a look-alike of one",
+                *c as u32
+            ),
+        }
+    }
+}
+
+/// A value after cleaning, with what was found.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Checked<'a> {
+    /// Trimmed, invisible characters removed.
+    pub value: Cow<'a, str>,
+    pub invisible: Option<Note>,
+    pub look_alike: Option<Note>,
+    pub shape: Result<(), Invalid>,
+    pub email: bool,
+}
+
+/// Cleans `raw` and checks it against the target's identifier shape.
+pub fn check(raw: &str, target: Target) -> Checked<'_> {
+    let (value, invisible, look_alike) = if raw.is_ascii() {
+        (Cow::Borrowed(raw.trim()), None, None)
+    } else {
+        let (value, invisible) = clean(raw);
+        let look_alike = look_alike(&value);
+        (value, invisible, look_alike)
+    };
+    let email = looks_like_email(&value);
+    let shape = shape(&value, target, email);
+    Checked { value, invisible, look_alike, shape, email }
+}
+
+/// Removes invisible characters, then trims whitespace (a non-breaking space at either end counts as invisible).
+fn clean(raw: &str) -> (Cow<'_, str>, Option<Note>) {
+    let mut first = None;
+    let mut count = 0u32;
+    let mut note = |c: char| {
+        first.get_or_insert(c);
+        count += 1;
+    };
+    let value = if raw.chars().any(is_invisible) {
+        let mut kept = String::with_capacity(raw.len());
+        for c in raw.chars() {
+            if is_invisible(c) {
+                note(c);
+            } else {
+                kept.push(c);
+            }
+        }
+        Cow::Owned(kept)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let trimmed = value.trim();
+    let (head, tail) = (&value[..value.len() - value.trim_start().len()], &value[value.trim_end().len()..]);
+    for c in head.chars().chain(tail.chars()).filter(|c| !c.is_ascii()) {
+        note(c);
+    }
+    let value = match value {
+        Cow::Borrowed(raw) => Cow::Borrowed(raw.trim()),
+        Cow::Owned(_) if trimmed.len() == value.len() => value,
+        Cow::Owned(_) => Cow::Owned(trimmed.to_string()),
+    };
+    let note = first.map(|first| Note::Invisible { first, count });
+    (value, note)
+}
+
+/// Characters that show as nothing: zero-width space, joiners, word joiner, BOM, soft hyphen, direction marks.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn invisible_name(c: char) -> &'static str {
+    match c {
+        '\u{00A0}' => "non-breaking space",
+        '\u{00AD}' => "soft hyphen",
+        '\u{200B}' => "zero-width space",
+        '\u{200C}' => "zero-width non-joiner",
+        '\u{200D}' => "zero-width joiner",
+        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => "text direction mark",
+        '\u{2060}' => "word joiner",
+        '\u{FEFF}' => "byte order mark",
+        _ => "invisible character",
+    }
+}
+
+fn space_name(c: char) -> &'static str {
+    match c {
+        '\u{00A0}' => "a non-breaking space",
+        '\t' => "a tab",
+        _ => "a wide or special space",
+    }
+}
+
+fn shape(value: &str, target: Target, email: bool) -> Result<(), Invalid> {
+    if value.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
+        return Err(if c == '\n' || c == '\r' { Invalid::LineBreak } else { Invalid::ControlChar(c) });
+    }
+    match target {
+        Target::Rsa if is_user_id(value) => Ok(()),
+        Target::Rsa if email => Err(Invalid::RsaEmail),
+        Target::Rsa => Err(Invalid::NotUserId),
+        Target::Epm => {
+            if let Some(c) = value.chars().find(|c| c.is_whitespace()) {
+                return Err(Invalid::Space(c));
+            }
+            let chars = value.chars().count();
+            if chars > MAX_LOGIN_CHARS {
+                return Err(Invalid::TooLong { chars: chars as u32 });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// 8-4-4-4-12 hexadecimal digits, any case; UUID version and variant are not checked.
+pub fn is_user_id(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// `local@domain.tld`: one `@`, something before it, a dot inside the domain, no whitespace.
+pub fn looks_like_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.chars().any(char::is_whitespace)
+}
+
+/// The first letter of a value with ASCII letters that could pass for an ASCII letter: a letter of another
+/// script (Cyrillic `а`, Greek `ο`), a fullwidth or mathematical one, or a dotless `ı`. Accented Latin letters
+/// (`é`, `ß`) look different and are not flagged.
+fn look_alike(value: &str) -> Option<Note> {
+    if !value.chars().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    value.chars().find(|&c| !c.is_ascii() && c.is_alphabetic() && !is_distinct_latin(c)).map(Note::LookAlike)
+}
+
+/// Latin letters with marks or shapes that no one mistakes for plain ASCII.
+fn is_distinct_latin(c: char) -> bool {
+    let latin = matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}');
+    latin && !matches!(c, '\u{0131}' | '\u{017F}' | '\u{01C0}' | '\u{0237}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    #[test]
+    fn rsa_user_ids_are_8_4_4_4_12_hex_in_any_case_without_version_checks() {
+        assert_eq!(check(ID, Target::Rsa).shape, Ok(()));
+        assert_eq!(check(&ID.to_uppercase(), Target::Rsa).shape, Ok(()));
+        assert_eq!(check("00000000-0000-0000-0000-000000000000", Target::Rsa).shape, Ok(()));
+        for bad in [
+            "zzzzzzzz-0000-0000-0000-000000000000",
+            "0f8fad5bd9cb469fa16570867728950e", "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "jdoe",
+        ] {
+            assert_eq!(check(bad, Target::Rsa).shape, Err(Invalid::NotUserId), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_rsa_email_says_to_look_the_user_id_up() {
+        let checked = check("jane.doe@example.com", Target::Rsa);
+        assert_eq!(checked.shape, Err(Invalid::RsaEmail));
+        assert!(checked.email);
+        assert_eq!(
+            Invalid::RsaEmail.to_string(),
+            "an e-mail address, not a user ID: RSA removes users by user ID, so look the user ID up first"
+        );
+    }
+
+    #[test]
+    fn epm_logins_refuse_spaces_control_characters_and_excess_length() {
+        assert_eq!(check("jane.doe@example.com", Target::Epm).shape, Ok(()));
+        assert_eq!(check("jdoe", Target::Epm).shape, Ok(()));
+        assert_eq!(check("jane doe", Target::Epm).shape, Err(Invalid::Space(' ')));
+        assert_eq!(check("jane\u{A0}doe", Target::Epm).shape, Err(Invalid::Space('\u{A0}')));
+        assert_eq!(check("jane\tdoe", Target::Epm).shape, Err(Invalid::Space('\t')));
+        assert_eq!(check("ja\u{7}ne", Target::Epm).shape, Err(Invalid::ControlChar('\u{7}')));
+        assert_eq!(check("two\nlines", Target::Epm).shape, Err(Invalid::LineBreak));
+        assert_eq!(check(&"a".repeat(255), Target::Epm).shape, Ok(()));
+        assert_eq!(check(&"é".repeat(256), Target::Epm).shape, Err(Invalid::TooLong { chars: 256 }));
+        assert_eq!(Invalid::TooLong { chars: 256 }.to_string(), "256 characters long; a login has at most 255");
+        assert_eq!(
+            Invalid::Space('\u{A0}').to_string(),
+            "a login cannot contain a space (a non-breaking space, U+00A0)"
+        );
+    }
+
+    #[test]
+    fn empty_values_are_invalid_for_both_targets() {
+        assert_eq!(check("   ", Target::Epm).shape, Err(Invalid::Empty));
+        assert_eq!(check("", Target::Rsa).shape, Err(Invalid::Empty));
+    }
+
+    #[test]
+    fn invisible_characters_are_removed_and_reported() {
+        for c in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}'] {
+            let raw = format!("jd{c}oe");
+            let checked = check(&raw, Target::Epm);
+            assert_eq!(checked.value, "jdoe", "{:?}", c);
+            assert_eq!(checked.invisible, Some(Note::Invisible { first: c, count: 1 }));
+            assert_eq!(checked.shape, Ok(()));
+        }
+        let checked = check("\u{FEFF}\u{A0}jdoe\u{200B}\u{A0}", Target::Epm);
+        assert_eq!(checked.value, "jdoe");
+        assert_eq!(checked.invisible, Some(Note::Invisible { first: '\u{FEFF}', count: 4 }));
+        assert_eq!(
+            checked.invisible.unwrap().to_string(),
+            "removed 4 invisible characters, the first a byte order mark (U+FEFF)"
+        );
+        assert_eq!(
+            Note::Invisible { first: '\u{200B}', count: 1 }.to_string(),
+            "removed an invisible character: zero-width space (U+200B)"
+        );
+    }
+
+    #[test]
+    fn a_user_id_with_a_zero_width_space_is_still_a_user_id() {
+        let raw = format!("{ID}\u{200B}");
+        let checked = check(&raw, Target::Rsa);
+        assert_eq!(checked.value, ID);
+        assert_eq!(checked.shape, Ok(()));
+    }
+
+    #[test]
+    fn non_ascii_letters_among_ascii_letters_are_flagged_as_possible_look_alikes() {
+        let checked = check("j\u{430}ne.doe@example.com", Target::Epm);
+        assert_eq!(checked.look_alike, Some(Note::LookAlike('\u{430}')));
+        assert_eq!(checked.shape, Ok(()));
+        assert_eq!(
+            Note::LookAlike('\u{430}').to_string(),
+            "'\u{430}' (U+0430) is not an ASCII letter: check it is not a look-alike of one"
+        );
+        for spoof in ["\u{FF4A}doe", "\u{3BF}liver", "jdo\u{435}", "\u{131}van"] {
+            assert!(check(spoof, Target::Epm).look_alike.is_some(), "{spoof}");
+        }
+        for plain in ["jdoe", "ren\u{E9}e", "stra\u{DF}e", "\u{432}\u{430}\u{441}\u{44F}", "\u{C9}lodie"] {
+            assert_eq!(check(plain, Target::Epm).look_alike, None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn email_shape() {
+        assert!(looks_like_email("a@b.co"));
+        for not in ["a@b", "@b.co", "a@.co", "a@b.", "a@b@c.co", "a b@c.co", "jdoe"] {
+            assert!(!looks_like_email(not), "{not}");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Sending one request and reading what came back: the credential, retries with backoff,
+//! `Retry-After`, and waiting while the run is paused.
+
+use std::pin::pin;
+
+use futures::future::{select, Either};
+
+use crate::run::{Auth, Clock, Http, Mode, NetError, PauseReason, Request, Response, RunEvent};
+
+use super::json::ParseError;
+use super::service::Epm;
+
+/// How often a paused run looks at its control, in ms.
+const PAUSE_CHECK_MS: u64 = 250;
+/// The longest `Retry-After` honoured, in ms.
+const MAX_RETRY_AFTER_MS: u64 = 10 * 60 * 1_000;
+
+/// Exponential backoff without jitter: the run sends one request at a time, so there is no
+/// crowd of clients to spread out.
+#[derive(Clone, Debug)]
+pub(crate) struct Backoff {
+    first_ms: u64,
+    next_ms: u64,
+    max_ms: u64,
+}
+
+impl Backoff {
+    pub(crate) fn new(first_ms: u64, max_ms: u64) -> Self {
+        Backoff { first_ms, next_ms: first_ms, max_ms: max_ms.max(first_ms) }
+    }
+
+    /// The wait to use now; the one after is twice as long, up to the maximum.
+    pub(crate) fn next_ms(&mut self) -> u64 {
+        let now = self.next_ms;
+        self.next_ms = (self.next_ms.saturating_mul(2)).min(self.max_ms);
+        now
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.next_ms = self.first_ms;
+    }
+}
+
+/// What one send produced, sorted by what the caller can do about it.
+#[derive(Debug)]
+pub(crate) enum Answer<T> {
+    /// A readable service body (whatever the HTTP status: EPM reports in the body).
+    Body { body: T, http_status: u16 },
+    /// 401 or 403: a new credential is needed.
+    CredentialRefused(u16),
+    /// 429, with the wait the service asked for.
+    Throttled { wait_ms: Option<u64> },
+    /// No usable answer that may go away: a network error, a 5xx or 408 without a readable body.
+    Transient(String),
+    /// A definite refusal without a readable body (other 4xx).
+    Refused { http_status: u16, message: String },
+    /// A non-error status whose body could not be read.
+    Unreadable { http_status: u16, error: ParseError },
+}
+
+/// Sorts a send's result, reading the body with `parse`.
+pub(crate) fn classify<T>(
+    sent: Result<Response, NetError>,
+    parse: impl Fn(&[u8]) -> Result<T, ParseError>,
+) -> Answer<T> {
+    let response = match sent {
+        Ok(r) => r,
+        Err(e) => return Answer::Transient(e.to_string()),
+    };
+    let status = response.status;
+    match status {
+        401 | 403 => return Answer::CredentialRefused(status),
+        429 => return Answer::Throttled { wait_ms: retry_after_ms(&response) },
+        _ => {}
+    }
+    match parse(&response.body) {
+        Ok(body) => Answer::Body { body, http_status: status },
+        Err(e) if status >= 500 || status == 408 => Answer::Transient(format!("HTTP {status}: {e}")),
+        Err(e) if status >= 400 => Answer::Refused { http_status: status, message: format!("HTTP {status}: {e}") },
+        Err(error) => Answer::Unreadable { http_status: status, error },
+    }
+}
+
+/// `Retry-After` in delta-seconds, capped; an HTTP date is left to the caller's backoff.
+pub(crate) fn retry_after_ms(response: &Response) -> Option<u64> {
+    let secs: u64 = response.header("Retry-After")?.trim().parse().ok()?;
+    Some(secs.saturating_mul(1_000).min(MAX_RETRY_AFTER_MS))
+}
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// Sends a request built with the current credential; no answer within the configured
+    /// time is a [`NetError::Timeout`].
+    pub(crate) async fn send(&self, build: impl Fn(&Auth) -> Request) -> Result<Response, NetError> {
+        let reply = pin!(self.http.send(build(&self.control.auth())));
+        let timer = pin!(self.clock.sleep(self.config.request_timeout_ms));
+        match select(reply, timer).await {
+            Either::Left((reply, _)) => reply,
+            Either::Right(_) => Err(NetError::Timeout),
+        }
+    }
+
+    /// Current time, ms.
+    pub(crate) fn now(&self) -> f64 {
+        self.clock.now_ms()
+    }
+
+    /// Waits until the run is running again; `false` if it was cancelled instead.
+    pub(crate) async fn wait_while_paused(&self) -> bool {
+        loop {
+            match self.control.mode() {
+                Mode::Running => return true,
+                Mode::Cancelled => return false,
+                Mode::Paused(_) => self.clock.sleep(PAUSE_CHECK_MS).await,
+            }
+        }
+    }
+
+    /// Pauses the run for a new credential and waits for it; `false` if cancelled instead.
+    pub(crate) async fn await_credential(&self, http_status: u16, emit: &mut impl FnMut(RunEvent)) -> bool {
+        if self.control.mode() == Mode::Cancelled {
+            return false;
+        }
+        self.control.pause(PauseReason::CredentialRefused);
+        emit(RunEvent::Note(format!(
+            "EPM refused the credential (HTTP {http_status}). The run is paused: enter a new credential to continue."
+        )));
+        emit(RunEvent::Paused(PauseReason::CredentialRefused));
+        self.wait_while_paused().await
+    }
+
+    /// Sends a request whose repetition is harmless (reads, file deletion) until a readable
+    /// body arrives: retries network errors, 5xx and 429, waits for a new credential on
+    /// 401/403. `Err` says why it gave up.
+    pub(crate) async fn call_safely<T>(
+        &self,
+        build: impl Fn(&Auth) -> Request,
+        parse: impl Fn(&[u8]) -> Result<T, ParseError>,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Result<(T, u16), String> {
+        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut failures = 0;
+        loop {
+            let answer = classify(self.send(&build).await, &parse);
+            let (wait, why) = match answer {
+                Answer::Body { body, http_status } => return Ok((body, http_status)),
+                Answer::CredentialRefused(status) => {
+                    if !self.await_credential(status, emit).await {
+                        return Err("the run was cancelled while waiting for a new credential".into());
+                    }
+                    continue;
+                }
+                Answer::Throttled { wait_ms } => {
+                    let wait = wait_ms.unwrap_or_else(|| backoff.next_ms());
+                    emit(RunEvent::Throttled { wait_ms: wait });
+                    (wait, "the service kept answering 429 Too Many Requests".to_string())
+                }
+                Answer::Transient(why) => (backoff.next_ms(), why),
+                Answer::Refused { message, .. } => return Err(message),
+                Answer::Unreadable { http_status, error } => return Err(format!("HTTP {http_status}: {error}")),
+            };
+            failures += 1;
+            if failures >= self.config.max_attempts.max(1) {
+                return Err(format!("gave up after {failures} attempts: {why}"));
+            }
+            self.clock.sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::epm::job::parse_status;
+
+    fn with_header(status: u16, name: &str, value: &str) -> Response {
+        let mut r = Response::new(status, "");
+        r.headers.push((name.into(), value.into()));
+        r
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_ceiling_and_resets() {
+        let mut b = Backoff::new(1_000, 10_000);
+        let waits: Vec<_> = (0..6).map(|_| b.next_ms()).collect();
+        assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+        b.reset();
+        assert_eq!(b.next_ms(), 1_000);
+    }
+
+    #[test]
+    fn retry_after_seconds_are_honoured_and_capped() {
+        assert_eq!(retry_after_ms(&with_header(429, "retry-after", " 7 ")), Some(7_000));
+        assert_eq!(retry_after_ms(&with_header(429, "Retry-After", "99999")), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(retry_after_ms(&with_header(429, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(retry_after_ms(&Response::new(429, "")), None);
+    }
+
+    #[test]
+    fn answers_are_sorted_by_what_can_be_done_about_them() {
+        let c = |r: Result<Response, NetError>| classify(r, parse_status);
+        assert!(matches!(c(Err(NetError::Timeout)), Answer::Transient(_)));
+        assert!(matches!(c(Ok(Response::new(401, "{}"))), Answer::CredentialRefused(401)));
+        assert!(matches!(c(Ok(Response::new(403, ""))), Answer::CredentialRefused(403)));
+        assert!(matches!(c(Ok(with_header(429, "Retry-After", "2"))), Answer::Throttled { wait_ms: Some(2_000) }));
+        assert!(matches!(c(Ok(Response::new(502, "<html>Bad gateway</html>"))), Answer::Transient(_)));
+        assert!(matches!(c(Ok(Response::new(404, "Not Found"))), Answer::Refused { http_status: 404, .. }));
+        assert!(matches!(c(Ok(Response::new(200, "<html/>"))), Answer::Unreadable { http_status: 200, .. }));
+        let failed_job = Response::new(500, r#"{"status":1,"details":"Internal error"}"#);
+        assert!(matches!(c(Ok(failed_job)), Answer::Body { http_status: 500, .. }));
+    }
+}

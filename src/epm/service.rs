@@ -1,0 +1,76 @@
+//! What an EPM run talks to, and its tunable limits.
+
+use crate::run::{Auth, Clock, Control, Http};
+
+use super::batch::{login_key, DEFAULT_BATCH_SIZE};
+use super::upload::{LineEnding, MAX_CHUNK_BYTES};
+use super::url::EpmBase;
+
+/// Limits and timings of an EPM run. `Default` gives the production values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpmConfig {
+    /// Users per removal job (see [`DEFAULT_BATCH_SIZE`]).
+    pub batch_size: usize,
+    /// Largest upload chunk in bytes (the service's limit is [`MAX_CHUNK_BYTES`]).
+    pub chunk_size: usize,
+    /// First wait before polling a job, in ms; doubles up to `poll_max_ms`.
+    pub poll_first_ms: u64,
+    pub poll_max_ms: u64,
+    /// How long a job may run (time paused for a new credential excluded) before its users
+    /// are reported as "did not finish".
+    pub job_timeout_ms: u64,
+    /// Sends of one request before giving up on network errors, 5xx and 429.
+    pub max_attempts: u32,
+    /// First wait after a failed send, in ms; doubles up to `retry_max_ms`.
+    pub retry_first_ms: u64,
+    pub retry_max_ms: u64,
+    /// A request with no answer after this long counts as a network timeout, ms.
+    pub request_timeout_ms: u64,
+    /// Line ending of the uploaded file.
+    pub line_ending: LineEnding,
+    /// The signed-in admin's login when it is not the Basic user (OAuth): never sent for removal.
+    pub own_login: Option<String>,
+}
+
+impl Default for EpmConfig {
+    fn default() -> Self {
+        EpmConfig {
+            batch_size: DEFAULT_BATCH_SIZE,
+            chunk_size: MAX_CHUNK_BYTES,
+            poll_first_ms: 1_000,
+            poll_max_ms: 10_000,
+            job_timeout_ms: 30 * 60 * 1_000,
+            max_attempts: 5,
+            retry_first_ms: 1_000,
+            retry_max_ms: 30_000,
+            request_timeout_ms: 120_000,
+            line_ending: LineEnding::CrLf,
+            own_login: None,
+        }
+    }
+}
+
+/// One EPM tenant, reached through the HTTP seam, with the run's control and limits.
+pub struct Epm<'a, H, C> {
+    pub http: &'a H,
+    /// Its `now_ms` should count from the Unix epoch (`Date.now()`): results are stamped with it.
+    pub clock: &'a C,
+    pub control: &'a Control,
+    pub base: &'a EpmBase,
+    pub config: &'a EpmConfig,
+}
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// Whether `login` is the signed-in admin's own account (never removed).
+    pub fn is_own_login(&self, login: &str) -> bool {
+        let key = login_key(login);
+        let basic_user = match self.control.auth() {
+            Auth::Basic { user, .. } => Some(user),
+            Auth::Bearer(_) => None,
+        };
+        basic_user
+            .iter()
+            .chain(self.config.own_login.iter())
+            .any(|own| !own.trim().is_empty() && login_key(own) == key)
+    }
+}

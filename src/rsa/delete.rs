@@ -1,0 +1,176 @@
+//! What each answer to Delete User Now means for the user, in the admin's words.
+
+use super::api;
+use super::base_url::ApiBase;
+use super::body::{excerpt, looks_like_html};
+use crate::run::http::{Auth, NetError, Request, Response};
+use crate::run::outcome::Outcome;
+use crate::run::retry_after;
+use crate::run::verdict::{AttemptContext, Protocol, Verdict};
+
+/// Shown with a removed user.
+pub const REMOVED: &str = "Removed: the user and all their devices were deleted from Cloud Access Service.";
+/// Shown when a re-sent request found the user gone after an earlier request went unanswered.
+pub const REMOVED_EARLIER: &str = "Removed: an earlier request for this user got no answer; when it was sent again \
+    the service no longer had the user, so that earlier request removed it.";
+/// Shown for 404.
+pub const NOT_FOUND: &str =
+    "Not found: Cloud Access Service has no user with this ID (already removed, or the ID is wrong).";
+/// Shown for 405.
+pub const NOT_ALLOWED: &str = "Not allowed: this user comes from a SCIM-managed or Azure Active Directory identity \
+    source, whose users cannot be deleted here. Remove the user in that directory instead.";
+/// Shown for 409.
+pub const CONFLICT: &str = "Not removed: the user is still enabled or is pending deletion, and Delete User Now \
+    removes only disabled users. Disable the user first; if it is marked for deletion, unmark it (or leave it: \
+    it is removed automatically within seven days). Then retry.";
+/// Shown (and the run paused) for 403.
+pub const REFUSED: &str = "The service refused the credential (HTTP 403): the token has expired or was revoked, \
+    was made for another tenant, or the API key lacks permission to delete users. The run is paused and keeps its \
+    queue: give a new credential to continue.";
+
+/// The meaning of one answer to `DELETE …/users/{id}`.
+pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext) -> Verdict {
+    let response = match reply {
+        Ok(r) => r,
+        Err(e) => return Verdict::Retry { status: None, message: capitalised(&e.to_string()), maybe_done: true },
+    };
+    let status = response.status;
+    let done = |outcome, message: &str| Verdict::Final { outcome, status: Some(status), message: message.to_string() };
+    if matches!(status, 404 | 405) && looks_like_html(&response.body) {
+        return Verdict::Final {
+            outcome: Outcome::Failed,
+            status: Some(status),
+            message: format!(
+                "HTTP {status} came from a web page, not from the Cloud Administration API: the API address or \
+                 the reverse proxy is wrong (a proxy must pass DELETE through). Nothing was removed."
+            ),
+        };
+    }
+    match status {
+        200 | 204 => done(Outcome::Removed, REMOVED),
+        404 if ctx.earlier_unanswered => done(Outcome::Removed, REMOVED_EARLIER),
+        404 => done(Outcome::NotFound, NOT_FOUND),
+        405 => done(Outcome::NotAllowed, NOT_ALLOWED),
+        409 => done(Outcome::Conflict, CONFLICT),
+        403 => Verdict::CredentialRefused { status, message: REFUSED.to_string() },
+        429 => Verdict::Throttled {
+            status,
+            wait_ms: response.header("Retry-After").and_then(|v| retry_after::wait_ms(v, ctx.now_ms)),
+            message: "The service asked to slow down (HTTP 429, too many requests).".to_string(),
+        },
+        500..=599 => Verdict::Retry {
+            status: Some(status),
+            message: with_excerpt(&format!("Server error (HTTP {status})"), &response.body),
+            maybe_done: matches!(status, 502 | 504),
+        },
+        _ => Verdict::Final {
+            outcome: Outcome::Failed,
+            status: Some(status),
+            message: with_excerpt(&format!("Unexpected answer HTTP {status}"), &response.body),
+        },
+    }
+}
+
+fn with_excerpt(head: &str, body: &[u8]) -> String {
+    match excerpt(body, 200) {
+        e if e.is_empty() => format!("{head}."),
+        e => format!("{head}: {e}"),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// Delete User Now as a per-user [`Protocol`] for the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RsaDelete {
+    pub base: ApiBase,
+}
+
+impl Protocol for RsaDelete {
+    fn request(&self, user: &str, auth: &Auth) -> Request {
+        api::delete_user(&self.base, user, auth)
+    }
+
+    fn judge(&self, reply: &Result<Response, NetError>, ctx: &AttemptContext) -> Verdict {
+        judge_delete(reply, ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CTX: AttemptContext = AttemptContext { now_ms: 1_000_000.0, attempt: 1, earlier_unanswered: false };
+
+    fn judge(status: u16) -> Verdict {
+        judge_delete(&Ok(Response::new(status, "{}")), &CTX)
+    }
+
+    fn outcome(v: &Verdict) -> Option<Outcome> {
+        match v {
+            Verdict::Final { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_documented_code_has_its_outcome() {
+        assert_eq!(outcome(&judge(200)), Some(Outcome::Removed));
+        assert_eq!(outcome(&judge(404)), Some(Outcome::NotFound));
+        assert_eq!(outcome(&judge(405)), Some(Outcome::NotAllowed));
+        assert_eq!(outcome(&judge(409)), Some(Outcome::Conflict));
+        assert!(matches!(judge(403), Verdict::CredentialRefused { status: 403, .. }));
+        assert!(matches!(judge(429), Verdict::Throttled { wait_ms: None, .. }));
+        assert!(matches!(judge(500), Verdict::Retry { status: Some(500), maybe_done: false, .. }));
+    }
+
+    #[test]
+    fn messages_tell_the_admin_what_to_do() {
+        let Verdict::Final { message, .. } = judge(409) else { panic!() };
+        assert!(message.contains("Disable the user first") && message.contains("unmark"), "{message}");
+        let Verdict::Final { message, .. } = judge(405) else { panic!() };
+        assert!(message.contains("SCIM") && message.contains("Azure"), "{message}");
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date_becomes_a_wait() {
+        let mut r = Response::new(429, "");
+        r.headers.push(("retry-after".into(), "7".into()));
+        assert!(matches!(judge_delete(&Ok(r), &CTX), Verdict::Throttled { wait_ms: Some(7_000), .. }));
+        let mut r = Response::new(429, "");
+        r.headers.push(("Retry-After".into(), "Thu, 01 Jan 1970 00:16:50 GMT".into()));
+        assert!(matches!(judge_delete(&Ok(r), &CTX), Verdict::Throttled { wait_ms: Some(10_000), .. }));
+    }
+
+    #[test]
+    fn unexpected_codes_fail_with_the_code_and_what_the_service_said() {
+        let v = judge_delete(&Ok(Response::new(401, "{\"error\":\n\"invalid signature\"}")), &CTX);
+        let Verdict::Final { outcome: o, status, message } = v else { panic!("{v:?}") };
+        assert_eq!((o, status), (Outcome::Failed, Some(401)));
+        assert_eq!(message, "Unexpected answer HTTP 401: {\"error\": \"invalid signature\"}");
+        assert_eq!(outcome(&judge(400)), Some(Outcome::Failed));
+    }
+
+    #[test]
+    fn lost_answers_are_retried_and_a_later_404_means_removed() {
+        let v = judge_delete(&Err(NetError::Timeout), &CTX);
+        assert_eq!(v, Verdict::Retry { status: None, message: "No response in time".into(), maybe_done: true });
+        assert!(matches!(judge(504), Verdict::Retry { maybe_done: true, .. }));
+        let after_loss = AttemptContext { earlier_unanswered: true, ..CTX };
+        let v = judge_delete(&Ok(Response::new(404, "{}")), &after_loss);
+        assert!(matches!(v, Verdict::Final { outcome: Outcome::Removed, ref message, .. } if message == REMOVED_EARLIER));
+    }
+
+    #[test]
+    fn a_web_page_answering_404_or_405_is_not_taken_for_the_api() {
+        for status in [404, 405] {
+            let v = judge_delete(&Ok(Response::new(status, "<!DOCTYPE html><p>Not Found")), &CTX);
+            let Verdict::Final { outcome, message, .. } = v else { panic!() };
+            assert_eq!(outcome, Outcome::Failed);
+            assert!(message.contains("not from the Cloud Administration API"), "{message}");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Removing a plan of RSA users: the per-user engine with Delete User Now.
+
+use super::api::is_user_id;
+use super::base_url::ApiBase;
+use super::delete::RsaDelete;
+use crate::run::engine::{run_per_user, RunSettings};
+use crate::run::outcome::{Outcome, PlanEntry, UserResult};
+use crate::run::{Clock, Control, Http, RunEvent};
+
+/// Removes every user of `plan` (user IDs) from the tenant at `base`, sending DELETEs through
+/// `http` with the credential in `control`. Entries that are not user IDs are reported failed
+/// without any request. Returns every entry's result in plan order; see
+/// [`run_per_user`] for the guarantees.
+pub async fn run_rsa_removal<H: Http, C: Clock, F: FnMut(RunEvent)>(
+    plan: &[PlanEntry],
+    base: &ApiBase,
+    http: &H,
+    clock: &C,
+    control: &Control,
+    settings: &RunSettings,
+    on_event: &mut F,
+) -> Vec<UserResult> {
+    let (valid, invalid): (Vec<usize>, Vec<usize>) = (0..plan.len()).partition(|&i| is_user_id(plan[i].user.trim()));
+    let mut results: Vec<Option<UserResult>> = vec![None; plan.len()];
+    for i in invalid {
+        let result = UserResult {
+            row: plan[i].row,
+            user: plan[i].user.clone(),
+            outcome: Outcome::Failed,
+            http_status: None,
+            message: "Not sent: this is not an RSA user ID (8-4-4-4-12 hexadecimal characters).".to_string(),
+            attempts: 0,
+            at_ms: clock.now_ms(),
+        };
+        on_event(RunEvent::Result(result.clone()));
+        results[i] = Some(result);
+    }
+    let subset: Vec<PlanEntry> = valid.iter().map(|i| plan[*i].clone()).collect();
+    let protocol = RsaDelete { base: base.clone() };
+    let done = run_per_user(&subset, &protocol, http, clock, control, settings, on_event).await;
+    for (i, result) in valid.into_iter().zip(done) {
+        results[i] = Some(result);
+    }
+    results.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

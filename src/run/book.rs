@@ -1,0 +1,215 @@
+//! The engine's ledger: who is queued, waiting for a retry, or done, and how each result reads.
+//! A user with a result is never handed out again.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::outcome::{Outcome, PlanEntry, UserResult};
+
+/// What is known about one user of the plan while the run goes on.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UserState {
+    pub sends: u32,
+    pub failures: u32,
+    pub unanswered: bool,
+    pub throttled_since: Option<f64>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+}
+
+pub(crate) struct Book<'a> {
+    plan: &'a [PlanEntry],
+    states: Vec<UserState>,
+    /// For a repeated user ID, the index of its first occurrence.
+    leader: Vec<Option<usize>>,
+    fresh: VecDeque<usize>,
+    /// (ready at ms, index); retries and users set aside while the credential is replaced.
+    waiting: Vec<(f64, usize)>,
+    results: Vec<Option<UserResult>>,
+}
+
+impl<'a> Book<'a> {
+    /// Queues every user in plan order; a user ID seen before (ignoring ASCII case) follows its first row.
+    pub fn new(plan: &'a [PlanEntry]) -> Self {
+        let mut first: HashMap<String, usize> = HashMap::new();
+        let mut leader = Vec::with_capacity(plan.len());
+        let mut fresh = VecDeque::with_capacity(plan.len());
+        for (i, entry) in plan.iter().enumerate() {
+            match first.get(&entry.user.trim().to_ascii_lowercase()) {
+                Some(&l) => leader.push(Some(l)),
+                None => {
+                    first.insert(entry.user.trim().to_ascii_lowercase(), i);
+                    leader.push(None);
+                    fresh.push_back(i);
+                }
+            }
+        }
+        Book { plan, states: vec![UserState::default(); plan.len()], leader, fresh, waiting: Vec::new(), results: vec![None; plan.len()] }
+    }
+
+    pub fn user(&self, i: usize) -> &str {
+        &self.plan[i].user
+    }
+
+    pub fn state(&mut self, i: usize) -> &mut UserState {
+        &mut self.states[i]
+    }
+
+    /// Whether any user still needs a request.
+    pub fn has_pending(&self) -> bool {
+        !self.fresh.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// When the next user becomes ready (`-inf` when one is ready now), if any is queued.
+    pub fn next_ready_at(&self) -> Option<f64> {
+        let fresh = (!self.fresh.is_empty()).then_some(f64::NEG_INFINITY);
+        self.waiting.iter().map(|(at, _)| *at).chain(fresh).reduce(f64::min)
+    }
+
+    /// The next user to send at `now_ms`: due retries first (oldest due first), then fresh users.
+    pub fn take_ready(&mut self, now_ms: f64) -> Option<usize> {
+        let due = (0..self.waiting.len())
+            .filter(|k| self.waiting[*k].0 <= now_ms)
+            .min_by(|a, b| self.waiting[*a].0.total_cmp(&self.waiting[*b].0));
+        let i = match due {
+            Some(k) => self.waiting.swap_remove(k).1,
+            None => self.fresh.pop_front()?,
+        };
+        debug_assert!(self.results[i].is_none(), "a user with an outcome is never sent again");
+        self.states[i].sends += 1;
+        Some(i)
+    }
+
+    /// Puts `i` back to be sent again at `ready_at_ms`.
+    pub fn requeue(&mut self, i: usize, ready_at_ms: f64) {
+        if self.results[i].is_none() {
+            self.waiting.push((ready_at_ms, i));
+        }
+    }
+
+    /// Records `i`'s final outcome; returns its result and those of rows repeating its user ID.
+    pub fn finish(&mut self, i: usize, outcome: Outcome, status: Option<u16>, message: String, at_ms: f64) -> Vec<UserResult> {
+        let result = UserResult {
+            row: self.plan[i].row,
+            user: self.plan[i].user.clone(),
+            outcome,
+            http_status: status,
+            message,
+            attempts: self.states[i].sends,
+            at_ms,
+        };
+        let mut out = vec![result.clone()];
+        for f in (0..self.plan.len()).filter(|f| self.leader[*f] == Some(i)) {
+            let copy = UserResult {
+                row: self.plan[f].row,
+                user: self.plan[f].user.clone(),
+                http_status: None,
+                attempts: 0,
+                message: format!("Same user as row {}, handled there: {}", result.row, result.message),
+                ..result.clone()
+            };
+            self.results[f] = Some(copy.clone());
+            out.push(copy);
+        }
+        self.results[i] = Some(result);
+        out
+    }
+
+    /// Fails `i` after its allowance of attempts, with the last error.
+    pub fn finish_exhausted(&mut self, i: usize, at_ms: f64) -> Vec<UserResult> {
+        let st = &self.states[i];
+        let message = format!(
+            "Failed after {} attempts: {}",
+            st.sends,
+            st.last_error.as_deref().unwrap_or("no answer")
+        );
+        let status = st.last_status;
+        self.finish(i, Outcome::Failed, status, message, at_ms)
+    }
+
+    /// The run was cancelled: every queued user gets its result now (in-flight ones are not queued).
+    pub fn cancel_pending(&mut self, at_ms: f64) -> Vec<UserResult> {
+        let mut queued: Vec<usize> = self.fresh.drain(..).chain(self.waiting.drain(..).map(|(_, i)| i)).collect();
+        queued.sort_unstable();
+        let mut out = Vec::new();
+        for i in queued {
+            let st = &self.states[i];
+            let last = st.last_error.clone().unwrap_or_default();
+            let (outcome, message) = if st.unanswered {
+                (Outcome::Failed, format!(
+                    "Outcome unknown: a request got no answer ({last}) and the run was cancelled before it was \
+                     sent again. Check whether this user still exists."
+                ))
+            } else if st.failures > 0 {
+                (Outcome::Failed, format!("Not removed: the run was cancelled before the next attempt. Last error: {last}"))
+            } else if st.sends > 0 {
+                (Outcome::NotStarted, format!("Not removed: the run was cancelled. The service had not acted on the earlier request ({last})."))
+            } else {
+                (Outcome::NotStarted, "Not started: the run was cancelled.".to_string())
+            };
+            let status = st.last_status;
+            out.extend(self.finish(i, outcome, status, message, at_ms));
+        }
+        out
+    }
+
+    /// Every user's result, in plan order.
+    pub fn into_results(self) -> Vec<UserResult> {
+        self.results.into_iter().map(|r| r.expect("every user has a result when the run ends")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(ids: &[&str]) -> Vec<PlanEntry> {
+        ids.iter().enumerate().map(|(i, u)| PlanEntry { row: i + 2, user: u.to_string() }).collect()
+    }
+
+    #[test]
+    fn a_repeated_user_id_is_sent_once_and_both_rows_get_its_outcome() {
+        let p = plan(&["A-1", "b-2", "a-1"]);
+        let mut book = Book::new(&p);
+        assert_eq!(book.take_ready(0.0), Some(0));
+        assert_eq!(book.take_ready(0.0), Some(1));
+        assert_eq!(book.take_ready(0.0), None, "row 4 repeats row 2");
+        let done = book.finish(0, Outcome::Removed, Some(200), "Removed.".into(), 5.0);
+        assert_eq!(done.len(), 2);
+        assert_eq!((done[1].row, done[1].outcome.clone(), done[1].attempts), (4, Outcome::Removed, 0));
+        assert!(done[1].message.starts_with("Same user as row 2"));
+    }
+
+    #[test]
+    fn due_retries_go_before_fresh_users_and_future_ones_wait() {
+        let p = plan(&["a", "b", "c"]);
+        let mut book = Book::new(&p);
+        let a = book.take_ready(0.0).unwrap();
+        let b = book.take_ready(0.0).unwrap();
+        book.requeue(a, 500.0);
+        book.requeue(b, 100.0);
+        assert_eq!(book.next_ready_at(), Some(f64::NEG_INFINITY));
+        assert_eq!(book.take_ready(200.0), Some(b));
+        assert_eq!(book.take_ready(200.0), Some(2));
+        assert_eq!(book.next_ready_at(), Some(500.0));
+        assert_eq!(book.take_ready(200.0), None);
+        assert_eq!(book.take_ready(500.0), Some(a));
+        assert_eq!(book.state(a).sends, 2);
+    }
+
+    #[test]
+    fn cancelling_tells_untouched_users_from_ones_with_an_unknown_outcome() {
+        let p = plan(&["a", "b", "c"]);
+        let mut book = Book::new(&p);
+        let a = book.take_ready(0.0).unwrap();
+        book.state(a).unanswered = true;
+        book.state(a).failures = 1;
+        book.state(a).last_error = Some("no response in time".into());
+        book.requeue(a, 10.0);
+        let results = book.cancel_pending(1.0);
+        let outcomes: Vec<_> = results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(outcomes, [Outcome::Failed, Outcome::NotStarted, Outcome::NotStarted]);
+        assert!(results[0].message.contains("Outcome unknown"));
+        assert!(!book.has_pending());
+        assert_eq!(book.into_results().len(), 3);
+    }
+}

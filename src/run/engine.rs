@@ -1,0 +1,234 @@
+//! The per-user removal engine: keeps up to the pacer's limit of requests in flight on one thread,
+//! honours pause, resume, cancel and credential replacement, and reports each user exactly once.
+
+use std::pin::pin;
+
+use futures::future::{select, Either};
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::backoff::Backoff;
+use super::book::Book;
+use super::control::{Control, Mode, PauseReason};
+use super::event::RunEvent;
+use super::http::{Clock, Http, NetError, Request, Response};
+use super::outcome::{PlanEntry, UserResult};
+use super::pacer::{Pacer, PacerSettings};
+use super::rng::Rng;
+use super::verdict::{AttemptContext, Protocol, Verdict};
+
+/// Tuning for a run. The defaults suit the vendor APIs; tests shrink them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunSettings {
+    pub pacer: PacerSettings,
+    /// Waits and attempt limit for 5xx answers and lost answers.
+    pub backoff: Backoff,
+    /// A user throttled (429) without pause for this long is reported failed, ms.
+    pub max_throttled_ms: u64,
+    /// The longest `Retry-After` honoured, ms (longer ones are cut to this).
+    pub max_wait_ms: u64,
+    /// A request with no answer after this long counts as a timeout, ms.
+    pub request_timeout_ms: u64,
+    /// How often a paused run looks at its [`Control`] again, ms.
+    pub poll_ms: u64,
+    /// Seed for retry jitter.
+    pub seed: u64,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            pacer: PacerSettings::default(),
+            backoff: Backoff::default(),
+            max_throttled_ms: 15 * 60_000,
+            max_wait_ms: 10 * 60_000,
+            request_timeout_ms: 60_000,
+            poll_ms: 250,
+            seed: 0x0ff_b0a2d,
+        }
+    }
+}
+
+/// Which request a reply belongs to, and the conditions it was sent under.
+struct Ticket {
+    index: usize,
+    auth_generation: u32,
+    pacer_epoch: u64,
+}
+
+async fn send_with_timeout<H: Http, C: Clock>(
+    http: &H,
+    clock: &C,
+    request: Request,
+    timeout_ms: u64,
+    ticket: Ticket,
+) -> (Ticket, Result<Response, NetError>) {
+    let reply = pin!(http.send(request));
+    let timer = pin!(clock.sleep(timeout_ms));
+    match select(reply, timer).await {
+        Either::Left((reply, _)) => (ticket, reply),
+        Either::Right(_) => (ticket, Err(NetError::Timeout)),
+    }
+}
+
+/// Removes every user of `plan` through `protocol`, one request per user, and returns every
+/// user's result in plan order. `on_event` hears each step as it happens, including exactly one
+/// [`RunEvent::Result`] per plan entry. `clock.now_ms()` must be ms since the Unix epoch.
+///
+/// Guarantees: no request is sent for a user whose outcome is known; a refused credential
+/// pauses the run (`PauseReason::CredentialRefused`) and the user is sent again once
+/// [`Control::replace_auth`] is called; cancelling lets in-flight requests finish and reports
+/// the rest; nothing starts while paused or before a `Retry-After` instant.
+pub async fn run_per_user<P, H, C, F>(
+    plan: &[PlanEntry],
+    protocol: &P,
+    http: &H,
+    clock: &C,
+    control: &Control,
+    settings: &RunSettings,
+    on_event: &mut F,
+) -> Vec<UserResult>
+where
+    P: Protocol,
+    H: Http,
+    C: Clock,
+    F: FnMut(RunEvent),
+{
+    let mut book = Book::new(plan);
+    let mut pacer = Pacer::new(settings.pacer);
+    let mut rng = Rng::new(settings.seed);
+    let mut in_flight = FuturesUnordered::new();
+    on_event(RunEvent::Concurrency(pacer.limit()));
+    loop {
+        let now = clock.now_ms();
+        match control.mode() {
+            Mode::Cancelled => book.cancel_pending(now).into_iter().for_each(|r| on_event(RunEvent::Result(r))),
+            Mode::Paused(_) => {}
+            Mode::Running => {
+                while pacer.may_start(in_flight.len(), now) {
+                    let Some(i) = book.take_ready(now) else { break };
+                    let attempt = book.state(i).sends;
+                    let request = protocol.request(book.user(i), &control.auth());
+                    let ticket = Ticket { index: i, auth_generation: control.auth_generation(), pacer_epoch: pacer.epoch() };
+                    on_event(RunEvent::Sending { user: book.user(i).to_string(), attempt });
+                    in_flight.push(send_with_timeout(http, clock, request, settings.request_timeout_ms, ticket));
+                    on_event(RunEvent::InFlight(in_flight.len()));
+                }
+            }
+        }
+        if in_flight.is_empty() && !book.has_pending() {
+            break;
+        }
+        let wait_ms = next_wake_ms(&book, &pacer, control, in_flight.len(), now, settings.poll_ms);
+        let reply = if in_flight.is_empty() {
+            clock.sleep(wait_ms).await;
+            None
+        } else {
+            match select(in_flight.next(), pin!(clock.sleep(wait_ms))).await {
+                Either::Left((reply, _)) => reply,
+                Either::Right(_) => None,
+            }
+        };
+        if let Some((ticket, reply)) = reply {
+            on_event(RunEvent::InFlight(in_flight.len()));
+            let mut step = Step { book: &mut book, pacer: &mut pacer, rng: &mut rng, control, settings, now: clock.now_ms() };
+            step.handle(protocol, ticket, reply, on_event);
+        }
+    }
+    book.into_results()
+}
+
+/// How long to sleep before looking again: until the next user may start, at most `poll_ms`.
+fn next_wake_ms(book: &Book, pacer: &Pacer, control: &Control, in_flight: usize, now: f64, poll_ms: u64) -> u64 {
+    let mut wait = poll_ms as f64;
+    if control.mode() == Mode::Running && in_flight < pacer.limit() {
+        if let Some(ready) = book.next_ready_at() {
+            wait = wait.min(ready.max(pacer.hold_until_ms()) - now);
+        }
+    }
+    wait.ceil().max(1.0) as u64
+}
+
+/// Applies one reply to the run's state.
+struct Step<'s, 'a> {
+    book: &'s mut Book<'a>,
+    pacer: &'s mut Pacer,
+    rng: &'s mut Rng,
+    control: &'s Control,
+    settings: &'s RunSettings,
+    now: f64,
+}
+
+impl Step<'_, '_> {
+    fn handle<P: Protocol, F: FnMut(RunEvent)>(
+        &mut self,
+        protocol: &P,
+        ticket: Ticket,
+        reply: Result<Response, NetError>,
+        on_event: &mut F,
+    ) {
+        let i = ticket.index;
+        let state = self.book.state(i);
+        let ctx = AttemptContext { now_ms: self.now, attempt: state.sends, earlier_unanswered: state.unanswered };
+        match protocol.judge(&reply, &ctx) {
+            Verdict::Final { outcome, status, message } => {
+                if let Some(limit) = self.pacer.on_success() {
+                    on_event(RunEvent::Concurrency(limit));
+                }
+                emit_results(self.book.finish(i, outcome, status, message, self.now), on_event);
+            }
+            Verdict::CredentialRefused { status, message } => {
+                let state = self.book.state(i);
+                state.last_status = Some(status);
+                state.last_error = Some(message.clone());
+                state.throttled_since = None;
+                self.book.requeue(i, f64::NEG_INFINITY);
+                let mode = self.control.mode();
+                let stale = ticket.auth_generation != self.control.auth_generation();
+                if !stale && mode != Mode::Cancelled && mode != Mode::Paused(PauseReason::CredentialRefused) {
+                    self.control.pause(PauseReason::CredentialRefused);
+                    on_event(RunEvent::Paused(PauseReason::CredentialRefused));
+                    on_event(RunEvent::Note(message));
+                }
+            }
+            Verdict::Throttled { status, wait_ms, message } => {
+                let state = self.book.state(i);
+                state.last_status = Some(status);
+                state.last_error = Some(message);
+                let since = *state.throttled_since.get_or_insert(self.now);
+                if self.now - since >= self.settings.max_throttled_ms as f64 {
+                    emit_results(self.book.finish_exhausted(i, self.now), on_event);
+                    return;
+                }
+                let streak = self.pacer.throttle_streak() + 1;
+                let wait = wait_ms
+                    .unwrap_or_else(|| self.settings.backoff.equal_jitter_ms(streak, self.rng))
+                    .min(self.settings.max_wait_ms);
+                if let Some(limit) = self.pacer.on_throttled(ticket.pacer_epoch, self.now, wait) {
+                    on_event(RunEvent::Concurrency(limit));
+                }
+                on_event(RunEvent::Throttled { wait_ms: wait });
+                self.book.requeue(i, self.now + wait as f64);
+            }
+            Verdict::Retry { status, message, maybe_done } => {
+                let state = self.book.state(i);
+                state.failures += 1;
+                state.unanswered |= maybe_done;
+                state.last_status = status.or(state.last_status);
+                state.last_error = Some(message.clone());
+                state.throttled_since = None;
+                let (failures, attempt) = (state.failures, state.sends);
+                if self.settings.backoff.exhausted(failures) {
+                    emit_results(self.book.finish_exhausted(i, self.now), on_event);
+                    return;
+                }
+                let wait = self.settings.backoff.delay_ms(failures, self.rng);
+                on_event(RunEvent::Retrying { user: self.book.user(i).to_string(), attempt, wait_ms: wait, reason: message });
+                self.book.requeue(i, self.now + wait as f64);
+            }
+        }
+    }
+}
+
+fn emit_results<F: FnMut(RunEvent)>(results: Vec<UserResult>, on_event: &mut F) {
+    results.into_iter().for_each(|r| on_event(RunEvent::Result(r)));
+}

@@ -1,0 +1,244 @@
+//! Live progress for bars, counts, throughput and ETA, fed by [`RunEvent`]s.
+
+use std::collections::VecDeque;
+
+use super::control::PauseReason;
+use super::event::RunEvent;
+use super::outcome::Outcome;
+
+/// How many users ended in each outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    pub removed: usize,
+    pub not_found: usize,
+    pub not_allowed: usize,
+    pub conflict: usize,
+    pub failed: usize,
+    pub not_started: usize,
+}
+
+impl OutcomeCounts {
+    /// The count for one outcome.
+    pub fn get(&self, outcome: &Outcome) -> usize {
+        match outcome {
+            Outcome::Removed => self.removed,
+            Outcome::NotFound => self.not_found,
+            Outcome::NotAllowed => self.not_allowed,
+            Outcome::Conflict => self.conflict,
+            Outcome::Failed => self.failed,
+            Outcome::NotStarted => self.not_started,
+        }
+    }
+
+    fn add(&mut self, outcome: &Outcome) {
+        let slot = match outcome {
+            Outcome::Removed => &mut self.removed,
+            Outcome::NotFound => &mut self.not_found,
+            Outcome::NotAllowed => &mut self.not_allowed,
+            Outcome::Conflict => &mut self.conflict,
+            Outcome::Failed => &mut self.failed,
+            Outcome::NotStarted => &mut self.not_started,
+        };
+        *slot += 1;
+    }
+
+    /// All outcomes together.
+    pub fn total(&self) -> usize {
+        self.removed + self.not_found + self.not_allowed + self.conflict + self.failed + self.not_started
+    }
+}
+
+/// The state of a run as the progress view shows it. Pure: feed it every event with the time it arrived.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Users in the plan.
+    pub total: usize,
+    pub counts: OutcomeCounts,
+    /// Requests waiting for an answer.
+    pub in_flight: usize,
+    /// Requests allowed in flight.
+    pub concurrency: usize,
+    /// Retries scheduled so far (5xx and lost answers).
+    pub retries: usize,
+    /// Set when the engine paused itself; cleared when it sends again.
+    pub paused: Option<PauseReason>,
+    /// Nothing starts before this instant (ms) because the service throttled us.
+    pub throttled_until_ms: Option<f64>,
+    started_ms: Option<f64>,
+    /// When each recent outcome (other than "not started") arrived.
+    recent: VecDeque<f64>,
+    window_ms: f64,
+}
+
+impl Progress {
+    /// Progress of a run over `total` users, with a 30 s throughput window.
+    pub fn new(total: usize) -> Self {
+        Progress {
+            total,
+            counts: OutcomeCounts::default(),
+            in_flight: 0,
+            concurrency: 0,
+            retries: 0,
+            paused: None,
+            throttled_until_ms: None,
+            started_ms: None,
+            recent: VecDeque::new(),
+            window_ms: 30_000.0,
+        }
+    }
+
+    /// Takes in one event that arrived at `now_ms`.
+    pub fn apply(&mut self, event: &RunEvent, now_ms: f64) {
+        match event {
+            RunEvent::Result(r) => {
+                self.counts.add(&r.outcome);
+                if r.outcome != Outcome::NotStarted {
+                    self.recent.push_back(now_ms);
+                }
+            }
+            RunEvent::Sending { .. } => {
+                self.started_ms.get_or_insert(now_ms);
+                self.paused = None;
+            }
+            RunEvent::Paused(reason) => self.paused = Some(*reason),
+            RunEvent::Throttled { wait_ms } => {
+                let until = now_ms + *wait_ms as f64;
+                self.throttled_until_ms = Some(self.throttled_until_ms.map_or(until, |t| t.max(until)));
+            }
+            RunEvent::Concurrency(n) => self.concurrency = *n,
+            RunEvent::InFlight(n) => self.in_flight = *n,
+            RunEvent::Retrying { .. } => self.retries += 1,
+            RunEvent::Batch { .. } | RunEvent::Note(_) => {}
+        }
+        while self.recent.front().is_some_and(|t| *t < now_ms - self.window_ms) {
+            self.recent.pop_front();
+        }
+    }
+
+    /// Users with an outcome.
+    pub fn done(&self) -> usize {
+        self.counts.total()
+    }
+
+    /// Users still without an outcome.
+    pub fn remaining(&self) -> usize {
+        self.total.saturating_sub(self.done())
+    }
+
+    /// Whether every user has an outcome.
+    pub fn is_finished(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// Done as a whole percentage (for `aria-valuenow` with `aria-valuemax="100"`); 100 for an empty plan.
+    pub fn percent(&self) -> u8 {
+        if self.total == 0 { 100 } else { (self.done() * 100 / self.total) as u8 }
+    }
+
+    /// Whether a throttling hold is in force at `now_ms`.
+    pub fn is_throttled(&self, now_ms: f64) -> bool {
+        self.throttled_until_ms.is_some_and(|t| t > now_ms)
+    }
+
+    /// Users finished per second over the last 30 s (or since the start, if shorter).
+    /// `None` until there is at least a second of history with an outcome in it.
+    pub fn throughput_per_s(&self, now_ms: f64) -> Option<f64> {
+        let start = self.started_ms?;
+        let span = (now_ms - start).min(self.window_ms);
+        let recent = self.recent.iter().filter(|t| **t >= now_ms - self.window_ms).count();
+        (span >= 1_000.0 && recent > 0).then(|| recent as f64 * 1_000.0 / span)
+    }
+
+    /// Time left at the current throughput, ms.
+    pub fn eta_ms(&self, now_ms: f64) -> Option<f64> {
+        if self.is_finished() {
+            return Some(0.0);
+        }
+        self.throughput_per_s(now_ms).map(|rate| self.remaining() as f64 / rate * 1_000.0)
+    }
+
+    /// When the run is expected to end (ms since the epoch, like `now_ms`).
+    pub fn estimated_end_ms(&self, now_ms: f64) -> Option<f64> {
+        self.eta_ms(now_ms).map(|eta| now_ms + eta)
+    }
+}
+
+/// A rough duration before any request was sent: `users` at `concurrency` in parallel,
+/// each taking `per_request_ms`. Used to warn about a token that would expire mid-run.
+pub fn estimate_duration_ms(users: usize, concurrency: usize, per_request_ms: f64) -> f64 {
+    users.div_ceil(concurrency.max(1)) as f64 * per_request_ms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::outcome::UserResult;
+
+    fn result(outcome: Outcome) -> RunEvent {
+        RunEvent::Result(UserResult {
+            row: 2,
+            user: "u".into(),
+            outcome,
+            http_status: None,
+            message: String::new(),
+            attempts: 1,
+            at_ms: 0.0,
+        })
+    }
+
+    #[test]
+    fn counts_add_up_to_done_and_the_bar_reaches_100() {
+        let mut p = Progress::new(4);
+        for o in [Outcome::Removed, Outcome::Removed, Outcome::Conflict, Outcome::NotStarted] {
+            p.apply(&result(o), 0.0);
+        }
+        assert_eq!((p.counts.removed, p.counts.get(&Outcome::Conflict), p.counts.not_started), (2, 1, 1));
+        assert_eq!((p.done(), p.remaining(), p.percent()), (4, 0, 100));
+        assert!(p.is_finished());
+        assert_eq!(Progress::new(3).percent(), 0);
+    }
+
+    #[test]
+    fn throughput_uses_the_last_thirty_seconds_and_gives_an_eta() {
+        let mut p = Progress::new(100);
+        p.apply(&RunEvent::Sending { user: "u".into(), attempt: 1 }, 0.0);
+        assert_eq!(p.throughput_per_s(500.0), None);
+        for t in 1..=20 {
+            p.apply(&result(Outcome::Removed), f64::from(t) * 500.0);
+        }
+        let rate = p.throughput_per_s(10_000.0).unwrap();
+        assert!((rate - 2.0).abs() < 1e-9, "{rate}");
+        assert_eq!(p.eta_ms(10_000.0), Some(40_000.0));
+        assert_eq!(p.estimated_end_ms(10_000.0), Some(50_000.0));
+        p.apply(&result(Outcome::Removed), 45_000.0);
+        let rate = p.throughput_per_s(45_000.0).unwrap();
+        assert!((rate - 1.0 / 30.0).abs() < 1e-9, "old outcomes left the window: {rate}");
+    }
+
+    #[test]
+    fn engine_signals_update_in_flight_concurrency_pause_and_throttling() {
+        let mut p = Progress::new(10);
+        p.apply(&RunEvent::Concurrency(4), 0.0);
+        p.apply(&RunEvent::InFlight(3), 0.0);
+        p.apply(&RunEvent::Throttled { wait_ms: 2_000 }, 100.0);
+        p.apply(&RunEvent::Paused(PauseReason::CredentialRefused), 200.0);
+        p.apply(&RunEvent::Retrying { user: "u".into(), attempt: 1, wait_ms: 10, reason: "500".into() }, 200.0);
+        assert_eq!((p.concurrency, p.in_flight, p.retries), (4, 3, 1));
+        assert!(p.is_throttled(2_000.0) && !p.is_throttled(2_100.0));
+        assert_eq!(p.paused, Some(PauseReason::CredentialRefused));
+        p.apply(&RunEvent::Sending { user: "u".into(), attempt: 2 }, 300.0);
+        assert_eq!(p.paused, None);
+    }
+
+    #[test]
+    fn a_cancel_burst_of_not_started_does_not_inflate_throughput() {
+        let mut p = Progress::new(50);
+        p.apply(&RunEvent::Sending { user: "u".into(), attempt: 1 }, 0.0);
+        p.apply(&result(Outcome::Removed), 2_000.0);
+        for _ in 0..49 {
+            p.apply(&result(Outcome::NotStarted), 2_000.0);
+        }
+        assert!((p.throughput_per_s(2_000.0).unwrap() - 0.5).abs() < 1e-9);
+        assert_eq!(estimate_duration_ms(10, 4, 300.0), 900.0);
+    }
+}

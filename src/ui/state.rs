@@ -1,0 +1,218 @@
+//! The panel's state, kept in one place and shared by every step through context.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::csv_intake::{self, Detection, IntakeError, Options, Plan, Table};
+use crate::epm::EpmBase;
+use crate::flow::Step;
+use crate::rsa::jwt::strip_bearer;
+use crate::rsa::ApiBase;
+use crate::run::Auth;
+use crate::target::Target;
+
+/// A file (or paste) that was read, with its detected columns and the current plan.
+#[derive(Clone)]
+pub struct Loaded {
+    /// The file name, or "pasted text".
+    pub source: String,
+    pub table: Arc<Table>,
+    pub detection: Arc<Detection>,
+    pub plan: Arc<Plan>,
+}
+
+/// Signals every step reads or writes. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The step on screen; mirrored in the URL hash.
+    pub step: RwSignal<Step>,
+    pub target: RwSignal<Target>,
+    /// The admin's own account: never removed.
+    pub own_account: RwSignal<String>,
+    /// The identifier column the admin picked (None: the detected one).
+    pub column: RwSignal<Option<usize>>,
+    pub loaded: RwSignal<Option<Loaded>>,
+    /// Why the last file or paste could not be taken in.
+    pub intake_error: RwSignal<Option<String>>,
+    /// What the admin typed on the Connect step. Memory only: never stored, never in the URL.
+    pub creds: Credentials,
+}
+
+/// The Connect step's fields. Secrets live in these signals only and are cleared on disconnect.
+#[derive(Clone, Copy)]
+pub struct Credentials {
+    pub rsa_base: RwSignal<String>,
+    pub jwt: RwSignal<String>,
+    pub epm_base: RwSignal<String>,
+    /// EPM: use a pasted OAuth token instead of Basic user and password.
+    pub epm_oauth: RwSignal<bool>,
+    pub epm_user: RwSignal<String>,
+    pub epm_password: RwSignal<String>,
+    pub epm_token: RwSignal<String>,
+}
+
+impl Credentials {
+    fn new() -> Self {
+        Credentials {
+            rsa_base: RwSignal::new(String::new()),
+            jwt: RwSignal::new(String::new()),
+            epm_base: RwSignal::new(String::new()),
+            epm_oauth: RwSignal::new(false),
+            epm_user: RwSignal::new(String::new()),
+            epm_password: RwSignal::new(String::new()),
+            epm_token: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Forgets every secret.
+    pub fn clear_secrets(&self) {
+        self.jwt.set(String::new());
+        self.epm_password.set(String::new());
+        self.epm_token.set(String::new());
+    }
+}
+
+/// Where and as whom the run calls the vendor, ready to use.
+#[derive(Clone, Debug)]
+pub enum Connection {
+    Rsa { base: ApiBase, auth: Auth },
+    Epm { base: EpmBase, auth: Auth },
+}
+
+impl Connection {
+    /// The credential.
+    pub fn auth(&self) -> &Auth {
+        match self {
+            Connection::Rsa { auth, .. } | Connection::Epm { auth, .. } => auth,
+        }
+    }
+
+    /// The tenant's name as the admin would recognise it.
+    pub fn tenant(&self) -> String {
+        match self {
+            Connection::Rsa { base, .. } => base.tenant_label().to_string(),
+            Connection::Epm { base, .. } => {
+                let s = base.as_str();
+                s.split_once("://").map_or(s, |(_, host)| host).to_string()
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Fresh state, starting at `step`.
+    pub fn new(step: Step) -> Self {
+        AppState {
+            step: RwSignal::new(step),
+            target: RwSignal::new(Target::default()),
+            own_account: RwSignal::new(String::new()),
+            column: RwSignal::new(None),
+            loaded: RwSignal::new(None),
+            intake_error: RwSignal::new(None),
+            creds: Credentials::new(),
+        }
+    }
+
+    /// Moves the stepper to `step`.
+    pub fn go(&self, step: Step) {
+        self.step.set(step);
+    }
+
+    /// The connection the Connect step describes, or what is missing (tracks the fields).
+    pub fn connection(&self) -> Result<Connection, String> {
+        let c = &self.creds;
+        match self.target.get() {
+            Target::Rsa => {
+                let base = ApiBase::parse(&c.rsa_base.get()).map_err(|e| e.to_string())?;
+                let token = strip_bearer(&c.jwt.get()).to_string();
+                if token.is_empty() {
+                    return Err("Paste a JWT for the Admin REST API.".into());
+                }
+                Ok(Connection::Rsa { base, auth: Auth::Bearer(token) })
+            }
+            Target::Epm => {
+                let base = EpmBase::parse(&c.epm_base.get()).map_err(|e| e.to_string())?;
+                let auth = if c.epm_oauth.get() {
+                    let token = strip_bearer(&c.epm_token.get()).to_string();
+                    if token.is_empty() {
+                        return Err("Paste an OAuth access token.".into());
+                    }
+                    Auth::Bearer(token)
+                } else {
+                    let (user, password) = (c.epm_user.get().trim().to_string(), c.epm_password.get());
+                    if user.is_empty() || password.is_empty() {
+                        return Err("Enter the user name and password of an Identity Domain Administrator.".into());
+                    }
+                    Auth::Basic { user, password }
+                };
+                Ok(Connection::Epm { base, auth })
+            }
+        }
+    }
+
+    /// Takes in a read table: detects its columns and builds the plan.
+    pub fn take_in(&self, source: String, table: Result<Table, IntakeError>) {
+        match table {
+            Ok(table) => {
+                let target = self.target.get_untracked();
+                let detection = csv_intake::detect(&table, target);
+                self.column.set(None);
+                match self.build_plan(&table, &detection, None) {
+                    Ok(plan) => {
+                        self.intake_error.set(None);
+                        self.loaded.set(Some(Loaded {
+                            source,
+                            table: Arc::new(table),
+                            detection: Arc::new(detection),
+                            plan: Arc::new(plan),
+                        }));
+                    }
+                    Err(e) => self.refuse(&source, &e),
+                }
+            }
+            Err(e) => self.refuse(&source, &e),
+        }
+    }
+
+    /// Rebuilds the plan after the target, own account or column changed (no re-reading).
+    pub fn replan(&self) {
+        let Some(loaded) = self.loaded.get_untracked() else { return };
+        let target = self.target.get_untracked();
+        let detection = Arc::new(csv_intake::detect(&loaded.table, target));
+        let column = self.column.get_untracked();
+        match self.build_plan(&loaded.table, &detection, column) {
+            Ok(plan) => {
+                self.intake_error.set(None);
+                self.loaded.set(Some(Loaded { plan: Arc::new(plan), detection, ..loaded }));
+            }
+            Err(e) => self.refuse(&loaded.source, &e),
+        }
+    }
+
+    fn build_plan(&self, table: &Table, detection: &Detection, column: Option<usize>) -> Result<Plan, IntakeError> {
+        let mut options = Options::detected(self.target.get_untracked(), detection);
+        if let Some(column) = column {
+            options.column = column;
+        }
+        options.own_account = self.effective_own_account();
+        csv_intake::plan(table, &options)
+    }
+
+    /// The account never to remove: as entered, or for EPM with Basic sign-in, the user name.
+    pub fn effective_own_account(&self) -> Option<String> {
+        let own = self.own_account.get_untracked();
+        if !own.trim().is_empty() {
+            return Some(own.trim().to_string());
+        }
+        let c = &self.creds;
+        let basic_user = c.epm_user.get_untracked();
+        (self.target.get_untracked() == Target::Epm && !c.epm_oauth.get_untracked() && !basic_user.trim().is_empty())
+            .then(|| basic_user.trim().to_string())
+    }
+
+    fn refuse(&self, source: &str, error: &IntakeError) {
+        self.loaded.set(None);
+        self.intake_error.set(Some(format!("{source}: {error}")));
+    }
+}

@@ -1,0 +1,73 @@
+// Shared pieces of the end-to-end tests: start the sandbox, launch Debian's Chromium, save screenshots.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, '.artifacts');
+
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Starts the sandbox on a free port with the built panel; resolves once it prints its URL. */
+export async function startSandbox(extraArgs = []) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'offboard-sandbox-'));
+  const proc = spawn(join(ROOT, 'target', 'debug', 'sandbox'),
+    ['--port', '0', '--dist', join(ROOT, 'dist'), '--data-dir', dataDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('sandbox printed no SANDBOX_URL within 60 s')), 60_000);
+    proc.once('exit', (code) => fail(new Error(`sandbox exited early with ${code}`)));
+    lines.on('line', (line) => {
+      const m = /^SANDBOX_URL=(\S+)$/.exec(line);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  lines.on('line', () => {});
+  return {
+    url,
+    dataDir,
+    /** GET or POST a sandbox control endpoint and parse its JSON. */
+    async control(path, body) {
+      const res = await fetch(url + path, body === undefined ? {} : {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+      return res.json();
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((ok) => (proc.exitCode !== null ? ok() : proc.once('exit', ok)));
+    },
+  };
+}
+
+/** Launches headless Debian Chromium (never a downloaded browser). */
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Opens a page that fails the test on any uncaught error or console error. */
+export async function openPanel(browser, url) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  await page.goto(url);
+  await page.waitForSelector('nav.stepper');
+  return { page, context, problems };
+}
+
+/** Saves a full-page screenshot under .artifacts/screenshots/. */
+export async function screenshot(page, name) {
+  const dir = join(ARTIFACTS, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,36 @@
+// The harness works: Chromium opens the panel served by the sandbox and walks the stepper.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { launchBrowser, openPanel, screenshot, startSandbox } from './harness.mjs';
+
+let sandbox, browser;
+before(async () => { sandbox = await startSandbox(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await sandbox?.stop(); });
+
+test('the panel served by the sandbox shows the five-step stepper and follows it', async () => {
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  const steps = await page.locator('nav.stepper li').allInnerTexts();
+  assert.deepEqual(steps.map((s) => s.replace(/\s+/g, ' ').trim()),
+    ['1 Connect', '2 CSV', '3 Preview', '4 Run', '5 Results']);
+  assert.equal(await page.locator('[aria-current=step]').innerText().then((t) => t.includes('Connect')), true);
+
+  await page.locator('nav.stepper a', { hasText: 'Preview' }).click();
+  await page.waitForFunction(() => location.hash === '#/preview');
+  assert.match(await page.locator('#step-title').innerText(), /Preview/);
+
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('#step-title')?.textContent === 'Connect');
+  const shot = await screenshot(page, 'shell');
+  assert.ok(existsSync(shot));
+  assert.deepEqual(problems, []);
+});
+
+test('the built panel loads nothing from another origin', async () => {
+  const { page, context } = await openPanel(browser, sandbox.url + '/');
+  const origins = new Set();
+  context.on('request', (r) => origins.add(new URL(r.url()).origin));
+  await page.reload();
+  await page.waitForSelector('nav.stepper');
+  assert.deepEqual([...origins], [new URL(sandbox.url).origin]);
+});

@@ -21,12 +21,24 @@ type Shared = State<Arc<AppState>>;
 /// The control routes, relative to `/sandbox`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/demo", get(|State(s): Shared| async move { Json(demo_info(&s)) }))
+        .route(
+            "/demo",
+            get(|State(s): Shared| async move { Json(demo_info(&s)) }),
+        )
         .route("/token", post(token))
         .route("/tenant", get(tenant))
-        .route("/audit", get(|State(s): Shared| async move { Json(lock(&s.audit).entries().to_vec()) }))
-        .route("/requests", get(|State(s): Shared| async move { Json(lock(&s.requests).records().to_vec()) }))
-        .route("/faults", get(|State(s): Shared| async move { Json(s.faults()) }).post(set_faults))
+        .route(
+            "/audit",
+            get(|State(s): Shared| async move { Json(lock(&s.audit).entries().to_vec()) }),
+        )
+        .route(
+            "/requests",
+            get(|State(s): Shared| async move { Json(lock(&s.requests).records().to_vec()) }),
+        )
+        .route(
+            "/faults",
+            get(|State(s): Shared| async move { Json(s.faults()) }).post(set_faults),
+        )
         .route("/reset", post(reset))
         .route("/samples", get(sample_names))
         .route("/samples/{name}", get(sample))
@@ -89,14 +101,20 @@ async fn token(State(state): Shared, body: Bytes) -> Response {
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let iat = req.iat.unwrap_or_else(now_secs);
-    let exp = req.exp.unwrap_or(iat + req.ttl_secs.unwrap_or(jwt::MAX_LIFETIME_SECS));
+    let exp = req
+        .exp
+        .unwrap_or(iat.saturating_add(req.ttl_secs.unwrap_or(jwt::MAX_LIFETIME_SECS)));
     let claims = json!({
         "sub": req.sub.unwrap_or_else(|| state.key.access_id.clone()),
         "aud": req.aud.unwrap_or_else(|| Value::String(state.admin_url())),
         "iat": iat,
         "exp": exp,
     });
-    match jwt::mint(&state.key.private, req.alg.as_deref().unwrap_or("RS256"), &claims) {
+    match jwt::mint(
+        &state.key.private,
+        req.alg.as_deref().unwrap_or("RS256"),
+        &claims,
+    ) {
         Ok(jwt) => {
             let bearer = lock(&state.epm).issue_bearer(now_ms());
             Json(json!({ "jwt": jwt, "epmBearer": bearer, "claims": claims })).into_response()
@@ -147,7 +165,11 @@ async fn sample_names(State(state): Shared) -> Json<Vec<&'static str>> {
 
 async fn sample(State(state): Shared, Path(name): Path<String>) -> Response {
     match lock(&state.samples).iter().find(|s| s.name == name) {
-        Some(s) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], s.text.clone()).into_response(),
+        Some(s) => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            s.text.clone(),
+        )
+            .into_response(),
         None => error(StatusCode::NOT_FOUND, format!("no sample named {name}")),
     }
 }

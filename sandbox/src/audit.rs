@@ -58,7 +58,14 @@ impl AuditLog {
     /// Appends an entry stamped now.
     pub fn record(&mut self, system: System, user: &str, via: &'static str, action: Action) {
         let seq = self.entries.len() as u64 + 1;
-        let entry = AuditEntry { seq, system, user: user.to_string(), at: now_ms(), via, action };
+        let entry = AuditEntry {
+            seq,
+            system,
+            user: user.to_string(),
+            at: now_ms(),
+            via,
+            action,
+        };
         self.entries.push(entry);
     }
 

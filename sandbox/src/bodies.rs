@@ -7,29 +7,50 @@ use serde_json::json;
 
 /// An RSA error: `{"status": <http>, "code": <slug>, "message": <documented meaning>}`.
 pub fn rsa_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "status": status.as_u16(), "code": code, "message": message }))).into_response()
+    (
+        status,
+        Json(json!({ "status": status.as_u16(), "code": code, "message": message })),
+    )
+        .into_response()
 }
 
 /// An EPM error in the migration status shape: `status` 1 with `details`.
 pub fn epm_error(status: StatusCode, details: &str) -> Response {
-    (status, Json(json!({ "links": [], "details": details, "status": 1, "items": null }))).into_response()
+    (
+        status,
+        Json(json!({ "links": [], "details": details, "status": 1, "items": null })),
+    )
+        .into_response()
 }
 
 /// A 429 for either vendor, with `Retry-After` in whole seconds.
 pub fn too_many(epm: bool, retry_after_secs: u64) -> Response {
     let mut r = if epm {
-        epm_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests. Retry later.")
+        epm_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests. Retry later.",
+        )
     } else {
-        rsa_error(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS", "Too many requests.")
+        rsa_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_REQUESTS",
+            "Too many requests.",
+        )
     };
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_after_secs.max(1)),
+    );
     r
 }
 
 /// An injected 500 for either vendor.
 pub fn internal_error(epm: bool) -> Response {
     if epm {
-        epm_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error. Try again later.")
+        epm_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error. Try again later.",
+        )
     } else {
         rsa_error(
             StatusCode::INTERNAL_SERVER_ERROR,

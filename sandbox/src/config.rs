@@ -65,10 +65,19 @@ impl Config {
 
     /// Checks value ranges that clap cannot express.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, v) in [("--fail-rate", self.fail_rate), ("--drop-rate", self.drop_rate)] {
+        for (name, v) in [
+            ("--fail-rate", self.fail_rate),
+            ("--drop-rate", self.drop_rate),
+        ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("{name} must be between 0 and 1"));
             }
+        }
+        let max = crate::faults::MAX_LATENCY_MS;
+        if self.latency_ms > max || self.latency_jitter_ms > max {
+            return Err(format!(
+                "--latency-ms and --latency-jitter-ms must be at most {max}"
+            ));
         }
         if self.rate < 0.0 || self.burst < 0.0 || self.epm_users_per_sec < 0.0 {
             return Err("--rate, --burst and --epm-users-per-sec must not be negative".into());

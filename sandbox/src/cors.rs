@@ -15,24 +15,43 @@ const ALLOW_HEADERS: &str = "Authorization, Content-Type, Accept";
 /// The middleware.
 pub async fn cors(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response<Body> {
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let allowed = state.faults().cors && origin.as_ref().is_some_and(|o| origin_allowed(&state.config.cors_origins, o));
-    let Some(origin) = origin.filter(|_| allowed) else { return next.run(req).await };
-    let preflight =
-        req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let allowed = state.faults().cors
+        && origin
+            .as_ref()
+            .is_some_and(|o| origin_allowed(&state.config.cors_origins, o));
+    let Some(origin) = origin.filter(|_| allowed) else {
+        return next.run(req).await;
+    };
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let mut response = if preflight {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NO_CONTENT;
         let h = r.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
-        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOW_HEADERS));
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOW_METHODS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOW_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
         r
     } else {
         next.run(req).await
     };
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Retry-After"),
+    );
     h.append(header::VARY, HeaderValue::from_static("Origin"));
     response
 }
@@ -40,7 +59,10 @@ pub async fn cors(State(state): State<Arc<AppState>>, req: Request, next: Next) 
 /// Whether `origin` is allowed: any origin when the list is empty or contains `*`.
 fn origin_allowed(allowed: &[String], origin: &HeaderValue) -> bool {
     let origin = origin.to_str().unwrap_or("");
-    allowed.is_empty() || allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    allowed.is_empty()
+        || allowed
+            .iter()
+            .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 #[cfg(test)]

@@ -39,7 +39,8 @@ impl DemoKey {
         if let Some(key) = Self::load(&dir.join(KEY_FILE_NAME)) {
             return Ok(key);
         }
-        let private = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS).map_err(io::Error::other)?;
+        let private =
+            RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS).map_err(io::Error::other)?;
         let mut rng = rand::thread_rng();
         let access_id = format!("{:016x}{:016x}", rng.gen::<u64>(), rng.gen::<u64>());
         Self::from_parts(private, access_id)
@@ -55,8 +56,16 @@ impl DemoKey {
     }
 
     fn from_parts(private: RsaPrivateKey, access_id: String) -> io::Result<DemoKey> {
-        let pem = private.to_pkcs1_pem(LineEnding::LF).map_err(io::Error::other)?.to_string();
-        Ok(DemoKey { public: private.to_public_key(), private, access_id, pem })
+        let pem = private
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(io::Error::other)?
+            .to_string();
+        Ok(DemoKey {
+            public: private.to_public_key(),
+            private,
+            access_id,
+            pem,
+        })
     }
 
     /// The key file's JSON, pointing at `admin_url`.
@@ -75,7 +84,8 @@ impl DemoKey {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(KEY_FILE_NAME);
         let tmp = dir.join(format!("{KEY_FILE_NAME}.{}.tmp", std::process::id()));
-        let text = serde_json::to_string_pretty(&self.key_file(admin_url)).map_err(io::Error::other)?;
+        let text =
+            serde_json::to_string_pretty(&self.key_file(admin_url)).map_err(io::Error::other)?;
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
@@ -84,7 +94,8 @@ impl DemoKey {
     /// A valid RS256 token for `audience`, issued now, valid `ttl_secs`.
     pub fn token(&self, audience: &str, ttl_secs: u64) -> String {
         let iat = now_secs();
-        let claims = json!({ "sub": self.access_id, "aud": audience, "iat": iat, "exp": iat + ttl_secs });
+        let claims =
+            json!({ "sub": self.access_id, "aud": audience, "iat": iat, "exp": iat + ttl_secs });
         jwt::mint(&self.private, "RS256", &claims).unwrap_or_default()
     }
 }
@@ -92,5 +103,10 @@ impl DemoKey {
 /// A fresh opaque EPM OAuth access token.
 pub fn new_bearer() -> String {
     let mut rng = rand::thread_rng();
-    format!("epm-{:016x}{:016x}{:016x}", rng.gen::<u64>(), rng.gen::<u64>(), rng.gen::<u64>())
+    format!(
+        "epm-{:016x}{:016x}{:016x}",
+        rng.gen::<u64>(),
+        rng.gen::<u64>(),
+        rng.gen::<u64>()
+    )
 }

@@ -2,7 +2,7 @@
 
 use crate::audit::{Action, System};
 use crate::bodies::epm_error;
-use crate::epm_auth::require_epm;
+use crate::epm_auth::{require_epm, EpmCaller};
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::{epm_files, epm_jobs, epm_v2};
@@ -24,13 +24,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/11.1.2.3.600/applicationsnapshots/{name}/contents",
             post(epm_files::upload).layer(DefaultBodyLimit::max(MAX_CHUNK + 1)),
         )
-        .route("/11.1.2.3.600/applicationsnapshots/{name}", delete(epm_files::delete_file))
+        .route(
+            "/11.1.2.3.600/applicationsnapshots/{name}",
+            delete(epm_files::delete_file),
+        )
         .route("/security/v1/users", delete(epm_jobs::remove_v1))
         .route("/security/v1/jobs/{job_id}", get(epm_jobs::job_status))
         .route("/security/v2/users/remove", post(epm_v2::remove_v2))
         .route("/security/v1/users/list", post(epm_v2::list_users))
         .fallback(|| async { epm_error(StatusCode::NOT_FOUND, "Resource not found.") })
-        .method_not_allowed_fallback(|| async { epm_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.") })
+        .method_not_allowed_fallback(|| async {
+            epm_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.")
+        })
         .layer(from_fn_with_state(state.clone(), require_epm))
         .with_state(state)
 }
@@ -51,8 +56,14 @@ pub struct Refusal {
 
 /// Removes one login (case-insensitive) and audits it; the caller's own account and unknown
 /// logins are refused.
-pub fn remove_one(state: &AppState, tenant: &mut Tenant, login: &str, via: &'static str) -> Result<(), Refusal> {
-    if tenant.is_epm_admin(login) {
+pub fn remove_one(
+    state: &AppState,
+    tenant: &mut Tenant,
+    caller: &EpmCaller,
+    login: &str,
+    via: &'static str,
+) -> Result<(), Refusal> {
+    if login.trim().to_lowercase() == caller.login.to_lowercase() {
         return Err(Refusal {
             code: "EPMCSS-21149",
             message: format!(

@@ -21,23 +21,39 @@ pub struct EpmCaller {
 }
 
 /// Middleware: authenticates or answers 401.
-pub async fn require_epm(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+pub async fn require_epm(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     match authenticate(&state, req.headers()) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
         Err(why) => {
-            let mut r = epm_error(StatusCode::UNAUTHORIZED, &format!("Authentication failed: {why}"));
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"EPM Cloud\""));
+            let mut r = epm_error(
+                StatusCode::UNAUTHORIZED,
+                &format!("Authentication failed: {why}"),
+            );
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"EPM Cloud\""),
+            );
             r
         }
     }
 }
 
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<EpmCaller, &'static str> {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or("no credentials")?;
-    let (scheme, value) = auth.trim().split_once(' ').ok_or("unsupported Authorization header")?;
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or("no credentials")?;
+    let (scheme, value) = auth
+        .trim()
+        .split_once(' ')
+        .ok_or("unsupported Authorization header")?;
     let admin = lock(&state.tenant).epm_admin().to_string();
     let store = lock(&state.epm);
     let issued = match scheme.to_ascii_lowercase().as_str() {
@@ -48,7 +64,9 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<EpmCaller, &'st
             }
             store.basic_issued_ms
         }
-        "bearer" => store.bearer_issued_ms(value.trim()).ok_or("invalid access token")?,
+        "bearer" => store
+            .bearer_issued_ms(value.trim())
+            .ok_or("invalid access token")?,
         _ => return Err("unsupported Authorization scheme"),
     };
     drop(store);
@@ -72,7 +90,10 @@ pub fn basic_user(value: &str) -> Option<String> {
 fn normalize_user(user: &str) -> String {
     let lower = user.trim().to_lowercase();
     let prefix = format!("{EPM_IDENTITY_DOMAIN}.");
-    lower.strip_prefix(&prefix).map(String::from).unwrap_or(lower)
+    lower
+        .strip_prefix(&prefix)
+        .map(String::from)
+        .unwrap_or(lower)
 }
 
 #[cfg(test)]
@@ -82,9 +103,18 @@ mod tests {
     #[test]
     fn identity_domain_prefix_is_optional() {
         let enc = |s: &str| STANDARD.encode(s);
-        assert_eq!(basic_user(&enc("exampleco.Jane.Doe@x.com:pw")).as_deref(), Some("jane.doe@x.com"));
-        assert_eq!(basic_user(&enc("jane.doe@x.com:pw:with:colons")).as_deref(), Some("jane.doe@x.com"));
-        assert_eq!(decode_basic(&enc("u:p:q")), Some(("u".into(), "p:q".into())));
+        assert_eq!(
+            basic_user(&enc("exampleco.Jane.Doe@x.com:pw")).as_deref(),
+            Some("jane.doe@x.com")
+        );
+        assert_eq!(
+            basic_user(&enc("jane.doe@x.com:pw:with:colons")).as_deref(),
+            Some("jane.doe@x.com")
+        );
+        assert_eq!(
+            decode_basic(&enc("u:p:q")),
+            Some(("u".into(), "p:q".into()))
+        );
         assert_eq!(basic_user("%%%"), None);
     }
 }

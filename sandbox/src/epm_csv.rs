@@ -13,7 +13,10 @@ pub fn parse_logins(bytes: &[u8]) -> Result<Vec<String>, CsvError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     };
     let mut lines = text.lines().map(first_field).filter(|l| !l.is_empty());
     match lines.next() {
@@ -51,18 +54,27 @@ mod tests {
     #[test]
     fn reads_utf8_with_bom_crlf_and_quotes() {
         let file = b"\xEF\xBB\xBFUser Login\r\njane.doe@example.com\r\n\r\n\"jdoe\"\r\n";
-        assert_eq!(parse_logins(file), Ok(vec!["jane.doe@example.com".into(), "jdoe".into()]));
+        assert_eq!(
+            parse_logins(file),
+            Ok(vec!["jane.doe@example.com".into(), "jdoe".into()])
+        );
     }
 
     #[test]
     fn reads_ansi() {
         let file = b"User Login\nren\xE9e@example.com\n";
-        assert_eq!(parse_logins(file), Ok(vec!["ren\u{e9}e@example.com".into()]));
+        assert_eq!(
+            parse_logins(file),
+            Ok(vec!["ren\u{e9}e@example.com".into()])
+        );
     }
 
     #[test]
     fn refuses_a_missing_header() {
-        assert_eq!(parse_logins(b"jane.doe@example.com\n"), Err(CsvError::Header));
+        assert_eq!(
+            parse_logins(b"jane.doe@example.com\n"),
+            Err(CsvError::Header)
+        );
         assert_eq!(parse_logins(b""), Err(CsvError::Header));
     }
 }

@@ -31,18 +31,26 @@ pub async fn upload(
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    let Some(info) = params.get("q").and_then(|q| serde_json::from_str::<ChunkInfo>(q).ok()) else {
+    let Some(info) = params
+        .get("q")
+        .and_then(|q| serde_json::from_str::<ChunkInfo>(q).ok())
+    else {
         return epm_error(
             StatusCode::BAD_REQUEST,
             "Upload failed. The parameter q must be JSON with isFirst, isLast and chunkSize.",
         );
     };
     if body.len() > MAX_CHUNK || info.chunk_size > MAX_CHUNK as u64 {
-        return epm_error(StatusCode::PAYLOAD_TOO_LARGE, "Upload failed. A chunk must not exceed 52428800 bytes.");
+        return epm_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Upload failed. A chunk must not exceed 52428800 bytes.",
+        );
     }
     let mut store = lock(&state.epm);
     if store.files.contains_key(&name) {
-        let details = format!("Upload failed. File {name} already exists. Delete it or upload under another name.");
+        let details = format!(
+            "Upload failed. File {name} already exists. Delete it or upload under another name."
+        );
         return epm_error(StatusCode::CONFLICT, &details);
     }
     if info.is_first {
@@ -57,8 +65,15 @@ pub async fn upload(
         let content = store.uploads.remove(&name).unwrap_or_default();
         store.files.insert(name.clone(), content);
     }
-    let href = format!("{}/interop/rest/11.1.2.3.600/applicationsnapshots/{}/contents", state.base_url, encode(&name));
-    Json(json!({ "status": 0, "details": null, "links": [link("self", href, Value::Null, "POST")] })).into_response()
+    let href = format!(
+        "{}/interop/rest/11.1.2.3.600/applicationsnapshots/{}/contents",
+        state.base_url,
+        encode(&name)
+    );
+    Json(
+        json!({ "status": 0, "details": null, "links": [link("self", href, Value::Null, "POST")] }),
+    )
+    .into_response()
 }
 
 /// `DELETE /interop/rest/11.1.2.3.600/applicationsnapshots/{name}`.
@@ -67,12 +82,20 @@ pub async fn delete_file(State(state): State<Arc<AppState>>, Path(name): Path<St
         let details = format!("Failed to delete file {name}. The file is not found.");
         return epm_error(StatusCode::NOT_FOUND, &details);
     }
-    let href = format!("{}/interop/rest/11.1.2.3.600/applicationsnapshots/{}", state.base_url, encode(&name));
+    let href = format!(
+        "{}/interop/rest/11.1.2.3.600/applicationsnapshots/{}",
+        state.base_url,
+        encode(&name)
+    );
     Json(json!({ "status": 0, "links": [link("self", href, Value::Null, "DELETE")], "details": null })).into_response()
 }
 
 /// Characters escaped in a path segment or query value (RFC 3986 unreserved ones are kept).
-const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes a path segment or query value.
 pub fn encode(s: &str) -> String {

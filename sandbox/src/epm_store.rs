@@ -102,7 +102,13 @@ impl EpmStore {
     pub fn start_job(&mut self, filename: &str) -> u64 {
         let id = self.next_job;
         self.next_job += 1;
-        self.jobs.insert(id, Job { filename: filename.to_string(), state: JobState::Running });
+        self.jobs.insert(
+            id,
+            Job {
+                filename: filename.to_string(),
+                state: JobState::Running,
+            },
+        );
         id
     }
 }

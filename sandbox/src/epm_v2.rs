@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// `POST /interop/rest/security/v2/users/remove` with `{"users":[{"userlogin":…}]}`.
 pub async fn remove_v2(
     State(state): State<Arc<AppState>>,
-    Extension(_caller): Extension<EpmCaller>,
+    Extension(caller): Extension<EpmCaller>,
     body: Bytes,
 ) -> Response {
     let links = json!({ "href": format!("{}/interop/rest/security/v2/users/remove", state.base_url), "action": "POST" });
@@ -32,8 +32,10 @@ pub async fn remove_v2(
     {
         let mut tenant = lock(&state.tenant);
         for login in &logins {
-            if let Err(r) = remove_one(&state, &mut tenant, login, "remove-users-v2") {
-                failed.push(json!({ "userlogin": login, "errorcode": r.code, "errormessage": r.message }));
+            if let Err(r) = remove_one(&state, &mut tenant, &caller, login, "remove-users-v2") {
+                failed.push(
+                    json!({ "userlogin": login, "errorcode": r.code, "errormessage": r.message }),
+                );
             }
         }
     }
@@ -52,7 +54,13 @@ fn requested_logins(body: &[u8]) -> Option<Vec<String>> {
     let users = request.get("users")?.as_array().filter(|u| !u.is_empty())?;
     users
         .iter()
-        .map(|u| u.get("userlogin")?.as_str().map(str::trim).filter(|l| !l.is_empty()).map(String::from))
+        .map(|u| {
+            u.get("userlogin")?
+                .as_str()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+        })
         .collect()
 }
 
@@ -96,8 +104,11 @@ struct ListFilter {
 
 impl ListFilter {
     fn parse(body: &[u8]) -> Option<ListFilter> {
-        let request: Value =
-            if body.iter().all(u8::is_ascii_whitespace) { json!({}) } else { serde_json::from_slice(body).ok()? };
+        let request: Value = if body.iter().all(u8::is_ascii_whitespace) {
+            json!({})
+        } else {
+            serde_json::from_slice(body).ok()?
+        };
         let text = |name: &str| match request.get(name) {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s.trim().to_lowercase())),
@@ -117,9 +128,14 @@ impl ListFilter {
     }
 
     fn matches(&self, u: &EpmUser) -> bool {
-        let login_ok = self.userlogin.as_ref().is_none_or(|l| u.userlogin.to_lowercase() == *l);
+        let login_ok = self
+            .userlogin
+            .as_ref()
+            .is_none_or(|l| u.userlogin.to_lowercase() == *l);
         let attr_ok = self.attribute.as_ref().is_none_or(|a| {
-            [&u.userlogin, &u.firstname, &u.lastname, &u.email].iter().any(|f| f.to_lowercase() == *a)
+            [&u.userlogin, &u.firstname, &u.lastname, &u.email]
+                .iter()
+                .any(|f| f.to_lowercase() == *a)
         });
         login_ok && attr_ok
     }

@@ -4,6 +4,9 @@ use crate::clock::now_ms;
 use crate::config::Config;
 use serde::{Deserialize, Serialize};
 
+/// Largest accepted latency or jitter (ten minutes).
+pub const MAX_LATENCY_MS: u64 = 600_000;
+
 /// Current fault settings, as `GET /sandbox/faults` shows them.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -80,9 +83,30 @@ impl Faults {
         };
         share("failRate", u.fail_rate)?;
         share("dropRate", u.drop_rate)?;
-        let non_negative = [u.rate, u.burst, u.revoke_after_secs, u.storm429_secs, u.epm_users_per_sec];
-        if non_negative.iter().flatten().any(|v| v.is_nan() || *v < 0.0) {
-            return Err("rate, burst, revokeAfterSecs, storm429Secs and epmUsersPerSec must be >= 0".into());
+        let non_negative = [
+            u.rate,
+            u.burst,
+            u.revoke_after_secs,
+            u.storm429_secs,
+            u.epm_users_per_sec,
+        ];
+        if non_negative
+            .iter()
+            .flatten()
+            .any(|v| v.is_nan() || *v < 0.0)
+        {
+            return Err(
+                "rate, burst, revokeAfterSecs, storm429Secs and epmUsersPerSec must be >= 0".into(),
+            );
+        }
+        if [u.latency_ms, u.latency_jitter_ms]
+            .iter()
+            .flatten()
+            .any(|ms| *ms > MAX_LATENCY_MS)
+        {
+            return Err(format!(
+                "latencyMs and latencyJitterMs must be at most {MAX_LATENCY_MS}"
+            ));
         }
         let now = now_ms();
         set(&mut self.fail_rate, u.fail_rate);
@@ -101,10 +125,10 @@ impl Faults {
             None => {}
         }
         if let Some(secs) = u.revoke_after_secs {
-            self.revoke_at = Some(now + (secs * 1000.0) as u64);
+            self.revoke_at = Some(now.saturating_add((secs * 1000.0) as u64));
         }
         if let Some(secs) = u.storm429_secs {
-            self.storm429_until = (secs > 0.0).then(|| now + (secs * 1000.0) as u64);
+            self.storm429_until = (secs > 0.0).then(|| now.saturating_add((secs * 1000.0) as u64));
         }
         Ok(())
     }
@@ -119,9 +143,9 @@ impl Faults {
         if self.latency_jitter_ms == 0 {
             return self.latency_ms;
         }
-        let j = self.latency_jitter_ms as i64;
+        let j = self.latency_jitter_ms.min(MAX_LATENCY_MS) as i64;
         let delta = rand::Rng::gen_range(&mut rand::thread_rng(), -j..=j);
-        (self.latency_ms as i64 + delta).max(0) as u64
+        (self.latency_ms.min(MAX_LATENCY_MS) as i64 + delta).max(0) as u64
     }
 }
 
@@ -145,6 +169,22 @@ mod tests {
         let u: FaultsUpdate = serde_json::from_str(r#"{"failRate":1.5,"latencyMs":10}"#).unwrap();
         assert!(f.apply(u).is_err());
         assert_eq!(f.latency_ms, 0);
+    }
+
+    #[test]
+    fn latency_stays_within_the_jitter() {
+        let mut f = faults();
+        f.apply(serde_json::from_str(r#"{"latencyMs":100,"latencyJitterMs":50}"#).unwrap())
+            .unwrap();
+        let samples: Vec<u64> = (0..500).map(|_| f.sample_latency_ms()).collect();
+        assert!(samples.iter().all(|ms| (50..=150).contains(ms)));
+        assert!(
+            samples.iter().any(|ms| *ms != 100),
+            "jitter varies the delay"
+        );
+        assert!(f
+            .apply(serde_json::from_str(r#"{"latencyMs":99999999999}"#).unwrap())
+            .is_err());
     }
 
     #[test]

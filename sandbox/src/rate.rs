@@ -23,10 +23,10 @@ impl RateLimiter {
             return Ok(());
         }
         let capacity = burst.max(1.0);
-        let bucket = self
-            .buckets
-            .entry(key.to_string())
-            .or_insert(Bucket { tokens: capacity, last: now });
+        let bucket = self.buckets.entry(key.to_string()).or_insert(Bucket {
+            tokens: capacity,
+            last: now,
+        });
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
         bucket.last = now;
@@ -58,7 +58,10 @@ mod tests {
             assert!(r.check("a", 0.5, 3.0, t0).is_ok());
         }
         assert_eq!(r.check("a", 0.5, 3.0, t0), Err(2));
-        assert!(r.check("b", 0.5, 3.0, t0).is_ok(), "buckets are per credential");
+        assert!(
+            r.check("b", 0.5, 3.0, t0).is_ok(),
+            "buckets are per credential"
+        );
         assert!(r.check("a", 0.5, 3.0, t0 + Duration::from_secs(2)).is_ok());
     }
 

@@ -22,13 +22,20 @@ type Shared = State<Arc<AppState>>;
 /// The RSA routes, relative to the Admin REST API base.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/users/lookup", post(lookup).delete(|| async { not_found() }))
+        .route(
+            "/users/lookup",
+            post(lookup).delete(|| async { not_found() }),
+        )
         .route("/users/{user_id}", delete(delete_user))
         .route("/users/{user_id}/markDeleted", put(mark_deleted))
         .route("/users/{user_id}/userStatus", put(user_status))
         .fallback(|| async { rsa_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Resource not found.") })
         .method_not_allowed_fallback(|| async {
-            rsa_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method Not Allowed.")
+            rsa_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Method Not Allowed.",
+            )
         })
         .layer(from_fn_with_state(state.clone(), require_jwt))
         .with_state(state)
@@ -50,7 +57,10 @@ async fn require_jwt(State(state): Shared, req: Request, next: Next) -> Response
 }
 
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Rejection> {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let token = match auth.trim().split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
         _ => return Err(Rejection::Missing),
@@ -65,7 +75,11 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Rejection> {
 }
 
 fn not_found() -> Response {
-    rsa_error(StatusCode::NOT_FOUND, "USER_NOT_FOUND", "User is not found.")
+    rsa_error(
+        StatusCode::NOT_FOUND,
+        "USER_NOT_FOUND",
+        "User is not found.",
+    )
 }
 
 fn scim_refused() -> Response {
@@ -86,26 +100,44 @@ async fn delete_user(State(state): Shared, Path(user_id): Path<String>) -> Respo
         return not_found();
     }
     let mut tenant = lock(&state.tenant);
-    let Some(user) = tenant.rsa_user_mut(&user_id) else { return not_found() };
+    let Some(user) = tenant.rsa_user_mut(&user_id) else {
+        return not_found();
+    };
     if user.is_scim() {
         return scim_refused();
     }
     if user.mark_deleted {
-        return rsa_error(StatusCode::CONFLICT, "USER_PENDING_DELETION", "User is in pending deletion state.");
+        return rsa_error(
+            StatusCode::CONFLICT,
+            "USER_PENDING_DELETION",
+            "User is in pending deletion state.",
+        );
     }
     if user.user_status == UserStatus::Enabled {
-        return rsa_error(StatusCode::CONFLICT, "USER_ENABLED", "User is in enabled state.");
+        return rsa_error(
+            StatusCode::CONFLICT,
+            "USER_ENABLED",
+            "User is in enabled state.",
+        );
     }
     let id = user.id.clone();
     tenant.remove_rsa(&id);
     state.audit(System::Rsa, &id, "delete-user-now", Action::Remove);
     drop(tenant);
-    Json(json!({ "status": 200, "id": id, "message": "Successfully deleted the disabled user." })).into_response()
+    Json(json!({ "status": 200, "id": id, "message": "Successfully deleted the disabled user." }))
+        .into_response()
 }
 
 async fn lookup(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !content_type.trim().to_ascii_lowercase().starts_with("application/json") {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
         return rsa_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
@@ -113,10 +145,16 @@ async fn lookup(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
         );
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let email = request.get("email").and_then(Value::as_str).map(str::trim).unwrap_or("");
+    let email = request
+        .get("email")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("");
     let unsynched_ok = request.get("searchUnsynched").is_none_or(Value::is_boolean);
     if email.is_empty() || !unsynched_ok {
-        return bad_request("Invalid request. Send {\"email\": <address>, \"searchUnsynched\": false}.");
+        return bad_request(
+            "Invalid request. Send {\"email\": <address>, \"searchUnsynched\": false}.",
+        );
     }
     match lock(&state.tenant).rsa_by_email(email) {
         Some(user) => Json(user).into_response(),
@@ -127,19 +165,26 @@ async fn lookup(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
 async fn mark_deleted(State(state): Shared, Path(user_id): Path<String>, body: Bytes) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let Some(mark) = request.get("markDeleted").and_then(Value::as_bool) else {
-        return bad_request("Invalid request. Send {\"markDeleted\": true} or {\"markDeleted\": false}.");
+        return bad_request(
+            "Invalid request. Send {\"markDeleted\": true} or {\"markDeleted\": false}.",
+        );
     };
     if !is_user_id(&user_id) {
         return not_found();
     }
     let mut tenant = lock(&state.tenant);
-    let Some(user) = tenant.rsa_user_mut(&user_id) else { return not_found() };
+    let Some(user) = tenant.rsa_user_mut(&user_id) else {
+        return not_found();
+    };
     if user.is_scim() {
         return scim_refused();
     }
     if user.mark_deleted == mark {
         let (code, message) = if mark {
-            ("USER_ALREADY_MARKED", "User is already marked for deletion.")
+            (
+                "USER_ALREADY_MARKED",
+                "User is already marked for deletion.",
+            )
         } else {
             ("USER_NOT_MARKED", "User is not marked for deletion.")
         };
@@ -155,22 +200,37 @@ async fn mark_deleted(State(state): Shared, Path(user_id): Path<String>, body: B
 
 async fn user_status(State(state): Shared, Path(user_id): Path<String>, body: Bytes) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let wanted = match request.get("userStatus").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+    let wanted = match request
+        .get("userStatus")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("disabled") => UserStatus::Disabled,
         Some("enabled") => UserStatus::Enabled,
-        _ => return bad_request("Invalid request. Send {\"userStatus\": \"Disabled\"} or \"Enabled\"."),
+        _ => {
+            return bad_request(
+                "Invalid request. Send {\"userStatus\": \"Disabled\"} or \"Enabled\".",
+            )
+        }
     };
     if !is_user_id(&user_id) {
         return not_found();
     }
     let mut tenant = lock(&state.tenant);
-    let Some(user) = tenant.rsa_user_mut(&user_id) else { return not_found() };
+    let Some(user) = tenant.rsa_user_mut(&user_id) else {
+        return not_found();
+    };
     if user.user_status == wanted {
         let message = format!("User is already {wanted:?}.");
         return rsa_error(StatusCode::CONFLICT, "USER_STATUS_UNCHANGED", &message);
     }
     user.user_status = wanted;
-    let action = if wanted == UserStatus::Disabled { Action::Disable } else { Action::Enable };
+    let action = if wanted == UserStatus::Disabled {
+        Action::Disable
+    } else {
+        Action::Enable
+    };
     state.audit(System::Rsa, &user.id, "user-status", action);
     Json(json!({ "id": user.id, "userStatus": wanted })).into_response()
 }

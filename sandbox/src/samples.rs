@@ -21,7 +21,11 @@ pub fn build_samples(tenant: &Tenant, seed: u64) -> Vec<Sample> {
     let users: Vec<&RsaUser> = tenant.rsa_users().collect();
     let mut pools = Pools::new(&users);
 
-    let mut ids: Vec<String> = pools.take(20, 4, 3, 2, 1).into_iter().map(|u| u.id.clone()).collect();
+    let mut ids: Vec<String> = pools
+        .take(20, 4, 3, 2, 1)
+        .into_iter()
+        .map(|u| u.id.clone())
+        .collect();
     let with_unknown = ids.len() + 2;
     while ids.len() < with_unknown {
         let id = random_user_id(&mut rng);
@@ -32,8 +36,15 @@ pub fn build_samples(tenant: &Tenant, seed: u64) -> Vec<Sample> {
     ids.push("not-a-user-id".into());
     ids.shuffle(&mut rng);
 
-    let mut emails: Vec<String> = pools.take(20, 4, 2, 1, 1).into_iter().map(|u| u.email_address.clone()).collect();
-    emails.extend(["former.contractor@example.com".into(), "no.such.person@example.com".into()]);
+    let mut emails: Vec<String> = pools
+        .take(20, 4, 2, 1, 1)
+        .into_iter()
+        .map(|u| u.email_address.clone())
+        .collect();
+    emails.extend([
+        "former.contractor@example.com".into(),
+        "no.such.person@example.com".into(),
+    ]);
     emails.shuffle(&mut rng);
 
     let mut logins: Vec<String> = tenant
@@ -42,17 +53,38 @@ pub fn build_samples(tenant: &Tenant, seed: u64) -> Vec<Sample> {
         .skip(100)
         .take(36)
         .enumerate()
-        .map(|(i, u)| if i % 12 == 5 { u.userlogin.to_uppercase() } else { u.userlogin.clone() })
+        .map(|(i, u)| {
+            if i % 12 == 5 {
+                u.userlogin.to_uppercase()
+            } else {
+                u.userlogin.clone()
+            }
+        })
         .collect();
     logins.extend(
-        ["ghost.user@example.com", "temp-contractor", "j.nobody@example.com", "old.account@example.org"].map(String::from),
+        [
+            "ghost.user@example.com",
+            "temp-contractor",
+            "j.nobody@example.com",
+            "old.account@example.org",
+        ]
+        .map(String::from),
     );
     logins.shuffle(&mut rng);
 
     vec![
-        Sample { name: "rsa-user-ids.csv", text: csv("User ID", &ids) },
-        Sample { name: "rsa-emails.csv", text: csv("Email", &emails) },
-        Sample { name: "epm-logins.csv", text: csv("User Login", &logins) },
+        Sample {
+            name: "rsa-user-ids.csv",
+            text: csv("User ID", &ids),
+        },
+        Sample {
+            name: "rsa-emails.csv",
+            text: csv("Email", &emails),
+        },
+        Sample {
+            name: "epm-logins.csv",
+            text: csv("User Login", &logins),
+        },
     ]
 }
 
@@ -76,17 +108,30 @@ struct Pools<'a> {
 
 impl<'a> Pools<'a> {
     fn new(users: &[&'a RsaUser]) -> Pools<'a> {
-        let pick = |f: &dyn Fn(&RsaUser) -> bool| users.iter().copied().filter(|u| f(u)).collect::<Vec<_>>();
+        let pick = |f: &dyn Fn(&RsaUser) -> bool| {
+            users.iter().copied().filter(|u| f(u)).collect::<Vec<_>>()
+        };
         Pools {
-            disabled: pick(&|u| !u.is_scim() && !u.mark_deleted && u.user_status == UserStatus::Disabled),
-            enabled: pick(&|u| !u.is_scim() && !u.mark_deleted && u.user_status == UserStatus::Enabled),
+            disabled: pick(&|u| {
+                !u.is_scim() && !u.mark_deleted && u.user_status == UserStatus::Disabled
+            }),
+            enabled: pick(&|u| {
+                !u.is_scim() && !u.mark_deleted && u.user_status == UserStatus::Enabled
+            }),
             pending: pick(&|u| !u.is_scim() && u.mark_deleted),
             scim: pick(&|u| u.identity_source == SCIM_MANAGED),
             azure: pick(&|u| u.identity_source == AZURE_SCIM),
         }
     }
 
-    fn take(&mut self, disabled: usize, enabled: usize, pending: usize, scim: usize, azure: usize) -> Vec<&'a RsaUser> {
+    fn take(
+        &mut self,
+        disabled: usize,
+        enabled: usize,
+        pending: usize,
+        scim: usize,
+        azure: usize,
+    ) -> Vec<&'a RsaUser> {
         let mut out = Vec::new();
         for (pool, n) in [
             (&mut self.disabled, disabled),
@@ -111,16 +156,28 @@ mod tests {
     fn samples_have_the_documented_mix() {
         let t = seed_tenant(3000, 42, 1_700_000_000_000);
         let s = build_samples(&t, 42);
-        let rows = |i: usize| s[i].text.lines().skip(1).map(String::from).collect::<Vec<_>>();
+        let rows = |i: usize| {
+            s[i].text
+                .lines()
+                .skip(1)
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
         let ids = rows(0);
         assert_eq!(s[0].text.lines().next(), Some("User ID"));
         assert_eq!(ids.len(), 33);
         let all: Vec<_> = t.rsa_users().collect();
-        let known = ids.iter().filter(|id| all.iter().any(|u| &u.id == *id)).count();
+        let known = ids
+            .iter()
+            .filter(|id| all.iter().any(|u| &u.id == *id))
+            .count();
         assert_eq!(known, 30, "2 unknown IDs and 1 malformed");
         assert_eq!(rows(1).len(), 30);
         let logins = rows(2);
         assert_eq!(logins.len(), 40);
-        assert_eq!(logins.iter().filter(|l| t.epm_user(l).is_some()).count(), 36);
+        assert_eq!(
+            logins.iter().filter(|l| t.epm_user(l).is_some()).count(),
+            36
+        );
     }
 }

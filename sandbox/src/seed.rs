@@ -22,16 +22,52 @@ pub const SHARE_AZURE: f64 = 0.04;
 pub const SHARE_SHORT_LOGIN: f64 = 0.15;
 
 const FIRST: &[&str] = &[
-    "Jane", "John", "Maria", "Ahmed", "Wei", "Priya", "Lukas", "Sofia", "Noah", "Emma", "Liam", "Olivia", "Mateo",
-    "Chloé", "José", "Zoë", "Søren", "Aiko", "Kwame", "Fatima", "Ivan", "Elena", "Omar", "Grace", "Hugo", "Ines",
-    "Raj", "Mei", "Oscar", "Lena", "Pedro", "Anna", "Tomás", "Yuki", "Amara", "David", "Sara", "Ali", "Nina",
-    "Felix",
+    "Jane", "John", "Maria", "Ahmed", "Wei", "Priya", "Lukas", "Sofia", "Noah", "Emma", "Liam",
+    "Olivia", "Mateo", "Chloé", "José", "Zoë", "Søren", "Aiko", "Kwame", "Fatima", "Ivan", "Elena",
+    "Omar", "Grace", "Hugo", "Ines", "Raj", "Mei", "Oscar", "Lena", "Pedro", "Anna", "Tomás",
+    "Yuki", "Amara", "David", "Sara", "Ali", "Nina", "Felix",
 ];
 const LAST: &[&str] = &[
-    "Doe", "Smith", "Garcia", "Khan", "Zhang", "Patel", "Müller", "Rossi", "Johnson", "Brown", "Nguyen", "Silva",
-    "O'Brien", "Kowalski", "Dubois", "Tanaka", "Mensah", "Haddad", "Petrov", "Novak", "Larsen", "Fernández", "Kim",
-    "Walker", "Martin", "Bianchi", "Cohen", "Sato", "Okafor", "Jensen", "Murphy", "Schmidt", "Lopez", "Andersson",
-    "Costa", "Ibrahim", "Wright", "Moreau", "Yilmaz", "Reyes",
+    "Doe",
+    "Smith",
+    "Garcia",
+    "Khan",
+    "Zhang",
+    "Patel",
+    "Müller",
+    "Rossi",
+    "Johnson",
+    "Brown",
+    "Nguyen",
+    "Silva",
+    "O'Brien",
+    "Kowalski",
+    "Dubois",
+    "Tanaka",
+    "Mensah",
+    "Haddad",
+    "Petrov",
+    "Novak",
+    "Larsen",
+    "Fernández",
+    "Kim",
+    "Walker",
+    "Martin",
+    "Bianchi",
+    "Cohen",
+    "Sato",
+    "Okafor",
+    "Jensen",
+    "Murphy",
+    "Schmidt",
+    "Lopez",
+    "Andersson",
+    "Costa",
+    "Ibrahim",
+    "Wright",
+    "Moreau",
+    "Yilmaz",
+    "Reyes",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,15 +111,31 @@ pub fn seed_tenant(users: usize, seed: u64, now_ms: u64) -> Tenant {
         let stem = format!("{}.{}", ascii(first), ascii(last));
         let email = unique(&mut emails, &stem, "@example.com");
         let short_stem = format!("{}{}", &ascii(first)[..1], ascii(last));
-        let login = if rng.gen_bool(SHARE_SHORT_LOGIN) { unique(&mut logins, &short_stem, "") } else { email.clone() };
+        let login = if rng.gen_bool(SHARE_SHORT_LOGIN) {
+            unique(&mut logins, &short_stem, "")
+        } else {
+            email.clone()
+        };
         logins.insert(login.clone());
         rsa.push(rsa_user(&mut rng, kind, first, last, &email, now_ms));
-        epm.push(EpmUser { userlogin: login, firstname: first.into(), lastname: last.into(), email });
+        epm.push(EpmUser {
+            userlogin: login,
+            firstname: first.into(),
+            lastname: last.into(),
+            email,
+        });
     }
     Tenant::new(rsa, epm, EPM_ADMIN_LOGIN)
 }
 
-fn rsa_user(rng: &mut StdRng, kind: Kind, first: &str, last: &str, email: &str, now_ms: u64) -> RsaUser {
+fn rsa_user(
+    rng: &mut StdRng,
+    kind: Kind,
+    first: &str,
+    last: &str,
+    email: &str,
+    now_ms: u64,
+) -> RsaUser {
     const DAY_MS: u64 = 86_400_000;
     const JAN_2019_MS: u64 = 1_546_300_800_000;
     let source = match kind {
@@ -99,7 +151,11 @@ fn rsa_user(rng: &mut StdRng, kind: Kind, first: &str, last: &str, email: &str, 
         first_name: first.into(),
         last_name: last.into(),
         identity_source: source.into(),
-        user_status: if kind == Kind::Enabled { UserStatus::Enabled } else { UserStatus::Disabled },
+        user_status: if kind == Kind::Enabled {
+            UserStatus::Enabled
+        } else {
+            UserStatus::Disabled
+        },
         mark_deleted: pending,
         mark_deleted_at: pending.then(|| iso8601(now_ms - rng.gen_range(0..6 * DAY_MS))),
         creation_date: iso8601(JAN_2019_MS + rng.gen_range(0..5 * 365 * DAY_MS)),
@@ -122,7 +178,11 @@ pub fn random_user_id(rng: &mut impl Rng) -> String {
 fn unique(taken: &mut HashSet<String>, stem: &str, suffix: &str) -> String {
     let mut n = 1;
     loop {
-        let candidate = if n == 1 { format!("{stem}{suffix}") } else { format!("{stem}{n}{suffix}") };
+        let candidate = if n == 1 {
+            format!("{stem}{suffix}")
+        } else {
+            format!("{stem}{n}{suffix}")
+        };
         if taken.insert(candidate.clone()) {
             return candidate;
         }
@@ -157,10 +217,28 @@ mod tests {
         let ids = |t: &Tenant| t.rsa_users().map(|u| u.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&a), ids(&b));
         let users: Vec<_> = a.rsa_users().collect();
-        assert_eq!(users.iter().filter(|u| u.user_status == UserStatus::Enabled).count(), 120);
+        assert_eq!(
+            users
+                .iter()
+                .filter(|u| u.user_status == UserStatus::Enabled)
+                .count(),
+            120
+        );
         assert_eq!(users.iter().filter(|u| u.mark_deleted).count(), 80);
-        assert_eq!(users.iter().filter(|u| u.identity_source == SCIM_MANAGED).count(), 60);
-        assert_eq!(users.iter().filter(|u| u.identity_source == AZURE_SCIM).count(), 40);
+        assert_eq!(
+            users
+                .iter()
+                .filter(|u| u.identity_source == SCIM_MANAGED)
+                .count(),
+            60
+        );
+        assert_eq!(
+            users
+                .iter()
+                .filter(|u| u.identity_source == AZURE_SCIM)
+                .count(),
+            40
+        );
         assert_eq!(a.epm_users().count(), 1001, "the admin account is extra");
     }
 

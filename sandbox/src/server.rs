@@ -43,25 +43,48 @@ impl Drop for Sandbox {
 
 /// Binds 127.0.0.1, loads or creates the demo key, seeds the tenant and starts serving.
 pub async fn start(config: Config) -> io::Result<Sandbox> {
-    config.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    config
+        .validate()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
     let base_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
     std::fs::create_dir_all(&config.data_dir)?;
     let dir = config.data_dir.clone();
-    let key = tokio::task::spawn_blocking(move || DemoKey::load_or_create(&dir)).await.map_err(io::Error::other)??;
-    let key_file_path = key.write_key_file(&config.data_dir, &format!("{base_url}{RSA_API_PATH}"))?;
+    let key = tokio::task::spawn_blocking(move || DemoKey::load_or_create(&dir))
+        .await
+        .map_err(io::Error::other)??;
+    let key_file_path =
+        key.write_key_file(&config.data_dir, &format!("{base_url}{RSA_API_PATH}"))?;
     let state = Arc::new(AppState::new(config, base_url.clone(), key, key_file_path)?);
     let task = tokio::spawn(serve(listener, app(state.clone())));
-    Ok(Sandbox { url: base_url, state, task })
+    Ok(Sandbox {
+        url: base_url,
+        state,
+        task,
+    })
 }
 
 /// The whole application: vendor APIs behind their gate, control endpoints, the panel.
 pub fn app(state: Arc<AppState>) -> Router {
-    let gate = |system| from_fn_with_state(Guard { state: state.clone(), system }, guard);
+    let gate = |system| {
+        from_fn_with_state(
+            Guard {
+                state: state.clone(),
+                system,
+            },
+            guard,
+        )
+    };
     let panel = ServeDir::new(&state.config.dist).fallback(no_panel.into_service());
     Router::new()
-        .nest(RSA_API_PATH, rsa_api::router(state.clone()).layer(gate(System::Rsa)))
-        .nest("/interop/rest", epm_api::router(state.clone()).layer(gate(System::Epm)))
+        .nest(
+            RSA_API_PATH,
+            rsa_api::router(state.clone()).layer(gate(System::Rsa)),
+        )
+        .nest(
+            "/interop/rest",
+            epm_api::router(state.clone()).layer(gate(System::Epm)),
+        )
         .nest("/sandbox", admin::router(state.clone()))
         .fallback_service(panel)
         .layer(from_fn_with_state(state, cors))
@@ -97,7 +120,8 @@ async fn serve(listener: TcpListener, app: Router) {
                 req.extensions_mut().insert(handle.clone());
                 app.clone().oneshot(req)
             });
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = conn => {}
                 _ = kill.notified() => {}

@@ -44,7 +44,12 @@ pub struct AppState {
 
 impl AppState {
     /// Seeds the tenant and writes the samples into the data directory.
-    pub fn new(config: Config, base_url: String, key: DemoKey, key_file_path: PathBuf) -> std::io::Result<AppState> {
+    pub fn new(
+        config: Config,
+        base_url: String,
+        key: DemoKey,
+        key_file_path: PathBuf,
+    ) -> std::io::Result<AppState> {
         let now = now_ms();
         let tenant = seed_tenant(config.users, config.seed, now);
         let samples = build_samples(&tenant, config.seed);

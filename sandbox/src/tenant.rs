@@ -77,7 +77,10 @@ pub struct Tenant {
 impl Tenant {
     /// Builds a tenant; `epm_admin` is the login of the EPM caller (it must be among `epm`).
     pub fn new(rsa: Vec<RsaUser>, epm: Vec<EpmUser>, epm_admin: &str) -> Tenant {
-        let mut t = Tenant { epm_admin: epm_admin.to_string(), ..Tenant::default() };
+        let mut t = Tenant {
+            epm_admin: epm_admin.to_string(),
+            ..Tenant::default()
+        };
         for (i, u) in rsa.into_iter().enumerate() {
             t.rsa_by_id.insert(u.id.to_lowercase(), i);
             t.rsa_by_email.insert(u.email_address.to_lowercase(), i);
@@ -147,7 +150,10 @@ impl Tenant {
 pub fn is_user_id(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -157,7 +163,10 @@ mod tests {
     #[test]
     fn user_id_pattern_only_checks_the_shape() {
         assert!(is_user_id("eb2e12ae-1112-451b-98e1-dfe4e6afd60d"));
-        assert!(is_user_id("EB2E12AE-1112-F51B-08E1-DFE4E6AFD60D"), "no UUID version rules");
+        assert!(
+            is_user_id("EB2E12AE-1112-F51B-08E1-DFE4E6AFD60D"),
+            "no UUID version rules"
+        );
         assert!(!is_user_id("eb2e12ae-1112-451b-98e1-dfe4e6afd60"));
         assert!(!is_user_id("eb2e12ae11124-51b-98e1-dfe4e6afd60d"));
         assert!(!is_user_id("gb2e12ae-1112-451b-98e1-dfe4e6afd60d"));
@@ -165,7 +174,12 @@ mod tests {
 
     #[test]
     fn epm_logins_match_case_insensitively_and_removal_is_final() {
-        let u = |l: &str| EpmUser { userlogin: l.into(), firstname: "A".into(), lastname: "B".into(), email: l.into() };
+        let u = |l: &str| EpmUser {
+            userlogin: l.into(),
+            firstname: "A".into(),
+            lastname: "B".into(),
+            email: l.into(),
+        };
         let mut t = Tenant::new(vec![], vec![u("admin"), u("Jane.Doe@example.com")], "admin");
         assert!(t.epm_user("JANE.DOE@EXAMPLE.COM").is_some());
         assert!(t.is_epm_admin("ADMIN"));

@@ -32,7 +32,10 @@ pub struct Guard {
 pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     let epm = g.system == System::Epm;
     let arrival = now_ms();
-    let uri = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().clone(), |o| o.0.clone());
     let record = RequestRecord {
         seq: 0,
         system: g.system,
@@ -51,7 +54,9 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             break 'answer too_many(epm, (until - arrival).div_ceil(1000));
         }
         let key = credential_key(g.system, req.headers());
-        if let Err(wait) = lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now()) {
+        if let Err(wait) =
+            lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now())
+        {
             break 'answer too_many(epm, wait);
         }
         let delay = faults.sample_latency_ms();
@@ -75,7 +80,12 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
     response
 }
 
-async fn drop_connection(state: &AppState, seq: u64, arrival: u64, kill: Option<ConnKill>) -> Response {
+async fn drop_connection(
+    state: &AppState,
+    seq: u64,
+    arrival: u64,
+    kill: Option<ConnKill>,
+) -> Response {
     lock(&state.requests).finish(seq, arrival, None);
     match kill {
         Some(ConnKill(notify)) => {
@@ -88,7 +98,10 @@ async fn drop_connection(state: &AppState, seq: u64, arrival: u64, kill: Option<
 
 /// The key of the caller's token bucket: the RSA access ID, the EPM Basic user or the token.
 fn credential_key(system: System, headers: &HeaderMap) -> String {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let (scheme, value) = auth.split_once(' ').unwrap_or((auth, ""));
     match (system, scheme.to_ascii_lowercase().as_str()) {
         (System::Rsa, "bearer") => format!("rsa:{}", unverified_sub(value).unwrap_or_default()),

@@ -1,7 +1,7 @@
 //! Finding repeated identifiers, case-insensitively, without a `String` per row.
 //!
-//! Keys are hashed from their case-folded bytes (ASCII folded eight bytes at a time); the table stores only row
-//! indexes and compares candidates with [`fold_eq`], so a hash collision can never merge two different values.
+//! Keys are hashed from their case-folded bytes (ASCII folded eight bytes at a time); candidates with equal hashes
+//! are compared with [`fold_eq`], so a hash collision can never merge two different values.
 
 /// Whether `a` and `b` are equal ignoring case (ASCII fast path, Unicode lower-casing otherwise).
 pub fn fold_eq(a: &str, b: &str) -> bool {
@@ -54,35 +54,79 @@ fn lower_word(w: u64) -> u64 {
     w | (upper >> 2)
 }
 
-/// Open-addressing set of rows by key: each slot holds a row index + 1 (0 = empty) and the hash's top half.
-pub struct Seen {
-    slots: Vec<(u32, u32)>,
-    mask: usize,
+/// Bits of a packed key that hold the row index (rows are at most `MAX_ROWS + 1` < 2^21).
+const ROW_BITS: u32 = 21;
+const ROW_MASK: u64 = (1 << ROW_BITS) - 1;
+
+/// Rows with their folded-value hashes, collected in row order; [`Repeats::find`] then says which rows repeat
+/// which. Memory is touched sequentially: one scatter pass by the hash's top bits into partitions small enough to
+/// stay in cache, then a small hash table per partition. (A single table over a million rows is bound by memory
+/// latency, several times slower.)
+pub struct Repeats {
+    keys: Vec<u64>,
 }
 
-impl Seen {
-    /// Room for `expected` keys without growing.
-    pub fn with_capacity(expected: usize) -> Seen {
-        let size = (expected * 2).max(16).next_power_of_two();
-        Seen { slots: vec![(0, 0); size], mask: size - 1 }
+impl Repeats {
+    /// Room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Repeats {
+        Repeats { keys: Vec::with_capacity(rows) }
     }
 
-    /// The row that first had this key, or `None` after recording `row` as its first. `same(r)` tells whether
-    /// row `r`'s key equals the one being looked up.
-    pub fn first_or_insert(&mut self, hash: u64, row: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
-        let tag = (hash >> 32) as u32;
-        let mut i = hash as usize & self.mask;
-        loop {
-            let (slot, slot_tag) = self.slots[i];
-            if slot == 0 {
-                self.slots[i] = (row + 1, tag);
-                return None;
-            }
-            if slot_tag == tag && same(slot - 1) {
-                return Some(slot - 1);
-            }
-            i = (i + 1) & self.mask;
+    /// Adds row index `row` (added in increasing order) whose identifier is `value`.
+    pub fn push(&mut self, row: u32, value: &str) {
+        debug_assert!(u64::from(row) <= ROW_MASK);
+        self.keys.push((fold_hash(value) & !ROW_MASK) | u64::from(row));
+    }
+
+    /// Every repeated row with the first row holding the same value (per [`fold_eq`]); `value(row)` gives a
+    /// pushed row's value.
+    pub fn find<'a>(self, value: impl Fn(u32) -> &'a str) -> Vec<(u32, u32)> {
+        let parts_bits = (self.keys.len() / 4096).max(1).next_power_of_two().trailing_zeros().min(12);
+        let shift = 64 - parts_bits;
+        let part_of = |key: u64| if parts_bits == 0 { 0 } else { (key >> shift) as usize };
+        let mut starts = vec![0usize; (1 << parts_bits) + 1];
+        for &key in &self.keys {
+            starts[part_of(key) + 1] += 1;
         }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut parted = vec![0u64; self.keys.len()];
+        for &key in &self.keys {
+            let part = part_of(key);
+            parted[next[part]] = key;
+            next[part] += 1;
+        }
+        drop(self.keys);
+        let mut repeats = Vec::new();
+        let mut slots: Vec<u32> = Vec::new();
+        for part in starts.windows(2).map(|w| &parted[w[0]..w[1]]) {
+            let size = (part.len() * 2).max(8).next_power_of_two();
+            slots.clear();
+            slots.resize(size, u32::MAX);
+            let mask = size - 1;
+            for (i, &key) in part.iter().enumerate() {
+                let hash = key >> ROW_BITS;
+                let row = (key & ROW_MASK) as u32;
+                let mut slot = hash as usize & mask;
+                loop {
+                    let held = slots[slot];
+                    if held == u32::MAX {
+                        slots[slot] = i as u32;
+                        break;
+                    }
+                    let first = part[held as usize];
+                    let first_row = (first & ROW_MASK) as u32;
+                    if first >> ROW_BITS == hash && fold_eq(value(first_row), value(row)) {
+                        repeats.push((row, first_row));
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
+                }
+            }
+        }
+        repeats
     }
 }
 
@@ -109,12 +153,27 @@ mod tests {
     }
 
     #[test]
-    fn first_occurrence_wins_and_collisions_do_not_merge_values() {
-        let values = ["a", "b", "A", "c", "B"];
-        let mut seen = Seen::with_capacity(values.len());
-        let found: Vec<Option<u32>> = (0..values.len())
-            .map(|i| seen.first_or_insert(0, i as u32, |r| fold_eq(values[r as usize], values[i])))
-            .collect();
-        assert_eq!(found, [None, None, Some(0), None, Some(1)]);
+    fn repeats_name_the_first_row_with_the_same_value_ignoring_case() {
+        let values = ["a", "b", "A", "c", "B", "a"];
+        let mut repeats = Repeats::with_capacity(values.len());
+        for (row, value) in values.iter().enumerate() {
+            repeats.push(row as u32, value);
+        }
+        let mut found = repeats.find(|row| values[row as usize]);
+        found.sort_unstable();
+        assert_eq!(found, [(2, 0), (4, 1), (5, 0)]);
+    }
+
+    #[test]
+    fn many_rows_across_partitions_keep_the_first_occurrence() {
+        let values: Vec<String> = (0..20_000).map(|i| format!("USER{}", i % 7_000)).collect();
+        let mut repeats = Repeats::with_capacity(values.len());
+        for (row, value) in values.iter().enumerate() {
+            repeats.push(row as u32, &value.to_lowercase());
+        }
+        let mut found = repeats.find(|row| values[row as usize].as_str());
+        found.sort_unstable();
+        let expected: Vec<(u32, u32)> = (7_000..20_000).map(|row| (row, row % 7_000)).collect();
+        assert_eq!(found, expected);
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::column::{header_kind, Detection};
-use super::dedupe::{fold_eq, fold_hash, Seen};
+use super::dedupe::{fold_eq, Repeats};
 use super::exclude::{Exclusion, Exclusions};
 use super::table::{row_number, Table};
 use super::validate::{check, Invalid, Note};
@@ -70,7 +70,8 @@ impl fmt::Display for Class {
     }
 }
 
-/// How many rows are in each class. Only a plan builds it, one row at a time, so [`Counts::total`] is the rows read.
+/// How many rows are in each class. Only a plan builds it, counting its classes (one per row read), so
+/// [`Counts::total`] is the rows read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub targets: usize,
@@ -196,7 +197,7 @@ pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
         .map(str::trim)
         .filter(|text| header_kind(text).is_some());
     let exclusions = Exclusions::new(options.target, options.own_account.as_deref(), &options.protected);
-    let mut seen = Seen::with_capacity(table.len());
+    let mut repeats = Repeats::with_capacity(table.len());
     let mut plan = Plan {
         options: options.clone(),
         classes: Vec::with_capacity(table.len()),
@@ -211,24 +212,25 @@ pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
         } else if Some(row) == header_row {
             Class::Header
         } else {
-            classify(table, row, &mut plan, &exclusions, header_text, &mut seen)
+            classify(table, row, &mut plan, &exclusions, header_text)
         };
-        plan.counts.add(class);
+        if class == Class::Target {
+            repeats.push(row as u32, plan.value(table, row));
+        }
         plan.classes.push(class);
+    }
+    for (row, first) in repeats.find(|row| plan.value(table, row as usize)) {
+        plan.classes[row as usize] = Class::Duplicate { of_row: row_number(first as usize) };
+    }
+    for class in &plan.classes {
+        plan.counts.add(*class);
     }
     debug_assert_eq!(plan.counts.total(), table.len());
     Ok(plan)
 }
 
-/// The class of a non-blank data row; records its notes and cleaned value in `plan`.
-fn classify(
-    table: &Table,
-    row: usize,
-    plan: &mut Plan,
-    exclusions: &Exclusions,
-    header_text: Option<&str>,
-    seen: &mut Seen,
-) -> Class {
+/// The class of a non-blank data row, before repeats are found; records its notes and cleaned value in `plan`.
+fn classify(table: &Table, row: usize, plan: &mut Plan, exclusions: &Exclusions, header_text: Option<&str>) -> Class {
     let raw = table.field(row, plan.options.column).unwrap_or("");
     let checked = check(raw, plan.options.target);
     let index = row as u32;
@@ -247,13 +249,8 @@ fn classify(
         return Class::Invalid { reason };
     }
     match exclusions.check(value) {
-        Some(Exclusion::OwnAccount) => return Class::ExcludedSelf,
-        Some(Exclusion::Protected(pattern)) => return Class::Protected { pattern },
-        None => {}
-    }
-    let plan = &*plan;
-    match seen.first_or_insert(fold_hash(value), index, |first| fold_eq(plan.value(table, first as usize), value)) {
-        Some(first) => Class::Duplicate { of_row: row_number(first as usize) },
+        Some(Exclusion::OwnAccount) => Class::ExcludedSelf,
+        Some(Exclusion::Protected(pattern)) => Class::Protected { pattern },
         None => Class::Target,
     }
 }

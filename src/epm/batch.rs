@@ -39,7 +39,12 @@ pub struct Stamp {
 }
 
 /// Gives every user of a batch the same outcome and message.
-pub fn all_users(users: &[PlanEntry], outcome: Outcome, message: &str, stamp: Stamp) -> Vec<UserResult> {
+pub fn all_users(
+    users: &[PlanEntry],
+    outcome: Outcome,
+    message: &str,
+    stamp: Stamp,
+) -> Vec<UserResult> {
     users
         .iter()
         .map(|u| result(u, outcome.clone(), message.to_string(), stamp))
@@ -66,7 +71,7 @@ pub fn login_key(login: &str) -> String {
 /// Whether a failure message says the login does not exist.
 pub fn says_not_found(message: &str) -> bool {
     let m = message.to_lowercase();
-    ["not found", "does not exist", "doesn't exist", "no such user", "not exist"]
+    ["not found", "not exist", "doesn't exist", "no such user"]
         .iter()
         .any(|p| m.contains(p))
 }
@@ -80,15 +85,29 @@ pub struct UserFailure {
 
 impl From<&FailedItem> for UserFailure {
     fn from(item: &FailedItem) -> Self {
-        UserFailure { login: item.user_name.clone(), message: item.error_details.clone() }
+        UserFailure {
+            login: item.user_name.clone(),
+            message: item.error_details.clone(),
+        }
     }
 }
 
 /// Maps a finished v1 job (status other than -1) to one outcome per user of its batch.
 /// `batch_index` counts from 0; notes number batches from 1.
-pub fn map_job(batch_index: usize, users: &[PlanEntry], job: &StatusBody, stamp: Stamp) -> BatchReport {
+pub fn map_job(
+    batch_index: usize,
+    users: &[PlanEntry],
+    job: &StatusBody,
+    stamp: Stamp,
+) -> BatchReport {
     if job.status != 0 {
-        return whole_batch_failed(batch_index, users, &job.details_or_status(), job.counts(), stamp);
+        return whole_batch_failed(
+            batch_index,
+            users,
+            &job.details_or_status(),
+            job.counts(),
+            stamp,
+        );
     }
     let failures: Vec<UserFailure> = job.items.iter().map(UserFailure::from).collect();
     map_failures(batch_index, users, &failures, job.counts(), stamp)
@@ -114,7 +133,10 @@ pub fn whole_batch_failed(
         ));
         message.push_str(" (the job also counted some users as removed: check the EPM console)");
     }
-    BatchReport { results: all_users(users, Outcome::Failed, &message, stamp), notes }
+    BatchReport {
+        results: all_users(users, Outcome::Failed, &message, stamp),
+        notes,
+    }
 }
 
 /// Users named in `failures` failed (or were not found); the rest were removed, cross-checked
@@ -146,7 +168,10 @@ pub fn map_failures(
         ));
     }
 
-    let listed = users.iter().filter(|u| by_login.contains_key(&login_key(&u.user))).count();
+    let listed = users
+        .iter()
+        .filter(|u| by_login.contains_key(&login_key(&u.user)))
+        .count();
     let unlisted = users.len() - listed;
     let disagreement = match counts {
         None => {
@@ -155,9 +180,10 @@ pub fn map_failures(
             ));
             None
         }
-        Some(c) if c.processed == users.len() as u64
-            && c.failed == listed as u64
-            && c.succeeded == unlisted as u64 =>
+        Some(c)
+            if c.processed == users.len() as u64
+                && c.failed == listed as u64
+                && c.succeeded == unlisted as u64 =>
         {
             None
         }
@@ -227,11 +253,18 @@ mod tests {
         logins
             .iter()
             .enumerate()
-            .map(|(i, l)| PlanEntry { row: i + 2, user: l.to_string() })
+            .map(|(i, l)| PlanEntry {
+                row: i + 2,
+                user: l.to_string(),
+            })
             .collect()
     }
 
-    const STAMP: Stamp = Stamp { http_status: Some(200), attempts: 1, at_ms: 1_000.0 };
+    const STAMP: Stamp = Stamp {
+        http_status: Some(200),
+        attempts: 1,
+        at_ms: 1_000.0,
+    };
 
     fn job(body: &str) -> StatusBody {
         parse_status(body.as_bytes()).unwrap()
@@ -257,8 +290,14 @@ mod tests {
         );
         let report = map_job(0, &users, &done, STAMP);
         let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
-        assert_eq!(outcomes, [Outcome::NotFound, Outcome::Removed, Outcome::Failed]);
-        assert_eq!(report.results[2].message, "Cannot remove the service administrator.");
+        assert_eq!(
+            outcomes,
+            [Outcome::NotFound, Outcome::Removed, Outcome::Failed]
+        );
+        assert_eq!(
+            report.results[2].message,
+            "Cannot remove the service administrator."
+        );
         assert_eq!(report.results[0].row, 2);
         assert!(report.notes.is_empty(), "{:?}", report.notes);
     }
@@ -278,10 +317,15 @@ mod tests {
     #[test]
     fn counts_that_disagree_with_the_named_failures_are_noted() {
         let users = plan(&["a", "b", "c"]);
-        let done = job(r#"{"status":0,"details":"Processed - 3, Succeeded - 2, Failed - 1.","items":[]}"#);
+        let done =
+            job(r#"{"status":0,"details":"Processed - 3, Succeeded - 2, Failed - 1.","items":[]}"#);
         let report = map_job(4, &users, &done, STAMP);
         assert_eq!(report.notes.len(), 1);
-        assert!(report.notes[0].starts_with("Batch 5:"), "{}", report.notes[0]);
+        assert!(
+            report.notes[0].starts_with("Batch 5:"),
+            "{}",
+            report.notes[0]
+        );
         assert!(report.notes[0].contains("Processed - 3, Succeeded - 2, Failed - 1"));
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Removed));
         assert!(report.results[0].message.contains("counts disagree"));
@@ -290,8 +334,10 @@ mod tests {
     #[test]
     fn a_job_that_counted_no_success_fails_users_it_did_not_name() {
         let users = plan(&["a", "b"]);
-        let done = job(r#"{"status":0,"details":"Processed - 2, Succeeded - 0, Failed - 2.","items":[
-            {"UserName":"a","Error_Details":"denied"}]}"#);
+        let done = job(
+            r#"{"status":0,"details":"Processed - 2, Succeeded - 0, Failed - 2.","items":[
+            {"UserName":"a","Error_Details":"denied"}]}"#,
+        );
         let report = map_job(0, &users, &done, STAMP);
         assert_eq!(report.results[1].outcome, Outcome::Failed);
         assert_eq!(report.notes.len(), 1);
@@ -300,7 +346,8 @@ mod tests {
     #[test]
     fn missing_counts_and_strangers_in_items_are_noted() {
         let users = plan(&["a"]);
-        let done = job(r#"{"status":0,"details":null,"items":[{"UserName":"zed","Error_Details":"x"}]}"#);
+        let done =
+            job(r#"{"status":0,"details":null,"items":[{"UserName":"zed","Error_Details":"x"}]}"#);
         let report = map_job(0, &users, &done, STAMP);
         assert_eq!(report.results[0].outcome, Outcome::Removed);
         assert_eq!(report.notes.len(), 2, "{:?}", report.notes);
@@ -311,10 +358,15 @@ mod tests {
     #[test]
     fn a_whole_job_failure_fails_every_user_with_its_details() {
         let users = plan(&["a", "b"]);
-        let failed = job(r#"{"status":1,"details":"Failed to remove users. Input file f.csv is not found.","items":null}"#);
+        let failed = job(
+            r#"{"status":1,"details":"Failed to remove users. Input file f.csv is not found.","items":null}"#,
+        );
         let report = map_job(0, &users, &failed, STAMP);
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Failed));
-        assert!(report.results.iter().all(|r| r.message.contains("Input file f.csv is not found")));
+        assert!(report
+            .results
+            .iter()
+            .all(|r| r.message.contains("Input file f.csv is not found")));
         assert!(report.notes.is_empty());
 
         let odd = job(r#"{"status":1,"details":"Processed - 2, Succeeded - 1, Failed - 1."}"#);
@@ -325,7 +377,9 @@ mod tests {
 
     #[test]
     fn not_found_is_recognised_in_its_usual_wordings() {
-        assert!(says_not_found("User jdoe is not found. Verify that the user exists."));
+        assert!(says_not_found(
+            "User jdoe is not found. Verify that the user exists."
+        ));
         assert!(says_not_found("The user does not exist"));
         assert!(!says_not_found("Insufficient privileges"));
     }
@@ -333,6 +387,9 @@ mod tests {
     #[test]
     fn long_lists_of_unknown_names_are_shortened() {
         let names = ["a", "b", "c", "d", "e", "f", "g"];
-        assert_eq!(name_list(&names), "\"a\", \"b\", \"c\", \"d\", \"e\" and 2 more");
+        assert_eq!(
+            name_list(&names),
+            "\"a\", \"b\", \"c\", \"d\", \"e\" and 2 more"
+        );
     }
 }

@@ -26,7 +26,11 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub(crate) fn new(first_ms: u64, max_ms: u64) -> Self {
-        Backoff { first_ms, next_ms: first_ms, max_ms: max_ms.max(first_ms) }
+        Backoff {
+            first_ms,
+            next_ms: first_ms,
+            max_ms: max_ms.max(first_ms),
+        }
     }
 
     /// The wait to use now; the one after is twice as long, up to the maximum.
@@ -70,14 +74,29 @@ pub(crate) fn classify<T>(
     let status = response.status;
     match status {
         401 | 403 => return Answer::CredentialRefused(status),
-        429 => return Answer::Throttled { wait_ms: retry_after_ms(&response) },
+        429 => {
+            return Answer::Throttled {
+                wait_ms: retry_after_ms(&response),
+            }
+        }
         _ => {}
     }
     match parse(&response.body) {
-        Ok(body) => Answer::Body { body, http_status: status },
-        Err(e) if status >= 500 || status == 408 => Answer::Transient(format!("HTTP {status}: {e}")),
-        Err(e) if status >= 400 => Answer::Refused { http_status: status, message: format!("HTTP {status}: {e}") },
-        Err(error) => Answer::Unreadable { http_status: status, error },
+        Ok(body) => Answer::Body {
+            body,
+            http_status: status,
+        },
+        Err(e) if status >= 500 || status == 408 => {
+            Answer::Transient(format!("HTTP {status}: {e}"))
+        }
+        Err(e) if status >= 400 => Answer::Refused {
+            http_status: status,
+            message: format!("HTTP {status}: {e}"),
+        },
+        Err(error) => Answer::Unreadable {
+            http_status: status,
+            error,
+        },
     }
 }
 
@@ -90,7 +109,10 @@ pub(crate) fn retry_after_ms(response: &Response) -> Option<u64> {
 impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// Sends a request built with the current credential; no answer within the configured
     /// time is a [`NetError::Timeout`].
-    pub(crate) async fn send(&self, build: impl Fn(&Auth) -> Request) -> Result<Response, NetError> {
+    pub(crate) async fn send(
+        &self,
+        build: impl Fn(&Auth) -> Request,
+    ) -> Result<Response, NetError> {
         let reply = pin!(self.http.send(build(&self.control.auth())));
         let timer = pin!(self.clock.sleep(self.config.request_timeout_ms));
         match select(reply, timer).await {
@@ -116,7 +138,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     }
 
     /// Pauses the run for a new credential and waits for it; `false` if cancelled instead.
-    pub(crate) async fn await_credential(&self, http_status: u16, emit: &mut impl FnMut(RunEvent)) -> bool {
+    pub(crate) async fn await_credential(
+        &self,
+        http_status: u16,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> bool {
         if self.control.mode() == Mode::Cancelled {
             return false;
         }
@@ -145,18 +171,25 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 Answer::Body { body, http_status } => return Ok((body, http_status)),
                 Answer::CredentialRefused(status) => {
                     if !self.await_credential(status, emit).await {
-                        return Err("the run was cancelled while waiting for a new credential".into());
+                        return Err(
+                            "the run was cancelled while waiting for a new credential".into()
+                        );
                     }
                     continue;
                 }
                 Answer::Throttled { wait_ms } => {
                     let wait = wait_ms.unwrap_or_else(|| backoff.next_ms());
                     emit(RunEvent::Throttled { wait_ms: wait });
-                    (wait, "the service kept answering 429 Too Many Requests".to_string())
+                    (
+                        wait,
+                        "the service kept answering 429 Too Many Requests".to_string(),
+                    )
                 }
                 Answer::Transient(why) => (backoff.next_ms(), why),
                 Answer::Refused { message, .. } => return Err(message),
-                Answer::Unreadable { http_status, error } => return Err(format!("HTTP {http_status}: {error}")),
+                Answer::Unreadable { http_status, error } => {
+                    return Err(format!("HTTP {http_status}: {error}"))
+                }
             };
             failures += 1;
             if failures >= self.config.max_attempts.max(1) {
@@ -189,9 +222,22 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_are_honoured_and_capped() {
-        assert_eq!(retry_after_ms(&with_header(429, "retry-after", " 7 ")), Some(7_000));
-        assert_eq!(retry_after_ms(&with_header(429, "Retry-After", "99999")), Some(MAX_RETRY_AFTER_MS));
-        assert_eq!(retry_after_ms(&with_header(429, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(
+            retry_after_ms(&with_header(429, "retry-after", " 7 ")),
+            Some(7_000)
+        );
+        assert_eq!(
+            retry_after_ms(&with_header(429, "Retry-After", "99999")),
+            Some(MAX_RETRY_AFTER_MS)
+        );
+        assert_eq!(
+            retry_after_ms(&with_header(
+                429,
+                "Retry-After",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )),
+            None
+        );
         assert_eq!(retry_after_ms(&Response::new(429, "")), None);
     }
 
@@ -199,13 +245,45 @@ mod tests {
     fn answers_are_sorted_by_what_can_be_done_about_them() {
         let c = |r: Result<Response, NetError>| classify(r, parse_status);
         assert!(matches!(c(Err(NetError::Timeout)), Answer::Transient(_)));
-        assert!(matches!(c(Ok(Response::new(401, "{}"))), Answer::CredentialRefused(401)));
-        assert!(matches!(c(Ok(Response::new(403, ""))), Answer::CredentialRefused(403)));
-        assert!(matches!(c(Ok(with_header(429, "Retry-After", "2"))), Answer::Throttled { wait_ms: Some(2_000) }));
-        assert!(matches!(c(Ok(Response::new(502, "<html>Bad gateway</html>"))), Answer::Transient(_)));
-        assert!(matches!(c(Ok(Response::new(404, "Not Found"))), Answer::Refused { http_status: 404, .. }));
-        assert!(matches!(c(Ok(Response::new(200, "<html/>"))), Answer::Unreadable { http_status: 200, .. }));
+        assert!(matches!(
+            c(Ok(Response::new(401, "{}"))),
+            Answer::CredentialRefused(401)
+        ));
+        assert!(matches!(
+            c(Ok(Response::new(403, ""))),
+            Answer::CredentialRefused(403)
+        ));
+        assert!(matches!(
+            c(Ok(with_header(429, "Retry-After", "2"))),
+            Answer::Throttled {
+                wait_ms: Some(2_000)
+            }
+        ));
+        assert!(matches!(
+            c(Ok(Response::new(502, "<html>Bad gateway</html>"))),
+            Answer::Transient(_)
+        ));
+        assert!(matches!(
+            c(Ok(Response::new(404, "Not Found"))),
+            Answer::Refused {
+                http_status: 404,
+                ..
+            }
+        ));
+        assert!(matches!(
+            c(Ok(Response::new(200, "<html/>"))),
+            Answer::Unreadable {
+                http_status: 200,
+                ..
+            }
+        ));
         let failed_job = Response::new(500, r#"{"status":1,"details":"Internal error"}"#);
-        assert!(matches!(c(Ok(failed_job)), Answer::Body { http_status: 500, .. }));
+        assert!(matches!(
+            c(Ok(failed_job)),
+            Answer::Body {
+                http_status: 500,
+                ..
+            }
+        ));
     }
 }

@@ -105,7 +105,12 @@ pub fn parse_status(body: &[u8]) -> Result<StatusBody, ParseError> {
         .enumerate()
         .map(|(i, it)| failed_item(it).map_err(|e| e.within(&format!("items[{i}]"))))
         .collect::<Result<_, _>>()?;
-    Ok(StatusBody { status, details, links, items })
+    Ok(StatusBody {
+        status,
+        details,
+        links,
+        items,
+    })
 }
 
 fn link(obj: &Map<String, Value>) -> Result<Link, ParseError> {
@@ -120,7 +125,10 @@ fn failed_item(obj: &Map<String, Value>) -> Result<FailedItem, ParseError> {
     let user_name = json::optional_string(obj, "UserName")?
         .ok_or_else(|| ParseError::Missing("UserName".into()))?;
     let error_details = json::optional_string(obj, "Error_Details")?.unwrap_or_default();
-    Ok(FailedItem { user_name, error_details })
+    Ok(FailedItem {
+        user_name,
+        error_details,
+    })
 }
 
 /// Reads `Processed - N, Succeeded - N, Failed - N.` from a job's `details`, tolerant of case,
@@ -206,7 +214,14 @@ mod tests {
     fn example_3_gives_counts_and_named_failures() {
         let body = parse_status(EXAMPLE_3.as_bytes()).unwrap();
         assert_eq!(body.state(), JobState::Done);
-        assert_eq!(body.counts(), Some(Counts { processed: 3, succeeded: 1, failed: 2 }));
+        assert_eq!(
+            body.counts(),
+            Some(Counts {
+                processed: 3,
+                succeeded: 1,
+                failed: 2
+            })
+        );
         assert_eq!(body.items.len(), 2);
         assert_eq!(body.items[0].user_name, "jdoe");
         assert!(body.items[0].error_details.contains("not found"));
@@ -228,36 +243,78 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             ("", "empty"),
             ("Service Unavailable", "not valid JSON"),
-            ("<!DOCTYPE html><html><body>Sign in</body></html>", "HTML page"),
+            (
+                "<!DOCTYPE html><html><body>Sign in</body></html>",
+                "HTML page",
+            ),
             ("[1,2]", "not a JSON object"),
             (r#"{"details": null}"#, "no \"status\""),
             (r#"{"status": "0"}"#, "\"status\" should be an integer"),
             (r#"{"status": 0.5}"#, "\"status\" should be an integer"),
-            (r#"{"status": 0, "details": 3}"#, "\"details\" should be a string"),
-            (r#"{"status": 0, "items": {}}"#, "\"items\" should be an array"),
-            (r#"{"status": 0, "items": [{"Error_Details": "x"}]}"#, "items[0].UserName"),
-            (r#"{"status": 0, "items": ["jdoe"]}"#, "\"items[0]\" should be an object"),
-            (r#"{"status": 0, "links": [{"rel": 1}]}"#, "\"links[0].rel\" should be a string"),
+            (
+                r#"{"status": 0, "details": 3}"#,
+                "\"details\" should be a string",
+            ),
+            (
+                r#"{"status": 0, "items": {}}"#,
+                "\"items\" should be an array",
+            ),
+            (
+                r#"{"status": 0, "items": [{"Error_Details": "x"}]}"#,
+                "items[0].UserName",
+            ),
+            (
+                r#"{"status": 0, "items": ["jdoe"]}"#,
+                "\"items[0]\" should be an object",
+            ),
+            (
+                r#"{"status": 0, "links": [{"rel": 1}]}"#,
+                "\"links[0].rel\" should be a string",
+            ),
         ];
         for (body, expected) in cases {
             let err = parse_status(body.as_bytes()).unwrap_err().to_string();
-            assert!(err.contains(expected), "{body:?} gave {err:?}, expected {expected:?}");
+            assert!(
+                err.contains(expected),
+                "{body:?} gave {err:?}, expected {expected:?}"
+            );
         }
     }
 
     #[test]
     fn counts_tolerate_spacing_case_and_a_missing_dot() {
-        let c = |p, s, f| Some(Counts { processed: p, succeeded: s, failed: f });
-        assert_eq!(parse_counts("Processed - 3, Succeeded - 1, Failed - 2."), c(3, 1, 2));
-        assert_eq!(parse_counts("Processed-10,Succeeded-10,Failed-0"), c(10, 10, 0));
-        assert_eq!(parse_counts("processed: 5 , succeeded: 4 , failed: 1"), c(5, 4, 1));
-        assert_eq!(parse_counts("Processed -  1000, Succeeded - 998, Failed - 2 ."), c(1000, 998, 2));
+        let c = |p, s, f| {
+            Some(Counts {
+                processed: p,
+                succeeded: s,
+                failed: f,
+            })
+        };
+        assert_eq!(
+            parse_counts("Processed - 3, Succeeded - 1, Failed - 2."),
+            c(3, 1, 2)
+        );
+        assert_eq!(
+            parse_counts("Processed-10,Succeeded-10,Failed-0"),
+            c(10, 10, 0)
+        );
+        assert_eq!(
+            parse_counts("processed: 5 , succeeded: 4 , failed: 1"),
+            c(5, 4, 1)
+        );
+        assert_eq!(
+            parse_counts("Processed -  1000, Succeeded - 998, Failed - 2 ."),
+            c(1000, 998, 2)
+        );
         assert_eq!(
             parse_counts("Failed to remove some users. Processed - 3, Succeeded - 1, Failed - 2."),
             c(3, 1, 2)
         );
         assert_eq!(parse_counts("Processed - 3, Succeeded - 1"), None);
-        assert_eq!(parse_counts("Failed to remove users. Input file x.csv is not found."), None);
+        assert_eq!(
+            parse_counts("Failed to remove users. Input file x.csv is not found."),
+            None
+        );
         assert_eq!(parse_counts(""), None);
     }
 

@@ -17,7 +17,11 @@ pub enum ParseError {
     /// A required field is absent (its path).
     Missing(String),
     /// A field has the wrong JSON type.
-    WrongType { field: String, expected: &'static str, found: &'static str },
+    WrongType {
+        field: String,
+        expected: &'static str,
+        found: &'static str,
+    },
 }
 
 impl std::fmt::Display for ParseError {
@@ -25,12 +29,19 @@ impl std::fmt::Display for ParseError {
         match self {
             ParseError::Empty => f.write_str("the answer was empty"),
             ParseError::Html(start) => {
-                write!(f, "the answer was an HTML page, not JSON (a proxy or sign-in page?): {start}")
+                write!(
+                    f,
+                    "the answer was an HTML page, not JSON (a proxy or sign-in page?): {start}"
+                )
             }
             ParseError::NotJson(why) => write!(f, "the answer is not valid JSON: {why}"),
             ParseError::NotObject => f.write_str("the answer is not a JSON object"),
             ParseError::Missing(field) => write!(f, "the answer has no \"{field}\""),
-            ParseError::WrongType { field, expected, found } => {
+            ParseError::WrongType {
+                field,
+                expected,
+                found,
+            } => {
                 write!(f, "\"{field}\" should be {expected}, not {found}")
             }
         }
@@ -44,9 +55,15 @@ impl ParseError {
     pub(crate) fn within(self, prefix: &str) -> Self {
         match self {
             ParseError::Missing(field) => ParseError::Missing(format!("{prefix}.{field}")),
-            ParseError::WrongType { field, expected, found } => {
-                ParseError::WrongType { field: format!("{prefix}.{field}"), expected, found }
-            }
+            ParseError::WrongType {
+                field,
+                expected,
+                found,
+            } => ParseError::WrongType {
+                field: format!("{prefix}.{field}"),
+                expected,
+                found,
+            },
             other => other,
         }
     }
@@ -80,7 +97,10 @@ pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ParseError::NotObject),
-        Err(e) => Err(ParseError::NotJson(format!("{e}; it starts {}", snippet(text)))),
+        Err(e) => Err(ParseError::NotJson(format!(
+            "{e}; it starts {}",
+            snippet(text)
+        ))),
     }
 }
 
@@ -107,20 +127,29 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
 
 /// The error for a field of the wrong type.
 pub(crate) fn wrong_type(field: &str, expected: &'static str, found: &Value) -> ParseError {
-    ParseError::WrongType { field: field.to_string(), expected, found: type_name(found) }
+    ParseError::WrongType {
+        field: field.to_string(),
+        expected,
+        found: type_name(found),
+    }
 }
 
 /// An integer field that must be present.
 pub(crate) fn required_int(obj: &Map<String, Value>, key: &str) -> Result<i64, ParseError> {
     let value = get_ci(obj, key).ok_or_else(|| ParseError::Missing(key.to_string()))?;
-    value.as_i64().ok_or_else(|| wrong_type(key, "an integer", value))
+    value
+        .as_i64()
+        .ok_or_else(|| wrong_type(key, "an integer", value))
 }
 
 /// An optional integer field (absent or null is `None`).
 pub(crate) fn optional_int(obj: &Map<String, Value>, key: &str) -> Result<Option<i64>, ParseError> {
     match get_ci(obj, key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_i64().map(Some).ok_or_else(|| wrong_type(key, "an integer", v)),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| wrong_type(key, "an integer", v)),
     }
 }
 
@@ -146,7 +175,10 @@ pub(crate) fn object_array<'a>(
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, v)| v.as_object().ok_or_else(|| wrong_type(&format!("{key}[{i}]"), "an object", v)))
+            .map(|(i, v)| {
+                v.as_object()
+                    .ok_or_else(|| wrong_type(&format!("{key}[{i}]"), "an object", v))
+            })
             .collect(),
         Some(other) => Err(wrong_type(key, "an array", other)),
     }

@@ -5,18 +5,27 @@ use std::cell::RefCell;
 use futures::future::join;
 
 use crate::run::testing::{block_on, VirtualClock};
-use crate::run::{Auth, BatchStage, Clock, Control, Method, Mode, NetError, Outcome, PauseReason, Response, RunEvent, UserResult};
+use crate::run::{
+    Auth, BatchStage, Clock, Control, Method, Mode, NetError, Outcome, PauseReason, Response,
+    RunEvent, UserResult,
+};
 
 use super::service::{Epm, EpmConfig};
 use super::testing::{assert_one_result_each, plan, FakeEpm, GOOD_AUTH};
 use super::url::EpmBase;
 
 fn admin() -> Auth {
-    Auth::Basic { user: "admin@example.com".into(), password: "pw".into() }
+    Auth::Basic {
+        user: "admin@example.com".into(),
+        password: "pw".into(),
+    }
 }
 
 fn config(batch_size: usize) -> EpmConfig {
-    EpmConfig { batch_size, ..EpmConfig::default() }
+    EpmConfig {
+        batch_size,
+        ..EpmConfig::default()
+    }
 }
 
 /// Runs `remove_v1` to its end; returns the results and every event.
@@ -30,7 +39,13 @@ fn run(
     mut on_event: impl FnMut(&RunEvent),
 ) -> (Vec<UserResult>, Vec<RunEvent>) {
     let base = EpmBase::parse(base).unwrap();
-    let epm = Epm { http: fake, clock, control, base: &base, config: cfg };
+    let epm = Epm {
+        http: fake,
+        clock,
+        control,
+        base: &base,
+        config: cfg,
+    };
     let events = RefCell::new(Vec::new());
     let p = plan(logins);
     let results = block_on(
@@ -47,7 +62,10 @@ fn run(
 }
 
 fn outcome_of<'a>(results: &'a [UserResult], user: &str) -> &'a UserResult {
-    results.iter().find(|r| r.user == user).unwrap_or_else(|| panic!("no result for {user}"))
+    results
+        .iter()
+        .find(|r| r.user == user)
+        .unwrap_or_else(|| panic!("no result for {user}"))
 }
 
 fn stages(events: &[RunEvent], batch: usize) -> Vec<BatchStage> {
@@ -87,7 +105,11 @@ fn several_batches_with_failing_users_and_a_whole_job_failure() {
     );
 
     assert_eq!(outcome_of(&results, "u1").outcome, Outcome::Removed);
-    assert_eq!(outcome_of(&results, "u2").outcome, Outcome::Removed, "logins match in any case");
+    assert_eq!(
+        outcome_of(&results, "u2").outcome,
+        Outcome::Removed,
+        "logins match in any case"
+    );
     let ghost = outcome_of(&results, "ghost");
     assert_eq!(ghost.outcome, Outcome::NotFound);
     assert!(ghost.message.contains("is not found"), "{}", ghost.message);
@@ -108,12 +130,27 @@ fn several_batches_with_failing_users_and_a_whole_job_failure() {
             BatchStage::Done("Processed - 3, Succeeded - 2, Failed - 1.".into())
         ]
     );
-    assert!(matches!(stages(&events, 1).last(), Some(BatchStage::Failed(why)) if why.contains("unexpected error")));
+    assert!(
+        matches!(stages(&events, 1).last(), Some(BatchStage::Failed(why)) if why.contains("unexpected error"))
+    );
     assert_eq!(fake.removal_requests(), 3, "one removal job per batch");
-    assert!(fake.files().is_empty(), "every uploaded file is deleted: {:?}", fake.files());
+    assert!(
+        fake.files().is_empty(),
+        "every uploaded file is deleted: {:?}",
+        fake.files()
+    );
     let names: Vec<String> = fake.uploads().into_iter().map(|u| u.name).collect();
-    assert_eq!(names, ["offboard-run1-b0001.csv", "offboard-run1-b0002.csv", "offboard-run1-b0003.csv"]);
-    assert!(results.iter().all(|r| r.at_ms >= crate::run::testing::EPOCH_START_MS));
+    assert_eq!(
+        names,
+        [
+            "offboard-run1-b0001.csv",
+            "offboard-run1-b0002.csv",
+            "offboard-run1-b0003.csv"
+        ]
+    );
+    assert!(results
+        .iter()
+        .all(|r| r.at_ms >= crate::run::testing::EPOCH_START_MS));
 }
 
 #[test]
@@ -122,32 +159,87 @@ fn a_job_that_never_finishes_times_out_and_says_users_may_be_removed() {
     let fake = FakeEpm::new(&clock, &["a", "b"]);
     fake.never_finish();
     let control = Control::new(admin());
-    let cfg = EpmConfig { job_timeout_ms: 60_000, ..config(10) };
-    let (results, events) = run(&clock, &fake, &control, "https://epm.example.com", &cfg, &["a", "b"], |_| {});
+    let cfg = EpmConfig {
+        job_timeout_ms: 60_000,
+        ..config(10)
+    };
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &cfg,
+        &["a", "b"],
+        |_| {},
+    );
     for r in &results {
         assert_eq!(r.outcome, Outcome::Failed);
-        assert!(r.message.contains("did not finish within 1 min"), "{}", r.message);
+        assert!(
+            r.message.contains("did not finish within 1 min"),
+            "{}",
+            r.message
+        );
         assert!(r.message.contains("may have been removed"), "{}", r.message);
     }
-    assert!(matches!(stages(&events, 0).last(), Some(BatchStage::Failed(_))));
+    assert!(matches!(
+        stages(&events, 0).last(),
+        Some(BatchStage::Failed(_))
+    ));
     let elapsed = clock.elapsed_ms();
-    assert!((60_000.0..70_000.0).contains(&elapsed), "gave up after {elapsed} ms");
-    let polls = fake.log().iter().filter(|r| r.method == Method::Get).count();
-    assert!((6..=12).contains(&polls), "backoff from 1 s to 10 s gives about 9 polls a minute, not {polls}");
+    assert!(
+        (60_000.0..70_000.0).contains(&elapsed),
+        "gave up after {elapsed} ms"
+    );
+    let polls = fake
+        .log()
+        .iter()
+        .filter(|r| r.method == Method::Get)
+        .count();
+    assert!(
+        (6..=12).contains(&polls),
+        "backoff from 1 s to 10 s gives about 9 polls a minute, not {polls}"
+    );
 }
 
 #[test]
 fn a_polling_network_error_is_retried_and_the_job_followed_to_its_end() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a", "b"]);
-    fake.fail(3, |r| r.method == Method::Get, Err(NetError::Unreachable("connection reset".into())));
-    fake.fail(1, |r| r.method == Method::Get, Ok(Response::new(503, "<html>Service Unavailable</html>")));
+    fake.fail(
+        3,
+        |r| r.method == Method::Get,
+        Err(NetError::Unreachable("connection reset".into())),
+    );
+    fake.fail(
+        1,
+        |r| r.method == Method::Get,
+        Ok(Response::new(503, "<html>Service Unavailable</html>")),
+    );
     let control = Control::new(admin());
-    let (results, events) = run(&clock, &fake, &control, "https://epm.example.com", &config(10), &["a", "b"], |_| {});
-    assert!(results.iter().all(|r| r.outcome == Outcome::Removed), "{results:?}");
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "b"],
+        |_| {},
+    );
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Removed),
+        "{results:?}"
+    );
     let notes = notes(&events);
-    assert!(notes.iter().any(|n| n.contains("could not be read") && n.contains("connection reset")), "{notes:?}");
-    assert!(notes.iter().any(|n| n.contains("can be read again")), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("could not be read") && n.contains("connection reset")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("can be read again")),
+        "{notes:?}"
+    );
     assert_eq!(fake.removal_requests(), 1);
 }
 
@@ -160,7 +252,13 @@ fn a_refused_credential_pauses_the_run_until_a_new_one_is_given() {
     let control = Control::new(admin());
     let base = EpmBase::parse("https://epm.example.com").unwrap();
     let cfg = config(2);
-    let epm = Epm { http: &fake, clock: &clock, control: &control, base: &base, config: &cfg };
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &cfg,
+    };
     let p = plan(&["a", "b", "c", "d"]);
     let events = RefCell::new(Vec::new());
     let admin_at_keyboard = async {
@@ -168,21 +266,36 @@ fn a_refused_credential_pauses_the_run_until_a_new_one_is_given() {
             clock.sleep(100).await;
         }
         clock.sleep(120_000).await;
-        control.replace_auth(Auth::Basic { user: "new@example.com".into(), password: "pw2".into() });
+        control.replace_auth(Auth::Basic {
+            user: "new@example.com".into(),
+            password: "pw2".into(),
+        });
     };
     let (results, ()) = block_on(
         &clock,
         1e9,
-        join(epm.remove_v1("run1", &p, &mut |e| events.borrow_mut().push(e)), admin_at_keyboard),
+        join(
+            epm.remove_v1("run1", &p, &mut |e| events.borrow_mut().push(e)),
+            admin_at_keyboard,
+        ),
     );
     let events = events.into_inner();
     assert_one_result_each(&p, &results, &events);
-    assert!(results.iter().all(|r| r.outcome == Outcome::Removed), "{results:?}");
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Removed),
+        "{results:?}"
+    );
     assert!(events.contains(&RunEvent::Paused(PauseReason::CredentialRefused)));
     assert_eq!(fake.removal_requests(), 2, "no batch is started twice");
     let last = fake.log().pop().unwrap();
-    assert!(last.headers.iter().any(|(n, v)| n == "Authorization" && v != GOOD_AUTH));
-    assert!(clock.elapsed_ms() < 30.0 * 60_000.0, "time paused does not count towards the job timeout");
+    assert!(last
+        .headers
+        .iter()
+        .any(|(n, v)| n == "Authorization" && v != GOOD_AUTH));
+    assert!(
+        clock.elapsed_ms() < 30.0 * 60_000.0,
+        "time paused does not count towards the job timeout"
+    );
 }
 
 #[test]
@@ -191,17 +304,48 @@ fn cancelling_between_batches_leaves_the_rest_not_started() {
     let fake = FakeEpm::new(&clock, &["a", "b", "c", "d", "e"]);
     let control = Control::new(admin());
     let c = control.clone();
-    let (results, events) = run(&clock, &fake, &control, "https://epm.example.com", &config(2), &["a", "b", "c", "d", "e"], |e| {
-        if matches!(e, RunEvent::Batch { index: 0, stage: BatchStage::Done(_), .. }) {
-            c.cancel();
-        }
-    });
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(2),
+        &["a", "b", "c", "d", "e"],
+        |e| {
+            if matches!(
+                e,
+                RunEvent::Batch {
+                    index: 0,
+                    stage: BatchStage::Done(_),
+                    ..
+                }
+            ) {
+                c.cancel();
+            }
+        },
+    );
     let outcomes: Vec<Outcome> = results.iter().map(|r| r.outcome.clone()).collect();
-    assert_eq!(outcomes, [Outcome::Removed, Outcome::Removed, Outcome::NotStarted, Outcome::NotStarted, Outcome::NotStarted]);
-    assert!(results[2..].iter().all(|r| r.attempts == 0 && r.http_status.is_none()));
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Removed,
+            Outcome::Removed,
+            Outcome::NotStarted,
+            Outcome::NotStarted,
+            Outcome::NotStarted
+        ]
+    );
+    assert!(results[2..]
+        .iter()
+        .all(|r| r.attempts == 0 && r.http_status.is_none()));
     assert_eq!(fake.removal_requests(), 1);
-    assert!(fake.files().is_empty(), "the finished batch's file is still deleted");
-    assert!(notes(&events).iter().any(|n| n.contains("2 batch(es) with 3 user(s) were not started")));
+    assert!(
+        fake.files().is_empty(),
+        "the finished batch's file is still deleted"
+    );
+    assert!(notes(&events)
+        .iter()
+        .any(|n| n.contains("2 batch(es) with 3 user(s) were not started")));
 }
 
 #[test]
@@ -210,11 +354,26 @@ fn a_batch_whose_job_started_is_followed_to_completion_after_cancel() {
     let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
     let control = Control::new(admin());
     let c = control.clone();
-    let (results, _) = run(&clock, &fake, &control, "https://epm.example.com", &config(2), &["a", "b", "c"], |e| {
-        if matches!(e, RunEvent::Batch { index: 0, stage: BatchStage::JobRunning, .. }) {
-            c.cancel();
-        }
-    });
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(2),
+        &["a", "b", "c"],
+        |e| {
+            if matches!(
+                e,
+                RunEvent::Batch {
+                    index: 0,
+                    stage: BatchStage::JobRunning,
+                    ..
+                }
+            ) {
+                c.cancel();
+            }
+        },
+    );
     assert_eq!(results[0].outcome, Outcome::Removed);
     assert_eq!(results[1].outcome, Outcome::Removed);
     assert_eq!(results[2].outcome, Outcome::NotStarted);
@@ -227,16 +386,40 @@ fn a_refused_upload_fails_its_batch_without_touching_the_existing_file() {
     let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
     fake.put_file("offboard-run1-b0001.csv", b"someone else's file");
     let control = Control::new(admin());
-    let (results, events) = run(&clock, &fake, &control, "https://epm.example.com", &config(2), &["a", "b", "c"], |_| {});
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(2),
+        &["a", "b", "c"],
+        |_| {},
+    );
     for r in &results[..2] {
         assert_eq!(r.outcome, Outcome::Failed);
-        assert!(r.message.starts_with("the upload was refused: File offboard-run1-b0001.csv already exists"), "{}", r.message);
+        assert!(
+            r.message
+                .starts_with("the upload was refused: File offboard-run1-b0001.csv already exists"),
+            "{}",
+            r.message
+        );
         assert_eq!(r.attempts, 0, "no removal was requested for them");
     }
-    assert_eq!(results[2].outcome, Outcome::Removed, "the next batch still runs");
+    assert_eq!(
+        results[2].outcome,
+        Outcome::Removed,
+        "the next batch still runs"
+    );
     assert_eq!(fake.removal_requests(), 1);
-    assert_eq!(fake.files(), ["offboard-run1-b0001.csv"], "a file that is not ours is never deleted");
-    assert!(matches!(stages(&events, 0).last(), Some(BatchStage::Failed(_))));
+    assert_eq!(
+        fake.files(),
+        ["offboard-run1-b0001.csv"],
+        "a file that is not ours is never deleted"
+    );
+    assert!(matches!(
+        stages(&events, 0).last(),
+        Some(BatchStage::Failed(_))
+    ));
 }
 
 #[test]
@@ -246,18 +429,35 @@ fn a_file_above_the_chunk_size_is_uploaded_in_chunks() {
     let refs: Vec<&str> = logins.iter().map(String::as_str).collect();
     let fake = FakeEpm::new(&clock, &refs);
     let control = Control::new(admin());
-    let cfg = EpmConfig { chunk_size: 64, ..config(100) };
-    let (results, _) = run(&clock, &fake, &control, "https://epm.example.com", &cfg, &refs, |_| {});
+    let cfg = EpmConfig {
+        chunk_size: 64,
+        ..config(100)
+    };
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &cfg,
+        &refs,
+        |_| {},
+    );
     assert!(results.iter().all(|r| r.outcome == Outcome::Removed));
     let uploads = fake.uploads();
     let file_len = super::upload::logins_csv(refs.iter().copied(), Default::default()).len();
     assert_eq!(uploads.len(), file_len.div_ceil(64));
     assert!(uploads.len() >= 3);
     assert!(uploads[0].is_first && !uploads[0].is_last);
-    assert!(uploads[1..uploads.len() - 1].iter().all(|u| !u.is_first && !u.is_last));
+    assert!(uploads[1..uploads.len() - 1]
+        .iter()
+        .all(|u| !u.is_first && !u.is_last));
     assert!(uploads.last().unwrap().is_last);
     assert_eq!(uploads.iter().map(|u| u.bytes).sum::<usize>(), file_len);
-    assert_eq!(fake.removed().len(), 10, "the service read back the whole file");
+    assert_eq!(
+        fake.removed().len(),
+        10,
+        "the service read back the whole file"
+    );
 }
 
 #[test]
@@ -266,13 +466,30 @@ fn an_interrupted_upload_starts_over_under_a_new_name_and_cleans_up() {
     let fake = FakeEpm::new(&clock, &["a"]);
     fake.fail(1, |r| r.method == Method::Post, Err(NetError::Timeout));
     let control = Control::new(admin());
-    let (results, _) = run(&clock, &fake, &control, "https://epm.example.com", &config(10), &["a"], |_| {});
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
     assert_eq!(results[0].outcome, Outcome::Removed);
     let log = fake.log();
-    let sent = |method: Method, name: &str| log.iter().any(|r| r.method == method && r.url.contains(&format!("applicationsnapshots/{name}")));
+    let sent = |method: Method, name: &str| {
+        log.iter()
+            .any(|r| r.method == method && r.url.contains(&format!("applicationsnapshots/{name}")))
+    };
     assert!(sent(Method::Post, "offboard-run1-b0001.csv/contents"));
-    assert!(sent(Method::Post, "offboard-run1-b0001-2.csv/contents"), "the retry uses a new name");
-    assert!(sent(Method::Delete, "offboard-run1-b0001.csv"), "the name that may be half-written is cleaned up");
+    assert!(
+        sent(Method::Post, "offboard-run1-b0001-2.csv/contents"),
+        "the retry uses a new name"
+    );
+    assert!(
+        sent(Method::Delete, "offboard-run1-b0001.csv"),
+        "the name that may be half-written is cleaned up"
+    );
     assert!(fake.files().is_empty());
 }
 
@@ -280,13 +497,31 @@ fn an_interrupted_upload_starts_over_under_a_new_name_and_cleans_up() {
 fn an_unanswered_removal_request_is_not_repeated() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a"]);
-    fake.fail(1, |r| r.url.contains("/security/v1/users?"), Err(NetError::Unreachable(String::new())));
+    fake.fail(
+        1,
+        |r| r.url.contains("/security/v1/users?"),
+        Err(NetError::Unreachable(String::new())),
+    );
     let control = Control::new(admin());
-    let (results, events) = run(&clock, &fake, &control, "https://epm.example.com", &config(10), &["a"], |_| {});
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
     assert_eq!(results[0].outcome, Outcome::Failed);
-    assert!(results[0].message.contains("may have been removed"), "{}", results[0].message);
+    assert!(
+        results[0].message.contains("may have been removed"),
+        "{}",
+        results[0].message
+    );
     assert_eq!(fake.removal_requests(), 1);
-    assert!(notes(&events).iter().any(|n| n.contains("left on the service")));
+    assert!(notes(&events)
+        .iter()
+        .any(|n| n.contains("left on the service")));
 }
 
 #[test]
@@ -297,7 +532,15 @@ fn throttled_polls_wait_as_long_as_the_service_asks() {
     slow_down.headers.push(("Retry-After".into(), "30".into()));
     fake.fail(1, |r| r.method == Method::Get, Ok(slow_down));
     let control = Control::new(admin());
-    let (results, events) = run(&clock, &fake, &control, "https://epm.example.com", &config(10), &["a"], |_| {});
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
     assert_eq!(results[0].outcome, Outcome::Removed);
     assert!(events.contains(&RunEvent::Throttled { wait_ms: 30_000 }));
     assert!(clock.elapsed_ms() >= 30_000.0);
@@ -308,9 +551,23 @@ fn a_same_origin_proxy_base_is_used_for_every_call_including_job_links() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a"]);
     let control = Control::new(admin());
-    let (results, _) = run(&clock, &fake, &control, "/epm/", &config(10), &["a"], |_| {});
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "/epm/",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
     assert_eq!(results[0].outcome, Outcome::Removed);
-    assert!(fake.log().iter().all(|r| r.url.starts_with("/epm/interop/rest/")), "{:?}", fake.log());
+    assert!(
+        fake.log()
+            .iter()
+            .all(|r| r.url.starts_with("/epm/interop/rest/")),
+        "{:?}",
+        fake.log()
+    );
 }
 
 #[test]
@@ -318,7 +575,18 @@ fn the_admins_own_login_is_never_sent() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a", "admin@example.com"]);
     let control = Control::new(admin());
-    let (results, _) = run(&clock, &fake, &control, "https://epm.example.com", &config(10), &["a", "Admin@Example.com"], |_| {});
-    assert_eq!(results.iter().find(|r| r.row == 3).unwrap().outcome, Outcome::NotAllowed);
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "Admin@Example.com"],
+        |_| {},
+    );
+    assert_eq!(
+        results.iter().find(|r| r.row == 3).unwrap().outcome,
+        Outcome::NotAllowed
+    );
     assert_eq!(fake.removed(), ["a"]);
 }

@@ -69,15 +69,41 @@ impl FakeEpm {
     pub(crate) fn new(clock: &VirtualClock, logins: &[&str]) -> Self {
         let users = logins
             .iter()
-            .map(|l| (l.to_lowercase(), (l.to_string(), format!("First {l}"), format!("{l}@mail.example.com"))))
+            .map(|l| {
+                (
+                    l.to_lowercase(),
+                    (
+                        l.to_string(),
+                        format!("First {l}"),
+                        format!("{l}@mail.example.com"),
+                    ),
+                )
+            })
             .collect();
-        let state = State { users, valid_auth: GOOD_AUTH.into(), polls_to_finish: 3, ..State::default() };
-        FakeEpm { clock: clock.clone(), state: RefCell::new(state) }
+        let state = State {
+            users,
+            valid_auth: GOOD_AUTH.into(),
+            polls_to_finish: 3,
+            ..State::default()
+        };
+        FakeEpm {
+            clock: clock.clone(),
+            state: RefCell::new(state),
+        }
     }
 
     /// The next `times` requests matching `when` get `reply` instead of normal service.
-    pub(crate) fn fail(&self, times: usize, when: impl Fn(&Request) -> bool + 'static, reply: Result<Response, NetError>) {
-        self.state.borrow_mut().faults.push(Fault { when: Box::new(when), reply, times });
+    pub(crate) fn fail(
+        &self,
+        times: usize,
+        when: impl Fn(&Request) -> bool + 'static,
+        reply: Result<Response, NetError>,
+    ) {
+        self.state.borrow_mut().faults.push(Fault {
+            when: Box::new(when),
+            reply,
+            times,
+        });
     }
 
     /// Jobs never leave status -1.
@@ -97,7 +123,10 @@ impl FakeEpm {
 
     /// Puts a file in place, as if someone else had uploaded it.
     pub(crate) fn put_file(&self, name: &str, bytes: &[u8]) {
-        self.state.borrow_mut().files.insert(name.into(), bytes.to_vec());
+        self.state
+            .borrow_mut()
+            .files
+            .insert(name.into(), bytes.to_vec());
     }
 
     pub(crate) fn files(&self) -> Vec<String> {
@@ -141,7 +170,11 @@ impl FakeEpm {
             st.faults[i].times -= 1;
             return st.faults[i].reply.clone();
         }
-        let auth = req.headers.iter().find(|(n, _)| n == "Authorization").map(|(_, v)| v.as_str());
+        let auth = req
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .map(|(_, v)| v.as_str());
         if auth != Some(st.valid_auth.as_str()) {
             return Ok(Response::new(401, "Unauthorized"));
         }
@@ -156,19 +189,30 @@ impl FakeEpm {
                 .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
                 .map(|v| decode_component(v, true))
         };
-        let segments: Vec<String> = path.split('/').map(|s| decode_component(s, false)).collect();
+        let segments: Vec<String> = path
+            .split('/')
+            .map(|s| decode_component(s, false))
+            .collect();
         let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
         let body = match (req.method, seg.as_slice()) {
             (Method::Post, ["11.1.2.3.600", "applicationsnapshots", name, "contents"]) => {
                 st.upload(name, &param("q").unwrap_or_default(), req)
             }
-            (Method::Delete, ["11.1.2.3.600", "applicationsnapshots", name]) => match st.files.remove(*name) {
-                Some(_) => json!({"status": 0, "details": null, "links": []}),
-                None => json!({"status": 8, "details": format!("File {name} not found."), "links": []}),
-            },
+            (Method::Delete, ["11.1.2.3.600", "applicationsnapshots", name]) => {
+                match st.files.remove(*name) {
+                    Some(_) => json!({"status": 0, "details": null, "links": []}),
+                    None => {
+                        json!({"status": 8, "details": format!("File {name} not found."), "links": []})
+                    }
+                }
+            }
             (Method::Delete, ["security", "v1", "users"]) => {
                 let polls_left = st.polls_to_finish;
-                st.jobs.push(Job { file: param("filename").unwrap_or_default(), polls_left, result: None });
+                st.jobs.push(Job {
+                    file: param("filename").unwrap_or_default(),
+                    polls_left,
+                    result: None,
+                });
                 let id = st.jobs.len();
                 json!({"status": -1, "details": null, "items": null, "links": [
                     {"rel": "self", "href": req.url, "action": "DELETE"},
@@ -188,9 +232,20 @@ impl State {
         let q: Value = serde_json::from_str(q).unwrap_or(Value::Null);
         let flag = |k: &str| q.get(k).and_then(Value::as_bool).unwrap_or(false);
         let bytes = req.body.clone().unwrap_or_default();
-        assert_eq!(q.get("chunkSize").and_then(Value::as_u64), Some(bytes.len() as u64), "chunkSize is the chunk's length");
-        assert!(req.headers.contains(&("Content-Type".into(), "application/octet-stream".into())));
-        self.uploads.push(UploadCall { name: name.into(), bytes: bytes.len(), is_first: flag("isFirst"), is_last: flag("isLast") });
+        assert_eq!(
+            q.get("chunkSize").and_then(Value::as_u64),
+            Some(bytes.len() as u64),
+            "chunkSize is the chunk's length"
+        );
+        assert!(req
+            .headers
+            .contains(&("Content-Type".into(), "application/octet-stream".into())));
+        self.uploads.push(UploadCall {
+            name: name.into(),
+            bytes: bytes.len(),
+            is_first: flag("isFirst"),
+            is_last: flag("isLast"),
+        });
         if flag("isFirst") {
             if self.files.contains_key(name) {
                 return json!({"status": 8, "details": format!("File {name} already exists. Delete it or upload under another name."), "links": []});
@@ -199,7 +254,9 @@ impl State {
         } else {
             match self.files.get_mut(name) {
                 Some(file) => file.extend(bytes),
-                None => return json!({"status": 8, "details": "No upload in progress.", "links": []}),
+                None => {
+                    return json!({"status": 8, "details": "No upload in progress.", "links": []})
+                }
             }
         }
         json!({"status": 0, "details": null, "links": []})
@@ -234,10 +291,17 @@ impl State {
         let logins: Vec<String> = text
             .lines()
             .skip(1)
-            .map(|l| l.trim_end_matches('\r').trim_matches('"').replace("\"\"", "\""))
+            .map(|l| {
+                l.trim_end_matches('\r')
+                    .trim_matches('"')
+                    .replace("\"\"", "\"")
+            })
             .filter(|l| !l.is_empty())
             .collect();
-        if logins.iter().any(|l| self.poison.contains(&l.to_lowercase())) {
+        if logins
+            .iter()
+            .any(|l| self.poison.contains(&l.to_lowercase()))
+        {
             return json!({"status": 1, "items": null, "details": "Failed to remove users. An unexpected error occurred."});
         }
         let failures = self.remove(&logins);
@@ -256,23 +320,34 @@ impl State {
         for login in logins {
             match self.users.remove(&login.to_lowercase()) {
                 Some(_) => self.removed.push(login.clone()),
-                None => failures.push((login.clone(), format!("User {login} is not found. Verify that the user exists."))),
+                None => failures.push((
+                    login.clone(),
+                    format!("User {login} is not found. Verify that the user exists."),
+                )),
             }
         }
         failures
     }
 
     fn remove_v2(&mut self, req: &Request) -> Value {
-        let body: Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap_or(Value::Null);
+        let body: Value =
+            serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap_or(Value::Null);
         let Some(users) = body.get("users").and_then(Value::as_array) else {
             return json!({"status": 1, "details": null, "error": {"errorcode": "EPMCSS-21147",
                 "errormessage": "Failed to remove users. Invalid or insufficient parameters specified. Provide all required parameters for the REST API."}});
         };
         let logins: Vec<String> = users
             .iter()
-            .filter_map(|u| u.get("userlogin").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|u| {
+                u.get("userlogin")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect();
-        if logins.iter().any(|l| self.poison.contains(&l.to_lowercase())) {
+        if logins
+            .iter()
+            .any(|l| self.poison.contains(&l.to_lowercase()))
+        {
             return json!({"status": 1, "details": null, "error": {"errorcode": "EPMCSS-00001", "errormessage": "Unexpected error."}});
         }
         let failures = self.remove(&logins);
@@ -311,12 +386,19 @@ pub(crate) fn plan(logins: &[&str]) -> Vec<PlanEntry> {
     logins
         .iter()
         .enumerate()
-        .map(|(i, l)| PlanEntry { row: i + 2, user: l.to_string() })
+        .map(|(i, l)| PlanEntry {
+            row: i + 2,
+            user: l.to_string(),
+        })
         .collect()
 }
 
 /// Checks the driver's promise: one `Result` event and one returned result per user, alike.
-pub(crate) fn assert_one_result_each(plan: &[PlanEntry], results: &[UserResult], events: &[RunEvent]) {
+pub(crate) fn assert_one_result_each(
+    plan: &[PlanEntry],
+    results: &[UserResult],
+    events: &[RunEvent],
+) {
     let emitted: Vec<&UserResult> = events
         .iter()
         .filter_map(|e| match e {
@@ -324,13 +406,23 @@ pub(crate) fn assert_one_result_each(plan: &[PlanEntry], results: &[UserResult],
             _ => None,
         })
         .collect();
-    assert_eq!(emitted.len(), results.len(), "one Result event per returned result");
+    assert_eq!(
+        emitted.len(),
+        results.len(),
+        "one Result event per returned result"
+    );
     let mut rows: HashMap<usize, usize> = HashMap::new();
     for r in results {
         *rows.entry(r.row).or_default() += 1;
     }
     for p in plan {
-        assert_eq!(rows.get(&p.row), Some(&1), "row {} ({}) has exactly one result", p.row, p.user);
+        assert_eq!(
+            rows.get(&p.row),
+            Some(&1),
+            "row {} ({}) has exactly one result",
+            p.row,
+            p.user
+        );
     }
     assert_eq!(results.len(), plan.len());
 }

@@ -54,15 +54,29 @@ pub fn logins_csv<'a>(logins: impl IntoIterator<Item = &'a str>, ending: LineEnd
 pub fn safe_run_id(run_id: &str) -> String {
     let cleaned: String = run_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(32)
         .collect();
-    if cleaned.is_empty() { "run".to_string() } else { cleaned }
+    if cleaned.is_empty() {
+        "run".to_string()
+    } else {
+        cleaned
+    }
 }
 
 /// A run id from a timestamp (milliseconds), base 36: short and unique per run in practice.
 pub fn run_id_from_ms(ms: f64) -> String {
-    let mut n = if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 };
+    let mut n = if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    };
     let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::new();
     loop {
@@ -115,18 +129,30 @@ fn authorised(req: Request, auth: &Auth) -> Request {
 }
 
 fn snapshot_path(file_name: &str) -> String {
-    format!("/interop/rest/11.1.2.3.600/applicationsnapshots/{}", encode_component(file_name))
+    format!(
+        "/interop/rest/11.1.2.3.600/applicationsnapshots/{}",
+        encode_component(file_name)
+    )
 }
 
 /// `POST …/applicationsnapshots/{name}/contents?q={"isLast":…,"chunkSize":…,"isFirst":…}`.
-pub fn upload_chunk_request(base: &EpmBase, file_name: &str, chunk: &Chunk, auth: &Auth) -> Request {
+pub fn upload_chunk_request(
+    base: &EpmBase,
+    file_name: &str,
+    chunk: &Chunk,
+    auth: &Auth,
+) -> Request {
     let q = format!(
         r#"{{"isLast":{},"chunkSize":{},"isFirst":{}}}"#,
         chunk.is_last,
         chunk.bytes.len(),
         chunk.is_first
     );
-    let url = base.url(&format!("{}/contents?q={}", snapshot_path(file_name), encode_component(&q)));
+    let url = base.url(&format!(
+        "{}/contents?q={}",
+        snapshot_path(file_name),
+        encode_component(&q)
+    ));
     authorised(Request::new(Method::Post, url), auth)
         .header("Content-Type", "application/octet-stream")
         .body(chunk.bytes.to_vec())
@@ -134,7 +160,10 @@ pub fn upload_chunk_request(base: &EpmBase, file_name: &str, chunk: &Chunk, auth
 
 /// `DELETE …/applicationsnapshots/{name}`: removes an uploaded file.
 pub fn delete_file_request(base: &EpmBase, file_name: &str, auth: &Auth) -> Request {
-    authorised(Request::new(Method::Delete, base.url(&snapshot_path(file_name))), auth)
+    authorised(
+        Request::new(Method::Delete, base.url(&snapshot_path(file_name))),
+        auth,
+    )
 }
 
 /// `DELETE …/security/v1/users?filename={name}`, as the reference's curl sends it.
@@ -157,15 +186,27 @@ mod tests {
     use super::*;
 
     fn auth() -> Auth {
-        Auth::Basic { user: "admin".into(), password: "pw".into() }
+        Auth::Basic {
+            user: "admin".into(),
+            password: "pw".into(),
+        }
     }
 
     #[test]
     fn the_file_is_the_documented_csv() {
-        let csv = logins_csv(["jane.doe@example.com", "jdoe@example.com"], LineEnding::CrLf);
-        assert_eq!(csv, b"User Login\r\njane.doe@example.com\r\njdoe@example.com\r\n");
+        let csv = logins_csv(
+            ["jane.doe@example.com", "jdoe@example.com"],
+            LineEnding::CrLf,
+        );
+        assert_eq!(
+            csv,
+            b"User Login\r\njane.doe@example.com\r\njdoe@example.com\r\n"
+        );
         let lf = logins_csv(["J\u{f6}rg@example.com"], LineEnding::Lf);
-        assert_eq!(String::from_utf8(lf).unwrap(), "User Login\nJ\u{f6}rg@example.com\n");
+        assert_eq!(
+            String::from_utf8(lf).unwrap(),
+            "User Login\nJ\u{f6}rg@example.com\n"
+        );
     }
 
     #[test]
@@ -183,7 +224,10 @@ mod tests {
         assert_eq!(batch_file_name("k3x9", 6, 2), "offboard-k3x9-b0007-2.csv");
         assert_eq!(batch_file_name("a/b c", 0, 1), "offboard-a-b-c-b0001.csv");
         assert_eq!(batch_file_name("", 0, 1), "offboard-run-b0001.csv");
-        assert_ne!(run_id_from_ms(1_700_000_000_000.0), run_id_from_ms(1_700_000_000_001.0));
+        assert_ne!(
+            run_id_from_ms(1_700_000_000_000.0),
+            run_id_from_ms(1_700_000_000_001.0)
+        );
         assert_eq!(run_id_from_ms(35.0), "z");
     }
 
@@ -213,8 +257,13 @@ mod tests {
             req.url,
             "https://epm.example.com/interop/rest/11.1.2.3.600/applicationsnapshots/offboard-r-b0001.csv/contents?q=%7B%22isLast%22%3Atrue%2C%22chunkSize%22%3A18%2C%22isFirst%22%3Atrue%7D"
         );
-        assert!(req.headers.contains(&("Content-Type".into(), "application/octet-stream".into())));
-        assert!(req.headers.iter().any(|(n, v)| n == "Authorization" && v.starts_with("Basic ")));
+        assert!(req
+            .headers
+            .contains(&("Content-Type".into(), "application/octet-stream".into())));
+        assert!(req
+            .headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Basic ")));
         assert_eq!(req.body.as_deref(), Some(&file[..]));
     }
 
@@ -223,14 +272,23 @@ mod tests {
         let base = EpmBase::parse("/epm").unwrap();
         let req = remove_users_request(&base, "remove users.csv", &Auth::Bearer("t".into()));
         assert_eq!(req.method, Method::Delete);
-        assert_eq!(req.url, "/epm/interop/rest/security/v1/users?filename=remove%20users.csv");
+        assert_eq!(
+            req.url,
+            "/epm/interop/rest/security/v1/users?filename=remove%20users.csv"
+        );
+        assert!(req.headers.contains(&(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into()
+        )));
         assert!(req
             .headers
-            .contains(&("Content-Type".into(), "application/x-www-form-urlencoded".into())));
-        assert!(req.headers.contains(&("Authorization".into(), "Bearer t".into())));
+            .contains(&("Authorization".into(), "Bearer t".into())));
         assert_eq!(req.body, None);
         let del = delete_file_request(&base, "f.csv", &auth());
         assert_eq!(del.method, Method::Delete);
-        assert_eq!(del.url, "/epm/interop/rest/11.1.2.3.600/applicationsnapshots/f.csv");
+        assert_eq!(
+            del.url,
+            "/epm/interop/rest/11.1.2.3.600/applicationsnapshots/f.csv"
+        );
     }
 }

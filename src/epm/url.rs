@@ -17,7 +17,9 @@ pub enum BaseError {
 impl std::fmt::Display for BaseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BaseError::Empty => f.write_str("enter the service address, e.g. https://tenant.epm.oraclecloud.com"),
+            BaseError::Empty => {
+                f.write_str("enter the service address, e.g. https://tenant.epm.oraclecloud.com")
+            }
             BaseError::Malformed(why) => f.write_str(why),
         }
     }
@@ -47,7 +49,9 @@ impl EpmBase {
             format!("https://{text}")
         };
         if let Some(at) = base.to_ascii_lowercase().find("/interop") {
-            if base[at + "/interop".len()..].is_empty() || base[at + "/interop".len()..].starts_with('/') {
+            if base[at + "/interop".len()..].is_empty()
+                || base[at + "/interop".len()..].starts_with('/')
+            {
                 base.truncate(at);
             }
         }
@@ -77,7 +81,9 @@ impl EpmBase {
         let href = href.trim();
         match href.find("/interop/") {
             Some(at) => Ok(self.url(&href[at..])),
-            None => Err(format!("the service returned a link outside its API: {href:?}")),
+            None => Err(format!(
+                "the service returned a link outside its API: {href:?}"
+            )),
         }
     }
 }
@@ -111,16 +117,14 @@ pub(crate) fn decode_component(text: &str, plus_is_space: bool) -> String {
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' if plus_is_space => out.push(b' '),
             b => out.push(b),
         }
@@ -139,17 +143,32 @@ mod tests {
 
     #[test]
     fn addresses_are_normalised_whatever_the_admin_pasted() {
-        assert_eq!(base("https://tenant.epm.example.com/"), "https://tenant.epm.example.com");
-        assert_eq!(base("  https://tenant.epm.example.com//  "), "https://tenant.epm.example.com");
-        assert_eq!(base("tenant.epm.example.com"), "https://tenant.epm.example.com");
+        assert_eq!(
+            base("https://tenant.epm.example.com/"),
+            "https://tenant.epm.example.com"
+        );
+        assert_eq!(
+            base("  https://tenant.epm.example.com//  "),
+            "https://tenant.epm.example.com"
+        );
+        assert_eq!(
+            base("tenant.epm.example.com"),
+            "https://tenant.epm.example.com"
+        );
         assert_eq!(
             base("https://tenant.epm.example.com/interop/rest/security/v1/users"),
             "https://tenant.epm.example.com"
         );
-        assert_eq!(base("HTTP://localhost:8080/interop"), "HTTP://localhost:8080");
+        assert_eq!(
+            base("HTTP://localhost:8080/interop"),
+            "HTTP://localhost:8080"
+        );
         assert_eq!(base("/epm/"), "/epm");
         assert_eq!(base("/"), "");
-        assert_eq!(base("https://host/interoperability"), "https://host/interoperability");
+        assert_eq!(
+            base("https://host/interoperability"),
+            "https://host/interoperability"
+        );
     }
 
     #[test]
@@ -166,7 +185,10 @@ mod tests {
         let direct = EpmBase::parse("https://tenant.epm.example.com").unwrap();
         assert_eq!(direct.follow(href).unwrap(), href);
         let proxy = EpmBase::parse("/epm").unwrap();
-        assert_eq!(proxy.follow(href).unwrap(), "/epm/interop/rest/security/v1/jobs/42");
+        assert_eq!(
+            proxy.follow(href).unwrap(),
+            "/epm/interop/rest/security/v1/jobs/42"
+        );
         assert_eq!(
             proxy.follow("/interop/rest/security/v1/jobs/42").unwrap(),
             "/epm/interop/rest/security/v1/jobs/42"
@@ -178,7 +200,10 @@ mod tests {
     fn percent_encoding_round_trips_and_keeps_unreserved_characters() {
         let q = r#"{"isLast":true,"chunkSize":10,"isFirst":true}"#;
         let enc = encode_component(q);
-        assert_eq!(enc, "%7B%22isLast%22%3Atrue%2C%22chunkSize%22%3A10%2C%22isFirst%22%3Atrue%7D");
+        assert_eq!(
+            enc,
+            "%7B%22isLast%22%3Atrue%2C%22chunkSize%22%3A10%2C%22isFirst%22%3Atrue%7D"
+        );
         assert_eq!(decode_component(&enc, false), q);
         assert_eq!(encode_component("a-b.c_d~e f/é"), "a-b.c_d~e%20f%2F%C3%A9");
         assert_eq!(decode_component("a+b%2", true), "a b%2");

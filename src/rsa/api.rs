@@ -33,9 +33,12 @@ fn path_segment(text: &str) -> String {
 
 /// `DELETE {base}/users/{userID}`: Delete User Now. Irreversible; only for disabled users.
 pub fn delete_user(base: &ApiBase, user_id: &str, auth: &Auth) -> Request {
-    Request::new(Method::Delete, base.endpoint(&format!("users/{}", path_segment(user_id.trim()))))
-        .header("Content-Type", "application/json")
-        .header("Authorization", auth.header_value())
+    Request::new(
+        Method::Delete,
+        base.endpoint(&format!("users/{}", path_segment(user_id.trim()))),
+    )
+    .header("Content-Type", "application/json")
+    .header("Authorization", auth.header_value())
 }
 
 /// `POST {base}/users/lookup`: User Details for one e-mail address (synchronised users only).
@@ -62,7 +65,10 @@ mod tests {
     }
 
     fn header<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
-        r.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        r.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
@@ -82,24 +88,43 @@ mod tests {
     #[test]
     fn a_hostile_identifier_cannot_leave_its_path_segment() {
         let r = delete_user(&base(), "../../x?y#z", &Auth::Bearer("t".into()));
-        assert!(r.url.ends_with("/users/%2E%2E%2F%2E%2E%2Fx%3Fy%23z"), "{}", r.url);
+        assert!(
+            r.url.ends_with("/users/%2E%2E%2F%2E%2E%2Fx%3Fy%23z"),
+            "{}",
+            r.url
+        );
     }
 
     #[test]
     fn lookup_posts_the_email_as_json_and_asks_for_json() {
-        let r = lookup_user(&ApiBase::parse("/rsa").unwrap(), " a\"b@x.com ", &Auth::Bearer("t".into()));
-        assert_eq!((r.method, r.url.as_str()), (Method::Post, "/rsa/AdminInterface/restapi/v1/users/lookup"));
+        let r = lookup_user(
+            &ApiBase::parse("/rsa").unwrap(),
+            " a\"b@x.com ",
+            &Auth::Bearer("t".into()),
+        );
+        assert_eq!(
+            (r.method, r.url.as_str()),
+            (Method::Post, "/rsa/AdminInterface/restapi/v1/users/lookup")
+        );
         assert_eq!(header(&r, "Accept"), Some("application/json"));
         let body: serde_json::Value = serde_json::from_slice(r.body.as_deref().unwrap()).unwrap();
-        assert_eq!(body, serde_json::json!({ "email": "a\"b@x.com", "searchUnsynched": false }));
+        assert_eq!(
+            body,
+            serde_json::json!({ "email": "a\"b@x.com", "searchUnsynched": false })
+        );
         let test = connection_test(&base(), &Auth::Bearer("t".into()));
-        assert!(String::from_utf8(test.body.unwrap()).unwrap().contains(CONNECTION_TEST_EMAIL));
+        assert!(String::from_utf8(test.body.unwrap())
+            .unwrap()
+            .contains(CONNECTION_TEST_EMAIL));
     }
 
     #[test]
     fn user_ids_are_checked_by_pattern_only() {
         assert!(is_user_id("eb2e12ae-1112-451b-98e1-dfe4e6afd60d"));
-        assert!(is_user_id("EB2E12AE-1112-051B-08E1-DFE4E6AFD60D"), "no UUID version rules");
+        assert!(
+            is_user_id("EB2E12AE-1112-051B-08E1-DFE4E6AFD60D"),
+            "no UUID version rules"
+        );
         assert!(!is_user_id("eb2e12ae1112451b98e1dfe4e6afd60d"));
         assert!(!is_user_id("eb2e12ae-1112-451b-98e1-dfe4e6afd60g"));
         assert!(!is_user_id("jdoe@acme.com"));

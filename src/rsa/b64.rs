@@ -6,7 +6,10 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 pub fn encode_url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(URL_SAFE[(n >> (18 - 6 * i)) as usize & 63] as char);
         }
@@ -69,7 +72,10 @@ mod tests {
         let data: Vec<u8> = (0..=255u8).collect();
         for len in 0..40 {
             let encoded = encode_url(&data[200..200 + len]);
-            assert!(!encoded.contains('=') && !encoded.contains('+') && !encoded.contains('/'), "{encoded}");
+            assert!(
+                !encoded.contains('=') && !encoded.contains('+') && !encoded.contains('/'),
+                "{encoded}"
+            );
             assert_eq!(decode_url(&encoded).as_deref(), Some(&data[200..200 + len]));
         }
         assert_eq!(encode_url(b"\xfb\xff"), "-_8");
@@ -77,7 +83,10 @@ mod tests {
 
     #[test]
     fn standard_decoding_matches_rfc_4648_vectors_and_skips_line_breaks() {
-        assert_eq!(decode_standard("Zm9v\nYmFy").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            decode_standard("Zm9v\nYmFy").as_deref(),
+            Some(&b"foobar"[..])
+        );
         assert_eq!(decode_standard("Zm9vYg==").as_deref(), Some(&b"foob"[..]));
         assert_eq!(decode_standard("Zm9vYmE=").as_deref(), Some(&b"fooba"[..]));
         assert_eq!(decode_standard("+/8=").as_deref(), Some(&[0xfb, 0xff][..]));

@@ -70,8 +70,14 @@ impl ApiBase {
         } else {
             return Err(BaseUrlError::NotAnAddress(text.to_string()));
         };
-        let path_start = if text.starts_with('/') { 0 } else { text.find("://").map_or(0, |i| i + 3) };
-        let host_end = text[path_start..].find('/').map_or(text.len(), |i| path_start + i);
+        let path_start = if text.starts_with('/') {
+            0
+        } else {
+            text.find("://").map_or(0, |i| i + 3)
+        };
+        let host_end = text[path_start..]
+            .find('/')
+            .map_or(text.len(), |i| path_start + i);
         if host_end == path_start && path_start > 0 {
             return Err(BaseUrlError::NotAnAddress(text.to_string()));
         }
@@ -80,7 +86,9 @@ impl ApiBase {
             Some(i) => &text[..host_end + i],
             None => text,
         };
-        Ok(ApiBase { url: format!("{}{API_PATH}", prefix.trim_end_matches('/')) })
+        Ok(ApiBase {
+            url: format!("{}{API_PATH}", prefix.trim_end_matches('/')),
+        })
     }
 
     /// `…/AdminInterface/restapi/v1`, no trailing slash.
@@ -118,8 +126,13 @@ impl ApiBase {
         }
         let split = |s: &str| {
             let after_scheme = s.find("://").map_or(0, |i| i + 3);
-            let host_end = s[after_scheme..].find('/').map_or(s.len(), |i| after_scheme + i);
-            (s[..host_end].to_ascii_lowercase(), s[host_end..].to_string())
+            let host_end = s[after_scheme..]
+                .find('/')
+                .map_or(s.len(), |i| after_scheme + i);
+            (
+                s[..host_end].to_ascii_lowercase(),
+                s[host_end..].to_string(),
+            )
         };
         split(aud) == split(&self.url)
     }
@@ -152,29 +165,57 @@ mod tests {
             assert_eq!(base.as_str(), CANON, "{input}");
             assert_eq!(base.tenant_label(), "acme.access.securid.com");
         }
-        assert_eq!(ApiBase::parse(CANON).unwrap().endpoint("users/abc"), format!("{CANON}/users/abc"));
+        assert_eq!(
+            ApiBase::parse(CANON).unwrap().endpoint("users/abc"),
+            format!("{CANON}/users/abc")
+        );
     }
 
     #[test]
     fn a_same_origin_proxy_path_is_kept_as_a_path() {
-        for input in ["/rsa", "/rsa/", "/rsa/AdminInterface/restapi/v1", "/rsa/AdminInterface/restapi/v1/"] {
+        for input in [
+            "/rsa",
+            "/rsa/",
+            "/rsa/AdminInterface/restapi/v1",
+            "/rsa/AdminInterface/restapi/v1/",
+        ] {
             let base = ApiBase::parse(input).unwrap();
             assert_eq!(base.as_str(), "/rsa/AdminInterface/restapi/v1", "{input}");
             assert!(base.is_same_origin_path());
             assert_eq!(base.tenant_label(), "/rsa");
         }
         assert_eq!(ApiBase::parse("/").unwrap().as_str(), API_PATH);
-        assert_eq!(ApiBase::parse("http://127.0.0.1:8080").unwrap().tenant_label(), "127.0.0.1:8080");
+        assert_eq!(
+            ApiBase::parse("http://127.0.0.1:8080")
+                .unwrap()
+                .tenant_label(),
+            "127.0.0.1:8080"
+        );
     }
 
     #[test]
     fn nonsense_is_refused_with_a_reason() {
         assert_eq!(ApiBase::parse("  "), Err(BaseUrlError::Empty));
-        assert_eq!(ApiBase::parse("https://x/?a=1"), Err(BaseUrlError::HasQuery));
-        assert!(matches!(ApiBase::parse("ftp://x"), Err(BaseUrlError::NotAnAddress(_))));
-        assert!(matches!(ApiBase::parse("hello"), Err(BaseUrlError::NotAnAddress(_))));
-        assert!(matches!(ApiBase::parse("https://"), Err(BaseUrlError::NotAnAddress(_))));
-        assert!(ApiBase::parse("").unwrap_err().to_string().contains("adminRestApiUrl"));
+        assert_eq!(
+            ApiBase::parse("https://x/?a=1"),
+            Err(BaseUrlError::HasQuery)
+        );
+        assert!(matches!(
+            ApiBase::parse("ftp://x"),
+            Err(BaseUrlError::NotAnAddress(_))
+        ));
+        assert!(matches!(
+            ApiBase::parse("hello"),
+            Err(BaseUrlError::NotAnAddress(_))
+        ));
+        assert!(matches!(
+            ApiBase::parse("https://"),
+            Err(BaseUrlError::NotAnAddress(_))
+        ));
+        assert!(ApiBase::parse("")
+            .unwrap_err()
+            .to_string()
+            .contains("adminRestApiUrl"));
     }
 
     #[test]
@@ -183,7 +224,9 @@ mod tests {
         assert!(base.matches_audience(CANON));
         assert!(base.matches_audience("HTTPS://ACME.access.securid.com/AdminInterface/restapi/v1/"));
         assert!(!base.matches_audience("https://acme.access.securid.com"));
-        assert!(!base.matches_audience("https://other.access.securid.com/AdminInterface/restapi/v1"));
+        assert!(
+            !base.matches_audience("https://other.access.securid.com/AdminInterface/restapi/v1")
+        );
         let proxied = ApiBase::parse("/rsa").unwrap();
         assert!(proxied.matches_audience(CANON));
         assert!(!proxied.matches_audience("https://acme.access.securid.com/"));

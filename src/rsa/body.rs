@@ -4,7 +4,10 @@
 /// Meant to be shown as text, never as HTML.
 pub fn excerpt(body: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(body);
-    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
     let line = words.join(" ");
     match line.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
@@ -17,7 +20,10 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
 pub fn looks_like_html(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
     let start = text.trim_start().to_ascii_lowercase();
-    start.starts_with("<!doctype html") || start.starts_with("<html") || start.starts_with("<head") || start.starts_with("<body")
+    start.starts_with("<!doctype html")
+        || start.starts_with("<html")
+        || start.starts_with("<head")
+        || start.starts_with("<body")
 }
 
 #[cfg(test)]
@@ -26,7 +32,10 @@ mod tests {
 
     #[test]
     fn excerpts_are_one_short_line() {
-        assert_eq!(excerpt(b"  {\"error\":\n\t\"bad\"}\r\n", 100), "{\"error\": \"bad\"}");
+        assert_eq!(
+            excerpt(b"  {\"error\":\n\t\"bad\"}\r\n", 100),
+            "{\"error\": \"bad\"}"
+        );
         assert_eq!(excerpt("ééééé".as_bytes(), 3), "ééé…");
         assert_eq!(excerpt(b"", 10), "");
         assert_eq!(excerpt(b"a\x1b[31mb", 10), "a [31mb");

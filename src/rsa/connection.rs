@@ -25,8 +25,18 @@ pub enum ConnectionCheck {
 pub fn classify_connection(reply: &Result<Response, NetError>) -> ConnectionCheck {
     let r = match reply {
         Ok(r) => r,
-        Err(NetError::Timeout) => return ConnectionCheck::NoAnswer { timed_out: true, detail: String::new() },
-        Err(NetError::Unreachable(m)) => return ConnectionCheck::NoAnswer { timed_out: false, detail: m.clone() },
+        Err(NetError::Timeout) => {
+            return ConnectionCheck::NoAnswer {
+                timed_out: true,
+                detail: String::new(),
+            }
+        }
+        Err(NetError::Unreachable(m)) => {
+            return ConnectionCheck::NoAnswer {
+                timed_out: false,
+                detail: m.clone(),
+            }
+        }
     };
     if looks_like_html(&r.body) {
         return ConnectionCheck::NotTheApi(r.status);
@@ -48,11 +58,17 @@ impl ConnectionCheck {
     /// A one-line headline.
     pub fn title(&self) -> &'static str {
         match self {
-            ConnectionCheck::Connected => "Connected: the API answered and accepted the credential.",
+            ConnectionCheck::Connected => {
+                "Connected: the API answered and accepted the credential."
+            }
             ConnectionCheck::NotAuthorised(_) => "Connected, but the credential was refused.",
-            ConnectionCheck::NoAnswer { timed_out: true, .. } => "No answer in time.",
+            ConnectionCheck::NoAnswer {
+                timed_out: true, ..
+            } => "No answer in time.",
             ConnectionCheck::NoAnswer { .. } => "No answer reached this page.",
-            ConnectionCheck::NotTheApi(_) => "Something answered, but it is not the Cloud Administration API.",
+            ConnectionCheck::NotTheApi(_) => {
+                "Something answered, but it is not the Cloud Administration API."
+            }
             ConnectionCheck::ServiceError(_) => "The service answered with an internal error.",
             ConnectionCheck::Unexpected(..) => "The service gave an unexpected answer.",
         }
@@ -100,7 +116,11 @@ impl ConnectionCheck {
 }
 
 fn detail_suffix(detail: &str) -> String {
-    if detail.is_empty() { String::new() } else { format!(" (The browser said: {detail}.)") }
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" (The browser said: {detail}.)")
+    }
 }
 
 #[cfg(test)]
@@ -123,25 +143,44 @@ mod tests {
         assert_eq!(c, ConnectionCheck::NotAuthorised(403));
         let base = ApiBase::parse("https://acme.access.securid.com").unwrap();
         let advice = c.advice(&base);
-        assert!(advice.contains("RS256") && advice.contains("https://acme.access.securid.com/AdminInterface/restapi/v1"));
+        assert!(
+            advice.contains("RS256")
+                && advice.contains("https://acme.access.securid.com/AdminInterface/restapi/v1")
+        );
     }
 
     #[test]
     fn no_answer_from_another_origin_explains_cors_and_the_proxy() {
-        let c = classify_connection(&Err(NetError::Unreachable("TypeError: Failed to fetch".into())));
+        let c = classify_connection(&Err(NetError::Unreachable(
+            "TypeError: Failed to fetch".into(),
+        )));
         let advice = c.advice(&ApiBase::parse("https://acme.access.securid.com").unwrap());
-        assert!(advice.contains("CORS") && advice.contains("reverse proxy") && advice.contains("Failed to fetch"), "{advice}");
+        assert!(
+            advice.contains("CORS")
+                && advice.contains("reverse proxy")
+                && advice.contains("Failed to fetch"),
+            "{advice}"
+        );
         let through_proxy = c.advice(&ApiBase::parse("/rsa").unwrap());
-        assert!(!through_proxy.contains("CORS") && through_proxy.contains("/rsa"), "{through_proxy}");
+        assert!(
+            !through_proxy.contains("CORS") && through_proxy.contains("/rsa"),
+            "{through_proxy}"
+        );
         let timeout = classify_connection(&Err(NetError::Timeout));
         assert_eq!(timeout.title(), "No answer in time.");
     }
 
     #[test]
     fn a_web_page_or_a_server_error_is_not_a_connection() {
-        assert_eq!(check(200, "<!doctype html><title>Offboard</title>"), ConnectionCheck::NotTheApi(200));
+        assert_eq!(
+            check(200, "<!doctype html><title>Offboard</title>"),
+            ConnectionCheck::NotTheApi(200)
+        );
         assert_eq!(check(503, "{}"), ConnectionCheck::ServiceError(503));
-        assert_eq!(check(415, "unsupported"), ConnectionCheck::Unexpected(415, "unsupported".into()));
+        assert_eq!(
+            check(415, "unsupported"),
+            ConnectionCheck::Unexpected(415, "unsupported".into())
+        );
         assert!(!check(415, "").is_ok());
     }
 }

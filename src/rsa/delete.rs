@@ -9,15 +9,18 @@ use crate::run::retry_after;
 use crate::run::verdict::{AttemptContext, Protocol, Verdict};
 
 /// Shown with a removed user.
-pub const REMOVED: &str = "Removed: the user and all their devices were deleted from Cloud Access Service.";
+pub const REMOVED: &str =
+    "Removed: the user and all their devices were deleted from Cloud Access Service.";
 /// Shown when a re-sent request found the user gone after an earlier request went unanswered.
-pub const REMOVED_EARLIER: &str = "Removed: an earlier request for this user got no answer; when it was sent again \
+pub const REMOVED_EARLIER: &str =
+    "Removed: an earlier request for this user got no answer; when it was sent again \
     the service no longer had the user, so that earlier request removed it.";
 /// Shown for 404.
 pub const NOT_FOUND: &str =
     "Not found: Cloud Access Service has no user with this ID (already removed, or the ID is wrong).";
 /// Shown for 405.
-pub const NOT_ALLOWED: &str = "Not allowed: this user comes from a SCIM-managed or Azure Active Directory identity \
+pub const NOT_ALLOWED: &str =
+    "Not allowed: this user comes from a SCIM-managed or Azure Active Directory identity \
     source, whose users cannot be deleted here. Remove the user in that directory instead.";
 /// Shown for 409.
 pub const CONFLICT: &str = "Not removed: the user is still enabled or is pending deletion, and Delete User Now \
@@ -32,10 +35,20 @@ pub const REFUSED: &str = "The service refused the credential (HTTP 403): the to
 pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext) -> Verdict {
     let response = match reply {
         Ok(r) => r,
-        Err(e) => return Verdict::Retry { status: None, message: capitalised(&e.to_string()), maybe_done: true },
+        Err(e) => {
+            return Verdict::Retry {
+                status: None,
+                message: capitalised(&e.to_string()),
+                maybe_done: true,
+            }
+        }
     };
     let status = response.status;
-    let done = |outcome, message: &str| Verdict::Final { outcome, status: Some(status), message: message.to_string() };
+    let done = |outcome, message: &str| Verdict::Final {
+        outcome,
+        status: Some(status),
+        message: message.to_string(),
+    };
     if matches!(status, 404 | 405) && looks_like_html(&response.body) {
         return Verdict::Final {
             outcome: Outcome::Failed,
@@ -52,10 +65,15 @@ pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext) ->
         404 => done(Outcome::NotFound, NOT_FOUND),
         405 => done(Outcome::NotAllowed, NOT_ALLOWED),
         409 => done(Outcome::Conflict, CONFLICT),
-        403 => Verdict::CredentialRefused { status, message: REFUSED.to_string() },
+        403 => Verdict::CredentialRefused {
+            status,
+            message: REFUSED.to_string(),
+        },
         429 => Verdict::Throttled {
             status,
-            wait_ms: response.header("Retry-After").and_then(|v| retry_after::wait_ms(v, ctx.now_ms)),
+            wait_ms: response
+                .header("Retry-After")
+                .and_then(|v| retry_after::wait_ms(v, ctx.now_ms)),
             message: "The service asked to slow down (HTTP 429, too many requests).".to_string(),
         },
         500..=599 => Verdict::Retry {
@@ -80,7 +98,9 @@ fn with_excerpt(head: &str, body: &[u8]) -> String {
 
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Delete User Now as a per-user [`Protocol`] for the engine.
@@ -103,7 +123,11 @@ impl Protocol for RsaDelete {
 mod tests {
     use super::*;
 
-    const CTX: AttemptContext = AttemptContext { now_ms: 1_000_000.0, attempt: 1, earlier_unanswered: false };
+    const CTX: AttemptContext = AttemptContext {
+        now_ms: 1_000_000.0,
+        attempt: 1,
+        earlier_unanswered: false,
+    };
 
     fn judge(status: u16) -> Verdict {
         judge_delete(&Ok(Response::new(status, "{}")), &CTX)
@@ -122,55 +146,133 @@ mod tests {
         assert_eq!(outcome(&judge(404)), Some(Outcome::NotFound));
         assert_eq!(outcome(&judge(405)), Some(Outcome::NotAllowed));
         assert_eq!(outcome(&judge(409)), Some(Outcome::Conflict));
-        assert!(matches!(judge(403), Verdict::CredentialRefused { status: 403, .. }));
-        assert!(matches!(judge(429), Verdict::Throttled { wait_ms: None, .. }));
-        assert!(matches!(judge(500), Verdict::Retry { status: Some(500), maybe_done: false, .. }));
+        assert!(matches!(
+            judge(403),
+            Verdict::CredentialRefused { status: 403, .. }
+        ));
+        assert!(matches!(
+            judge(429),
+            Verdict::Throttled { wait_ms: None, .. }
+        ));
+        assert!(matches!(
+            judge(500),
+            Verdict::Retry {
+                status: Some(500),
+                maybe_done: false,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn messages_tell_the_admin_what_to_do() {
-        let Verdict::Final { message, .. } = judge(409) else { panic!() };
-        assert!(message.contains("Disable the user first") && message.contains("unmark"), "{message}");
-        let Verdict::Final { message, .. } = judge(405) else { panic!() };
-        assert!(message.contains("SCIM") && message.contains("Azure"), "{message}");
+        let Verdict::Final { message, .. } = judge(409) else {
+            panic!()
+        };
+        assert!(
+            message.contains("Disable the user first") && message.contains("unmark"),
+            "{message}"
+        );
+        let Verdict::Final { message, .. } = judge(405) else {
+            panic!()
+        };
+        assert!(
+            message.contains("SCIM") && message.contains("Azure"),
+            "{message}"
+        );
     }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date_becomes_a_wait() {
         let mut r = Response::new(429, "");
         r.headers.push(("retry-after".into(), "7".into()));
-        assert!(matches!(judge_delete(&Ok(r), &CTX), Verdict::Throttled { wait_ms: Some(7_000), .. }));
+        assert!(matches!(
+            judge_delete(&Ok(r), &CTX),
+            Verdict::Throttled {
+                wait_ms: Some(7_000),
+                ..
+            }
+        ));
         let mut r = Response::new(429, "");
-        r.headers.push(("Retry-After".into(), "Thu, 01 Jan 1970 00:16:50 GMT".into()));
-        assert!(matches!(judge_delete(&Ok(r), &CTX), Verdict::Throttled { wait_ms: Some(10_000), .. }));
+        r.headers
+            .push(("Retry-After".into(), "Thu, 01 Jan 1970 00:16:50 GMT".into()));
+        assert!(matches!(
+            judge_delete(&Ok(r), &CTX),
+            Verdict::Throttled {
+                wait_ms: Some(10_000),
+                ..
+            }
+        ));
     }
 
     #[test]
     fn unexpected_codes_fail_with_the_code_and_what_the_service_said() {
-        let v = judge_delete(&Ok(Response::new(401, "{\"error\":\n\"invalid signature\"}")), &CTX);
-        let Verdict::Final { outcome: o, status, message } = v else { panic!("{v:?}") };
+        let v = judge_delete(
+            &Ok(Response::new(401, "{\"error\":\n\"invalid signature\"}")),
+            &CTX,
+        );
+        let Verdict::Final {
+            outcome: o,
+            status,
+            message,
+        } = v
+        else {
+            panic!("{v:?}")
+        };
         assert_eq!((o, status), (Outcome::Failed, Some(401)));
-        assert_eq!(message, "Unexpected answer HTTP 401: {\"error\": \"invalid signature\"}");
+        assert_eq!(
+            message,
+            "Unexpected answer HTTP 401: {\"error\": \"invalid signature\"}"
+        );
         assert_eq!(outcome(&judge(400)), Some(Outcome::Failed));
     }
 
     #[test]
     fn lost_answers_are_retried_and_a_later_404_means_removed() {
         let v = judge_delete(&Err(NetError::Timeout), &CTX);
-        assert_eq!(v, Verdict::Retry { status: None, message: "No response in time".into(), maybe_done: true });
-        assert!(matches!(judge(504), Verdict::Retry { maybe_done: true, .. }));
-        let after_loss = AttemptContext { earlier_unanswered: true, ..CTX };
+        assert_eq!(
+            v,
+            Verdict::Retry {
+                status: None,
+                message: "No response in time".into(),
+                maybe_done: true
+            }
+        );
+        assert!(matches!(
+            judge(504),
+            Verdict::Retry {
+                maybe_done: true,
+                ..
+            }
+        ));
+        let after_loss = AttemptContext {
+            earlier_unanswered: true,
+            ..CTX
+        };
         let v = judge_delete(&Ok(Response::new(404, "{}")), &after_loss);
-        assert!(matches!(v, Verdict::Final { outcome: Outcome::Removed, ref message, .. } if message == REMOVED_EARLIER));
+        assert!(
+            matches!(v, Verdict::Final { outcome: Outcome::Removed, ref message, .. } if message == REMOVED_EARLIER)
+        );
     }
 
     #[test]
     fn a_web_page_answering_404_or_405_is_not_taken_for_the_api() {
         for status in [404, 405] {
-            let v = judge_delete(&Ok(Response::new(status, "<!DOCTYPE html><p>Not Found")), &CTX);
-            let Verdict::Final { outcome, message, .. } = v else { panic!() };
+            let v = judge_delete(
+                &Ok(Response::new(status, "<!DOCTYPE html><p>Not Found")),
+                &CTX,
+            );
+            let Verdict::Final {
+                outcome, message, ..
+            } = v
+            else {
+                panic!()
+            };
             assert_eq!(outcome, Outcome::Failed);
-            assert!(message.contains("not from the Cloud Administration API"), "{message}");
+            assert!(
+                message.contains("not from the Cloud Administration API"),
+                "{message}"
+            );
         }
     }
 }

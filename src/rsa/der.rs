@@ -1,7 +1,9 @@
 //! Just enough DER to check a PKCS#1 RSA private key and wrap it as PKCS#8, which WebCrypto imports.
 
 /// `rsaEncryption` (1.2.840.113549.1.1.1) with NULL parameters, as a DER AlgorithmIdentifier.
-const RSA_ALGORITHM: [u8; 15] = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+const RSA_ALGORITHM: [u8; 15] = [
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+];
 
 const SEQUENCE: u8 = 0x30;
 const INTEGER: u8 = 0x02;
@@ -18,7 +20,9 @@ fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         (len, &rest[n..])
     };
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
@@ -28,7 +32,11 @@ fn encode_len(len: usize, out: &mut Vec<u8>) {
     if len < 0x80 {
         out.push(len as u8);
     } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend(bytes);
     }
@@ -97,14 +105,20 @@ mod tests {
         assert_eq!(tlv(OCTET_STRING, &[7; 3]), [4, 3, 7, 7, 7]);
         let long = tlv(OCTET_STRING, &[0; 300]);
         assert_eq!(&long[..4], &[4, 0x82, 0x01, 0x2c]);
-        assert_eq!(read_tlv(&long).map(|(t, v, r)| (t, v.len(), r.len())), Some((4, 300, 0)));
+        assert_eq!(
+            read_tlv(&long).map(|(t, v, r)| (t, v.len(), r.len())),
+            Some((4, 300, 0))
+        );
     }
 
     #[test]
     fn truncated_or_foreign_structures_are_not_keys() {
         assert_eq!(pkcs1_modulus_bits(&[]), None);
         assert_eq!(pkcs1_modulus_bits(&[0x30, 0x05, 0x02, 0x01]), None);
-        assert_eq!(pkcs1_modulus_bits(&tlv(SEQUENCE, &tlv(INTEGER, &[0]))), None);
+        assert_eq!(
+            pkcs1_modulus_bits(&tlv(SEQUENCE, &tlv(INTEGER, &[0]))),
+            None
+        );
         assert_eq!(pkcs8_inner_rsa(&tlv(SEQUENCE, &[])), None);
     }
 

@@ -30,7 +30,11 @@ pub struct NotAJwt(pub &'static str);
 
 impl std::fmt::Display for NotAJwt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "This is not a JWT: {}. Paste the whole token (three parts separated by dots).", self.0)
+        write!(
+            f,
+            "This is not a JWT: {}. Paste the whole token (three parts separated by dots).",
+            self.0
+        )
     }
 }
 
@@ -118,17 +122,29 @@ pub fn decode(token: &str) -> Result<JwtSummary, NotAJwt> {
     if parts[2].is_empty() {
         return Err(NotAJwt("the signature part is empty"));
     }
-    let header = json_part(parts[0]).ok_or(NotAJwt("its first part is not an encoded JSON header"))?;
-    let claims = json_part(parts[1]).ok_or(NotAJwt("its second part is not encoded JSON claims"))?;
+    let header =
+        json_part(parts[0]).ok_or(NotAJwt("its first part is not an encoded JSON header"))?;
+    let claims =
+        json_part(parts[1]).ok_or(NotAJwt("its second part is not encoded JSON claims"))?;
     b64::decode_url(parts[2]).ok_or(NotAJwt("its signature is not base64url"))?;
     let aud = match claims.get("aud") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     };
     Ok(JwtSummary {
-        alg: header.get("alg").and_then(Value::as_str).unwrap_or("").to_string(),
-        sub: claims.get("sub").and_then(Value::as_str).map(str::to_string),
+        alg: header
+            .get("alg")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        sub: claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         aud,
         iat: claims.get("iat").and_then(seconds),
         exp: claims.get("exp").and_then(seconds),
@@ -150,7 +166,9 @@ impl JwtSummary {
     pub fn problems(&self, base: &ApiBase, now: i64, run_end: Option<i64>) -> Vec<JwtProblem> {
         let mut out = Vec::new();
         if self.alg != "RS256" {
-            out.push(JwtProblem::WrongAlgorithm(if self.alg.is_empty() { "no algorithm".into() } else {
+            out.push(JwtProblem::WrongAlgorithm(if self.alg.is_empty() {
+                "no algorithm".into()
+            } else {
                 self.alg.clone()
             }));
         }
@@ -160,7 +178,10 @@ impl JwtSummary {
         if self.aud.is_empty() {
             out.push(JwtProblem::MissingClaim("aud"));
         } else if !self.aud.iter().any(|a| base.matches_audience(a)) {
-            out.push(JwtProblem::WrongAudience { aud: self.aud.clone(), expected: base.to_string() });
+            out.push(JwtProblem::WrongAudience {
+                aud: self.aud.clone(),
+                expected: base.to_string(),
+            });
         }
         match self.iat {
             None => out.push(JwtProblem::MissingClaim("iat")),
@@ -196,7 +217,8 @@ fn json_part(part: &str) -> Option<Value> {
 }
 
 fn seconds(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+    v.as_i64()
+        .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
 }
 
 /// "3 minutes", "1 hour 5 minutes", "40 seconds".
@@ -209,7 +231,11 @@ pub fn duration_words(seconds: i64) -> String {
         _ if s < 86_400 => {
             let m = (s % 3600) / 60;
             let h = plural(s / 3600, "hour");
-            if m == 0 { h } else { format!("{h} {}", plural(m, "minute")) }
+            if m == 0 {
+                h
+            } else {
+                format!("{h} {}", plural(m, "minute"))
+            }
         }
         _ => plural(s / 86_400, "day"),
     }
@@ -223,7 +249,11 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn token(header: &str, claims: &str) -> String {
-        format!("{}.{}.c2ln", b64::encode_url(header.as_bytes()), b64::encode_url(claims.as_bytes()))
+        format!(
+            "{}.{}.c2ln",
+            b64::encode_url(header.as_bytes()),
+            b64::encode_url(claims.as_bytes())
+        )
     }
 
     fn good(iat: i64, exp: i64) -> String {
@@ -249,18 +279,40 @@ mod tests {
 
     #[test]
     fn text_that_is_not_a_token_is_explained() {
-        assert!(decode("").unwrap_err().to_string().contains("nothing was pasted"));
-        assert!(decode("abc.def").unwrap_err().to_string().contains("three parts"));
-        assert!(decode("a!b.c.d").unwrap_err().to_string().contains("first part"));
+        assert!(decode("")
+            .unwrap_err()
+            .to_string()
+            .contains("nothing was pasted"));
+        assert!(decode("abc.def")
+            .unwrap_err()
+            .to_string()
+            .contains("three parts"));
+        assert!(decode("a!b.c.d")
+            .unwrap_err()
+            .to_string()
+            .contains("first part"));
         let no_sig = good(NOW, NOW + 60);
         assert!(decode(&no_sig[..no_sig.len() - 4]).is_err());
-        let claims_not_json = format!("{}.{}.c2ln", b64::encode_url(b"{}"), b64::encode_url(b"nope"));
-        assert!(decode(&claims_not_json).unwrap_err().0.contains("second part"));
+        let claims_not_json = format!(
+            "{}.{}.c2ln",
+            b64::encode_url(b"{}"),
+            b64::encode_url(b"nope")
+        );
+        assert!(decode(&claims_not_json)
+            .unwrap_err()
+            .0
+            .contains("second part"));
     }
 
     #[test]
     fn hs256_or_none_is_refused_as_the_service_would() {
-        let t = token(r#"{"alg":"HS256"}"#, &format!(r#"{{"sub":"a","aud":"{AUD}","iat":{NOW},"exp":{}}}"#, NOW + 60));
+        let t = token(
+            r#"{"alg":"HS256"}"#,
+            &format!(
+                r#"{{"sub":"a","aud":"{AUD}","iat":{NOW},"exp":{}}}"#,
+                NOW + 60
+            ),
+        );
         let problems = decode(&t).unwrap().problems(&base(), NOW, None);
         assert_eq!(problems, vec![JwtProblem::WrongAlgorithm("HS256".into())]);
         assert!(problems[0].is_blocking());
@@ -273,16 +325,35 @@ mod tests {
         assert_eq!(s.problems(&base(), NOW, None), vec![]);
         let s = decode(&good(NOW - 3600, NOW - 61)).unwrap();
         let p = s.problems(&base(), NOW, None);
-        assert_eq!(p, vec![JwtProblem::Expired { exp: NOW - 61, now: NOW }]);
-        assert!(p[0].to_string().contains("expired 1 minute ago"), "{}", p[0]);
+        assert_eq!(
+            p,
+            vec![JwtProblem::Expired {
+                exp: NOW - 61,
+                now: NOW
+            }]
+        );
+        assert!(
+            p[0].to_string().contains("expired 1 minute ago"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]
     fn lifetime_over_an_hour_and_future_issue_time_are_flagged() {
         let s = decode(&good(NOW, NOW + 3601)).unwrap();
-        assert_eq!(s.problems(&base(), NOW, None), vec![JwtProblem::LifetimeTooLong { seconds: 3601 }]);
+        assert_eq!(
+            s.problems(&base(), NOW, None),
+            vec![JwtProblem::LifetimeTooLong { seconds: 3601 }]
+        );
         let s = decode(&good(NOW + 3600, NOW + 3700)).unwrap();
-        assert_eq!(s.problems(&base(), NOW, None), vec![JwtProblem::IssuedInFuture { iat: NOW + 3600, now: NOW }]);
+        assert_eq!(
+            s.problems(&base(), NOW, None),
+            vec![JwtProblem::IssuedInFuture {
+                iat: NOW + 3600,
+                now: NOW
+            }]
+        );
     }
 
     #[test]
@@ -292,7 +363,10 @@ mod tests {
         assert_eq!(s.problems(&with_slash, NOW, None), vec![]);
         let other = ApiBase::parse("https://other.access.securid.com").unwrap();
         let p = s.problems(&other, NOW, None);
-        assert!(matches!(&p[..], [JwtProblem::WrongAudience { .. }]), "{p:?}");
+        assert!(
+            matches!(&p[..], [JwtProblem::WrongAudience { .. }]),
+            "{p:?}"
+        );
         assert!(p[0].to_string().contains("other.access.securid.com"));
     }
 
@@ -300,7 +374,13 @@ mod tests {
     fn a_token_expiring_mid_run_is_a_warning_not_a_refusal() {
         let s = decode(&good(NOW, NOW + 900)).unwrap();
         let p = s.problems(&base(), NOW, Some(NOW + 900 + 1800));
-        assert_eq!(p, vec![JwtProblem::ExpiresBeforeRunEnds { exp: NOW + 900, run_end: NOW + 2700 }]);
+        assert_eq!(
+            p,
+            vec![JwtProblem::ExpiresBeforeRunEnds {
+                exp: NOW + 900,
+                run_end: NOW + 2700
+            }]
+        );
         assert!(!p[0].is_blocking());
         assert!(p[0].to_string().contains("30 minutes before"), "{}", p[0]);
     }
@@ -310,11 +390,17 @@ mod tests {
         let t = token(r#"{"alg":"RS256"}"#, "{}");
         let p = decode(&t).unwrap().problems(&base(), NOW, None);
         for claim in ["sub", "aud", "iat", "exp"] {
-            assert!(p.contains(&JwtProblem::MissingClaim(claim)), "{claim}: {p:?}");
+            assert!(
+                p.contains(&JwtProblem::MissingClaim(claim)),
+                "{claim}: {p:?}"
+            );
         }
         let t = token(
             r#"{"alg":"RS256"}"#,
-            &format!(r#"{{"sub":"a","aud":["x","{AUD}"],"iat":{NOW},"exp":{}.0}}"#, NOW + 60),
+            &format!(
+                r#"{{"sub":"a","aud":["x","{AUD}"],"iat":{NOW},"exp":{}.0}}"#,
+                NOW + 60
+            ),
         );
         assert_eq!(decode(&t).unwrap().problems(&base(), NOW, None), vec![]);
     }

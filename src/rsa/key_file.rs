@@ -29,7 +29,10 @@ impl std::fmt::Debug for KeyFile {
             .field("customer_name", &self.customer_name)
             .field("access_id", &self.access_id)
             .field("admin_rest_api_url", &self.admin_rest_api_url)
-            .field("key", &format_args!("<{} bit RSA key, redacted>", self.modulus_bits))
+            .field(
+                "key",
+                &format_args!("<{} bit RSA key, redacted>", self.modulus_bits),
+            )
             .finish()
     }
 }
@@ -86,7 +89,10 @@ struct RawKeyFile {
 }
 
 fn required(value: Option<String>, name: &'static str) -> Result<String, KeyFileError> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).ok_or(KeyFileError::MissingField(name))
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or(KeyFileError::MissingField(name))
 }
 
 /// The base64 body of the first PEM block labelled `label`, if present.
@@ -113,16 +119,20 @@ fn pkcs8_from_pem(pem: &str) -> Result<(Vec<u8>, usize), KeyFileError> {
     }
     let body = pem_body(pem, "PRIVATE KEY").ok_or(KeyFileError::NoPrivateKey)?;
     let pkcs8 = b64::decode_standard(body).ok_or(KeyFileError::Damaged)?;
-    let bits = der::pkcs8_inner_rsa(&pkcs8).and_then(der::pkcs1_modulus_bits).ok_or(KeyFileError::Damaged)?;
+    let bits = der::pkcs8_inner_rsa(&pkcs8)
+        .and_then(der::pkcs1_modulus_bits)
+        .ok_or(KeyFileError::Damaged)?;
     Ok((pkcs8, bits))
 }
 
 impl KeyFile {
     /// Reads the key file's JSON text.
     pub fn parse(text: &str) -> Result<KeyFile, KeyFileError> {
-        let raw: RawKeyFile =
-            serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|_| KeyFileError::NotJson)?;
-        let access_key = raw.access_key.ok_or(KeyFileError::MissingField("accessKey"))?;
+        let raw: RawKeyFile = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+            .map_err(|_| KeyFileError::NotJson)?;
+        let access_key = raw
+            .access_key
+            .ok_or(KeyFileError::MissingField("accessKey"))?;
         let (pkcs8, modulus_bits) = pkcs8_from_pem(&access_key)?;
         Ok(KeyFile {
             customer_name: raw.customer_name.unwrap_or_default().trim().to_string(),
@@ -155,8 +165,16 @@ impl KeyFile {
             "iat": now,
             "exp": exp,
         });
-        let text = format!("{}.{}", b64::encode_url(JWT_HEADER.as_bytes()), b64::encode_url(claims.to_string().as_bytes()));
-        SigningInput { text, iat: now, exp }
+        let text = format!(
+            "{}.{}",
+            b64::encode_url(JWT_HEADER.as_bytes()),
+            b64::encode_url(claims.to_string().as_bytes())
+        );
+        SigningInput {
+            text,
+            iat: now,
+            exp,
+        }
     }
 }
 
@@ -243,7 +261,10 @@ pub(crate) mod tests {
     }
 
     fn pkcs1_pem() -> String {
-        test_key().to_pkcs1_pem(LineEnding::CRLF).unwrap().to_string()
+        test_key()
+            .to_pkcs1_pem(LineEnding::CRLF)
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -252,7 +273,10 @@ pub(crate) mod tests {
         assert_eq!(kf.modulus_bits(), 2048);
         let decoded = RsaPrivateKey::from_pkcs8_der(kf.pkcs8_der()).expect("PKCS#8 parses");
         assert_eq!(&decoded, test_key());
-        assert_eq!(kf.pkcs8_der(), test_key().to_pkcs8_der().unwrap().as_bytes());
+        assert_eq!(
+            kf.pkcs8_der(),
+            test_key().to_pkcs8_der().unwrap().as_bytes()
+        );
     }
 
     #[test]
@@ -260,19 +284,28 @@ pub(crate) mod tests {
         let kf = KeyFile::parse(&key_file_json(&pkcs1_pem())).unwrap();
         let now = 1_700_000_000;
         let input = kf.signing_input(now, 3000);
-        let signature: Signature = SigningKey::<Sha256>::new(test_key().clone()).sign(input.as_bytes());
+        let signature: Signature =
+            SigningKey::<Sha256>::new(test_key().clone()).sign(input.as_bytes());
         let token = input.assemble(&signature.to_bytes());
 
         let (signed, sig) = token.rsplit_once('.').unwrap();
         let sig = Signature::try_from(b64::decode_url(sig).unwrap().as_slice()).unwrap();
-        VerifyingKey::<Sha256>::new(test_key().to_public_key()).verify(signed.as_bytes(), &sig).expect("verifies");
+        VerifyingKey::<Sha256>::new(test_key().to_public_key())
+            .verify(signed.as_bytes(), &sig)
+            .expect("verifies");
 
         let header = b64::decode_url(token.split('.').next().unwrap()).unwrap();
         assert_eq!(header, JWT_HEADER.as_bytes());
         let summary = jwt::decode(&token).unwrap();
-        assert_eq!(summary.sub.as_deref(), Some("8a6e1f0c-aaaa-bbbb-cccc-1234567890ab"));
+        assert_eq!(
+            summary.sub.as_deref(),
+            Some("8a6e1f0c-aaaa-bbbb-cccc-1234567890ab")
+        );
         assert_eq!((summary.iat, summary.exp), (Some(now), Some(now + 3000)));
-        assert_eq!(summary.problems(&ApiBase::parse(URL).unwrap(), now, None), vec![]);
+        assert_eq!(
+            summary.problems(&ApiBase::parse(URL).unwrap(), now, None),
+            vec![]
+        );
     }
 
     #[test]
@@ -285,21 +318,45 @@ pub(crate) mod tests {
     fn a_pkcs8_pem_is_accepted_too() {
         let pem = test_key().to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
         let kf = KeyFile::parse(&key_file_json(&pem)).unwrap();
-        assert_eq!(RsaPrivateKey::from_pkcs8_der(kf.pkcs8_der()).unwrap(), *test_key());
+        assert_eq!(
+            RsaPrivateKey::from_pkcs8_der(kf.pkcs8_der()).unwrap(),
+            *test_key()
+        );
     }
 
     #[test]
     fn unusable_files_are_explained() {
-        assert_eq!(KeyFile::parse("not json").unwrap_err(), KeyFileError::NotJson);
-        assert_eq!(KeyFile::parse("{}").unwrap_err(), KeyFileError::MissingField("accessKey"));
-        assert_eq!(KeyFile::parse(&key_file_json("abc")).unwrap_err(), KeyFileError::NoPrivateKey);
-        let damaged = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(KeyFile::parse(&key_file_json(damaged)).unwrap_err(), KeyFileError::Damaged);
+        assert_eq!(
+            KeyFile::parse("not json").unwrap_err(),
+            KeyFileError::NotJson
+        );
+        assert_eq!(
+            KeyFile::parse("{}").unwrap_err(),
+            KeyFileError::MissingField("accessKey")
+        );
+        assert_eq!(
+            KeyFile::parse(&key_file_json("abc")).unwrap_err(),
+            KeyFileError::NoPrivateKey
+        );
+        let damaged =
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(
+            KeyFile::parse(&key_file_json(damaged)).unwrap_err(),
+            KeyFileError::Damaged
+        );
         let encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(KeyFile::parse(&key_file_json(encrypted)).unwrap_err(), KeyFileError::Encrypted);
+        assert_eq!(
+            KeyFile::parse(&key_file_json(encrypted)).unwrap_err(),
+            KeyFileError::Encrypted
+        );
         let no_id = key_file_json(&pkcs1_pem()).replace("accessID", "other");
-        assert_eq!(KeyFile::parse(&no_id).unwrap_err(), KeyFileError::MissingField("accessID"));
-        assert!(KeyFileError::Encrypted.to_string().contains("password-protected"));
+        assert_eq!(
+            KeyFile::parse(&no_id).unwrap_err(),
+            KeyFileError::MissingField("accessID")
+        );
+        assert!(KeyFileError::Encrypted
+            .to_string()
+            .contains("password-protected"));
     }
 
     #[test]
@@ -308,6 +365,9 @@ pub(crate) mod tests {
         let shown = format!("{kf:?}");
         let pem = pkcs1_pem();
         let key_line = pem.lines().nth(1).unwrap();
-        assert!(!shown.contains(&key_line[..20]) && shown.contains("redacted"), "{shown}");
+        assert!(
+            !shown.contains(&key_line[..20]) && shown.contains("redacted"),
+            "{shown}"
+        );
     }
 }

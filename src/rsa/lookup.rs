@@ -50,7 +50,11 @@ impl Blocker {
 fn text(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => ["name", "type", "id"].iter().find_map(|k| o.get(*k)?.as_str()).unwrap_or_default().to_string(),
+        Some(Value::Object(o)) => ["name", "type", "id"]
+            .iter()
+            .find_map(|k| o.get(*k)?.as_str())
+            .unwrap_or_default()
+            .to_string(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     }
@@ -117,7 +121,9 @@ pub enum LookupAnswer {
     /// 403: the credential was refused (pause and ask for a new one).
     CredentialRefused,
     /// 429: wait (`wait_ms` if the service said) and ask again.
-    Throttled { wait_ms: Option<u64> },
+    Throttled {
+        wait_ms: Option<u64>,
+    },
     /// 5xx or no answer: worth asking again.
     Retry(String),
     /// Anything else: this e-mail cannot be resolved; why.
@@ -138,15 +144,29 @@ pub fn judge_lookup(reply: &Result<Response, NetError>, now_ms: f64) -> LookupAn
     }
     match r.status {
         200 => RsaUser::parse(&r.body).map_or_else(
-            || LookupAnswer::Failed(format!("The lookup answered without a user ID: {}", excerpt(&r.body, 200))),
+            || {
+                LookupAnswer::Failed(format!(
+                    "The lookup answered without a user ID: {}",
+                    excerpt(&r.body, 200)
+                ))
+            },
             LookupAnswer::Found,
         ),
         404 => LookupAnswer::NotFound,
         403 => LookupAnswer::CredentialRefused,
-        429 => LookupAnswer::Throttled { wait_ms: r.header("Retry-After").and_then(|v| retry_after::wait_ms(v, now_ms)) },
-        400 => LookupAnswer::Failed("The service did not accept this e-mail address (HTTP 400).".to_string()),
+        429 => LookupAnswer::Throttled {
+            wait_ms: r
+                .header("Retry-After")
+                .and_then(|v| retry_after::wait_ms(v, now_ms)),
+        },
+        400 => LookupAnswer::Failed(
+            "The service did not accept this e-mail address (HTTP 400).".to_string(),
+        ),
         500..=599 => LookupAnswer::Retry(format!("Server error (HTTP {})", r.status)),
-        s => LookupAnswer::Failed(format!("Unexpected answer HTTP {s}: {}", excerpt(&r.body, 200))),
+        s => LookupAnswer::Failed(format!(
+            "Unexpected answer HTTP {s}: {}",
+            excerpt(&r.body, 200)
+        )),
     }
 }
 
@@ -160,7 +180,9 @@ mod tests {
 
     #[test]
     fn a_found_user_gives_its_id_name_and_no_blocker() {
-        let LookupAnswer::Found(u) = judge_lookup(&Ok(Response::new(200, USER)), 0.0) else { panic!() };
+        let LookupAnswer::Found(u) = judge_lookup(&Ok(Response::new(200, USER)), 0.0) else {
+            panic!()
+        };
         assert_eq!(u.id, "eb2e12ae-1112-451b-98e1-dfe4e6afd60d");
         assert_eq!(u.display_name(), "Jo Doe");
         assert_eq!(u.blocker(), None);
@@ -169,26 +191,59 @@ mod tests {
     #[test]
     fn enabled_pending_and_managed_users_are_flagged_before_removal() {
         let enabled = USER.replace("Disabled", "Enabled");
-        assert_eq!(RsaUser::parse(enabled.as_bytes()).unwrap().blocker(), Some(Blocker::Enabled));
+        assert_eq!(
+            RsaUser::parse(enabled.as_bytes()).unwrap().blocker(),
+            Some(Blocker::Enabled)
+        );
         let pending = USER.replace("\"markDeleted\":false", "\"markDeleted\":true");
-        assert_eq!(RsaUser::parse(pending.as_bytes()).unwrap().blocker(), Some(Blocker::PendingDeletion));
+        assert_eq!(
+            RsaUser::parse(pending.as_bytes()).unwrap().blocker(),
+            Some(Blocker::PendingDeletion)
+        );
         let scim = USER.replace("\"Corp AD\"", r#"{"name":"Azure AD (SCIM)"}"#);
         let u = RsaUser::parse(scim.as_bytes()).unwrap();
-        assert_eq!((u.identity_source.as_str(), u.blocker()), ("Azure AD (SCIM)", Some(Blocker::ManagedSource)));
-        assert!(Blocker::Enabled.message().contains("Disable the user first"));
+        assert_eq!(
+            (u.identity_source.as_str(), u.blocker()),
+            ("Azure AD (SCIM)", Some(Blocker::ManagedSource))
+        );
+        assert!(Blocker::Enabled
+            .message()
+            .contains("Disable the user first"));
     }
 
     #[test]
     fn other_answers_are_classified() {
-        assert_eq!(judge_lookup(&Ok(Response::new(404, "{}")), 0.0), LookupAnswer::NotFound);
-        assert_eq!(judge_lookup(&Ok(Response::new(403, "")), 0.0), LookupAnswer::CredentialRefused);
+        assert_eq!(
+            judge_lookup(&Ok(Response::new(404, "{}")), 0.0),
+            LookupAnswer::NotFound
+        );
+        assert_eq!(
+            judge_lookup(&Ok(Response::new(403, "")), 0.0),
+            LookupAnswer::CredentialRefused
+        );
         let mut r = Response::new(429, "");
         r.headers.push(("Retry-After".into(), "2".into()));
-        assert_eq!(judge_lookup(&Ok(r), 0.0), LookupAnswer::Throttled { wait_ms: Some(2_000) });
-        assert!(matches!(judge_lookup(&Err(NetError::Timeout), 0.0), LookupAnswer::Retry(_)));
-        assert!(matches!(judge_lookup(&Ok(Response::new(200, "{}")), 0.0), LookupAnswer::Failed(_)));
-        assert!(matches!(judge_lookup(&Ok(Response::new(200, "<html>")), 0.0), LookupAnswer::Failed(m) if m.contains("web page")));
+        assert_eq!(
+            judge_lookup(&Ok(r), 0.0),
+            LookupAnswer::Throttled {
+                wait_ms: Some(2_000)
+            }
+        );
+        assert!(matches!(
+            judge_lookup(&Err(NetError::Timeout), 0.0),
+            LookupAnswer::Retry(_)
+        ));
+        assert!(matches!(
+            judge_lookup(&Ok(Response::new(200, "{}")), 0.0),
+            LookupAnswer::Failed(_)
+        ));
+        assert!(
+            matches!(judge_lookup(&Ok(Response::new(200, "<html>")), 0.0), LookupAnswer::Failed(m) if m.contains("web page"))
+        );
         let name_only = r#"[{"id":"x","emailAddress":"a@b.c"}]"#;
-        assert_eq!(RsaUser::parse(name_only.as_bytes()).unwrap().display_name(), "a@b.c");
+        assert_eq!(
+            RsaUser::parse(name_only.as_bytes()).unwrap().display_name(),
+            "a@b.c"
+        );
     }
 }

@@ -15,7 +15,11 @@ pub struct MintPolicy {
 
 impl Default for MintPolicy {
     fn default() -> Self {
-        MintPolicy { lifetime_s: 3300, renew_before_s: 300, fresh_for_s: 120 }
+        MintPolicy {
+            lifetime_s: 3300,
+            renew_before_s: 300,
+            fresh_for_s: 120,
+        }
     }
 }
 
@@ -44,7 +48,10 @@ pub struct TokenMinter {
 impl TokenMinter {
     /// A minter with no token yet.
     pub fn new(policy: MintPolicy) -> Self {
-        TokenMinter { policy, current: None }
+        TokenMinter {
+            policy,
+            current: None,
+        }
     }
 
     /// The policy in force (its `lifetime_s` goes to `KeyFile::signing_input`).
@@ -59,7 +66,8 @@ impl TokenMinter {
 
     /// When (Unix seconds) the current token should be replaced; `None` before the first.
     pub fn renew_at(&self) -> Option<i64> {
-        self.current.map(|(_, exp)| exp - self.policy.renew_before_s)
+        self.current
+            .map(|(_, exp)| exp - self.policy.renew_before_s)
     }
 
     /// Whether a token must be made now (none yet, or within `renew_before_s` of expiry).
@@ -70,7 +78,9 @@ impl TokenMinter {
     /// The service refused the current token at `now`.
     pub fn on_refused(&self, now: i64) -> RefusalAction {
         match self.current {
-            Some((iat, _)) if now - iat < self.policy.fresh_for_s => RefusalAction::AskAdmin(FRESH_TOKEN_REFUSED),
+            Some((iat, _)) if now - iat < self.policy.fresh_for_s => {
+                RefusalAction::AskAdmin(FRESH_TOKEN_REFUSED)
+            }
             _ => RefusalAction::MintNew,
         }
     }
@@ -108,6 +118,8 @@ mod tests {
         assert_eq!(m.on_refused(0), RefusalAction::MintNew);
         m.minted(&input(1000, 4300));
         assert_eq!(m.on_refused(2500), RefusalAction::MintNew);
-        assert!(matches!(m.on_refused(1030), RefusalAction::AskAdmin(msg) if msg.contains("revoked")));
+        assert!(
+            matches!(m.on_refused(1030), RefusalAction::AskAdmin(msg) if msg.contains("revoked"))
+        );
     }
 }

@@ -20,7 +20,8 @@ pub async fn run_rsa_removal<H: Http, C: Clock, F: FnMut(RunEvent)>(
     settings: &RunSettings,
     on_event: &mut F,
 ) -> Vec<UserResult> {
-    let (valid, invalid): (Vec<usize>, Vec<usize>) = (0..plan.len()).partition(|&i| is_user_id(plan[i].user.trim()));
+    let (valid, invalid): (Vec<usize>, Vec<usize>) =
+        (0..plan.len()).partition(|&i| is_user_id(plan[i].user.trim()));
     let mut results: Vec<Option<UserResult>> = vec![None; plan.len()];
     for i in invalid {
         let result = UserResult {
@@ -28,7 +29,8 @@ pub async fn run_rsa_removal<H: Http, C: Clock, F: FnMut(RunEvent)>(
             user: plan[i].user.clone(),
             outcome: Outcome::Failed,
             http_status: None,
-            message: "Not sent: this is not an RSA user ID (8-4-4-4-12 hexadecimal characters).".to_string(),
+            message: "Not sent: this is not an RSA user ID (8-4-4-4-12 hexadecimal characters)."
+                .to_string(),
             attempts: 0,
             at_ms: clock.now_ms(),
         };

@@ -15,14 +15,20 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base_ms: 1_000, cap_ms: 30_000, max_attempts: 5 }
+        Backoff {
+            base_ms: 1_000,
+            cap_ms: 30_000,
+            max_attempts: 5,
+        }
     }
 }
 
 impl Backoff {
     /// The ceiling of the wait after the `failures`-th failure (1-based): `min(cap, base * 2^(failures-1))`.
     pub fn ceiling_ms(&self, failures: u32) -> u64 {
-        let doubled = self.base_ms.saturating_mul(1u64 << failures.saturating_sub(1).min(32));
+        let doubled = self
+            .base_ms
+            .saturating_mul(1u64 << failures.saturating_sub(1).min(32));
         doubled.min(self.cap_ms)
     }
 
@@ -49,7 +55,11 @@ mod tests {
 
     #[test]
     fn ceilings_double_up_to_the_cap() {
-        let b = Backoff { base_ms: 500, cap_ms: 5_000, max_attempts: 5 };
+        let b = Backoff {
+            base_ms: 500,
+            cap_ms: 5_000,
+            max_attempts: 5,
+        };
         let ceilings: Vec<u64> = (1..=6).map(|n| b.ceiling_ms(n)).collect();
         assert_eq!(ceilings, [500, 1_000, 2_000, 4_000, 5_000, 5_000]);
         assert_eq!(b.ceiling_ms(200), 5_000, "no overflow on long streaks");
@@ -61,15 +71,25 @@ mod tests {
         let mut rng = Rng::new(9);
         let waits: Vec<u64> = (0..200).map(|_| b.delay_ms(3, &mut rng)).collect();
         assert!(waits.iter().all(|w| *w <= 4_000));
-        assert!(waits.iter().any(|w| *w < 1_000) && waits.iter().any(|w| *w > 3_000), "{waits:?}");
+        assert!(
+            waits.iter().any(|w| *w < 1_000) && waits.iter().any(|w| *w > 3_000),
+            "{waits:?}"
+        );
     }
 
     #[test]
     fn equal_jitter_waits_at_least_half_the_ceiling() {
-        let b = Backoff { base_ms: 1_000, cap_ms: 8_000, max_attempts: 5 };
+        let b = Backoff {
+            base_ms: 1_000,
+            cap_ms: 8_000,
+            max_attempts: 5,
+        };
         let mut rng = Rng::new(1);
         let waits: Vec<u64> = (0..100).map(|_| b.equal_jitter_ms(2, &mut rng)).collect();
-        assert!(waits.iter().all(|w| (1_000..=2_000).contains(w)), "{waits:?}");
+        assert!(
+            waits.iter().all(|w| (1_000..=2_000).contains(w)),
+            "{waits:?}"
+        );
         assert_ne!(waits.iter().min(), waits.iter().max());
     }
 

@@ -43,7 +43,14 @@ impl<'a> Book<'a> {
                 }
             }
         }
-        Book { plan, states: vec![UserState::default(); plan.len()], leader, fresh, waiting: Vec::new(), results: vec![None; plan.len()] }
+        Book {
+            plan,
+            states: vec![UserState::default(); plan.len()],
+            leader,
+            fresh,
+            waiting: Vec::new(),
+            results: vec![None; plan.len()],
+        }
     }
 
     pub fn user(&self, i: usize) -> &str {
@@ -62,7 +69,11 @@ impl<'a> Book<'a> {
     /// When the next user becomes ready (`-inf` when one is ready now), if any is queued.
     pub fn next_ready_at(&self) -> Option<f64> {
         let fresh = (!self.fresh.is_empty()).then_some(f64::NEG_INFINITY);
-        self.waiting.iter().map(|(at, _)| *at).chain(fresh).reduce(f64::min)
+        self.waiting
+            .iter()
+            .map(|(at, _)| *at)
+            .chain(fresh)
+            .reduce(f64::min)
     }
 
     /// The next user to send at `now_ms`: due retries first (oldest due first), then fresh users.
@@ -74,7 +85,10 @@ impl<'a> Book<'a> {
             Some(k) => self.waiting.swap_remove(k).1,
             None => self.fresh.pop_front()?,
         };
-        debug_assert!(self.results[i].is_none(), "a user with an outcome is never sent again");
+        debug_assert!(
+            self.results[i].is_none(),
+            "a user with an outcome is never sent again"
+        );
         self.states[i].sends += 1;
         Some(i)
     }
@@ -87,7 +101,14 @@ impl<'a> Book<'a> {
     }
 
     /// Records `i`'s final outcome; returns its result and those of rows repeating its user ID.
-    pub fn finish(&mut self, i: usize, outcome: Outcome, status: Option<u16>, message: String, at_ms: f64) -> Vec<UserResult> {
+    pub fn finish(
+        &mut self,
+        i: usize,
+        outcome: Outcome,
+        status: Option<u16>,
+        message: String,
+        at_ms: f64,
+    ) -> Vec<UserResult> {
         let result = UserResult {
             row: self.plan[i].row,
             user: self.plan[i].user.clone(),
@@ -104,7 +125,10 @@ impl<'a> Book<'a> {
                 user: self.plan[f].user.clone(),
                 http_status: None,
                 attempts: 0,
-                message: format!("Same user as row {}, handled there: {}", result.row, result.message),
+                message: format!(
+                    "Same user as row {}, handled there: {}",
+                    result.row, result.message
+                ),
                 ..result.clone()
             };
             self.results[f] = Some(copy.clone());
@@ -128,7 +152,11 @@ impl<'a> Book<'a> {
 
     /// The run was cancelled: every queued user gets its result now (in-flight ones are not queued).
     pub fn cancel_pending(&mut self, at_ms: f64) -> Vec<UserResult> {
-        let mut queued: Vec<usize> = self.fresh.drain(..).chain(self.waiting.drain(..).map(|(_, i)| i)).collect();
+        let mut queued: Vec<usize> = self
+            .fresh
+            .drain(..)
+            .chain(self.waiting.drain(..).map(|(_, i)| i))
+            .collect();
         queued.sort_unstable();
         let mut out = Vec::new();
         for i in queued {
@@ -144,7 +172,10 @@ impl<'a> Book<'a> {
             } else if st.sends > 0 {
                 (Outcome::NotStarted, format!("Not removed: the run was cancelled. The service had not acted on the earlier request ({last})."))
             } else {
-                (Outcome::NotStarted, "Not started: the run was cancelled.".to_string())
+                (
+                    Outcome::NotStarted,
+                    "Not started: the run was cancelled.".to_string(),
+                )
             };
             let status = st.last_status;
             out.extend(self.finish(i, outcome, status, message, at_ms));
@@ -154,7 +185,10 @@ impl<'a> Book<'a> {
 
     /// Every user's result, in plan order.
     pub fn into_results(self) -> Vec<UserResult> {
-        self.results.into_iter().map(|r| r.expect("every user has a result when the run ends")).collect()
+        self.results
+            .into_iter()
+            .map(|r| r.expect("every user has a result when the run ends"))
+            .collect()
     }
 }
 
@@ -163,7 +197,13 @@ mod tests {
     use super::*;
 
     fn plan(ids: &[&str]) -> Vec<PlanEntry> {
-        ids.iter().enumerate().map(|(i, u)| PlanEntry { row: i + 2, user: u.to_string() }).collect()
+        ids.iter()
+            .enumerate()
+            .map(|(i, u)| PlanEntry {
+                row: i + 2,
+                user: u.to_string(),
+            })
+            .collect()
     }
 
     #[test]
@@ -175,7 +215,10 @@ mod tests {
         assert_eq!(book.take_ready(0.0), None, "row 4 repeats row 2");
         let done = book.finish(0, Outcome::Removed, Some(200), "Removed.".into(), 5.0);
         assert_eq!(done.len(), 2);
-        assert_eq!((done[1].row, done[1].outcome.clone(), done[1].attempts), (4, Outcome::Removed, 0));
+        assert_eq!(
+            (done[1].row, done[1].outcome.clone(), done[1].attempts),
+            (4, Outcome::Removed, 0)
+        );
         assert!(done[1].message.starts_with("Same user as row 2"));
     }
 
@@ -207,7 +250,10 @@ mod tests {
         book.requeue(a, 10.0);
         let results = book.cancel_pending(1.0);
         let outcomes: Vec<_> = results.iter().map(|r| r.outcome.clone()).collect();
-        assert_eq!(outcomes, [Outcome::Failed, Outcome::NotStarted, Outcome::NotStarted]);
+        assert_eq!(
+            outcomes,
+            [Outcome::Failed, Outcome::NotStarted, Outcome::NotStarted]
+        );
         assert!(results[0].message.contains("Outcome unknown"));
         assert!(!book.has_pending());
         assert_eq!(book.into_results().len(), 3);

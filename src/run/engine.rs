@@ -101,16 +101,32 @@ where
     loop {
         let now = clock.now_ms();
         match control.mode() {
-            Mode::Cancelled => book.cancel_pending(now).into_iter().for_each(|r| on_event(RunEvent::Result(r))),
+            Mode::Cancelled => book
+                .cancel_pending(now)
+                .into_iter()
+                .for_each(|r| on_event(RunEvent::Result(r))),
             Mode::Paused(_) => {}
             Mode::Running => {
                 while pacer.may_start(in_flight.len(), now) {
                     let Some(i) = book.take_ready(now) else { break };
                     let attempt = book.state(i).sends;
                     let request = protocol.request(book.user(i), &control.auth());
-                    let ticket = Ticket { index: i, auth_generation: control.auth_generation(), pacer_epoch: pacer.epoch() };
-                    on_event(RunEvent::Sending { user: book.user(i).to_string(), attempt });
-                    in_flight.push(send_with_timeout(http, clock, request, settings.request_timeout_ms, ticket));
+                    let ticket = Ticket {
+                        index: i,
+                        auth_generation: control.auth_generation(),
+                        pacer_epoch: pacer.epoch(),
+                    };
+                    on_event(RunEvent::Sending {
+                        user: book.user(i).to_string(),
+                        attempt,
+                    });
+                    in_flight.push(send_with_timeout(
+                        http,
+                        clock,
+                        request,
+                        settings.request_timeout_ms,
+                        ticket,
+                    ));
                     on_event(RunEvent::InFlight(in_flight.len()));
                 }
             }
@@ -118,7 +134,14 @@ where
         if in_flight.is_empty() && !book.has_pending() {
             break;
         }
-        let wait_ms = next_wake_ms(&book, &pacer, control, in_flight.len(), now, settings.poll_ms);
+        let wait_ms = next_wake_ms(
+            &book,
+            &pacer,
+            control,
+            in_flight.len(),
+            now,
+            settings.poll_ms,
+        );
         let reply = if in_flight.is_empty() {
             clock.sleep(wait_ms).await;
             None
@@ -130,7 +153,14 @@ where
         };
         if let Some((ticket, reply)) = reply {
             on_event(RunEvent::InFlight(in_flight.len()));
-            let mut step = Step { book: &mut book, pacer: &mut pacer, rng: &mut rng, control, settings, now: clock.now_ms() };
+            let mut step = Step {
+                book: &mut book,
+                pacer: &mut pacer,
+                rng: &mut rng,
+                control,
+                settings,
+                now: clock.now_ms(),
+            };
             step.handle(protocol, ticket, reply, on_event);
         }
     }
@@ -138,7 +168,14 @@ where
 }
 
 /// How long to sleep before looking again: until the next user may start, at most `poll_ms`.
-fn next_wake_ms(book: &Book, pacer: &Pacer, control: &Control, in_flight: usize, now: f64, poll_ms: u64) -> u64 {
+fn next_wake_ms(
+    book: &Book,
+    pacer: &Pacer,
+    control: &Control,
+    in_flight: usize,
+    now: f64,
+    poll_ms: u64,
+) -> u64 {
     let mut wait = poll_ms as f64;
     if control.mode() == Mode::Running && in_flight < pacer.limit() {
         if let Some(ready) = book.next_ready_at() {
@@ -168,13 +205,24 @@ impl Step<'_, '_> {
     ) {
         let i = ticket.index;
         let state = self.book.state(i);
-        let ctx = AttemptContext { now_ms: self.now, attempt: state.sends, earlier_unanswered: state.unanswered };
+        let ctx = AttemptContext {
+            now_ms: self.now,
+            attempt: state.sends,
+            earlier_unanswered: state.unanswered,
+        };
         match protocol.judge(&reply, &ctx) {
-            Verdict::Final { outcome, status, message } => {
+            Verdict::Final {
+                outcome,
+                status,
+                message,
+            } => {
                 if let Some(limit) = self.pacer.on_success() {
                     on_event(RunEvent::Concurrency(limit));
                 }
-                emit_results(self.book.finish(i, outcome, status, message, self.now), on_event);
+                emit_results(
+                    self.book.finish(i, outcome, status, message, self.now),
+                    on_event,
+                );
             }
             Verdict::CredentialRefused { status, message } => {
                 let state = self.book.state(i);
@@ -184,13 +232,20 @@ impl Step<'_, '_> {
                 self.book.requeue(i, f64::NEG_INFINITY);
                 let mode = self.control.mode();
                 let stale = ticket.auth_generation != self.control.auth_generation();
-                if !stale && mode != Mode::Cancelled && mode != Mode::Paused(PauseReason::CredentialRefused) {
-                    self.control.pause(PauseReason::CredentialRefused);
+                if !stale
+                    && mode != Mode::Cancelled
+                    && mode != Mode::Paused(PauseReason::CredentialRefused)
+                {
+                    
                     on_event(RunEvent::Paused(PauseReason::CredentialRefused));
                     on_event(RunEvent::Note(message));
                 }
             }
-            Verdict::Throttled { status, wait_ms, message } => {
+            Verdict::Throttled {
+                status,
+                wait_ms,
+                message,
+            } => {
                 let state = self.book.state(i);
                 state.last_status = Some(status);
                 state.last_error = Some(message);
@@ -199,9 +254,14 @@ impl Step<'_, '_> {
                     emit_results(self.book.finish_exhausted(i, self.now), on_event);
                     return;
                 }
-                let streak = self.pacer.throttle_streak() + 1;
+                let streak = self.pacer.throttle_streak()
+                    + u32::from(self.pacer.is_current(ticket.pacer_epoch));
                 let wait = wait_ms
-                    .unwrap_or_else(|| self.settings.backoff.equal_jitter_ms(streak, self.rng))
+                    .unwrap_or_else(|| {
+                        self.settings
+                            .backoff
+                            .equal_jitter_ms(streak.max(1), self.rng)
+                    })
                     .min(self.settings.max_wait_ms);
                 if let Some(limit) = self.pacer.on_throttled(ticket.pacer_epoch, self.now, wait) {
                     on_event(RunEvent::Concurrency(limit));
@@ -209,7 +269,11 @@ impl Step<'_, '_> {
                 on_event(RunEvent::Throttled { wait_ms: wait });
                 self.book.requeue(i, self.now + wait as f64);
             }
-            Verdict::Retry { status, message, maybe_done } => {
+            Verdict::Retry {
+                status,
+                message,
+                maybe_done,
+            } => {
                 let state = self.book.state(i);
                 state.failures += 1;
                 state.unanswered |= maybe_done;
@@ -222,7 +286,12 @@ impl Step<'_, '_> {
                     return;
                 }
                 let wait = self.settings.backoff.delay_ms(failures, self.rng);
-                on_event(RunEvent::Retrying { user: self.book.user(i).to_string(), attempt, wait_ms: wait, reason: message });
+                on_event(RunEvent::Retrying {
+                    user: self.book.user(i).to_string(),
+                    attempt,
+                    wait_ms: wait,
+                    reason: message,
+                });
                 self.book.requeue(i, self.now + wait as f64);
             }
         }
@@ -230,5 +299,7 @@ impl Step<'_, '_> {
 }
 
 fn emit_results<F: FnMut(RunEvent)>(results: Vec<UserResult>, on_event: &mut F) {
-    results.into_iter().for_each(|r| on_event(RunEvent::Result(r)));
+    results
+        .into_iter()
+        .for_each(|r| on_event(RunEvent::Result(r)));
 }

@@ -17,11 +17,20 @@ pub enum RunEvent {
     /// The number of requests allowed in flight changed.
     Concurrency(usize),
     /// An EPM batch moved to a new stage.
-    Batch { index: usize, users: usize, stage: BatchStage },
+    Batch {
+        index: usize,
+        users: usize,
+        stage: BatchStage,
+    },
     /// Something worth telling the admin that is not a user's outcome.
     Note(String),
     /// A request failed in a way worth retrying; `user` is tried again in `wait_ms`.
-    Retrying { user: String, attempt: u32, wait_ms: u64, reason: String },
+    Retrying {
+        user: String,
+        attempt: u32,
+        wait_ms: u64,
+        reason: String,
+    },
     /// The number of requests now waiting for an answer.
     InFlight(usize),
 }

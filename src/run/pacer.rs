@@ -11,7 +11,11 @@ pub struct PacerSettings {
 
 impl Default for PacerSettings {
     fn default() -> Self {
-        PacerSettings { initial: 4, min: 1, max: 32 }
+        PacerSettings {
+            initial: 4,
+            min: 1,
+            max: 32,
+        }
     }
 }
 
@@ -33,8 +37,19 @@ impl Pacer {
     pub fn new(settings: PacerSettings) -> Self {
         let min = settings.min.max(1);
         let max = settings.max.max(min);
-        let settings = PacerSettings { initial: settings.initial.clamp(min, max), min, max };
-        Pacer { settings, limit: settings.initial, healthy: 0, hold_until_ms: f64::NEG_INFINITY, epoch: 0, throttle_streak: 0 }
+        let settings = PacerSettings {
+            initial: settings.initial.clamp(min, max),
+            min,
+            max,
+        };
+        Pacer {
+            settings,
+            limit: settings.initial,
+            healthy: 0,
+            hold_until_ms: f64::NEG_INFINITY,
+            epoch: 0,
+            throttle_streak: 0,
+        }
     }
 
     /// Requests allowed in flight now.
@@ -57,7 +72,12 @@ impl Pacer {
         self.epoch
     }
 
-    /// Throttling answers in a row (for backoff when the service gives no `Retry-After`).
+    /// Whether a request stamped `epoch` was sent after the last decrease (its 429 is news).
+    pub fn is_current(&self, epoch: u64) -> bool {
+        epoch == self.epoch
+    }
+
+    /// Throttling bursts in a row (for backoff when the service gives no `Retry-After`).
     pub fn throttle_streak(&self) -> u32 {
         self.throttle_streak
     }
@@ -78,12 +98,12 @@ impl Pacer {
     /// Returns the new limit if it shrank (once per burst: answers to requests sent before the
     /// last decrease do not shrink it again).
     pub fn on_throttled(&mut self, epoch: u64, now_ms: f64, wait_ms: u64) -> Option<usize> {
-        self.throttle_streak += 1;
         self.hold_until_ms = self.hold_until_ms.max(now_ms + wait_ms as f64);
         self.healthy = 0;
-        if epoch != self.epoch {
+        if !self.is_current(epoch) {
             return None;
         }
+        self.throttle_streak += 1;
         self.epoch += 1;
         let halved = (self.limit / 2).max(self.settings.min);
         (halved != self.limit).then(|| {
@@ -99,7 +119,11 @@ mod tests {
 
     #[test]
     fn a_burst_of_429s_halves_once_and_holds_until_the_latest_retry_after() {
-        let mut p = Pacer::new(PacerSettings { initial: 8, min: 1, max: 32 });
+        let mut p = Pacer::new(PacerSettings {
+            initial: 8,
+            min: 1,
+            max: 32,
+        });
         let stamp = p.epoch();
         assert_eq!(p.on_throttled(stamp, 1_000.0, 5_000), Some(4));
         assert_eq!(p.on_throttled(stamp, 1_010.0, 2_000), None, "same burst");
@@ -108,28 +132,50 @@ mod tests {
         assert!(!p.may_start(0, 10_019.0));
         assert!(p.may_start(3, 10_020.0));
         assert!(!p.may_start(4, 10_020.0), "at the limit");
-        assert_eq!(p.on_throttled(p.epoch(), 11_000.0, 0), Some(2), "a request sent after the decrease");
-        assert_eq!(p.throttle_streak(), 4);
+        assert_eq!(
+            p.on_throttled(p.epoch(), 11_000.0, 0),
+            Some(2),
+            "a request sent after the decrease"
+        );
+        assert_eq!(p.throttle_streak(), 2, "one per burst");
     }
 
     #[test]
     fn never_below_min_nor_above_max() {
-        let mut p = Pacer::new(PacerSettings { initial: 2, min: 2, max: 3 });
+        let mut p = Pacer::new(PacerSettings {
+            initial: 2,
+            min: 2,
+            max: 3,
+        });
         assert_eq!(p.on_throttled(p.epoch(), 0.0, 0), None);
         assert_eq!(p.limit(), 2);
         let grown: Vec<Option<usize>> = (0..10).map(|_| p.on_success()).collect();
         assert_eq!(p.limit(), 3);
         assert_eq!(grown.iter().flatten().count(), 1);
-        assert_eq!(Pacer::new(PacerSettings { initial: 99, min: 0, max: 5 }).limit(), 5);
+        assert_eq!(
+            Pacer::new(PacerSettings {
+                initial: 99,
+                min: 0,
+                max: 5
+            })
+            .limit(),
+            5
+        );
     }
 
     #[test]
     fn grows_by_one_after_each_window_of_good_answers() {
-        let mut p = Pacer::new(PacerSettings { initial: 4, min: 1, max: 32 });
-        let limits: Vec<usize> = (0..4 + 5 + 6).map(|_| {
-            p.on_success();
-            p.limit()
-        }).collect();
+        let mut p = Pacer::new(PacerSettings {
+            initial: 4,
+            min: 1,
+            max: 32,
+        });
+        let limits: Vec<usize> = (0..4 + 5 + 6)
+            .map(|_| {
+                p.on_success();
+                p.limit()
+            })
+            .collect();
         assert_eq!(limits[3], 5);
         assert_eq!(limits[8], 6);
         assert_eq!(limits[14], 7);

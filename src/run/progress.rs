@@ -44,7 +44,12 @@ impl OutcomeCounts {
 
     /// All outcomes together.
     pub fn total(&self) -> usize {
-        self.removed + self.not_found + self.not_allowed + self.conflict + self.failed + self.not_started
+        self.removed
+            + self.not_found
+            + self.not_allowed
+            + self.conflict
+            + self.failed
+            + self.not_started
     }
 }
 
@@ -103,14 +108,19 @@ impl Progress {
             RunEvent::Paused(reason) => self.paused = Some(*reason),
             RunEvent::Throttled { wait_ms } => {
                 let until = now_ms + *wait_ms as f64;
-                self.throttled_until_ms = Some(self.throttled_until_ms.map_or(until, |t| t.max(until)));
+                self.throttled_until_ms =
+                    Some(self.throttled_until_ms.map_or(until, |t| t.max(until)));
             }
             RunEvent::Concurrency(n) => self.concurrency = *n,
             RunEvent::InFlight(n) => self.in_flight = *n,
             RunEvent::Retrying { .. } => self.retries += 1,
             RunEvent::Batch { .. } | RunEvent::Note(_) => {}
         }
-        while self.recent.front().is_some_and(|t| *t < now_ms - self.window_ms) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| *t < now_ms - self.window_ms)
+        {
             self.recent.pop_front();
         }
     }
@@ -132,7 +142,7 @@ impl Progress {
 
     /// Done as a whole percentage (for `aria-valuenow` with `aria-valuemax="100"`); 100 for an empty plan.
     pub fn percent(&self) -> u8 {
-        if self.total == 0 { 100 } else { (self.done() * 100 / self.total) as u8 }
+        (self.done() * 100).checked_div(self.total).map_or(100, |p| p.min(100) as u8)
     }
 
     /// Whether a throttling hold is in force at `now_ms`.
@@ -145,7 +155,11 @@ impl Progress {
     pub fn throughput_per_s(&self, now_ms: f64) -> Option<f64> {
         let start = self.started_ms?;
         let span = (now_ms - start).min(self.window_ms);
-        let recent = self.recent.iter().filter(|t| **t >= now_ms - self.window_ms).count();
+        let recent = self
+            .recent
+            .iter()
+            .filter(|t| **t >= now_ms - self.window_ms)
+            .count();
         (span >= 1_000.0 && recent > 0).then(|| recent as f64 * 1_000.0 / span)
     }
 
@@ -154,7 +168,8 @@ impl Progress {
         if self.is_finished() {
             return Some(0.0);
         }
-        self.throughput_per_s(now_ms).map(|rate| self.remaining() as f64 / rate * 1_000.0)
+        self.throughput_per_s(now_ms)
+            .map(|rate| self.remaining() as f64 / rate * 1_000.0)
     }
 
     /// When the run is expected to end (ms since the epoch, like `now_ms`).
@@ -189,10 +204,22 @@ mod tests {
     #[test]
     fn counts_add_up_to_done_and_the_bar_reaches_100() {
         let mut p = Progress::new(4);
-        for o in [Outcome::Removed, Outcome::Removed, Outcome::Conflict, Outcome::NotStarted] {
+        for o in [
+            Outcome::Removed,
+            Outcome::Removed,
+            Outcome::Conflict,
+            Outcome::NotStarted,
+        ] {
             p.apply(&result(o), 0.0);
         }
-        assert_eq!((p.counts.removed, p.counts.get(&Outcome::Conflict), p.counts.not_started), (2, 1, 1));
+        assert_eq!(
+            (
+                p.counts.removed,
+                p.counts.get(&Outcome::Conflict),
+                p.counts.not_started
+            ),
+            (2, 1, 1)
+        );
         assert_eq!((p.done(), p.remaining(), p.percent()), (4, 0, 100));
         assert!(p.is_finished());
         assert_eq!(Progress::new(3).percent(), 0);
@@ -201,7 +228,13 @@ mod tests {
     #[test]
     fn throughput_uses_the_last_thirty_seconds_and_gives_an_eta() {
         let mut p = Progress::new(100);
-        p.apply(&RunEvent::Sending { user: "u".into(), attempt: 1 }, 0.0);
+        p.apply(
+            &RunEvent::Sending {
+                user: "u".into(),
+                attempt: 1,
+            },
+            0.0,
+        );
         assert_eq!(p.throughput_per_s(500.0), None);
         for t in 1..=20 {
             p.apply(&result(Outcome::Removed), f64::from(t) * 500.0);
@@ -212,7 +245,10 @@ mod tests {
         assert_eq!(p.estimated_end_ms(10_000.0), Some(50_000.0));
         p.apply(&result(Outcome::Removed), 45_000.0);
         let rate = p.throughput_per_s(45_000.0).unwrap();
-        assert!((rate - 1.0 / 30.0).abs() < 1e-9, "old outcomes left the window: {rate}");
+        assert!(
+            (rate - 1.0 / 30.0).abs() < 1e-9,
+            "old outcomes left the window: {rate}"
+        );
     }
 
     #[test]
@@ -222,18 +258,38 @@ mod tests {
         p.apply(&RunEvent::InFlight(3), 0.0);
         p.apply(&RunEvent::Throttled { wait_ms: 2_000 }, 100.0);
         p.apply(&RunEvent::Paused(PauseReason::CredentialRefused), 200.0);
-        p.apply(&RunEvent::Retrying { user: "u".into(), attempt: 1, wait_ms: 10, reason: "500".into() }, 200.0);
+        p.apply(
+            &RunEvent::Retrying {
+                user: "u".into(),
+                attempt: 1,
+                wait_ms: 10,
+                reason: "500".into(),
+            },
+            200.0,
+        );
         assert_eq!((p.concurrency, p.in_flight, p.retries), (4, 3, 1));
         assert!(p.is_throttled(2_000.0) && !p.is_throttled(2_100.0));
         assert_eq!(p.paused, Some(PauseReason::CredentialRefused));
-        p.apply(&RunEvent::Sending { user: "u".into(), attempt: 2 }, 300.0);
+        p.apply(
+            &RunEvent::Sending {
+                user: "u".into(),
+                attempt: 2,
+            },
+            300.0,
+        );
         assert_eq!(p.paused, None);
     }
 
     #[test]
     fn a_cancel_burst_of_not_started_does_not_inflate_throughput() {
         let mut p = Progress::new(50);
-        p.apply(&RunEvent::Sending { user: "u".into(), attempt: 1 }, 0.0);
+        p.apply(
+            &RunEvent::Sending {
+                user: "u".into(),
+                attempt: 1,
+            },
+            0.0,
+        );
         p.apply(&result(Outcome::Removed), 2_000.0);
         for _ in 0..49 {
             p.apply(&result(Outcome::NotStarted), 2_000.0);

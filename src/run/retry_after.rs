@@ -1,6 +1,8 @@
 //! The `Retry-After` header: a number of seconds, or an HTTP-date (RFC 9110 §10.2.3).
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 /// How long `Retry-After: value` asks us to wait, in ms, given `now_ms` since the Unix epoch.
 /// A date in the past means 0. `None` when the value is neither form.
@@ -17,14 +19,29 @@ pub fn wait_ms(value: &str, now_ms: f64) -> Option<u64> {
 /// Parses IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`)
 /// or asctime (`Sun Nov  6 08:49:37 1994`) to ms since the Unix epoch.
 pub fn http_date_ms(value: &str) -> Option<f64> {
-    let tokens: Vec<&str> = value.split([' ', ',', '-']).filter(|t| !t.is_empty()).collect();
-    let month = tokens
+    let tokens: Vec<&str> = value
+        .split([' ', ',', '-'])
+        .filter(|t| !t.is_empty())
+        .collect();
+    let month = tokens.iter().find_map(|t| {
+        MONTHS
+            .iter()
+            .position(|m| t.len() == 3 && t.eq_ignore_ascii_case(m))
+    })?;
+    let time: Vec<u32> = tokens
         .iter()
-        .find_map(|t| MONTHS.iter().position(|m| t.len() == 3 && t.eq_ignore_ascii_case(m)))?;
-    let time: Vec<u32> = tokens.iter().find(|t| t.contains(':'))?.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let numbers: Vec<&str> =
-        tokens.iter().copied().filter(|t| !t.contains(':') && t.bytes().all(|b| b.is_ascii_digit())).collect();
-    let [day, year] = numbers[..] else { return None };
+        .find(|t| t.contains(':'))?
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let numbers: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| !t.contains(':') && t.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let [day, year] = numbers[..] else {
+        return None;
+    };
     let day: u32 = day.parse().ok()?;
     let year: i64 = match (year.len(), year.parse::<i64>().ok()?) {
         (2, y) if y >= 70 => 1900 + y,
@@ -66,22 +83,42 @@ mod tests {
 
     #[test]
     fn all_three_http_date_forms_name_the_same_instant() {
-        for form in ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
             assert_eq!(http_date_ms(form), Some(NOV_6_1994), "{form}");
         }
         assert_eq!(http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
-        assert_eq!(http_date_ms("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400_000.0));
+        assert_eq!(
+            http_date_ms("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400_000.0)
+        );
     }
 
     #[test]
     fn a_date_means_the_time_left_until_it() {
-        assert_eq!(wait_ms("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 - 7_000.0), Some(7_000));
-        assert_eq!(wait_ms("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 + 5_000.0), Some(0));
+        assert_eq!(
+            wait_ms("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 - 7_000.0),
+            Some(7_000)
+        );
+        assert_eq!(
+            wait_ms("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 + 5_000.0),
+            Some(0)
+        );
     }
 
     #[test]
     fn garbage_is_not_a_wait() {
-        for bad in ["", "soon", "-5", "Sun, 06 Nov 1994", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT"] {
+        for bad in [
+            "",
+            "soon",
+            "-5",
+            "Sun, 06 Nov 1994",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+        ] {
             assert_eq!(wait_ms(bad, 0.0), None, "{bad}");
         }
     }

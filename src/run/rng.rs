@@ -39,7 +39,10 @@ mod tests {
         let ys: Vec<u64> = (0..100).map(|_| b.up_to(10)).collect();
         assert_eq!(xs, ys);
         assert!(xs.iter().all(|x| *x <= 10));
-        assert!((0..=10).all(|v| xs.contains(&v)), "every value appears: {xs:?}");
+        assert!(
+            (0..=10).all(|v| xs.contains(&v)),
+            "every value appears: {xs:?}"
+        );
         assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
         assert_eq!(Rng::new(3).up_to(0), 0);
     }

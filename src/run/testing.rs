@@ -42,7 +42,9 @@ impl VirtualClock {
     /// Jumps to the earliest pending timer and wakes every task due then. False if none is pending.
     fn advance(&self) -> bool {
         let mut timers = self.0.timers.borrow_mut();
-        let Some(next) = timers.iter().map(|(t, _)| *t).reduce(f64::min) else { return false };
+        let Some(next) = timers.iter().map(|(t, _)| *t).reduce(f64::min) else {
+            return false;
+        };
         self.0.now.set(self.0.now.get().max(next));
         let now = self.0.now.get();
         let (due, later): (Vec<_>, Vec<_>) = timers.drain(..).partition(|(t, _)| *t <= now);
@@ -65,7 +67,11 @@ impl Future for Sleep {
         if self.clock.0.now.get() >= self.deadline {
             return Poll::Ready(());
         }
-        self.clock.0.timers.borrow_mut().push((self.deadline, cx.waker().clone()));
+        self.clock
+            .0
+            .timers
+            .borrow_mut()
+            .push((self.deadline, cx.waker().clone()));
         Poll::Pending
     }
 }
@@ -76,7 +82,10 @@ impl Clock for VirtualClock {
     }
 
     fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
-        Sleep { clock: self.clone(), deadline: self.0.now.get() + ms as f64 }
+        Sleep {
+            clock: self.clone(),
+            deadline: self.0.now.get() + ms as f64,
+        }
     }
 }
 
@@ -103,8 +112,14 @@ pub fn block_on<T>(clock: &VirtualClock, limit_ms: f64, future: impl Future<Outp
         if flag.0.load(Ordering::SeqCst) {
             continue;
         }
-        assert!(clock.advance(), "deadlock: the future waits for something other than the clock");
-        assert!(clock.elapsed_ms() <= limit_ms, "still running after {limit_ms} ms of simulated time");
+        assert!(
+            clock.advance(),
+            "deadlock: the future waits for something other than the clock"
+        );
+        assert!(
+            clock.elapsed_ms() <= limit_ms,
+            "still running after {limit_ms} ms of simulated time"
+        );
     }
 }
 
@@ -128,17 +143,26 @@ pub enum ReplyKind {
 impl Reply {
     /// An answer with `status` and an empty JSON body, after 100 ms.
     pub fn status(status: u16) -> Self {
-        Reply { latency_ms: 100, kind: ReplyKind::Answer(Response::new(status, "{}")) }
+        Reply {
+            latency_ms: 100,
+            kind: ReplyKind::Answer(Response::new(status, "{}")),
+        }
     }
 
     /// No answer: the connection failed, after 100 ms.
     pub fn fail(error: NetError) -> Self {
-        Reply { latency_ms: 100, kind: ReplyKind::Fail(error) }
+        Reply {
+            latency_ms: 100,
+            kind: ReplyKind::Fail(error),
+        }
     }
 
     /// No answer at all.
     pub fn hang() -> Self {
-        Reply { latency_ms: 0, kind: ReplyKind::Hang }
+        Reply {
+            latency_ms: 0,
+            kind: ReplyKind::Hang,
+        }
     }
 
     /// Sets the latency.
@@ -212,7 +236,11 @@ impl FakeHttp {
 
     /// Requests received naming `user`.
     pub fn calls_for(&self, user: &str) -> usize {
-        self.calls.borrow().iter().filter(|c| c.user == user).count()
+        self.calls
+            .borrow()
+            .iter()
+            .filter(|c| c.user == user)
+            .count()
     }
 
     /// The most requests that were ever waiting for an answer at once.
@@ -245,7 +273,11 @@ impl Http for FakeHttp {
             url: req.url.clone(),
             user,
             attempt,
-            authorization: req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("authorization")).map(|(_, v)| v.clone()),
+            authorization: req
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+                .map(|(_, v)| v.clone()),
             answered_at_ms: None,
         };
         let reply = (self.script)(&call);
@@ -255,7 +287,8 @@ impl Http for FakeHttp {
             calls.len() - 1
         };
         self.in_flight.set(self.in_flight.get() + 1);
-        self.max_in_flight.set(self.max_in_flight.get().max(self.in_flight.get()));
+        self.max_in_flight
+            .set(self.max_in_flight.get().max(self.in_flight.get()));
         let guard = InFlightGuard(self.in_flight.clone());
         async move {
             let _guard = guard;
@@ -286,16 +319,20 @@ mod tests {
         let clock = VirtualClock::new();
         let c = clock.clone();
         let order = RefCell::new(Vec::new());
-        block_on(&clock, 1e9, join(
-            async {
-                c.sleep(5_000).await;
-                order.borrow_mut().push(("a", c.elapsed_ms()));
-            },
-            async {
-                c.sleep(60_000).await;
-                order.borrow_mut().push(("b", c.elapsed_ms()));
-            },
-        ));
+        block_on(
+            &clock,
+            1e9,
+            join(
+                async {
+                    c.sleep(5_000).await;
+                    order.borrow_mut().push(("a", c.elapsed_ms()));
+                },
+                async {
+                    c.sleep(60_000).await;
+                    order.borrow_mut().push(("b", c.elapsed_ms()));
+                },
+            ),
+        );
         assert_eq!(order.into_inner(), [("a", 5_000.0), ("b", 60_000.0)]);
     }
 
@@ -303,14 +340,29 @@ mod tests {
     fn the_fake_answers_after_its_latency_and_counts_attempts_per_user() {
         let clock = VirtualClock::new();
         let http = FakeHttp::new(&clock, |call| {
-            if call.attempt == 1 { Reply::status(500).after(300) } else { Reply::status(200).after(50) }
+            if call.attempt == 1 {
+                Reply::status(500).after(300)
+            } else {
+                Reply::status(200).after(50)
+            }
         });
-        let first = block_on(&clock, 1e9, http.send(Request::new(Method::Delete, "https://x/users/u1")));
-        let second = block_on(&clock, 1e9, http.send(Request::new(Method::Delete, "https://x/users/u1")));
+        let first = block_on(
+            &clock,
+            1e9,
+            http.send(Request::new(Method::Delete, "https://x/users/u1")),
+        );
+        let second = block_on(
+            &clock,
+            1e9,
+            http.send(Request::new(Method::Delete, "https://x/users/u1")),
+        );
         assert_eq!((first.unwrap().status, second.unwrap().status), (500, 200));
         assert_eq!(clock.elapsed_ms(), 350.0);
         let calls = http.calls();
-        assert_eq!((calls[1].attempt, calls[1].answered_at_ms), (2, Some(350.0)));
+        assert_eq!(
+            (calls[1].attempt, calls[1].answered_at_ms),
+            (2, Some(350.0))
+        );
         assert_eq!(http.calls_for("u1"), 2);
     }
 
@@ -319,6 +371,10 @@ mod tests {
     fn waiting_on_nothing_is_reported_instead_of_hanging() {
         let clock = VirtualClock::new();
         let http = FakeHttp::new(&clock, |_| Reply::hang());
-        let _ = block_on(&clock, 1e9, http.send(Request::new(Method::Delete, "https://x/users/u1")));
+        let _ = block_on(
+            &clock,
+            1e9,
+            http.send(Request::new(Method::Delete, "https://x/users/u1")),
+        );
     }
 }

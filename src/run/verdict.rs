@@ -18,14 +18,26 @@ pub struct AttemptContext {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// The user's outcome is known; nothing more is ever sent for this user.
-    Final { outcome: Outcome, status: Option<u16>, message: String },
+    Final {
+        outcome: Outcome,
+        status: Option<u16>,
+        message: String,
+    },
     /// The credential was refused: pause the run, keep this user queued, send again with a new one.
     CredentialRefused { status: u16, message: String },
     /// Too many requests: slow down; wait `wait_ms` if the service said how long.
-    Throttled { status: u16, wait_ms: Option<u64>, message: String },
+    Throttled {
+        status: u16,
+        wait_ms: Option<u64>,
+        message: String,
+    },
     /// Worth retrying after a backoff. `maybe_done`: the service may have acted without our
     /// hearing it (no answer, gateway timeout), so a later "not found" can mean "removed".
-    Retry { status: Option<u16>, message: String, maybe_done: bool },
+    Retry {
+        status: Option<u16>,
+        message: String,
+        maybe_done: bool,
+    },
 }
 
 /// A per-user removal API (one request per user).

@@ -8,7 +8,7 @@ mod run;
 mod state;
 mod virtual_list;
 
-pub use state::{AppState, Connection, Loaded};
+pub use state::{AppState, Connection, Loaded, RunState};
 
 use crate::flow::Step;
 use leptos::prelude::*;

@@ -9,7 +9,8 @@ use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
 use crate::rsa::ApiBase;
-use crate::run::Auth;
+use crate::run::progress::Progress;
+use crate::run::{Auth, BatchStage, Control, UserResult};
 use crate::target::Target;
 
 /// A file (or paste) that was read, with its detected columns and the current plan.
@@ -37,6 +38,40 @@ pub struct AppState {
     pub intake_error: RwSignal<Option<String>>,
     /// What the admin typed on the Connect step. Memory only: never stored, never in the URL.
     pub creds: Credentials,
+    pub run: RunState,
+}
+
+/// The current (or last) run.
+#[derive(Clone, Copy)]
+pub struct RunState {
+    /// None until a run starts.
+    pub progress: RwSignal<Option<Progress>>,
+    /// Outcomes in the order they became known.
+    pub results: RwSignal<Vec<UserResult>>,
+    /// EPM batches: users and stage.
+    pub batches: RwSignal<Vec<(usize, BatchStage)>>,
+    /// Things the engine said that are not a user's outcome.
+    pub notes: RwSignal<Vec<String>>,
+    /// Whether the engine is still working.
+    pub active: RwSignal<bool>,
+    /// The tenant the run talks to.
+    pub tenant: RwSignal<String>,
+    /// Pause, resume, cancel and the credential of the active run (not `Send`: browser only).
+    pub control: StoredValue<Option<Control>, LocalStorage>,
+}
+
+impl RunState {
+    fn new() -> Self {
+        RunState {
+            progress: RwSignal::new(None),
+            results: RwSignal::new(Vec::new()),
+            batches: RwSignal::new(Vec::new()),
+            notes: RwSignal::new(Vec::new()),
+            active: RwSignal::new(false),
+            tenant: RwSignal::new(String::new()),
+            control: StoredValue::new_local(None),
+        }
+    }
 }
 
 /// The Connect step's fields. Secrets live in these signals only and are cleared on disconnect.
@@ -111,6 +146,7 @@ impl AppState {
             loaded: RwSignal::new(None),
             intake_error: RwSignal::new(None),
             creds: Credentials::new(),
+            run: RunState::new(),
         }
     }
 

@@ -71,3 +71,36 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Drops a file on the CSV step's drop zone with a real `drop` event carrying a `DataTransfer`. */
+export async function dropFile(page, name, body, type = 'text/csv') {
+  await page.locator('.dropzone').evaluate((zone, { name, body, type }) => {
+    const bytes = typeof body === 'string' ? body : new Uint8Array(body);
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name, { type }));
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { name, body: typeof body === 'string' ? body : [...body], type });
+}
+
+/** Parses a CSV the panel exported (RFC 4180 quoting) into objects keyed by the header. */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  const [header, ...data] = rows.filter((r) => r.length > 1 || r[0] !== '');
+  return data.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}

@@ -15,7 +15,7 @@ pub const PASSWORD: &str = offboard_sandbox::demo::EPM_PASSWORD;
 pub const ADMIN: &str = offboard_sandbox::seed::EPM_ADMIN_LOGIN;
 
 /// A fresh data directory holding a copy of one cached demo key (generated once).
-fn data_dir() -> PathBuf {
+pub fn data_dir() -> PathBuf {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
     static N: AtomicUsize = AtomicUsize::new(0);
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sandbox-tests");
@@ -26,7 +26,11 @@ fn data_dir() -> PathBuf {
         key.write_key_file(&dir, "http://cache.invalid").unwrap();
         dir.join("demo-admin.key")
     });
-    let dir = root.join(format!("run-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir = root.join(format!(
+        "run-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(cache, dir.join("demo-admin.key")).unwrap();
@@ -53,7 +57,11 @@ pub async fn sandbox_with(tweak: impl FnOnce(&mut Config)) -> Sb {
     tweak(&mut config);
     let sandbox = start(config).await.expect("sandbox starts");
     let url = sandbox.url.clone();
-    Sb { sandbox, client: Client::builder().no_proxy().build().unwrap(), url }
+    Sb {
+        sandbox,
+        client: Client::builder().no_proxy().build().unwrap(),
+        url,
+    }
 }
 
 /// Starts a sandbox with a small tenant and default settings.
@@ -64,13 +72,30 @@ pub async fn sandbox() -> Sb {
 impl Sb {
     /// `GET /sandbox/{path}` as JSON.
     pub async fn get(&self, path: &str) -> Value {
-        self.client.get(format!("{}/sandbox/{path}", self.url)).send().await.unwrap().json().await.unwrap()
+        self.client
+            .get(format!("{}/sandbox/{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// `POST /sandbox/{path}` with a JSON body, as JSON.
     pub async fn post(&self, path: &str, body: Value) -> Value {
-        let r = self.client.post(format!("{}/sandbox/{path}", self.url)).json(&body).send().await.unwrap();
-        assert!(r.status().is_success(), "POST /sandbox/{path} answered {}", r.status());
+        let r = self
+            .client
+            .post(format!("{}/sandbox/{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "POST /sandbox/{path} answered {}",
+            r.status()
+        );
         r.json().await.unwrap()
     }
 
@@ -86,7 +111,10 @@ impl Sb {
 
     /// A JWT from `/sandbox/token` with the given overrides.
     pub async fn token(&self, body: Value) -> String {
-        self.post("token", body).await["jwt"].as_str().unwrap().to_string()
+        self.post("token", body).await["jwt"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// The RSA users of the tenant now.
@@ -96,13 +124,22 @@ impl Sb {
 
     /// The first RSA user matching `pred`.
     pub async fn rsa_user(&self, pred: impl Fn(&Value) -> bool) -> Value {
-        self.rsa_users().await.into_iter().find(|u| pred(u)).expect("such a user is seeded")
+        self.rsa_users()
+            .await
+            .into_iter()
+            .find(|u| pred(u))
+            .expect("such a user is seeded")
     }
 
     /// EPM logins of the tenant now (the admin's included).
     pub async fn epm_logins(&self) -> Vec<String> {
         let t = self.get("tenant").await;
-        t["epm"].as_array().unwrap().iter().map(|u| u["userlogin"].as_str().unwrap().to_string()).collect()
+        t["epm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["userlogin"].as_str().unwrap().to_string())
+            .collect()
     }
 
     /// The audit log.
@@ -119,24 +156,36 @@ impl Sb {
     /// An RSA API request with the given token.
     pub fn rsa_with(&self, method: Method, path: &str, jwt: &str) -> RequestBuilder {
         self.client
-            .request(method, format!("{}/AdminInterface/restapi/v1{path}", self.url))
+            .request(
+                method,
+                format!("{}/AdminInterface/restapi/v1{path}", self.url),
+            )
             .header("Content-Type", "application/json")
             .bearer_auth(jwt)
     }
 
     /// An EPM API request (path below `/interop/rest`) with the demo Basic credentials.
     pub fn epm(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}/interop/rest{path}", self.url)).basic_auth(ADMIN, Some(PASSWORD))
+        self.client
+            .request(method, format!("{}/interop/rest{path}", self.url))
+            .basic_auth(ADMIN, Some(PASSWORD))
     }
 
     /// Uploads `content` as `name` in chunks of `chunk` bytes; returns each answer's JSON.
     pub async fn upload(&self, name: &str, content: &[u8], chunk: usize) -> Vec<Value> {
         let mut answers = Vec::new();
-        let chunks: Vec<&[u8]> = if content.is_empty() { vec![content] } else { content.chunks(chunk).collect() };
+        let chunks: Vec<&[u8]> = if content.is_empty() {
+            vec![content]
+        } else {
+            content.chunks(chunk).collect()
+        };
         for (i, part) in chunks.iter().enumerate() {
             let q = json!({ "isFirst": i == 0, "isLast": i + 1 == chunks.len(), "chunkSize": part.len() });
             let r = self
-                .epm(Method::POST, &format!("/11.1.2.3.600/applicationsnapshots/{name}/contents"))
+                .epm(
+                    Method::POST,
+                    &format!("/11.1.2.3.600/applicationsnapshots/{name}/contents"),
+                )
                 .query(&[("q", q.to_string())])
                 .header("Content-Type", "application/octet-stream")
                 .body(part.to_vec())
@@ -150,7 +199,12 @@ impl Sb {
 
     /// Starts a v1 removal of `filename`; returns the answer.
     pub async fn remove_v1(&self, filename: &str) -> Value {
-        let r = self.epm(Method::DELETE, "/security/v1/users").query(&[("filename", filename)]).send().await.unwrap();
+        let r = self
+            .epm(Method::DELETE, "/security/v1/users")
+            .query(&[("filename", filename)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
@@ -161,7 +215,13 @@ impl Sb {
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut running = 0;
         loop {
-            let r = self.client.get(href).basic_auth(ADMIN, Some(PASSWORD)).send().await.unwrap();
+            let r = self
+                .client
+                .get(href)
+                .basic_auth(ADMIN, Some(PASSWORD))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
             let body: Value = r.json().await.unwrap();
             if body["status"] != -1 {
@@ -177,7 +237,10 @@ impl Sb {
 /// The `Job Status` href of a v1 removal answer.
 pub fn job_href(answer: &Value) -> String {
     let links = answer["links"].as_array().unwrap();
-    let link = links.iter().find(|l| l["rel"] == "Job Status").expect("Job Status link");
+    let link = links
+        .iter()
+        .find(|l| l["rel"] == "Job Status")
+        .expect("Job Status link");
     link["href"].as_str().unwrap().to_string()
 }
 

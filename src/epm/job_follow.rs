@@ -1,0 +1,207 @@
+//! Starting the removal job and following it to its end.
+
+use crate::run::{Clock, Http, RunEvent};
+
+use super::call::{classify, Answer, Backoff};
+use super::job::{parse_status, JobState, StatusBody};
+use super::service::Epm;
+use super::upload::{job_status_request, remove_users_request};
+
+/// What the removal request led to.
+pub(super) enum Removal {
+    /// The job runs; poll this link.
+    Running(String),
+    /// The answer already is the job's end.
+    Finished(StatusBody, u16),
+    /// The run was cancelled before the request was accepted.
+    NotSent,
+    /// No job to follow. `may_have_run`: the request may have reached the service.
+    Failed {
+        message: String,
+        http_status: Option<u16>,
+        may_have_run: bool,
+    },
+}
+
+/// How following a job ended.
+pub(super) enum JobEnd {
+    Finished(StatusBody, u16),
+    /// The job's end is unknown; why.
+    Unknown(String),
+}
+
+/// Appended to every message about users whose removal may or may not have happened.
+pub(super) const CHECK_CONSOLE: &str =
+    "check the EPM job console: these users may have been removed";
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// Sends `DELETE …/users?filename=`. Repeated only when the service surely did not act on
+    /// it (401/403, 429); an unanswered request is not repeated, since a job may have started.
+    pub(super) async fn request_removal(
+        &self,
+        name: &str,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Removal {
+        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut throttled = 0;
+        loop {
+            if !self.wait_while_paused().await {
+                return Removal::NotSent;
+            }
+            let answer = classify(
+                self.send(|auth| remove_users_request(self.base, name, auth))
+                    .await,
+                parse_status,
+            );
+            match answer {
+                Answer::Body { body, http_status } => {
+                    return match (body.state(), body.job_status_href()) {
+                        (JobState::Running, Some(href)) => Removal::Running(href.to_string()),
+                        (JobState::Running, None) => Removal::Failed {
+                            message: format!("the removal job started but its answer has no Job Status link; {CHECK_CONSOLE}"),
+                            http_status: Some(http_status),
+                            may_have_run: true,
+                        },
+                        _ => Removal::Finished(body, http_status),
+                    };
+                }
+                Answer::CredentialRefused(status) => {
+                    if !self.await_credential(status, emit).await {
+                        return Removal::NotSent;
+                    }
+                }
+                Answer::Throttled { wait_ms } => {
+                    throttled += 1;
+                    if throttled >= self.config.max_attempts {
+                        return Removal::Failed {
+                            message: "the service kept answering 429 Too Many Requests; no removal was started".into(),
+                            http_status: Some(429),
+                            may_have_run: false,
+                        };
+                    }
+                    let wait = wait_ms.unwrap_or_else(|| backoff.next_ms());
+                    emit(RunEvent::Throttled { wait_ms: wait });
+                    self.clock.sleep(wait).await;
+                }
+                Answer::Refused {
+                    http_status,
+                    message,
+                } => {
+                    return Removal::Failed {
+                        message: format!("the removal request was refused: {message}"),
+                        http_status: Some(http_status),
+                        may_have_run: false,
+                    };
+                }
+                Answer::Transient(why) => {
+                    return Removal::Failed {
+                        message: format!(
+                            "no usable answer to the removal request ({why}); {CHECK_CONSOLE}"
+                        ),
+                        http_status: None,
+                        may_have_run: true,
+                    };
+                }
+                Answer::Unreadable { http_status, error } => {
+                    return Removal::Failed {
+                        message: format!("the answer to the removal request could not be read (HTTP {http_status}: {error}); {CHECK_CONSOLE}"),
+                        http_status: Some(http_status),
+                        may_have_run: true,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Polls the job's `Job Status` link with backoff until its status is no longer -1.
+    /// Unreachable polls are retried until the job timeout; time spent waiting for a new
+    /// credential does not count. A cancelled run keeps following a job already started.
+    pub(super) async fn follow_job(
+        &self,
+        index: usize,
+        href: &str,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> JobEnd {
+        let timeout = self.config.job_timeout_ms;
+        let mut backoff = Backoff::new(self.config.poll_first_ms, self.config.poll_max_ms);
+        let url = match self.base.follow(href) {
+            Ok(url) => url,
+            Err(why) => return JobEnd::Unknown(format!("{why}; {CHECK_CONSOLE}")),
+        };
+        let started = self.now();
+        let mut paused_ms = 0.0;
+        let mut problem: Option<String> = None;
+        loop {
+            let active = (self.now() - started - paused_ms).max(0.0) as u64;
+            if active >= timeout {
+                let last = problem
+                    .map(|p| format!(" (last status check: {p})"))
+                    .unwrap_or_default();
+                return JobEnd::Unknown(format!(
+                    "the job did not finish within {}{last}; {CHECK_CONSOLE}",
+                    minutes(timeout)
+                ));
+            }
+            self.clock
+                .sleep(backoff.next_ms().min(timeout - active).max(1))
+                .await;
+            let sent = self.send(|auth| job_status_request(&url, auth)).await;
+            let trouble = match classify(sent, parse_status) {
+                Answer::Body { body, http_status } if http_status >= 500 => {
+                    format!("HTTP {http_status}: {}", body.details_or_status())
+                }
+                Answer::Body { body, .. } if body.state() == JobState::Running => {
+                    if problem.take().is_some() {
+                        emit(RunEvent::Note(format!(
+                            "Batch {}: the job's status can be read again.",
+                            index + 1
+                        )));
+                    }
+                    continue;
+                }
+                Answer::Body { body, http_status } => return JobEnd::Finished(body, http_status),
+                Answer::CredentialRefused(status) => {
+                    let since = self.now();
+                    if !self.await_credential(status, emit).await {
+                        return JobEnd::Unknown(format!(
+                            "the run was cancelled while the job was running and no credential was available to follow it; {CHECK_CONSOLE}"
+                        ));
+                    }
+                    paused_ms += self.now() - since;
+                    backoff.reset();
+                    continue;
+                }
+                Answer::Throttled { wait_ms } => {
+                    if let Some(wait) = wait_ms {
+                        emit(RunEvent::Throttled { wait_ms: wait });
+                        self.clock.sleep(wait).await;
+                    }
+                    "HTTP 429 Too Many Requests".to_string()
+                }
+                Answer::Transient(why) => why,
+                Answer::Unreadable { http_status, error } => format!("HTTP {http_status}: {error}"),
+                Answer::Refused { message, .. } => {
+                    return JobEnd::Unknown(format!(
+                        "the job's status could not be read ({message}); {CHECK_CONSOLE}"
+                    ));
+                }
+            };
+            if problem.is_none() {
+                emit(RunEvent::Note(format!(
+                    "Batch {}: the job's status could not be read ({trouble}); still trying.",
+                    index + 1
+                )));
+            }
+            problem = Some(trouble);
+        }
+    }
+}
+
+fn minutes(ms: u64) -> String {
+    let mins = ms / 60_000;
+    if mins >= 1 && ms.is_multiple_of(60_000) {
+        format!("{mins} min")
+    } else {
+        format!("{} s", ms.div_ceil(1_000))
+    }
+}

@@ -1,0 +1,226 @@
+//! The v2 removal run: one synchronous `POST …/v2/users/remove` per batch, no upload, no job.
+
+use crate::run::outcome::PlanEntry;
+use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
+
+use super::batch::{split, BatchReport, Stamp};
+use super::call::{classify, Answer, Backoff};
+use super::run::publish;
+use super::service::Epm;
+use super::v2::{map_v2, parse_v2, remove_v2_request};
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// Removes the plan's users with "Remove Users from an Identity Domain (v2)", batch after
+    /// batch. Emits `Batch` stages (`Queued`, `JobRunning` while the request is out, then
+    /// `Done` or `Failed`), notes, and exactly one `Result` per user; returns the results.
+    pub async fn remove_v2(
+        &self,
+        plan: &[PlanEntry],
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Vec<UserResult> {
+        let (to_remove, mut all) = self.set_aside_own_login(plan, emit);
+        let batches = split(&to_remove, self.config.batch_size);
+        for (index, users) in batches.iter().enumerate() {
+            emit(RunEvent::Batch {
+                index,
+                users: users.len(),
+                stage: BatchStage::Queued,
+            });
+        }
+        for (index, users) in batches.iter().enumerate() {
+            let started = self.wait_while_paused().await;
+            let report = if started {
+                self.v2_batch(index, users, emit).await
+            } else {
+                self.not_started(&batches[index..], emit)
+            };
+            publish(report, &mut all, emit);
+            if !started {
+                break;
+            }
+        }
+        all
+    }
+
+    /// Sends one batch. Repeated only when the service surely did not act (401/403, 429): an
+    /// unanswered removal is reported, never sent twice.
+    async fn v2_batch(
+        &self,
+        index: usize,
+        users: &[PlanEntry],
+        emit: &mut impl FnMut(RunEvent),
+    ) -> BatchReport {
+        let stage = |emit: &mut dyn FnMut(RunEvent), stage| {
+            emit(RunEvent::Batch {
+                index,
+                users: users.len(),
+                stage,
+            })
+        };
+        stage(emit, BatchStage::JobRunning);
+        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut throttled = 0;
+        let (outcome, message, http_status) = loop {
+            let sent = self
+                .send(|auth| {
+                    remove_v2_request(self.base, users.iter().map(|u| u.user.as_str()), auth)
+                })
+                .await;
+            match classify(sent, parse_v2) {
+                Answer::Body { body, http_status } => {
+                    let stamp = Stamp {
+                        http_status: Some(http_status),
+                        attempts: 1,
+                        at_ms: self.now(),
+                    };
+                    let report = map_v2(index, users, &body, stamp);
+                    let removed = report
+                        .results
+                        .iter()
+                        .filter(|r| r.outcome == Outcome::Removed)
+                        .count();
+                    match (removed, report.results.first()) {
+                        (0, Some(first))
+                            if first.outcome == Outcome::Failed && !body.has_details =>
+                        {
+                            stage(emit, BatchStage::Failed(first.message.clone()))
+                        }
+                        _ => stage(
+                            emit,
+                            BatchStage::Done(format!("{removed} of {} removed", users.len())),
+                        ),
+                    }
+                    return report;
+                }
+                Answer::CredentialRefused(status) => {
+                    if !self.await_credential(status, emit).await {
+                        break (
+                            Outcome::NotStarted,
+                            "not started: the run was cancelled".to_string(),
+                            None,
+                        );
+                    }
+                }
+                Answer::Throttled { wait_ms } => {
+                    throttled += 1;
+                    if throttled >= self.config.max_attempts {
+                        let why =
+                            "the service kept answering 429 Too Many Requests; no removal was done";
+                        break (Outcome::Failed, why.to_string(), Some(429));
+                    }
+                    let wait = wait_ms.unwrap_or_else(|| backoff.next_ms());
+                    emit(RunEvent::Throttled { wait_ms: wait });
+                    self.clock.sleep(wait).await;
+                }
+                Answer::Refused {
+                    http_status,
+                    message,
+                } => {
+                    break (
+                        Outcome::Failed,
+                        format!("the removal request was refused: {message}"),
+                        Some(http_status),
+                    );
+                }
+                Answer::Transient(why) => {
+                    let why = format!("no usable answer to the removal request ({why}); check the EPM console: these users may have been removed");
+                    break (Outcome::Failed, why, None);
+                }
+                Answer::Unreadable { http_status, error } => {
+                    let why = format!("the answer could not be read (HTTP {http_status}: {error}); check the EPM console: these users may have been removed");
+                    break (Outcome::Failed, why, Some(http_status));
+                }
+            }
+        };
+        stage(emit, BatchStage::Failed(message.clone()));
+        let attempts = u32::from(outcome != Outcome::NotStarted);
+        BatchReport {
+            results: self.same_for_all(users, outcome, &message, http_status, attempts),
+            notes: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use crate::epm::service::EpmConfig;
+    use crate::epm::testing::{assert_one_result_each, plan, FakeEpm};
+    use crate::epm::url::EpmBase;
+    use crate::run::testing::{block_on, VirtualClock};
+    use crate::run::{Auth, BatchStage, Control, NetError, Outcome, RunEvent};
+
+    use super::super::service::Epm;
+
+    #[test]
+    fn batches_are_removed_synchronously_with_per_user_outcomes() {
+        let clock = VirtualClock::new();
+        let fake = FakeEpm::new(&clock, &["a", "b", "d", "e"]);
+        fake.poison("d");
+        fake.fail(
+            1,
+            |r| {
+                r.url.ends_with("/v2/users/remove")
+                    && r.body
+                        .as_deref()
+                        .is_some_and(|b| b.windows(3).any(|w| w == b"\"e\""))
+            },
+            Err(NetError::Timeout),
+        );
+        let control = Control::new(Auth::Basic {
+            user: "admin@example.com".into(),
+            password: "pw".into(),
+        });
+        let base = EpmBase::parse("https://epm.example.com").unwrap();
+        let cfg = EpmConfig {
+            batch_size: 2,
+            ..EpmConfig::default()
+        };
+        let epm = Epm {
+            http: &fake,
+            clock: &clock,
+            control: &control,
+            base: &base,
+            config: &cfg,
+        };
+        let p = plan(&["a", "ghost", "d", "A2", "e"]);
+        let events = RefCell::new(Vec::new());
+        let results = block_on(
+            &clock,
+            1e9,
+            epm.remove_v2(&p, &mut |e| events.borrow_mut().push(e)),
+        );
+        let events = events.into_inner();
+        assert_one_result_each(&p, &results, &events);
+        let outcomes: Vec<_> = results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Removed,
+                Outcome::NotFound,
+                Outcome::Failed,
+                Outcome::Failed,
+                Outcome::Failed
+            ]
+        );
+        assert_eq!(results[2].message, "EPMCSS-00001: Unexpected error.");
+        assert!(
+            results[4].message.contains("may have been removed"),
+            "{}",
+            results[4].message
+        );
+        assert_eq!(
+            fake.removal_requests(),
+            3,
+            "an unanswered batch is not sent again"
+        );
+        assert!(
+            fake.log()
+                .iter()
+                .all(|r| !r.url.contains("applicationsnapshots")),
+            "v2 uploads nothing"
+        );
+        assert!(events.iter().any(|e| matches!(e, RunEvent::Batch { index: 1, stage: BatchStage::Failed(m), .. } if m.contains("EPMCSS-00001"))));
+    }
+}

@@ -1,0 +1,153 @@
+//! Putting the batch's file on the service and taking it off again.
+
+use crate::run::{Clock, Http, RunEvent};
+
+use super::call::{classify, Answer, Backoff};
+use super::job::parse_status;
+use super::service::Epm;
+use super::upload::{batch_file_name, chunks, delete_file_request, upload_chunk_request};
+
+/// Why an upload did not complete.
+pub(super) enum UploadEnd {
+    Cancelled,
+    Failed {
+        message: String,
+        http_status: Option<u16>,
+    },
+}
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// Uploads the file under a fresh name, chunk by chunk. A send that may have half-written
+    /// the file starts over under the next name, since the service never overwrites.
+    pub(super) async fn upload(
+        &self,
+        index: usize,
+        run_id: &str,
+        file: &[u8],
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Result<String, UploadEnd> {
+        let parts = chunks(file, self.config.chunk_size);
+        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut failures = 0;
+        let mut leftovers: Vec<String> = Vec::new();
+        let mut attempt = 1;
+        let result = 'attempts: loop {
+            let name = batch_file_name(run_id, index, attempt);
+            let mut next = 0;
+            while next < parts.len() {
+                if !self.wait_while_paused().await {
+                    if next > 0 {
+                        leftovers.push(name);
+                    }
+                    break 'attempts Err(UploadEnd::Cancelled);
+                }
+                let chunk = parts[next];
+                let answer = classify(
+                    self.send(|auth| upload_chunk_request(self.base, &name, &chunk, auth))
+                        .await,
+                    parse_status,
+                );
+                let (wait, why) = match answer {
+                    Answer::Body { body, .. } if body.status == 0 => {
+                        next += 1;
+                        continue;
+                    }
+                    Answer::Body { body, http_status } => {
+                        if next > 0 {
+                            leftovers.push(name);
+                        }
+                        break 'attempts Err(UploadEnd::Failed {
+                            message: format!(
+                                "the upload was refused: {}",
+                                body.details_or_status()
+                            ),
+                            http_status: Some(http_status),
+                        });
+                    }
+                    Answer::CredentialRefused(status) => {
+                        if self.await_credential(status, emit).await {
+                            continue;
+                        }
+                        if next > 0 {
+                            leftovers.push(name);
+                        }
+                        break 'attempts Err(UploadEnd::Cancelled);
+                    }
+                    Answer::Refused {
+                        http_status,
+                        message,
+                    } => {
+                        break 'attempts Err(UploadEnd::Failed {
+                            message: format!("the upload was refused: {message}"),
+                            http_status: Some(http_status),
+                        });
+                    }
+                    Answer::Throttled { wait_ms } => {
+                        failures += 1;
+                        if failures >= self.config.max_attempts {
+                            if next > 0 {
+                                leftovers.push(name);
+                            }
+                            break 'attempts Err(UploadEnd::Failed {
+                                message: "the service kept answering 429 Too Many Requests; nothing was removed".into(),
+                                http_status: Some(429),
+                            });
+                        }
+                        let wait = wait_ms.unwrap_or_else(|| backoff.next_ms());
+                        emit(RunEvent::Throttled { wait_ms: wait });
+                        self.clock.sleep(wait).await;
+                        continue;
+                    }
+                    Answer::Transient(why) => (backoff.next_ms(), why),
+                    Answer::Unreadable { http_status, error } => {
+                        (backoff.next_ms(), format!("HTTP {http_status}: {error}"))
+                    }
+                };
+                leftovers.push(name);
+                failures += 1;
+                if failures >= self.config.max_attempts.max(1) {
+                    break 'attempts Err(UploadEnd::Failed {
+                        message: format!("the upload failed after {failures} attempts: {why}"),
+                        http_status: None,
+                    });
+                }
+                self.clock.sleep(wait).await;
+                attempt += 1;
+                continue 'attempts;
+            }
+            break Ok(name);
+        };
+        for name in leftovers {
+            // Best effort: a half-written file of ours that may or may not exist.
+            let _ = self
+                .send(|auth| delete_file_request(self.base, &name, auth))
+                .await;
+        }
+        result
+    }
+
+    /// Deletes an uploaded file; a note if that failed.
+    pub(super) async fn delete_file(
+        &self,
+        index: usize,
+        name: &str,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Option<String> {
+        let outcome = self
+            .call_safely(
+                |auth| delete_file_request(self.base, name, auth),
+                parse_status,
+                emit,
+            )
+            .await;
+        let why = match outcome {
+            Ok((body, _)) if body.status == 0 => return None,
+            Ok((body, _)) => body.details_or_status(),
+            Err(why) => why,
+        };
+        Some(format!(
+            "Batch {}: the uploaded file {name} could not be deleted ({why}); delete it in EPM's file list.",
+            index + 1
+        ))
+    }
+}

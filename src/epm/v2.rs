@@ -1,0 +1,283 @@
+//! "Remove Users from an Identity Domain (v2)": the synchronous removal, its request, its
+//! answer and what the answer means for each user.
+
+use serde_json::{json, Map, Value};
+
+use crate::run::outcome::PlanEntry;
+use crate::run::{Auth, Method, Request};
+
+use super::batch::{map_failures, whole_batch_failed, BatchReport, Stamp, UserFailure};
+use super::job::Counts;
+use super::json::{self, ParseError};
+use super::url::EpmBase;
+
+/// A request-level error (`error.errorcode`, `error.errormessage`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceError {
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.code.is_empty(), self.message.is_empty()) {
+            (true, _) => f.write_str(&self.message),
+            (false, true) => f.write_str(&self.code),
+            (false, false) => write!(f, "{}: {}", self.code, self.message),
+        }
+    }
+}
+
+/// A parsed v2 removal answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct V2Answer {
+    /// 0 succeeded; anything else failed (in whole or in part).
+    pub status: i64,
+    pub error: Option<ServiceError>,
+    /// `details.processed/succeeded/failed`, when all three are there.
+    pub counts: Option<Counts>,
+    /// `details.faileditems`: the logins that were not removed, and why.
+    pub failed: Vec<UserFailure>,
+    /// Whether the answer had a `details` object at all.
+    pub has_details: bool,
+}
+
+/// `POST {base}/interop/rest/security/v2/users/remove` with `{"users":[{"userlogin":…}]}`.
+pub fn remove_v2_request<'a>(
+    base: &EpmBase,
+    logins: impl IntoIterator<Item = &'a str>,
+    auth: &Auth,
+) -> Request {
+    let users: Vec<Value> = logins
+        .into_iter()
+        .map(|l| json!({ "userlogin": l }))
+        .collect();
+    Request::new(
+        Method::Post,
+        base.url("/interop/rest/security/v2/users/remove"),
+    )
+    .header("Authorization", auth.header_value())
+    .header("Accept", "application/json")
+    .header("Content-Type", "application/json")
+    .body(json!({ "users": users }).to_string())
+}
+
+/// Reads the `error` object shared by the synchronous security APIs.
+pub(crate) fn service_error(root: &Map<String, Value>) -> Result<Option<ServiceError>, ParseError> {
+    match json::get_ci(root, "error") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(e)) => Ok(Some(ServiceError {
+            code: json::optional_string(e, "errorcode")
+                .map_err(|x| x.within("error"))?
+                .unwrap_or_default(),
+            message: json::optional_string(e, "errormessage")
+                .map_err(|x| x.within("error"))?
+                .unwrap_or_default(),
+        })),
+        Some(Value::String(s)) => Ok(Some(ServiceError {
+            code: String::new(),
+            message: s.clone(),
+        })),
+        Some(other) => Err(json::wrong_type("error", "an object", other)),
+    }
+}
+
+/// Parses a v2 removal answer; malformed bodies give an error naming what was wrong.
+pub fn parse_v2(body: &[u8]) -> Result<V2Answer, ParseError> {
+    let root = json::object(body)?;
+    let status = json::required_int(&root, "status")?;
+    let error = service_error(&root)?;
+    let details = match json::get_ci(&root, "details") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(d)) => Some(d),
+        Some(other) => return Err(json::wrong_type("details", "an object", other)),
+    };
+    let (counts, failed) = match details {
+        None => (None, Vec::new()),
+        Some(d) => {
+            let count = |k: &str| json::optional_int(d, k).map_err(|e| e.within("details"));
+            let counts = match (count("processed")?, count("succeeded")?, count("failed")?) {
+                (Some(p), Some(s), Some(f)) if p >= 0 && s >= 0 && f >= 0 => Some(Counts {
+                    processed: p as u64,
+                    succeeded: s as u64,
+                    failed: f as u64,
+                }),
+                _ => None,
+            };
+            let failed = json::object_array(d, "faileditems")
+                .map_err(|e| e.within("details"))?
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    failed_item(item).map_err(|e| e.within(&format!("details.faileditems[{i}]")))
+                })
+                .collect::<Result<_, _>>()?;
+            (counts, failed)
+        }
+    };
+    Ok(V2Answer {
+        status,
+        error,
+        counts,
+        failed,
+        has_details: details.is_some(),
+    })
+}
+
+/// One failed item: the login (`userlogin`, or `UserName`) and its error code and message.
+fn failed_item(item: &Map<String, Value>) -> Result<UserFailure, ParseError> {
+    let login = match json::optional_string(item, "userlogin")? {
+        Some(l) => l,
+        None => json::optional_string(item, "UserName")?
+            .ok_or_else(|| ParseError::Missing("userlogin".into()))?,
+    };
+    let message = match json::optional_string(item, "errormessage")? {
+        Some(m) => m,
+        None => json::optional_string(item, "Error_Details")?.unwrap_or_default(),
+    };
+    let code = json::optional_string(item, "errorcode")?.unwrap_or_default();
+    let message = ServiceError { code, message }.to_string();
+    Ok(UserFailure { login, message })
+}
+
+/// Maps a v2 answer to one outcome per user of the batch: per-user outcomes when the answer
+/// has `details`; otherwise a request-level error (or non-zero status) fails the whole batch.
+pub fn map_v2(
+    batch_index: usize,
+    users: &[PlanEntry],
+    answer: &V2Answer,
+    stamp: Stamp,
+) -> BatchReport {
+    if answer.has_details {
+        let mut report = map_failures(batch_index, users, &answer.failed, answer.counts, stamp);
+        if let Some(e) = &answer.error {
+            report.notes.push(format!(
+                "Batch {}: the service also reported {e}.",
+                batch_index + 1
+            ));
+        }
+        return report;
+    }
+    let reason = match (&answer.error, answer.status) {
+        (Some(e), _) => e.to_string(),
+        (None, 0) => return map_failures(batch_index, users, &[], None, stamp),
+        (None, status) => format!("the service answered status {status} without details"),
+    };
+    whole_batch_failed(batch_index, users, &reason, None, stamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Outcome;
+
+    const STAMP: Stamp = Stamp {
+        http_status: Some(200),
+        attempts: 1,
+        at_ms: 0.0,
+    };
+
+    fn users(logins: &[&str]) -> Vec<PlanEntry> {
+        crate::epm::testing::plan(logins)
+    }
+
+    #[test]
+    fn the_request_carries_the_logins_as_documented() {
+        let base = EpmBase::parse("https://epm.example.com").unwrap();
+        let req = remove_v2_request(&base, ["jdoe", "chris"], &Auth::Bearer("t".into()));
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(
+            req.url,
+            "https://epm.example.com/interop/rest/security/v2/users/remove"
+        );
+        assert!(req
+            .headers
+            .contains(&("Content-Type".into(), "application/json".into())));
+        let body: Value = serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"users": [{"userlogin": "jdoe"}, {"userlogin": "chris"}]})
+        );
+    }
+
+    #[test]
+    fn all_succeeded() {
+        let a = parse_v2(
+            br#"{"links":{"href":"x","action":"POST"},"status":0,"error":null,
+            "details":{"processed":2,"succeeded":2,"failed":0,"faileditems":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            a.counts,
+            Some(Counts {
+                processed: 2,
+                succeeded: 2,
+                failed: 0
+            })
+        );
+        let report = map_v2(0, &users(&["jdoe", "chris"]), &a, STAMP);
+        assert!(report.results.iter().all(|r| r.outcome == Outcome::Removed));
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
+    }
+
+    #[test]
+    fn partial_failure_names_the_failed_users() {
+        let a = parse_v2(br#"{"status":1,"error":null,"details":{"processed":3,"succeeded":1,"failed":2,
+            "faileditems":[{"userlogin":"JDOE","errorcode":"EPMCSS-21104","errormessage":"User jdoe is not found."},
+                           {"userlogin":"chris","errorcode":"EPMCSS-21105","errormessage":"Cannot remove an administrator."}]}}"#)
+        .unwrap();
+        let report = map_v2(0, &users(&["jdoe", "chris", "ann"]), &a, STAMP);
+        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [Outcome::NotFound, Outcome::Failed, Outcome::Removed]
+        );
+        assert_eq!(
+            report.results[1].message,
+            "EPMCSS-21105: Cannot remove an administrator."
+        );
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
+    }
+
+    #[test]
+    fn a_request_error_fails_the_batch_with_its_code_and_message() {
+        let a = parse_v2(br#"{"links":{},"status":1,"error":{"errorcode":"EPMCSS-21147",
+            "errormessage":"Failed to remove users. Invalid or insufficient parameters specified."},"details":null}"#)
+        .unwrap();
+        let report = map_v2(0, &users(&["a", "b"]), &a, STAMP);
+        assert!(report.results.iter().all(|r| r.outcome == Outcome::Failed
+            && r.message == "EPMCSS-21147: Failed to remove users. Invalid or insufficient parameters specified."));
+    }
+
+    #[test]
+    fn malformed_answers_are_clear_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("<html><body>Bad Gateway</body></html>", "HTML page"),
+            ("{", "not valid JSON"),
+            (r#"{"error":null}"#, "no \"status\""),
+            (
+                r#"{"status":0,"details":[]}"#,
+                "\"details\" should be an object",
+            ),
+            (
+                r#"{"status":0,"details":{"processed":"2"}}"#,
+                "\"details.processed\" should be an integer",
+            ),
+            (
+                r#"{"status":0,"details":{"faileditems":[{"errorcode":"X"}]}}"#,
+                "details.faileditems[0].userlogin",
+            ),
+            (
+                r#"{"status":1,"error":42}"#,
+                "\"error\" should be an object",
+            ),
+        ];
+        for (body, expected) in cases {
+            let err = parse_v2(body.as_bytes()).unwrap_err().to_string();
+            assert!(
+                err.contains(expected),
+                "{body} gave {err:?}, expected {expected:?}"
+            );
+        }
+    }
+}

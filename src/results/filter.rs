@@ -1,0 +1,255 @@
+//! Narrowing the results table, and counts per outcome that add up to the rows read.
+
+use crate::run::Outcome;
+
+use super::row::RowOutcome;
+
+/// The classes the table filters by and counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutcomeClass {
+    Removed,
+    NotFound,
+    NotAllowed,
+    Conflict,
+    Failed,
+    NotStarted,
+    Skipped,
+}
+
+impl OutcomeClass {
+    /// Every class, in the order the table shows them.
+    pub const ALL: [OutcomeClass; 7] = [
+        OutcomeClass::Removed,
+        OutcomeClass::NotFound,
+        OutcomeClass::NotAllowed,
+        OutcomeClass::Conflict,
+        OutcomeClass::Failed,
+        OutcomeClass::NotStarted,
+        OutcomeClass::Skipped,
+    ];
+
+    /// The class of a row.
+    pub fn of(row: &RowOutcome) -> OutcomeClass {
+        match row {
+            RowOutcome::Skipped(_) => OutcomeClass::Skipped,
+            RowOutcome::Processed(r) => match r.outcome {
+                Outcome::Removed => OutcomeClass::Removed,
+                Outcome::NotFound => OutcomeClass::NotFound,
+                Outcome::NotAllowed => OutcomeClass::NotAllowed,
+                Outcome::Conflict => OutcomeClass::Conflict,
+                Outcome::Failed => OutcomeClass::Failed,
+                Outcome::NotStarted => OutcomeClass::NotStarted,
+            },
+        }
+    }
+
+    /// The label shown for the class (the same words as the export's `outcome` column).
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeClass::Removed => Outcome::Removed.label(),
+            OutcomeClass::NotFound => Outcome::NotFound.label(),
+            OutcomeClass::NotAllowed => Outcome::NotAllowed.label(),
+            OutcomeClass::Conflict => Outcome::Conflict.label(),
+            OutcomeClass::Failed => Outcome::Failed.label(),
+            OutcomeClass::NotStarted => Outcome::NotStarted.label(),
+            OutcomeClass::Skipped => "skipped",
+        }
+    }
+
+    fn index(self) -> usize {
+        OutcomeClass::ALL
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or(0)
+    }
+}
+
+/// What the table shows: one class (or all) and rows containing a text (or all).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub class: Option<OutcomeClass>,
+    /// Matched case-insensitively against the user, outcome and message, or equal to the row number.
+    pub text: String,
+}
+
+impl Filter {
+    /// Whether a row passes.
+    pub fn matches(&self, row: &RowOutcome) -> bool {
+        if self.class.is_some_and(|c| c != OutcomeClass::of(row)) {
+            return false;
+        }
+        let needle = self.text.trim().to_lowercase();
+        needle.is_empty()
+            || row.row().to_string() == needle
+            || row.user().to_lowercase().contains(&needle)
+            || row.label().contains(&needle)
+            || row.message().to_lowercase().contains(&needle)
+    }
+
+    /// Positions in `rows` of the rows that pass, in order.
+    pub fn apply(&self, rows: &[RowOutcome]) -> Vec<usize> {
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| self.matches(r))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Rows per class. The classes add up to [`Tally::total`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    counts: [usize; 7],
+}
+
+impl Tally {
+    /// Counts the rows.
+    pub fn of(rows: &[RowOutcome]) -> Tally {
+        let mut counts = [0; 7];
+        for r in rows {
+            counts[OutcomeClass::of(r).index()] += 1;
+        }
+        Tally { counts }
+    }
+
+    /// Rows of one class.
+    pub fn get(&self, class: OutcomeClass) -> usize {
+        self.counts[class.index()]
+    }
+
+    /// Every row counted.
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Rows that "retry failed" would send again (failed and not started).
+    pub fn retryable(&self) -> usize {
+        self.get(OutcomeClass::Failed) + self.get(OutcomeClass::NotStarted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::row::{rows, SkipReason, Skipped};
+    use crate::run::UserResult;
+
+    fn sample() -> Vec<RowOutcome> {
+        let r = |row, user: &str, outcome, message: &str| UserResult {
+            row,
+            user: user.into(),
+            outcome,
+            http_status: None,
+            message: message.into(),
+            attempts: 1,
+            at_ms: 0.0,
+        };
+        rows(
+            [
+                r(2, "Jane.Doe@example.com", Outcome::Removed, "removed"),
+                r(
+                    3,
+                    "ghost@example.com",
+                    Outcome::NotFound,
+                    "User ghost is not found",
+                ),
+                r(4, "chris@example.com", Outcome::Failed, "timeout"),
+                r(5, "pat@example.com", Outcome::NotStarted, "not started"),
+                r(6, "sam@example.com", Outcome::Removed, "removed"),
+            ],
+            [
+                Skipped {
+                    row: 1,
+                    value: "User Login".into(),
+                    reason: SkipReason::Header,
+                },
+                Skipped {
+                    row: 7,
+                    value: "jane.doe@example.com".into(),
+                    reason: SkipReason::Duplicate { of_row: 2 },
+                },
+            ],
+        )
+    }
+
+    #[test]
+    fn counts_per_class_add_up_to_the_rows_read() {
+        let all = sample();
+        let t = Tally::of(&all);
+        assert_eq!(t.total(), all.len());
+        assert_eq!(t.get(OutcomeClass::Removed), 2);
+        assert_eq!(t.get(OutcomeClass::Skipped), 2);
+        assert_eq!(t.get(OutcomeClass::Conflict), 0);
+        assert_eq!(t.retryable(), 2);
+        assert_eq!(
+            OutcomeClass::ALL.iter().map(|c| t.get(*c)).sum::<usize>(),
+            t.total()
+        );
+    }
+
+    #[test]
+    fn the_table_filters_by_class_and_by_text() {
+        let all = sample();
+        let rows_of = |f: Filter| {
+            f.apply(&all)
+                .into_iter()
+                .map(|i| all[i].row())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows_of(Filter::default()).len(), 7);
+        assert_eq!(
+            rows_of(Filter {
+                class: Some(OutcomeClass::Removed),
+                text: String::new()
+            }),
+            [2, 6]
+        );
+        assert_eq!(
+            rows_of(Filter {
+                class: None,
+                text: "JANE".into()
+            }),
+            [2, 7]
+        );
+        assert_eq!(
+            rows_of(Filter {
+                class: Some(OutcomeClass::Skipped),
+                text: "jane".into()
+            }),
+            [7]
+        );
+        assert_eq!(
+            rows_of(Filter {
+                class: None,
+                text: "duplicate of row 2".into()
+            }),
+            [7]
+        );
+        assert_eq!(
+            rows_of(Filter {
+                class: None,
+                text: " 4 ".into()
+            }),
+            [4]
+        );
+        assert_eq!(
+            rows_of(Filter {
+                class: None,
+                text: "not found".into()
+            }),
+            [3]
+        );
+        assert!(rows_of(Filter {
+            class: None,
+            text: "nobody".into()
+        })
+        .is_empty());
+    }
+
+    #[test]
+    fn every_class_has_a_distinct_label() {
+        let labels: std::collections::HashSet<_> =
+            OutcomeClass::ALL.iter().map(|c| c.label()).collect();
+        assert_eq!(labels.len(), OutcomeClass::ALL.len());
+    }
+}

@@ -1,0 +1,121 @@
+//! One line of the results table for every input row: a run result, or why it was skipped.
+
+use crate::run::UserResult;
+
+/// Why intake did not put a row in the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The same identifier (ignoring case) as this earlier row, which was kept.
+    Duplicate {
+        of_row: usize,
+    },
+    /// Not an identifier of the right shape; why.
+    Invalid(String),
+    Blank,
+    Header,
+    /// The signed-in admin's own account.
+    ExcludedSelf,
+    /// A protected account; the pattern it matched.
+    Protected(String),
+}
+
+impl SkipReason {
+    /// The reason in the admin's words.
+    pub fn message(&self) -> String {
+        match self {
+            SkipReason::Duplicate { of_row } => format!("duplicate of row {of_row}"),
+            SkipReason::Invalid(why) if why.trim().is_empty() => "invalid".to_string(),
+            SkipReason::Invalid(why) => format!("invalid: {why}"),
+            SkipReason::Blank => "blank row".to_string(),
+            SkipReason::Header => "header row".to_string(),
+            SkipReason::ExcludedSelf => "your own account: never removed".to_string(),
+            SkipReason::Protected(pattern) if pattern.trim().is_empty() => {
+                "protected account: never removed".to_string()
+            }
+            SkipReason::Protected(pattern) => {
+                format!("protected account (matches {pattern}): never removed")
+            }
+        }
+    }
+}
+
+/// A row intake set aside.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The row of the input file (as a spreadsheet numbers it).
+    pub row: usize,
+    /// The value of the identifier column, as read.
+    pub value: String,
+    pub reason: SkipReason,
+}
+
+/// What became of one input row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowOutcome {
+    /// The row was in the plan; the run's result for it.
+    Processed(UserResult),
+    /// The row was never in the plan.
+    Skipped(Skipped),
+}
+
+impl RowOutcome {
+    pub fn row(&self) -> usize {
+        match self {
+            RowOutcome::Processed(r) => r.row,
+            RowOutcome::Skipped(s) => s.row,
+        }
+    }
+
+    /// The identifier (or the skipped row's value).
+    pub fn user(&self) -> &str {
+        match self {
+            RowOutcome::Processed(r) => &r.user,
+            RowOutcome::Skipped(s) => &s.value,
+        }
+    }
+
+    /// The outcome's short label (`removed`, `not found`, … or `skipped`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            RowOutcome::Processed(r) => r.outcome.label(),
+            RowOutcome::Skipped(_) => "skipped",
+        }
+    }
+
+    /// What the service said, or why the row was skipped.
+    pub fn message(&self) -> String {
+        match self {
+            RowOutcome::Processed(r) => r.message.clone(),
+            RowOutcome::Skipped(s) => s.reason.message(),
+        }
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            RowOutcome::Processed(r) => r.http_status,
+            RowOutcome::Skipped(_) => None,
+        }
+    }
+
+    /// When the outcome became known (ms since the Unix epoch); none for skipped rows.
+    pub fn at_ms(&self) -> Option<f64> {
+        match self {
+            RowOutcome::Processed(r) => Some(r.at_ms),
+            RowOutcome::Skipped(_) => None,
+        }
+    }
+}
+
+/// Every row, in input order: the run's results and intake's skipped rows together.
+pub fn rows(
+    results: impl IntoIterator<Item = UserResult>,
+    skipped: impl IntoIterator<Item = Skipped>,
+) -> Vec<RowOutcome> {
+    let mut all: Vec<RowOutcome> = results
+        .into_iter()
+        .map(RowOutcome::Processed)
+        .chain(skipped.into_iter().map(RowOutcome::Skipped))
+        .collect();
+    all.sort_by_key(RowOutcome::row);
+    all
+}

@@ -1,0 +1,78 @@
+//! ISO-8601 UTC timestamps from milliseconds since the Unix epoch, without a date library.
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time in ms since the Unix epoch (before 1970 too); `None`
+/// for a value that is not a finite time within years 0–9999.
+pub fn iso8601_utc(ms: f64) -> Option<String> {
+    if !ms.is_finite() {
+        return None;
+    }
+    let secs = (ms / 1_000.0).floor();
+    if !(-62_167_219_200.0..=253_402_300_799.0).contains(&secs) {
+        return None;
+    }
+    let secs = secs as i64;
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    Some(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3_600,
+        of_day % 3_600 / 60,
+        of_day % 60
+    ))
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_instants_are_written_in_utc() {
+        assert_eq!(iso8601_utc(0.0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            iso8601_utc(1_700_000_000_000.0).as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
+        assert_eq!(
+            iso8601_utc(951_782_400_000.0).as_deref(),
+            Some("2000-02-29T00:00:00Z")
+        );
+        assert_eq!(
+            iso8601_utc(1_709_251_199_999.0).as_deref(),
+            Some("2024-02-29T23:59:59Z")
+        );
+        assert_eq!(iso8601_utc(-1.0).as_deref(), Some("1969-12-31T23:59:59Z"));
+        assert_eq!(
+            iso8601_utc(253_402_300_799_000.0).as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
+        assert_eq!(iso8601_utc(f64::NAN), None);
+        assert_eq!(iso8601_utc(1e20), None);
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_follows_the_previous_one() {
+        let mut previous = civil_from_days(-1);
+        for day in 0..146_097 {
+            let (y, m, d) = civil_from_days(day);
+            let next_day = (y, m, d) > previous && (d == previous.2 + 1 || d == 1);
+            assert!(next_day, "day {day}: {previous:?} then {:?}", (y, m, d));
+            previous = (y, m, d);
+        }
+        assert_eq!(previous, (2369, 12, 31));
+    }
+}

@@ -40,6 +40,16 @@ static ALLOCATOR: Counting = Counting;
 
 const ROWS: usize = 1_000_000;
 
+/// Time this thread has spent on a CPU (Linux), which a busy shared machine does not inflate.
+fn on_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+        .map(Duration::from_nanos)
+}
+
 /// `login,first,last,email` with a repeat every 1,000 rows and a login with a space every 5,000.
 fn generate() -> Vec<u8> {
     let mut text = String::with_capacity(ROWS * 32);
@@ -56,20 +66,23 @@ fn main() {
     let input = generate();
     let megabytes = input.len() as f64 / 1e6;
     let mut best = Duration::MAX;
+    let mut best_cpu = Duration::MAX;
     let mut peak = 0;
     let mut summary = String::new();
     for _ in 0..5 {
         let bytes = input.clone();
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
-        let start = Instant::now();
+        let (start, cpu_start) = (Instant::now(), on_cpu());
         let table = csv_intake::read_bytes(bytes).expect("read");
         let detection = csv_intake::detect(&table, Target::Epm);
         let mut options = Options::detected(Target::Epm, &detection);
         options.own_account = Some("u0000007".into());
         let plan = csv_intake::plan(&table, &options).expect("plan");
-        let elapsed = start.elapsed();
-        best = best.min(elapsed);
+        best = best.min(start.elapsed());
+        if let (Some(before), Some(after)) = (cpu_start, on_cpu()) {
+            best_cpu = best_cpu.min(after - before);
+        }
         peak = PEAK.load(Ordering::Relaxed) - before + input.len();
         let c = plan.counts();
         summary = format!(
@@ -83,14 +96,22 @@ fn main() {
         );
         assert_eq!(c.total(), table.len());
     }
-    let seconds = best.as_secs_f64();
     println!("{summary}");
     println!(
-        "{megabytes:.1} MB, {ROWS} data rows: best of 5 {:.0} ms, {:.0} MB/s, {:.2} M rows/s, peak heap {:.0} MB \
-         (input bytes included)",
-        seconds * 1e3,
-        megabytes / seconds,
-        ROWS as f64 / seconds / 1e6,
+        "{megabytes:.1} MB, {ROWS} data rows, peak heap {:.0} MB (input bytes included)",
         peak as f64 / 1e6
     );
+    let report = |what: &str, time: Duration| {
+        let seconds = time.as_secs_f64();
+        println!(
+            "{what}: {:.0} ms, {:.0} MB/s, {:.2} M rows/s",
+            seconds * 1e3,
+            megabytes / seconds,
+            ROWS as f64 / seconds / 1e6
+        );
+    };
+    report("wall clock, best of 5", best);
+    if best_cpu != Duration::MAX {
+        report("on-CPU time, best of 5", best_cpu);
+    }
 }

@@ -12,7 +12,13 @@ pub enum Step {
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 5] = [Step::Connect, Step::Csv, Step::Preview, Step::Run, Step::Results];
+    pub const ALL: [Step; 5] = [
+        Step::Connect,
+        Step::Csv,
+        Step::Preview,
+        Step::Run,
+        Step::Results,
+    ];
 
     /// The label shown in the stepper.
     pub fn label(self) -> &'static str {

@@ -12,7 +12,13 @@ use serde_json::{Map, Value};
 /// this list fail rather than hide a regression): (file, record, column, what the JSON says, what the CSV holds).
 const ERRATA: &[(&str, usize, &str, &str, &str)] = &[
     // csv-spectrum issue #20: the JSON was anonymised, the CSV was not.
-    ("location_coordinates", 0, "Contact Phone Number", "1234567890", "2095257564"),
+    (
+        "location_coordinates",
+        0,
+        "Contact Phone Number",
+        "1234567890",
+        "2095257564",
+    ),
 ];
 
 /// Expected files that hold one object instead of an array of one (csv-spectrum issue #22).
@@ -25,13 +31,18 @@ fn corpus() -> PathBuf {
         "the csv-spectrum corpus is missing at {}: run the test setup (`npm install` at the repository root) first",
         dir.display()
     );
-    let package: Value = serde_json::from_slice(&fs::read(dir.join("package.json")).unwrap()).unwrap();
-    assert_eq!(package["version"], "2.0.0", "csv-spectrum must be version 2.0.0");
+    let package: Value =
+        serde_json::from_slice(&fs::read(dir.join("package.json")).unwrap()).unwrap();
+    assert_eq!(
+        package["version"], "2.0.0",
+        "csv-spectrum must be version 2.0.0"
+    );
     dir
 }
 
 fn parse(csv: &Path) -> Vec<Map<String, Value>> {
-    let table = read_bytes(fs::read(csv).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
+    let table =
+        read_bytes(fs::read(csv).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
     assert!(
         matches!(table.delimiter(), Some(Delimiter::Comma) | None),
         "{}: sniffed {:?}",
@@ -43,8 +54,18 @@ fn parse(csv: &Path) -> Vec<Map<String, Value>> {
         .filter(|&row| !table.is_blank(row))
         .map(|row| {
             let fields: Vec<&str> = table.fields(row).collect();
-            assert_eq!(fields.len(), header.len(), "{} row {}", csv.display(), row + 1);
-            header.iter().zip(fields).map(|(k, v)| (k.to_string(), Value::from(v))).collect()
+            assert_eq!(
+                fields.len(),
+                header.len(),
+                "{} row {}",
+                csv.display(),
+                row + 1
+            );
+            header
+                .iter()
+                .zip(fields)
+                .map(|(k, v)| (k.to_string(), Value::from(v)))
+                .collect()
         })
         .collect()
 }
@@ -58,11 +79,18 @@ fn expected(name: &str, json: &Path) -> Vec<Map<String, Value>> {
     };
     let mut records: Vec<Map<String, Value>> = records
         .into_iter()
-        .map(|r| r.as_object().cloned().unwrap_or_else(|| panic!("{name}.json: a record is not an object")))
+        .map(|r| {
+            r.as_object()
+                .cloned()
+                .unwrap_or_else(|| panic!("{name}.json: a record is not an object"))
+        })
         .collect();
     for (file, record, column, json_says, csv_has) in ERRATA.iter().filter(|e| e.0 == name) {
         let field = records[*record].get_mut(*column).unwrap();
-        assert_eq!(field, json_says, "erratum for {file}.json no longer applies: remove it");
+        assert_eq!(
+            field, json_says,
+            "erratum for {file}.json no longer applies: remove it"
+        );
         *field = Value::from(*csv_has);
     }
     records
@@ -79,7 +107,12 @@ fn every_csv_in_the_corpus_parses_to_its_json() {
         assert!(json.is_file(), "{name}.csv has no {name}.json");
         results.insert(name.clone(), (parse(&csv), expected(&name, &json)));
     }
-    assert_eq!(results.len(), 12, "csv-spectrum 2.0.0 has 12 files: {:?}", results.keys());
+    assert_eq!(
+        results.len(),
+        12,
+        "csv-spectrum 2.0.0 has 12 files: {:?}",
+        results.keys()
+    );
     for (name, (parsed, expected)) in &results {
         assert_eq!(parsed, expected, "{name}.csv");
     }

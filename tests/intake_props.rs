@@ -51,14 +51,24 @@ const LOGIN_CHARS: &str = "abcxyzABCXYZ0129._@+-',;|\"éüßÉ";
 const NOTE_CHARS: &str = "ab Z9 ,;\t|\"\r\n'éü€";
 
 fn login() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(LOGIN_CHARS.chars().collect::<Vec<_>>()), 1..16)
-        .prop_map(|chars| chars.into_iter().collect())
+    prop::collection::vec(
+        prop::sample::select(LOGIN_CHARS.chars().collect::<Vec<_>>()),
+        1..16,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
 }
 
 fn user_id() -> impl Strategy<Value = String> {
     (any::<u128>(), any::<bool>()).prop_map(|(n, upper)| {
         let hex = format!("{n:032x}");
-        let id = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
         if upper {
             id.to_uppercase()
         } else {
@@ -68,8 +78,11 @@ fn user_id() -> impl Strategy<Value = String> {
 }
 
 fn note() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(NOTE_CHARS.chars().collect::<Vec<_>>()), 0..8)
-        .prop_map(|chars| chars.into_iter().collect())
+    prop::collection::vec(
+        prop::sample::select(NOTE_CHARS.chars().collect::<Vec<_>>()),
+        0..8,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
 }
 
 /// A pool of identifiers, then rows drawing from it (so repeats happen), each possibly in upper case.
@@ -85,7 +98,11 @@ fn file() -> impl Strategy<Value = File> {
             pool,
             prop::collection::vec(row, 1..25),
             prop::sample::select(Delimiter::ALL.to_vec()),
-            prop_oneof![Just(Quoting::Minimal), Just(Quoting::All), Just(Quoting::Padded)],
+            prop_oneof![
+                Just(Quoting::Minimal),
+                Just(Quoting::All),
+                Just(Quoting::Padded)
+            ],
             prop::sample::select(vec!["\n", "\r\n", "\r"]),
             any::<bool>(),
             prop_oneof![
@@ -96,21 +113,47 @@ fn file() -> impl Strategy<Value = File> {
                 Just(Written::Pasted),
             ],
             any::<bool>(),
-            prop_oneof![Just(Layout::Alone), Just(Layout::First), Just(Layout::Second)],
+            prop_oneof![
+                Just(Layout::Alone),
+                Just(Layout::First),
+                Just(Layout::Second)
+            ],
         )
-            .prop_map(move |(pool, rows, delimiter, quoting, line_end, final_line_end, written, header, layout)| {
-                let rows = rows
-                    .into_iter()
-                    .map(|(pick, upper, note, blank)| {
-                        (blank != 0).then(|| {
-                            let id = pick.get(&pool);
-                            let id = if upper { id.to_uppercase() } else { id.clone() };
-                            (id, note)
+            .prop_map(
+                move |(
+                    pool,
+                    rows,
+                    delimiter,
+                    quoting,
+                    line_end,
+                    final_line_end,
+                    written,
+                    header,
+                    layout,
+                )| {
+                    let rows = rows
+                        .into_iter()
+                        .map(|(pick, upper, note, blank)| {
+                            (blank != 0).then(|| {
+                                let id = pick.get(&pool);
+                                let id = if upper { id.to_uppercase() } else { id.clone() };
+                                (id, note)
+                            })
                         })
-                    })
-                    .collect();
-                File { target, delimiter, quoting, line_end, final_line_end, written, header, layout, rows }
-            })
+                        .collect();
+                    File {
+                        target,
+                        delimiter,
+                        quoting,
+                        line_end,
+                        final_line_end,
+                        written,
+                        header,
+                        layout,
+                        rows,
+                    }
+                },
+            )
     })
 }
 
@@ -167,10 +210,16 @@ fn bytes(text: &str, written: Written) -> Vec<u8> {
     match written {
         Written::Utf8 | Written::Pasted => text.as_bytes().to_vec(),
         Written::Utf8Bom => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
-        Written::Utf16Le => [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect(),
+        Written::Utf16Le => [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect(),
         Written::Windows1252 => {
             let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
-            assert!(!unmappable, "the generated text is meant to fit Windows-1252");
+            assert!(
+                !unmappable,
+                "the generated text is meant to fit Windows-1252"
+            );
             bytes.into_owned()
         }
     }

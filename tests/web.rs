@@ -17,7 +17,13 @@ fn the_panel_mounts_with_a_five_step_stepper_that_follows_the_url_hash() {
 
     let steps = root.query_selector_all(".stepper li").unwrap();
     assert_eq!(steps.length(), 5);
-    let current = root.query_selector("[aria-current=step]").unwrap().expect("a current step");
-    assert!(current.text_content().unwrap().contains(Step::Preview.label()));
+    let current = root
+        .query_selector("[aria-current=step]")
+        .unwrap()
+        .expect("a current step");
+    assert!(current
+        .text_content()
+        .unwrap()
+        .contains(Step::Preview.label()));
     drop(handle);
 }

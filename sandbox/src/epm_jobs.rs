@@ -41,7 +41,7 @@ pub async fn remove_v1(
         let content = store.files.get(filename).cloned();
         (store.start_job(filename), store.generation, content)
     };
-    let fail_midway = state.faults().job_fail_midway;
+    let fail_midway = lock(&state.faults).take_job_failure();
     let outcome = match content.map(|bytes| parse_logins(&bytes)) {
         None => Some(format!("Failed to remove users. Input file {filename} is not found. Specify a valid file name.")),
         Some(Err(_)) => Some(format!(

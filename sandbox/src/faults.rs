@@ -29,6 +29,8 @@ pub struct Faults {
     pub revoke_at: Option<u64>,
     /// EPM jobs started while set fail after processing half of their users.
     pub job_fail_midway: bool,
+    /// The next this-many EPM jobs fail after processing half of their users.
+    pub fail_next_jobs: u32,
     /// Until this instant (Unix ms), every vendor call is answered 429.
     pub storm429_until: Option<u64>,
     /// Whether CORS headers are sent.
@@ -51,6 +53,7 @@ pub struct FaultsUpdate {
     revoke_credentials: Option<bool>,
     revoke_after_secs: Option<f64>,
     job_fail_midway: Option<bool>,
+    fail_next_jobs: Option<u32>,
     storm429_secs: Option<f64>,
     cors: Option<bool>,
     epm_users_per_sec: Option<f64>,
@@ -69,6 +72,7 @@ impl Faults {
             burst: c.burst,
             revoke_at: None,
             job_fail_midway: false,
+            fail_next_jobs: 0,
             storm429_until: None,
             cors: !c.no_cors,
             epm_users_per_sec: c.epm_users_per_sec,
@@ -117,6 +121,7 @@ impl Faults {
         set(&mut self.rate, u.rate);
         set(&mut self.burst, u.burst);
         set(&mut self.job_fail_midway, u.job_fail_midway);
+        set(&mut self.fail_next_jobs, u.fail_next_jobs);
         set(&mut self.cors, u.cors);
         set(&mut self.epm_users_per_sec, u.epm_users_per_sec);
         match u.revoke_credentials {
@@ -131,6 +136,15 @@ impl Faults {
             self.storm429_until = (secs > 0.0).then(|| now.saturating_add((secs * 1000.0) as u64));
         }
         Ok(())
+    }
+
+    /// Whether the EPM job starting now fails midway (uses up one of `fail_next_jobs`).
+    pub fn take_job_failure(&mut self) -> bool {
+        if self.fail_next_jobs > 0 {
+            self.fail_next_jobs -= 1;
+            return true;
+        }
+        self.job_fail_midway
     }
 
     /// Whether a credential issued at `issued_ms` is refused at `now_ms`.

@@ -18,7 +18,8 @@ impl Default for FetchHttp {
 
 impl Http for FetchHttp {
     async fn send(&self, req: Request) -> Result<Response, NetError> {
-        let abort = web_sys::AbortController::new().map_err(|e| NetError::Unreachable(format!("{e:?}")))?;
+        let abort =
+            web_sys::AbortController::new().map_err(|e| NetError::Unreachable(format!("{e:?}")))?;
         let signal = abort.signal();
         let on_timeout = Closure::once(move || abort.abort());
         let timer = web_sys::window().and_then(|w| {
@@ -33,7 +34,13 @@ impl Http for FetchHttp {
             window.clear_timeout_with_handle(timer);
         }
         drop(on_timeout);
-        result.map_err(|e| if signal.aborted() { NetError::Timeout } else { e })
+        result.map_err(|e| {
+            if signal.aborted() {
+                NetError::Timeout
+            } else {
+                e
+            }
+        })
     }
 }
 
@@ -44,7 +51,9 @@ async fn send(req: Request, signal: &web_sys::AbortSignal) -> Result<Response, N
         Method::Put => FetchMethod::PUT,
         Method::Delete => FetchMethod::DELETE,
     };
-    let mut builder = RequestBuilder::new(&req.url).method(method).abort_signal(Some(signal));
+    let mut builder = RequestBuilder::new(&req.url)
+        .method(method)
+        .abort_signal(Some(signal));
     for (name, value) in &req.headers {
         builder = builder.header(name, value);
     }
@@ -53,9 +62,19 @@ async fn send(req: Request, signal: &web_sys::AbortSignal) -> Result<Response, N
         None => builder.build(),
     }
     .map_err(|e| NetError::Unreachable(e.to_string()))?;
-    let response = request.send().await.map_err(|e| NetError::Unreachable(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| NetError::Unreachable(e.to_string()))?;
     let status = response.status();
     let headers = response.headers().entries().collect();
-    let body = response.binary().await.map_err(|e| NetError::Unreachable(e.to_string()))?;
-    Ok(Response { status, headers, body })
+    let body = response
+        .binary()
+        .await
+        .map_err(|e| NetError::Unreachable(e.to_string()))?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }

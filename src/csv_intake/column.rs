@@ -112,19 +112,30 @@ impl Detection {
 
 /// Header text reduced for comparison: lower case, letters and digits only.
 pub fn normalise(header: &str) -> String {
-    header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// What a header text says its column holds, if it is recognised.
 pub fn header_kind(header: &str) -> Option<HeaderKind> {
     let normal = normalise(header);
-    ALIASES.iter().find(|(alias, _)| *alias == normal).map(|(_, kind)| *kind)
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == normal)
+        .map(|(_, kind)| *kind)
 }
 
 /// Looks at the table for `target`: is there a header, and which columns could be the identifiers.
 pub fn detect(table: &Table, target: Target) -> Detection {
     let Some(first) = (0..table.len()).find(|&r| !table.is_blank(r)) else {
-        return Detection { header: false, columns: vec![], candidates: vec![] };
+        return Detection {
+            header: false,
+            columns: vec![],
+            candidates: vec![],
+        };
     };
     let by_alias = table.fields(first).any(|f| header_kind(f).is_some());
     let header = by_alias || {
@@ -158,13 +169,21 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     }
     candidates.sort_by_key(|c| std::cmp::Reverse(rank(c, target)));
     let candidates = candidates.iter().map(|c| c.index).collect();
-    Detection { header, columns, candidates }
+    Detection {
+        header,
+        columns,
+        candidates,
+    }
 }
 
 /// Larger is likelier; file order breaks ties. RSA trusts content first (only user IDs can be removed); EPM trusts
 /// the header first (any word can be a login, so content says little).
 fn rank(column: &Column, target: Target) -> (u8, u8, u8, u32, std::cmp::Reverse<usize>) {
-    let kind = |order: [HeaderKind; 3]| column.kind.map_or(0, |k| 3 - order.iter().position(|o| *o == k).unwrap_or(3) as u8);
+    let kind = |order: [HeaderKind; 3]| {
+        column.kind.map_or(0, |k| {
+            3 - order.iter().position(|o| *o == k).unwrap_or(3) as u8
+        })
+    };
     let order = std::cmp::Reverse(column.index);
     match target {
         Target::Rsa => (
@@ -187,9 +206,19 @@ fn rank(column: &Column, target: Target) -> (u8, u8, u8, u32, std::cmp::Reverse<
 /// Per-column statistics over up to [`SAMPLE_ROWS`] non-blank rows from `from`.
 fn sample(table: &Table, from: usize, target: Target) -> Vec<Column> {
     let mut columns: Vec<Column> = (0..table.width())
-        .map(|index| Column { index, header: None, kind: None, sampled: 0, valid: 0, emails: 0 })
+        .map(|index| Column {
+            index,
+            header: None,
+            kind: None,
+            sampled: 0,
+            valid: 0,
+            emails: 0,
+        })
         .collect();
-    for row in (from..table.len()).filter(|&r| !table.is_blank(r)).take(SAMPLE_ROWS) {
+    for row in (from..table.len())
+        .filter(|&r| !table.is_blank(r))
+        .take(SAMPLE_ROWS)
+    {
         for (field, column) in table.fields(row).zip(columns.iter_mut()) {
             let checked = check(field, target);
             if checked.value.is_empty() {
@@ -240,7 +269,10 @@ mod tests {
         ];
         for (header, kind) in cases {
             assert_eq!(header_kind(header), Some(kind), "{header}");
-            let detection = detect(&table(&format!("name,{header}\nJohn,jdoe@example.com\n")), Target::Epm);
+            let detection = detect(
+                &table(&format!("name,{header}\nJohn,jdoe@example.com\n")),
+                Target::Epm,
+            );
             assert!(detection.header, "{header}");
             assert_eq!(detection.suggested(), 1, "{header}");
         }
@@ -251,7 +283,10 @@ mod tests {
 
     #[test]
     fn epm_prefers_the_login_column_over_the_email_column() {
-        let detection = detect(&table("first,last,email,login\nJohn,Doe,jdoe@example.com,jdoe\n"), Target::Epm);
+        let detection = detect(
+            &table("first,last,email,login\nJohn,Doe,jdoe@example.com,jdoe\n"),
+            Target::Epm,
+        );
         assert_eq!(detection.candidates, [3, 2]);
         assert_eq!(detection.columns[3].title(), "login");
         assert!(detection.columns[2].holds_emails());
@@ -266,7 +301,10 @@ mod tests {
 
     #[test]
     fn rsa_file_of_emails_only_suggests_the_email_column_and_says_it_holds_emails() {
-        let detection = detect(&table("name,mail\nJohn,jdoe@example.com\nAnna,asmith@example.com\n"), Target::Rsa);
+        let detection = detect(
+            &table("name,mail\nJohn,jdoe@example.com\nAnna,asmith@example.com\n"),
+            Target::Rsa,
+        );
         assert_eq!(detection.suggested(), 1);
         assert!(detection.columns[1].holds_emails());
         assert_eq!(detection.columns[1].valid, 0);
@@ -291,10 +329,16 @@ mod tests {
 
     #[test]
     fn without_a_header_epm_finds_email_addresses_by_content() {
-        let detection = detect(&table("John,Doe,jdoe@example.com\nAnna,Smith,asmith@example.com\n"), Target::Epm);
+        let detection = detect(
+            &table("John,Doe,jdoe@example.com\nAnna,Smith,asmith@example.com\n"),
+            Target::Epm,
+        );
         assert!(!detection.header);
         assert_eq!(detection.candidates, [2]);
-        let headed = detect(&table("Leavers,,\nJohn,Doe,jdoe@example.com\n"), Target::Epm);
+        let headed = detect(
+            &table("Leavers,,\nJohn,Doe,jdoe@example.com\n"),
+            Target::Epm,
+        );
         assert!(headed.header);
     }
 
@@ -307,7 +351,10 @@ mod tests {
 
     #[test]
     fn several_candidates_are_all_offered() {
-        let detection = detect(&table("login,upn,email\njdoe,jdoe@example.com,john@example.com\n"), Target::Epm);
+        let detection = detect(
+            &table("login,upn,email\njdoe,jdoe@example.com,john@example.com\n"),
+            Target::Epm,
+        );
         assert_eq!(detection.candidates, [0, 1, 2]);
     }
 

@@ -53,7 +53,10 @@ impl Encoding {
 
 /// Formats a file is often mistaken for a CSV in, by their first bytes.
 const MAGIC: &[(&[u8], &str)] = &[
-    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one)"),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (an Excel .xlsx workbook is one)",
+    ),
     (b"PK\x05\x06", "an empty ZIP archive"),
     (
         b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
@@ -84,7 +87,9 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), IntakeError> {
             Ok(text) => reject_nul(text, Encoding::Utf8Bom),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
-                Err(IntakeError::InvalidUtf8 { line: line_at(e.as_bytes(), at) })
+                Err(IntakeError::InvalidUtf8 {
+                    line: line_at(e.as_bytes(), at),
+                })
             }
         };
     }
@@ -99,13 +104,17 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), IntakeError> {
         Some(false) => return utf16(&bytes, false, Encoding::Utf16LeNoBom),
         None => {}
     }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(IntakeError::NulByte { line: line_at(&bytes, at) });
+    if let Some(at) = find_nul(&bytes) {
+        return Err(IntakeError::NulByte {
+            line: line_at(&bytes, at),
+        });
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok((text, Encoding::Utf8)),
         Err(e) => {
-            let text = encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes()).0;
+            let text = encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(e.as_bytes())
+                .0;
             Ok((text.into_owned(), Encoding::Windows1252))
         }
     }
@@ -121,12 +130,25 @@ pub fn check_size(bytes: usize) -> Result<(), IntakeError> {
 }
 
 /// Decodes UTF-16 (BOM already removed), refusing odd lengths, broken surrogates and NULs.
-fn utf16(bytes: &[u8], big_endian: bool, encoding: Encoding) -> Result<(String, Encoding), IntakeError> {
-    let total = bytes.len() + if encoding == Encoding::Utf16Le || encoding == Encoding::Utf16Be { 2 } else { 0 };
-    if bytes.len() % 2 == 1 {
+fn utf16(
+    bytes: &[u8],
+    big_endian: bool,
+    encoding: Encoding,
+) -> Result<(String, Encoding), IntakeError> {
+    let total = bytes.len()
+        + if encoding == Encoding::Utf16Le || encoding == Encoding::Utf16Be {
+            2
+        } else {
+            0
+        };
+    if !bytes.len().is_multiple_of(2) {
         return Err(IntakeError::TruncatedUtf16 { bytes: total });
     }
-    let codec = if big_endian { encoding_rs::UTF_16BE } else { encoding_rs::UTF_16LE };
+    let codec = if big_endian {
+        encoding_rs::UTF_16BE
+    } else {
+        encoding_rs::UTF_16LE
+    };
     match codec.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(text) => reject_nul(text.into_owned(), encoding),
         None => {
@@ -157,8 +179,18 @@ fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
     if pairs < 2 {
         return None;
     }
-    let even_nul = sample.iter().step_by(2).take(pairs).filter(|&&b| b == 0).count();
-    let odd_nul = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let even_nul = sample
+        .iter()
+        .step_by(2)
+        .take(pairs)
+        .filter(|&&b| b == 0)
+        .count();
+    let odd_nul = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
     let mostly = |n: usize| n * 10 >= pairs * 9;
     let rarely = |n: usize| n * 10 <= pairs;
     if mostly(even_nul) && rarely(odd_nul) {
@@ -171,17 +203,39 @@ fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
 }
 
 fn reject_nul(text: String, encoding: Encoding) -> Result<(String, Encoding), IntakeError> {
-    match text.bytes().position(|b| b == 0) {
-        Some(at) => Err(IntakeError::NulByte { line: line_at(text.as_bytes(), at) }),
+    match find_nul(text.as_bytes()) {
+        Some(at) => Err(IntakeError::NulByte {
+            line: line_at(text.as_bytes(), at),
+        }),
         None => Ok((text, encoding)),
     }
+}
+
+/// The position of the first NUL byte, testing eight bytes at a time.
+fn find_nul(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut words = bytes.chunks_exact(8);
+    let whole = words
+        .by_ref()
+        .position(|w| {
+            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            w.wrapping_sub(ONES) & !w & (ONES << 7) != 0
+        })
+        .map_or(bytes.len() - words.remainder().len(), |i| i * 8);
+    bytes[whole..]
+        .iter()
+        .position(|&b| b == 0)
+        .map(|i| whole + i)
 }
 
 /// The 1-based line holding byte `at`, counting LF, CRLF and lone CR as line ends.
 fn line_at(bytes: &[u8], at: usize) -> u32 {
     let before = &bytes[..at];
     let lf = before.iter().filter(|&&b| b == b'\n').count();
-    let lone_cr = before.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+    let lone_cr = before
+        .windows(2)
+        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+        .count();
     let trailing_cr = usize::from(before.last() == Some(&b'\r') && bytes.get(at) != Some(&b'\n'));
     (1 + lf + lone_cr + trailing_cr) as u32
 }
@@ -204,25 +258,43 @@ mod tests {
 
     #[test]
     fn utf8_without_and_with_bom() {
-        assert_eq!(decode("login\nzoë\n".into()).unwrap(), ("login\nzoë\n".into(), Encoding::Utf8));
+        assert_eq!(
+            decode("login\nzoë\n".into()).unwrap(),
+            ("login\nzoë\n".into(), Encoding::Utf8)
+        );
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
         bytes.extend("login\nzoë\n".as_bytes());
-        assert_eq!(decode(bytes).unwrap(), ("login\nzoë\n".into(), Encoding::Utf8Bom));
+        assert_eq!(
+            decode(bytes).unwrap(),
+            ("login\nzoë\n".into(), Encoding::Utf8Bom)
+        );
     }
 
     #[test]
     fn utf16_with_bom_both_byte_orders() {
         let text = "User Login\tName\r\nzoë@example.com\tZoë\r\n";
-        assert_eq!(decode(utf16le(text, true)).unwrap(), (text.into(), Encoding::Utf16Le));
-        assert_eq!(decode(utf16be(text, true)).unwrap(), (text.into(), Encoding::Utf16Be));
+        assert_eq!(
+            decode(utf16le(text, true)).unwrap(),
+            (text.into(), Encoding::Utf16Le)
+        );
+        assert_eq!(
+            decode(utf16be(text, true)).unwrap(),
+            (text.into(), Encoding::Utf16Be)
+        );
         assert_eq!(Encoding::Utf16Le.name(), "UTF-16 LE");
     }
 
     #[test]
     fn utf16_without_bom_is_recognised_by_its_nul_bytes() {
         let text = "login\njdoe\nasmith\n";
-        assert_eq!(decode(utf16le(text, false)).unwrap(), (text.into(), Encoding::Utf16LeNoBom));
-        assert_eq!(decode(utf16be(text, false)).unwrap(), (text.into(), Encoding::Utf16BeNoBom));
+        assert_eq!(
+            decode(utf16le(text, false)).unwrap(),
+            (text.into(), Encoding::Utf16LeNoBom)
+        );
+        assert_eq!(
+            decode(utf16be(text, false)).unwrap(),
+            (text.into(), Encoding::Utf16BeNoBom)
+        );
     }
 
     #[test]
@@ -251,19 +323,30 @@ mod tests {
     #[test]
     fn file_over_the_limit_is_refused_before_anything_else() {
         let err = decode(vec![0; MAX_BYTES + 1]).unwrap_err();
-        assert_eq!(err, IntakeError::TooLarge { bytes: MAX_BYTES + 1 });
+        assert_eq!(
+            err,
+            IntakeError::TooLarge {
+                bytes: MAX_BYTES + 1
+            }
+        );
         assert_eq!(check_size(MAX_BYTES), Ok(()));
     }
 
     #[test]
     fn binary_formats_are_named() {
         let cases: &[(&[u8], &str)] = &[
-            (b"PK\x03\x04\x14\x00rest", "ZIP archive (an Excel .xlsx workbook is one)"),
+            (
+                b"PK\x03\x04\x14\x00rest",
+                "ZIP archive (an Excel .xlsx workbook is one)",
+            ),
             (b"%PDF-1.7\n", "PDF document"),
             (b"\x89PNG\r\n\x1A\n\0\0", "PNG image"),
             (b"\x1F\x8B\x08\0", "gzip-compressed file"),
             (b"\xFF\xD8\xFF\xE0", "JPEG image"),
-            (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0", "Excel 97-2003 workbook (.xls)"),
+            (
+                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0",
+                "Excel 97-2003 workbook (.xls)",
+            ),
         ];
         for (bytes, name) in cases {
             let message = decode(bytes.to_vec()).unwrap_err().to_string();
@@ -280,7 +363,10 @@ mod tests {
             err.to_string(),
             "This is not a text file: line 3 contains a NUL byte. Save the list as CSV and use that file."
         );
-        assert_eq!(decode(b"a\r\nb\rc\xE9\0".to_vec()), Err(IntakeError::NulByte { line: 3 }));
+        assert_eq!(
+            decode(b"a\r\nb\rc\xE9\0".to_vec()),
+            Err(IntakeError::NulByte { line: 3 })
+        );
     }
 
     #[test]
@@ -295,7 +381,9 @@ mod tests {
         bytes.pop();
         let err = decode(bytes.clone()).unwrap_err();
         assert_eq!(err, IntakeError::TruncatedUtf16 { bytes: bytes.len() });
-        assert!(err.to_string().contains("odd number of bytes (23): it is cut short"));
+        assert!(err
+            .to_string()
+            .contains("odd number of bytes (23): it is cut short"));
     }
 
     #[test]
@@ -311,6 +399,19 @@ mod tests {
             decode(b"\xEF\xBB\xBFlogin\r\nren\xE9e\r\n".to_vec()),
             Err(IntakeError::InvalidUtf8 { line: 2 })
         );
+    }
+
+    #[test]
+    fn the_first_nul_is_found_wherever_it_is() {
+        for at in 0..20 {
+            let mut bytes = vec![b'a'; 20];
+            bytes[at] = 0;
+            if at < 19 {
+                bytes[19] = 0;
+            }
+            assert_eq!(find_nul(&bytes), Some(at));
+        }
+        assert_eq!(find_nul(&[0x80, 0x01, 0xFF, 1, 2, 3, 4, 5, 6]), None);
     }
 
     #[test]

@@ -4,11 +4,19 @@
 //! are compared with [`fold_eq`], so a hash collision can never merge two different values.
 
 /// Whether `a` and `b` are equal ignoring case (ASCII fast path, Unicode lower-casing otherwise).
+#[inline]
 pub fn fold_eq(a: &str, b: &str) -> bool {
+    if let (Some(x), Some(y)) = (a.as_bytes().first(), b.as_bytes().first()) {
+        if x.is_ascii() && y.is_ascii() && !x.eq_ignore_ascii_case(y) {
+            return false;
+        }
+    }
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
-        a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
     }
 }
 
@@ -45,6 +53,7 @@ fn hash_lower(bytes: &[u8]) -> u64 {
 }
 
 /// Lowers `A`..=`Z` in each byte of the word. Exact for ASCII bytes; deterministic for the others.
+#[inline(always)]
 fn lower_word(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let seven = w & (0x7f * ONES);
@@ -69,21 +78,34 @@ pub struct Repeats {
 impl Repeats {
     /// Room for `rows` rows.
     pub fn with_capacity(rows: usize) -> Repeats {
-        Repeats { keys: Vec::with_capacity(rows) }
+        Repeats {
+            keys: Vec::with_capacity(rows),
+        }
     }
 
     /// Adds row index `row` (added in increasing order) whose identifier is `value`.
     pub fn push(&mut self, row: u32, value: &str) {
         debug_assert!(u64::from(row) <= ROW_MASK);
-        self.keys.push((fold_hash(value) & !ROW_MASK) | u64::from(row));
+        self.keys
+            .push((fold_hash(value) & !ROW_MASK) | u64::from(row));
     }
 
     /// Every repeated row with the first row holding the same value (per [`fold_eq`]); `value(row)` gives a
     /// pushed row's value.
     pub fn find<'a>(self, value: impl Fn(u32) -> &'a str) -> Vec<(u32, u32)> {
-        let parts_bits = (self.keys.len() / 4096).max(1).next_power_of_two().trailing_zeros().min(12);
+        let parts_bits = (self.keys.len() / 4096)
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .min(12);
         let shift = 64 - parts_bits;
-        let part_of = |key: u64| if parts_bits == 0 { 0 } else { (key >> shift) as usize };
+        let part_of = |key: u64| {
+            if parts_bits == 0 {
+                0
+            } else {
+                (key >> shift) as usize
+            }
+        };
         let mut starts = vec![0usize; (1 << parts_bits) + 1];
         for &key in &self.keys {
             starts[part_of(key) + 1] += 1;
@@ -139,6 +161,9 @@ mod tests {
         assert!(fold_eq("JDoe@Example.com", "jdoe@example.COM"));
         assert!(fold_eq("ÉLODIE", "élodie"));
         assert!(!fold_eq("jdoe", "jdoe2"));
+        assert!(!fold_eq("jdoe", "Kdoe"));
+        assert!(!fold_eq("", "a"));
+        assert!(fold_eq("", ""));
         assert_eq!(fold_hash("JDoe@Example.COM"), fold_hash("jdoe@example.com"));
         assert_eq!(fold_hash("ÉLODIE.Martin"), fold_hash("élodie.martin"));
         assert_eq!(fold_hash("\u{212A}elvin"), fold_hash("KELVIN"));

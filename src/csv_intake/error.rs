@@ -101,7 +101,7 @@ pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -129,7 +129,10 @@ mod tests {
 
     #[test]
     fn a_file_just_over_the_limit_does_not_read_as_the_limit() {
-        let message = IntakeError::TooLarge { bytes: MAX_BYTES + 1 }.to_string();
+        let message = IntakeError::TooLarge {
+            bytes: MAX_BYTES + 1,
+        }
+        .to_string();
         assert_eq!(
             message,
             "The file is 100.1 MB; the limit is 100 MB. Split it into smaller files."

@@ -34,7 +34,10 @@ impl Exclusions {
             }
         }
         let patterns = patterns.iter().map(|p| p.trim().to_lowercase()).collect();
-        Exclusions { own: forms, patterns }
+        Exclusions {
+            own: forms,
+            patterns,
+        }
     }
 
     /// Whether `value` (cleaned) is excluded, and why.
@@ -47,10 +50,14 @@ impl Exclusions {
         }
         let matched = if value.is_ascii() {
             let lower = value.to_ascii_lowercase();
-            self.patterns.iter().position(|p| glob(p.as_bytes(), lower.as_bytes()))
+            self.patterns
+                .iter()
+                .position(|p| glob(p.as_bytes(), lower.as_bytes()))
         } else {
             let lower: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
-            self.patterns.iter().position(|p| glob(&p.chars().collect::<Vec<_>>(), &lower))
+            self.patterns
+                .iter()
+                .position(|p| glob(&p.chars().collect::<Vec<_>>(), &lower))
         };
         matched.map(|i| Exclusion::Protected(i as u32))
     }
@@ -106,9 +113,16 @@ mod tests {
 
     #[test]
     fn protected_patterns_match_with_stars_and_report_which() {
-        let ex = Exclusions::new(Target::Epm, None, &patterns(&["svc_*", "*@vip.example.com", "break*glass*"]));
+        let ex = Exclusions::new(
+            Target::Epm,
+            None,
+            &patterns(&["svc_*", "*@vip.example.com", "break*glass*"]),
+        );
         assert_eq!(ex.check("SVC_backup"), Some(Exclusion::Protected(0)));
-        assert_eq!(ex.check("ceo@VIP.example.com"), Some(Exclusion::Protected(1)));
+        assert_eq!(
+            ex.check("ceo@VIP.example.com"),
+            Some(Exclusion::Protected(1))
+        );
         assert_eq!(ex.check("break-the-glass-1"), Some(Exclusion::Protected(2)));
         assert_eq!(ex.check("jdoe"), None);
         assert_eq!(ex.check("xsvc_backup"), None);

@@ -17,10 +17,16 @@ pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
 }
 
 /// Parses `text` with the given delimiter (`None`: a single column, split on commas outside quotes).
-pub fn parse_with(text: String, encoding: Encoding, delimiter: Option<Delimiter>) -> Result<Table, IntakeError> {
+pub fn parse_with(
+    text: String,
+    encoding: Encoding,
+    delimiter: Option<Delimiter>,
+) -> Result<Table, IntakeError> {
     let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
     let rows = estimate_rows(&text);
-    let columns = text.lines().next().map_or(1, |line| line.bytes().filter(|&b| b == separator).count() + 1);
+    let columns = text.lines().next().map_or(1, |line| {
+        line.bytes().filter(|&b| b == separator).count() + 1
+    });
     let mut parser = Parser {
         bytes: text.as_bytes(),
         text: &text,
@@ -34,11 +40,25 @@ pub fn parse_with(text: String, encoding: Encoding, delimiter: Option<Delimiter>
         width: 0,
     };
     parser.run()?;
-    let Parser { unescaped, fields, row_ends, width, .. } = parser;
+    let Parser {
+        unescaped,
+        fields,
+        row_ends,
+        width,
+        ..
+    } = parser;
     if fields.is_empty() {
         return Err(IntakeError::OnlyBlankLines);
     }
-    Ok(Table { text, unescaped, fields, row_ends, encoding, delimiter, width })
+    Ok(Table {
+        text,
+        unescaped,
+        fields,
+        row_ends,
+        encoding,
+        delimiter,
+        width,
+    })
 }
 
 struct Parser<'a> {
@@ -63,13 +83,19 @@ impl Parser<'_> {
                 return Err(IntakeError::TooManyRows);
             }
             let first = self.fields.len();
+            let mut blank = true;
             loop {
                 let span = self.field()?;
+                blank &= span.start & !Span::UNESCAPED == span.end;
                 self.fields.push(span);
                 match self.bytes.get(self.pos) {
                     Some(&b) if b == self.separator => self.pos += 1,
                     Some(b'\r') => {
-                        self.pos += if self.bytes.get(self.pos + 1) == Some(&b'\n') { 2 } else { 1 };
+                        self.pos += if self.bytes.get(self.pos + 1) == Some(&b'\n') {
+                            2
+                        } else {
+                            1
+                        };
                         self.line += 1;
                         break;
                     }
@@ -81,8 +107,7 @@ impl Parser<'_> {
                     None => break,
                 }
             }
-            let row = &self.fields[first..];
-            if row.iter().all(|span| span.start & !Span::UNESCAPED == span.end) {
+            if blank {
                 self.fields.truncate(first);
             }
             self.width = self.width.max(self.fields.len() - first);
@@ -98,11 +123,12 @@ impl Parser<'_> {
             return self.quoted();
         }
         let start = self.pos;
-        while self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize] {
-            self.pos += 1;
-        }
+        self.pos = self.scan(start);
         let end = self.trim_end(start, self.pos);
-        Ok(Span { start: start as u32, end: end as u32 })
+        Ok(Span {
+            start: start as u32,
+            end: end as u32,
+        })
     }
 
     fn quoted(&mut self) -> Result<Span, IntakeError> {
@@ -112,7 +138,10 @@ impl Parser<'_> {
         let mut owned: Option<usize> = None;
         let close = loop {
             let Some(offset) = self.bytes[self.pos..].iter().position(|&b| b == b'"') else {
-                return Err(IntakeError::UnclosedQuote { line: opened_on, row: self.row_ends.len() as u32 + 1 });
+                return Err(IntakeError::UnclosedQuote {
+                    line: opened_on,
+                    row: self.row_ends.len() as u32 + 1,
+                });
             };
             let quote = self.pos + offset;
             self.count_lines(self.pos, quote);
@@ -131,12 +160,13 @@ impl Parser<'_> {
         let tail_start = close + 1;
         let has_tail = self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize];
         if has_tail {
-            while self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize] {
-                self.pos += 1;
-            }
+            self.pos = self.scan(self.pos);
         }
         if owned.is_none() && !has_tail {
-            return Ok(Span { start: segment as u32, end: close as u32 });
+            return Ok(Span {
+                start: segment as u32,
+                end: close as u32,
+            });
         }
         let start = *owned.get_or_insert(self.unescaped.len());
         self.unescaped.push_str(&self.text[segment..close]);
@@ -144,19 +174,36 @@ impl Parser<'_> {
             let tail_end = self.trim_end(tail_start, self.pos);
             self.unescaped.push_str(&self.text[tail_start..tail_end]);
         }
-        Ok(Span { start: start as u32 | Span::UNESCAPED, end: self.unescaped.len() as u32 })
+        Ok(Span {
+            start: start as u32 | Span::UNESCAPED,
+            end: self.unescaped.len() as u32,
+        })
     }
 
+    /// The position of the first delimiter or line end at or after `from` (or the end of the text).
+    #[inline(always)]
+    fn scan(&self, from: usize) -> usize {
+        let (bytes, stop) = (self.bytes, &self.stop);
+        let mut pos = from;
+        while pos < bytes.len() && !stop[bytes[pos] as usize] {
+            pos += 1;
+        }
+        pos
+    }
+
+    #[inline(always)]
     fn is_space(&self, b: u8) -> bool {
         b == b' ' || (b == b'\t' && self.separator != b'\t')
     }
 
+    #[inline(always)]
     fn skip_spaces(&mut self) {
         while self.pos < self.bytes.len() && self.is_space(self.bytes[self.pos]) {
             self.pos += 1;
         }
     }
 
+    #[inline(always)]
     fn trim_end(&self, start: usize, mut end: usize) -> usize {
         while end > start && self.is_space(self.bytes[end - 1]) {
             end -= 1;
@@ -186,7 +233,11 @@ fn stop_table(separator: u8) -> [bool; 256] {
 /// Rows in `text`, estimated from its first 64 KiB, so the buffers are allocated once.
 fn estimate_rows(text: &str) -> usize {
     let sample = &text.as_bytes()[..text.len().min(64 * 1024)];
-    let ends = sample.iter().filter(|&&b| b == b'\n').count().max(sample.iter().filter(|&&b| b == b'\r').count());
+    let ends = sample
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .max(sample.iter().filter(|&&b| b == b'\r').count());
     let estimate = if sample.len() == text.len() {
         ends + 1
     } else {
@@ -201,7 +252,9 @@ mod tests {
 
     fn rows(text: &str) -> Vec<Vec<String>> {
         let table = parse(text.to_string(), Encoding::Utf8).unwrap();
-        (0..table.len()).map(|r| table.fields(r).map(str::to_string).collect()).collect()
+        (0..table.len())
+            .map(|r| table.fields(r).map(str::to_string).collect())
+            .collect()
     }
 
     fn err(text: &str) -> IntakeError {
@@ -210,9 +263,13 @@ mod tests {
 
     #[test]
     fn every_delimiter_splits_fields() {
-        for d in ["," , ";", "\t", "|"] {
+        for d in [",", ";", "\t", "|"] {
             let text = format!("login{d}name\njdoe{d}John\n");
-            assert_eq!(rows(&text), [["login", "name"], ["jdoe", "John"]], "delimiter {d:?}");
+            assert_eq!(
+                rows(&text),
+                [["login", "name"], ["jdoe", "John"]],
+                "delimiter {d:?}"
+            );
         }
     }
 
@@ -227,7 +284,14 @@ mod tests {
     #[test]
     fn quoted_fields_keep_delimiters_doubled_quotes_and_newlines() {
         let text = "login,name\n\"jdoe\",\"Doe, \"\"JD\"\" John\"\nasmith,\"two\r\nlines\"\n";
-        assert_eq!(rows(text), [["login", "name"], ["jdoe", "Doe, \"JD\" John"], ["asmith", "two\r\nlines"]]);
+        assert_eq!(
+            rows(text),
+            [
+                ["login", "name"],
+                ["jdoe", "Doe, \"JD\" John"],
+                ["asmith", "two\r\nlines"]
+            ]
+        );
     }
 
     #[test]
@@ -249,7 +313,10 @@ mod tests {
         let table = parse("login\r\njdoe\r\n\r\n\r\n".into(), Encoding::Utf8).unwrap();
         assert_eq!(table.len(), 4);
         assert!(table.is_blank(2) && table.is_blank(3));
-        assert_eq!(parse("login\njdoe\n".into(), Encoding::Utf8).unwrap().len(), 2);
+        assert_eq!(
+            parse("login\njdoe\n".into(), Encoding::Utf8).unwrap().len(),
+            2
+        );
     }
 
     #[test]
@@ -260,13 +327,19 @@ mod tests {
 
     #[test]
     fn surrounding_whitespace_is_trimmed_outside_quotes_only() {
-        assert_eq!(rows("  a ,\t b\t\n c , \" q \" \n"), [["a", "b"], ["c", " q "]]);
+        assert_eq!(
+            rows("  a ,\t b\t\n c , \" q \" \n"),
+            [["a", "b"], ["c", " q "]]
+        );
         assert_eq!(rows(" a \t b \n c\t d \n"), [["a", "b"], ["c", "d"]]);
     }
 
     #[test]
     fn a_quote_inside_an_unquoted_value_is_literal_and_text_after_a_closing_quote_is_kept() {
-        assert_eq!(rows("a,b\n5'11\",x\"y\n\"ab\"cd,e\n"), [["a", "b"], ["5'11\"", "x\"y"], ["abcd", "e"]]);
+        assert_eq!(
+            rows("a,b\n5'11\",x\"y\n\"ab\"cd,e\n"),
+            [["a", "b"], ["5'11\"", "x\"y"], ["abcd", "e"]]
+        );
     }
 
     #[test]
@@ -295,7 +368,10 @@ mod tests {
     fn more_rows_than_allowed_is_refused_with_the_limit() {
         let mut text = String::from("login\n");
         text.push_str(&"a\n".repeat(MAX_ROWS));
-        assert_eq!(parse(text.clone(), Encoding::Utf8).unwrap().len(), MAX_ROWS + 1);
+        assert_eq!(
+            parse(text.clone(), Encoding::Utf8).unwrap().len(),
+            MAX_ROWS + 1
+        );
         text.push_str("b\n");
         let error = err(&text);
         assert_eq!(error, IntakeError::TooManyRows);

@@ -1,5 +1,6 @@
 //! The removal plan: every row of a [`Table`] in exactly one class, with counts that add up.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::column::{header_kind, Detection};
@@ -86,7 +87,13 @@ pub struct Counts {
 impl Counts {
     /// The sum over all classes.
     pub fn total(&self) -> usize {
-        self.targets + self.duplicates + self.invalid + self.blank + self.header + self.excluded_self + self.protected
+        self.targets
+            + self.duplicates
+            + self.invalid
+            + self.blank
+            + self.header
+            + self.excluded_self
+            + self.protected
     }
 
     fn add(&mut self, class: Class) {
@@ -139,7 +146,10 @@ impl Plan {
     /// The identifier of row index `row` as it will be used: trimmed, invisible characters removed
     /// (empty for blank rows). `table` must be the one the plan was built from.
     pub fn value<'a>(&'a self, table: &'a Table, row: usize) -> &'a str {
-        match self.cleaned.binary_search_by_key(&(row as u32), |(r, _)| *r) {
+        match self
+            .cleaned
+            .binary_search_by_key(&(row as u32), |(r, _)| *r)
+        {
             Ok(i) => &self.cleaned[i].1,
             Err(_) => table.field(row, self.options.column).unwrap_or("").trim(),
         }
@@ -149,7 +159,10 @@ impl Plan {
     pub fn notes(&self, row: usize) -> impl Iterator<Item = Note> + '_ {
         let row = row as u32;
         let start = self.notes.partition_point(|(r, _)| *r < row);
-        self.notes[start..].iter().take_while(move |(r, _)| *r == row).map(|(_, note)| *note)
+        self.notes[start..]
+            .iter()
+            .take_while(move |(r, _)| *r == row)
+            .map(|(_, note)| *note)
     }
 
     /// Every row that has notes, with them, in row order.
@@ -181,12 +194,21 @@ impl Plan {
 pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
     let column = options.column;
     if column >= table.width() {
-        return Err(IntakeError::NoSuchColumn { column, width: table.width() });
+        return Err(IntakeError::NoSuchColumn {
+            column,
+            width: table.width(),
+        });
     }
-    let header_row = if options.header { (0..table.len()).find(|&r| !table.is_blank(r)) } else { None };
+    let header_row = if options.header {
+        (0..table.len()).find(|&r| !table.is_blank(r))
+    } else {
+        None
+    };
     if let Some(h) = header_row {
         if (h + 1..table.len()).all(|r| table.is_blank(r)) {
-            return Err(IntakeError::HeaderOnly { header_row: row_number(h) });
+            return Err(IntakeError::HeaderOnly {
+                header_row: row_number(h),
+            });
         }
     }
     if table.len() - usize::from(header_row.is_some()) > MAX_ROWS {
@@ -196,7 +218,11 @@ pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
         .and_then(|h| table.field(h, column))
         .map(str::trim)
         .filter(|text| header_kind(text).is_some());
-    let exclusions = Exclusions::new(options.target, options.own_account.as_deref(), &options.protected);
+    let exclusions = Exclusions::new(
+        options.target,
+        options.own_account.as_deref(),
+        &options.protected,
+    );
     let mut repeats = Repeats::with_capacity(table.len());
     let mut plan = Plan {
         options: options.clone(),
@@ -212,15 +238,21 @@ pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
         } else if Some(row) == header_row {
             Class::Header
         } else {
-            classify(table, row, &mut plan, &exclusions, header_text)
+            classify(
+                table,
+                row,
+                &mut plan,
+                &exclusions,
+                header_text,
+                &mut repeats,
+            )
         };
-        if class == Class::Target {
-            repeats.push(row as u32, plan.value(table, row));
-        }
         plan.classes.push(class);
     }
     for (row, first) in repeats.find(|row| plan.value(table, row as usize)) {
-        plan.classes[row as usize] = Class::Duplicate { of_row: row_number(first as usize) };
+        plan.classes[row as usize] = Class::Duplicate {
+            of_row: row_number(first as usize),
+        };
     }
     for class in &plan.classes {
         plan.counts.add(*class);
@@ -229,16 +261,27 @@ pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
     Ok(plan)
 }
 
-/// The class of a non-blank data row, before repeats are found; records its notes and cleaned value in `plan`.
-fn classify(table: &Table, row: usize, plan: &mut Plan, exclusions: &Exclusions, header_text: Option<&str>) -> Class {
+/// The class of a non-blank data row, before repeats are found; records its notes and cleaned value in `plan`,
+/// and a target's value in `repeats`.
+fn classify(
+    table: &Table,
+    row: usize,
+    plan: &mut Plan,
+    exclusions: &Exclusions,
+    header_text: Option<&str>,
+    repeats: &mut Repeats,
+) -> Class {
     let raw = table.field(row, plan.options.column).unwrap_or("");
     let checked = check(raw, plan.options.target);
     let index = row as u32;
-    for note in [checked.invisible, checked.look_alike].into_iter().flatten() {
+    for note in [checked.invisible, checked.look_alike]
+        .into_iter()
+        .flatten()
+    {
         plan.notes.push((index, note));
     }
-    if *checked.value != *raw.trim() {
-        plan.cleaned.push((index, checked.value.as_ref().into()));
+    if let Cow::Owned(cleaned) = &checked.value {
+        plan.cleaned.push((index, cleaned.as_str().into()));
     }
     plan.emails += usize::from(checked.email);
     let value = checked.value.as_ref();
@@ -251,6 +294,9 @@ fn classify(table: &Table, row: usize, plan: &mut Plan, exclusions: &Exclusions,
     match exclusions.check(value) {
         Some(Exclusion::OwnAccount) => Class::ExcludedSelf,
         Some(Exclusion::Protected(pattern)) => Class::Protected { pattern },
-        None => Class::Target,
+        None => {
+            repeats.push(index, value);
+            Class::Target
+        }
     }
 }

@@ -11,7 +11,12 @@ pub enum Delimiter {
 
 impl Delimiter {
     /// Every delimiter that is sniffed, in the order ties are broken.
-    pub const ALL: [Delimiter; 4] = [Delimiter::Comma, Delimiter::Semicolon, Delimiter::Tab, Delimiter::Pipe];
+    pub const ALL: [Delimiter; 4] = [
+        Delimiter::Comma,
+        Delimiter::Semicolon,
+        Delimiter::Tab,
+        Delimiter::Pipe,
+    ];
 
     /// The delimiter's byte.
     pub fn byte(self) -> u8 {
@@ -47,7 +52,10 @@ pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
         order.sort_by_key(|d| *d != Delimiter::Tab);
     }
     for delimiter in order {
-        let i = Delimiter::ALL.iter().position(|d| *d == delimiter).unwrap_or(0);
+        let i = Delimiter::ALL
+            .iter()
+            .position(|d| *d == delimiter)
+            .unwrap_or(0);
         let counts: Vec<usize> = lines.iter().map(|c| c[i]).collect();
         let Some(mode) = mode(&counts) else { continue };
         if mode == 0 {
@@ -122,10 +130,22 @@ mod tests {
 
     #[test]
     fn each_delimiter_is_recognised() {
-        assert_eq!(sniff("login,name\njdoe,John\n", false), Some(Delimiter::Comma));
-        assert_eq!(sniff("login;name\njdoe;John\n", false), Some(Delimiter::Semicolon));
-        assert_eq!(sniff("login\tname\njdoe\tJohn\n", false), Some(Delimiter::Tab));
-        assert_eq!(sniff("login|name\njdoe|John\n", false), Some(Delimiter::Pipe));
+        assert_eq!(
+            sniff("login,name\njdoe,John\n", false),
+            Some(Delimiter::Comma)
+        );
+        assert_eq!(
+            sniff("login;name\njdoe;John\n", false),
+            Some(Delimiter::Semicolon)
+        );
+        assert_eq!(
+            sniff("login\tname\njdoe\tJohn\n", false),
+            Some(Delimiter::Tab)
+        );
+        assert_eq!(
+            sniff("login|name\njdoe|John\n", false),
+            Some(Delimiter::Pipe)
+        );
     }
 
     #[test]

@@ -55,12 +55,14 @@ impl Table {
     }
 
     /// Whether row `row` holds nothing but empty fields.
+    #[inline]
     pub fn is_blank(&self, row: usize) -> bool {
         self.spans(row).is_empty()
     }
 
     /// The value of column `column` (from 0) in row `row` (from 0), with surrounding spaces outside quotes removed;
     /// `None` when the row is shorter.
+    #[inline]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
         self.spans(row).get(column).map(|span| self.resolve(*span))
     }
@@ -70,11 +72,17 @@ impl Table {
         self.spans(row).iter().map(|span| self.resolve(*span))
     }
 
+    #[inline(always)]
     fn spans(&self, row: usize) -> &[Span] {
-        let start = if row == 0 { 0 } else { self.row_ends[row - 1] as usize };
+        let start = if row == 0 {
+            0
+        } else {
+            self.row_ends[row - 1] as usize
+        };
         &self.fields[start..self.row_ends[row] as usize]
     }
 
+    #[inline(always)]
     fn resolve(&self, span: Span) -> &str {
         if span.start & Span::UNESCAPED != 0 {
             &self.unescaped[(span.start & !Span::UNESCAPED) as usize..span.end as usize]

@@ -17,7 +17,9 @@ fn epm_plan(text: &str) -> (Table, Plan) {
 }
 
 fn targets(table: &Table, plan: &Plan) -> Vec<(u32, String)> {
-    plan.targets(table).map(|(row, value)| (row, value.to_string())).collect()
+    plan.targets(table)
+        .map(|(row, value)| (row, value.to_string()))
+        .collect()
 }
 
 #[test]
@@ -44,24 +46,44 @@ fn every_class_in_one_file_with_spreadsheet_row_numbers_and_counts_that_add_up()
             Class::Target,
             Class::Blank,
             Class::Duplicate { of_row: 2 },
-            Class::Invalid { reason: Invalid::Space(' ') },
+            Class::Invalid {
+                reason: Invalid::Space(' ')
+            },
             Class::ExcludedSelf,
             Class::Protected { pattern: 0 },
-            Class::Invalid { reason: Invalid::Empty },
-            Class::Invalid { reason: Invalid::LineBreak },
+            Class::Invalid {
+                reason: Invalid::Empty
+            },
+            Class::Invalid {
+                reason: Invalid::LineBreak
+            },
             Class::Target,
         ]
     );
     let counts = plan.counts();
     assert_eq!(
         counts,
-        Counts { targets: 2, duplicates: 1, invalid: 3, blank: 1, header: 1, excluded_self: 1, protected: 1 }
+        Counts {
+            targets: 2,
+            duplicates: 1,
+            invalid: 3,
+            blank: 1,
+            header: 1,
+            excluded_self: 1,
+            protected: 1
+        }
     );
     assert_eq!(counts.total(), table.len());
-    assert_eq!(targets(&table, &plan), [(2, "jdoe".into()), (10, "asmith".into())]);
+    assert_eq!(
+        targets(&table, &plan),
+        [(2, "jdoe".into()), (10, "asmith".into())]
+    );
     assert_eq!(plan.protected_pattern(0), "svc_*");
     assert_eq!(plan.class(3).to_string(), "duplicate of row 2");
-    assert_eq!(plan.class(4).to_string(), "invalid: a login cannot contain a space");
+    assert_eq!(
+        plan.class(4).to_string(),
+        "invalid: a login cannot contain a space"
+    );
     assert_eq!(plan.class(5).to_string(), "excluded: your own account");
 }
 
@@ -82,7 +104,10 @@ fn a_duplicate_always_names_the_first_occurrence() {
 
 #[test]
 fn rsa_user_ids_dedupe_across_case_and_emails_are_counted_for_lookup() {
-    let text = format!("user id\n{A}\n{}\njdoe@example.com\nnot-an-id\n{B}\n", A.to_uppercase());
+    let text = format!(
+        "user id\n{A}\n{}\njdoe@example.com\nnot-an-id\n{B}\n",
+        A.to_uppercase()
+    );
     let table = read_pasted(&text).unwrap();
     let plan = plan(&table, &options(Target::Rsa, &table)).unwrap();
     assert_eq!(
@@ -91,8 +116,12 @@ fn rsa_user_ids_dedupe_across_case_and_emails_are_counted_for_lookup() {
             Class::Header,
             Class::Target,
             Class::Duplicate { of_row: 2 },
-            Class::Invalid { reason: Invalid::RsaEmail },
-            Class::Invalid { reason: Invalid::NotUserId },
+            Class::Invalid {
+                reason: Invalid::RsaEmail
+            },
+            Class::Invalid {
+                reason: Invalid::NotUserId
+            },
             Class::Target,
         ]
     );
@@ -103,21 +132,42 @@ fn rsa_user_ids_dedupe_across_case_and_emails_are_counted_for_lookup() {
 #[test]
 fn invisible_characters_are_stripped_reported_on_their_row_and_the_row_still_targets() {
     let (table, plan) = epm_plan("login\n\u{200B}jdoe\nasmith\u{A0}\nj\u{FEFF}doe\n");
-    assert_eq!(plan.classes()[1..], [Class::Target, Class::Target, Class::Duplicate { of_row: 2 }]);
+    assert_eq!(
+        plan.classes()[1..],
+        [Class::Target, Class::Target, Class::Duplicate { of_row: 2 }]
+    );
     assert_eq!(plan.value(&table, 1), "jdoe");
     assert_eq!(plan.value(&table, 2), "asmith");
-    assert_eq!(plan.notes(1).collect::<Vec<_>>(), [Note::Invisible { first: '\u{200B}', count: 1 }]);
-    assert_eq!(plan.notes(2).collect::<Vec<_>>(), [Note::Invisible { first: '\u{A0}', count: 1 }]);
+    assert_eq!(
+        plan.notes(1).collect::<Vec<_>>(),
+        [Note::Invisible {
+            first: '\u{200B}',
+            count: 1
+        }]
+    );
+    assert_eq!(
+        plan.notes(2).collect::<Vec<_>>(),
+        [Note::Invisible {
+            first: '\u{A0}',
+            count: 1
+        }]
+    );
     assert_eq!(plan.notes(0).count(), 0);
     assert_eq!(plan.noted().len(), 3);
-    assert_eq!(targets(&table, &plan), [(2, "jdoe".into()), (3, "asmith".into())]);
+    assert_eq!(
+        targets(&table, &plan),
+        [(2, "jdoe".into()), (3, "asmith".into())]
+    );
 }
 
 #[test]
 fn a_look_alike_letter_is_flagged_and_is_not_taken_for_the_ascii_login() {
     let (table, plan) = epm_plan("login\njane\nj\u{430}ne\n");
     assert_eq!(plan.classes()[1..], [Class::Target, Class::Target]);
-    assert_eq!(plan.notes(2).collect::<Vec<_>>(), [Note::LookAlike('\u{430}')]);
+    assert_eq!(
+        plan.notes(2).collect::<Vec<_>>(),
+        [Note::LookAlike('\u{430}')]
+    );
     assert_eq!(plan.value(&table, 2), "j\u{430}ne");
 }
 
@@ -130,7 +180,10 @@ fn choosing_another_column_reclassifies_the_same_table() {
     assert_eq!(targets(&table, &by_login), [(2, "jdoe".into())]);
     options.column = 1;
     let by_email = plan(&table, &options).unwrap();
-    assert_eq!(targets(&table, &by_email), [(2, "john@example.com".into()), (3, "jd@example.com".into())]);
+    assert_eq!(
+        targets(&table, &by_email),
+        [(2, "john@example.com".into()), (3, "jd@example.com".into())]
+    );
 }
 
 #[test]
@@ -147,7 +200,10 @@ fn turning_the_header_off_makes_the_first_row_data() {
 #[test]
 fn a_repeated_header_row_is_a_header_not_an_invalid_login() {
     let (_, plan) = epm_plan("User Login\njdoe\nuser login\nasmith\n");
-    assert_eq!(plan.classes(), [Class::Header, Class::Target, Class::Header, Class::Target]);
+    assert_eq!(
+        plan.classes(),
+        [Class::Header, Class::Target, Class::Header, Class::Target]
+    );
     assert_eq!(plan.counts().header, 2);
 }
 
@@ -156,7 +212,10 @@ fn a_header_with_no_rows_is_refused() {
     let table = read_pasted("\nUser Login\n\n\n").unwrap();
     let error = plan(&table, &options(Target::Epm, &table)).unwrap_err();
     assert_eq!(error, IntakeError::HeaderOnly { header_row: 2 });
-    assert_eq!(error.to_string(), "Row 2 is a header and there are no data rows below it.");
+    assert_eq!(
+        error.to_string(),
+        "Row 2 is a header and there are no data rows below it."
+    );
 }
 
 #[test]
@@ -164,13 +223,21 @@ fn a_column_that_does_not_exist_is_refused() {
     let table = read_pasted("a,b\nc,d\n").unwrap();
     let mut options = options(Target::Epm, &table);
     options.column = 2;
-    assert_eq!(plan(&table, &options).unwrap_err().to_string(), "There is no column 3 (the widest row has 2).");
+    assert_eq!(
+        plan(&table, &options).unwrap_err().to_string(),
+        "There is no column 3 (the widest row has 2)."
+    );
 }
 
 #[test]
 fn short_rows_have_an_empty_identifier() {
     let (_, plan) = epm_plan("name,login\nJohn,jdoe\nAnna\n");
-    assert_eq!(plan.class(2), Class::Invalid { reason: Invalid::Empty });
+    assert_eq!(
+        plan.class(2),
+        Class::Invalid {
+            reason: Invalid::Empty
+        }
+    );
 }
 
 #[test]
@@ -186,7 +253,10 @@ fn the_own_account_with_an_identity_domain_prefix_is_excluded_without_it() {
     let mut options = options(Target::Epm, &table);
     options.own_account = Some("idm1.JAdmin".into());
     let plan = plan(&table, &options).unwrap();
-    assert_eq!(plan.classes(), [Class::Header, Class::ExcludedSelf, Class::Target]);
+    assert_eq!(
+        plan.classes(),
+        [Class::Header, Class::ExcludedSelf, Class::Target]
+    );
 }
 
 #[test]
@@ -196,7 +266,13 @@ fn the_same_list_gives_the_same_rows_with_any_line_end() {
         let (table, plan) = epm_plan(&text);
         assert_eq!(
             plan.classes(),
-            [Class::Header, Class::Target, Class::Blank, Class::Target, Class::Duplicate { of_row: 2 }],
+            [
+                Class::Header,
+                Class::Target,
+                Class::Blank,
+                Class::Target,
+                Class::Duplicate { of_row: 2 }
+            ],
             "{end:?}"
         );
         assert_eq!(plan.counts().total(), table.len());
@@ -212,12 +288,19 @@ fn excel_unicode_text_is_read_as_utf16_with_tabs() {
     assert_eq!(table.encoding().name(), "UTF-16 LE");
     assert_eq!(table.delimiter(), Some(Delimiter::Tab));
     let plan = plan(&table, &options(Target::Epm, &table)).unwrap();
-    assert_eq!(targets(&table, &plan), [(2, "zo\u{EB}@example.com".into()), (3, "jdoe@example.com".into())]);
+    assert_eq!(
+        targets(&table, &plan),
+        [
+            (2, "zo\u{EB}@example.com".into()),
+            (3, "jdoe@example.com".into())
+        ]
+    );
 }
 
 #[test]
 fn an_ansi_file_from_european_excel_is_read_with_semicolons() {
-    let table = read_bytes(b"Benutzername;Name\r\nj.m\xFCller;M\xFCller, J\xFCrgen\r\n".to_vec()).unwrap();
+    let table =
+        read_bytes(b"Benutzername;Name\r\nj.m\xFCller;M\xFCller, J\xFCrgen\r\n".to_vec()).unwrap();
     assert_eq!(table.encoding(), Encoding::Windows1252);
     assert_eq!(table.delimiter(), Some(Delimiter::Semicolon));
     let plan = plan(&table, &options(Target::Epm, &table)).unwrap();
@@ -236,14 +319,29 @@ fn pasted_text_is_reported_as_such_and_an_empty_paste_is_refused() {
     let table = read_pasted("\u{FEFF}jdoe\nasmith").unwrap();
     assert_eq!(table.encoding().name(), "pasted text");
     assert_eq!(table.field(0, 0), Some("jdoe"));
-    assert_eq!(read_pasted("").unwrap_err().to_string(), "Nothing was pasted.");
-    assert_eq!(read_pasted("\n \n").unwrap_err().to_string(), "There are no rows: every line is blank.");
+    assert_eq!(
+        read_pasted("").unwrap_err().to_string(),
+        "Nothing was pasted."
+    );
+    assert_eq!(
+        read_pasted("\n \n").unwrap_err().to_string(),
+        "There are no rows: every line is blank."
+    );
 }
 
 #[test]
 fn more_than_a_million_data_rows_without_a_header_is_refused() {
     let text = "a\n".repeat(MAX_ROWS + 1);
     let table = read_pasted(&text).unwrap();
-    let options = Options { target: Target::Epm, column: 0, header: false, own_account: None, protected: vec![] };
-    assert_eq!(plan(&table, &options).unwrap_err(), IntakeError::TooManyRows);
+    let options = Options {
+        target: Target::Epm,
+        column: 0,
+        header: false,
+        own_account: None,
+        protected: vec![],
+    };
+    assert_eq!(
+        plan(&table, &options).unwrap_err(),
+        IntakeError::TooManyRows
+    );
 }

@@ -60,7 +60,12 @@ impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::Invisible { first, count: 1 } => {
-                write!(f, "removed an invisible character: {} (U+{:04X})", invisible_name(*first), *first as u32)
+                write!(
+                    f,
+                    "removed an invisible character: {} (U+{:04X})",
+                    invisible_name(*first),
+                    *first as u32
+                )
             }
             Note::Invisible { first, count } => write!(
                 f,
@@ -80,7 +85,7 @@ impl fmt::Display for Note {
 /// A value after cleaning, with what was found.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Checked<'a> {
-    /// Trimmed, invisible characters removed.
+    /// Trimmed, invisible characters removed: borrowed from the raw value unless characters were removed.
     pub value: Cow<'a, str>,
     pub invisible: Option<Note>,
     pub look_alike: Option<Note>,
@@ -90,16 +95,45 @@ pub struct Checked<'a> {
 
 /// Cleans `raw` and checks it against the target's identifier shape.
 pub fn check(raw: &str, target: Target) -> Checked<'_> {
-    let (value, invisible, look_alike) = if raw.is_ascii() {
-        (Cow::Borrowed(raw.trim()), None, None)
-    } else {
-        let (value, invisible) = clean(raw);
-        let look_alike = look_alike(&value);
-        (value, invisible, look_alike)
-    };
+    if raw.is_ascii() {
+        let value = trim_ascii(raw);
+        let scan = scan_ascii(value.as_bytes());
+        let shape = shape_ascii(value.as_bytes(), target, &scan);
+        return Checked {
+            value: Cow::Borrowed(value),
+            invisible: None,
+            look_alike: None,
+            shape,
+            email: scan.email,
+        };
+    }
+    let (value, invisible) = clean(raw);
+    let look_alike = look_alike(&value);
     let email = looks_like_email(&value);
     let shape = shape(&value, target, email);
-    Checked { value, invisible, look_alike, shape, email }
+    Checked {
+        value,
+        invisible,
+        look_alike,
+        shape,
+        email,
+    }
+}
+
+/// An ASCII value without surrounding whitespace: the same as `str::trim`, a byte at a time.
+#[inline]
+fn trim_ascii(value: &str) -> &str {
+    let is_space = |b: &u8| *b == b' ' || (b'\t'..=b'\r').contains(b);
+    let bytes = value.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |i| i + 1);
+    &value[start..end]
 }
 
 /// Removes invisible characters, then trims whitespace (a non-breaking space at either end counts as invisible).
@@ -124,7 +158,10 @@ fn clean(raw: &str) -> (Cow<'_, str>, Option<Note>) {
         Cow::Borrowed(raw)
     };
     let trimmed = value.trim();
-    let (head, tail) = (&value[..value.len() - value.trim_start().len()], &value[value.trim_end().len()..]);
+    let (head, tail) = (
+        &value[..value.len() - value.trim_start().len()],
+        &value[value.trim_end().len()..],
+    );
     for c in head.chars().chain(tail.chars()).filter(|c| !c.is_ascii()) {
         note(c);
     }
@@ -151,7 +188,9 @@ fn invisible_name(c: char) -> &'static str {
         '\u{200B}' => "zero-width space",
         '\u{200C}' => "zero-width non-joiner",
         '\u{200D}' => "zero-width joiner",
-        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => "text direction mark",
+        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+            "text direction mark"
+        }
         '\u{2060}' => "word joiner",
         '\u{FEFF}' => "byte order mark",
         _ => "invisible character",
@@ -171,7 +210,11 @@ fn shape(value: &str, target: Target, email: bool) -> Result<(), Invalid> {
         return Err(Invalid::Empty);
     }
     if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
-        return Err(if c == '\n' || c == '\r' { Invalid::LineBreak } else { Invalid::ControlChar(c) });
+        return Err(if c == '\n' || c == '\r' {
+            Invalid::LineBreak
+        } else {
+            Invalid::ControlChar(c)
+        });
     }
     match target {
         Target::Rsa if is_user_id(value) => Ok(()),
@@ -183,16 +226,86 @@ fn shape(value: &str, target: Target, email: bool) -> Result<(), Invalid> {
             }
             let chars = value.chars().count();
             if chars > MAX_LOGIN_CHARS {
-                return Err(Invalid::TooLong { chars: chars as u32 });
+                return Err(Invalid::TooLong {
+                    chars: chars as u32,
+                });
             }
             Ok(())
         }
     }
 }
 
+/// What one pass over an ASCII value finds.
+struct AsciiScan {
+    control: Option<u8>,
+    space: Option<u8>,
+    email: bool,
+}
+
+/// Control characters, spaces and e-mail shape of an ASCII value, in one pass (most values are ASCII).
+#[inline]
+fn scan_ascii(value: &[u8]) -> AsciiScan {
+    let (mut control, mut space) = (None, None);
+    let (mut ats, mut at, mut dot_after_at) = (0, 0, false);
+    for (i, &b) in value.iter().enumerate() {
+        match b {
+            b'@' => {
+                ats += 1;
+                at = i;
+            }
+            b'.' if ats > 0 => dot_after_at = true,
+            b' ' | b'\t' => _ = space.get_or_insert(b),
+            0..=0x1F | 0x7F => _ = control.get_or_insert(b),
+            _ => {}
+        }
+    }
+    let email = ats == 1
+        && at > 0
+        && dot_after_at
+        && value.get(at + 1) != Some(&b'.')
+        && value.last() != Some(&b'.')
+        && control.is_none()
+        && space.is_none();
+    AsciiScan {
+        control,
+        space,
+        email,
+    }
+}
+
+/// [`shape`] for an ASCII value.
+fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Invalid> {
+    if value.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if let Some(b) = scan.control {
+        return Err(if b == b'\n' || b == b'\r' {
+            Invalid::LineBreak
+        } else {
+            Invalid::ControlChar(b as char)
+        });
+    }
+    match target {
+        Target::Rsa if is_user_id_bytes(value) => Ok(()),
+        Target::Rsa if scan.email => Err(Invalid::RsaEmail),
+        Target::Rsa => Err(Invalid::NotUserId),
+        Target::Epm if scan.space.is_some() => {
+            Err(Invalid::Space(scan.space.unwrap_or(b' ') as char))
+        }
+        Target::Epm if value.len() > MAX_LOGIN_CHARS => Err(Invalid::TooLong {
+            chars: value.len() as u32,
+        }),
+        Target::Epm => Ok(()),
+    }
+}
+
 /// 8-4-4-4-12 hexadecimal digits, any case; UUID version and variant are not checked.
 pub fn is_user_id(value: &str) -> bool {
-    let b = value.as_bytes();
+    is_user_id_bytes(value.as_bytes())
+}
+
+#[inline]
+fn is_user_id_bytes(b: &[u8]) -> bool {
     b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| match i {
             8 | 13 | 18 | 23 => c == b'-',
@@ -202,12 +315,19 @@ pub fn is_user_id(value: &str) -> bool {
 
 /// `local@domain.tld`: one `@`, something before it, a dot inside the domain, no whitespace.
 pub fn looks_like_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else { return false };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+    if value.is_ascii() {
+        return scan_ascii(value.as_bytes()).email;
+    }
+    let bytes = value.as_bytes();
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let domain = &bytes[at + 1..];
+    at > 0
+        && !domain.contains(&b'@')
+        && domain.contains(&b'.')
+        && domain.first() != Some(&b'.')
+        && domain.last() != Some(&b'.')
         && !value.chars().any(char::is_whitespace)
 }
 
@@ -218,7 +338,10 @@ fn look_alike(value: &str) -> Option<Note> {
     if !value.chars().any(|c| c.is_ascii_alphabetic()) {
         return None;
     }
-    value.chars().find(|&c| !c.is_ascii() && c.is_alphabetic() && !is_distinct_latin(c)).map(Note::LookAlike)
+    value
+        .chars()
+        .find(|&c| !c.is_ascii() && c.is_alphabetic() && !is_distinct_latin(c))
+        .map(Note::LookAlike)
 }
 
 /// Latin letters with marks or shapes that no one mistakes for plain ASCII.
@@ -237,14 +360,22 @@ mod tests {
     fn rsa_user_ids_are_8_4_4_4_12_hex_in_any_case_without_version_checks() {
         assert_eq!(check(ID, Target::Rsa).shape, Ok(()));
         assert_eq!(check(&ID.to_uppercase(), Target::Rsa).shape, Ok(()));
-        assert_eq!(check("00000000-0000-0000-0000-000000000000", Target::Rsa).shape, Ok(()));
+        assert_eq!(
+            check("00000000-0000-0000-0000-000000000000", Target::Rsa).shape,
+            Ok(())
+        );
         for bad in [
             "zzzzzzzz-0000-0000-0000-000000000000",
-            "0f8fad5bd9cb469fa16570867728950e", "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+            "0f8fad5bd9cb469fa16570867728950e",
+            "{0f8fad5b-d9cb-469f-a165-70867728950e}",
             "0f8fad5b-d9cb-469f-a165-70867728950",
             "jdoe",
         ] {
-            assert_eq!(check(bad, Target::Rsa).shape, Err(Invalid::NotUserId), "{bad}");
+            assert_eq!(
+                check(bad, Target::Rsa).shape,
+                Err(Invalid::NotUserId),
+                "{bad}"
+            );
         }
     }
 
@@ -263,14 +394,35 @@ mod tests {
     fn epm_logins_refuse_spaces_control_characters_and_excess_length() {
         assert_eq!(check("jane.doe@example.com", Target::Epm).shape, Ok(()));
         assert_eq!(check("jdoe", Target::Epm).shape, Ok(()));
-        assert_eq!(check("jane doe", Target::Epm).shape, Err(Invalid::Space(' ')));
-        assert_eq!(check("jane\u{A0}doe", Target::Epm).shape, Err(Invalid::Space('\u{A0}')));
-        assert_eq!(check("jane\tdoe", Target::Epm).shape, Err(Invalid::Space('\t')));
-        assert_eq!(check("ja\u{7}ne", Target::Epm).shape, Err(Invalid::ControlChar('\u{7}')));
-        assert_eq!(check("two\nlines", Target::Epm).shape, Err(Invalid::LineBreak));
+        assert_eq!(
+            check("jane doe", Target::Epm).shape,
+            Err(Invalid::Space(' '))
+        );
+        assert_eq!(
+            check("jane\u{A0}doe", Target::Epm).shape,
+            Err(Invalid::Space('\u{A0}'))
+        );
+        assert_eq!(
+            check("jane\tdoe", Target::Epm).shape,
+            Err(Invalid::Space('\t'))
+        );
+        assert_eq!(
+            check("ja\u{7}ne", Target::Epm).shape,
+            Err(Invalid::ControlChar('\u{7}'))
+        );
+        assert_eq!(
+            check("two\nlines", Target::Epm).shape,
+            Err(Invalid::LineBreak)
+        );
         assert_eq!(check(&"a".repeat(255), Target::Epm).shape, Ok(()));
-        assert_eq!(check(&"é".repeat(256), Target::Epm).shape, Err(Invalid::TooLong { chars: 256 }));
-        assert_eq!(Invalid::TooLong { chars: 256 }.to_string(), "256 characters long; a login has at most 255");
+        assert_eq!(
+            check(&"é".repeat(256), Target::Epm).shape,
+            Err(Invalid::TooLong { chars: 256 })
+        );
+        assert_eq!(
+            Invalid::TooLong { chars: 256 }.to_string(),
+            "256 characters long; a login has at most 255"
+        );
         assert_eq!(
             Invalid::Space('\u{A0}').to_string(),
             "a login cannot contain a space (a non-breaking space, U+00A0)"
@@ -285,22 +437,37 @@ mod tests {
 
     #[test]
     fn invisible_characters_are_removed_and_reported() {
-        for c in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}'] {
+        for c in [
+            '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}',
+        ] {
             let raw = format!("jd{c}oe");
             let checked = check(&raw, Target::Epm);
             assert_eq!(checked.value, "jdoe", "{:?}", c);
-            assert_eq!(checked.invisible, Some(Note::Invisible { first: c, count: 1 }));
+            assert_eq!(
+                checked.invisible,
+                Some(Note::Invisible { first: c, count: 1 })
+            );
             assert_eq!(checked.shape, Ok(()));
         }
         let checked = check("\u{FEFF}\u{A0}jdoe\u{200B}\u{A0}", Target::Epm);
         assert_eq!(checked.value, "jdoe");
-        assert_eq!(checked.invisible, Some(Note::Invisible { first: '\u{FEFF}', count: 4 }));
+        assert_eq!(
+            checked.invisible,
+            Some(Note::Invisible {
+                first: '\u{FEFF}',
+                count: 4
+            })
+        );
         assert_eq!(
             checked.invisible.unwrap().to_string(),
             "removed 4 invisible characters, the first a byte order mark (U+FEFF)"
         );
         assert_eq!(
-            Note::Invisible { first: '\u{200B}', count: 1 }.to_string(),
+            Note::Invisible {
+                first: '\u{200B}',
+                count: 1
+            }
+            .to_string(),
             "removed an invisible character: zero-width space (U+200B)"
         );
     }
@@ -325,16 +492,40 @@ mod tests {
         for spoof in ["\u{FF4A}doe", "\u{3BF}liver", "jdo\u{435}", "\u{131}van"] {
             assert!(check(spoof, Target::Epm).look_alike.is_some(), "{spoof}");
         }
-        for plain in ["jdoe", "ren\u{E9}e", "stra\u{DF}e", "\u{432}\u{430}\u{441}\u{44F}", "\u{C9}lodie"] {
+        for plain in [
+            "jdoe",
+            "ren\u{E9}e",
+            "stra\u{DF}e",
+            "\u{432}\u{430}\u{441}\u{44F}",
+            "\u{C9}lodie",
+        ] {
             assert_eq!(check(plain, Target::Epm).look_alike, None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn ascii_trimming_matches_str_trim() {
+        for s in ["", " ", " a ", "\t\x0B\x0Ca b\r\n", "ab", "\x1Fa\x1F"] {
+            assert_eq!(trim_ascii(s), s.trim(), "{s:?}");
         }
     }
 
     #[test]
     fn email_shape() {
         assert!(looks_like_email("a@b.co"));
-        for not in ["a@b", "@b.co", "a@.co", "a@b.", "a@b@c.co", "a b@c.co", "jdoe"] {
-            assert!(!looks_like_email(not), "{not}");
+        assert!(looks_like_email("zo\u{EB}@exampl\u{E9}.fr"));
+        for not in [
+            "a@b",
+            "@b.co",
+            "a@.co",
+            "a@b.",
+            "a@b@c.co",
+            "a b@c.co",
+            "a\n@b.co",
+            "jdoe",
+            "z\u{EB} @b.co",
+        ] {
+            assert!(!looks_like_email(not), "{not:?}");
         }
     }
 }

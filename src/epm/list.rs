@@ -43,6 +43,19 @@ pub fn list_users_request(base: &EpmBase, auth: &Auth) -> Request {
     .body(json!({}).to_string())
 }
 
+/// The harmless authenticated call behind "Test connection": List Users filtered on a login that
+/// cannot exist, so the answer proves reachability and authorisation without listing the tenant.
+pub fn connection_test_request(base: &EpmBase, auth: &Auth) -> Request {
+    Request::new(
+        Method::Post,
+        base.url("/interop/rest/security/v1/users/list"),
+    )
+    .header("Authorization", auth.header_value())
+    .header("Accept", "application/json")
+    .header("Content-Type", "application/json")
+    .body(json!({ "userlogin": "offboard-connection-test.invalid" }).to_string())
+}
+
 /// Parses a List Users answer. The users are read from `details` (an array of
 /// `{userlogin, firstname, lastname, email}`), or from `details.users` or `items`.
 pub fn parse_list(body: &[u8]) -> Result<ListAnswer, ParseError> {

@@ -31,4 +31,6 @@ pub use job::{parse_status, Counts, JobState, StatusBody};
 pub use json::ParseError;
 pub use list::{EpmUser, Presence};
 pub use service::{Epm, EpmConfig};
+pub use upload::{run_id_from_ms, LineEnding};
 pub use url::{BaseError, EpmBase};
+pub use v2::{ServiceError, V2Answer};

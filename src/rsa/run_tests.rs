@@ -10,6 +10,9 @@ use crate::rsa::delete::{REFUSED, REMOVED_EARLIER};
 use crate::run::testing::{block_on, Call, FakeHttp, Reply, VirtualClock};
 use crate::run::{Auth, Mode, NetError, PacerSettings, PauseReason};
 
+/// A run still going after four simulated hours is stuck.
+const SIMULATED_LIMIT_MS: f64 = 4.0 * 3_600_000.0;
+
 fn uid(n: usize) -> String {
     format!("{n:08x}-0000-4000-8000-00000000abcd")
 }
@@ -121,7 +124,7 @@ where
     );
     let (results, ()) = block_on(
         &clock,
-        1e9,
+        SIMULATED_LIMIT_MS,
         join(engine, actor(clock.clone(), control.clone())),
     );
     Ran {

@@ -236,7 +236,7 @@ impl Step<'_, '_> {
                     && mode != Mode::Cancelled
                     && mode != Mode::Paused(PauseReason::CredentialRefused)
                 {
-                    
+                    self.control.pause(PauseReason::CredentialRefused);
                     on_event(RunEvent::Paused(PauseReason::CredentialRefused));
                     on_event(RunEvent::Note(message));
                 }

@@ -36,7 +36,12 @@ pub struct Request {
 impl Request {
     /// A request with no headers and no body.
     pub fn new(method: Method, url: impl Into<String>) -> Self {
-        Request { method, url: url.into(), headers: Vec::new(), body: None }
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
     }
 
     /// Adds a header.
@@ -63,7 +68,11 @@ pub struct Response {
 impl Response {
     /// A response with a status and a body, no headers.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Response { status, headers: Vec::new(), body: body.into() }
+        Response {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 
     /// A header's value, by case-insensitive name.
@@ -94,8 +103,12 @@ pub enum NetError {
 impl std::fmt::Display for NetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            NetError::Unreachable(m) if m.is_empty() => f.write_str("no response (network error or blocked by CORS)"),
-            NetError::Unreachable(m) => write!(f, "no response (network error or blocked by CORS): {m}"),
+            NetError::Unreachable(m) if m.is_empty() => {
+                f.write_str("no response (network error or blocked by CORS)")
+            }
+            NetError::Unreachable(m) => {
+                write!(f, "no response (network error or blocked by CORS): {m}")
+            }
             NetError::Timeout => f.write_str("no response in time"),
         }
     }
@@ -139,7 +152,10 @@ impl Auth {
         match self {
             Auth::Bearer(token) => format!("Bearer {}", token.trim()),
             Auth::Basic { user, password } => {
-                format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()))
+                format!(
+                    "Basic {}",
+                    base64_encode(format!("{user}:{password}").as_bytes())
+                )
             }
         }
     }
@@ -150,7 +166,10 @@ pub fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
@@ -168,7 +187,10 @@ mod tests {
 
     #[test]
     fn basic_auth_header_is_rfc_7617_base64() {
-        let auth = Auth::Basic { user: "Aladdin".into(), password: "open sesame".into() };
+        let auth = Auth::Basic {
+            user: "Aladdin".into(),
+            password: "open sesame".into(),
+        };
         assert_eq!(auth.header_value(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
         assert_eq!(base64_encode(b"a"), "YQ==");
         assert_eq!(base64_encode(b"ab"), "YWI=");
@@ -177,11 +199,18 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_secret() {
-        let shown = format!("{:?} {:?}", Auth::Bearer("eyJsecret".into()), Auth::Basic {
-            user: "admin".into(),
-            password: "hunter2".into()
-        });
-        assert!(!shown.contains("eyJsecret") && !shown.contains("hunter2"), "{shown}");
+        let shown = format!(
+            "{:?} {:?}",
+            Auth::Bearer("eyJsecret".into()),
+            Auth::Basic {
+                user: "admin".into(),
+                password: "hunter2".into()
+            }
+        );
+        assert!(
+            !shown.contains("eyJsecret") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -142,7 +142,9 @@ impl Progress {
 
     /// Done as a whole percentage (for `aria-valuenow` with `aria-valuemax="100"`); 100 for an empty plan.
     pub fn percent(&self) -> u8 {
-        (self.done() * 100).checked_div(self.total).map_or(100, |p| p.min(100) as u8)
+        (self.done() * 100)
+            .checked_div(self.total)
+            .map_or(100, |p| p.min(100) as u8)
     }
 
     /// Whether a throttling hold is in force at `now_ms`.

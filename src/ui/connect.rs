@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use super::{AppState, Connection, StepNav};
 use crate::browser::FetchHttp;
 use crate::rsa::{self, jwt};
-use crate::run::{Http, Method, Request};
+use crate::run::Http;
 use crate::target::Target;
 
 /// The form for one target, the credential checks and "Test connection".
@@ -22,10 +22,14 @@ pub fn ConnectStep() -> impl IntoView {
         check.set(None);
     });
     let problems = Memo::new(move |_| credential_problems(&state));
-    let ready = Signal::derive(move || state.connection().is_ok() && problems.with(|p| p.iter().all(|(blocking, _)| !blocking)));
+    let ready = Signal::derive(move || {
+        state.connection().is_ok() && problems.with(|p| p.iter().all(|(blocking, _)| !blocking))
+    });
 
     let test = move |_| {
-        let Ok(connection) = state.connection() else { return };
+        let Ok(connection) = state.connection() else {
+            return;
+        };
         testing.set(true);
         check.set(None);
         spawn_local(async move {
@@ -95,6 +99,15 @@ pub fn ConnectStep() -> impl IntoView {
                                 prop:value=move || c.epm_password.get() on:input:target=move |ev| c.epm_password.set(ev.target().value()) />
                         }.into_any()
                     }}
+                    <label for="epm-batch">"Users per removal job (batch size)"</label>
+                    <input id="epm-batch" type="number" min="1" max="100000"
+                        prop:value=move || state.epm_batch_size.get().to_string()
+                        on:change:target=move |ev| {
+                            if let Ok(n) = ev.target().value().trim().parse::<usize>() {
+                                state.epm_batch_size.set(n.clamp(1, 100_000));
+                            }
+                        } />
+                    <p class="hint">"Each batch is one uploaded file and one job: smaller batches show progress sooner and contain a failure."</p>
                 }.into_any(),
             }}
             <label for="own-account">"Your own account (never removed)"</label>
@@ -133,7 +146,10 @@ fn JwtInfo() -> impl IntoView {
         }
         let summary = jwt::decode(token).ok()?;
         let now = (js_sys::Date::now() / 1000.0) as i64;
-        let left = summary.seconds_left(now).map(jwt::duration_words).unwrap_or_else(|| "no expiry".into());
+        let left = summary
+            .seconds_left(now)
+            .map(jwt::duration_words)
+            .unwrap_or_else(|| "no expiry".into());
         Some(view! {
             <dl class="jwt" id="jwt-info">
                 <dt>"Access ID (sub)"</dt><dd class="mono">{summary.sub.clone().unwrap_or_default()}</dd>
@@ -179,12 +195,13 @@ async fn test_connection(connection: &Connection) -> (bool, String) {
         Connection::Rsa { base, auth } => {
             let reply = http.send(rsa::api::connection_test(base, auth)).await;
             let check = rsa::classify_connection(&reply);
-            (check.is_ok(), format!("{} {}", check.title(), check.advice(base)))
+            (
+                check.is_ok(),
+                format!("{} {}", check.title(), check.advice(base)),
+            )
         }
         Connection::Epm { base, auth } => {
-            let request = Request::new(Method::Get, base.url("/interop/rest/11.1.2.3.600/applicationsnapshots"))
-                .header("Authorization", auth.header_value());
-            match http.send(request).await {
+            match http.send(crate::epm::list::connection_test_request(base, auth)).await {
                 Ok(r) if r.status == 200 => (true, "Connected: the service accepted the credential.".into()),
                 Ok(r) if r.status == 401 || r.status == 403 => (false, format!(
                     "Not authorised (HTTP {}): check the user name and password (classic domains: identitydomain.user), \

@@ -38,7 +38,10 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .filter(|&i| (plan.class(i) == Class::Target) == want_targets)
                     .filter(|&i| {
                         q.is_empty()
-                            || loaded.table.fields(i).any(|f| f.to_lowercase().contains(&q))
+                            || loaded
+                                .table
+                                .fields(i)
+                                .any(|f| f.to_lowercase().contains(&q))
                             || row_number(i).to_string() == q
                     })
                     .collect::<Vec<usize>>()
@@ -53,12 +56,27 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         move |rows: Memo<Vec<usize>>| {
             let loaded = loaded.clone();
             move |i: usize| {
-                let Some(row) = rows.with_untracked(|r| r.get(i).copied()) else { return ().into_any() };
+                let Some(row) = rows.with_untracked(|r| r.get(i).copied()) else {
+                    return ().into_any();
+                };
                 let class = loaded.plan.class(row);
                 let value = loaded.plan.value(&loaded.table, row).to_string();
-                let shown = if value.is_empty() { loaded.table.fields(row).collect::<Vec<_>>().join(" · ") } else { value };
-                let notes = loaded.plan.notes(row).map(|n| n.to_string()).collect::<Vec<_>>().join("; ");
-                let reason = if class == Class::Target { notes } else { class.to_string() };
+                let shown = if value.is_empty() {
+                    loaded.table.fields(row).collect::<Vec<_>>().join(" · ")
+                } else {
+                    value
+                };
+                let notes = loaded
+                    .plan
+                    .notes(row)
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let reason = if class == Class::Target {
+                    notes
+                } else {
+                    class.to_string()
+                };
                 view! {
                     <span class="cell num" role="cell">{row_number(row)}</span>
                     <span class="cell value mono" role="cell">{shown}</span>

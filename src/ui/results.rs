@@ -7,28 +7,43 @@ use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::browser::download_text;
 use crate::csv_intake::{row_number, Class};
-use crate::results::{self, export_csv, retry_plan, Filter, OutcomeClass, SkipReason, Skipped, Tally};
+use crate::results::{
+    self, export_csv, retry_plan, Filter, OutcomeClass, SkipReason, Skipped, Tally,
+};
 
 /// Summary, filters, the table of every row, download and retry.
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let rows = Memo::new(move |_| {
-        let skipped = state.loaded.with(|l| l.as_ref().map(skipped_rows).unwrap_or_default());
-        state.run.results.with(|r| results::rows(r.iter().cloned(), skipped))
+        let skipped = state
+            .loaded
+            .with(|l| l.as_ref().map(skipped_rows).unwrap_or_default());
+        state
+            .run
+            .results
+            .with(|r| results::rows(r.iter().cloned(), skipped))
     });
     let tally = Memo::new(move |_| rows.with(|r| Tally::of(r)));
     let class = RwSignal::new(None::<OutcomeClass>);
     let text = RwSignal::new(String::new());
     let shown = Memo::new(move |_| {
-        let filter = Filter { class: class.get(), text: text.get() };
+        let filter = Filter {
+            class: class.get(),
+            text: text.get(),
+        };
         rows.with(|r| filter.apply(r))
     });
     let message = RwSignal::new(None::<String>);
 
     let download = move |_| {
         let csv = rows.with_untracked(|r| export_csv(r));
-        let name = format!("offboard-results-{}.csv", crate::results::time::iso8601_utc(js_sys::Date::now()).unwrap_or_default().replace(':', "-"));
+        let name = format!(
+            "offboard-results-{}.csv",
+            crate::results::time::iso8601_utc(js_sys::Date::now())
+                .unwrap_or_default()
+                .replace(':', "-")
+        );
         if let Err(e) = download_text(&name, "text/csv;charset=utf-8", &csv) {
             message.set(Some(e));
         }
@@ -43,7 +58,9 @@ pub fn ResultsStep() -> impl IntoView {
     };
 
     let row_view = move |i: usize| {
-        let Some(row) = shown.with_untracked(|s| s.get(i).copied()).and_then(|k| rows.with_untracked(|r| r.get(k).cloned()))
+        let Some(row) = shown
+            .with_untracked(|s| s.get(i).copied())
+            .and_then(|k| rows.with_untracked(|r| r.get(k).cloned()))
         else {
             return ().into_any();
         };
@@ -106,14 +123,22 @@ fn skipped_rows(loaded: &Loaded) -> Vec<Skipped> {
         .filter_map(|i| {
             let reason = match plan.class(i) {
                 Class::Target => return None,
-                Class::Duplicate { of_row } => SkipReason::Duplicate { of_row: of_row as usize },
+                Class::Duplicate { of_row } => SkipReason::Duplicate {
+                    of_row: of_row as usize,
+                },
                 Class::Invalid { reason } => SkipReason::Invalid(reason.to_string()),
                 Class::Blank => SkipReason::Blank,
                 Class::Header => SkipReason::Header,
                 Class::ExcludedSelf => SkipReason::ExcludedSelf,
-                Class::Protected { pattern } => SkipReason::Protected(plan.protected_pattern(pattern).to_string()),
+                Class::Protected { pattern } => {
+                    SkipReason::Protected(plan.protected_pattern(pattern).to_string())
+                }
             };
-            Some(Skipped { row: row_number(i) as usize, value: plan.value(&loaded.table, i).to_string(), reason })
+            Some(Skipped {
+                row: row_number(i) as usize,
+                value: plan.value(&loaded.table, i).to_string(),
+                reason,
+            })
         })
         .collect()
 }

@@ -10,7 +10,9 @@ use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
 use crate::rsa::run_rsa_removal;
 use crate::run::progress::Progress;
-use crate::run::{Auth, BatchStage, Control, Mode, Outcome, PauseReason, PlanEntry, RunEvent, RunSettings};
+use crate::run::{
+    Auth, BatchStage, Control, Mode, Outcome, PauseReason, PlanEntry, RunEvent, RunSettings,
+};
 
 /// Before a run: the confirmation. During and after: progress.
 #[component]
@@ -30,13 +32,33 @@ pub fn RunStep() -> impl IntoView {
 fn Confirm() -> impl IntoView {
     let state = expect_context::<AppState>();
     let typed = RwSignal::new(String::new());
-    let users = Memo::new(move |_| state.loaded.with(|l| l.as_ref().map_or(0, |l| l.plan.counts().targets)));
-    let connection = Memo::new(move |_| state.connection().map(|c| (c.tenant(), c.auth().clone())).map_err(|e| e));
-    let confirmed = move || typed.with(|t| t.trim().replace([',', ' ', '.'], "") == users.get().to_string());
+    let users = Memo::new(move |_| {
+        state
+            .loaded
+            .with(|l| l.as_ref().map_or(0, |l| l.plan.counts().targets))
+    });
+    let connection = Memo::new(move |_| {
+        state
+            .connection()
+            .map(|c| (c.tenant(), c.auth().clone()))
+            .map_err(|e| e)
+    });
+    let confirmed =
+        move || typed.with(|t| t.trim().replace([',', ' ', '.'], "") == users.get().to_string());
     let start = move |_| {
-        let Ok(connection) = state.connection() else { return };
+        let Ok(connection) = state.connection() else {
+            return;
+        };
         let entries = state.loaded.with_untracked(|l| {
-            l.as_ref().map(|l| l.plan.targets(&l.table).map(|(row, user)| PlanEntry { row: row as usize, user: user.to_string() }).collect::<Vec<_>>())
+            l.as_ref().map(|l| {
+                l.plan
+                    .targets(&l.table)
+                    .map(|(row, user)| PlanEntry {
+                        row: row as usize,
+                        user: user.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+            })
         });
         if let Some(entries) = entries {
             start_run(state, connection, entries, true);
@@ -80,7 +102,8 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
         run.results.set(Vec::with_capacity(entries.len()));
     } else {
         let retried: std::collections::HashSet<usize> = entries.iter().map(|e| e.row).collect();
-        run.results.update(|r| r.retain(|result| !retried.contains(&result.row)));
+        run.results
+            .update(|r| r.retain(|result| !retried.contains(&result.row)));
     }
     run.batches.set(Vec::new());
     run.notes.set(Vec::new());
@@ -98,7 +121,11 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
             });
             match event {
                 RunEvent::Result(result) => run.results.update(|r| r.push(result)),
-                RunEvent::Batch { index, users, stage } => run.batches.update(|b| {
+                RunEvent::Batch {
+                    index,
+                    users,
+                    stage,
+                } => run.batches.update(|b| {
                     if b.len() <= index {
                         b.resize(index + 1, (0, BatchStage::Queued));
                     }
@@ -112,11 +139,30 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
         let clock = BrowserClock;
         match connection {
             Connection::Rsa { base, .. } => {
-                run_rsa_removal(&entries, &base, &http, &clock, &control, &RunSettings::default(), &mut on_event).await;
+                run_rsa_removal(
+                    &entries,
+                    &base,
+                    &http,
+                    &clock,
+                    &control,
+                    &RunSettings::default(),
+                    &mut on_event,
+                )
+                .await;
             }
             Connection::Epm { base, .. } => {
-                let config = EpmConfig { own_login: state.effective_own_account(), ..EpmConfig::default() };
-                let epm = Epm { http: &http, clock: &clock, control: &control, base: &base, config: &config };
+                let config = EpmConfig {
+                    own_login: state.effective_own_account(),
+                    batch_size: state.epm_batch_size.get_untracked(),
+                    ..EpmConfig::default()
+                };
+                let epm = Epm {
+                    http: &http,
+                    clock: &clock,
+                    control: &control,
+                    base: &base,
+                    config: &config,
+                };
                 let run_id = crate::epm::upload::run_id_from_ms(js_sys::Date::now());
                 epm.remove_v1(&run_id, &entries, &mut on_event).await;
             }
@@ -132,7 +178,11 @@ fn RunProgress() -> impl IntoView {
     let state = expect_context::<AppState>();
     let run = state.run;
     let now = RwSignal::new(js_sys::Date::now());
-    let ticker = set_interval_with_handle(move || now.set(js_sys::Date::now()), std::time::Duration::from_millis(500)).ok();
+    let ticker = set_interval_with_handle(
+        move || now.set(js_sys::Date::now()),
+        std::time::Duration::from_millis(500),
+    )
+    .ok();
     on_cleanup(move || {
         if let Some(t) = ticker {
             t.clear()
@@ -232,7 +282,12 @@ fn CredentialPrompt() -> impl IntoView {
     let state = expect_context::<AppState>();
     let run = state.run;
     let fresh = RwSignal::new(String::new());
-    let refused = move || run.active.get() && run.progress.with(|p| p.as_ref().and_then(|p| p.paused) == Some(PauseReason::CredentialRefused));
+    let refused = move || {
+        run.active.get()
+            && run
+                .progress
+                .with(|p| p.as_ref().and_then(|p| p.paused) == Some(PauseReason::CredentialRefused))
+    };
     let resume = move |_| {
         let token = strip_bearer(&fresh.get_untracked()).to_string();
         if token.is_empty() {
@@ -241,7 +296,10 @@ fn CredentialPrompt() -> impl IntoView {
         run.control.with_value(|c| {
             if let Some(c) = c {
                 let auth = match c.auth() {
-                    Auth::Basic { user, .. } => Auth::Basic { user, password: token.clone() },
+                    Auth::Basic { user, .. } => Auth::Basic {
+                        user,
+                        password: token.clone(),
+                    },
                     Auth::Bearer(_) => Auth::Bearer(token.clone()),
                 };
                 c.replace_auth(auth);

@@ -39,6 +39,8 @@ pub struct AppState {
     /// What the admin typed on the Connect step. Memory only: never stored, never in the URL.
     pub creds: Credentials,
     pub run: RunState,
+    /// EPM: users per uploaded file and removal job.
+    pub epm_batch_size: RwSignal<usize>,
 }
 
 /// The current (or last) run.
@@ -147,6 +149,7 @@ impl AppState {
             intake_error: RwSignal::new(None),
             creds: Credentials::new(),
             run: RunState::new(),
+            epm_batch_size: RwSignal::new(crate::epm::DEFAULT_BATCH_SIZE),
         }
     }
 
@@ -165,7 +168,10 @@ impl AppState {
                 if token.is_empty() {
                     return Err("Paste a JWT for the Admin REST API.".into());
                 }
-                Ok(Connection::Rsa { base, auth: Auth::Bearer(token) })
+                Ok(Connection::Rsa {
+                    base,
+                    auth: Auth::Bearer(token),
+                })
             }
             Target::Epm => {
                 let base = EpmBase::parse(&c.epm_base.get()).map_err(|e| e.to_string())?;
@@ -176,9 +182,13 @@ impl AppState {
                     }
                     Auth::Bearer(token)
                 } else {
-                    let (user, password) = (c.epm_user.get().trim().to_string(), c.epm_password.get());
+                    let (user, password) =
+                        (c.epm_user.get().trim().to_string(), c.epm_password.get());
                     if user.is_empty() || password.is_empty() {
-                        return Err("Enter the user name and password of an Identity Domain Administrator.".into());
+                        return Err(
+                            "Enter the user name and password of an Identity Domain Administrator."
+                                .into(),
+                        );
                     }
                     Auth::Basic { user, password }
                 };
@@ -189,6 +199,14 @@ impl AppState {
 
     /// Takes in a read table: detects its columns and builds the plan.
     pub fn take_in(&self, source: String, table: Result<Table, IntakeError>) {
+        if self.run.active.get_untracked() {
+            self.intake_error.set(Some(format!(
+                "{source}: not taken in, because a removal is running. Let it finish (or cancel it) first."
+            )));
+            return;
+        }
+        self.run.progress.set(None);
+        self.run.results.set(Vec::new());
         match table {
             Ok(table) => {
                 let target = self.target.get_untracked();
@@ -213,20 +231,31 @@ impl AppState {
 
     /// Rebuilds the plan after the target, own account or column changed (no re-reading).
     pub fn replan(&self) {
-        let Some(loaded) = self.loaded.get_untracked() else { return };
+        let Some(loaded) = self.loaded.get_untracked() else {
+            return;
+        };
         let target = self.target.get_untracked();
         let detection = Arc::new(csv_intake::detect(&loaded.table, target));
         let column = self.column.get_untracked();
         match self.build_plan(&loaded.table, &detection, column) {
             Ok(plan) => {
                 self.intake_error.set(None);
-                self.loaded.set(Some(Loaded { plan: Arc::new(plan), detection, ..loaded }));
+                self.loaded.set(Some(Loaded {
+                    plan: Arc::new(plan),
+                    detection,
+                    ..loaded
+                }));
             }
             Err(e) => self.refuse(&loaded.source, &e),
         }
     }
 
-    fn build_plan(&self, table: &Table, detection: &Detection, column: Option<usize>) -> Result<Plan, IntakeError> {
+    fn build_plan(
+        &self,
+        table: &Table,
+        detection: &Detection,
+        column: Option<usize>,
+    ) -> Result<Plan, IntakeError> {
         let mut options = Options::detected(self.target.get_untracked(), detection);
         if let Some(column) = column {
             options.column = column;
@@ -243,8 +272,10 @@ impl AppState {
         }
         let c = &self.creds;
         let basic_user = c.epm_user.get_untracked();
-        (self.target.get_untracked() == Target::Epm && !c.epm_oauth.get_untracked() && !basic_user.trim().is_empty())
-            .then(|| basic_user.trim().to_string())
+        (self.target.get_untracked() == Target::Epm
+            && !c.epm_oauth.get_untracked()
+            && !basic_user.trim().is_empty())
+        .then(|| basic_user.trim().to_string())
     }
 
     fn refuse(&self, source: &str, error: &IntakeError) {

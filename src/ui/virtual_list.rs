@@ -31,7 +31,9 @@ where
     let visible = height.div_ceil(row_height);
     let window = move || {
         let len = len.get();
-        let first = (scroll_top.get() / row_height).saturating_sub(OVERSCAN).min(len);
+        let first = (scroll_top.get() / row_height)
+            .saturating_sub(OVERSCAN)
+            .min(len);
         let last = (first + visible + 2 * OVERSCAN).min(len);
         first..last
     };

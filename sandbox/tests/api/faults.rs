@@ -351,6 +351,37 @@ async fn a_job_can_fail_midway() {
 }
 
 #[tokio::test]
+async fn fail_next_jobs_fails_only_that_many_jobs() {
+    let sb = &sandbox().await;
+    sb.faults(json!({"failNextJobs": 1})).await;
+    let known: Vec<String> = sb
+        .epm_logins()
+        .await
+        .into_iter()
+        .filter(|l| l != ADMIN)
+        .take(8)
+        .collect();
+    let mut statuses = Vec::new();
+    for (i, pair) in known.chunks(4).enumerate() {
+        let name = format!("next-{i}.csv");
+        sb.upload(
+            &name,
+            format!("User Login\n{}\n", pair.join("\n")).as_bytes(),
+            1 << 20,
+        )
+        .await;
+        let (done, _) = sb.poll(&job_href(&sb.remove_v1(&name).await)).await;
+        statuses.push(done["status"].as_i64().unwrap());
+    }
+    assert_eq!(statuses, [1, 0], "only the first job fails");
+    assert_eq!(
+        sb.audit().await.len(),
+        2 + 4,
+        "half of the failed job, all of the next"
+    );
+}
+
+#[tokio::test]
 async fn cors_preflight_and_switch() {
     let sb = &sandbox().await;
     let preflight = || async {

@@ -1,0 +1,85 @@
+// EPM end to end: Basic sign-in, a dropped CSV removed in several batches (some users unknown, the
+// admin's own login excluded), then a job that fails as a whole; results checked against the audit log.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+
+let sandbox, browser;
+before(async () => {
+  sandbox = await startSandbox(['--users', '300', '--epm-users-per-sec', '200']);
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await sandbox?.stop(); });
+
+async function connect(page, demo) {
+  await page.check('#target-epm');
+  await page.fill('#epm-base', demo.epm.baseUrl);
+  await page.fill('#epm-user', demo.epm.user);
+  await page.fill('#epm-password', demo.epm.password);
+  await page.fill('#epm-batch', '10');
+  await page.locator('#epm-batch').dispatchEvent('change');
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-status .success');
+}
+
+async function removeFile(page, name, text, users) {
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await dropFile(page, name, text);
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users));
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+}
+
+async function downloadResults(page) {
+  await page.click('#see-results');
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  return parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+}
+
+test('EPM removal in batches, then a whole-job failure, agree with the audit log', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase());
+  const known = logins.slice(0, 22);
+  const unknown = ['nobody.here@example.com', 'ghost@example.com', 'left.long.ago@example.com'];
+  const lines = ['User Login', ...known, ...unknown, tenant.epmAdmin, known[3].toUpperCase()];
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connect(page, demo);
+  await page.click('.step-nav .primary');
+
+  await removeFile(page, 'leavers.csv', lines.join('\n') + '\n', known.length + unknown.length);
+  const batches = await page.locator('ol.batches li').allInnerTexts();
+  assert.equal(batches.length, 3, batches.join('\n'));
+  assert.ok(batches.every((b) => /done: Processed - \d+, Succeeded - \d+, Failed - \d+\./.test(b)), batches.join('\n'));
+  await screenshot(page, 'epm-run');
+  const csv = await downloadResults(page);
+  await screenshot(page, 'epm-results');
+
+  const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
+  assert.deepEqual(audit.map((a) => a.user.toLowerCase()).sort(), known.map((l) => l.toLowerCase()).sort());
+  assert.deepEqual(csv.filter((r) => r.outcome === 'removed').map((r) => r.user.toLowerCase()).sort(),
+    known.map((l) => l.toLowerCase()).sort());
+  assert.deepEqual(csv.filter((r) => r.outcome === 'not found').map((r) => r.user).sort(), [...unknown].sort());
+  assert.equal(csv.length, lines.length, 'one result row per input row');
+  const own = csv.find((r) => r.user.toLowerCase() === tenant.epmAdmin.toLowerCase());
+  assert.match(own.message, /own account/);
+  assert.ok(!(await sandbox.control('/sandbox/requests')).some((r) => r.method === 'DELETE' && r.path.includes(tenant.epmAdmin)));
+
+  await sandbox.control('/sandbox/faults', { failNextJobs: 1 });
+  const second = logins.slice(30, 36);
+  await removeFile(page, 'second.csv', ['User Login', ...second].join('\n'), second.length);
+  const failed = await page.locator('ol.batches li').allInnerTexts();
+  assert.equal(failed.length, 1);
+  assert.match(failed[0], /failed: .*after processing 3 of 6/);
+  const csv2 = await downloadResults(page);
+  assert.equal(csv2.filter((r) => r.outcome === 'failed').length, second.length);
+  assert.ok(csv2.every((r) => r.outcome !== 'failed' || /after processing 3 of 6/.test(r.message)), JSON.stringify(csv2));
+  const audit2 = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').slice(audit.length);
+  assert.equal(audit2.length, 3, 'the failing job removed half before it stopped');
+  assert.deepEqual(problems, []);
+});

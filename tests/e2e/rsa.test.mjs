@@ -1,0 +1,94 @@
+// RSA end to end: connect with a pasted JWT, drop a CSV, check the preview, confirm, run, and check
+// that the results table and the downloaded CSV agree with the sandbox's audit log.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+
+let sandbox, browser;
+before(async () => { sandbox = await startSandbox(['--users', '400']); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await sandbox?.stop(); });
+
+/** A realistic leavers file: a mix of every kind of user, plus rows that must not be sent. */
+function leaversCsv(tenant) {
+  const pick = (pred, n) => tenant.rsa.filter(pred).slice(0, n);
+  const disabled = pick((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource), 12);
+  const enabled = pick((u) => u.userStatus === 'Enabled' && !u.markDeleted && !/SCIM/.test(u.identitySource), 3);
+  const pending = pick((u) => u.markDeleted && u.userStatus === 'Disabled' && !/SCIM/.test(u.identitySource), 2);
+  const scim = pick((u) => /SCIM/.test(u.identitySource) && u.userStatus === 'Disabled' && !u.markDeleted, 2);
+  const unknown = ['00000000-0000-4000-8000-000000000001', 'ABCDEF01-2345-6789-ABCD-EF0123456789'];
+  const lines = ['User ID;Name'];
+  const expected = { removed: [], notFound: unknown.map((u) => u.toLowerCase()), notAllowed: [], conflict: [] };
+  for (const u of disabled) { lines.push(`${u.id};${u.firstName} ${u.lastName}`); expected.removed.push(u.id); }
+  for (const u of enabled) { lines.push(`${u.id.toUpperCase()};"${u.lastName}; ${u.firstName}"`); expected.conflict.push(u.id); }
+  for (const u of pending) { lines.push(`${u.id};pending`); expected.conflict.push(u.id); }
+  for (const u of scim) { lines.push(`${u.id};scim`); expected.notAllowed.push(u.id); }
+  for (const id of unknown) lines.push(`${id};ghost`);
+  lines.push(`${disabled[0].id.toUpperCase()};duplicate`);
+  lines.push('not-a-user-id;invalid');
+  lines.push('');
+  return { text: '\uFEFF' + lines.join('\r\n') + '\r\n', expected, rows: lines.length };
+}
+
+test('an RSA removal from a dropped CSV completes and agrees with the audit log', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const { text, expected } = leaversCsv(tenant);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.waitForSelector('#jwt-info');
+  assert.match(await page.locator('#jwt-info').innerText(), new RegExp(demo.rsa.accessId));
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-status .success');
+  await screenshot(page, 'rsa-1-connect');
+  await page.click('.step-nav .primary');
+
+  await dropFile(page, 'leavers.csv', text);
+  await page.waitForSelector('#intake-summary');
+  assert.match(await page.locator('#intake-summary').innerText(), /UTF-8/);
+  await screenshot(page, 'rsa-2-csv');
+  await page.click('.step-nav .primary');
+
+  const count = async (key) => Number(await page.locator(`#preview-counts [data-count=${key}] strong`).innerText());
+  const toRemove = expected.removed.length + expected.conflict.length + expected.notAllowed.length + expected.notFound.length;
+  assert.equal(await count('targets'), toRemove);
+  assert.equal(await count('duplicates'), 1);
+  assert.equal(await count('invalid'), 1);
+  assert.equal(await count('header'), 1);
+  await screenshot(page, 'rsa-3-preview');
+  await page.click('.step-nav .primary');
+
+  await page.fill('#confirm-count', String(toRemove));
+  await screenshot(page, 'rsa-4-confirm');
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  const bar = async (id) => Number(await page.locator(`.bar-row[data-outcome=${id}] .bar-count`).innerText());
+  assert.equal(await bar('removed'), expected.removed.length);
+  assert.equal(await bar('not-found'), expected.notFound.length);
+  assert.equal(await bar('not-allowed'), expected.notAllowed.length);
+  assert.equal(await bar('conflict'), expected.conflict.length);
+  assert.equal(await page.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
+  await screenshot(page, 'rsa-5-run');
+  await page.click('#see-results');
+
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  await screenshot(page, 'rsa-6-results');
+
+  const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
+  const removedInAudit = audit.map((a) => a.user).sort();
+  assert.deepEqual(removedInAudit, [...expected.removed].sort(), 'exactly the disabled users were removed');
+  assert.equal(new Set(removedInAudit).size, removedInAudit.length, 'nobody removed twice');
+
+  const removedInCsv = csv.filter((r) => r.outcome === 'removed').map((r) => r.user.toLowerCase()).sort();
+  assert.deepEqual(removedInCsv, removedInAudit.map((u) => u.toLowerCase()));
+  assert.equal(csv.length, text.trim().split(/\r\n/).length + 1, 'one CSV row per input row, the trailing blank included');
+  const deletes = (await sandbox.control('/sandbox/requests')).filter((r) => r.method === 'DELETE');
+  const perUser = new Map();
+  for (const r of deletes) perUser.set(r.path, (perUser.get(r.path) ?? 0) + 1);
+  assert.ok([...perUser.values()].every((n) => n === 1), 'one DELETE per user');
+  assert.deepEqual(problems, []);
+});

@@ -180,12 +180,24 @@ impl Parser<'_> {
         })
     }
 
-    /// The position of the first delimiter or line end at or after `from` (or the end of the text).
+    /// The position of the first delimiter or line end at or after `from` (or the end of the text), testing
+    /// eight bytes at a time.
     #[inline(always)]
     fn scan(&self, from: usize) -> usize {
-        let (bytes, stop) = (self.bytes, &self.stop);
+        let bytes = self.bytes;
+        let separators = ONES * u64::from(self.separator);
         let mut pos = from;
-        while pos < bytes.len() && !stop[bytes[pos] as usize] {
+        while let Some(word) = bytes.get(pos..pos + 8) {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let found = zero_bytes(w ^ separators)
+                | zero_bytes(w ^ (ONES * 0x0A))
+                | zero_bytes(w ^ (ONES * 0x0D));
+            if found != 0 {
+                return pos + (found.trailing_zeros() / 8) as usize;
+            }
+            pos += 8;
+        }
+        while pos < bytes.len() && !self.stop[bytes[pos] as usize] {
             pos += 1;
         }
         pos
@@ -220,6 +232,15 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit set in each zero byte of `x` at or below its lowest zero byte (higher ones may be set spuriously,
+/// so only the lowest set bit is exact).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & (ONES << 7)
 }
 
 fn stop_table(separator: u8) -> [bool; 256] {
@@ -379,6 +400,16 @@ mod tests {
             error.to_string(),
             "The file has more than 1,000,000 data rows, the most one run takes. Split it into smaller files."
         );
+    }
+
+    #[test]
+    fn long_values_are_split_at_the_right_byte() {
+        let long = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for cut in 0..long.len() {
+            let (a, b) = long.split_at(cut);
+            let text = format!("{a};{b}\r\n{b}|x;{a}\n");
+            assert_eq!(rows(&text), [[a, b], [&format!("{b}|x"), a]], "{text:?}");
+        }
     }
 
     #[test]

@@ -55,14 +55,14 @@ impl Table {
     }
 
     /// Whether row `row` holds nothing but empty fields.
-    #[inline]
+    #[inline(always)]
     pub fn is_blank(&self, row: usize) -> bool {
         self.spans(row).is_empty()
     }
 
     /// The value of column `column` (from 0) in row `row` (from 0), with surrounding spaces outside quotes removed;
     /// `None` when the row is shorter.
-    #[inline]
+    #[inline(always)]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
         self.spans(row).get(column).map(|span| self.resolve(*span))
     }

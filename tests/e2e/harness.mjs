@@ -57,7 +57,13 @@ export async function openPanel(browser, url) {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  // The browser logs every non-2xx answer as "Failed to load resource"; the vendors' 404/409/429 are expected.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console error: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() === 404 && r.request().resourceType() !== 'fetch') problems.push(`missing asset: ${r.url()}`);
+  });
   await page.goto(url);
   await page.waitForSelector('nav.stepper');
   return { page, context, problems };

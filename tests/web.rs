@@ -27,3 +27,141 @@ fn the_panel_mounts_with_a_five_step_stepper_that_follows_the_url_hash() {
         .contains(Step::Preview.label()));
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+async fn intake_reads_a_real_utf16_file_built_in_the_page() {
+    use offboard::csv_intake::{self, Class, Options};
+    use offboard::target::Target;
+
+    let text = "User Login\tName\r\njane.doe@example.com\tJane\r\nJANE.DOE@example.com\tJane again\r\n\r\nbad login\tX\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, "leavers.txt").unwrap();
+
+    let read = offboard::browser::read_file(&file).await.unwrap();
+    let table = csv_intake::read_bytes(read).unwrap();
+    assert_eq!(table.encoding().name(), "UTF-16 LE");
+    let detection = csv_intake::detect(&table, Target::Epm);
+    let plan = csv_intake::plan(&table, &Options::detected(Target::Epm, &detection)).unwrap();
+    assert_eq!(plan.counts().total(), 5);
+    assert_eq!(
+        plan.targets(&table).collect::<Vec<_>>(),
+        [(2, "jane.doe@example.com")]
+    );
+    assert_eq!(plan.class(2), Class::Duplicate { of_row: 2 });
+    assert_eq!(plan.class(3), Class::Blank);
+    assert!(matches!(plan.class(4), Class::Invalid { .. }));
+}
+
+/// A 2048-bit RSA key pair made with `openssl genrsa -traditional 2048` and `openssl rsa -pubout`
+/// for this test only. TEST KEY: it protects nothing and must never be used for a real tenant.
+const TEST_ONLY_PRIVATE_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----\n\
+MIIEowIBAAKCAQEAuFo5H1dKTFlVY0oNvE8BK+n+aqznXlZFyHRRPnY/fZqFxYbm\n\
+1xjA0RXEgGuBXUNuJkXzFDJHUmv5Dsvdj+nxIHw+5XpjLrqbYdgIOOx4sKsZhlkm\n\
+nz7NWLQfwlRV4uyf033u7lficTvkFvmGgVwIiXk1WD9HK4ghNsHxaRiK0HW0UgZI\n\
+DnhLOduvpD21Bj4ewltBkvw7lINuFmNdEMpA6rJffNzm1RO3pdS7azXS14E4VC2I\n\
+xHR6x+BLZNZQQ1nD+0VB66JJyjaLG0xdZDTCJ3A5azwSe2z8x0rGsRpFrksgvvif\n\
+PM/31FSPw541d77LUiv4Exl2KKeeC0dXrZFlxwIDAQABAoIBADwBJfGlFGpoc2oX\n\
+ewQNhRiZl7V6JO7oTttxvNYDYCQObTc/cxiVFoGXv7d7BoboQUyU3Qt4WA2kVlMy\n\
+GSJUJ6eGuWQxI2Jc2+GLkxWQJrJ+Zpb7op4Xr3gNXP8AO1pa4aTRqzkKAwsPTu0J\n\
+d/XYEnFIsgvQwOYS75impOCr29cAw1DEMRzyhIygtsToJn1kCnNKen19C5vOZ7wH\n\
+jhw0UIMnhQFO+Rdzg+5kxpXscT81OSflBsaPJbQ9i9R8XHd/nnFudW9E2CQZdXHz\n\
+dryxE8mMKiOLzil5i9zmcKbqWuj4VVINSlisw01hZ5j3h3UrqNlQh58u6+VYMyTN\n\
+QAGA0DECgYEA4i56adGcx9ZL8HlNZHGAGvP4DlgLsINag6Fl0pUrKMUHegBWVeTg\n\
+ccJ1d6dsHALssSdPVEaUEIrygRT+4Ga3Dr8Pt5PZdMN1Oj/H0r0Jad+M4Q+foiV/\n\
+r5naffxU2fx58Posw2c9BaNwiZBJ0oq0wlvUgeeR1fHGLTh/74OwwzcCgYEA0KgI\n\
+Gq9ses/7TqaOaueggyIW7Jex9nKysv65Bn+ZyAEvHapSZJPPHqt+KuiESsuZB7Fh\n\
+lZQ6vlxO/eXewhau/Fc3+OM+wV6POqBs/ksHEm1kUWgfchECL2pjYdyuNnjdApec\n\
+caGuJAL0TEIQvM4lqspdhdvcRKY5nMh6Mc7Q2fECgYAQBiDwDESiN8FriPx9qDje\n\
+L/ib84rod3XbK30OPTkwizzrXMjBDxUDmjY+QuM63M4uAs3w94sX3PAvSvB/r2c6\n\
+qTiQ1e2rAwn0FX6vpGrdUFQnwbaagzOXmjvLfyv3wZZWBzNSqKa/FoQrishgHSmP\n\
+N3hHt8MyOA3FOGJ/8oF8YwKBgFhcH/p0+UJU2v5mh/77kbyWbhDI+IL99XDZb68x\n\
+0ASjg7lTTErtUROS2f3/sy4dY/OfCU0XlXzRiF36v0d/5aBUqw5J5WRrz8mq8B0L\n\
+1rXV/1p99nsOetdrfSSPGHNW4XjcjVKNfjofyiaU/5OE1Oyrf8lU3sVvgwxC1YRM\n\
+KaNxAoGBALCM54GAaCauIfwRtYv4Xj4GqmtmVZt1t0yCQR/8cRFrQK1yeR8PLKWG\n\
+AH14B4TqI7ZfqIDdtaFJpdY8bTXLFOrN/UMgakJ2UVkqAqq5TBpvX6vAWO/Hl/L5\n\
+Yinq0SqH8rlT+PegbrTN2rjy+iqAKq3WoK8DbvjK6Mfel8sE4ac6\n\
+-----END RSA PRIVATE KEY-----";
+/// The public half of [`TEST_ONLY_PRIVATE_KEY`] (SPKI), from `openssl rsa -pubout`. TEST KEY.
+const TEST_ONLY_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----\n\
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuFo5H1dKTFlVY0oNvE8B\n\
+K+n+aqznXlZFyHRRPnY/fZqFxYbm1xjA0RXEgGuBXUNuJkXzFDJHUmv5Dsvdj+nx\n\
+IHw+5XpjLrqbYdgIOOx4sKsZhlkmnz7NWLQfwlRV4uyf033u7lficTvkFvmGgVwI\n\
+iXk1WD9HK4ghNsHxaRiK0HW0UgZIDnhLOduvpD21Bj4ewltBkvw7lINuFmNdEMpA\n\
+6rJffNzm1RO3pdS7azXS14E4VC2IxHR6x+BLZNZQQ1nD+0VB66JJyjaLG0xdZDTC\n\
+J3A5azwSe2z8x0rGsRpFrksgvvifPM/31FSPw541d77LUiv4Exl2KKeeC0dXrZFl\n\
+xwIDAQAB\n\
+-----END PUBLIC KEY-----";
+
+#[wasm_bindgen_test]
+async fn a_token_minted_from_the_key_file_verifies_with_webcrypto_and_carries_the_claims() {
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use offboard::browser::crypto::{import_signing_key, mint_token};
+    use offboard::rsa::{b64, jwt, KeyFile};
+    use wasm_bindgen_futures::JsFuture;
+
+    let url = "https://acme.access.securid.com/AdminInterface/restapi/v1";
+    let access_id = "8a6e1f0c-aaaa-bbbb-cccc-1234567890ab";
+    let json = serde_json::json!({
+        "customerName": "Acme", "accessID": access_id, "description": "offboarding",
+        "accessKey": TEST_ONLY_PRIVATE_KEY, "adminRestApiUrl": url,
+    });
+    let key_file = KeyFile::parse(&json.to_string()).unwrap();
+    let key = import_signing_key(&key_file).await.unwrap();
+    assert!(
+        !key.extractable(),
+        "the private key cannot be read back out of the page"
+    );
+    let now = 1_700_000_000;
+    let token = mint_token(&key, &key_file, now, 3000).await.unwrap();
+
+    let summary = jwt::decode(&token).unwrap();
+    assert_eq!(summary.alg, "RS256");
+    assert_eq!(summary.sub.as_deref(), Some(access_id));
+    assert_eq!(summary.aud, [url]);
+    assert_eq!((summary.iat, summary.exp), (Some(now), Some(now + 3000)));
+
+    let subtle = web_sys::window().unwrap().crypto().unwrap().subtle();
+    let algorithm = Object::new();
+    Reflect::set(&algorithm, &"name".into(), &"RSASSA-PKCS1-v1_5".into()).unwrap();
+    Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into()).unwrap();
+    let pem = TEST_ONLY_PUBLIC_KEY
+        .trim_start_matches("-----BEGIN PUBLIC KEY-----")
+        .trim_end_matches("-----END PUBLIC KEY-----");
+    let spki = Uint8Array::from(b64::decode_standard(pem).unwrap().as_slice());
+    let usages = Array::of1(&"verify".into());
+    let public = JsFuture::from(
+        subtle
+            .import_key_with_object("spki", &spki, &algorithm, false, &usages)
+            .unwrap(),
+    )
+    .await
+    .unwrap()
+    .unchecked_into::<web_sys::CryptoKey>();
+    let verifies = |signed: String, signature: Vec<u8>| {
+        let promise = subtle
+            .verify_with_str_and_u8_array_and_u8_array(
+                "RSASSA-PKCS1-v1_5",
+                &public,
+                &signature,
+                signed.as_bytes(),
+            )
+            .unwrap();
+        async move { JsFuture::from(promise).await.unwrap().as_bool() }
+    };
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let signature = b64::decode_url(signature).unwrap();
+    assert_eq!(signature.len(), 256, "a 2048-bit RSA signature");
+    assert_eq!(
+        verifies(signed.to_string(), signature.clone()).await,
+        Some(true)
+    );
+    let other_claims = mint_token(&key, &key_file, now + 1, 3000).await.unwrap();
+    let (other_signed, _) = other_claims.rsplit_once('.').unwrap();
+    assert_eq!(
+        verifies(other_signed.to_string(), signature).await,
+        Some(false),
+        "the signature covers the claims"
+    );
+}

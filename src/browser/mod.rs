@@ -1,6 +1,7 @@
 //! Browser adapters for the core's seams: `fetch`, timers, files and downloads. wasm32 only.
 
 pub mod clock;
+pub mod crypto;
 pub mod file;
 pub mod http;
 

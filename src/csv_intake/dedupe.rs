@@ -83,62 +83,28 @@ impl Repeats {
         }
     }
 
-    /// Adds row index `row` (added in increasing order) whose identifier is `value`.
-    pub fn push(&mut self, row: u32, value: &str) {
+    /// Adds row index `row` (added in increasing order) whose identifier has the [`fold_hash`] `hash`.
+    pub fn push(&mut self, row: u32, hash: u64) {
         debug_assert!(u64::from(row) <= ROW_MASK);
-        self.keys
-            .push((fold_hash(value) & !ROW_MASK) | u64::from(row));
+        self.keys.push((hash & !ROW_MASK) | u64::from(row));
     }
 
     /// Every repeated row with the first row holding the same value (per [`fold_eq`]); `value(row)` gives a
     /// pushed row's value.
     pub fn find<'a>(self, value: impl Fn(u32) -> &'a str) -> Vec<(u32, u32)> {
-        let parts_bits = (self.keys.len() / 4096)
-            .max(1)
-            .next_power_of_two()
-            .trailing_zeros()
-            .min(12);
-        let shift = 64 - parts_bits;
-        let part_of = |key: u64| {
-            if parts_bits == 0 {
-                0
-            } else {
-                (key >> shift) as usize
-            }
-        };
-        let mut starts = vec![0usize; (1 << parts_bits) + 1];
-        for &key in &self.keys {
-            starts[part_of(key) + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let mut parted = vec![0u64; self.keys.len()];
-        for &key in &self.keys {
-            let part = part_of(key);
-            parted[next[part]] = key;
-            next[part] += 1;
-        }
-        drop(self.keys);
+        let (parted, bounds) = partition(self.keys);
         let mut repeats = Vec::new();
         let mut slots: Vec<u32> = Vec::new();
-        for part in starts.windows(2).map(|w| &parted[w[0]..w[1]]) {
+        for part in bounds.windows(2).map(|w| &parted[w[0]..w[1]]) {
             let size = (part.len() * 2).max(8).next_power_of_two();
             slots.clear();
             slots.resize(size, u32::MAX);
-            let mask = size - 1;
+            let (slots, mask) = (slots.as_mut_slice(), size - 1);
             for (i, &key) in part.iter().enumerate() {
-                let hash = key >> ROW_BITS;
-                let row = (key & ROW_MASK) as u32;
+                let (hash, row) = (key >> ROW_BITS, (key & ROW_MASK) as u32);
                 let mut slot = hash as usize & mask;
-                loop {
-                    let held = slots[slot];
-                    if held == u32::MAX {
-                        slots[slot] = i as u32;
-                        break;
-                    }
-                    let first = part[held as usize];
+                while slots[slot] != u32::MAX {
+                    let first = part[slots[slot] as usize];
                     let first_row = (first & ROW_MASK) as u32;
                     if first >> ROW_BITS == hash && fold_eq(value(first_row), value(row)) {
                         repeats.push((row, first_row));
@@ -146,10 +112,41 @@ impl Repeats {
                     }
                     slot = (slot + 1) & mask;
                 }
+                if slots[slot] == u32::MAX {
+                    slots[slot] = i as u32;
+                }
             }
         }
         repeats
     }
+}
+
+/// `keys` grouped by their top bits into partitions of about 4,096 keys, each in the original order, with the
+/// partitions' bounds in the returned vector.
+fn partition(keys: Vec<u64>) -> (Vec<u64>, Vec<usize>) {
+    let bits = (keys.len() / 4096)
+        .max(1)
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(12);
+    let part_of = |key: u64| key.checked_shr(64 - bits).unwrap_or(0) as usize;
+    let mut bounds = vec![0usize; (1 << bits) + 1];
+    let counts = bounds.as_mut_slice();
+    for &key in &keys {
+        counts[part_of(key) + 1] += 1;
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    let mut next = bounds.clone();
+    let mut parted = vec![0u64; keys.len()];
+    let (next_slice, parted_slice) = (next.as_mut_slice(), parted.as_mut_slice());
+    for &key in &keys {
+        let part = part_of(key);
+        parted_slice[next_slice[part]] = key;
+        next_slice[part] += 1;
+    }
+    (parted, bounds)
 }
 
 #[cfg(test)]
@@ -182,7 +179,7 @@ mod tests {
         let values = ["a", "b", "A", "c", "B", "a"];
         let mut repeats = Repeats::with_capacity(values.len());
         for (row, value) in values.iter().enumerate() {
-            repeats.push(row as u32, value);
+            repeats.push(row as u32, fold_hash(value));
         }
         let mut found = repeats.find(|row| values[row as usize]);
         found.sort_unstable();
@@ -194,7 +191,7 @@ mod tests {
         let values: Vec<String> = (0..20_000).map(|i| format!("USER{}", i % 7_000)).collect();
         let mut repeats = Repeats::with_capacity(values.len());
         for (row, value) in values.iter().enumerate() {
-            repeats.push(row as u32, &value.to_lowercase());
+            repeats.push(row as u32, fold_hash(&value.to_lowercase()));
         }
         let mut found = repeats.find(|row| values[row as usize].as_str());
         found.sort_unstable();

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{MAX_BYTES, MAX_ROWS};
+use super::{MAX_BYTES, MAX_CELLS, MAX_ROWS};
 
 /// A reason the whole input is refused. Each message says what is wrong, where, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub enum IntakeError {
     UnclosedQuote { line: u32, row: u32 },
     /// More than [`MAX_ROWS`] data rows.
     TooManyRows,
+    /// More than [`MAX_CELLS`] fields in all, reached at spreadsheet row `row`.
+    TooManyCells { row: u32 },
     /// A header (at spreadsheet row `header_row`) and no data row below it.
     HeaderOnly { header_row: u32 },
     /// The chosen identifier column does not exist.
@@ -80,6 +82,13 @@ impl fmt::Display for IntakeError {
                 f,
                 "The file has more than {} data rows, the most one run takes. Split it into smaller files.",
                 thousands(MAX_ROWS)
+            ),
+            IntakeError::TooManyCells { row } => write!(
+                f,
+                "Row {} takes the file past {} cells (rows × columns). Keep only the columns you need (the \
+                 identifier column is enough) and try again.",
+                thousands(*row as usize),
+                thousands(MAX_CELLS)
             ),
             IntakeError::HeaderOnly { header_row } => write!(
                 f,

@@ -1,6 +1,6 @@
 //! Accounts that are never removed: the admin's own, and protected ones matching a `*` pattern.
 
-use super::dedupe::fold_eq;
+use super::dedupe::{fold_eq, fold_hash};
 use crate::target::Target;
 
 /// Why a valid identifier is kept out of the plan.
@@ -12,9 +12,10 @@ pub enum Exclusion {
     Protected(u32),
 }
 
-/// The admin's account in every form it is compared in, and the protected patterns, lower-cased.
+/// The admin's account in every form it is compared in (with its [`fold_hash`]), and the protected patterns,
+/// lower-cased.
 pub struct Exclusions {
-    own: Vec<String>,
+    own: Vec<(u64, String)>,
     patterns: Vec<String>,
 }
 
@@ -35,14 +36,21 @@ impl Exclusions {
         }
         let patterns = patterns.iter().map(|p| p.trim().to_lowercase()).collect();
         Exclusions {
-            own: forms,
+            own: forms
+                .into_iter()
+                .map(|form| (fold_hash(&form), form))
+                .collect(),
             patterns,
         }
     }
 
-    /// Whether `value` (cleaned) is excluded, and why.
-    pub fn check(&self, value: &str) -> Option<Exclusion> {
-        if self.own.iter().any(|own| fold_eq(own, value)) {
+    /// Whether `value` (cleaned, with its [`fold_hash`]) is excluded, and why.
+    pub fn check(&self, value: &str, hash: u64) -> Option<Exclusion> {
+        if self
+            .own
+            .iter()
+            .any(|(own_hash, own)| *own_hash == hash && fold_eq(own, value))
+        {
             return Some(Exclusion::OwnAccount);
         }
         if self.patterns.is_empty() {
@@ -97,18 +105,30 @@ mod tests {
     #[test]
     fn own_account_is_matched_case_insensitively_and_trimmed() {
         let ex = Exclusions::new(Target::Epm, Some(" Admin@Example.com "), &[]);
-        assert_eq!(ex.check("admin@example.COM"), Some(Exclusion::OwnAccount));
-        assert_eq!(ex.check("other@example.com"), None);
+        assert_eq!(
+            ex.check("admin@example.COM", fold_hash("admin@example.COM")),
+            Some(Exclusion::OwnAccount)
+        );
+        assert_eq!(
+            ex.check("other@example.com", fold_hash("other@example.com")),
+            None
+        );
     }
 
     #[test]
     fn epm_identity_domain_prefix_also_excludes_the_bare_login() {
         let ex = Exclusions::new(Target::Epm, Some("idm123.jadmin"), &[]);
-        assert_eq!(ex.check("JAdmin"), Some(Exclusion::OwnAccount));
-        assert_eq!(ex.check("idm123.jadmin"), Some(Exclusion::OwnAccount));
-        assert_eq!(ex.check("idm123"), None);
+        assert_eq!(
+            ex.check("JAdmin", fold_hash("JAdmin")),
+            Some(Exclusion::OwnAccount)
+        );
+        assert_eq!(
+            ex.check("idm123.jadmin", fold_hash("idm123.jadmin")),
+            Some(Exclusion::OwnAccount)
+        );
+        assert_eq!(ex.check("idm123", fold_hash("idm123")), None);
         let rsa = Exclusions::new(Target::Rsa, Some("idm123.jadmin"), &[]);
-        assert_eq!(rsa.check("jadmin"), None);
+        assert_eq!(rsa.check("jadmin", fold_hash("jadmin")), None);
     }
 
     #[test]
@@ -118,21 +138,30 @@ mod tests {
             None,
             &patterns(&["svc_*", "*@vip.example.com", "break*glass*"]),
         );
-        assert_eq!(ex.check("SVC_backup"), Some(Exclusion::Protected(0)));
         assert_eq!(
-            ex.check("ceo@VIP.example.com"),
+            ex.check("SVC_backup", fold_hash("SVC_backup")),
+            Some(Exclusion::Protected(0))
+        );
+        assert_eq!(
+            ex.check("ceo@VIP.example.com", fold_hash("ceo@VIP.example.com")),
             Some(Exclusion::Protected(1))
         );
-        assert_eq!(ex.check("break-the-glass-1"), Some(Exclusion::Protected(2)));
-        assert_eq!(ex.check("jdoe"), None);
-        assert_eq!(ex.check("xsvc_backup"), None);
+        assert_eq!(
+            ex.check("break-the-glass-1", fold_hash("break-the-glass-1")),
+            Some(Exclusion::Protected(2))
+        );
+        assert_eq!(ex.check("jdoe", fold_hash("jdoe")), None);
+        assert_eq!(ex.check("xsvc_backup", fold_hash("xsvc_backup")), None);
     }
 
     #[test]
     fn a_pattern_without_stars_matches_exactly() {
         let ex = Exclusions::new(Target::Epm, None, &patterns(&["root"]));
-        assert_eq!(ex.check("ROOT"), Some(Exclusion::Protected(0)));
-        assert_eq!(ex.check("root2"), None);
+        assert_eq!(
+            ex.check("ROOT", fold_hash("ROOT")),
+            Some(Exclusion::Protected(0))
+        );
+        assert_eq!(ex.check("root2", fold_hash("root2")), None);
     }
 
     #[test]

@@ -27,9 +27,13 @@
 //! Row numbers are spreadsheet rows: the first row of the input is row 1 (the header, when there is one), blank
 //! lines are rows, and a quoted value spanning lines is one row. Row indexes (from 0) are row number − 1.
 //!
-//! One file per concern: [`decode`](decode::decode) (encodings), `sniff` (delimiter), `parse` (rows and
-//! fields), `table` (compact storage), `column` (identifier column), `validate` (one value), `exclude` (own and
-//! protected accounts), `dedupe` (repeats), `plan` (classes and counts), `error` (messages).
+//! Limits, each refused with a message naming what and where: [`MAX_BYTES`], [`MAX_ROWS`], [`MAX_CELLS`], an
+//! unclosed quote (its line), a header with no rows, a file that is not text. Memory: the decoded text once,
+//! 8 bytes per cell, 8 bytes per row for the plan.
+//!
+//! One file per concern: `decode` (encodings), `sniff` (delimiter), `parse` (rows and fields), `table` (compact
+//! storage), `column` (identifier column), `validate` (one value), `exclude` (own and protected accounts), `dedupe`
+//! (repeats), `plan` (classes and counts), `error` (messages).
 
 mod column;
 mod decode;
@@ -55,6 +59,9 @@ pub const MAX_BYTES: usize = 100 * 1_000_000;
 
 /// The most data rows (rows after the header) taken in.
 pub const MAX_ROWS: usize = 1_000_000;
+
+/// The most cells (fields of all rows) taken in: each takes 8 bytes of memory.
+pub const MAX_CELLS: usize = 16_000_000;
 
 /// Reads a file's bytes: decodes them (reporting the encoding), sniffs the delimiter and parses every row.
 /// Takes the bytes by value so UTF-8 text is not copied.

@@ -7,26 +7,19 @@
 
 use super::sniff::sniff;
 use super::table::{Span, Table};
-use super::{Delimiter, Encoding, IntakeError, MAX_ROWS};
+use super::{Delimiter, Encoding, IntakeError, MAX_CELLS, MAX_ROWS};
 
-/// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows than allowed, and when every
-/// row is blank.
+/// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows or cells than allowed, and
+/// when every row is blank.
 pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
-    let delimiter = sniff(&text, encoding.prefers_tab());
-    parse_with(text, encoding, delimiter)
+    parse_with(text, encoding, MAX_CELLS)
 }
 
-/// Parses `text` with the given delimiter (`None`: a single column, split on commas outside quotes).
-pub fn parse_with(
-    text: String,
-    encoding: Encoding,
-    delimiter: Option<Delimiter>,
-) -> Result<Table, IntakeError> {
+/// [`parse`] with a limit on cells.
+fn parse_with(text: String, encoding: Encoding, max_cells: usize) -> Result<Table, IntakeError> {
+    let delimiter = sniff(&text, encoding.prefers_tab());
     let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
-    let rows = estimate_rows(&text);
-    let columns = text.lines().next().map_or(1, |line| {
-        line.bytes().filter(|&b| b == separator).count() + 1
-    });
+    let (rows, fields) = estimate(&text, separator);
     let mut parser = Parser {
         bytes: text.as_bytes(),
         text: &text,
@@ -35,9 +28,10 @@ pub fn parse_with(
         separator,
         stop: stop_table(separator),
         unescaped: String::new(),
-        fields: Vec::with_capacity(rows * columns),
+        fields: Vec::with_capacity(fields),
         row_ends: Vec::with_capacity(rows),
         width: 0,
+        max_cells,
     };
     parser.run()?;
     let Parser {
@@ -61,6 +55,7 @@ pub fn parse_with(
     })
 }
 
+/// The state of one pass over the text: where it is, and the rows so far.
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -74,6 +69,7 @@ struct Parser<'a> {
     fields: Vec<Span>,
     row_ends: Vec<u32>,
     width: usize,
+    max_cells: usize,
 }
 
 impl Parser<'_> {
@@ -88,6 +84,11 @@ impl Parser<'_> {
                 let span = self.field()?;
                 blank &= span.start & !Span::UNESCAPED == span.end;
                 self.fields.push(span);
+                if self.fields.len() > self.max_cells {
+                    return Err(IntakeError::TooManyCells {
+                        row: self.row_ends.len() as u32 + 1,
+                    });
+                }
                 match self.bytes.get(self.pos) {
                     Some(&b) if b == self.separator => self.pos += 1,
                     Some(b'\r') => {
@@ -131,6 +132,8 @@ impl Parser<'_> {
         })
     }
 
+    /// Reads a quoted field from its opening quote: doubled quotes are unescaped into the side buffer, and text
+    /// after the closing quote is appended to the value.
     fn quoted(&mut self) -> Result<Span, IntakeError> {
         let opened_on = self.line;
         self.pos += 1;
@@ -146,8 +149,7 @@ impl Parser<'_> {
             let quote = self.pos + offset;
             self.count_lines(self.pos, quote);
             if self.bytes.get(quote + 1) == Some(&b'"') {
-                let start = *owned.get_or_insert(self.unescaped.len());
-                debug_assert!(start <= self.unescaped.len());
+                owned.get_or_insert(self.unescaped.len());
                 self.unescaped.push_str(&self.text[segment..=quote]);
                 self.pos = quote + 2;
                 segment = self.pos;
@@ -236,8 +238,7 @@ impl Parser<'_> {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// The high bit set in each zero byte of `x` at or below its lowest zero byte (higher ones may be set spuriously,
-/// so only the lowest set bit is exact).
+/// The high bit of each zero byte of `x`. The lowest set bit is exact; a borrow may also mark bytes above it.
 #[inline(always)]
 fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & (ONES << 7)
@@ -251,20 +252,20 @@ fn stop_table(separator: u8) -> [bool; 256] {
     stop
 }
 
-/// Rows in `text`, estimated from its first 64 KiB, so the buffers are allocated once.
-fn estimate_rows(text: &str) -> usize {
+/// Rows and fields in `text`, estimated from its first 64 KiB, so the buffers are allocated once.
+fn estimate(text: &str, separator: u8) -> (usize, usize) {
     let sample = &text.as_bytes()[..text.len().min(64 * 1024)];
-    let ends = sample
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        .max(sample.iter().filter(|&&b| b == b'\r').count());
-    let estimate = if sample.len() == text.len() {
-        ends + 1
-    } else {
-        (text.len() as f64 * (ends as f64 / sample.len() as f64) * 1.05) as usize + 1
-    };
-    estimate.min(MAX_ROWS + 2)
+    let count = |byte: u8| sample.iter().filter(|&&b| b == byte).count();
+    let ends = count(b'\n').max(count(b'\r'));
+    let scale = text.len() as f64 / sample.len().max(1) as f64
+        * if sample.len() == text.len() {
+            1.0
+        } else {
+            1.05
+        };
+    let rows = ((ends + 1) as f64 * scale) as usize;
+    let fields = ((ends + 1 + count(separator)) as f64 * scale) as usize;
+    (rows.min(MAX_ROWS + 2), fields.min(MAX_CELLS + 1))
 }
 
 #[cfg(test)]
@@ -410,6 +411,35 @@ mod tests {
             let text = format!("{a};{b}\r\n{b}|x;{a}\n");
             assert_eq!(rows(&text), [[a, b], [&format!("{b}|x"), a]], "{text:?}");
         }
+    }
+
+    #[test]
+    fn more_cells_than_allowed_is_refused_naming_the_row() {
+        let text = format!("{}\n", ["x"; 8].join(",")).repeat(4);
+        assert_eq!(
+            parse_with(text.clone(), Encoding::Utf8, 32).unwrap().len(),
+            4
+        );
+        let error = parse_with(text, Encoding::Utf8, 31).unwrap_err();
+        assert_eq!(error, IntakeError::TooManyCells { row: 4 });
+        let error = IntakeError::TooManyCells { row: 2_000_001 };
+        assert_eq!(
+            error.to_string(),
+            "Row 2,000,001 takes the file past 16,000,000 cells (rows × columns). Keep only the columns you \
+             need (the identifier column is enough) and try again."
+        );
+    }
+
+    #[test]
+    fn a_wide_first_line_does_not_inflate_the_allocation() {
+        let text = format!("{}\n{}", ",a".repeat(5_000), "b\n".repeat(50_000));
+        let table = parse(text, Encoding::Utf8).unwrap();
+        assert_eq!(table.len(), 50_001);
+        assert!(
+            table.fields.capacity() < 200_000,
+            "{}",
+            table.fields.capacity()
+        );
     }
 
     #[test]

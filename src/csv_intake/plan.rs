@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::column::{header_kind, Detection};
-use super::dedupe::{fold_eq, Repeats};
+use super::dedupe::{fold_eq, fold_hash, Repeats};
 use super::exclude::{Exclusion, Exclusions};
 use super::table::{row_number, Table};
 use super::validate::{check, Invalid, Note};
@@ -217,7 +217,8 @@ pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
     let header_text = header_row
         .and_then(|h| table.field(h, column))
         .map(str::trim)
-        .filter(|text| header_kind(text).is_some());
+        .filter(|text| header_kind(text).is_some())
+        .map(|text| (fold_hash(text), text));
     let exclusions = Exclusions::new(
         options.target,
         options.own_account.as_deref(),
@@ -268,16 +269,16 @@ fn classify(
     row: usize,
     plan: &mut Plan,
     exclusions: &Exclusions,
-    header_text: Option<&str>,
+    header_text: Option<(u64, &str)>,
     repeats: &mut Repeats,
 ) -> Class {
     let raw = table.field(row, plan.options.column).unwrap_or("");
     let checked = check(raw, plan.options.target);
     let index = row as u32;
-    for note in [checked.invisible, checked.look_alike]
-        .into_iter()
-        .flatten()
-    {
+    if let Some(note) = checked.invisible {
+        plan.notes.push((index, note));
+    }
+    if let Some(note) = checked.look_alike {
         plan.notes.push((index, note));
     }
     if let Cow::Owned(cleaned) = &checked.value {
@@ -285,17 +286,20 @@ fn classify(
     }
     plan.emails += usize::from(checked.email);
     let value = checked.value.as_ref();
-    if header_text.is_some_and(|header| fold_eq(header, value)) {
+    let hash = fold_hash(value);
+    if header_text
+        .is_some_and(|(header_hash, header)| header_hash == hash && fold_eq(header, value))
+    {
         return Class::Header;
     }
     if let Err(reason) = checked.shape {
         return Class::Invalid { reason };
     }
-    match exclusions.check(value) {
+    match exclusions.check(value, hash) {
         Some(Exclusion::OwnAccount) => Class::ExcludedSelf,
         Some(Exclusion::Protected(pattern)) => Class::Protected { pattern },
         None => {
-            repeats.push(index, value);
+            repeats.push(index, hash);
             Class::Target
         }
     }

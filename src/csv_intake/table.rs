@@ -64,7 +64,12 @@ impl Table {
     /// `None` when the row is shorter.
     #[inline(always)]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
-        self.spans(row).get(column).map(|span| self.resolve(*span))
+        let spans = self.spans(row);
+        if column < spans.len() {
+            Some(self.resolve(spans[column]))
+        } else {
+            None
+        }
     }
 
     /// All fields of row `row` (none for a blank row).
@@ -74,12 +79,9 @@ impl Table {
 
     #[inline(always)]
     fn spans(&self, row: usize) -> &[Span] {
-        let start = if row == 0 {
-            0
-        } else {
-            self.row_ends[row - 1] as usize
-        };
-        &self.fields[start..self.row_ends[row] as usize]
+        let ends = self.row_ends.as_slice();
+        let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+        &self.fields.as_slice()[start..ends[row] as usize]
     }
 
     #[inline(always)]

@@ -11,6 +11,7 @@ pub mod jwt;
 pub mod key_file;
 pub mod lookup;
 pub mod minter;
+pub mod resolve;
 pub mod run;
 
 pub use base_url::ApiBase;

@@ -2,6 +2,7 @@
 
 mod connect;
 mod csv;
+mod lookup;
 mod preview;
 mod results;
 mod run;
@@ -11,6 +12,7 @@ mod virtual_list;
 pub use state::{AppState, Connection, Loaded, RunState};
 
 use crate::flow::Step;
+use crate::run::{Mode, PauseReason};
 use leptos::prelude::*;
 
 /// The whole panel: header, stepper and the current step.
@@ -34,6 +36,7 @@ pub fn App() -> impl IntoView {
         }
     });
     on_cleanup(move || listener.remove());
+    watch_connectivity(state);
 
     view! {
         <header class="app-header">
@@ -114,6 +117,44 @@ fn StepNav(
             })}
         </div>
     }
+}
+
+/// Pauses a running removal while the browser is offline, and resumes it when it is back.
+fn watch_connectivity(state: AppState) {
+    let offline = window_event_listener(leptos::ev::offline, move |_| {
+        state.run.control.with_value(|c| {
+            if let Some(c) = c {
+                c.pause(PauseReason::Offline);
+            }
+        });
+        state.run.progress.update(|p| {
+            if let Some(p) = p {
+                p.paused = Some(PauseReason::Offline);
+            }
+        });
+    });
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        state.run.control.with_value(|c| {
+            if let Some(c) = c
+                .as_ref()
+                .filter(|c| c.mode() == Mode::Paused(PauseReason::Offline))
+            {
+                c.resume();
+            }
+        });
+        state.run.progress.update(|p| {
+            if let Some(p) = p
+                .as_mut()
+                .filter(|p| p.paused == Some(PauseReason::Offline))
+            {
+                p.paused = None;
+            }
+        });
+    });
+    on_cleanup(move || {
+        offline.remove();
+        online.remove();
+    });
 }
 
 /// Makes a panic visible: the page shows what went wrong instead of going dead.

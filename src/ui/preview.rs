@@ -17,7 +17,7 @@ pub fn PreviewStep() -> impl IntoView {
             }.into_any(),
             Some(loaded) => view! { <Preview loaded /> }.into_any(),
         }}
-        <StepNav ready=Signal::derive(move || state.loaded.with(|l| l.as_ref().is_some_and(|l| l.plan.counts().targets > 0))) next_label="Review and confirm" />
+        <StepNav ready=Signal::derive(move || !state.removal_entries().is_empty()) next_label="Review and confirm" />
     }
 }
 
@@ -138,6 +138,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 prop:value=move || query.get()
                 on:input:target=move |ev| query.set(ev.target().value()) />
         </section>
+        <super::lookup::EmailLookup />
         <section class="card">
             <h3>{move || format!("Will be removed ({})", target_rows.get())}</h3>
             <VirtualList len=target_rows row=row_view(targets) label="Users that will be removed" />

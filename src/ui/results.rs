@@ -1,5 +1,7 @@
 //! Results step: every input row with its outcome, filterable, downloadable, and "retry failed".
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 
 use super::run::start_run;
@@ -10,6 +12,7 @@ use crate::csv_intake::{row_number, Class};
 use crate::results::{
     self, export_csv, retry_plan, Filter, OutcomeClass, SkipReason, Skipped, Tally,
 };
+use crate::rsa::resolve::Resolution;
 
 /// Summary, filters, the table of every row, download and retry.
 #[component]
@@ -18,7 +21,11 @@ pub fn ResultsStep() -> impl IntoView {
     let rows = Memo::new(move |_| {
         let skipped = state
             .loaded
-            .with(|l| l.as_ref().map(skipped_rows).unwrap_or_default());
+            .with(|l| {
+                l.as_ref()
+                    .map(|l| state.lookups.with(|found| skipped_rows(l, found)))
+            })
+            .unwrap_or_default();
         state
             .run
             .results
@@ -116,13 +123,24 @@ pub fn ResultsStep() -> impl IntoView {
     }
 }
 
-/// The rows intake kept out of the plan, in the results module's terms.
-fn skipped_rows(loaded: &Loaded) -> Vec<Skipped> {
+/// The rows kept out of the run, in the results module's terms: intake's, and e-mail rows whose lookup found nobody.
+fn skipped_rows(loaded: &Loaded, lookups: &[Resolution]) -> Vec<Skipped> {
     let plan = &loaded.plan;
+    let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();
     (0..loaded.table.len())
         .filter_map(|i| {
             let reason = match plan.class(i) {
                 Class::Target => return None,
+                Class::Invalid { .. }
+                    if looked_up
+                        .get(&(row_number(i) as usize))
+                        .is_some_and(|r| r.answer.user().is_some()) =>
+                {
+                    return None
+                }
+                Class::Invalid { .. } if looked_up.contains_key(&(row_number(i) as usize)) => {
+                    SkipReason::Invalid(looked_up[&(row_number(i) as usize)].answer.message())
+                }
                 Class::Duplicate { of_row } => SkipReason::Duplicate {
                     of_row: of_row as usize,
                 },

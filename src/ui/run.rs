@@ -37,30 +37,15 @@ fn Confirm() -> impl IntoView {
             .loaded
             .with(|l| l.as_ref().map_or(0, |l| l.plan.counts().targets))
     });
-    let connection = Memo::new(move |_| {
-        state
-            .connection()
-            .map(|c| (c.tenant(), c.auth().clone()))
-            .map_err(|e| e)
-    });
+    let connection = Memo::new(move |_| state.connection().map(|c| c.tenant()));
     let confirmed =
         move || typed.with(|t| t.trim().replace([',', ' ', '.'], "") == users.get().to_string());
     let start = move |_| {
         let Ok(connection) = state.connection() else {
             return;
         };
-        let entries = state.loaded.with_untracked(|l| {
-            l.as_ref().map(|l| {
-                l.plan
-                    .targets(&l.table)
-                    .map(|(row, user)| PlanEntry {
-                        row: row as usize,
-                        user: user.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-            })
-        });
-        if let Some(entries) = entries {
+        let entries = state.removal_entries();
+        if !entries.is_empty() {
             start_run(state, connection, entries, true);
         }
     };
@@ -68,7 +53,7 @@ fn Confirm() -> impl IntoView {
         <section class="card confirm">
             {move || match connection.get() {
                 Err(e) => view! { <p class="error">{format!("Not connected: {e} Go back to Connect.")}</p> }.into_any(),
-                Ok((tenant, _)) => view! {
+                Ok(tenant) => view! {
                     <p class="danger-text" id="confirm-text">
                         <strong>{format!("You are about to remove {} users from {} ({}).", users.get(), tenant, state.target.get().name())}</strong>
                         {match state.target.get() {
@@ -221,9 +206,18 @@ fn RunProgress() -> impl IntoView {
             <p id="run-status" aria-live="polite">{move || {
                 let p = p();
                 let now = now.get();
+                if !run.active.get() {
+                    return format!("Finished: {} of {} users have an outcome.", p.done(), p.total);
+                }
                 let rate = p.throughput_per_s(now).map(|r| format!("{r:.1} users/s")).unwrap_or_else(|| "measuring…".into());
                 let eta = p.eta_ms(now).map(|ms| format!(", about {} left", words(ms))).unwrap_or_default();
-                let state_text = if !run.active.get() { "Finished." } else if p.is_throttled(now) { "Throttled by the service: waiting." } else { "Running." };
+                let state_text = match p.paused {
+                    Some(PauseReason::CredentialRefused) => "Paused: the credential was refused.",
+                    Some(PauseReason::Offline) => "Paused: the browser is offline.",
+                    Some(PauseReason::ByAdmin) => "Paused.",
+                    None if p.is_throttled(now) => "Throttled by the service: waiting.",
+                    None => "Running.",
+                };
                 format!("{state_text} {} of {} users done; {rate}{eta}.", p.done(), p.total)
             }}</p>
             <div class="bars">

@@ -4,12 +4,16 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::csv_intake::{self, Detection, IntakeError, Options, Plan, Table};
+use crate::csv_intake::{
+    self, row_number, Class, Detection, IntakeError, Invalid, Options, Plan, Table,
+};
 use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
+use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::run::progress::Progress;
+use crate::run::PlanEntry;
 use crate::run::{Auth, BatchStage, Control, UserResult};
 use crate::target::Target;
 
@@ -41,6 +45,8 @@ pub struct AppState {
     pub run: RunState,
     /// EPM: users per uploaded file and removal job.
     pub epm_batch_size: RwSignal<usize>,
+    /// RSA: what User Details said about the e-mail rows (empty until looked up).
+    pub lookups: RwSignal<Vec<Resolution>>,
 }
 
 /// The current (or last) run.
@@ -150,6 +156,7 @@ impl AppState {
             creds: Credentials::new(),
             run: RunState::new(),
             epm_batch_size: RwSignal::new(crate::epm::DEFAULT_BATCH_SIZE),
+            lookups: RwSignal::new(Vec::new()),
         }
     }
 
@@ -215,6 +222,7 @@ impl AppState {
                 match self.build_plan(&table, &detection, None) {
                     Ok(plan) => {
                         self.intake_error.set(None);
+                        self.lookups.set(Vec::new());
                         self.loaded.set(Some(Loaded {
                             source,
                             table: Arc::new(table),
@@ -262,6 +270,46 @@ impl AppState {
         }
         options.own_account = self.effective_own_account();
         csv_intake::plan(table, &options)
+    }
+
+    /// RSA rows holding an e-mail address instead of a user ID: they need a lookup first.
+    pub fn email_rows(&self) -> Vec<PlanEntry> {
+        self.loaded.with(|l| {
+            let Some(l) = l else { return Vec::new() };
+            (0..l.table.len())
+                .filter(|&i| {
+                    matches!(
+                        l.plan.class(i),
+                        Class::Invalid {
+                            reason: Invalid::RsaEmail
+                        }
+                    )
+                })
+                .map(|i| PlanEntry {
+                    row: row_number(i) as usize,
+                    user: l.plan.value(&l.table, i).to_string(),
+                })
+                .collect()
+        })
+    }
+
+    /// Who the run will remove: the plan's identifiers, and the users found for e-mail rows.
+    pub fn removal_entries(&self) -> Vec<PlanEntry> {
+        let mut entries = self.loaded.with(|l| {
+            l.as_ref().map_or_else(Vec::new, |l| {
+                l.plan
+                    .targets(&l.table)
+                    .map(|(row, user)| PlanEntry {
+                        row: row as usize,
+                        user: user.to_string(),
+                    })
+                    .collect()
+            })
+        });
+        self.lookups
+            .with(|found| entries.extend(found.iter().filter_map(Resolution::plan_entry)));
+        entries.sort_by_key(|e| e.row);
+        entries
     }
 
     /// The account never to remove: as entered, or for EPM with Basic sign-in, the user name.

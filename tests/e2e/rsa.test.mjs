@@ -92,3 +92,39 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   assert.ok([...perUser.values()].every((n) => n === 1), 'one DELETE per user');
   assert.deepEqual(problems, []);
 });
+
+test('an e-mail list is resolved to user IDs, blocked users are flagged, and only found users are removed', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const removed = new Set((await sandbox.control('/sandbox/audit')).map((a) => a.user));
+  const live = tenant.rsa.filter((u) => !removed.has(u.id) && !/SCIM/.test(u.identitySource));
+  const disabled = live.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted).slice(0, 5);
+  const enabled = live.filter((u) => u.userStatus === 'Enabled' && !u.markDeleted).slice(0, 2);
+  const lines = ['email', ...disabled.map((u) => u.emailAddress), ...enabled.map((u) => u.emailAddress.toUpperCase()),
+    'nobody.at.all@example.com'];
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'emails.csv', lines.join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+
+  await page.click('#lookup-emails');
+  await page.waitForSelector('#lookup-summary');
+  const summary = await page.locator('#lookup-summary').innerText();
+  assert.match(summary, /^5 found and removable; 2 still enabled/);
+  assert.match(summary, /1 not found/);
+  await screenshot(page, 'rsa-lookup');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', '7');
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  assert.equal(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText(), '5');
+  assert.equal(await page.locator('.bar-row[data-outcome=conflict] .bar-count').innerText(), '2');
+  const after = (await sandbox.control('/sandbox/audit')).map((a) => a.user).filter((u) => !removed.has(u));
+  assert.deepEqual(after.sort(), disabled.map((u) => u.id).sort());
+  await page.click('#see-results');
+  assert.match(await page.locator('#results-summary').innerText(), /^9 rows: 5 removed, 2 not removed, 2 skipped/);
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,181 @@
+// Shared pieces of the benchmarks: the release sandbox, data files, the panel's steps, small statistics.
+// The browser, its flags and the panel page come from the end-to-end harness (tests/e2e/harness.mjs).
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { ROOT, openPanel } from '../tests/e2e/harness.mjs';
+
+export { ROOT };
+export const WORK = mkdtempSync(join(tmpdir(), 'offboard-bench-'));
+
+/**
+ * Starts the release sandbox (target/release/sandbox) on a free port with the built panel. Same start-up
+ * protocol as the harness's `startSandbox`, which only knows the debug binary.
+ */
+export async function startSandbox(extraArgs = []) {
+  const dataDir = mkdtempSync(join(WORK, 'sandbox-'));
+  const proc = spawn(join(ROOT, 'target', 'release', 'sandbox'),
+    ['--port', '0', '--dist', join(ROOT, 'dist'), '--data-dir', dataDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('sandbox printed no SANDBOX_URL within 120 s')), 120_000);
+    proc.once('exit', (code) => fail(new Error(`sandbox exited early with ${code}`)));
+    lines.on('line', (line) => {
+      const m = /^SANDBOX_URL=(\S+)$/.exec(line);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  lines.on('line', () => {});
+  return {
+    url,
+    async control(path, body) {
+      const res = await fetch(url + path, body === undefined ? {} : {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+      return res.json();
+    },
+    /** CPU time (user + system, seconds) the sandbox process has used so far. */
+    cpuSeconds() {
+      const fields = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((ok) => (proc.exitCode !== null ? ok() : proc.once('exit', ok)));
+    },
+  };
+}
+
+/** Writes `lines` (an iterable of strings) to a file, one per line (LF), and returns its path and size. */
+export async function writeLines(name, lines) {
+  const path = join(WORK, name);
+  const out = createWriteStream(path);
+  let bytes = 0, chunk = [];
+  const flush = async () => {
+    const s = chunk.join('');
+    chunk = [];
+    bytes += Buffer.byteLength(s);
+    if (!out.write(s)) await once(out, 'drain');
+  };
+  for (const line of lines) {
+    chunk.push(line, '\n');
+    if (chunk.length >= 20_000) await flush();
+  }
+  await flush();
+  out.end();
+  await once(out, 'finish');
+  return { path, bytes };
+}
+
+export function writeText(name, text) {
+  const path = join(WORK, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** A deterministic 1,000,000-row user export: `User Login,First Name,Last Name,Email`, 1 % repeated logins. */
+export function* userRows(rows) {
+  const first = ['Ann', 'Bob', 'Cara', 'Dan', 'Eve', 'Finn', 'Gus', 'Hana', 'Ivo', 'Jo', 'Kim', 'Lea', 'Max', 'Nia',
+    'Otto', 'Pia', 'Raj', 'Sara', 'Tom', 'Uma', 'Vic', 'Wen', 'Xia', 'Yves', 'Zoe'];
+  const last = ['Ng', 'Diaz', 'Kaur', 'Lee', 'Moss', 'Ortiz', 'Park', 'Quinn', 'Roy', 'Sato', 'Tran', 'Vega', 'Wu',
+    'Young', 'Zhou', 'Berg', 'Cole', 'Fox', 'Gray', 'Hale'];
+  let seed = 0x2545f491;
+  const rand = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
+  yield 'User Login,First Name,Last Name,Email';
+  const logins = [];
+  for (let i = 0; i < rows; i++) {
+    if (i % 100 === 99) {
+      // A repeated login, in other case: the dedupe must catch it.
+      const login = logins[rand(logins.length)].toUpperCase();
+      yield `${login},Dup,Row,${login}@ex.io`;
+      continue;
+    }
+    const f = first[rand(first.length)], l = last[rand(last.length)];
+    const login = `${f[0]}${l}${i.toString(36)}`.toLowerCase();
+    if (logins.length < 50_000) logins.push(login);
+    yield `${login},${f},${l},${login}@ex.io`;
+  }
+}
+
+/** Opens the panel (harness `openPanel`) and makes the wasm exports reachable as `window.__benchWasm`. */
+export async function openBenchPanel(browser, url) {
+  const opened = await openPanel(browser, url);
+  await opened.context.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (e) => { window.__benchWasm = e.detail.wasm; });
+  });
+  await opened.page.reload();
+  await opened.page.waitForSelector('nav.stepper');
+  await opened.page.waitForFunction(() => window.__benchWasm?.memory instanceof WebAssembly.Memory);
+  return opened;
+}
+
+/** Clicks the step navigation's primary button ("Next"). */
+export async function next(page) {
+  await page.click('.step-nav .primary');
+}
+
+/** Sets `#bench-file`, a hidden file input the benchmark adds, to the file at `path` (no bytes cross CDP). */
+export async function stageFile(page, path) {
+  await page.evaluate(() => {
+    if (document.getElementById('bench-file')) return;
+    const input = Object.assign(document.createElement('input'), { type: 'file', id: 'bench-file', hidden: true });
+    document.documentElement.appendChild(input);
+  });
+  await page.setInputFiles('#bench-file', path);
+}
+
+/** Starts collecting long tasks in the page (buffered); `stopLongTasks` returns those since the start. */
+export async function startLongTasks(page) {
+  await page.evaluate(() => {
+    const since = performance.now();
+    const seen = [];
+    const po = new PerformanceObserver((list) => seen.push(...list.getEntries()));
+    po.observe({ type: 'longtask', buffered: true });
+    window.__benchLong = { since, seen, po };
+  });
+}
+export async function stopLongTasks(page) {
+  return page.evaluate(async () => {
+    await new Promise((ok) => setTimeout(ok, 300)); // long-task entries arrive after their task
+    const { since, seen, po } = window.__benchLong;
+    seen.push(...po.takeRecords());
+    po.disconnect();
+    const tasks = seen.filter((e) => e.startTime >= since - 1).map((e) => e.duration);
+    return { count: tasks.length, max: tasks.length ? Math.max(...tasks) : 0, total: tasks.reduce((a, b) => a + b, 0) };
+  });
+}
+
+/**
+ * Clicks `clickSelector` inside the page and resolves with the ms until `waitSelector` is in the DOM
+ * (MutationObserver), and until the frame after it (rows painted).
+ */
+export async function clickAndTime(page, clickSelector, waitSelector, timeoutMs = 30 * 60_000) {
+  return page.evaluate(({ clickSelector, waitSelector, timeoutMs }) => new Promise((ok, fail) => {
+    let t0;
+    const done = () => {
+      const dom = performance.now() - t0;
+      requestAnimationFrame(() => setTimeout(() => ok({ dom, painted: performance.now() - t0 }), 0));
+    };
+    const mo = new MutationObserver(() => {
+      if (document.querySelector(waitSelector)) { mo.disconnect(); clearTimeout(timer); done(); }
+    });
+    const timer = setTimeout(() => { mo.disconnect(); fail(new Error(`${waitSelector} not seen in ${timeoutMs} ms`)); }, timeoutMs);
+    mo.observe(document.body, { childList: true, subtree: true });
+    t0 = performance.now();
+    document.querySelector(clickSelector).click();
+  }), { clickSelector, waitSelector, timeoutMs });
+}
+
+export function quantile(values, q) {
+  const s = [...values].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const pos = (s.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+export const log = (...a) => console.error('[bench]', ...a);

@@ -1,0 +1,115 @@
+//! RSA: resolving the list's e-mail addresses to user IDs before anything is removed.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::virtual_list::VirtualList;
+use super::{AppState, Connection};
+use crate::browser::{BrowserClock, FetchHttp};
+use crate::rsa::lookup::Blocker;
+use crate::rsa::resolve::{resolve_emails, ResolveProgress};
+use crate::run::{Control, RunSettings};
+
+/// Offers the lookup when the list holds e-mail addresses, shows its progress and what it found.
+#[component]
+pub fn EmailLookup() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let emails = Memo::new(move |_| state.email_rows());
+    let progress = RwSignal::new(None::<ResolveProgress>);
+    let active = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let control = StoredValue::new_local(None::<Control>);
+
+    let start = move |_| {
+        let Ok(Connection::Rsa { base, auth }) = state.connection() else {
+            error.set(Some(
+                "Connect to RSA Cloud Access Service first (step 1).".into(),
+            ));
+            return;
+        };
+        let entries = emails.get_untracked();
+        let run_control = Control::new(auth);
+        control.set_value(Some(run_control.clone()));
+        active.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let mut on_progress = move |p: &ResolveProgress| progress.set(Some(p.clone()));
+            let found = resolve_emails(
+                &entries,
+                &base,
+                &FetchHttp::default(),
+                &BrowserClock,
+                &run_control,
+                &RunSettings::default(),
+                &mut on_progress,
+            )
+            .await;
+            state.lookups.set(found);
+            active.set(false);
+            control.set_value(None);
+        });
+    };
+
+    let summary = move || {
+        state.lookups.with(|found| {
+            let count = |f: &dyn Fn(&crate::rsa::resolve::Resolution) -> bool| found.iter().filter(|r| f(r)).count();
+            let ok = count(&|r| r.answer.user().is_some() && r.answer.blocker().is_none());
+            let enabled = count(&|r| r.answer.blocker() == Some(Blocker::Enabled));
+            let pending = count(&|r| r.answer.blocker() == Some(Blocker::PendingDeletion));
+            let scim = count(&|r| r.answer.blocker() == Some(Blocker::ManagedSource));
+            let missing = count(&|r| r.answer.user().is_none());
+            format!(
+                "{ok} found and removable; {enabled} still enabled and {pending} pending deletion (would be refused \
+                 with 409); {scim} from a SCIM or Azure AD source (would be refused with 405); {missing} not found or \
+                 not looked up (will not be processed)."
+            )
+        })
+    };
+    let row = move |i: usize| {
+        let Some(r) = state.lookups.with_untracked(|f| f.get(i).cloned()) else {
+            return ().into_any();
+        };
+        let class = if r.answer.user().is_none() {
+            "cell reason error"
+        } else if r.answer.blocker().is_some() {
+            "cell reason warning"
+        } else {
+            "cell reason"
+        };
+        view! {
+            <span class="cell num" role="cell">{r.row}</span>
+            <span class="cell value mono" role="cell">{r.email.clone()}</span>
+            <span class=class role="cell">{r.answer.message()}</span>
+        }
+        .into_any()
+    };
+
+    view! {
+        <Show when=move || emails.with(|e| !e.is_empty())>
+            <section class="card" id="email-lookup">
+                <h3>{move || format!("{} rows hold e-mail addresses", emails.with(Vec::len))}</h3>
+                <p class="hint">"RSA removes users by user ID. Look the addresses up with the User Details API (read-only): found users join the plan, and users that are still enabled, pending deletion or SCIM-managed are flagged before anything is removed."</p>
+                <button type="button" id="lookup-emails" class="primary" disabled=move || active.get() on:click=start>
+                    {move || format!("Look up {} e-mail addresses", emails.with(Vec::len))}
+                </button>
+                <Show when=move || active.get()>
+                    <button type="button" class="secondary" on:click=move |_| control.with_value(|c| if let Some(c) = c { c.cancel() })>"Stop"</button>
+                </Show>
+                {move || progress.get().map(|p| {
+                    let percent = if p.total == 0 { 100 } else { p.done * 100 / p.total };
+                    view! {
+                        <div class="progress" role="progressbar" aria-label="Lookup progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
+                            <div class="fill" style=format!("width:{percent}%")></div>
+                        </div>
+                        <p role="status">{format!("{} of {} looked up.", p.done, p.total)}</p>
+                    }
+                })}
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <Show when=move || state.lookups.with(|l| !l.is_empty())>
+                    <p id="lookup-summary">{summary}</p>
+                    <VirtualList len=Signal::derive(move || state.lookups.with(Vec::len)) row label="E-mail addresses looked up" height=240 />
+                </Show>
+            </section>
+        </Show>
+    }
+}

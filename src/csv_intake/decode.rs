@@ -111,12 +111,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), IntakeError> {
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok((text, Encoding::Utf8)),
-        Err(e) => {
-            let text = encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(e.as_bytes())
-                .0;
-            Ok((text.into_owned(), Encoding::Windows1252))
-        }
+        Err(e) => Ok((windows_1252(e.as_bytes()), Encoding::Windows1252)),
     }
 }
 
@@ -144,32 +139,45 @@ fn utf16(
     if !bytes.len().is_multiple_of(2) {
         return Err(IntakeError::TruncatedUtf16 { bytes: total });
     }
-    let codec = if big_endian {
-        encoding_rs::UTF_16BE
-    } else {
-        encoding_rs::UTF_16LE
-    };
-    match codec.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(text) => reject_nul(text.into_owned(), encoding),
-        None => {
-            let units = bytes.chunks_exact(2).map(|p| {
-                if big_endian {
-                    u16::from_be_bytes([p[0], p[1]])
-                } else {
-                    u16::from_le_bytes([p[0], p[1]])
-                }
-            });
-            let mut line = 1;
-            for unit in char::decode_utf16(units) {
-                match unit {
-                    Ok('\n') => line += 1,
-                    Ok(_) => {}
-                    Err(_) => break,
-                }
+    let units = bytes.chunks_exact(2).map(|p| {
+        if big_endian {
+            u16::from_be_bytes([p[0], p[1]])
+        } else {
+            u16::from_le_bytes([p[0], p[1]])
+        }
+    });
+    let mut text = String::with_capacity(bytes.len() / 2 * 3 / 2);
+    let mut line = 1;
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(c) => {
+                line += u32::from(c == '\n');
+                text.push(c);
             }
-            Err(IntakeError::InvalidUtf16 { line })
+            Err(_) => return Err(IntakeError::InvalidUtf16 { line }),
         }
     }
+    reject_nul(text, encoding)
+}
+
+/// The characters of Windows-1252 bytes 0x80 to 0x9F (the WHATWG mapping: the five undefined
+/// bytes stand for the C1 controls of the same value). Every other byte is the code point of its value.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+];
+
+/// Decodes Windows-1252 ("ANSI"): every byte is one character.
+fn windows_1252(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect()
 }
 
 /// `Some(big_endian)` when the first bytes have the NUL pattern of ASCII text in UTF-16.
@@ -243,6 +251,15 @@ fn line_at(bytes: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_windows_1252_byte_decodes_as_the_whatwg_standard_says() {
+        let all: Vec<u8> = (0..=255).collect();
+        let expected = encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(&all)
+            .0;
+        assert_eq!(windows_1252(&all), expected);
+    }
 
     fn utf16le(s: &str, bom: bool) -> Vec<u8> {
         let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };

@@ -96,7 +96,7 @@ pub fn EmailLookup() -> impl IntoView {
                     <button type="button" class="secondary" on:click=move |_| control.with_value(|c| if let Some(c) = c { c.cancel() })>"Stop"</button>
                 </Show>
                 {move || progress.get().map(|p| {
-                    let percent = if p.total == 0 { 100 } else { p.done * 100 / p.total };
+                    let percent = (p.done * 100).checked_div(p.total).unwrap_or(100);
                     view! {
                         <div class="progress" role="progressbar" aria-label="Lookup progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                             <div class="fill" style=format!("width:{percent}%")></div>

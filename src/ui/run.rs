@@ -32,11 +32,7 @@ pub fn RunStep() -> impl IntoView {
 fn Confirm() -> impl IntoView {
     let state = expect_context::<AppState>();
     let typed = RwSignal::new(String::new());
-    let users = Memo::new(move |_| {
-        state
-            .loaded
-            .with(|l| l.as_ref().map_or(0, |l| l.plan.counts().targets))
-    });
+    let users = Memo::new(move |_| state.removal_entries().len());
     let connection = Memo::new(move |_| state.connection().map(|c| c.tenant()));
     let confirmed =
         move || typed.with(|t| t.trim().replace([',', ' ', '.'], "") == users.get().to_string());

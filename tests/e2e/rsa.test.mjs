@@ -118,6 +118,7 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   await screenshot(page, 'rsa-lookup');
   await page.click('.step-nav .primary');
   await page.fill('#confirm-count', '7');
+  await screenshot(page, 'rsa-lookup-confirm');
   await page.click('#start-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   assert.equal(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText(), '5');

@@ -66,6 +66,7 @@ pub fn ConnectStep() -> impl IntoView {
                     <label for="rsa-jwt">"JWT (Bearer token)"</label>
                     <input id="rsa-jwt" type="password" autocomplete="off" spellcheck="false"
                         prop:value=move || c.jwt.get() on:input:target=move |ev| c.jwt.set(ev.target().value()) />
+                    <super::key_file::KeyFileInput />
                     <JwtInfo />
                 }.into_any(),
                 Target::Epm => view! {
@@ -124,7 +125,7 @@ pub fn ConnectStep() -> impl IntoView {
                 <button type="button" id="test-connection" class="secondary" disabled=move || !ready.get() || testing.get() on:click=test>
                     {move || if testing.get() { "Testing…" } else { "Test connection" }}
                 </button>
-                <button type="button" class="secondary" on:click=move |_| { c.clear_secrets(); check.set(None); }>"Disconnect (forget credential)"</button>
+                <button type="button" class="secondary" on:click=move |_| { c.clear_secrets(); state.signing_key.set_value(None); check.set(None); }>"Disconnect (forget credential)"</button>
             </div>
             <div role="status" id="connection-status">
                 {move || check.get().map(|(ok, message)| view! { <p class=if ok { "success" } else { "error" }>{message}</p> })}

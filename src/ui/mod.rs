@@ -2,6 +2,7 @@
 
 mod connect;
 mod csv;
+mod key_file;
 mod lookup;
 mod preview;
 mod results;

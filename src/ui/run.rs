@@ -91,6 +91,7 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
     run.tenant.set(connection.tenant());
     run.active.set(true);
     state.go(Step::Run);
+    super::key_file::keep_token_fresh(state);
 
     spawn_local(async move {
         let mut on_event = move |event: RunEvent| {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::key_file::SigningKey;
 use crate::csv_intake::{
     self, row_number, Class, Detection, IntakeError, Invalid, Options, Plan, Table,
 };
@@ -47,6 +48,8 @@ pub struct AppState {
     pub epm_batch_size: RwSignal<usize>,
     /// RSA: what User Details said about the e-mail rows (empty until looked up).
     pub lookups: RwSignal<Vec<Resolution>>,
+    /// RSA: the key file tokens are minted from. Memory only.
+    pub signing_key: StoredValue<Option<SigningKey>, LocalStorage>,
 }
 
 /// The current (or last) run.
@@ -157,6 +160,7 @@ impl AppState {
             run: RunState::new(),
             epm_batch_size: RwSignal::new(crate::epm::DEFAULT_BATCH_SIZE),
             lookups: RwSignal::new(Vec::new()),
+            signing_key: StoredValue::new_local(None),
         }
     }
 

@@ -1,0 +1,115 @@
+//! RSA: the Administration API key file, dropped in once; the panel mints and renews tokens from it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::AppState;
+use crate::browser::crypto::{import_signing_key, mint_token};
+use crate::browser::{read_file, sleep_ms};
+use crate::rsa::minter::{MintPolicy, RefusalAction, TokenMinter};
+use crate::rsa::KeyFile;
+use crate::run::{Auth, PauseReason};
+
+/// The key file and its imported (non-extractable) signing key. Memory only.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub file: KeyFile,
+    key: web_sys::CryptoKey,
+    minter: TokenMinter,
+}
+
+fn now_s() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+impl SigningKey {
+    /// Makes a fresh token and records it.
+    async fn mint(&mut self) -> Result<String, String> {
+        let (now, lifetime) = (now_s(), self.minter.policy().lifetime_s);
+        let token = mint_token(&self.key, &self.file, now, lifetime).await?;
+        self.minter.minted(&self.file.signing_input(now, lifetime));
+        Ok(token)
+    }
+}
+
+/// The file picker for the key file, and what was loaded.
+#[component]
+pub fn KeyFileInput() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let load = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {
+        let input = ev.target();
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        spawn_local(async move {
+            let result = async {
+                let bytes = read_file(&file).await?;
+                let parsed = KeyFile::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| e.to_string())?;
+                let key = import_signing_key(&parsed).await?;
+                let mut signing = SigningKey { file: parsed, key, minter: TokenMinter::new(MintPolicy::default()) };
+                let token = signing.mint().await?;
+                if state.creds.rsa_base.get_untracked().trim().is_empty() {
+                    state.creds.rsa_base.set(signing.file.admin_rest_api_url.clone());
+                }
+                state.creds.jwt.set(token);
+                let shown = format!(
+                    "Key file loaded for access ID {}. Tokens are made in this tab and renewed before they expire; the key never leaves it.",
+                    signing.file.access_id
+                );
+                state.signing_key.set_value(Some(signing));
+                Ok::<_, String>(shown)
+            }
+            .await;
+            status.set(Some(result));
+        });
+    };
+    view! {
+        <label for="rsa-key-file">"Or the Administration API key file"</label>
+        <input id="rsa-key-file" type="file" accept=".key,.json,application/json" on:change:target=load />
+        {move || status.get().map(|s| match s {
+            Ok(text) => view! { <p class="success" id="key-file-status">{text}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert" id="key-file-status">{e}</p> }.into_any(),
+        })}
+    }
+}
+
+/// While a run is active and a key file is loaded: renews the token before it expires, and mints a
+/// new one when the service refuses an old one (a refused fresh token is left to the admin).
+pub fn keep_token_fresh(state: AppState) {
+    if state.signing_key.with_value(Option::is_none) {
+        return;
+    }
+    spawn_local(async move {
+        while state.run.active.get_untracked() {
+            sleep_ms(2_000).await;
+            let Some(mut signing) = state.signing_key.get_value() else {
+                return;
+            };
+            let refused = state.run.progress.with_untracked(|p| {
+                p.as_ref().and_then(|p| p.paused) == Some(PauseReason::CredentialRefused)
+            });
+            let due = signing.minter.needs_token(now_s())
+                || (refused && signing.minter.on_refused(now_s()) == RefusalAction::MintNew);
+            if !due {
+                continue;
+            }
+            match signing.mint().await {
+                Ok(token) => {
+                    state.run.control.with_value(|c| {
+                        if let Some(c) = c {
+                            c.replace_auth(Auth::Bearer(token.clone()));
+                        }
+                    });
+                    state.creds.jwt.set(token);
+                    state.signing_key.set_value(Some(signing));
+                }
+                Err(e) => state
+                    .run
+                    .notes
+                    .update(|n| n.push(format!("Could not make a new token: {e}"))),
+            }
+        }
+    });
+}

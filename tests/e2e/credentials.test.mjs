@@ -1,0 +1,63 @@
+// Credentials: the key file mints tokens in the page; a credential revoked mid-run pauses the run with
+// its queue intact, and a new one resumes it without losing or repeating anybody.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dropFile, launchBrowser, openPanel, screenshot, startSandbox } from './harness.mjs';
+
+let sandbox, browser;
+before(async () => { sandbox = await startSandbox(['--users', '300']); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await sandbox?.stop(); });
+
+test('a key file mints the token; a revoked credential pauses the run until a new one is given', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource))
+    .slice(0, 40);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+
+  await page.setInputFiles('#rsa-key-file', demo.rsa.keyFilePath);
+  await page.waitForSelector('#key-file-status.success');
+  assert.equal(await page.inputValue('#rsa-base'), demo.rsa.adminRestApiUrl);
+  assert.match(await page.locator('#jwt-info').innerText(), new RegExp(demo.rsa.accessId));
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-status .success');
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href);
+  assert.ok(!stored.includes('PRIVATE KEY') && !stored.includes('eyJ'), 'no key or token in storage or the URL');
+
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users.length));
+  await sandbox.control('/sandbox/faults', { latencyMs: 250 });
+  await page.click('#start-run');
+
+  await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 5);
+  await sandbox.control('/sandbox/faults', { revokeCredentials: true });
+  await page.waitForSelector('#credential-refused', { timeout: 30_000 });
+  assert.match(await page.locator('#run-status').innerText(), /credential was refused/);
+  await screenshot(page, 'credential-refused');
+  const doneWhilePaused = Number(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText());
+  assert.ok(doneWhilePaused < users.length, 'the run paused before the end');
+
+  const { jwt } = await sandbox.control('/sandbox/token', {});
+  await page.fill('#new-credential', jwt);
+  await page.click('#credential-refused button');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  assert.equal(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText(), String(users.length));
+  assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0');
+
+  const storedAfter = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href);
+  assert.ok(!storedAfter.includes('PRIVATE KEY') && !storedAfter.includes(jwt.slice(0, 40)), 'no key or token stored after the run');
+  const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
+  assert.deepEqual(audit.map((a) => a.user).sort(), users.map((u) => u.id).sort());
+  const requests = (await sandbox.control('/sandbox/requests')).filter((r) => r.method === 'DELETE');
+  assert.ok(requests.some((r) => r.status === 403), 'the revocation was hit');
+  const okPerPath = new Map();
+  for (const r of requests.filter((r) => r.status === 200)) okPerPath.set(r.path, (okPerPath.get(r.path) ?? 0) + 1);
+  assert.ok([...okPerPath.values()].every((n) => n === 1));
+  const afterSuccess = requests.filter((r, i) => requests.slice(0, i).some((p) => p.path === r.path && p.status === 200));
+  assert.deepEqual(afterSuccess, [], 'no DELETE after a user was removed');
+  assert.deepEqual(problems, []);
+});

@@ -145,8 +145,9 @@ export async function stopLongTasks(page) {
     const { since, seen, po } = window.__benchLong;
     seen.push(...po.takeRecords());
     po.disconnect();
-    const tasks = seen.filter((e) => e.startTime >= since - 1).map((e) => e.duration);
-    return { count: tasks.length, max: tasks.length ? Math.max(...tasks) : 0, total: tasks.reduce((a, b) => a + b, 0) };
+    const list = seen.filter((e) => e.startTime >= since - 1).map((e) => ({ start: e.startTime, duration: e.duration }));
+    const tasks = list.map((t) => t.duration);
+    return { count: tasks.length, max: tasks.length ? Math.max(...tasks) : 0, total: tasks.reduce((a, b) => a + b, 0), list };
   });
 }
 

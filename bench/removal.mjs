@@ -60,22 +60,31 @@ export async function runRemoval(browser) {
     await page.evaluate(() => { performance.clearResourceTimings(); performance.setResourceTimingBufferSize(1_000_000); });
     await startLongTasks(page);
     log(`rsa: removing ${ids.length} users through the panel at R = ${RATE}/s (budget ${BUDGET_S} s)…`);
-    let cancelledAt = null;
+    let cancelledAt = null, pageCancel = null;
     const budget = setTimeout(async () => {
       cancelledAt = Date.now();
       log('rsa: budget reached, cancelling (in-flight requests finish)');
-      const clicked = await page.evaluate(() => { const b = document.getElementById('cancel'); b?.click(); return !!b; })
-        .catch((e) => `${e.message}`);
-      log(`rsa: cancel clicked: ${clicked}`);
+      pageCancel = await page.evaluate(() => { const b = document.getElementById('cancel'); b?.click(); return b ? performance.now() : null; })
+        .catch(() => null);
+      log(`rsa: cancel clicked: ${pageCancel !== null}`);
     }, BUDGET_S * 1000);
+    const pageStart = await page.evaluate(() => performance.now());
     const run = await clickAndTime(page, '#start-run', '#see-results');
     clearTimeout(budget);
-    const long = await stopLongTasks(page);
+    const allLong = await stopLongTasks(page);
     const endedAt = Date.now();
+    // The removal phase ends at the cancel, if the budget made one; what the cancel itself costs is reported apart.
+    const removingMs = pageCancel !== null ? pageCancel - pageStart : run.dom;
+    const during = allLong.list.filter((t) => pageCancel === null || t.start < pageCancel);
+    const afterCancel = allLong.list.filter((t) => pageCancel !== null && t.start >= pageCancel);
+    const long = { count: during.length, max: Math.max(0, ...during.map((t) => t.duration)),
+      total: during.reduce((a, t) => a + t.duration, 0) };
+    const cancelLong = { count: afterCancel.length, max: Math.max(0, ...afterCancel.map((t) => t.duration)),
+      finishMs: run.dom - removingMs };
     // Requests in flight as the page saw them (Resource Timing of its DELETE fetches): mean over the run and peak.
-    const flight = await page.evaluate((runMs) => {
+    const flight = await page.evaluate(({ runMs, from, to }) => {
       const entries = performance.getEntriesByType('resource')
-        .filter((e) => e.initiatorType === 'fetch' && e.name.includes('/users/'));
+        .filter((e) => e.initiatorType === 'fetch' && e.name.includes('/users/') && e.startTime >= from && e.startTime < to);
       const spans = entries.map((e) => [e.startTime, e.responseEnd]);
       const edges = spans.flatMap(([a, b]) => [[a, 1], [b, -1]]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       let now = 0, peak = 0;
@@ -89,9 +98,10 @@ export async function runRemoval(browser) {
         tailMs: avg((e) => e.responseEnd - e.responseStart),
         protocol: [...new Set(entries.map((e) => e.nextHopProtocol))].join(', '),
       };
-    }, run.dom);
+    }, { runMs: removingMs, from: pageStart, to: pageStart + removingMs });
     const m1 = await metric();
     const sandboxCpu = sandbox.cpuSeconds() - cpu0;
+    // Over the whole run (cancel included): the share of wall time the page's main thread was running tasks.
     const mainBusy = (m1.TaskDuration - m0.TaskDuration) / (run.dom / 1000);
     const scriptBusy = (m1.ScriptDuration - m0.ScriptDuration) / (run.dom / 1000);
     await page.click('#see-results');
@@ -115,10 +125,15 @@ export async function runRemoval(browser) {
       + removed.filter((id) => outcome.get(id) !== 'removed').length;
     const repeated = (removed.length - removedSet.size) + (ok200.length - new Set(ok200).size);
     const done = removedSet.size;
-    const seconds = run.dom / 1000;
-    const bins = profile(deletes, startedAt, endedAt);
+    const seconds = removingMs / 1000;
+    const bins = profile(deletes, startedAt, cancelledAt ?? endedAt);
+    const perMinute = [];
+    for (let m = 0; m * 60 < bins.length; m++) {
+      const slice = bins.slice(m * 60, m * 60 + 60);
+      perMinute.push(slice.reduce((a, b) => a + b, 0) / slice.length);
+    }
     const firstAt = Math.min(...deletes.map((r) => r.at)), lastAt = Math.max(...deletes.map((r) => r.at));
-    log(`rsa panel: ${done} removed in ${seconds.toFixed(1)} s, ${(done / seconds).toFixed(1)}/s, ${throttled} × 429 of ${deletes.length}, main thread busy ${(100 * mainBusy).toFixed(0)} %, sandbox CPU ${sandboxCpu.toFixed(1)} s`);
+    log(`rsa panel: ${done} removed in ${seconds.toFixed(1)} s (${(run.dom / 1000).toFixed(1)} s to the end), ${(done / seconds).toFixed(1)}/s, ${throttled} × 429 of ${deletes.length}, main thread busy ${(100 * mainBusy).toFixed(0)} %, sandbox CPU ${sandboxCpu.toFixed(1)} s`);
 
     // The peer: the reference's request with curl, one after another, on a fresh tenant.
     await sandbox.control('/sandbox/reset', {});
@@ -141,9 +156,9 @@ export async function runRemoval(browser) {
       planned: ids.length, users: done, cancelled: cancelledAt !== null, tenant: TENANT, rate: RATE,
       latencyMs: LATENCY_MS, seconds, achieved: done / seconds, results: results.length,
       deletes: deletes.length, throttled, throttledShare: throttled / deletes.length,
-      lost, repeated, long, mainBusy, flight, scriptBusy, sandboxCpu,
-      firstRate: bins.slice(1, 11).reduce((a, b) => a + b, 0) / 10,
-      lastRate: bins.slice(-11, -1).reduce((a, b) => a + b, 0) / 10,
+      lost, repeated, long, cancelLong, perMinute, totalSeconds: run.dom / 1000, mainBusy, flight, scriptBusy, sandboxCpu,
+      firstRate: bins.slice(0, 10).reduce((a, b) => a + b, 0) / Math.min(10, bins.length),
+      lastRate: bins.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, bins.length),
       activeSeconds: (lastAt - firstAt) / 1000,
       curl: { n: sample.length, ok: curlOk, seconds: curlSeconds, rate: sample.length / curlSeconds,
         projectedSeconds: curlSeconds / sample.length * ids.length },

@@ -70,7 +70,7 @@ else {
 }
 if (rsa.error) failed('2, 4. RSA run', rsa);
 else {
-  row(`2. Longest main-thread task during the RSA run (${int(rsa.users)} removals)`, `${ms(rsa.long.max)} (${rsa.long.count} long tasks)`,
+  row(`2. Longest main-thread task during the RSA run (${int(rsa.users)} removals${rsa.cancelled ? ', before the cancel' : ''})`, `${ms(rsa.long.max)} (${rsa.long.count} long tasks)`,
     `target ≤ ${TARGET.longTaskMs} ms`, rsa.long.max <= TARGET.longTaskMs);
 }
 if (!i.error) {
@@ -138,18 +138,26 @@ if (!i.error) {
   }
 }
 if (!rsa.error && (rsa.achieved / rsa.rate < TARGET.rateShare || rsa.long.max > TARGET.longTaskMs || rsa.cancelled)) {
-  limits.push(`**RSA throughput** (${rsa.achieved.toFixed(1)}/s of ${rsa.rate}/s${rsa.cancelled ? `, cancelled after ${int(rsa.users)} of ${int(rsa.planned)} at the time budget` : ''}): `
-    + `${int(rsa.throttled)} answers were 429, so the service's limit is not what held it back. The page's main thread was busy `
-    + `${pct(rsa.mainBusy)} of the run (script ${pct(rsa.scriptBusy)}), with ${rsa.long.count} long task(s) up to ${ms(rsa.long.max)}, while the sandbox used `
-    + `${rsa.sandboxCpu.toFixed(1)} s of CPU in ${rsa.seconds.toFixed(0)} s. The page kept ${rsa.flight.mean.toFixed(1)} requests in flight on average `
-    + `(peak ${rsa.flight.peak}; the pacer allows up to 32), each taking ${ms(rsa.flight.meanMs)} from fetch to response end as the page saw it: `
-    + `${ms(rsa.flight.queuedMs)} queued in the browser before it was sent, ${ms(rsa.flight.serverMs)} to the first byte (the sandbox adds ${rsa.latencyMs} ms), `
-    + `${ms(rsa.flight.tailMs)} to the last byte. The protocol is ${rsa.flight.protocol}: Chromium opens at most 6 connections to one host, `
-    + `so at ${rsa.latencyMs} ms a request the wire alone caps the rate at about ${int(6000 / rsa.flight.serverMs)}/s, and the requests the pacer lets out beyond 6 wait in the browser's queue `
-    + `(the real services speak HTTP/2 over TLS, which has no such cap). What remains is the page's own work per answer (progress, results, re-rendering) on a busy main thread. `
-    + `The rate was ${rsa.firstRate.toFixed(0)}/s in the first 10 s and ${rsa.lastRate.toFixed(0)}/s in the last 10 s`
-    + (rsa.lastRate < 0.8 * rsa.firstRate ? ': it falls as results pile up, so the per-answer work grows with the results held. ' : '. ')
-    + `The sequential curl loop reaches ${rsa.curl.rate.toFixed(1)}/s (${(1000 / rsa.curl.rate).toFixed(0)} ms a request with ${rsa.latencyMs} ms of latency) `
+  const f = rsa.flight;
+  const wireCap = 6000 / f.serverMs;
+  const pageBound = f.mean < 5; // fewer requests in flight than the browser's 6 connections could carry
+  limits.push(`**RSA throughput** (${rsa.achieved.toFixed(1)}/s of ${rsa.rate}/s over ${rsa.seconds.toFixed(0)} s of removals`
+    + `${rsa.cancelled ? `, cancelled after ${int(rsa.users)} of ${int(rsa.planned)} at the time budget` : ''}): `
+    + `${int(rsa.throttled)} answers were 429, so the service's limit is not what held it back. `
+    + `Two limits, measured: (a) the wire: the protocol is ${f.protocol} and Chromium opens at most 6 connections to one host; each request spent `
+    + `${ms(f.serverMs)} from being sent to its first byte (the sandbox adds ${rsa.latencyMs} ms) and ${ms(f.queuedMs)} queued in the browser before it was sent, `
+    + `so the wire alone caps the rate near ${int(wireCap)}/s, below R (the real services speak HTTP/2 over TLS, without that cap). `
+    + `(b) the page: its main thread was busy ${pct(rsa.mainBusy)} of the run (script ${pct(rsa.scriptBusy)}), with ${rsa.long.count} long task(s) up to ${ms(rsa.long.max)} `
+    + `while removing, and it had ${f.mean.toFixed(1)} requests in flight on average (queued ones included) (peak ${f.peak}; the pacer allows 32). `
+    + `The rate per minute was ${rsa.perMinute.map((x) => x.toFixed(0)).join(', ')}/s (${rsa.firstRate.toFixed(0)}/s in the first 10 s, ${rsa.lastRate.toFixed(0)}/s in the last 10 s)`
+    + (rsa.lastRate < 0.8 * rsa.firstRate
+      ? `: it falls as results pile up, so the page's work per answer (progress, results, re-rendering) grows with the results it holds`
+      : '')
+    + (pageBound ? `; over the whole run the page, not the wire, is the tighter limit. ` : `; the wire is the tighter limit. `)
+    + `The sandbox used ${rsa.sandboxCpu.toFixed(1)} s of CPU over the run.`
+    + (rsa.cancelled ? ` Cancelling took ${(rsa.cancelLong.finishMs / 1000).toFixed(1)} s until *See the results*, with a long task of ${ms(rsa.cancelLong.max)} `
+      + `(while the ${int(rsa.planned - rsa.users)} users left get their "not started" result); that time is not counted in the rate.` : '')
+    + ` The sequential curl loop reaches ${rsa.curl.rate.toFixed(1)}/s (${(1000 / rsa.curl.rate).toFixed(0)} ms a request with ${rsa.latencyMs} ms of latency) `
     + `and would need ${int(rsa.curl.projectedSeconds)} s for ${int(rsa.planned)}.`);
 }
 if (!epm.error && epm.ratio > TARGET.epmRatio) {

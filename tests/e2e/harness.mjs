@@ -110,3 +110,14 @@ export function parseCsv(text) {
   const [header, ...data] = rows.filter((r) => r.length > 1 || r[0] !== '');
   return data.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
 }
+
+/** Runs axe-core (from npm) on the page; returns the serious and critical violations, described. */
+export async function accessibilityProblems(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
+  }
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+}

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+import { accessibilityProblems, dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => { sandbox = await startSandbox(['--users', '400']); browser = await launchBrowser(); });
@@ -43,12 +43,14 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   await page.click('#test-connection');
   await page.waitForSelector('#connection-status .success');
   await screenshot(page, 'rsa-1-connect');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rsa-1-connect');
   await page.click('.step-nav .primary');
 
   await dropFile(page, 'leavers.csv', text);
   await page.waitForSelector('#intake-summary');
   assert.match(await page.locator('#intake-summary').innerText(), /UTF-8/);
   await screenshot(page, 'rsa-2-csv');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rsa-2-csv');
   await page.click('.step-nav .primary');
 
   const count = async (key) => Number(await page.locator(`#preview-counts [data-count=${key}] strong`).innerText());
@@ -58,10 +60,12 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   assert.equal(await count('invalid'), 1);
   assert.equal(await count('header'), 1);
   await screenshot(page, 'rsa-3-preview');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rsa-3-preview');
   await page.click('.step-nav .primary');
 
   await page.fill('#confirm-count', String(toRemove));
   await screenshot(page, 'rsa-4-confirm');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rsa-4-confirm');
   await page.click('#start-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   const bar = async (id) => Number(await page.locator(`.bar-row[data-outcome=${id}] .bar-count`).innerText());
@@ -71,12 +75,14 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   assert.equal(await bar('conflict'), expected.conflict.length);
   assert.equal(await page.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
   await screenshot(page, 'rsa-5-run');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rsa-5-run');
   await page.click('#see-results');
 
   const download = page.waitForEvent('download');
   await page.click('#download');
   const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
   await screenshot(page, 'rsa-6-results');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rsa-6-results');
 
   const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
   const removedInAudit = audit.map((a) => a.user).sort();

@@ -118,14 +118,17 @@ const limits = [];
 if (!i.error) {
   if (i.panel.best >= TARGET.intakeMs || i.intakeLong.max > TARGET.longTaskMs) {
     limits.push(`**Intake** (best ${ms(i.panel.best)}, first run ${ms(i.panel.a)}; in the first run the longest task was ${ms(i.intakeLong.max)}, ${i.intakeLong.count} long task(s) adding up to ${ms(i.intakeLong.total)}): `
-      + `decode, parse, validate and dedupe run as one synchronous task on the main thread, so the long task is the intake itself. `
+      + (i.intakeLong.count === 1
+        ? `decode, parse, validate and dedupe run as one synchronous task on the main thread, so the long task is the intake itself. `
+        : `the intake ran as ${i.intakeLong.count} long tasks on the main thread. `)
       + `Reading the bytes alone (File → ArrayBuffer) takes ${ms(i.readMs)}; the rest is the panel's own work over ${int(i.rows)} rows `
       + `(${(1e6 * (i.panel.best - i.readMs) / i.rows).toFixed(0)} ns a row). PapaParse, which only splits fields, takes ${ms(i.papa.best)}.`);
   }
   if (i.preview.painted >= TARGET.previewMs) {
-    limits.push(`**Preview** (${ms(i.preview.painted)} to painted rows): the click runs ${i.preview.long.count} long task(s), the longest ${ms(i.preview.long.max)}. `
-      + `The first rows are in the DOM after ${ms(i.preview.dom)}, but the task that inserts them goes on until the frame can be painted: `
-      + `the Preview step builds its "will be removed" and "will not be processed" row lists over all ${int(i.rows)} rows and renders both tables in that task.`);
+    limits.push(`**Preview** (${ms(i.preview.painted)} to painted rows): the click runs ${i.preview.long.count} long task(s), the longest ${ms(i.preview.long.max)}; `
+      + `the first rows reach the DOM after ${ms(i.preview.dom)} and are painted at ${ms(i.preview.painted)}. `
+      + `In that task the Preview step builds its "will be removed" and "will not be processed" row lists by filtering all ${int(i.rows)} rows `
+      + `(src/ui/preview.rs) before the two tables can render their visible rows.`);
   }
   if (i.scroll.p95 > 1000 / TARGET.fps + 1) {
     limits.push(`**Scrolling** (p95 ${i.scroll.p95.toFixed(1)} ms, ${i.scroll.fps.toFixed(1)} fps, ${int(i.scroll.frames)} frames, ${int(i.scroll.rows)} rows passed): `

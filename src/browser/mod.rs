@@ -1,10 +1,12 @@
-//! Browser adapters for the core's seams: `fetch`, timers, files and downloads. wasm32 only.
+//! Browser adapters for the core's seams: `fetch`, timers, files, downloads and storage. wasm32 only.
 
 pub mod clock;
 pub mod crypto;
 pub mod file;
 pub mod http;
+pub mod storage;
 
 pub use clock::{sleep_ms, BrowserClock};
 pub use file::{download_text, read_file};
 pub use http::FetchHttp;
+pub use storage::{clear_journal, load_journal, save_journal};

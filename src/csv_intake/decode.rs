@@ -147,14 +147,20 @@ fn utf16(
         }
     });
     let mut text = String::with_capacity(bytes.len() / 2 * 3 / 2);
-    let mut line = 1;
+    // Lines end at LF, CRLF or a lone CR, as everywhere else: a CR counts once the next character is not LF.
+    let (mut line, mut after_cr) = (1, false);
     for unit in char::decode_utf16(units) {
         match unit {
             Ok(c) => {
-                line += u32::from(c == '\n');
+                line += u32::from(c == '\n' || after_cr);
+                after_cr = c == '\r';
                 text.push(c);
             }
-            Err(_) => return Err(IntakeError::InvalidUtf16 { line }),
+            Err(_) => {
+                return Err(IntakeError::InvalidUtf16 {
+                    line: line + u32::from(after_cr),
+                })
+            }
         }
     }
     reject_nul(text, encoding)
@@ -408,6 +414,24 @@ mod tests {
         let mut bytes = utf16le("login\njdoe\n", true);
         bytes.extend([0x00, 0xD8, b'x', 0x00]);
         assert_eq!(decode(bytes), Err(IntakeError::InvalidUtf16 { line: 3 }));
+    }
+
+    #[test]
+    fn unpaired_surrogate_in_utf16_counts_cr_only_and_crlf_line_ends() {
+        for (text, line) in [
+            ("login\rjdoe\r", 3),
+            ("login\rjd", 2),
+            ("a\r\nb\rc\nd", 4),
+            ("a\r\n\r\n", 3),
+        ] {
+            let mut bytes = utf16le(text, true);
+            bytes.extend([0x00, 0xDC]);
+            assert_eq!(
+                decode(bytes),
+                Err(IntakeError::InvalidUtf16 { line }),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -20,4 +20,4 @@ pub use jwt::{JwtProblem, JwtSummary};
 pub use key_file::{KeyFile, SigningInput};
 pub use lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
 pub use minter::{MintPolicy, RefusalAction, TokenMinter};
-pub use run::run_rsa_removal;
+pub use run::{run_rsa_removal, run_rsa_removal_resuming};

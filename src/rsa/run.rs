@@ -1,16 +1,18 @@
 //! Removing a plan of RSA users: the per-user engine with Delete User Now.
 
+use std::collections::HashSet;
+
 use super::api::is_user_id;
 use super::base_url::ApiBase;
 use super::delete::RsaDelete;
-use crate::run::engine::{run_per_user, RunSettings};
+use crate::run::engine::{run_per_user_resuming, ResumePlan, RunSettings};
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
 use crate::run::{Clock, Control, Http, RunEvent};
 
 /// Removes every user of `plan` (user IDs) from the tenant at `base`, sending DELETEs through
 /// `http` with the credential in `control`. Entries that are not user IDs are reported failed
 /// without any request. Returns every entry's result in plan order; see
-/// [`run_per_user`] for the guarantees.
+/// [`crate::run::run_per_user`] for the guarantees.
 pub async fn run_rsa_removal<H: Http, C: Clock, F: FnMut(RunEvent)>(
     plan: &[PlanEntry],
     base: &ApiBase,
@@ -20,6 +22,27 @@ pub async fn run_rsa_removal<H: Http, C: Clock, F: FnMut(RunEvent)>(
     settings: &RunSettings,
     on_event: &mut F,
 ) -> Vec<UserResult> {
+    let none = HashSet::new();
+    let work = ResumePlan {
+        plan,
+        unanswered: &none,
+    };
+    run_rsa_removal_resuming(work, base, http, clock, control, settings, on_event).await
+}
+
+/// [`run_rsa_removal`] for a resumed run: a user of `work.unanswered` (sent before the page was
+/// closed, no answer heard) whose re-sent DELETE finds no such user is reported removed, with
+/// [`super::delete::REMOVED_EARLIER`].
+pub async fn run_rsa_removal_resuming<H: Http, C: Clock, F: FnMut(RunEvent)>(
+    work: ResumePlan<'_>,
+    base: &ApiBase,
+    http: &H,
+    clock: &C,
+    control: &Control,
+    settings: &RunSettings,
+    on_event: &mut F,
+) -> Vec<UserResult> {
+    let plan = work.plan;
     let (valid, invalid): (Vec<usize>, Vec<usize>) =
         (0..plan.len()).partition(|&i| is_user_id(plan[i].user.trim()));
     let mut results: Vec<Option<UserResult>> = vec![None; plan.len()];
@@ -39,7 +62,20 @@ pub async fn run_rsa_removal<H: Http, C: Clock, F: FnMut(RunEvent)>(
     }
     let subset: Vec<PlanEntry> = valid.iter().map(|i| plan[*i].clone()).collect();
     let protocol = RsaDelete { base: base.clone() };
-    let done = run_per_user(&subset, &protocol, http, clock, control, settings, on_event).await;
+    let subset_work = ResumePlan {
+        plan: &subset,
+        unanswered: work.unanswered,
+    };
+    let done = run_per_user_resuming(
+        subset_work,
+        &protocol,
+        http,
+        clock,
+        control,
+        settings,
+        on_event,
+    )
+    .await;
     for (i, result) in valid.into_iter().zip(done) {
         results[i] = Some(result);
     }

@@ -1,7 +1,7 @@
 //! The engine's ledger: who is queued, waiting for a retry, or done, and how each result reads.
 //! A user with a result is never handed out again.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::outcome::{Outcome, PlanEntry, UserResult};
 
@@ -34,10 +34,10 @@ impl<'a> Book<'a> {
         let mut leader = Vec::with_capacity(plan.len());
         let mut fresh = VecDeque::with_capacity(plan.len());
         for (i, entry) in plan.iter().enumerate() {
-            match first.get(&entry.user.trim().to_ascii_lowercase()) {
+            match first.get(&user_key(&entry.user)) {
                 Some(&l) => leader.push(Some(l)),
                 None => {
-                    first.insert(entry.user.trim().to_ascii_lowercase(), i);
+                    first.insert(user_key(&entry.user), i);
                     leader.push(None);
                     fresh.push_back(i);
                 }
@@ -50,6 +50,23 @@ impl<'a> Book<'a> {
             fresh,
             waiting: Vec::new(),
             results: vec![None; plan.len()],
+        }
+    }
+
+    /// Marks the users named in `users` (ignoring ASCII case) as sent before with no answer
+    /// heard, as when a run resumes after the page was closed: a later "not found" may then
+    /// mean "removed".
+    pub fn mark_unanswered(&mut self, users: &HashSet<String>) {
+        if users.is_empty() {
+            return;
+        }
+        let keys: HashSet<String> = users.iter().map(|u| user_key(u)).collect();
+        for (i, entry) in self.plan.iter().enumerate() {
+            if self.leader[i].is_none() && keys.contains(&user_key(&entry.user)) {
+                let state = &mut self.states[i];
+                state.unanswered = true;
+                state.last_error = Some("the page was closed before its answer arrived".into());
+            }
         }
     }
 
@@ -192,6 +209,11 @@ impl<'a> Book<'a> {
     }
 }
 
+/// How repeated user IDs are recognised: trimmed, ignoring ASCII case.
+fn user_key(user: &str) -> String {
+    user.trim().to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +279,24 @@ mod tests {
         assert!(results[0].message.contains("Outcome unknown"));
         assert!(!book.has_pending());
         assert_eq!(book.into_results().len(), 3);
+    }
+
+    #[test]
+    fn users_sent_before_the_page_closed_are_marked_unanswered_once_per_user_id() {
+        let p = plan(&["A-1", "b-2", "a-1"]);
+        let mut book = Book::new(&p);
+        book.mark_unanswered(&HashSet::from([" a-1".to_string()]));
+        assert!(book.state(0).unanswered);
+        assert!(!book.state(1).unanswered);
+        assert!(
+            !book.state(2).unanswered,
+            "row 4 follows row 2 and is never sent"
+        );
+        let results = book.cancel_pending(1.0);
+        assert!(
+            results[0].message.contains("the page was closed"),
+            "{}",
+            results[0].message
+        );
     }
 }

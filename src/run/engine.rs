@@ -1,6 +1,7 @@
 //! The per-user removal engine: keeps up to the pacer's limit of requests in flight on one thread,
 //! honours pause, resume, cancel and credential replacement, and reports each user exactly once.
 
+use std::collections::HashSet;
 use std::pin::pin;
 
 use futures::future::{select, Either};
@@ -70,6 +71,16 @@ async fn send_with_timeout<H: Http, C: Clock>(
     }
 }
 
+/// A plan to run, with the users whose earlier request got no answer before the page was
+/// closed (empty for a fresh run). Such a user is sent again; for RSA a "not found" then reads
+/// as "removed".
+#[derive(Clone, Copy, Debug)]
+pub struct ResumePlan<'a> {
+    pub plan: &'a [PlanEntry],
+    /// User IDs as sent (compared ignoring ASCII case), e.g. from `Journal::unanswered`.
+    pub unanswered: &'a HashSet<String>,
+}
+
 /// Removes every user of `plan` through `protocol`, one request per user, and returns every
 /// user's result in plan order. `on_event` hears each step as it happens, including exactly one
 /// [`RunEvent::Result`] per plan entry. `clock.now_ms()` must be ms since the Unix epoch.
@@ -93,7 +104,33 @@ where
     C: Clock,
     F: FnMut(RunEvent),
 {
-    let mut book = Book::new(plan);
+    let none = HashSet::new();
+    let work = ResumePlan {
+        plan,
+        unanswered: &none,
+    };
+    run_per_user_resuming(work, protocol, http, clock, control, settings, on_event).await
+}
+
+/// [`run_per_user`] for a resumed run: the users of `work.unanswered` start as "sent before,
+/// answer unknown" (their verdicts see `earlier_unanswered`).
+pub async fn run_per_user_resuming<P, H, C, F>(
+    work: ResumePlan<'_>,
+    protocol: &P,
+    http: &H,
+    clock: &C,
+    control: &Control,
+    settings: &RunSettings,
+    on_event: &mut F,
+) -> Vec<UserResult>
+where
+    P: Protocol,
+    H: Http,
+    C: Clock,
+    F: FnMut(RunEvent),
+{
+    let mut book = Book::new(work.plan);
+    book.mark_unanswered(work.unanswered);
     let mut pacer = Pacer::new(settings.pacer);
     let mut rng = Rng::new(settings.seed);
     let mut in_flight = FuturesUnordered::new();

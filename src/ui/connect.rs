@@ -100,6 +100,17 @@ pub fn ConnectStep() -> impl IntoView {
                                 prop:value=move || c.epm_password.get() on:input:target=move |ev| c.epm_password.set(ev.target().value()) />
                         }.into_any()
                     }}
+                    <fieldset>
+                        <legend>"Removal API"</legend>
+                        <label class="choice" for="epm-v1">
+                            <input type="radio" id="epm-v1" name="epm-api" checked=move || !state.epm_v2.get()
+                                on:change=move |_| state.epm_v2.set(false) />"v1: upload a file, run a job (documented default)"
+                        </label>
+                        <label class="choice" for="epm-v2">
+                            <input type="radio" id="epm-v2" name="epm-api" checked=move || state.epm_v2.get()
+                                on:change=move |_| state.epm_v2.set(true) />"v2: synchronous, no upload"
+                        </label>
+                    </fieldset>
                     <label for="epm-batch">"Users per removal job (batch size)"</label>
                     <input id="epm-batch" type="number" min="1" max="100000"
                         prop:value=move || state.epm_batch_size.get().to_string()
@@ -173,7 +184,12 @@ fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
                 Ok(summary) => {
                     if let Ok(base) = rsa::ApiBase::parse(&state.creds.rsa_base.get()) {
                         let now = (js_sys::Date::now() / 1000.0) as i64;
-                        for p in summary.problems(&base, now, None) {
+                        let users = state.removal_entries().len();
+                        let run_end = (users > 0).then(|| {
+                            let ms = crate::run::progress::estimate_duration_ms(users, 4, 250.0);
+                            now + (ms / 1000.0) as i64
+                        });
+                        for p in summary.problems(&base, now, run_end) {
                             out.push((p.is_blocking(), p.to_string()));
                         }
                     }

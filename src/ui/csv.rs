@@ -16,8 +16,12 @@ pub fn CsvStep() -> impl IntoView {
     let pasted = RwSignal::new(String::new());
 
     let take_file = move |file: web_sys::File| {
-        busy.set(true);
         let name = file.name();
+        if let Err(e) = csv_intake::check_size(file.size() as usize) {
+            state.intake_error.set(Some(format!("{name}: {e}")));
+            return;
+        }
+        busy.set(true);
         spawn_local(async move {
             let table = match read_file(&file).await {
                 Ok(bytes) => csv_intake::read_bytes(bytes),

@@ -4,6 +4,7 @@ mod connect;
 mod csv;
 mod key_file;
 mod lookup;
+mod presence;
 mod preview;
 mod results;
 mod run;

@@ -139,6 +139,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 on:input:target=move |ev| query.set(ev.target().value()) />
         </section>
         <super::lookup::EmailLookup />
+        <super::presence::EpmPresence />
         <section class="card">
             <h3>{move || format!("Will be removed ({})", target_rows.get())}</h3>
             <VirtualList len=target_rows row=row_view(targets) label="Users that will be removed" />

@@ -1,6 +1,6 @@
 //! Results step: every input row with its outcome, filterable, downloadable, and "retry failed".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
@@ -22,8 +22,11 @@ pub fn ResultsStep() -> impl IntoView {
         let skipped = state
             .loaded
             .with(|l| {
-                l.as_ref()
-                    .map(|l| state.lookups.with(|found| skipped_rows(l, found)))
+                l.as_ref().map(|l| {
+                    state
+                        .lookups
+                        .with(|found| state.dropped.with(|d| skipped_rows(l, found, d)))
+                })
             })
             .unwrap_or_default();
         state
@@ -123,13 +126,17 @@ pub fn ResultsStep() -> impl IntoView {
     }
 }
 
-/// The rows kept out of the run, in the results module's terms: intake's, and e-mail rows whose lookup found nobody.
-fn skipped_rows(loaded: &Loaded, lookups: &[Resolution]) -> Vec<Skipped> {
+/// The rows kept out of the run, in the results module's terms: intake's, e-mail rows whose lookup found
+/// nobody, and rows the admin dropped after List Users.
+fn skipped_rows(loaded: &Loaded, lookups: &[Resolution], dropped: &HashSet<usize>) -> Vec<Skipped> {
     let plan = &loaded.plan;
     let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();
     (0..loaded.table.len())
         .filter_map(|i| {
             let reason = match plan.class(i) {
+                Class::Target if dropped.contains(&(row_number(i) as usize)) => SkipReason::Invalid(
+                    "the tenant has no such login (List Users); dropped from the plan before the run".into(),
+                ),
                 Class::Target => return None,
                 Class::Invalid { .. }
                     if looked_up

@@ -146,7 +146,11 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
                     config: &config,
                 };
                 let run_id = crate::epm::upload::run_id_from_ms(js_sys::Date::now());
-                epm.remove_v1(&run_id, &entries, &mut on_event).await;
+                if state.epm_v2.get_untracked() {
+                    epm.remove_v2(&entries, &mut on_event).await;
+                } else {
+                    epm.remove_v1(&run_id, &entries, &mut on_event).await;
+                }
             }
         }
         run.active.set(false);

@@ -1,5 +1,6 @@
 //! The panel's state, kept in one place and shared by every step through context.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use super::key_file::SigningKey;
 use crate::csv_intake::{
     self, row_number, Class, Detection, IntakeError, Invalid, Options, Plan, Table,
 };
+use crate::epm::list::Presence;
 use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
@@ -50,6 +52,12 @@ pub struct AppState {
     pub lookups: RwSignal<Vec<Resolution>>,
     /// RSA: the key file tokens are minted from. Memory only.
     pub signing_key: StoredValue<Option<SigningKey>, LocalStorage>,
+    /// EPM: use the synchronous v2 removal instead of v1 (upload and job).
+    pub epm_v2: RwSignal<bool>,
+    /// EPM: what List Users said about each login of the plan (empty until asked).
+    pub presence: RwSignal<Vec<Presence>>,
+    /// Rows the admin dropped from the plan after the preview (EPM logins that do not exist).
+    pub dropped: RwSignal<HashSet<usize>>,
 }
 
 /// The current (or last) run.
@@ -161,6 +169,9 @@ impl AppState {
             epm_batch_size: RwSignal::new(crate::epm::DEFAULT_BATCH_SIZE),
             lookups: RwSignal::new(Vec::new()),
             signing_key: StoredValue::new_local(None),
+            epm_v2: RwSignal::new(false),
+            presence: RwSignal::new(Vec::new()),
+            dropped: RwSignal::new(HashSet::new()),
         }
     }
 
@@ -226,7 +237,7 @@ impl AppState {
                 match self.build_plan(&table, &detection, None) {
                     Ok(plan) => {
                         self.intake_error.set(None);
-                        self.lookups.set(Vec::new());
+                        self.forget_checks();
                         self.loaded.set(Some(Loaded {
                             source,
                             table: Arc::new(table),
@@ -252,6 +263,7 @@ impl AppState {
         match self.build_plan(&loaded.table, &detection, column) {
             Ok(plan) => {
                 self.intake_error.set(None);
+                self.forget_checks();
                 self.loaded.set(Some(Loaded {
                     plan: Arc::new(plan),
                     detection,
@@ -274,6 +286,13 @@ impl AppState {
         }
         options.own_account = self.effective_own_account();
         csv_intake::plan(table, &options)
+    }
+
+    /// Forgets lookups, List Users answers and dropped rows: they belonged to the previous plan.
+    fn forget_checks(&self) {
+        self.lookups.set(Vec::new());
+        self.presence.set(Vec::new());
+        self.dropped.set(HashSet::new());
     }
 
     /// RSA rows holding an e-mail address instead of a user ID: they need a lookup first.
@@ -312,6 +331,8 @@ impl AppState {
         });
         self.lookups
             .with(|found| entries.extend(found.iter().filter_map(Resolution::plan_entry)));
+        self.dropped
+            .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
         entries.sort_by_key(|e| e.row);
         entries
     }

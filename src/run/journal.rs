@@ -1,0 +1,989 @@
+//! The journal of one run, saved in the browser as outcomes arrive so that a run cut short by a
+//! reload or a crash can be resumed: the plan, the rows intake set aside, every known result,
+//! the users whose request was out, and the EPM users whose removal job had started. It never
+//! holds the credential.
+//!
+//! The shell feeds it every [`RunEvent`] ([`Journal::apply`]) and saves [`Journal::to_json`]
+//! when [`SaveThrottle::should_save`] says so. On reopening, [`Journal::from_json`] gives it
+//! back; then:
+//! - EPM: [`Journal::settle_interrupted_jobs`] reports the users of a batch whose removal may
+//!   have started as failed ([`JOB_INTERRUPTED`]), never to be sent again;
+//! - RSA: [`Journal::unanswered`] goes to `run_rsa_removal_resuming`, so a "not found" for a
+//!   user whose request went unanswered reads as "removed";
+//! - the run continues with [`Journal::remaining`], feeding the same journal.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::event::{BatchStage, RunEvent};
+use super::outcome::{Outcome, PlanEntry, UserResult};
+use crate::results::{SkipReason, Skipped};
+use crate::target::Target;
+
+/// The journal format this version writes and reads.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// The result of an EPM user whose batch's removal may have started before the page closed.
+pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while their removal job ran; \
+    check the EPM job console (and the identity domain's users) to see whether this user was removed. \
+    Not sent again.";
+
+/// One run's plan and progress, as saved in the browser.
+///
+/// A user is "in flight" from its first [`RunEvent::Sending`] until its [`RunEvent::Result`]:
+/// events do not tell a lost answer (the request may have been carried out) from a refused
+/// one, so a user waiting for a retry counts as unanswered too.
+///
+/// EPM batches are the plan's entries without a result, in plan order, cut into consecutive
+/// chunks of the sizes the `Batch { stage: Queued }` events announce (batch 0 starts a new
+/// cut). This holds when the EPM run is given [`Journal::remaining`] as its plan, which is how
+/// `Epm::remove_v1` and `remove_v2` split it (the admin's own login is reported before the
+/// batches are announced). A batch counts as started from `Uploading` (v1: the removal request
+/// follows the upload without another event) or `JobRunning` (v1 job, v2 request).
+#[derive(Clone, Debug)]
+pub struct Journal {
+    pub target: Target,
+    /// The service address as the admin typed it.
+    pub base_url: String,
+    pub run_id: String,
+    /// When the run started, ms since the Unix epoch.
+    pub started_ms: f64,
+    plan: Vec<PlanEntry>,
+    skipped: Vec<Skipped>,
+    /// Known results, by plan index.
+    results: Vec<Option<UserResult>>,
+    /// Users sent a request with no result yet.
+    in_flight: BTreeSet<String>,
+    /// Plan indices of users in a started EPM batch, with no result yet.
+    in_job: BTreeSet<usize>,
+    /// Plan index of each row.
+    by_row: HashMap<usize, usize>,
+    /// Plan indices of each batch announced in the current run (not saved).
+    batches: Vec<Vec<usize>>,
+    /// Where the next announced batch starts looking for members (not saved).
+    batch_cursor: usize,
+}
+
+/// Two journals are equal when they would be saved alike.
+impl PartialEq for Journal {
+    fn eq(&self, other: &Self) -> bool {
+        self.target == other.target
+            && self.base_url == other.base_url
+            && self.run_id == other.run_id
+            && self.started_ms == other.started_ms
+            && self.plan == other.plan
+            && self.skipped == other.skipped
+            && self.results == other.results
+            && self.in_flight == other.in_flight
+            && self.in_job == other.in_job
+    }
+}
+
+impl Journal {
+    /// A journal of a run about to start, with no result yet.
+    pub fn new(
+        target: Target,
+        base_url: &str,
+        run_id: &str,
+        started_ms: f64,
+        plan: Vec<PlanEntry>,
+        skipped: Vec<Skipped>,
+    ) -> Self {
+        let by_row = plan.iter().enumerate().map(|(i, e)| (e.row, i)).collect();
+        Journal {
+            target,
+            base_url: base_url.to_string(),
+            run_id: run_id.to_string(),
+            started_ms,
+            results: vec![None; plan.len()],
+            plan,
+            skipped,
+            in_flight: BTreeSet::new(),
+            in_job: BTreeSet::new(),
+            by_row,
+            batches: Vec::new(),
+            batch_cursor: 0,
+        }
+    }
+
+    /// Takes in one event of the run: `Sending` puts the user in flight, `Result` records the
+    /// outcome (and takes the user out of flight and out of any started batch), `Batch` follows
+    /// EPM batches. Other events change nothing.
+    pub fn apply(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::Sending { user, .. } => {
+                self.in_flight.insert(user.clone());
+            }
+            RunEvent::Result(result) => self.record(result.clone()),
+            RunEvent::Batch {
+                index,
+                users,
+                stage,
+            } => self.follow_batch(*index, *users, stage),
+            _ => {}
+        }
+    }
+
+    fn record(&mut self, result: UserResult) {
+        self.in_flight.remove(&result.user);
+        if let Some(&i) = self.by_row.get(&result.row) {
+            self.in_job.remove(&i);
+            self.results[i] = Some(result);
+        }
+    }
+
+    fn follow_batch(&mut self, index: usize, users: usize, stage: &BatchStage) {
+        match stage {
+            BatchStage::Queued => {
+                if index == 0 {
+                    self.batches.clear();
+                    self.batch_cursor = 0;
+                }
+                if index != self.batches.len() {
+                    return;
+                }
+                let mut members = Vec::with_capacity(users.min(self.plan.len()));
+                while members.len() < users && self.batch_cursor < self.plan.len() {
+                    if self.results[self.batch_cursor].is_none() {
+                        members.push(self.batch_cursor);
+                    }
+                    self.batch_cursor += 1;
+                }
+                self.batches.push(members);
+            }
+            BatchStage::Uploading | BatchStage::JobRunning => {
+                if let Some(members) = self.batches.get(index) {
+                    let results = &self.results;
+                    self.in_job
+                        .extend(members.iter().filter(|&&i| results[i].is_none()));
+                }
+            }
+            BatchStage::Done(_) | BatchStage::Failed(_) => {}
+        }
+    }
+
+    /// The plan, in order.
+    pub fn plan(&self) -> &[PlanEntry] {
+        &self.plan
+    }
+
+    /// The rows intake set aside.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// Every known result, in plan order.
+    pub fn results(&self) -> Vec<UserResult> {
+        self.results.iter().flatten().cloned().collect()
+    }
+
+    /// Whether every entry of the plan has its result.
+    pub fn is_finished(&self) -> bool {
+        self.results.iter().all(Option::is_some)
+    }
+
+    /// The entries without a known result, in plan order: what a resumed run still has to do.
+    /// For EPM, call [`Journal::settle_interrupted_jobs`] first.
+    pub fn remaining(&self) -> Vec<PlanEntry> {
+        self.plan
+            .iter()
+            .zip(&self.results)
+            .filter(|(_, r)| r.is_none())
+            .map(|(e, _)| e.clone())
+            .collect()
+    }
+
+    /// The users sent a request whose result is unknown (sorted): for RSA, "sent before,
+    /// answer unknown" when the run resumes.
+    pub fn unanswered(&self) -> Vec<String> {
+        self.in_flight.iter().cloned().collect()
+    }
+
+    /// The EPM users without a result whose batch's removal had started, in plan order.
+    pub fn interrupted_job_users(&self) -> Vec<PlanEntry> {
+        self.in_job.iter().map(|&i| self.plan[i].clone()).collect()
+    }
+
+    /// Reports every user of [`Journal::interrupted_job_users`] as failed with
+    /// [`JOB_INTERRUPTED`], stamped `at_ms`, records those results and returns them.
+    pub fn settle_interrupted_jobs(&mut self, at_ms: f64) -> Vec<UserResult> {
+        let settled: Vec<UserResult> = std::mem::take(&mut self.in_job)
+            .into_iter()
+            .map(|i| UserResult {
+                row: self.plan[i].row,
+                user: self.plan[i].user.clone(),
+                outcome: Outcome::Failed,
+                http_status: None,
+                message: JOB_INTERRUPTED.to_string(),
+                attempts: 1,
+                at_ms,
+            })
+            .collect();
+        settled.iter().cloned().for_each(|r| self.record(r));
+        settled
+    }
+
+    /// Forgets the results of these rows, so they are remaining again (a "retry failed" run
+    /// kept in the same journal).
+    pub fn reopen(&mut self, rows: &[usize]) {
+        for row in rows {
+            if let Some(&i) = self.by_row.get(row) {
+                self.results[i] = None;
+            }
+        }
+    }
+
+    /// The journal as compact JSON: the plan as two arrays, each result as an array pointing
+    /// into a table of distinct messages, times relative to the start.
+    pub fn to_json(&self) -> String {
+        let mut messages: Vec<&str> = Vec::new();
+        let mut message_index: HashMap<&str, u32> = HashMap::new();
+        let done = self
+            .results
+            .iter()
+            .map(|r| {
+                r.as_ref().map(|r| {
+                    let m = *message_index.entry(&r.message).or_insert_with(|| {
+                        messages.push(&r.message);
+                        (messages.len() - 1) as u32
+                    });
+                    (
+                        outcome_code(&r.outcome),
+                        r.http_status,
+                        m,
+                        r.attempts,
+                        r.at_ms - self.started_ms,
+                    )
+                })
+            })
+            .collect();
+        let wire = Wire {
+            v: JOURNAL_VERSION,
+            target: Cow::Borrowed(target_code(self.target)),
+            base: Cow::Borrowed(&self.base_url),
+            run: Cow::Borrowed(&self.run_id),
+            started: self.started_ms,
+            rows: self.plan.iter().map(|e| e.row).collect(),
+            users: self.plan.iter().map(|e| Cow::Borrowed(&*e.user)).collect(),
+            skipped: self.skipped.iter().map(skip_to_wire).collect(),
+            msgs: messages.into_iter().map(Cow::Borrowed).collect(),
+            done,
+            sent: self.in_flight.iter().map(|u| Cow::Borrowed(&**u)).collect(),
+            job: self.in_job.iter().copied().collect(),
+        };
+        serde_json::to_string(&wire).expect("a journal always serialises")
+    }
+
+    /// Reads a saved journal; a clear message when the text is not one, was written by another
+    /// version, or is damaged.
+    pub fn from_json(json: &str) -> Result<Journal, String> {
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| format!("The saved run cannot be read: it is not valid JSON ({e})."))?;
+        let version = match value.get("v") {
+            Some(v) => v.as_u64(),
+            None => return Err("The saved data is not an Offboard run journal.".to_string()),
+        };
+        if version != Some(u64::from(JOURNAL_VERSION)) {
+            let found = version.map_or_else(|| "unknown".to_string(), |v| v.to_string());
+            return Err(format!(
+                "The saved run was written by another version of Offboard (journal format {found}; \
+                 this version reads format {JOURNAL_VERSION}), so it cannot be resumed."
+            ));
+        }
+        let damaged =
+            |why: String| format!("The saved run is damaged and cannot be resumed: {why}.");
+        let wire: Wire<'static> =
+            serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
+        from_wire(wire).map_err(damaged)
+    }
+}
+
+/// The saved form. Short keys and arrays keep a 40,000-user journal to a few MB.
+#[derive(Serialize, Deserialize)]
+struct Wire<'a> {
+    v: u32,
+    target: Cow<'a, str>,
+    base: Cow<'a, str>,
+    run: Cow<'a, str>,
+    started: f64,
+    rows: Vec<usize>,
+    users: Vec<Cow<'a, str>>,
+    skipped: Vec<(usize, Cow<'a, str>, SkipWire<'a>)>,
+    msgs: Vec<Cow<'a, str>>,
+    done: Vec<Option<DoneWire>>,
+    sent: Vec<Cow<'a, str>>,
+    job: Vec<usize>,
+}
+
+/// One known result: (outcome, HTTP status, message index, attempts, ms after the start).
+type DoneWire = (u8, Option<u16>, u32, u32, f64);
+
+#[derive(Serialize, Deserialize)]
+enum SkipWire<'a> {
+    #[serde(rename = "d")]
+    Duplicate(usize),
+    #[serde(rename = "i")]
+    Invalid(Cow<'a, str>),
+    #[serde(rename = "b")]
+    Blank,
+    #[serde(rename = "h")]
+    Header,
+    #[serde(rename = "s")]
+    ExcludedSelf,
+    #[serde(rename = "p")]
+    Protected(Cow<'a, str>),
+}
+
+fn skip_to_wire(s: &Skipped) -> (usize, Cow<'_, str>, SkipWire<'_>) {
+    let reason = match &s.reason {
+        SkipReason::Duplicate { of_row } => SkipWire::Duplicate(*of_row),
+        SkipReason::Invalid(why) => SkipWire::Invalid(Cow::Borrowed(why)),
+        SkipReason::Blank => SkipWire::Blank,
+        SkipReason::Header => SkipWire::Header,
+        SkipReason::ExcludedSelf => SkipWire::ExcludedSelf,
+        SkipReason::Protected(p) => SkipWire::Protected(Cow::Borrowed(p)),
+    };
+    (s.row, Cow::Borrowed(&s.value), reason)
+}
+
+fn skip_from_wire((row, value, reason): (usize, Cow<'_, str>, SkipWire<'_>)) -> Skipped {
+    let reason = match reason {
+        SkipWire::Duplicate(of_row) => SkipReason::Duplicate { of_row },
+        SkipWire::Invalid(why) => SkipReason::Invalid(why.into_owned()),
+        SkipWire::Blank => SkipReason::Blank,
+        SkipWire::Header => SkipReason::Header,
+        SkipWire::ExcludedSelf => SkipReason::ExcludedSelf,
+        SkipWire::Protected(p) => SkipReason::Protected(p.into_owned()),
+    };
+    Skipped {
+        row,
+        value: value.into_owned(),
+        reason,
+    }
+}
+
+const OUTCOMES: [Outcome; 6] = [
+    Outcome::Removed,
+    Outcome::NotFound,
+    Outcome::NotAllowed,
+    Outcome::Conflict,
+    Outcome::Failed,
+    Outcome::NotStarted,
+];
+
+fn outcome_code(outcome: &Outcome) -> u8 {
+    OUTCOMES.iter().position(|o| o == outcome).unwrap_or(4) as u8
+}
+
+fn target_code(target: Target) -> &'static str {
+    match target {
+        Target::Rsa => "rsa",
+        Target::Epm => "epm",
+    }
+}
+
+fn from_wire(w: Wire<'_>) -> Result<Journal, String> {
+    let target = match &*w.target {
+        "rsa" => Target::Rsa,
+        "epm" => Target::Epm,
+        other => return Err(format!("unknown target {other:?}")),
+    };
+    let n = w.rows.len();
+    if w.users.len() != n || w.done.len() != n {
+        return Err("the plan and its results do not line up".to_string());
+    }
+    if w.rows.iter().collect::<HashSet<_>>().len() != n {
+        return Err("a row appears twice in the plan".to_string());
+    }
+    if let Some(i) = w.job.iter().find(|&&i| i >= n) {
+        return Err(format!("batch member {i} is outside the plan"));
+    }
+    let plan: Vec<PlanEntry> = w
+        .rows
+        .into_iter()
+        .zip(w.users)
+        .map(|(row, user)| PlanEntry {
+            row,
+            user: user.into_owned(),
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for (entry, done) in plan.iter().zip(w.done) {
+        let Some((code, http_status, m, attempts, after_ms)) = done else {
+            results.push(None);
+            continue;
+        };
+        let outcome = OUTCOMES
+            .get(usize::from(code))
+            .ok_or_else(|| format!("row {}: unknown outcome {code}", entry.row))?;
+        let message = w
+            .msgs
+            .get(m as usize)
+            .ok_or_else(|| format!("row {}: message {m} is missing", entry.row))?;
+        results.push(Some(UserResult {
+            row: entry.row,
+            user: entry.user.clone(),
+            outcome: outcome.clone(),
+            http_status,
+            message: message.to_string(),
+            attempts,
+            at_ms: w.started + after_ms,
+        }));
+    }
+    let mut journal = Journal::new(
+        target,
+        &w.base,
+        &w.run,
+        w.started,
+        plan,
+        w.skipped.into_iter().map(skip_from_wire).collect(),
+    );
+    journal.results = results;
+    journal.in_flight = w.sent.into_iter().map(Cow::into_owned).collect();
+    journal.in_job = w.job.into_iter().collect();
+    Ok(journal)
+}
+
+/// Whether `event` changes what [`Journal::to_json`] writes.
+fn changes_journal(event: &RunEvent) -> bool {
+    matches!(
+        event,
+        RunEvent::Result(_)
+            | RunEvent::Sending { .. }
+            | RunEvent::Batch {
+                stage: BatchStage::Uploading | BatchStage::JobRunning,
+                ..
+            }
+    )
+}
+
+/// When to save the journal: once something changed, as soon as `every_ms` passed since the
+/// last save or `every_outcomes` outcomes arrived. Pure; time is passed in. Save once more
+/// unconditionally when the run ends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaveThrottle {
+    every_ms: f64,
+    every_outcomes: usize,
+    last_saved_ms: Option<f64>,
+    changed: bool,
+    outcomes: usize,
+}
+
+impl Default for SaveThrottle {
+    /// Every 2 s or every 500 outcomes: a 40,000-user journal is a few MB of JSON.
+    fn default() -> Self {
+        SaveThrottle::new(2_000, 500)
+    }
+}
+
+impl SaveThrottle {
+    pub fn new(every_ms: u64, every_outcomes: usize) -> Self {
+        SaveThrottle {
+            every_ms: every_ms as f64,
+            every_outcomes: every_outcomes.max(1),
+            last_saved_ms: None,
+            changed: false,
+            outcomes: 0,
+        }
+    }
+
+    /// Takes note of an event the journal was given.
+    pub fn note(&mut self, event: &RunEvent) {
+        if changes_journal(event) {
+            self.changed = true;
+        }
+        if matches!(event, RunEvent::Result(_)) {
+            self.outcomes += 1;
+        }
+    }
+
+    /// Whether the journal should be saved now.
+    pub fn should_save(&self, now_ms: f64) -> bool {
+        self.changed
+            && (self.outcomes >= self.every_outcomes
+                || self
+                    .last_saved_ms
+                    .is_none_or(|last| now_ms - last >= self.every_ms))
+    }
+
+    /// The journal was saved at `now_ms`.
+    pub fn saved(&mut self, now_ms: f64) {
+        self.last_saved_ms = Some(now_ms);
+        self.changed = false;
+        self.outcomes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+
+    use futures::future::{select, Either};
+
+    use super::*;
+    use crate::rsa::delete::{NOT_FOUND, REMOVED, REMOVED_EARLIER};
+    use crate::rsa::{run_rsa_removal_resuming, ApiBase};
+    use crate::run::testing::{block_on, FakeHttp, Reply, VirtualClock, EPOCH_START_MS};
+    use crate::run::{Auth, Clock, Control, PacerSettings, ResumePlan, RunSettings};
+
+    fn uid(n: usize) -> String {
+        format!("{n:08x}-0000-4000-8000-00000000abcd")
+    }
+
+    fn plan(users: &[String]) -> Vec<PlanEntry> {
+        users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| PlanEntry {
+                row: i + 2,
+                user: u.clone(),
+            })
+            .collect()
+    }
+
+    fn result(entry: &PlanEntry, outcome: Outcome, message: &str, at_ms: f64) -> UserResult {
+        UserResult {
+            row: entry.row,
+            user: entry.user.clone(),
+            outcome,
+            http_status: Some(200),
+            message: message.to_string(),
+            attempts: 1,
+            at_ms,
+        }
+    }
+
+    fn sending(user: &str) -> RunEvent {
+        RunEvent::Sending {
+            user: user.to_string(),
+            attempt: 1,
+        }
+    }
+
+    fn batch(index: usize, users: usize, stage: BatchStage) -> RunEvent {
+        RunEvent::Batch {
+            index,
+            users,
+            stage,
+        }
+    }
+
+    fn users(entries: &[PlanEntry]) -> Vec<&str> {
+        entries.iter().map(|e| e.user.as_str()).collect()
+    }
+
+    fn every_kind_of_skip() -> Vec<Skipped> {
+        let reasons = [
+            SkipReason::Duplicate { of_row: 2 },
+            SkipReason::Invalid("not 8-4-4-4-12 hex \"quoted\"".into()),
+            SkipReason::Blank,
+            SkipReason::Header,
+            SkipReason::ExcludedSelf,
+            SkipReason::Protected("admin*".into()),
+        ];
+        reasons
+            .into_iter()
+            .enumerate()
+            .map(|(i, reason)| Skipped {
+                row: 100 + i,
+                value: format!("value {i} ✓"),
+                reason,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_journal_survives_the_round_trip_through_json() {
+        let p = plan(&(0..8).map(uid).collect::<Vec<_>>());
+        let mut j = Journal::new(
+            Target::Epm,
+            "https://epm.example.com/ ",
+            "run-7",
+            EPOCH_START_MS,
+            p.clone(),
+            every_kind_of_skip(),
+        );
+        for (i, outcome) in OUTCOMES.iter().enumerate() {
+            let mut r = result(
+                &p[i],
+                outcome.clone(),
+                &format!("said {i}"),
+                EPOCH_START_MS + 1.5,
+            );
+            r.http_status = (i % 2 == 0).then_some(404);
+            r.attempts = i as u32;
+            j.apply(&RunEvent::Result(r));
+        }
+        j.apply(&sending(&p[6].user));
+        j.apply(&batch(0, 2, BatchStage::Queued));
+        j.apply(&batch(0, 2, BatchStage::JobRunning));
+        assert_eq!(users(&j.interrupted_job_users()), [&p[6].user, &p[7].user]);
+
+        let json = j.to_json();
+        let back = Journal::from_json(&json).unwrap();
+        assert_eq!(back, j);
+        assert_eq!(back.to_json(), json);
+        assert_eq!(back.results(), j.results());
+        assert_eq!(back.skipped(), every_kind_of_skip());
+        assert_eq!(
+            (back.target, back.base_url.as_str(), back.run_id.as_str()),
+            (Target::Epm, "https://epm.example.com/ ", "run-7")
+        );
+        assert_eq!(back.unanswered(), [p[6].user.clone()]);
+        assert_eq!(
+            users(&back.interrupted_job_users()),
+            [&p[6].user, &p[7].user]
+        );
+    }
+
+    #[test]
+    fn events_decide_what_remains_and_who_was_left_unanswered() {
+        let p = plan(&["a", "b", "c", "d"].map(String::from));
+        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
+        assert_eq!(j.remaining(), p);
+        for e in [
+            sending("a"),
+            sending("b"),
+            RunEvent::Retrying {
+                user: "b".into(),
+                attempt: 1,
+                wait_ms: 5,
+                reason: "No response in time".into(),
+            },
+            RunEvent::Result(result(&p[0], Outcome::Removed, REMOVED, 3.0)),
+            sending("c"),
+            RunEvent::Result(result(&p[2], Outcome::NotFound, NOT_FOUND, 4.0)),
+            RunEvent::Note("ignored".into()),
+        ] {
+            j.apply(&e);
+        }
+        assert_eq!(users(&j.remaining()), ["b", "d"]);
+        assert_eq!(
+            j.unanswered(),
+            ["b"],
+            "a retried user may have been acted on"
+        );
+        assert_eq!(j.results().len(), 2);
+        assert!(!j.is_finished());
+
+        j.reopen(&[4]);
+        assert_eq!(users(&j.remaining()), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn epm_users_of_a_started_batch_come_back_failed_and_are_not_sent_again() {
+        let logins: Vec<String> = (0..7).map(|i| format!("u{i}@example.com")).collect();
+        let p = plan(&logins);
+        let mut j = Journal::new(Target::Epm, "x", "r", 0.0, p.clone(), Vec::new());
+        // As `remove_v1` tells it: the admin's own login first, then every batch announced,
+        // then batch after batch.
+        j.apply(&RunEvent::Result(result(
+            &p[0],
+            Outcome::NotAllowed,
+            "own",
+            1.0,
+        )));
+        for (index, size) in [3, 3].into_iter().enumerate() {
+            j.apply(&batch(index, size, BatchStage::Queued));
+        }
+        j.apply(&batch(0, 3, BatchStage::Uploading));
+        j.apply(&batch(0, 3, BatchStage::JobRunning));
+        j.apply(&batch(0, 3, BatchStage::Done("finished".into())));
+        for e in &p[1..4] {
+            j.apply(&RunEvent::Result(result(e, Outcome::Removed, "ok", 2.0)));
+        }
+        j.apply(&batch(1, 3, BatchStage::Uploading));
+        assert_eq!(
+            users(&j.interrupted_job_users()),
+            ["u4@example.com", "u5@example.com", "u6@example.com"]
+        );
+
+        let mut j = Journal::from_json(&j.to_json()).unwrap();
+        let settled = j.settle_interrupted_jobs(9.0);
+        assert_eq!(settled.len(), 3);
+        assert!(settled
+            .iter()
+            .all(|r| r.outcome == Outcome::Failed && r.message == JOB_INTERRUPTED));
+        assert!(j.remaining().is_empty() && j.is_finished());
+        assert!(j.interrupted_job_users().is_empty());
+    }
+
+    #[test]
+    fn a_resumed_epm_run_cuts_its_batches_from_what_remains() {
+        let logins: Vec<String> = (0..5).map(|i| format!("u{i}@example.com")).collect();
+        let p = plan(&logins);
+        let mut j = Journal::new(Target::Epm, "x", "r", 0.0, p.clone(), Vec::new());
+        j.apply(&batch(0, 2, BatchStage::Queued));
+        j.apply(&batch(1, 2, BatchStage::Queued));
+        j.apply(&batch(2, 1, BatchStage::Queued));
+        j.apply(&batch(0, 2, BatchStage::JobRunning));
+        for e in &p[0..2] {
+            j.apply(&RunEvent::Result(result(e, Outcome::Removed, "ok", 2.0)));
+        }
+        let mut j = Journal::from_json(&j.to_json()).unwrap();
+        assert!(j.settle_interrupted_jobs(3.0).is_empty());
+        assert_eq!(j.remaining().len(), 3);
+        // The resumed run is given the three remaining users: one batch of 2, one of 1.
+        j.apply(&batch(0, 2, BatchStage::Queued));
+        j.apply(&batch(1, 1, BatchStage::Queued));
+        j.apply(&batch(1, 1, BatchStage::JobRunning));
+        assert_eq!(users(&j.interrupted_job_users()), ["u4@example.com"]);
+    }
+
+    #[test]
+    fn forty_thousand_users_stay_well_under_four_megabytes() {
+        let p = plan(&(0..40_000).map(uid).collect::<Vec<_>>());
+        let skipped: Vec<Skipped> = (0..2_000)
+            .map(|i| Skipped {
+                row: 50_000 + i,
+                value: uid(i),
+                reason: SkipReason::Duplicate { of_row: i + 2 },
+            })
+            .collect();
+        let mut j = Journal::new(
+            Target::Rsa,
+            "https://acme.access.securid.com",
+            "r",
+            EPOCH_START_MS,
+            p.clone(),
+            skipped,
+        );
+        let messages = [
+            REMOVED,
+            NOT_FOUND,
+            REMOVED_EARLIER,
+            crate::rsa::delete::CONFLICT,
+        ];
+        for (i, e) in p.iter().enumerate() {
+            j.apply(&sending(&e.user));
+            let mut r = result(
+                e,
+                OUTCOMES[i % 4].clone(),
+                messages[i % 4],
+                EPOCH_START_MS + 37.0 * i as f64,
+            );
+            r.attempts = 1 + (i % 3) as u32;
+            j.apply(&RunEvent::Result(r));
+        }
+        let json = j.to_json();
+        println!("40,000 RSA users: {} bytes", json.len());
+        assert!(json.len() < 3_000_000, "{} bytes", json.len());
+        assert_eq!(Journal::from_json(&json).unwrap(), j);
+
+        let emails: Vec<String> = (0..40_000)
+            .map(|i| format!("firstname.lastname{i}@example-company.com"))
+            .collect();
+        let mut j = Journal::new(
+            Target::Epm,
+            "https://x",
+            "r",
+            EPOCH_START_MS,
+            plan(&emails),
+            Vec::new(),
+        );
+        j.apply(&batch(0, 40_000, BatchStage::Queued));
+        j.apply(&batch(0, 40_000, BatchStage::JobRunning));
+        assert!(j.to_json().len() < 3_000_000, "{} bytes", j.to_json().len());
+    }
+
+    #[test]
+    fn garbage_and_other_versions_are_refused_with_a_reason() {
+        let refused = |text: &str| Journal::from_json(text).unwrap_err();
+        for text in ["", "offboard", "{\"v\":1", "\u{0}\u{1}"] {
+            assert!(
+                refused(text).contains("not valid JSON"),
+                "{text:?}: {}",
+                refused(text)
+            );
+        }
+        for text in ["[1,2]", "{}", "42", "{\"version\":1}"] {
+            assert_eq!(
+                refused(text),
+                "The saved data is not an Offboard run journal."
+            );
+        }
+        assert!(refused("{\"v\":2,\"anything\":[]}")
+            .contains("journal format 2; this version reads format 1"));
+        assert!(refused("{\"v\":\"1\"}").contains("journal format unknown"));
+        assert!(refused("{\"v\":1}").contains("damaged"));
+
+        let p = plan(&[uid(0)]);
+        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
+        j.apply(&RunEvent::Result(result(
+            &p[0],
+            Outcome::Removed,
+            REMOVED,
+            1.0,
+        )));
+        let good = j.to_json();
+        for (from, to, why) in [
+            (
+                "\"msgs\":[\"",
+                "\"msgs\":[],\"old\":[\"",
+                "message 0 is missing",
+            ),
+            (
+                "\"target\":\"rsa\"",
+                "\"target\":\"okta\"",
+                "unknown target \"okta\"",
+            ),
+            ("\"rows\":[2]", "\"rows\":[2,3]", "do not line up"),
+            ("\"job\":[]", "\"job\":[5]", "outside the plan"),
+            ("[0,200,0,1,1.0]", "[9,200,0,1,1.0]", "unknown outcome 9"),
+            ("\"started\":0.0", "\"started\":\"soon\"", "invalid type"),
+        ] {
+            let bad = good.replacen(from, to, 1);
+            assert_ne!(bad, good, "{from} not in {good}");
+            let e = refused(&bad);
+            assert!(
+                e.starts_with("The saved run is damaged") && e.contains(why),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn saves_are_spaced_by_time_or_by_outcomes() {
+        let mut t = SaveThrottle::new(1_000, 3);
+        assert!(!t.should_save(0.0), "nothing to save");
+        t.note(&RunEvent::Concurrency(4));
+        assert!(!t.should_save(0.0), "nothing the journal keeps");
+        t.note(&sending("a"));
+        assert!(t.should_save(0.0), "the first change is saved at once");
+        t.saved(0.0);
+        t.note(&sending("b"));
+        assert!(!t.should_save(999.0));
+        assert!(t.should_save(1_000.0));
+        t.saved(1_000.0);
+        let p = plan(&["a".to_string()]);
+        for _ in 0..3 {
+            assert!(!t.should_save(1_001.0));
+            t.note(&RunEvent::Result(result(
+                &p[0],
+                Outcome::Removed,
+                "ok",
+                0.0,
+            )));
+        }
+        assert!(t.should_save(1_001.0), "three outcomes");
+    }
+
+    /// Runs RSA removals until `stop_at_ms` of simulated time (the page closes), feeding `journal`.
+    fn rsa_run_until(
+        work: ResumePlan<'_>,
+        journal: &RefCell<Journal>,
+        script: impl Fn(&crate::run::testing::Call) -> Reply + 'static,
+        stop_at_ms: f64,
+    ) -> FakeHttp {
+        let clock = VirtualClock::new();
+        let http = FakeHttp::new(&clock, script);
+        let control = Control::new(Auth::Bearer("t".into()));
+        let settings = RunSettings {
+            pacer: PacerSettings {
+                initial: 2,
+                min: 1,
+                max: 2,
+            },
+            ..RunSettings::default()
+        };
+        let base = ApiBase::parse("https://acme.access.securid.com").unwrap();
+        let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
+        let engine = run_rsa_removal_resuming(
+            work,
+            &base,
+            &http,
+            &clock,
+            &control,
+            &settings,
+            &mut on_event,
+        );
+        let closed = clock.sleep(stop_at_ms as u64);
+        match block_on(
+            &clock,
+            3_600_000.0,
+            select(Box::pin(engine), Box::pin(closed)),
+        ) {
+            Either::Left(_) => assert!(
+                stop_at_ms.is_infinite(),
+                "the run ended before the page closed"
+            ),
+            Either::Right(_) => {}
+        }
+        http
+    }
+
+    #[test]
+    fn a_resumed_rsa_run_rechecks_unanswered_users_and_never_resends_known_ones() {
+        let ids: Vec<String> = (0..6).map(uid).collect();
+        let p = plan(&ids);
+        let journal = RefCell::new(Journal::new(
+            Target::Rsa,
+            "acme",
+            "r",
+            EPOCH_START_MS,
+            p.clone(),
+            Vec::new(),
+        ));
+        let none = HashSet::new();
+        // Two at a time: 0 removed at 100 ms, 1 never answers, 2 not found at 200 ms, 3 sent at
+        // 200 ms and slow; the page closes at 250 ms.
+        let script = |c: &crate::run::testing::Call| match &c.user[..8] {
+            "00000000" => Reply::status(200),
+            "00000001" => Reply::hang(),
+            "00000002" => Reply::status(404),
+            _ => Reply::status(200).after(5_000),
+        };
+        let work = ResumePlan {
+            plan: &p,
+            unanswered: &none,
+        };
+        rsa_run_until(work, &journal, script, 250.0);
+
+        let saved = journal.borrow().to_json();
+        let journal = RefCell::new(Journal::from_json(&saved).unwrap());
+        let remaining = journal.borrow().remaining();
+        assert_eq!(users(&remaining), [&ids[1], &ids[3], &ids[4], &ids[5]]);
+        let unanswered: HashSet<String> = journal.borrow().unanswered().into_iter().collect();
+        assert_eq!(unanswered, HashSet::from([ids[1].clone(), ids[3].clone()]));
+
+        // After the reload every user is gone but 3 and 5.
+        let script = |c: &crate::run::testing::Call| match &c.user[..8] {
+            "00000003" | "00000005" => Reply::status(200),
+            _ => Reply::status(404),
+        };
+        let work = ResumePlan {
+            plan: &remaining,
+            unanswered: &unanswered,
+        };
+        let http = rsa_run_until(work, &journal, script, f64::INFINITY);
+        assert_eq!(
+            (http.calls_for(&ids[0]), http.calls_for(&ids[2])),
+            (0, 0),
+            "known outcomes are never re-sent"
+        );
+
+        let journal = journal.into_inner();
+        assert!(journal.is_finished() && journal.unanswered().is_empty());
+        let said: Vec<(Outcome, &str)> = journal
+            .results
+            .iter()
+            .flatten()
+            .map(|r| (r.outcome.clone(), r.message.as_str()))
+            .collect();
+        use Outcome::*;
+        assert_eq!(
+            said,
+            [
+                (Removed, REMOVED),
+                (Removed, REMOVED_EARLIER),
+                (NotFound, NOT_FOUND),
+                (Removed, REMOVED),
+                (NotFound, NOT_FOUND),
+                (Removed, REMOVED),
+            ]
+        );
+    }
+}

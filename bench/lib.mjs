@@ -1,52 +1,23 @@
 // Shared pieces of the benchmarks: the release sandbox, data files, the panel's steps, small statistics.
 // The browser, its flags and the panel page come from the end-to-end harness (tests/e2e/harness.mjs).
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { ROOT, openPanel } from '../tests/e2e/harness.mjs';
+import { ROOT, openPanel, startSandbox as startHarnessSandbox } from '../tests/e2e/harness.mjs';
 
 export { ROOT };
 export const WORK = mkdtempSync(join(tmpdir(), 'offboard-bench-'));
 
-/**
- * Starts the release sandbox (target/release/sandbox) on a free port with the built panel. Same start-up
- * protocol as the harness's `startSandbox`, which only knows the debug binary.
- */
+/** Starts the release sandbox with the harness's start-up, plus the CPU time it has used. */
 export async function startSandbox(extraArgs = []) {
-  const dataDir = mkdtempSync(join(WORK, 'sandbox-'));
-  const proc = spawn(join(ROOT, 'target', 'release', 'sandbox'),
-    ['--port', '0', '--dist', join(ROOT, 'dist'), '--data-dir', dataDir, ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: proc.stdout });
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('sandbox printed no SANDBOX_URL within 120 s')), 120_000);
-    proc.once('exit', (code) => fail(new Error(`sandbox exited early with ${code}`)));
-    lines.on('line', (line) => {
-      const m = /^SANDBOX_URL=(\S+)$/.exec(line);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-  });
-  lines.on('line', () => {});
+  const sandbox = await startHarnessSandbox(extraArgs, { profile: 'release' });
   return {
-    url,
-    async control(path, body) {
-      const res = await fetch(url + path, body === undefined ? {} : {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-      return res.json();
-    },
+    ...sandbox,
     /** CPU time (user + system, seconds) the sandbox process has used so far. */
     cpuSeconds() {
-      const fields = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const fields = readFileSync(`/proc/${sandbox.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
       return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-    },
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((ok) => (proc.exitCode !== null ? ok() : proc.once('exit', ok)));
     },
   };
 }

@@ -12,10 +12,13 @@ export const ARTIFACTS = join(ROOT, '.artifacts');
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** Starts the sandbox on a free port with the built panel; resolves once it prints its URL. */
-export async function startSandbox(extraArgs = []) {
+/**
+ * Starts the sandbox on a free port with the built panel; resolves once it prints its URL.
+ * `profile` picks the build (`debug` for tests, `release` for benchmarks).
+ */
+export async function startSandbox(extraArgs = [], { profile = 'debug' } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'offboard-sandbox-'));
-  const proc = spawn(join(ROOT, 'target', 'debug', 'sandbox'),
+  const proc = spawn(join(ROOT, 'target', profile, 'sandbox'),
     ['--port', '0', '--dist', join(ROOT, 'dist'), '--data-dir', dataDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout });
@@ -31,6 +34,7 @@ export async function startSandbox(extraArgs = []) {
   return {
     url,
     dataDir,
+    pid: proc.pid,
     /** GET or POST a sandbox control endpoint and parse its JSON. */
     async control(path, body) {
       const res = await fetch(url + path, body === undefined ? {} : {

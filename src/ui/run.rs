@@ -183,15 +183,19 @@ fn RunProgress() -> impl IntoView {
             }
         })
     };
-    let p = move || run.progress.get().unwrap_or_else(|| Progress::new(0));
+    let read = move |f: &dyn Fn(&Progress) -> String| {
+        run.progress.with(|p| match p {
+            Some(p) => f(p),
+            None => f(&Progress::new(0)),
+        })
+    };
 
     let bar = move |label: &'static str, id: &'static str, outcome: Option<Outcome>| {
         view! {
             <div class="bar-row" data-outcome=id>
                 <span class="bar-label">{label}</span>
                 <span class="bar-count">{move || {
-                    let p = p();
-                    outcome.as_ref().map_or(p.done(), |o| p.counts.get(o))
+                    read(&|p| outcome.as_ref().map_or(p.done(), |o| p.counts.get(o)).to_string())
                 }}</span>
             </div>
         }
@@ -201,13 +205,15 @@ fn RunProgress() -> impl IntoView {
         <section class="card">
             <p>{move || format!("Removing from {}.", run.tenant.get())}</p>
             <div class="progress" role="progressbar" aria-label="Overall progress" aria-valuemin="0" aria-valuemax="100"
-                aria-valuenow=move || p().percent() aria-valuetext=move || { let p = p(); format!("{} of {} users done", p.done(), p.total) }>
-                <div class="fill" style=move || format!("width:{}%", p().percent())></div>
+                aria-valuenow=move || read(&|p| p.percent().to_string())
+                aria-valuetext=move || read(&|p| format!("{} of {} users done", p.done(), p.total))>
+                <div class="fill" style=move || read(&|p| format!("width:{}%", p.percent()))></div>
             </div>
             <p id="run-status" aria-live="polite">{move || {
-                let p = p();
                 let now = now.get();
-                if !run.active.get() {
+                let active = run.active.get();
+                read(&|p| {
+                if !active {
                     return format!("Finished: {} of {} users have an outcome.", p.done(), p.total);
                 }
                 let rate = p.throughput_per_s(now).map(|r| format!("{r:.1} users/s")).unwrap_or_else(|| "measuring…".into());
@@ -220,6 +226,7 @@ fn RunProgress() -> impl IntoView {
                     None => "Running.",
                 };
                 format!("{state_text} {} of {} users done; {rate}{eta}.", p.done(), p.total)
+                })
             }}</p>
             <div class="bars">
                 {bar("removed", "removed", Some(Outcome::Removed))}

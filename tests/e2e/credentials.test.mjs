@@ -34,7 +34,9 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await page.click('#start-run');
 
   await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 5);
+  await page.click('#pause');
   await sandbox.control('/sandbox/faults', { revokeCredentials: true });
+  await page.click('#resume');
   await page.waitForSelector('#credential-refused', { timeout: 30_000 });
   assert.match(await page.locator('#run-status').innerText(), /credential was refused/);
   await screenshot(page, 'credential-refused');

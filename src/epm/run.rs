@@ -11,6 +11,15 @@ use super::service::Epm;
 use super::upload::logins_csv;
 use super::upload_file::UploadEnd;
 
+/// Which removal API a run uses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Api<'a> {
+    /// Upload a file, then run and poll a job; `run_id` makes the file names unique.
+    V1 { run_id: &'a str },
+    /// One synchronous request per batch.
+    V2,
+}
+
 impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// Removes the plan's users with "Remove Users from an Identity Domain (v1)", batch after
     /// batch. Emits `Batch` stages, notes, and exactly one `Result` per user of the plan, and
@@ -18,6 +27,17 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     pub async fn remove_v1(
         &self,
         run_id: &str,
+        plan: &[PlanEntry],
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Vec<UserResult> {
+        self.remove_in_batches(Api::V1 { run_id }, plan, emit).await
+    }
+
+    /// The batch loop both APIs share: queue every batch, then send them in turn, waiting while
+    /// paused; once cancelled, the batches left are reported "not started".
+    pub(crate) async fn remove_in_batches(
+        &self,
+        api: Api<'_>,
         plan: &[PlanEntry],
         emit: &mut impl FnMut(RunEvent),
     ) -> Vec<UserResult> {
@@ -33,7 +53,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         for (index, users) in batches.iter().enumerate() {
             let started = self.wait_while_paused().await;
             let report = if started {
-                self.v1_batch(index, users, run_id, emit).await
+                match api {
+                    Api::V1 { run_id } => self.v1_batch(index, users, run_id, emit).await,
+                    Api::V2 => self.v2_batch(index, users, emit).await,
+                }
             } else {
                 self.not_started(&batches[index..], emit)
             };

@@ -3,9 +3,9 @@
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
-use super::batch::{split, BatchReport, Stamp};
+use super::batch::{BatchReport, Stamp};
 use super::call::{classify, Answer, Backoff};
-use super::run::publish;
+use super::run::Api;
 use super::service::Epm;
 use super::v2::{map_v2, parse_v2, remove_v2_request};
 
@@ -18,33 +18,12 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         plan: &[PlanEntry],
         emit: &mut impl FnMut(RunEvent),
     ) -> Vec<UserResult> {
-        let (to_remove, mut all) = self.set_aside_own_login(plan, emit);
-        let batches = split(&to_remove, self.config.batch_size);
-        for (index, users) in batches.iter().enumerate() {
-            emit(RunEvent::Batch {
-                index,
-                users: users.len(),
-                stage: BatchStage::Queued,
-            });
-        }
-        for (index, users) in batches.iter().enumerate() {
-            let started = self.wait_while_paused().await;
-            let report = if started {
-                self.v2_batch(index, users, emit).await
-            } else {
-                self.not_started(&batches[index..], emit)
-            };
-            publish(report, &mut all, emit);
-            if !started {
-                break;
-            }
-        }
-        all
+        self.remove_in_batches(Api::V2, plan, emit).await
     }
 
     /// Sends one batch. Repeated only when the service surely did not act (401/403, 429): an
     /// unanswered removal is reported, never sent twice.
-    async fn v2_batch(
+    pub(super) async fn v2_batch(
         &self,
         index: usize,
         users: &[PlanEntry],

@@ -8,6 +8,8 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, '.artifacts');
+/** The built panel to serve: `dist/`, or the folder named by `OFFBOARD_DIST`. */
+export const DIST = process.env.OFFBOARD_DIST ? resolve(process.env.OFFBOARD_DIST) : join(ROOT, 'dist');
 
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -19,7 +21,7 @@ const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--dis
 export async function startSandbox(extraArgs = [], { profile = 'debug' } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'offboard-sandbox-'));
   const proc = spawn(join(ROOT, 'target', profile, 'sandbox'),
-    ['--port', '0', '--dist', join(ROOT, 'dist'), '--data-dir', dataDir, ...extraArgs],
+    ['--port', '0', '--dist', DIST, '--data-dir', dataDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout });
   const url = await new Promise((ok, fail) => {

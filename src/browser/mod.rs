@@ -9,4 +9,4 @@ pub mod storage;
 pub use clock::{sleep_ms, BrowserClock};
 pub use file::{download_text, read_file};
 pub use http::FetchHttp;
-pub use storage::{clear_journal, load_journal, save_journal};
+pub use storage::{clear_journal, load_journal, load_setting, save_journal, save_setting};

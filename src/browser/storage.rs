@@ -51,3 +51,15 @@ pub fn clear_journal() {
         let _ = storage.remove_item(JOURNAL_KEY);
     }
 }
+
+/// A small setting kept in `localStorage` (not a secret), or `None`.
+pub fn load_setting(key: &str) -> Option<String> {
+    local_storage().ok()?.get_item(key).ok()?
+}
+
+/// Keeps a small setting in `localStorage`; why it could not be kept otherwise.
+pub fn save_setting(key: &str, value: &str) -> Result<(), String> {
+    local_storage()?
+        .set_item(key, value)
+        .map_err(|e| format!("The setting could not be saved in this browser ({}).", error_name(&e)))
+}

@@ -292,13 +292,15 @@ fn classify(
     {
         return Class::Header;
     }
-    if let Err(reason) = checked.shape {
-        return Class::Invalid { reason };
-    }
-    match exclusions.check(value, hash) {
-        Some(Exclusion::OwnAccount) => Class::ExcludedSelf,
-        Some(Exclusion::Protected(pattern)) => Class::Protected { pattern },
-        None => {
+    let excluded = match checked.shape {
+        Ok(()) | Err(Invalid::RsaEmail) => exclusions.check(value, hash),
+        Err(_) => None,
+    };
+    match (excluded, checked.shape) {
+        (Some(Exclusion::OwnAccount), _) => Class::ExcludedSelf,
+        (Some(Exclusion::Protected(pattern)), _) => Class::Protected { pattern },
+        (None, Err(reason)) => Class::Invalid { reason },
+        (None, Ok(())) => {
             repeats.push(index, hash);
             Class::Target
         }

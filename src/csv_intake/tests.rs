@@ -88,6 +88,24 @@ fn every_class_in_one_file_with_spreadsheet_row_numbers_and_counts_that_add_up()
 }
 
 #[test]
+fn rsa_email_rows_matching_a_protected_pattern_are_never_looked_up() {
+    let table = read_pasted("email\nadmin@corp.io\njane@corp.io\nbreak-glass@corp.io\n").unwrap();
+    let mut options = options(Target::Rsa, &table);
+    options.protected = vec!["admin@*".into(), "*glass@*".into()];
+    let plan = plan(&table, &options).unwrap();
+    assert_eq!(
+        plan.classes()[1..],
+        [
+            Class::Protected { pattern: 0 },
+            Class::Invalid {
+                reason: Invalid::RsaEmail
+            },
+            Class::Protected { pattern: 1 },
+        ]
+    );
+}
+
+#[test]
 fn a_duplicate_always_names_the_first_occurrence() {
     let (_, plan) = epm_plan("login\na@x.io\nb@x.io\nA@X.IO\n  a@x.io  \nB@x.io\n");
     assert_eq!(

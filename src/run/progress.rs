@@ -92,6 +92,14 @@ impl Progress {
         }
     }
 
+    /// Progress of a resumed run over `total` users, `known` of which already have their
+    /// result. They count as done but not towards the throughput, which measures this session.
+    pub fn resumed(total: usize, known: &[super::outcome::UserResult]) -> Self {
+        let mut progress = Progress::new(total);
+        known.iter().for_each(|r| progress.counts.add(&r.outcome));
+        progress
+    }
+
     /// Takes in one event that arrived at `now_ms`.
     pub fn apply(&mut self, event: &RunEvent, now_ms: f64) {
         match event {

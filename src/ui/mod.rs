@@ -1,12 +1,16 @@
 //! The Leptos shell: renders state and forwards events to the core.
 
+mod confirm;
 mod connect;
 mod csv;
 mod key_file;
+mod launch;
 mod lookup;
 mod presence;
 mod preview;
+mod protected;
 mod results;
+mod resume;
 mod run;
 mod state;
 mod virtual_list;
@@ -46,6 +50,7 @@ pub fn App() -> impl IntoView {
             <p class="tagline">"Bulk user removal from a CSV, in your browser"</p>
         </header>
         <Stepper />
+        <resume::SavedRunBanner />
         <main id="step" class="step" aria-labelledby="step-title">
             <h2 id="step-title">{move || state.step.get().label()}</h2>
             <p class="step-help">{move || state.step.get().help()}</p>

@@ -140,6 +140,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         </section>
         <super::lookup::EmailLookup />
         <super::presence::EpmPresence />
+        <super::protected::Safeguards />
         <section class="card">
             <h3>{move || format!("Will be removed ({})", target_rows.get())}</h3>
             <VirtualList len=target_rows row=row_view(targets) label="Users that will be removed" />

@@ -1,34 +1,19 @@
 //! Results step: every input row with its outcome, filterable, downloadable, and "retry failed".
 
-use std::collections::{HashMap, HashSet};
-
 use leptos::prelude::*;
 
-use super::run::start_run;
+use super::launch::start_run;
 use super::virtual_list::VirtualList;
-use super::{AppState, Loaded, StepNav};
+use super::{AppState, StepNav};
 use crate::browser::download_text;
-use crate::csv_intake::{row_number, Class};
-use crate::results::{
-    self, export_csv, retry_plan, Filter, OutcomeClass, SkipReason, Skipped, Tally,
-};
-use crate::rsa::resolve::Resolution;
+use crate::results::{self, export_csv, retry_plan, Filter, OutcomeClass, Tally};
 
 /// Summary, filters, the table of every row, download and retry.
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let rows = Memo::new(move |_| {
-        let skipped = state
-            .loaded
-            .with(|l| {
-                l.as_ref().map(|l| {
-                    state
-                        .lookups
-                        .with(|found| state.dropped.with(|d| skipped_rows(l, found, d)))
-                })
-            })
-            .unwrap_or_default();
+        let skipped = state.run.skipped.get();
         state
             .run
             .results
@@ -124,48 +109,6 @@ pub fn ResultsStep() -> impl IntoView {
         </section>
         <StepNav />
     }
-}
-
-/// The rows kept out of the run, in the results module's terms: intake's, e-mail rows whose lookup found
-/// nobody, and rows the admin dropped after List Users.
-fn skipped_rows(loaded: &Loaded, lookups: &[Resolution], dropped: &HashSet<usize>) -> Vec<Skipped> {
-    let plan = &loaded.plan;
-    let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();
-    (0..loaded.table.len())
-        .filter_map(|i| {
-            let reason = match plan.class(i) {
-                Class::Target if dropped.contains(&(row_number(i) as usize)) => SkipReason::Invalid(
-                    "the tenant has no such login (List Users); dropped from the plan before the run".into(),
-                ),
-                Class::Target => return None,
-                Class::Invalid { .. }
-                    if looked_up
-                        .get(&(row_number(i) as usize))
-                        .is_some_and(|r| r.answer.user().is_some()) =>
-                {
-                    return None
-                }
-                Class::Invalid { .. } if looked_up.contains_key(&(row_number(i) as usize)) => {
-                    SkipReason::Invalid(looked_up[&(row_number(i) as usize)].answer.message())
-                }
-                Class::Duplicate { of_row } => SkipReason::Duplicate {
-                    of_row: of_row as usize,
-                },
-                Class::Invalid { reason } => SkipReason::Invalid(reason.to_string()),
-                Class::Blank => SkipReason::Blank,
-                Class::Header => SkipReason::Header,
-                Class::ExcludedSelf => SkipReason::ExcludedSelf,
-                Class::Protected { pattern } => {
-                    SkipReason::Protected(plan.protected_pattern(pattern).to_string())
-                }
-            };
-            Some(Skipped {
-                row: row_number(i) as usize,
-                value: plan.value(&loaded.table, i).to_string(),
-                reason,
-            })
-        })
-        .collect()
 }
 
 fn css_class(class: OutcomeClass) -> &'static str {

@@ -1,18 +1,12 @@
 //! Run step: confirm, then the removal with live progress, pause, resume and cancel.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::{AppState, Connection};
-use crate::browser::{BrowserClock, FetchHttp};
-use crate::epm::{Epm, EpmConfig};
+use super::AppState;
 use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
-use crate::rsa::run_rsa_removal;
 use crate::run::progress::Progress;
-use crate::run::{
-    Auth, BatchStage, Control, Mode, Outcome, PauseReason, PlanEntry, RunEvent, RunSettings,
-};
+use crate::run::{Auth, BatchStage, Control, Mode, Outcome, PauseReason};
 
 /// Before a run: the confirmation. During and after: progress.
 #[component]
@@ -22,140 +16,9 @@ pub fn RunStep() -> impl IntoView {
         if state.run.progress.with(Option::is_some) {
             view! { <RunProgress /> }.into_any()
         } else {
-            view! { <Confirm /> }.into_any()
+            view! { <super::confirm::Confirm /> }.into_any()
         }
     }
-}
-
-/// Names the tenant and the number of users, and asks the admin to type that number.
-#[component]
-fn Confirm() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let typed = RwSignal::new(String::new());
-    let users = Memo::new(move |_| state.removal_entries().len());
-    let connection = Memo::new(move |_| state.connection().map(|c| c.tenant()));
-    let confirmed =
-        move || typed.with(|t| t.trim().replace([',', ' ', '.'], "") == users.get().to_string());
-    let start = move |_| {
-        let Ok(connection) = state.connection() else {
-            return;
-        };
-        let entries = state.removal_entries();
-        if !entries.is_empty() {
-            start_run(state, connection, entries, true);
-        }
-    };
-    view! {
-        <section class="card confirm">
-            {move || match connection.get() {
-                Err(e) => view! { <p class="error">{format!("Not connected: {e} Go back to Connect.")}</p> }.into_any(),
-                Ok(tenant) => view! {
-                    <p class="danger-text" id="confirm-text">
-                        <strong>{format!("You are about to remove {} users from {} ({}).", users.get(), tenant, state.target.get().name())}</strong>
-                        {match state.target.get() {
-                            crate::target::Target::Rsa => " Delete User Now cannot be undone.",
-                            crate::target::Target::Epm => " Removing a user from the identity domain removes it from every environment that shares it.",
-                        }}
-                    </p>
-                    <label for="confirm-count">{format!("Type {} to confirm", users.get())}</label>
-                    <input id="confirm-count" type="text" inputmode="numeric" autocomplete="off"
-                        prop:value=move || typed.get() on:input:target=move |ev| typed.set(ev.target().value()) />
-                    <div class="actions">
-                        <button type="button" class="secondary" on:click=move |_| state.go(Step::Preview)>"Back to preview"</button>
-                        <button type="button" id="start-run" class="danger" disabled=move || !confirmed() || users.get() == 0 on:click=start>
-                            {format!("Remove {} users now", users.get())}
-                        </button>
-                    </div>
-                }.into_any(),
-            }}
-        </section>
-    }
-}
-
-/// Starts the engine for `entries` against `connection`; progress lands in `state.run`. A `fresh` run
-/// forgets earlier results; otherwise (retry) the new results replace those of the same rows.
-pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
-    let run = state.run;
-    let control = Control::new(connection.auth().clone());
-    run.control.set_value(Some(control.clone()));
-    run.progress.set(Some(Progress::new(entries.len())));
-    if fresh {
-        run.results.set(Vec::with_capacity(entries.len()));
-    } else {
-        let retried: std::collections::HashSet<usize> = entries.iter().map(|e| e.row).collect();
-        run.results
-            .update(|r| r.retain(|result| !retried.contains(&result.row)));
-    }
-    run.batches.set(Vec::new());
-    run.notes.set(Vec::new());
-    run.tenant.set(connection.tenant());
-    run.active.set(true);
-    state.go(Step::Run);
-    super::key_file::keep_token_fresh(state);
-
-    spawn_local(async move {
-        let mut on_event = move |event: RunEvent| {
-            let now = js_sys::Date::now();
-            run.progress.update(|p| {
-                if let Some(p) = p {
-                    p.apply(&event, now)
-                }
-            });
-            match event {
-                RunEvent::Result(result) => run.results.update(|r| r.push(result)),
-                RunEvent::Batch {
-                    index,
-                    users,
-                    stage,
-                } => run.batches.update(|b| {
-                    if b.len() <= index {
-                        b.resize(index + 1, (0, BatchStage::Queued));
-                    }
-                    b[index] = (users, stage);
-                }),
-                RunEvent::Note(note) => run.notes.update(|n| n.push(note)),
-                _ => {}
-            }
-        };
-        let http = FetchHttp::default();
-        let clock = BrowserClock;
-        match connection {
-            Connection::Rsa { base, .. } => {
-                run_rsa_removal(
-                    &entries,
-                    &base,
-                    &http,
-                    &clock,
-                    &control,
-                    &RunSettings::default(),
-                    &mut on_event,
-                )
-                .await;
-            }
-            Connection::Epm { base, .. } => {
-                let config = EpmConfig {
-                    own_login: state.effective_own_account(),
-                    batch_size: state.epm_batch_size.get_untracked(),
-                    ..EpmConfig::default()
-                };
-                let epm = Epm {
-                    http: &http,
-                    clock: &clock,
-                    control: &control,
-                    base: &base,
-                    config: &config,
-                };
-                let run_id = crate::epm::upload::run_id_from_ms(js_sys::Date::now());
-                if state.epm_v2.get_untracked() {
-                    epm.remove_v2(&entries, &mut on_event).await;
-                } else {
-                    epm.remove_v1(&run_id, &entries, &mut on_event).await;
-                }
-            }
-        }
-        run.active.set(false);
-        run.control.set_value(None);
-    });
 }
 
 /// Bars, counts, throughput and the controls of a run.

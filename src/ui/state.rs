@@ -1,11 +1,13 @@
 //! The panel's state, kept in one place and shared by every step through context.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
 use super::key_file::SigningKey;
+use super::protected::{PROTECTED_KEY, THRESHOLD_KEY};
+use crate::browser::load_setting;
 use crate::csv_intake::{
     self, row_number, Class, Detection, IntakeError, Invalid, Options, Plan, Table,
 };
@@ -17,7 +19,8 @@ use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::run::progress::Progress;
 use crate::run::PlanEntry;
-use crate::run::{Auth, BatchStage, Control, UserResult};
+use crate::results::{SkipReason, Skipped};
+use crate::run::{Auth, BatchStage, Control, Journal, UserResult};
 use crate::target::Target;
 
 /// A file (or paste) that was read, with its detected columns and the current plan.
@@ -58,7 +61,14 @@ pub struct AppState {
     pub presence: RwSignal<Vec<Presence>>,
     /// Rows the admin dropped from the plan after the preview (EPM logins that do not exist).
     pub dropped: RwSignal<HashSet<usize>>,
+    /// Protected accounts (logins, IDs, `*` patterns): never removed. Kept in this browser.
+    pub protected: RwSignal<Vec<String>>,
+    /// Above this many users the confirmation also asks for the tenant's host name.
+    pub mass_threshold: RwSignal<usize>,
 }
+
+/// The mass-removal threshold when none was set: the figure directory sync tools stop at.
+pub const DEFAULT_MASS_THRESHOLD: usize = 500;
 
 /// The current (or last) run.
 #[derive(Clone, Copy)]
@@ -77,6 +87,35 @@ pub struct RunState {
     pub tenant: RwSignal<String>,
     /// Pause, resume, cancel and the credential of the active run (not `Send`: browser only).
     pub control: StoredValue<Option<Control>, LocalStorage>,
+    /// The input rows the run left out, with why: the results list them beside the run's rows.
+    pub skipped: RwSignal<Vec<Skipped>>,
+    /// The journal of the last run once it ended (a retry continues it).
+    pub journal: StoredValue<Option<Journal>, LocalStorage>,
+    /// A run found saved in this browser when the page opened, until it is resumed or forgotten.
+    pub saved: RwSignal<Option<SavedRun>>,
+}
+
+/// A run saved in this browser by an earlier visit: enough to describe it and to resume it.
+#[derive(Clone)]
+pub struct SavedRun {
+    pub journal: Arc<Journal>,
+    /// Users with a result.
+    pub done: usize,
+    /// Users in the plan.
+    pub total: usize,
+}
+
+impl SavedRun {
+    /// Describes a loaded journal.
+    pub fn new(journal: Journal) -> Self {
+        let total = journal.plan().len();
+        let done = total - journal.remaining().len();
+        SavedRun {
+            journal: Arc::new(journal),
+            done,
+            total,
+        }
+    }
 }
 
 impl RunState {
@@ -89,6 +128,9 @@ impl RunState {
             active: RwSignal::new(false),
             tenant: RwSignal::new(String::new()),
             control: StoredValue::new_local(None),
+            skipped: RwSignal::new(Vec::new()),
+            journal: StoredValue::new_local(None),
+            saved: RwSignal::new(None),
         }
     }
 }
@@ -172,6 +214,16 @@ impl AppState {
             epm_v2: RwSignal::new(false),
             presence: RwSignal::new(Vec::new()),
             dropped: RwSignal::new(HashSet::new()),
+            protected: RwSignal::new(
+                load_setting(PROTECTED_KEY)
+                    .map(|t| csv_intake::parse_protected(&t).patterns)
+                    .unwrap_or_default(),
+            ),
+            mass_threshold: RwSignal::new(
+                load_setting(THRESHOLD_KEY)
+                    .and_then(|t| t.trim().parse().ok())
+                    .unwrap_or(DEFAULT_MASS_THRESHOLD),
+            ),
         }
     }
 
@@ -285,6 +337,7 @@ impl AppState {
             options.column = column;
         }
         options.own_account = self.effective_own_account();
+        options.protected = self.protected.get_untracked();
         csv_intake::plan(table, &options)
     }
 
@@ -337,6 +390,17 @@ impl AppState {
         entries
     }
 
+    /// The rows kept out of the run, with why: intake's, e-mail rows whose lookup found nobody, and
+    /// rows the admin dropped after List Users.
+    pub fn skipped_rows(&self) -> Vec<Skipped> {
+        let lookups = self.lookups.get_untracked();
+        let dropped = self.dropped.get_untracked();
+        self.loaded.with_untracked(|l| {
+            l.as_ref()
+                .map_or_else(Vec::new, |l| skipped_rows(l, &lookups, &dropped))
+        })
+    }
+
     /// The account never to remove: as entered, or for EPM with Basic sign-in, the user name.
     pub fn effective_own_account(&self) -> Option<String> {
         let own = self.own_account.get_untracked();
@@ -355,4 +419,41 @@ impl AppState {
         self.loaded.set(None);
         self.intake_error.set(Some(format!("{source}: {error}")));
     }
+}
+
+fn skipped_rows(loaded: &Loaded, lookups: &[Resolution], dropped: &HashSet<usize>) -> Vec<Skipped> {
+    let plan = &loaded.plan;
+    let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();
+    (0..loaded.table.len())
+        .filter_map(|i| {
+            let row = row_number(i) as usize;
+            let reason = match plan.class(i) {
+                Class::Target if dropped.contains(&row) => SkipReason::Invalid(
+                    "the tenant has no such login (List Users); dropped from the plan before the run".into(),
+                ),
+                Class::Target => return None,
+                Class::Invalid { .. } if looked_up.get(&row).is_some_and(|r| r.answer.user().is_some()) => {
+                    return None
+                }
+                Class::Invalid { .. } if looked_up.contains_key(&row) => {
+                    SkipReason::Invalid(looked_up[&row].answer.message())
+                }
+                Class::Duplicate { of_row } => SkipReason::Duplicate {
+                    of_row: of_row as usize,
+                },
+                Class::Invalid { reason } => SkipReason::Invalid(reason.to_string()),
+                Class::Blank => SkipReason::Blank,
+                Class::Header => SkipReason::Header,
+                Class::ExcludedSelf => SkipReason::ExcludedSelf,
+                Class::Protected { pattern } => {
+                    SkipReason::Protected(plan.protected_pattern(pattern).to_string())
+                }
+            };
+            Some(Skipped {
+                row,
+                value: plan.value(&loaded.table, i).to_string(),
+                reason,
+            })
+        })
+        .collect()
 }

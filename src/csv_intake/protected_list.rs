@@ -1,0 +1,77 @@
+//! The admin's list of protected accounts: logins, user IDs or `*` patterns, one per line.
+
+/// A protected-accounts list as read from text, with what was wrong with some lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProtectedList {
+    /// The patterns, trimmed, each once (ignoring case), in the order given.
+    pub patterns: Vec<String>,
+    /// Lines that were left out, with why (line numbers from 1).
+    pub problems: Vec<String>,
+}
+
+/// Reads one pattern per line. Blank lines and lines starting with `#` are ignored; a pattern
+/// protecting every account (`*` alone) or repeating an earlier one is left out with a problem.
+pub fn parse_protected(text: &str) -> ProtectedList {
+    let mut list = ProtectedList::default();
+    for (i, line) in text.lines().enumerate() {
+        let pattern = line.trim().trim_start_matches('\u{feff}').trim();
+        let n = i + 1;
+        if pattern.is_empty() || pattern.starts_with('#') {
+            continue;
+        }
+        if pattern.chars().all(|c| c == '*') {
+            list.problems.push(format!(
+                "line {n}: \"{pattern}\" would protect every account, so nobody could be removed; left out"
+            ));
+        } else if pattern.chars().any(char::is_control) {
+            list.problems
+                .push(format!("line {n}: contains a control character; left out"));
+        } else if list
+            .patterns
+            .iter()
+            .any(|p| p.to_lowercase() == pattern.to_lowercase())
+        {
+            list.problems
+                .push(format!("line {n}: \"{pattern}\" is already in the list"));
+        } else {
+            list.patterns.push(pattern.to_string());
+        }
+    }
+    list
+}
+
+/// The list as text, one pattern per line, as [`parse_protected`] reads it back.
+pub fn protected_text(patterns: &[String]) -> String {
+    let mut text = String::from("# Offboard protected accounts: never removed. One login, user ID or pattern per line; * matches anything.\n");
+    for p in patterns {
+        text.push_str(p);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_patterns_skipping_blanks_comments_and_repeats() {
+        let list = parse_protected("admin@*\n\n# break-glass\n *-breakglass@* \r\nADMIN@*\n*\n");
+        assert_eq!(list.patterns, ["admin@*", "*-breakglass@*"]);
+        assert_eq!(
+            list.problems,
+            [
+                "line 5: \"ADMIN@*\" is already in the list",
+                "line 6: \"*\" would protect every account, so nobody could be removed; left out"
+            ]
+        );
+    }
+
+    #[test]
+    fn export_then_import_gives_the_same_list() {
+        let patterns = vec!["svc_*".to_string(), "0a1b2c3d-0000-4000-8000-00000000000f".into()];
+        let back = parse_protected(&protected_text(&patterns));
+        assert_eq!(back.patterns, patterns);
+        assert!(back.problems.is_empty());
+    }
+}

@@ -1,0 +1,294 @@
+//! Starting a run: the engine works in the background; its events reach the page's state and the
+//! saved journal in batches, so a run of thousands of users does not redraw the page per event.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{AppState, Connection, RunState};
+use crate::browser::{save_journal, BrowserClock, FetchHttp};
+use crate::epm::{Epm, EpmConfig};
+use crate::flow::Step;
+use crate::rsa::run_rsa_removal_resuming;
+use crate::run::progress::Progress;
+use crate::run::{
+    BatchStage, Control, Journal, PlanEntry, ResumePlan, RunEvent, RunSettings, SaveThrottle,
+};
+
+/// How long events wait before they are shown together, ms.
+const FLUSH_MS: u64 = 120;
+
+/// What a run is asked to do: its entries, and for a resumed run the users whose request went unanswered.
+struct Work {
+    entries: Vec<PlanEntry>,
+    unanswered: HashSet<String>,
+}
+
+/// Starts the engine for `entries` against `connection`; progress lands in `state.run`. A `fresh` run
+/// forgets earlier results and starts a new journal; otherwise (retry) the new results replace those
+/// of the same rows, in the same journal.
+pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
+    let run = state.run;
+    let journal = if fresh {
+        None
+    } else {
+        run.journal.try_update_value(Option::take).flatten()
+    };
+    let journal = match journal {
+        Some(mut journal) => {
+            let rows: Vec<usize> = entries.iter().map(|e| e.row).collect();
+            journal.reopen(&rows);
+            journal
+        }
+        None => Journal::new(
+            state.target.get_untracked(),
+            &base_url_as_typed(state),
+            &crate::epm::run_id_from_ms(js_sys::Date::now()),
+            js_sys::Date::now(),
+            entries.clone(),
+            state.skipped_rows(),
+        ),
+    };
+    if fresh {
+        run.results.set(Vec::with_capacity(entries.len()));
+        run.skipped.set(journal.skipped().to_vec());
+    } else {
+        let retried: HashSet<usize> = entries.iter().map(|e| e.row).collect();
+        run.results
+            .update(|r| r.retain(|result| !retried.contains(&result.row)));
+    }
+    run.progress.set(Some(Progress::new(entries.len())));
+    let work = Work {
+        entries,
+        unanswered: HashSet::new(),
+    };
+    launch(state, connection, work, journal);
+}
+
+/// Continues the run of a saved `journal` after a reload: known results are kept, EPM users whose
+/// job was interrupted are reported as such, and RSA users whose request went unanswered are sent
+/// again (a "not found" then means "removed").
+pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) {
+    let run = state.run;
+    journal.settle_interrupted_jobs(js_sys::Date::now());
+    let known = journal.results();
+    run.progress
+        .set(Some(Progress::resumed(journal.plan().len(), &known)));
+    run.results.set(known);
+    run.skipped.set(journal.skipped().to_vec());
+    let work = Work {
+        entries: journal.remaining(),
+        unanswered: journal.unanswered().into_iter().collect(),
+    };
+    launch(state, connection, work, journal);
+}
+
+/// The service address the Connect step holds for the current target.
+fn base_url_as_typed(state: AppState) -> String {
+    match state.target.get_untracked() {
+        crate::target::Target::Rsa => state.creds.rsa_base.get_untracked(),
+        crate::target::Target::Epm => state.creds.epm_base.get_untracked(),
+    }
+}
+
+fn launch(state: AppState, connection: Connection, work: Work, journal: Journal) {
+    let run = state.run;
+    let control = Control::new(connection.auth().clone());
+    run.control.set_value(Some(control.clone()));
+    run.saved.set(None);
+    run.batches.set(Vec::new());
+    run.notes.set(Vec::new());
+    run.tenant.set(connection.tenant());
+    run.active.set(true);
+    state.go(Step::Run);
+    super::key_file::keep_token_fresh(state);
+
+    let sink = Rc::new(RefCell::new(Sink::new(run, journal)));
+    sink.borrow_mut().save(js_sys::Date::now());
+    let on_leave = {
+        let sink = sink.clone();
+        window_event_listener(leptos::ev::pagehide, move |_| Sink::save_now(&sink))
+    };
+    let warn_leave = window_event_listener(leptos::ev::beforeunload, |ev| {
+        ev.prevent_default();
+        ev.set_return_value("A removal is running. Its progress is saved, but requests in flight are checked again on return.");
+    });
+    spawn_local(async move {
+        let mut on_event = {
+            let sink = sink.clone();
+            move |event: RunEvent| Sink::push(&sink, event)
+        };
+        let http = FetchHttp::default();
+        let clock = BrowserClock;
+        match connection {
+            Connection::Rsa { base, .. } => {
+                let resume = ResumePlan {
+                    plan: &work.entries,
+                    unanswered: &work.unanswered,
+                };
+                run_rsa_removal_resuming(
+                    resume,
+                    &base,
+                    &http,
+                    &clock,
+                    &control,
+                    &RunSettings::default(),
+                    &mut on_event,
+                )
+                .await;
+            }
+            Connection::Epm { base, .. } => {
+                let config = EpmConfig {
+                    own_login: state.effective_own_account(),
+                    batch_size: state.epm_batch_size.get_untracked(),
+                    ..EpmConfig::default()
+                };
+                let epm = Epm {
+                    http: &http,
+                    clock: &clock,
+                    control: &control,
+                    base: &base,
+                    config: &config,
+                };
+                let run_id = crate::epm::run_id_from_ms(js_sys::Date::now());
+                if state.epm_v2.get_untracked() {
+                    epm.remove_v2(&work.entries, &mut on_event).await;
+                } else {
+                    epm.remove_v1(&run_id, &work.entries, &mut on_event).await;
+                }
+            }
+        }
+        on_leave.remove();
+        warn_leave.remove();
+        let journal = Sink::finish(&sink);
+        run.journal.set_value(Some(journal));
+        run.active.set(false);
+        run.control.set_value(None);
+    });
+}
+
+/// Events waiting to be shown, and the journal they are also written to.
+struct Sink {
+    run: RunState,
+    pending: Vec<RunEvent>,
+    scheduled: bool,
+    journal: Journal,
+    throttle: SaveThrottle,
+    /// Why the journal could not be saved, once said.
+    save_problem: Option<String>,
+}
+
+impl Sink {
+    fn new(run: RunState, journal: Journal) -> Self {
+        Sink {
+            run,
+            pending: Vec::new(),
+            scheduled: false,
+            journal,
+            throttle: SaveThrottle::default(),
+            save_problem: None,
+        }
+    }
+
+    /// Queues one event; the first of a batch schedules the flush.
+    fn push(sink: &Rc<RefCell<Sink>>, event: RunEvent) {
+        let mut s = sink.borrow_mut();
+        s.pending.push(event);
+        if !s.scheduled {
+            s.scheduled = true;
+            let sink = sink.clone();
+            set_timeout(move || Sink::flush(&sink), Duration::from_millis(FLUSH_MS));
+        }
+    }
+
+    /// Shows the queued events and saves the journal when it is due.
+    fn flush(sink: &Rc<RefCell<Sink>>) {
+        let now = js_sys::Date::now();
+        let (run, events) = {
+            let mut s = sink.borrow_mut();
+            s.scheduled = false;
+            let events = std::mem::take(&mut s.pending);
+            for event in &events {
+                s.journal.apply(event);
+                s.throttle.note(event);
+            }
+            if s.throttle.should_save(now) {
+                s.save(now);
+            }
+            (s.run, events)
+        };
+        show(run, events, now);
+    }
+
+    /// Shows what is queued and saves the journal at once (the page is going away).
+    fn save_now(sink: &Rc<RefCell<Sink>>) {
+        Sink::flush(sink);
+        sink.borrow_mut().save(js_sys::Date::now());
+    }
+
+    /// Flushes what is left, saves the journal a last time and hands it back.
+    fn finish(sink: &Rc<RefCell<Sink>>) -> Journal {
+        Sink::flush(sink);
+        let mut s = sink.borrow_mut();
+        s.save(js_sys::Date::now());
+        s.journal.clone()
+    }
+
+    fn save(&mut self, now: f64) {
+        match save_journal(&self.journal) {
+            Ok(()) => self.throttle.saved(now),
+            Err(problem) if self.save_problem.as_ref() != Some(&problem) => {
+                self.save_problem = Some(problem.clone());
+                self.run.notes.update(|n| n.push(problem));
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Applies a batch of events to the run's signals, each signal once.
+fn show(run: RunState, events: Vec<RunEvent>, now: f64) {
+    if events.is_empty() {
+        return;
+    }
+    run.progress.update(|p| {
+        if let Some(p) = p {
+            events.iter().for_each(|e| p.apply(e, now));
+        }
+    });
+    let mut results = Vec::new();
+    let mut notes = Vec::new();
+    let mut batches = Vec::new();
+    for event in events {
+        match event {
+            RunEvent::Result(result) => results.push(result),
+            RunEvent::Note(note) => notes.push(note),
+            RunEvent::Batch {
+                index,
+                users,
+                stage,
+            } => batches.push((index, users, stage)),
+            _ => {}
+        }
+    }
+    if !results.is_empty() {
+        run.results.update(|r| r.extend(results));
+    }
+    if !notes.is_empty() {
+        run.notes.update(|n| n.extend(notes));
+    }
+    if !batches.is_empty() {
+        run.batches.update(|b| {
+            for (index, users, stage) in batches {
+                if b.len() <= index {
+                    b.resize(index + 1, (0, BatchStage::Queued));
+                }
+                b[index] = (users, stage);
+            }
+        });
+    }
+}

@@ -1,0 +1,135 @@
+//! A run saved by an earlier visit (the page was reloaded or closed mid-run): resume it, look at
+//! its results, or forget it.
+
+use leptos::prelude::*;
+
+use super::launch::resume_run;
+use super::state::SavedRun;
+use super::AppState;
+use crate::browser::{clear_journal, load_journal};
+use crate::flow::Step;
+use crate::results::time::iso8601_utc;
+use crate::run::progress::Progress;
+use crate::target::Target;
+
+/// Looks for a saved run when the page opens and offers what can be done with it.
+#[component]
+pub fn SavedRunBanner() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let problem = RwSignal::new(None::<String>);
+    match load_journal() {
+        Some(Ok(journal)) => state.run.saved.set(Some(SavedRun::new(journal))),
+        Some(Err(why)) => problem.set(Some(format!(
+            "A run saved in this browser could not be read, so it cannot be resumed: {why}"
+        ))),
+        None => {}
+    }
+    let shown = move || state.run.saved.get().filter(|_| !state.run.active.get());
+    view! {
+        {move || problem.get().map(|p| view! { <div class="card alert" role="alert">{p}</div> })}
+        {move || shown().map(|saved| view! { <SavedRunCard saved /> })}
+    }
+}
+
+#[component]
+fn SavedRunCard(saved: SavedRun) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let journal = saved.journal.clone();
+    let target = journal.target;
+    let base = journal.base_url.clone();
+    let host = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let when = iso8601_utc(journal.started_ms).unwrap_or_default();
+    let remaining = saved.total - saved.done;
+    let unanswered = journal.unanswered().len();
+    let message = RwSignal::new(None::<String>);
+
+    let connected_here = move || {
+        state.target.get() == target
+            && match target {
+                Target::Rsa => state.creds.rsa_base.get(),
+                Target::Epm => state.creds.epm_base.get(),
+            }
+            .trim()
+                == base.trim()
+            && state.connection().is_ok()
+    };
+    let resume = {
+        let journal = journal.clone();
+        let base = journal.base_url.clone();
+        move |_| {
+            if !connected_here() {
+                state.target.set(target);
+                match target {
+                    Target::Rsa => state.creds.rsa_base.set(base.clone()),
+                    Target::Epm => state.creds.epm_base.set(base.clone()),
+                }
+                state.go(Step::Connect);
+                message.set(Some(
+                    "Paste the credential again here, then press \"Resume the run\".".into(),
+                ));
+                return;
+            }
+            match state.connection() {
+                Ok(connection) => resume_run(state, connection, (*journal).clone()),
+                Err(e) => message.set(Some(e)),
+            }
+        }
+    };
+    let show_results = {
+        let journal = journal.clone();
+        move |_| {
+            let known = journal.results();
+            state
+                .run
+                .progress
+                .set(Some(Progress::resumed(journal.plan().len(), &known)));
+            state.run.results.set(known);
+            state.run.skipped.set(journal.skipped().to_vec());
+            state.run.journal.set_value(Some((*journal).clone()));
+            state.go(Step::Results);
+        }
+    };
+    let forget = move |_| {
+        clear_journal();
+        state.run.saved.set(None);
+    };
+    let finished = remaining == 0;
+    let text = if finished {
+        format!(
+            "Your last run ({} users on {host}, started {when}) is saved in this browser.",
+            saved.total
+        )
+    } else {
+        let checks = if unanswered > 0 {
+            format!(
+                " {unanswered} requests were sent but not answered: they are checked again first."
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "A run on {host} (started {when}) stopped before it ended: {} of {} users have a result, {remaining} remain.{checks}",
+            saved.done, saved.total
+        )
+    };
+    view! {
+        <section class="card saved-run" id="saved-run" aria-labelledby="saved-run-title">
+            <h3 id="saved-run-title">{if finished { "Last run" } else { "Interrupted run" }}</h3>
+            <p>{text}</p>
+            {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
+            <div class="actions">
+                {(!finished).then(|| view! {
+                    <button type="button" id="resume-run" class="primary" on:click=resume>"Resume the run"</button>
+                })}
+                <button type="button" id="saved-results" class="secondary" on:click=show_results>"Show its results"</button>
+                <button type="button" id="forget-run" class="secondary" on:click=forget>"Forget it"</button>
+            </div>
+        </section>
+    }
+}

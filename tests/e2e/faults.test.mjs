@@ -1,0 +1,92 @@
+// Faults: 10 % server errors, 5 % connections dropped after the removal took effect, a 429 storm, the
+// token revoked mid-run and the page reloaded mid-run. Afterwards the results table, the downloaded CSV
+// and the sandbox's audit log agree exactly, and nobody was removed twice.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+
+let sandbox, browser;
+before(async () => { sandbox = await startSandbox(['--users', '700', '--latency-ms', '30']); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await sandbox?.stop(); });
+
+const removedCount = (page) => page.evaluate(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0));
+const waitRemoved = (page, n) => page.waitForFunction((n) =>
+  Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= n, n, { timeout: 60_000 });
+
+test('every row ends in exactly one outcome that agrees with the audit log, through faults and a reload', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const plain = (u) => !u.markDeleted && !/SCIM/.test(u.identitySource);
+  const disabled = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && plain(u)).slice(0, 220);
+  const enabled = tenant.rsa.filter((u) => u.userStatus === 'Enabled' && plain(u)).slice(0, 5);
+  const unknown = ['00000000-0000-4000-8000-00000000dead', '00000000-0000-4000-8000-00000000beef'];
+  assert.equal(disabled.length, 220, 'the seeded tenant has enough disabled users');
+  const ids = [...disabled.map((u) => u.id), ...enabled.map((u) => u.id), ...unknown];
+  const csvText = ['userID', ...ids, 'not-an-id', ''].join('\n');
+
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  page.on('dialog', (d) => d.accept());
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', csvText);
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(ids.length));
+  await sandbox.control('/sandbox/faults', { failRate: 0.1, dropRate: 0.05, dropAfter: true, latencyMs: 60 });
+  await page.click('#start-run');
+
+  await waitRemoved(page, 20);
+  await sandbox.control('/sandbox/faults', { storm429Secs: 2 });
+  await waitRemoved(page, 60);
+  await sandbox.control('/sandbox/faults', { revokeCredentials: true });
+  await page.waitForSelector('#credential-refused', { timeout: 30_000 });
+  let { jwt } = await sandbox.control('/sandbox/token', {});
+  await page.fill('#new-credential', jwt);
+  await page.click('#credential-refused button');
+
+  await waitRemoved(page, 120);
+  const beforeReload = await removedCount(page);
+  assert.ok(beforeReload < disabled.length, 'the reload happens mid-run');
+  await page.reload();
+  await page.waitForSelector('#saved-run');
+  assert.match(await page.locator('#saved-run').innerText(), /stopped before it ended/);
+  await screenshot(page, 'resume-offer');
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  assert.ok(!stored.includes(jwt.slice(0, 40)) && !stored.includes(demo.rsa.jwt.slice(0, 40)), 'no token in storage');
+
+  await page.click('#resume-run');
+  assert.equal(await page.inputValue('#rsa-base'), demo.rsa.adminRestApiUrl, 'the tenant is filled in again');
+  ({ jwt } = await sandbox.control('/sandbox/token', {}));
+  await page.fill('#rsa-jwt', jwt);
+  await page.click('#resume-run');
+  await page.waitForSelector('#see-results', { timeout: 120_000 });
+  await screenshot(page, 'resumed-run-finished');
+  await page.click('#see-results');
+
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  assert.equal(csv.length, ids.length + 2, 'one line per input row: header, users and the invalid row');
+  const byUser = new Map(csv.map((r) => [String(r.user ?? r.User ?? Object.values(r)[1]).toLowerCase(), r]));
+  const outcomeOf = (id) => { const r = byUser.get(id.toLowerCase()); return r && (r.outcome ?? r.Outcome); };
+
+  const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
+  const removed = audit.map((a) => a.user);
+  assert.equal(new Set(removed).size, removed.length, 'nobody removed twice');
+  assert.deepEqual([...removed].sort(), disabled.map((u) => u.id).sort(), 'exactly the disabled users were removed');
+  for (const u of disabled) assert.equal(outcomeOf(u.id), 'removed', `${u.id} is reported removed`);
+  for (const u of enabled) assert.equal(outcomeOf(u.id), 'still enabled or pending deletion', `${u.id}`);
+  for (const id of unknown) assert.equal(outcomeOf(id), 'not found', id);
+
+  const summary = await page.locator('#results-summary').innerText();
+  assert.match(summary, new RegExp(`^${ids.length + 2} rows: ${disabled.length} removed`));
+  const requests = await sandbox.control('/sandbox/requests');
+  assert.ok(requests.some((r) => r.status === 429), 'the 429 storm was met');
+  assert.ok(requests.some((r) => r.status === 500), 'server errors were met');
+  assert.ok(requests.some((r) => r.dropped), 'dropped connections were met');
+  assert.ok(requests.some((r) => r.status === 403), 'the revocation was met');
+  assert.deepEqual(problems, []);
+});

@@ -40,11 +40,12 @@ if [ ! -f node_modules/.offboard-lock ] || ! cmp -s package-lock.json node_modul
   cp package-lock.json node_modules/.offboard-lock
 fi
 
-if $want_browser && ! { have chromium && have chromedriver; }; then
-  step "installing Debian's chromium and chromium-driver"
+# nginx: the deployment test (tests/e2e/nginx.test.mjs) runs Debian's nginx unprivileged in front of the sandbox.
+if $want_browser && ! { have chromium && have chromedriver && [ -x /usr/sbin/nginx ]; }; then
+  step "installing Debian's chromium, chromium-driver and nginx"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt-get install -y -qq chromium chromium-driver nginx >/dev/null
 fi
 
 step "tools ready: $(trunk --version), wasm-bindgen $(wasm-bindgen --version | awk '{print $2}'), $(wasm-opt --version | awk '{print $1, $3}')"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Prints the gzip size (level 9) of the wasm, js and css in dist/.
+# Prints the gzip size (level 9) of the wasm, js and css in dist/ (or in $OFFBOARD_DIST, relative to the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+dir="${OFFBOARD_DIST:-dist}"
 total=0
-for f in dist/*.wasm dist/*.js dist/*.css; do
+for f in "$dir"/*.wasm "$dir"/*.js "$dir"/*.css; do
   [ -f "$f" ] || continue
   raw=$(stat -c %s "$f")
   gz=$(gzip -9 -c "$f" | wc -c)

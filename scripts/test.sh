@@ -13,6 +13,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p offboard --target wasm32-unknown-unknown --lib --bins --test web -- -D warnings
 
+step "dependency review: licences, sources, checksums (advisories only with a local RustSec database)"
+scripts/audit.sh
+
 step "native tests: the functional core and the sandbox"
 cargo test --workspace
 

@@ -26,4 +26,37 @@ impl Target {
             Target::Epm => "user login",
         }
     }
+    /// A CSV template the admin can fill in: the header this target expects and one example
+    /// row that matches no real account.
+    pub fn template_csv(self) -> &'static str {
+        match self {
+            Target::Rsa => "User ID,Email,Note\r\n00000000-0000-0000-0000-000000000000,jane.doe@example.com,example row: replace it\r\n",
+            Target::Epm => "User Login\r\njane.doe@example.com\r\n",
+        }
+    }
+
+    /// The file name of [`Target::template_csv`].
+    pub fn template_name(self) -> &'static str {
+        match self {
+            Target::Rsa => "offboard-template-rsa.csv",
+            Target::Epm => "offboard-template-epm.csv",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv_intake::{detect, plan, read_pasted, Options};
+
+    #[test]
+    fn each_template_reads_back_as_one_user_with_its_header() {
+        for target in [Target::Rsa, Target::Epm] {
+            let table = read_pasted(target.template_csv()).unwrap();
+            let detection = detect(&table, target);
+            let plan = plan(&table, &Options::detected(target, &detection)).unwrap();
+            let counts = plan.counts();
+            assert_eq!((counts.header, counts.targets), (1, 1), "{target:?}");
+        }
+    }
 }

@@ -20,7 +20,7 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
@@ -113,6 +113,9 @@ async fn serve(listener: TcpListener, app: Router) {
             }
         };
         let app = app.clone();
+        let Some((stream, raw)) = with_raw_handle(stream) else {
+            continue;
+        };
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let handle = ConnKill(kill.clone());
@@ -124,10 +127,28 @@ async fn serve(listener: TcpListener, app: Router) {
                 .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = conn => {}
-                _ = kill.notified() => {}
+                _ = kill.notified() => cut_mid_answer(&raw),
             }
         });
     }
+}
+
+/// The stream for hyper, and a second handle on the same socket to cut it with.
+fn with_raw_handle(stream: TcpStream) -> Option<(TcpStream, std::net::TcpStream)> {
+    let std = stream.into_std().ok()?;
+    let raw = std.try_clone().ok()?;
+    Some((TcpStream::from_std(std).ok()?, raw))
+}
+
+/// Drops a connection the way a failing network does: a few stray bytes, then the end. A
+/// browser reports that as a network error. (Closing before any byte of the answer would let
+/// Chrome resend the request by itself on a reused connection, and the page would never hear
+/// of the first one.)
+fn cut_mid_answer(raw: &std::net::TcpStream) {
+    use std::io::Write;
+    let mut raw = raw;
+    let _ = raw.write_all(b"\x00 cut\r\n");
+    let _ = raw.shutdown(std::net::Shutdown::Both);
 }
 
 impl Sandbox {

@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod file;
 pub mod http;
 pub mod storage;
+pub mod yield_now;
 
 pub use clock::{sleep_ms, BrowserClock};
 pub use file::{download_text, read_file};

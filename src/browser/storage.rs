@@ -59,7 +59,10 @@ pub fn load_setting(key: &str) -> Option<String> {
 
 /// Keeps a small setting in `localStorage`; why it could not be kept otherwise.
 pub fn save_setting(key: &str, value: &str) -> Result<(), String> {
-    local_storage()?
-        .set_item(key, value)
-        .map_err(|e| format!("The setting could not be saved in this browser ({}).", error_name(&e)))
+    local_storage()?.set_item(key, value).map_err(|e| {
+        format!(
+            "The setting could not be saved in this browser ({}).",
+            error_name(&e)
+        )
+    })
 }

@@ -92,7 +92,7 @@ impl Column {
 }
 
 /// Whether the table has a header, every column, and which ones could hold the identifiers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Detection {
     /// Whether the first non-blank row is a header.
     pub header: bool,

@@ -73,45 +73,231 @@ const MAGIC: &[(&[u8], &str)] = &[
 
 /// Decodes a file's bytes. Takes ownership so that UTF-8, the common case, is not copied.
 pub fn decode(bytes: Vec<u8>) -> Result<(String, Encoding), IntakeError> {
-    if bytes.is_empty() {
-        return Err(IntakeError::Empty { pasted: false });
+    let mut decoder = Decoder::new(bytes)?;
+    loop {
+        if let Some(done) = decoder.step(usize::MAX)? {
+            return Ok(done);
+        }
     }
-    check_size(bytes.len())?;
-    if let Some((_, looks_like)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
-        return Err(IntakeError::NotText { looks_like });
-    }
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        let mut bytes = bytes;
-        bytes.drain(..3);
-        return match String::from_utf8(bytes) {
-            Ok(text) => reject_nul(text, Encoding::Utf8Bom),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                Err(IntakeError::InvalidUtf8 {
-                    line: line_at(e.as_bytes(), at),
-                })
+}
+
+/// Decoding a piece at a time: [`Decoder::step`] looks at a number of input bytes and hands back the text once
+/// the input is decoded. The outcome is the same however it is cut.
+pub(crate) struct Decoder {
+    stage: Stage,
+    /// Input bytes, for progress.
+    len: usize,
+}
+
+enum Stage {
+    /// UTF-8 or ANSI: looking for a NUL byte (which refuses the file) up to `pos`, before validating.
+    FindNul {
+        bytes: Vec<u8>,
+        pos: usize,
+    },
+    /// UTF-8 with a BOM (removed), valid: looking for a NUL character up to `pos`.
+    FindNulInText {
+        text: String,
+        pos: usize,
+    },
+    /// Not UTF-8: Windows-1252, decoded up to `pos`.
+    Ansi {
+        bytes: Vec<u8>,
+        pos: usize,
+        text: String,
+    },
+    Utf16(Utf16),
+    /// Handed out.
+    Done,
+}
+
+/// UTF-16 decoded up to `pos` (a unit boundary, never inside a surrogate pair).
+struct Utf16 {
+    bytes: Vec<u8>,
+    pos: usize,
+    big_endian: bool,
+    encoding: Encoding,
+    text: String,
+    /// The line `pos` is on, and whether the last character was a CR.
+    line: u32,
+    after_cr: bool,
+    /// Where in `text` the first U+0000 is.
+    first_nul: Option<usize>,
+}
+
+impl Decoder {
+    /// Checks what needs no decoding (empty, too large, a known binary format) and picks the encoding.
+    pub(crate) fn new(mut bytes: Vec<u8>) -> Result<Decoder, IntakeError> {
+        let len = bytes.len();
+        if bytes.is_empty() {
+            return Err(IntakeError::Empty { pasted: false });
+        }
+        check_size(bytes.len())?;
+        if let Some((_, looks_like)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+            return Err(IntakeError::NotText { looks_like });
+        }
+        let utf16 = |start: usize, big_endian: bool, encoding: Encoding, bytes: Vec<u8>| {
+            let total = bytes.len();
+            if !(total - start).is_multiple_of(2) {
+                return Err(IntakeError::TruncatedUtf16 { bytes: total });
+            }
+            let text = String::with_capacity((total - start) / 2 * 3 / 2);
+            Ok(Stage::Utf16(Utf16 {
+                bytes,
+                pos: start,
+                big_endian,
+                encoding,
+                text,
+                line: 1,
+                after_cr: false,
+                first_nul: None,
+            }))
+        };
+        let stage = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+            match String::from_utf8(bytes) {
+                Ok(text) => Stage::FindNulInText { text, pos: 0 },
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    return Err(IntakeError::InvalidUtf8 {
+                        line: line_at(e.as_bytes(), at),
+                    });
+                }
+            }
+        } else if bytes.starts_with(b"\xFF\xFE") {
+            utf16(2, false, Encoding::Utf16Le, bytes)?
+        } else if bytes.starts_with(b"\xFE\xFF") {
+            utf16(2, true, Encoding::Utf16Be, bytes)?
+        } else {
+            match bomless_utf16(&bytes) {
+                Some(true) => utf16(0, true, Encoding::Utf16BeNoBom, bytes)?,
+                Some(false) => utf16(0, false, Encoding::Utf16LeNoBom, bytes)?,
+                None => Stage::FindNul { bytes, pos: 0 },
             }
         };
+        Ok(Decoder { stage, len })
     }
-    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return utf16(rest, false, Encoding::Utf16Le);
+
+    /// How far decoding is, from 0 to 1.
+    pub(crate) fn progress(&self) -> f64 {
+        let at = match &self.stage {
+            Stage::FindNul { pos, .. } => *pos / 2,
+            Stage::FindNulInText { pos, .. } | Stage::Ansi { pos, .. } => self.len / 2 + *pos / 2,
+            Stage::Utf16(u) => u.pos,
+            Stage::Done => self.len,
+        };
+        at as f64 / self.len.max(1) as f64
     }
-    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return utf16(rest, true, Encoding::Utf16Be);
+
+    /// Decodes about `piece` more input bytes (UTF-8 validation is one piece); the text once it is all decoded.
+    pub(crate) fn step(&mut self, piece: usize) -> Result<Option<(String, Encoding)>, IntakeError> {
+        let piece = piece.max(1);
+        match &mut self.stage {
+            Stage::FindNul { bytes, pos } => {
+                let end = pos.saturating_add(piece).min(bytes.len());
+                if let Some(at) = find_nul(&bytes[*pos..end]) {
+                    return Err(IntakeError::NulByte {
+                        line: line_at(bytes, *pos + at),
+                    });
+                }
+                *pos = end;
+                if end == bytes.len() {
+                    let bytes = std::mem::take(bytes);
+                    match String::from_utf8(bytes) {
+                        Ok(text) => return Ok(self.done(text, Encoding::Utf8)),
+                        Err(e) => {
+                            let bytes = e.into_bytes();
+                            let text = String::with_capacity(bytes.len() + bytes.len() / 8);
+                            self.stage = Stage::Ansi {
+                                bytes,
+                                pos: 0,
+                                text,
+                            };
+                        }
+                    }
+                }
+            }
+            Stage::FindNulInText { text, pos } => {
+                let end = pos.saturating_add(piece).min(text.len());
+                if let Some(at) = find_nul(&text.as_bytes()[*pos..end]) {
+                    return Err(IntakeError::NulByte {
+                        line: line_at(text.as_bytes(), *pos + at),
+                    });
+                }
+                *pos = end;
+                if end == text.len() {
+                    let text = std::mem::take(text);
+                    return Ok(self.done(text, Encoding::Utf8Bom));
+                }
+            }
+            Stage::Ansi { bytes, pos, text } => {
+                let end = pos.saturating_add(piece).min(bytes.len());
+                windows_1252_into(&bytes[*pos..end], text);
+                *pos = end;
+                if end == bytes.len() {
+                    let text = std::mem::take(text);
+                    return Ok(self.done(text, Encoding::Windows1252));
+                }
+            }
+            Stage::Utf16(utf16) => {
+                if utf16.step(piece)? {
+                    if let Some(at) = utf16.first_nul {
+                        return Err(IntakeError::NulByte {
+                            line: line_at(utf16.text.as_bytes(), at),
+                        });
+                    }
+                    let (text, encoding) = (std::mem::take(&mut utf16.text), utf16.encoding);
+                    return Ok(self.done(text, encoding));
+                }
+            }
+            Stage::Done => {}
+        }
+        Ok(None)
     }
-    match bomless_utf16(&bytes) {
-        Some(true) => return utf16(&bytes, true, Encoding::Utf16BeNoBom),
-        Some(false) => return utf16(&bytes, false, Encoding::Utf16LeNoBom),
-        None => {}
+
+    fn done(&mut self, text: String, encoding: Encoding) -> Option<(String, Encoding)> {
+        self.stage = Stage::Done;
+        Some((text, encoding))
     }
-    if let Some(at) = find_nul(&bytes) {
-        return Err(IntakeError::NulByte {
-            line: line_at(&bytes, at),
-        });
-    }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok((text, Encoding::Utf8)),
-        Err(e) => Ok((windows_1252(e.as_bytes()), Encoding::Windows1252)),
+}
+
+impl Utf16 {
+    /// Decodes about `piece` more bytes; `Ok(true)` at the end. Refuses broken surrogates, naming their line.
+    fn step(&mut self, piece: usize) -> Result<bool, IntakeError> {
+        let mut end = self.pos.saturating_add(piece.max(4)).min(self.bytes.len());
+        end -= (end - self.pos) % 2;
+        let unit = |p: &[u8]| {
+            if self.big_endian {
+                u16::from_be_bytes([p[0], p[1]])
+            } else {
+                u16::from_le_bytes([p[0], p[1]])
+            }
+        };
+        // Keep a high surrogate with the low one after it.
+        if end < self.bytes.len() && (0xD800..0xDC00).contains(&unit(&self.bytes[end - 2..end])) {
+            end -= 2;
+        }
+        let units = self.bytes[self.pos..end].chunks_exact(2).map(unit);
+        // Lines end at LF, CRLF or a lone CR, as everywhere else: a CR counts once the next character is not LF.
+        for decoded in char::decode_utf16(units) {
+            match decoded {
+                Ok(c) => {
+                    self.line += u32::from(c == '\n' || self.after_cr);
+                    self.after_cr = c == '\r';
+                    if c == '\0' && self.first_nul.is_none() {
+                        self.first_nul = Some(self.text.len());
+                    }
+                    self.text.push(c);
+                }
+                Err(_) => {
+                    return Err(IntakeError::InvalidUtf16 {
+                        line: self.line + u32::from(self.after_cr),
+                    })
+                }
+            }
+        }
+        self.pos = end;
+        Ok(end == self.bytes.len())
     }
 }
 
@@ -124,48 +310,6 @@ pub fn check_size(bytes: usize) -> Result<(), IntakeError> {
     }
 }
 
-/// Decodes UTF-16 (BOM already removed), refusing odd lengths, broken surrogates and NULs.
-fn utf16(
-    bytes: &[u8],
-    big_endian: bool,
-    encoding: Encoding,
-) -> Result<(String, Encoding), IntakeError> {
-    let total = bytes.len()
-        + if encoding == Encoding::Utf16Le || encoding == Encoding::Utf16Be {
-            2
-        } else {
-            0
-        };
-    if !bytes.len().is_multiple_of(2) {
-        return Err(IntakeError::TruncatedUtf16 { bytes: total });
-    }
-    let units = bytes.chunks_exact(2).map(|p| {
-        if big_endian {
-            u16::from_be_bytes([p[0], p[1]])
-        } else {
-            u16::from_le_bytes([p[0], p[1]])
-        }
-    });
-    let mut text = String::with_capacity(bytes.len() / 2 * 3 / 2);
-    // Lines end at LF, CRLF or a lone CR, as everywhere else: a CR counts once the next character is not LF.
-    let (mut line, mut after_cr) = (1, false);
-    for unit in char::decode_utf16(units) {
-        match unit {
-            Ok(c) => {
-                line += u32::from(c == '\n' || after_cr);
-                after_cr = c == '\r';
-                text.push(c);
-            }
-            Err(_) => {
-                return Err(IntakeError::InvalidUtf16 {
-                    line: line + u32::from(after_cr),
-                })
-            }
-        }
-    }
-    reject_nul(text, encoding)
-}
-
 /// The characters of Windows-1252 bytes 0x80 to 0x9F (the WHATWG mapping: the five undefined
 /// bytes stand for the C1 controls of the same value). Every other byte is the code point of its value.
 const CP1252_HIGH: [char; 32] = [
@@ -176,14 +320,19 @@ const CP1252_HIGH: [char; 32] = [
 ];
 
 /// Decodes Windows-1252 ("ANSI"): every byte is one character.
+#[cfg(test)]
 fn windows_1252(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
-            _ => char::from(b),
-        })
-        .collect()
+    let mut text = String::new();
+    windows_1252_into(bytes, &mut text);
+    text
+}
+
+/// Appends Windows-1252 bytes to `text`, decoded.
+fn windows_1252_into(bytes: &[u8], text: &mut String) {
+    text.extend(bytes.iter().map(|&b| match b {
+        0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }));
 }
 
 /// `Some(big_endian)` when the first bytes have the NUL pattern of ASCII text in UTF-16.
@@ -213,15 +362,6 @@ fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
         Some(false)
     } else {
         None
-    }
-}
-
-fn reject_nul(text: String, encoding: Encoding) -> Result<(String, Encoding), IntakeError> {
-    match find_nul(text.as_bytes()) {
-        Some(at) => Err(IntakeError::NulByte {
-            line: line_at(text.as_bytes(), at),
-        }),
-        None => Ok((text, encoding)),
     }
 }
 

@@ -71,6 +71,7 @@ const ROW_MASK: u64 = (1 << ROW_BITS) - 1;
 /// which. Memory is touched sequentially: one scatter pass by the hash's top bits into partitions small enough to
 /// stay in cache, then a small hash table per partition. (A single table over a million rows is bound by memory
 /// latency, several times slower.)
+#[derive(Default)]
 pub struct Repeats {
     keys: Vec<u64>,
 }
@@ -91,33 +92,84 @@ impl Repeats {
 
     /// Every repeated row with the first row holding the same value (per [`fold_eq`]); `value(row)` gives a
     /// pushed row's value.
+    #[cfg(test)]
     pub fn find<'a>(self, value: impl Fn(u32) -> &'a str) -> Vec<(u32, u32)> {
+        let mut search = self.search();
+        while !search.step(&value, usize::MAX) {}
+        search.found
+    }
+
+    /// [`Repeats::find`] a piece at a time: the keys are partitioned now, then [`Search::step`] looks at whole
+    /// partitions.
+    pub fn search(self) -> Search {
         let (parted, bounds) = partition(self.keys);
-        let mut repeats = Vec::new();
-        let mut slots: Vec<u32> = Vec::new();
-        for part in bounds.windows(2).map(|w| &parted[w[0]..w[1]]) {
-            let size = (part.len() * 2).max(8).next_power_of_two();
-            slots.clear();
-            slots.resize(size, u32::MAX);
-            let (slots, mask) = (slots.as_mut_slice(), size - 1);
-            for (i, &key) in part.iter().enumerate() {
-                let (hash, row) = (key >> ROW_BITS, (key & ROW_MASK) as u32);
-                let mut slot = hash as usize & mask;
-                while slots[slot] != u32::MAX {
-                    let first = part[slots[slot] as usize];
-                    let first_row = (first & ROW_MASK) as u32;
-                    if first >> ROW_BITS == hash && fold_eq(value(first_row), value(row)) {
-                        repeats.push((row, first_row));
-                        break;
-                    }
-                    slot = (slot + 1) & mask;
+        Search {
+            parted,
+            bounds,
+            next_part: 0,
+            slots: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+}
+
+/// Repeats being found, partition after partition.
+pub struct Search {
+    parted: Vec<u64>,
+    bounds: Vec<usize>,
+    next_part: usize,
+    slots: Vec<u32>,
+    found: Vec<(u32, u32)>,
+}
+
+impl Search {
+    /// Looks at whole partitions until at least `keys` keys are done; `true` once every partition is. `value`
+    /// gives a pushed row's value.
+    pub fn step<'a>(&mut self, value: impl Fn(u32) -> &'a str, keys: usize) -> bool {
+        let start = self.bounds[self.next_part];
+        while self.next_part + 1 < self.bounds.len() {
+            let (from, to) = (self.bounds[self.next_part], self.bounds[self.next_part + 1]);
+            if from > start && from - start >= keys {
+                break;
+            }
+            self.next_part += 1;
+            self.find_in(&value, from, to);
+        }
+        self.next_part + 1 >= self.bounds.len()
+    }
+
+    /// The share of keys looked at, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        self.bounds[self.next_part] as f64 / self.parted.len().max(1) as f64
+    }
+
+    /// Every repeated row with its first row, once [`Search::step`] said it is done.
+    pub fn found(self) -> Vec<(u32, u32)> {
+        self.found
+    }
+
+    fn find_in<'a>(&mut self, value: impl Fn(u32) -> &'a str, from: usize, to: usize) {
+        let part = &self.parted[from..to];
+        let size = (part.len() * 2).max(8).next_power_of_two();
+        self.slots.clear();
+        self.slots.resize(size, u32::MAX);
+        let (slots, mask) = (self.slots.as_mut_slice(), size - 1);
+        for (i, &key) in part.iter().enumerate() {
+            let (hash, row) = (key >> ROW_BITS, (key & ROW_MASK) as u32);
+            let mut slot = hash as usize & mask;
+            while slots[slot] != u32::MAX {
+                let first = part[slots[slot] as usize];
+                let first_row = (first & ROW_MASK) as u32;
+                if first >> ROW_BITS == hash && fold_eq(value(first_row), value(row)) {
+                    self.found.push((row, first_row));
+                    break;
                 }
-                if slots[slot] == u32::MAX {
-                    slots[slot] = i as u32;
-                }
+                slot = (slot + 1) & mask;
+            }
+            if slots[slot] == u32::MAX {
+                slots[slot] = i as u32;
             }
         }
-        repeats
     }
 }
 

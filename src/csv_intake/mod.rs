@@ -31,15 +31,19 @@
 //! unclosed quote (its line), a header with no rows, a file that is not text. Memory: the decoded text once,
 //! 8 bytes per cell, 8 bytes per row for the plan.
 //!
+//! A page reads large files with [`Intake`] instead: the same work cut into pieces of a few milliseconds, with the
+//! plan for the detected options built along the way.
+//!
 //! One file per concern: `decode` (encodings), `sniff` (delimiter), `parse` (rows and fields), `table` (compact
 //! storage), `column` (identifier column), `validate` (one value), `exclude` (own and protected accounts), `dedupe`
-//! (repeats), `plan` (classes and counts), `error` (messages).
+//! (repeats), `plan` (classes and counts), `intake` (all of it in pieces), `error` (messages).
 
 mod column;
 mod decode;
 mod dedupe;
 mod error;
 mod exclude;
+mod intake;
 mod parse;
 mod plan;
 mod protected_list;
@@ -50,6 +54,7 @@ mod validate;
 pub use column::{detect, header_kind, Column, Detection, HeaderKind};
 pub use decode::{check_size, Encoding};
 pub use error::IntakeError;
+pub use intake::{Intake, Pieces};
 pub use plan::{plan, Class, Counts, Options, Plan};
 pub use protected_list::{parse_protected, protected_text, ProtectedList};
 pub use sniff::Delimiter;

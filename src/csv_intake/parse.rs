@@ -17,53 +17,25 @@ pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
 
 /// [`parse`] with a limit on cells.
 fn parse_with(text: String, encoding: Encoding, max_cells: usize) -> Result<Table, IntakeError> {
-    let delimiter = sniff(&text, encoding.prefers_tab());
-    let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
-    let (rows, fields) = estimate(&text, separator);
-    let mut parser = Parser {
-        bytes: text.as_bytes(),
-        text: &text,
-        pos: 0,
-        line: 1,
-        separator,
-        stop: stop_table(separator),
-        unescaped: String::new(),
-        fields: Vec::with_capacity(fields),
-        row_ends: Vec::with_capacity(rows),
-        width: 0,
-        max_cells,
-    };
-    parser.run()?;
-    let Parser {
-        unescaped,
-        fields,
-        row_ends,
-        width,
-        ..
-    } = parser;
-    if fields.is_empty() {
-        return Err(IntakeError::OnlyBlankLines);
-    }
-    Ok(Table {
-        text,
-        unescaped,
-        fields,
-        row_ends,
-        encoding,
-        delimiter,
-        width,
-    })
+    let mut parsing = Parsing::with_max_cells(text, encoding, max_cells);
+    while !parsing.step(usize::MAX)? {}
+    parsing.finish()
 }
 
-/// The state of one pass over the text: where it is, and the rows so far.
-struct Parser<'a> {
-    bytes: &'a [u8],
-    text: &'a str,
+/// A parse that goes a piece at a time: [`Parsing::step`] reads whole rows until it has passed a number of bytes,
+/// so the work can be spread over several calls. The rows are the same however it is cut.
+pub(crate) struct Parsing {
+    text: String,
+    encoding: Encoding,
+    delimiter: Option<Delimiter>,
+    rows: Rows,
+}
+
+/// What a parse keeps between pieces.
+struct Rows {
     pos: usize,
-    /// The physical line `pos` is on, from 1.
     line: u32,
     separator: u8,
-    /// Bytes that end an unquoted value.
     stop: [bool; 256],
     unescaped: String,
     fields: Vec<Span>,
@@ -72,47 +44,132 @@ struct Parser<'a> {
     max_cells: usize,
 }
 
+impl Parsing {
+    /// Sniffs the delimiter and sizes the buffers; no row is read yet.
+    pub(crate) fn new(text: String, encoding: Encoding) -> Parsing {
+        Parsing::with_max_cells(text, encoding, MAX_CELLS)
+    }
+
+    fn with_max_cells(text: String, encoding: Encoding, max_cells: usize) -> Parsing {
+        let delimiter = sniff(&text, encoding.prefers_tab());
+        let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
+        let (rows, fields) = estimate(&text, separator);
+        Parsing {
+            text,
+            encoding,
+            delimiter,
+            rows: Rows {
+                pos: 0,
+                line: 1,
+                separator,
+                stop: stop_table(separator),
+                unescaped: String::new(),
+                fields: Vec::with_capacity(fields),
+                row_ends: Vec::with_capacity(rows),
+                width: 0,
+                max_cells,
+            },
+        }
+    }
+
+    /// Reads rows until at least `bytes` bytes of text are behind (a row is never cut); `Ok(true)` once the text
+    /// is read to its end.
+    pub(crate) fn step(&mut self, bytes: usize) -> Result<bool, IntakeError> {
+        let Parsing { text, rows, .. } = self;
+        let limit = rows.pos.saturating_add(bytes.max(1));
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            text,
+            rows,
+        };
+        parser.run(limit)?;
+        Ok(self.rows.pos >= self.text.len())
+    }
+
+    /// How many bytes of the text are read.
+    pub(crate) fn position(&self) -> usize {
+        self.rows.pos
+    }
+
+    /// The length of the text.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The table, once [`Parsing::step`] said the text is read; refuses a text of blank lines only.
+    pub(crate) fn finish(self) -> Result<Table, IntakeError> {
+        let Rows {
+            unescaped,
+            fields,
+            row_ends,
+            width,
+            ..
+        } = self.rows;
+        if fields.is_empty() {
+            return Err(IntakeError::OnlyBlankLines);
+        }
+        Ok(Table {
+            text: self.text,
+            unescaped,
+            fields,
+            row_ends,
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            width,
+            ready: Default::default(),
+        })
+    }
+}
+
+/// One piece of a parse: the text, and the rows so far.
+struct Parser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    rows: &'a mut Rows,
+}
+
 impl Parser<'_> {
-    fn run(&mut self) -> Result<(), IntakeError> {
-        while self.pos < self.bytes.len() {
-            if self.row_ends.len() > MAX_ROWS {
+    /// Reads rows until `pos` reaches `limit` or the end of the text.
+    fn run(&mut self, limit: usize) -> Result<(), IntakeError> {
+        while self.rows.pos < self.bytes.len() && self.rows.pos < limit {
+            if self.rows.row_ends.len() > MAX_ROWS {
                 return Err(IntakeError::TooManyRows);
             }
-            let first = self.fields.len();
+            let first = self.rows.fields.len();
             let mut blank = true;
             loop {
                 let span = self.field()?;
                 blank &= span.start & !Span::UNESCAPED == span.end;
-                self.fields.push(span);
-                if self.fields.len() > self.max_cells {
+                self.rows.fields.push(span);
+                if self.rows.fields.len() > self.rows.max_cells {
                     return Err(IntakeError::TooManyCells {
-                        row: self.row_ends.len() as u32 + 1,
+                        row: self.rows.row_ends.len() as u32 + 1,
                     });
                 }
-                match self.bytes.get(self.pos) {
-                    Some(&b) if b == self.separator => self.pos += 1,
+                match self.bytes.get(self.rows.pos) {
+                    Some(&b) if b == self.rows.separator => self.rows.pos += 1,
                     Some(b'\r') => {
-                        self.pos += if self.bytes.get(self.pos + 1) == Some(&b'\n') {
+                        self.rows.pos += if self.bytes.get(self.rows.pos + 1) == Some(&b'\n') {
                             2
                         } else {
                             1
                         };
-                        self.line += 1;
+                        self.rows.line += 1;
                         break;
                     }
                     Some(_) => {
-                        self.pos += 1;
-                        self.line += 1;
+                        self.rows.pos += 1;
+                        self.rows.line += 1;
                         break;
                     }
                     None => break,
                 }
             }
             if blank {
-                self.fields.truncate(first);
+                self.rows.fields.truncate(first);
             }
-            self.width = self.width.max(self.fields.len() - first);
-            self.row_ends.push(self.fields.len() as u32);
+            self.rows.width = self.rows.width.max(self.rows.fields.len() - first);
+            self.rows.row_ends.push(self.rows.fields.len() as u32);
         }
         Ok(())
     }
@@ -120,12 +177,12 @@ impl Parser<'_> {
     /// Reads one field, leaving `pos` on the delimiter, the line end or the end of the text.
     fn field(&mut self) -> Result<Span, IntakeError> {
         self.skip_spaces();
-        if self.bytes.get(self.pos) == Some(&b'"') {
+        if self.bytes.get(self.rows.pos) == Some(&b'"') {
             return self.quoted();
         }
-        let start = self.pos;
-        self.pos = self.scan(start);
-        let end = self.trim_end(start, self.pos);
+        let start = self.rows.pos;
+        self.rows.pos = self.scan(start);
+        let end = self.trim_end(start, self.rows.pos);
         Ok(Span {
             start: start as u32,
             end: end as u32,
@@ -135,34 +192,35 @@ impl Parser<'_> {
     /// Reads a quoted field from its opening quote: doubled quotes are unescaped into the side buffer, and text
     /// after the closing quote is appended to the value.
     fn quoted(&mut self) -> Result<Span, IntakeError> {
-        let opened_on = self.line;
-        self.pos += 1;
-        let mut segment = self.pos;
+        let opened_on = self.rows.line;
+        self.rows.pos += 1;
+        let mut segment = self.rows.pos;
         let mut owned: Option<usize> = None;
         let close = loop {
-            let Some(offset) = self.bytes[self.pos..].iter().position(|&b| b == b'"') else {
+            let Some(offset) = self.bytes[self.rows.pos..].iter().position(|&b| b == b'"') else {
                 return Err(IntakeError::UnclosedQuote {
                     line: opened_on,
-                    row: self.row_ends.len() as u32 + 1,
+                    row: self.rows.row_ends.len() as u32 + 1,
                 });
             };
-            let quote = self.pos + offset;
-            self.count_lines(self.pos, quote);
+            let quote = self.rows.pos + offset;
+            self.count_lines(self.rows.pos, quote);
             if self.bytes.get(quote + 1) == Some(&b'"') {
-                owned.get_or_insert(self.unescaped.len());
-                self.unescaped.push_str(&self.text[segment..=quote]);
-                self.pos = quote + 2;
-                segment = self.pos;
+                owned.get_or_insert(self.rows.unescaped.len());
+                self.rows.unescaped.push_str(&self.text[segment..=quote]);
+                self.rows.pos = quote + 2;
+                segment = self.rows.pos;
             } else {
-                self.pos = quote + 1;
+                self.rows.pos = quote + 1;
                 break quote;
             }
         };
         self.skip_spaces();
         let tail_start = close + 1;
-        let has_tail = self.pos < self.bytes.len() && !self.stop[self.bytes[self.pos] as usize];
+        let has_tail =
+            self.rows.pos < self.bytes.len() && !self.rows.stop[self.bytes[self.rows.pos] as usize];
         if has_tail {
-            self.pos = self.scan(self.pos);
+            self.rows.pos = self.scan(self.rows.pos);
         }
         if owned.is_none() && !has_tail {
             return Ok(Span {
@@ -170,15 +228,17 @@ impl Parser<'_> {
                 end: close as u32,
             });
         }
-        let start = *owned.get_or_insert(self.unescaped.len());
-        self.unescaped.push_str(&self.text[segment..close]);
+        let start = *owned.get_or_insert(self.rows.unescaped.len());
+        self.rows.unescaped.push_str(&self.text[segment..close]);
         if has_tail {
-            let tail_end = self.trim_end(tail_start, self.pos);
-            self.unescaped.push_str(&self.text[tail_start..tail_end]);
+            let tail_end = self.trim_end(tail_start, self.rows.pos);
+            self.rows
+                .unescaped
+                .push_str(&self.text[tail_start..tail_end]);
         }
         Ok(Span {
             start: start as u32 | Span::UNESCAPED,
-            end: self.unescaped.len() as u32,
+            end: self.rows.unescaped.len() as u32,
         })
     }
 
@@ -187,7 +247,7 @@ impl Parser<'_> {
     #[inline(always)]
     fn scan(&self, from: usize) -> usize {
         let bytes = self.bytes;
-        let separators = ONES * u64::from(self.separator);
+        let separators = ONES * u64::from(self.rows.separator);
         let mut pos = from;
         while let Some(word) = bytes.get(pos..pos + 8) {
             let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
@@ -199,7 +259,7 @@ impl Parser<'_> {
             }
             pos += 8;
         }
-        while pos < bytes.len() && !self.stop[bytes[pos] as usize] {
+        while pos < bytes.len() && !self.rows.stop[bytes[pos] as usize] {
             pos += 1;
         }
         pos
@@ -207,13 +267,13 @@ impl Parser<'_> {
 
     #[inline(always)]
     fn is_space(&self, b: u8) -> bool {
-        b == b' ' || (b == b'\t' && self.separator != b'\t')
+        b == b' ' || (b == b'\t' && self.rows.separator != b'\t')
     }
 
     #[inline(always)]
     fn skip_spaces(&mut self) {
-        while self.pos < self.bytes.len() && self.is_space(self.bytes[self.pos]) {
-            self.pos += 1;
+        while self.rows.pos < self.bytes.len() && self.is_space(self.bytes[self.rows.pos]) {
+            self.rows.pos += 1;
         }
     }
 
@@ -230,7 +290,7 @@ impl Parser<'_> {
         let inside = &self.bytes[from..to];
         for (i, &b) in inside.iter().enumerate() {
             if b == b'\n' || (b == b'\r' && inside.get(i + 1) != Some(&b'\n')) {
-                self.line += 1;
+                self.rows.line += 1;
             }
         }
     }

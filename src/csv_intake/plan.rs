@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::column::{header_kind, Detection};
-use super::dedupe::{fold_eq, fold_hash, Repeats};
+use super::dedupe::{fold_eq, fold_hash, Repeats, Search};
 use super::exclude::{Exclusion, Exclusions};
 use super::table::{row_number, Table};
 use super::validate::{check, Invalid, Note};
@@ -192,74 +192,138 @@ impl Plan {
 
 /// Classifies every row of `table` under `options`, without decoding or parsing again.
 pub fn plan(table: &Table, options: &Options) -> Result<Plan, IntakeError> {
-    let column = options.column;
-    if column >= table.width() {
-        return Err(IntakeError::NoSuchColumn {
-            column,
-            width: table.width(),
-        });
+    if let Some(ready) = table.ready.take(options) {
+        return Ok(ready);
     }
-    let header_row = if options.header {
-        (0..table.len()).find(|&r| !table.is_blank(r))
-    } else {
-        None
-    };
-    if let Some(h) = header_row {
-        if (h + 1..table.len()).all(|r| table.is_blank(r)) {
-            return Err(IntakeError::HeaderOnly {
-                header_row: row_number(h),
+    let mut planner = Planner::new(table, options)?;
+    while !planner.step(table, usize::MAX) {}
+    Ok(planner.finish())
+}
+
+/// A plan built a piece at a time: [`Planner::step`] classifies a number of rows, then looks for repeats a few
+/// thousand values at a time. The plan is the same however the work is cut.
+pub(crate) struct Planner {
+    plan: Plan,
+    header_row: Option<usize>,
+    /// The header's identifier, with its [`fold_hash`]: a later row holding it is a copy of the header.
+    header_text: Option<(u64, Box<str>)>,
+    exclusions: Exclusions,
+    next_row: usize,
+    repeats: Repeats,
+    /// Once every row is classified.
+    search: Option<Search>,
+}
+
+impl Planner {
+    /// Checks that a plan can be made (the column exists, there are data rows, not too many).
+    pub(crate) fn new(table: &Table, options: &Options) -> Result<Planner, IntakeError> {
+        let column = options.column;
+        if column >= table.width() {
+            return Err(IntakeError::NoSuchColumn {
+                column,
+                width: table.width(),
             });
         }
-    }
-    if table.len() - usize::from(header_row.is_some()) > MAX_ROWS {
-        return Err(IntakeError::TooManyRows);
-    }
-    let header_text = header_row
-        .and_then(|h| table.field(h, column))
-        .map(str::trim)
-        .filter(|text| header_kind(text).is_some())
-        .map(|text| (fold_hash(text), text));
-    let exclusions = Exclusions::new(
-        options.target,
-        options.own_account.as_deref(),
-        &options.protected,
-    );
-    let mut repeats = Repeats::with_capacity(table.len());
-    let mut plan = Plan {
-        options: options.clone(),
-        classes: Vec::with_capacity(table.len()),
-        notes: Vec::new(),
-        cleaned: Vec::new(),
-        counts: Counts::default(),
-        emails: 0,
-    };
-    for row in 0..table.len() {
-        let class = if table.is_blank(row) {
-            Class::Blank
-        } else if Some(row) == header_row {
-            Class::Header
+        let header_row = if options.header {
+            (0..table.len()).find(|&r| !table.is_blank(r))
         } else {
-            classify(
-                table,
-                row,
-                &mut plan,
-                &exclusions,
-                header_text,
-                &mut repeats,
-            )
+            None
         };
-        plan.classes.push(class);
+        if let Some(h) = header_row {
+            if (h + 1..table.len()).all(|r| table.is_blank(r)) {
+                return Err(IntakeError::HeaderOnly {
+                    header_row: row_number(h),
+                });
+            }
+        }
+        if table.len() - usize::from(header_row.is_some()) > MAX_ROWS {
+            return Err(IntakeError::TooManyRows);
+        }
+        let header_text = header_row
+            .and_then(|h| table.field(h, column))
+            .map(str::trim)
+            .filter(|text| header_kind(text).is_some())
+            .map(|text| (fold_hash(text), text.into()));
+        let exclusions = Exclusions::new(
+            options.target,
+            options.own_account.as_deref(),
+            &options.protected,
+        );
+        Ok(Planner {
+            plan: Plan {
+                options: options.clone(),
+                classes: Vec::with_capacity(table.len()),
+                notes: Vec::new(),
+                cleaned: Vec::new(),
+                counts: Counts::default(),
+                emails: 0,
+            },
+            header_row,
+            header_text,
+            exclusions,
+            next_row: 0,
+            repeats: Repeats::with_capacity(table.len()),
+            search: None,
+        })
     }
-    for (row, first) in repeats.find(|row| plan.value(table, row as usize)) {
-        plan.classes[row as usize] = Class::Duplicate {
-            of_row: row_number(first as usize),
-        };
+
+    /// Classifies about `rows` more rows, or looks for repeats among about as many values once every row is
+    /// classified; `true` when the plan is complete. `table` must be the one given to [`Planner::new`].
+    pub(crate) fn step(&mut self, table: &Table, rows: usize) -> bool {
+        let Planner {
+            plan,
+            header_row,
+            header_text,
+            exclusions,
+            next_row,
+            repeats,
+            search,
+        } = self;
+        if let Some(search) = search {
+            return search.step(|row| plan.value(table, row as usize), rows);
+        }
+        let end = next_row.saturating_add(rows.max(1)).min(table.len());
+        let header_text = header_text.as_ref().map(|(hash, text)| (*hash, &**text));
+        for row in *next_row..end {
+            let class = if table.is_blank(row) {
+                Class::Blank
+            } else if Some(row) == *header_row {
+                Class::Header
+            } else {
+                classify(table, row, plan, exclusions, header_text, repeats)
+            };
+            plan.classes.push(class);
+            plan.counts.add(class);
+        }
+        *next_row = end;
+        if end == table.len() {
+            *search = Some(std::mem::take(repeats).search());
+        }
+        false
     }
-    for class in &plan.classes {
-        plan.counts.add(*class);
+
+    /// How far the plan is, from 0 to 1.
+    pub(crate) fn progress(&self, table: &Table) -> f64 {
+        match &self.search {
+            None => 0.8 * self.next_row as f64 / table.len().max(1) as f64,
+            Some(search) => 0.8 + 0.2 * search.progress(),
+        }
     }
-    debug_assert_eq!(plan.counts.total(), table.len());
-    Ok(plan)
+
+    /// The plan, once [`Planner::step`] said it is complete.
+    pub(crate) fn finish(self) -> Plan {
+        let mut plan = self.plan;
+        let found = self.search.map(Search::found).unwrap_or_default();
+        for (row, first) in found {
+            plan.classes[row as usize] = Class::Duplicate {
+                of_row: row_number(first as usize),
+            };
+            plan.counts.targets -= 1;
+            plan.counts.duplicates += 1;
+        }
+        debug_assert_eq!(plan.counts.total(), plan.classes.len());
+        plan
+    }
 }
 
 /// The class of a non-blank data row, before repeats are found; records its notes and cleaned value in `plan`,

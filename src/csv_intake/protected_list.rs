@@ -69,7 +69,10 @@ mod tests {
 
     #[test]
     fn export_then_import_gives_the_same_list() {
-        let patterns = vec!["svc_*".to_string(), "0a1b2c3d-0000-4000-8000-00000000000f".into()];
+        let patterns = vec![
+            "svc_*".to_string(),
+            "0a1b2c3d-0000-4000-8000-00000000000f".into(),
+        ];
         let back = parse_protected(&protected_text(&patterns));
         assert_eq!(back.patterns, patterns);
         assert!(back.problems.is_empty());

@@ -1,6 +1,8 @@
 //! The parsed rows, stored compactly: one text buffer and the start and end of each field in it.
 
-use super::{Delimiter, Encoding};
+use std::sync::Mutex;
+
+use super::{Delimiter, Encoding, Options, Plan};
 
 /// Where a field's text is: `start..end` in the decoded text, or in the side buffer of unescaped values when
 /// the top bit of `start` is set (a quoted field with doubled quotes). Eight bytes per field, no allocation.
@@ -26,6 +28,36 @@ pub struct Table {
     pub(crate) encoding: Encoding,
     pub(crate) delimiter: Option<Delimiter>,
     pub(crate) width: usize,
+    /// A plan the intake built while reading, handed out once by [`super::plan`] for the same options.
+    pub(crate) ready: Ready,
+}
+
+/// A plan built ahead of being asked for. A copy of the table starts without one.
+#[derive(Debug, Default)]
+pub(crate) struct Ready(Mutex<Option<Plan>>);
+
+impl Clone for Ready {
+    fn clone(&self) -> Ready {
+        Ready::default()
+    }
+}
+
+impl Ready {
+    pub(crate) fn put(&self, plan: Plan) {
+        if let Ok(mut ready) = self.0.lock() {
+            *ready = Some(plan);
+        }
+    }
+
+    /// The plan, if one was built for exactly these options.
+    pub(crate) fn take(&self, options: &Options) -> Option<Plan> {
+        let mut ready = self.0.lock().ok()?;
+        if ready.as_ref()?.options() == options {
+            ready.take()
+        } else {
+            None
+        }
+    }
 }
 
 impl Table {

@@ -363,3 +363,278 @@ fn more_than_a_million_data_rows_without_a_header_is_refused() {
         IntakeError::TooManyRows
     );
 }
+
+/// What a read and its plan come to, in comparable form.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    encoding: Encoding,
+    delimiter: Option<Delimiter>,
+    width: usize,
+    rows: Vec<Vec<String>>,
+    plan: Result<PlanSummary, IntakeError>,
+}
+
+#[derive(Debug, PartialEq)]
+struct PlanSummary {
+    classes: Vec<Class>,
+    counts: Counts,
+    notes: Vec<(u32, Note)>,
+    values: Vec<String>,
+    emails: usize,
+}
+
+fn summary(table: &Table, plan: Result<Plan, IntakeError>) -> Outcome {
+    Outcome {
+        encoding: table.encoding(),
+        delimiter: table.delimiter(),
+        width: table.width(),
+        rows: (0..table.len())
+            .map(|r| table.fields(r).map(str::to_string).collect())
+            .collect(),
+        plan: plan.map(|plan| PlanSummary {
+            classes: plan.classes().to_vec(),
+            counts: plan.counts(),
+            notes: plan.noted().to_vec(),
+            values: (0..table.len())
+                .map(|r| plan.value(table, r).to_string())
+                .collect(),
+            emails: plan.emails(),
+        }),
+    }
+}
+
+fn own_options(table: &Table, target: Target) -> Options {
+    let mut options = options(target, table);
+    options.own_account = Some("Admin@Example.com".into());
+    options.protected = vec!["svc_*".into()];
+    options
+}
+
+/// `read_bytes` (or `read_pasted`), `detect` and `plan` in one pass each.
+fn one_pass(input: &[u8], pasted: bool, target: Target) -> Result<Outcome, IntakeError> {
+    let table = if pasted {
+        read_pasted(std::str::from_utf8(input).unwrap())
+    } else {
+        read_bytes(input.to_vec())
+    }?;
+    let plan = plan(&table, &own_options(&table, target));
+    Ok(summary(&table, plan))
+}
+
+/// The same through an [`Intake`] cut into pieces of `piece` bytes and rows, checking the plan was built during
+/// the steps.
+fn sliced(
+    input: &[u8],
+    pasted: bool,
+    target: Target,
+    piece: usize,
+) -> Result<Outcome, IntakeError> {
+    let intake = if pasted {
+        Intake::pasted(std::str::from_utf8(input).unwrap())
+    } else {
+        Intake::bytes(input.to_vec())
+    };
+    let mut planned = Options::detected(target, &Detection::default());
+    planned.own_account = Some("Admin@Example.com".into());
+    planned.protected = vec!["svc_*".into()];
+    let mut intake = intake.planning(planned).pieces(Pieces {
+        decode_bytes: piece,
+        parse_bytes: piece,
+        plan_rows: piece,
+    });
+    let mut last = 0.0;
+    let mut steps = 0;
+    while !intake.step() {
+        let progress = intake.progress();
+        assert!(
+            (last..=1.0).contains(&progress),
+            "progress goes forward: {last} then {progress}"
+        );
+        last = progress;
+        steps += 1;
+        assert!(steps <= 20 * input.len() + 20, "the intake never ends");
+    }
+    let table = intake.finish()?;
+    let options = own_options(&table, target);
+    let plan = match table.ready.take(&options) {
+        Some(ready) => Ok(ready),
+        None => {
+            let refused = plan(&table, &options);
+            assert!(
+                refused.is_err(),
+                "a plan that can be made is built during the steps"
+            );
+            refused
+        }
+    };
+    Ok(summary(&table, plan))
+}
+
+fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = match (bom, big_endian) {
+        (false, _) => vec![],
+        (true, false) => vec![0xFF, 0xFE],
+        (true, true) => vec![0xFE, 0xFF],
+    };
+    for unit in text.encode_utf16() {
+        out.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    out
+}
+
+/// Inputs that exercise every stage: encodings, quotes across lines, line ends, repeats, notes, refusals.
+fn slicing_corpus() -> Vec<(Vec<u8>, bool)> {
+    let text = "User Login;Name\r\n\"jd;oe\";\"Doe, \"\"J\"\"\r\nJohn\"\r\n\r\nzoë@example.com;Zoë 😀\rJD;OE;again\n\
+                \u{200B}asmith ; Anna\nadmin@example.com;Me\nSVC_backup;svc\n\"\";empty\nUser Login;copy\nbad login;x\nlast";
+    let mut corpus = vec![
+        (text.as_bytes().to_vec(), false),
+        (text.as_bytes().to_vec(), true),
+        (
+            [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+            false,
+        ),
+        (utf16(text, false, true), false),
+        (utf16(text, true, true), false),
+        (utf16("login\njdoe\nasmith\nJDOE\n", false, false), false),
+        (
+            b"Benutzername;Name\r\nj.m\xFCller;M\xFCller, J\xFCrgen\r\n\x80uro;x\r\n".to_vec(),
+            false,
+        ),
+        (
+            format!(
+                "user id\n{A}\n{}\njdoe@example.com\nnot-an-id\n{B}\n",
+                A.to_uppercase()
+            )
+            .into_bytes(),
+            false,
+        ),
+        // Refusals, some of them late in the input.
+        (b"login\njdoe\nasmith\nbob\nca\0rol\n".to_vec(), false),
+        (b"\xEF\xBB\xBFlogin\nj\0doe\nren\xE9e\n".to_vec(), false),
+        (
+            b"login,name\njdoe,John\n\"asmith,Anna\nbob,Bob\n".to_vec(),
+            false,
+        ),
+        (
+            [
+                utf16("login\njdoe\n", false, true),
+                vec![0x00, 0xD8, b'x', 0x00],
+            ]
+            .concat(),
+            false,
+        ),
+        (
+            [utf16("login\njdoe\n", false, true), vec![0x3D, 0xD8]].concat(),
+            false,
+        ),
+        (b"\n\r\n  \n,,\n".to_vec(), false),
+        (b"\nUser Login\n\n\n".to_vec(), false),
+        (b"%PDF-1.7\n".to_vec(), false),
+        (vec![], false),
+    ];
+    corpus.push((b"login\njdoe\n".to_vec(), true));
+    corpus
+}
+
+#[test]
+fn slicing_at_every_boundary_gives_the_same_table_plan_and_errors_as_one_pass() {
+    for (input, pasted) in slicing_corpus() {
+        for target in [Target::Epm, Target::Rsa] {
+            let expected = one_pass(&input, pasted, target);
+            for piece in 1..=input.len() + 1 {
+                assert_eq!(
+                    sliced(&input, pasted, target, piece),
+                    expected,
+                    "{target:?}, pieces of {piece}, input {:?}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_intake_without_planning_leaves_the_plan_to_plan() {
+    let mut intake = Intake::bytes(b"login\njdoe\n".to_vec());
+    while !intake.step() {}
+    let table = intake.finish().unwrap();
+    let options = options(Target::Epm, &table);
+    assert!(table.ready.take(&options).is_none());
+    assert_eq!(plan(&table, &options).unwrap().counts().targets, 1);
+}
+
+#[test]
+fn a_plan_built_ahead_is_handed_out_only_for_the_options_it_was_built_for() {
+    let table = Intake::bytes(b"login,email\njdoe,j@x.io\n".to_vec())
+        .planning(Options::detected(Target::Epm, &Detection::default()))
+        .finish()
+        .unwrap();
+    let mut other = options(Target::Epm, &table);
+    other.column = 1;
+    let by_email = plan(&table, &other).unwrap();
+    assert_eq!(targets(&table, &by_email), [(2, "j@x.io".into())]);
+    let copy = table.clone();
+    assert!(
+        copy.ready.take(&options(Target::Epm, &copy)).is_none(),
+        "a copy has no plan ahead"
+    );
+    let by_login = plan(&table, &options(Target::Epm, &table)).unwrap();
+    assert_eq!(targets(&table, &by_login), [(2, "jdoe".into())]);
+    assert!(
+        table.ready.take(&options(Target::Epm, &table)).is_none(),
+        "handed out once"
+    );
+}
+
+mod sliced_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input() -> impl Strategy<Value = Vec<u8>> {
+        let pieces: Vec<&'static [u8]> = vec![
+            b"a",
+            b"B",
+            b"@",
+            b".",
+            b",",
+            b";",
+            b"\t",
+            b"|",
+            b" ",
+            b"\"",
+            b"\"\"",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            "é".as_bytes(),
+            "😀".as_bytes(),
+            "\u{200B}".as_bytes(),
+            b"\xE9",
+            b"\0",
+            b"User Login",
+            b"jdoe",
+            b"JDOE",
+        ];
+        prop::collection::vec(prop::sample::select(pieces), 0..80).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn any_cut_of_any_input_reads_as_one_pass(input in input(), piece in 1usize..40, rsa: bool) {
+            let target = if rsa { Target::Rsa } else { Target::Epm };
+            prop_assert_eq!(sliced(&input, false, target, piece), one_pass(&input, false, target));
+            if let Ok(text) = std::str::from_utf8(&input) {
+                if !text.contains('\0') {
+                    prop_assert_eq!(sliced(&input, true, target, piece), one_pass(&input, true, target));
+                }
+            }
+            let wide = utf16(&String::from_utf8_lossy(&input), false, true);
+            prop_assert_eq!(sliced(&wide, false, target, piece), one_pass(&wide, false, target));
+        }
+    }
+}

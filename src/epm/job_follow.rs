@@ -4,6 +4,7 @@ use crate::run::{Clock, Http, RunEvent};
 
 use super::call::{classify, Answer, Backoff};
 use super::job::{parse_status, JobState, StatusBody};
+use super::poll::{Pace, PollSchedule};
 use super::service::Epm;
 use super::upload::{job_status_request, remove_users_request};
 
@@ -113,27 +114,36 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         }
     }
 
-    /// Polls the job's `Job Status` link with backoff until its status is no longer -1.
-    /// Unreachable polls are retried until the job timeout; time spent waiting for a new
-    /// credential does not count. A cancelled run keeps following a job already started.
+    /// Polls the job's `Job Status` link until its status is no longer -1: on the schedule of
+    /// [`PollSchedule`] for a job of `users` users at `pace` (the previous job's), which this
+    /// job's pace replaces when it finishes well. A 429's `Retry-After` is waited out, and
+    /// failed polls back off as failed sends do. Unreachable polls are retried until the job
+    /// timeout; time spent waiting for a new credential does not count. A cancelled run keeps
+    /// following a job already started.
     pub(super) async fn follow_job(
         &self,
         index: usize,
         href: &str,
+        users: usize,
+        pace: &mut Option<Pace>,
         emit: &mut impl FnMut(RunEvent),
     ) -> JobEnd {
         let timeout = self.config.job_timeout_ms;
-        let mut backoff = Backoff::new(self.config.poll_first_ms, self.config.poll_max_ms);
+        let mut schedule = PollSchedule::new(self.config, users, *pace);
+        let mut trouble_backoff =
+            Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut penalty_ms = 0;
         let url = match self.base.follow(href) {
             Ok(url) => url,
             Err(why) => return JobEnd::Unknown(format!("{why}; {CHECK_CONSOLE}")),
         };
         let started = self.now();
         let mut paused_ms = 0.0;
+        let active = |paused_ms: f64| (self.now() - started - paused_ms).max(0.0);
         let mut problem: Option<String> = None;
         loop {
-            let active = (self.now() - started - paused_ms).max(0.0) as u64;
-            if active >= timeout {
+            let elapsed = active(paused_ms);
+            if elapsed as u64 >= timeout {
                 let last = problem
                     .map(|p| format!(" (last status check: {p})"))
                     .unwrap_or_default();
@@ -142,15 +152,21 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     minutes(timeout)
                 ));
             }
+            let wait = schedule.next_wait_ms(elapsed).max(penalty_ms);
             self.clock
-                .sleep(backoff.next_ms().min(timeout - active).max(1))
+                .sleep(wait.min(timeout - elapsed as u64).max(1))
                 .await;
+            let sent_at = active(paused_ms);
             let sent = self.send(|auth| job_status_request(&url, auth)).await;
             let trouble = match classify(sent, parse_status) {
                 Answer::Body { body, http_status } if http_status >= 500 => {
+                    penalty_ms = trouble_backoff.next_ms();
                     format!("HTTP {http_status}: {}", body.details_or_status())
                 }
                 Answer::Body { body, .. } if body.state() == JobState::Running => {
+                    schedule.saw_running(sent_at);
+                    penalty_ms = 0;
+                    trouble_backoff.reset();
                     if problem.take().is_some() {
                         emit(RunEvent::Note(format!(
                             "Batch {}: the job's status can be read again.",
@@ -159,7 +175,12 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     }
                     continue;
                 }
-                Answer::Body { body, http_status } => return JobEnd::Finished(body, http_status),
+                Answer::Body { body, http_status } => {
+                    if body.status == 0 && problem.is_none() {
+                        *pace = schedule.pace(active(paused_ms)).or(*pace);
+                    }
+                    return JobEnd::Finished(body, http_status);
+                }
                 Answer::CredentialRefused(status) => {
                     let since = self.now();
                     if !self.await_credential(status, emit).await {
@@ -168,18 +189,26 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         ));
                     }
                     paused_ms += self.now() - since;
-                    backoff.reset();
                     continue;
                 }
                 Answer::Throttled { wait_ms } => {
-                    if let Some(wait) = wait_ms {
-                        emit(RunEvent::Throttled { wait_ms: wait });
-                        self.clock.sleep(wait).await;
+                    match wait_ms {
+                        Some(wait) => {
+                            emit(RunEvent::Throttled { wait_ms: wait });
+                            self.clock.sleep(wait).await;
+                        }
+                        None => penalty_ms = trouble_backoff.next_ms(),
                     }
                     "HTTP 429 Too Many Requests".to_string()
                 }
-                Answer::Transient(why) => why,
-                Answer::Unreadable { http_status, error } => format!("HTTP {http_status}: {error}"),
+                Answer::Transient(why) => {
+                    penalty_ms = trouble_backoff.next_ms();
+                    why
+                }
+                Answer::Unreadable { http_status, error } => {
+                    penalty_ms = trouble_backoff.next_ms();
+                    format!("HTTP {http_status}: {error}")
+                }
                 Answer::Refused { message, .. } => {
                     return JobEnd::Unknown(format!(
                         "the job's status could not be read ({message}); {CHECK_CONSOLE}"

@@ -13,6 +13,8 @@ pub mod job;
 mod job_follow;
 mod json;
 pub mod list;
+mod poll;
+pub mod rehearse;
 mod run;
 mod run_v2;
 pub mod service;

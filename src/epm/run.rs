@@ -1,12 +1,19 @@
 //! The v1 removal run: for each batch, upload the file, start the removal job, follow its
-//! `Job Status` link until it finishes, map its outcome to every user, delete the file.
+//! `Job Status` link until it finishes, map its outcome to every user, delete the file. The
+//! next batch's upload overlaps the current job, and the next job starts before the current
+//! batch is cleaned up; jobs themselves run one at a time.
+
+use std::cell::RefCell;
+
+use futures::future::join;
 
 use crate::run::outcome::PlanEntry;
-use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
+use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
 use super::batch::{all_users, map_job, split, BatchReport, Stamp};
-use super::job::JobState;
+use super::job::{JobState, StatusBody};
 use super::job_follow::{JobEnd, Removal};
+use super::poll::Pace;
 use super::service::Epm;
 use super::upload::logins_csv;
 use super::upload_file::UploadEnd;
@@ -50,13 +57,14 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 stage: BatchStage::Queued,
             });
         }
+        if let Api::V1 { run_id } = api {
+            self.v1_batches(run_id, &batches, &mut all, emit).await;
+            return all;
+        }
         for (index, users) in batches.iter().enumerate() {
             let started = self.wait_while_paused().await;
             let report = if started {
-                match api {
-                    Api::V1 { run_id } => self.v1_batch(index, users, run_id, emit).await,
-                    Api::V2 => self.v2_batch(index, users, emit).await,
-                }
+                self.v2_batch(index, users, emit).await
             } else {
                 self.not_started(&batches[index..], emit)
             };
@@ -127,108 +135,293 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         all_users(users, outcome, message, stamp)
     }
 
-    async fn v1_batch(
+    /// The v1 batches in turn: upload, job, results, clean-up. Jobs never overlap, but while a
+    /// job runs the next batch's file is uploaded, and once it ends the next job is requested
+    /// before this one's file is deleted and its results published, so the service waits for
+    /// nothing between jobs. The polls follow the pace of the previous job.
+    async fn v1_batches(
+        &self,
+        run_id: &str,
+        batches: &[&[PlanEntry]],
+        all: &mut Vec<UserResult>,
+        emit: &mut impl FnMut(RunEvent),
+    ) {
+        let emit = RefCell::new(emit);
+        let out = || |event: RunEvent| (emit.borrow_mut())(event);
+        let running = || self.control.mode() == Mode::Running;
+        let mut pace: Option<Pace> = None;
+        let mut ahead = Ahead::Nothing;
+        for (index, &users) in batches.iter().enumerate() {
+            let (name, removal) = match std::mem::replace(&mut ahead, Ahead::Nothing) {
+                Ahead::Requested(name, removal) => (name, removal),
+                Ahead::Failed(report) => {
+                    publish(report, all, &mut out());
+                    continue;
+                }
+                prepared => {
+                    if !self.wait_while_paused().await {
+                        if let Ahead::Uploaded(name) = prepared {
+                            let note = self.delete_file(index, &name, &mut out()).await;
+                            note.into_iter().for_each(|n| out()(RunEvent::Note(n)));
+                        }
+                        publish(
+                            self.not_started(&batches[index..], &mut out()),
+                            all,
+                            &mut out(),
+                        );
+                        break;
+                    }
+                    let name = match prepared {
+                        Ahead::Uploaded(name) => name,
+                        _ => match self.upload_batch(index, users, run_id, &mut out()).await {
+                            Ok(name) => name,
+                            Err(end) => {
+                                let report = self.upload_report(index, users, end, &mut out());
+                                publish(report, all, &mut out());
+                                continue;
+                            }
+                        },
+                    };
+                    let removal = self.request_removal(&name, &mut out()).await;
+                    (name, removal)
+                }
+            };
+
+            // The job, and meanwhile the next batch's upload.
+            let next = batches.get(index + 1).copied().filter(|_| running());
+            let (ended, uploaded) = match Ended::job_link(removal) {
+                Ok(href) => {
+                    stage(&mut out(), index, users, BatchStage::JobRunning);
+                    let mut out1 = out();
+                    let follow = self.follow_job(index, &href, users.len(), &mut pace, &mut out1);
+                    match next {
+                        Some(next_users) => {
+                            let mut out2 = out();
+                            let upload =
+                                self.upload_batch(index + 1, next_users, run_id, &mut out2);
+                            let (end, up) = join(follow, upload).await;
+                            (end.into(), Some((next_users, up)))
+                        }
+                        None => (follow.await.into(), None),
+                    }
+                }
+                Err(ended) => (ended, None),
+            };
+            ahead = match uploaded {
+                None | Some((_, Err(UploadEnd::Cancelled))) => Ahead::Nothing,
+                Some((_, Ok(name))) => Ahead::Uploaded(name),
+                Some((next_users, Err(end))) => {
+                    Ahead::Failed(self.upload_report(index + 1, next_users, end, &mut out()))
+                }
+            };
+
+            // This batch's results; the next job starts before they are published.
+            let mut report = self.job_report(index, users, &name, ended, &mut out());
+            let clean_up = async {
+                if report.delete_file {
+                    let note = self.delete_file(index, &name, &mut out()).await;
+                    report.report.notes.extend(note);
+                }
+                publish(report.report, all, &mut out());
+            };
+            match std::mem::replace(&mut ahead, Ahead::Nothing) {
+                Ahead::Uploaded(next_name) if running() => {
+                    let mut out2 = out();
+                    let start = self.request_removal(&next_name, &mut out2);
+                    let (removal, ()) = join(start, clean_up).await;
+                    ahead = Ahead::Requested(next_name, removal);
+                }
+                other => {
+                    clean_up.await;
+                    ahead = other;
+                }
+            }
+        }
+    }
+
+    /// Uploads a batch's file, announcing the stage.
+    async fn upload_batch(
         &self,
         index: usize,
         users: &[PlanEntry],
         run_id: &str,
         emit: &mut impl FnMut(RunEvent),
+    ) -> Result<String, UploadEnd> {
+        stage(emit, index, users, BatchStage::Uploading);
+        let file = logins_csv(
+            users.iter().map(|u| u.user.as_str()),
+            self.config.line_ending,
+        );
+        self.upload(index, run_id, &file, emit).await
+    }
+
+    /// The report of a batch whose upload did not complete.
+    fn upload_report(
+        &self,
+        index: usize,
+        users: &[PlanEntry],
+        end: UploadEnd,
+        emit: &mut impl FnMut(RunEvent),
     ) -> BatchReport {
-        const CANCELLED: &str = "not started: the run was cancelled";
-        let stage = |emit: &mut dyn FnMut(RunEvent), stage| {
-            emit(RunEvent::Batch {
-                index,
-                users: users.len(),
-                stage,
-            })
+        let (outcome, message, http_status, why) = match end {
+            UploadEnd::Cancelled => (
+                Outcome::NotStarted,
+                CANCELLED.to_string(),
+                None,
+                "cancelled during upload: no user of this batch was removed".to_string(),
+            ),
+            UploadEnd::Failed {
+                message,
+                http_status,
+            } => (Outcome::Failed, message.clone(), http_status, message),
         };
-        let left_behind = |name: &str| {
+        stage(emit, index, users, BatchStage::Failed(why));
+        let results = self.same_for_all(users, outcome, &message, http_status, 0);
+        BatchReport {
+            results,
+            notes: Vec::new(),
+        }
+    }
+
+    /// What a batch's job came to, for each of its users; announces the batch's last stage.
+    fn job_report(
+        &self,
+        index: usize,
+        users: &[PlanEntry],
+        name: &str,
+        ended: Ended,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> JobReport {
+        let left_behind = || {
             format!(
                 "Batch {}: the uploaded file {name} was left on the service, since a job may still use it.",
                 index + 1
             )
         };
-        let mut notes = Vec::new();
-
-        stage(emit, BatchStage::Uploading);
-        let file = logins_csv(
-            users.iter().map(|u| u.user.as_str()),
-            self.config.line_ending,
-        );
-        let name = match self.upload(index, run_id, &file, emit).await {
-            Ok(name) => name,
-            Err(UploadEnd::Cancelled) => {
-                let why = "cancelled during upload: no user of this batch was removed";
-                stage(emit, BatchStage::Failed(why.into()));
-                let results = self.same_for_all(users, Outcome::NotStarted, CANCELLED, None, 0);
-                return BatchReport { results, notes };
-            }
-            Err(UploadEnd::Failed {
+        let (job, http_status) = match ended {
+            Ended::Finished(job, status) => (job, status),
+            Ended::Failed {
+                outcome,
                 message,
                 http_status,
-            }) => {
-                stage(emit, BatchStage::Failed(message.clone()));
-                let results = self.same_for_all(users, Outcome::Failed, &message, http_status, 0);
-                return BatchReport { results, notes };
-            }
-        };
-
-        let ended = match self.request_removal(&name, emit).await {
-            Removal::Finished(job, status) => Ok((job, status)),
-            Removal::Running(href) => {
-                stage(emit, BatchStage::JobRunning);
-                match self.follow_job(index, &href, emit).await {
-                    JobEnd::Finished(job, status) => Ok((job, status)),
-                    JobEnd::Unknown(why) => {
-                        notes.push(left_behind(&name));
-                        Err((Outcome::Failed, why, None, 1))
-                    }
-                }
-            }
-            Removal::NotSent => {
-                notes.extend(self.delete_file(index, &name, emit).await);
-                Err((Outcome::NotStarted, CANCELLED.to_string(), None, 0))
-            }
-            Removal::Failed {
-                message,
-                http_status,
+                attempts,
                 may_have_run,
             } => {
-                if may_have_run {
-                    notes.push(left_behind(&name));
-                } else {
-                    notes.extend(self.delete_file(index, &name, emit).await);
-                }
-                Err((Outcome::Failed, message, http_status, 1))
-            }
-        };
-        let (job, http_status) = match ended {
-            Ok(finished) => finished,
-            Err((outcome, message, http_status, attempts)) => {
-                stage(emit, BatchStage::Failed(message.clone()));
+                stage(emit, index, users, BatchStage::Failed(message.clone()));
                 let results = self.same_for_all(users, outcome, &message, http_status, attempts);
-                return BatchReport { results, notes };
+                return JobReport {
+                    report: BatchReport {
+                        results,
+                        notes: if may_have_run {
+                            vec![left_behind()]
+                        } else {
+                            Vec::new()
+                        },
+                    },
+                    delete_file: !may_have_run,
+                };
             }
         };
-
         let stamp = Stamp {
             http_status: Some(http_status),
             attempts: 1,
             at_ms: self.now(),
         };
-        let mut report = map_job(index, users, &job, stamp);
-        match job.state() {
-            JobState::Failed(_) => stage(emit, BatchStage::Failed(job.details_or_status())),
-            _ => stage(
-                emit,
-                BatchStage::Done(job.details.clone().unwrap_or_else(|| "finished".into())),
-            ),
+        let report = map_job(index, users, &job, stamp);
+        let last = match job.state() {
+            JobState::Failed(_) => BatchStage::Failed(job.details_or_status()),
+            _ => BatchStage::Done(job.details.clone().unwrap_or_else(|| "finished".into())),
+        };
+        stage(emit, index, users, last);
+        JobReport {
+            report,
+            delete_file: true,
         }
-        report
-            .notes
-            .extend(self.delete_file(index, &name, emit).await);
-        report
     }
+}
+
+const CANCELLED: &str = "not started: the run was cancelled";
+
+fn stage(emit: &mut impl FnMut(RunEvent), index: usize, users: &[PlanEntry], stage: BatchStage) {
+    emit(RunEvent::Batch {
+        index,
+        users: users.len(),
+        stage,
+    })
+}
+
+/// What has been done for the batch after the current one.
+enum Ahead {
+    Nothing,
+    /// Its file is on the service under this name.
+    Uploaded(String),
+    /// Its upload failed: its report.
+    Failed(BatchReport),
+    /// Its job was requested: the file's name and the answer.
+    Requested(String, Removal),
+}
+
+/// How a batch's removal ended.
+enum Ended {
+    Finished(StatusBody, u16),
+    Failed {
+        outcome: Outcome,
+        message: String,
+        http_status: Option<u16>,
+        /// Removal requests sent.
+        attempts: u32,
+        /// Whether a job may have used the file (it is then left on the service).
+        may_have_run: bool,
+    },
+}
+
+impl Ended {
+    /// The link of the job to follow, or how the removal ended without one.
+    fn job_link(removal: Removal) -> Result<String, Ended> {
+        Err(match removal {
+            Removal::Running(href) => return Ok(href),
+            Removal::Finished(job, status) => Ended::Finished(job, status),
+            Removal::NotSent => Ended::Failed {
+                outcome: Outcome::NotStarted,
+                message: CANCELLED.to_string(),
+                http_status: None,
+                attempts: 0,
+                may_have_run: false,
+            },
+            Removal::Failed {
+                message,
+                http_status,
+                may_have_run,
+            } => Ended::Failed {
+                outcome: Outcome::Failed,
+                message,
+                http_status,
+                attempts: 1,
+                may_have_run,
+            },
+        })
+    }
+}
+
+impl From<JobEnd> for Ended {
+    fn from(end: JobEnd) -> Ended {
+        match end {
+            JobEnd::Finished(job, status) => Ended::Finished(job, status),
+            JobEnd::Unknown(why) => Ended::Failed {
+                outcome: Outcome::Failed,
+                message: why,
+                http_status: None,
+                attempts: 1,
+                may_have_run: true,
+            },
+        }
+    }
+}
+
+/// A batch's report, and whether its file is to be deleted.
+struct JobReport {
+    report: BatchReport,
+    delete_file: bool,
 }
 
 /// Emits a batch's notes and results, and keeps the results.

@@ -196,8 +196,8 @@ fn a_job_that_never_finishes_times_out_and_says_users_may_be_removed() {
         .filter(|r| r.method == Method::Get)
         .count();
     assert!(
-        (6..=12).contains(&polls),
-        "backoff from 1 s to 10 s gives about 9 polls a minute, not {polls}"
+        (15..=25).contains(&polls),
+        "a first poll at 200 ms, then waits of half the time so far up to 5 s: about 20 polls a minute, not {polls}"
     );
 }
 
@@ -589,4 +589,64 @@ fn the_admins_own_login_is_never_sent() {
         Outcome::NotAllowed
     );
     assert_eq!(fake.removed(), ["a"]);
+}
+
+#[test]
+fn jobs_run_one_at_a_time_back_to_back_with_the_next_upload_done_meanwhile() {
+    let clock = VirtualClock::new();
+    let logins: Vec<String> = (0..500).map(|i| format!("user{i}")).collect();
+    let refs: Vec<&str> = logins.iter().map(String::as_str).collect();
+    let fake = FakeEpm::new(&clock, &refs);
+    // 100 users a batch at 10 ms a user: 1 s jobs; every answer takes 20 ms.
+    fake.jobs_take(10.0);
+    let control = Control::new(admin());
+    let mut asked = refs.clone();
+    asked.push("ghost");
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(100),
+        &asked,
+        |_| {},
+    );
+    assert_eq!(
+        fake.overlapping_jobs(),
+        0,
+        "a job starts only once the previous one ended"
+    );
+    assert_eq!(fake.removal_requests(), 6);
+    assert_eq!(fake.removed().len(), 500);
+    assert!(results[..500].iter().all(|r| r.outcome == Outcome::Removed));
+    assert_eq!(outcome_of(&results, "ghost").outcome, Outcome::NotFound);
+    let rows: Vec<usize> = results.iter().map(|r| r.row).collect();
+    assert!(
+        rows.windows(2).all(|w| w[0] < w[1]),
+        "results come in plan order"
+    );
+    assert!(fake.files().is_empty(), "{:?}", fake.files());
+    // Uploads overlap the jobs: each batch after the first is uploaded before the previous
+    // batch's job is seen finished.
+    for index in 1..6 {
+        let uploading = events
+            .iter()
+            .position(|e| matches!(e, RunEvent::Batch { index: i, stage: BatchStage::Uploading, .. } if *i == index))
+            .unwrap();
+        let previous_done = events
+            .iter()
+            .position(|e| matches!(e, RunEvent::Batch { index: i, stage: BatchStage::Done(_), .. } if *i == index - 1))
+            .unwrap();
+        assert!(uploading < previous_done, "batch {index}");
+    }
+    // 5 s of jobs (and a 10 ms one); the overhead is the first job's discovery, then a
+    // poll step and a removal request per job.
+    let elapsed = clock.elapsed_ms();
+    assert!(elapsed < 5_010.0 + 400.0 + 6.0 * 120.0, "{elapsed} ms");
+    let polls = fake
+        .log()
+        .iter()
+        .filter(|r| r.method == Method::Get)
+        .count();
+    assert!(polls <= 8 + 5 * 4, "{polls} polls");
 }

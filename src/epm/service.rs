@@ -13,8 +13,11 @@ pub struct EpmConfig {
     pub batch_size: usize,
     /// Largest upload chunk in bytes (the service's limit is [`MAX_CHUNK_BYTES`]).
     pub chunk_size: usize,
-    /// First wait before polling a job, in ms; doubles up to `poll_max_ms`.
+    /// First wait before polling a job whose speed is not known yet, in ms; later jobs are
+    /// polled at the pace the previous one showed (`src/epm/poll.rs`).
     pub poll_first_ms: u64,
+    /// The shortest and the longest wait between two polls of a job, in ms.
+    pub poll_min_ms: u64,
     pub poll_max_ms: u64,
     /// How long a job may run (time paused for a new credential excluded) before its users
     /// are reported as "did not finish".
@@ -37,8 +40,9 @@ impl Default for EpmConfig {
         EpmConfig {
             batch_size: DEFAULT_BATCH_SIZE,
             chunk_size: MAX_CHUNK_BYTES,
-            poll_first_ms: 1_000,
-            poll_max_ms: 10_000,
+            poll_first_ms: 200,
+            poll_min_ms: 100,
+            poll_max_ms: 5_000,
             job_timeout_ms: 30 * 60 * 1_000,
             max_attempts: 5,
             retry_first_ms: 1_000,

@@ -30,6 +30,8 @@ struct Fault {
 struct Job {
     file: String,
     polls_left: u32,
+    /// With [`FakeEpm::jobs_take`]: when the job ends (virtual ms).
+    due_ms: Option<f64>,
     result: Option<Value>,
 }
 
@@ -52,6 +54,9 @@ struct State {
     expire_after: Option<(usize, String)>,
     polls_to_finish: u32,
     never_finish: bool,
+    ms_per_user: Option<f64>,
+    /// Jobs started while an earlier one was still running.
+    overlapping_jobs: usize,
     poison: Vec<String>,
     log: Vec<Request>,
     removed: Vec<String>,
@@ -109,6 +114,16 @@ impl FakeEpm {
     /// Jobs never leave status -1.
     pub(crate) fn never_finish(&self) {
         self.state.borrow_mut().never_finish = true;
+    }
+
+    /// Jobs end after this many ms per login in their file, whatever the polls.
+    pub(crate) fn jobs_take(&self, ms_per_user: f64) {
+        self.state.borrow_mut().ms_per_user = Some(ms_per_user);
+    }
+
+    /// Jobs started while an earlier job was still running.
+    pub(crate) fn overlapping_jobs(&self) -> usize {
+        self.state.borrow().overlapping_jobs
     }
 
     /// A job whose file names this login fails as a whole.
@@ -208,9 +223,26 @@ impl FakeEpm {
             }
             (Method::Delete, ["security", "v1", "users"]) => {
                 let polls_left = st.polls_to_finish;
+                let file = param("filename").unwrap_or_default();
+                let now = self.clock.now_ms();
+                let due_ms = st.ms_per_user.map(|ms| {
+                    let logins = st
+                        .files
+                        .get(&file)
+                        .map_or(0, |f| String::from_utf8_lossy(f).lines().skip(1).count());
+                    now + ms * logins as f64
+                });
+                if st
+                    .jobs
+                    .iter()
+                    .any(|j| j.due_ms.is_some_and(|due| due > now))
+                {
+                    st.overlapping_jobs += 1;
+                }
                 st.jobs.push(Job {
-                    file: param("filename").unwrap_or_default(),
+                    file,
                     polls_left,
+                    due_ms,
                     result: None,
                 });
                 let id = st.jobs.len();
@@ -218,7 +250,9 @@ impl FakeEpm {
                     {"rel": "self", "href": req.url, "action": "DELETE"},
                     {"rel": "Job Status", "href": format!("{HOST}/interop/rest/security/v1/jobs/{id}"), "action": "GET"}]})
             }
-            (Method::Get, ["security", "v1", "jobs", id]) => st.poll(id.parse().unwrap_or(0)),
+            (Method::Get, ["security", "v1", "jobs", id]) => {
+                st.poll(id.parse().unwrap_or(0), self.clock.now_ms())
+            }
             (Method::Post, ["security", "v2", "users", "remove"]) => st.remove_v2(req),
             (Method::Post, ["security", "v1", "users", "list"]) => st.list(),
             _ => return Ok(Response::new(404, "Not Found")),
@@ -262,13 +296,17 @@ impl State {
         json!({"status": 0, "details": null, "links": []})
     }
 
-    fn poll(&mut self, id: usize) -> Value {
+    fn poll(&mut self, id: usize, now: f64) -> Value {
         let self_link = json!([{"rel": "self", "href": format!("{HOST}/interop/rest/security/v1/jobs/{id}"), "action": "GET"}]);
         let never = self.never_finish;
         let Some(job) = self.jobs.get_mut(id.wrapping_sub(1)) else {
             return json!({"status": 1, "details": "Job not found.", "links": self_link});
         };
-        if never || job.polls_left > 0 {
+        let running = match job.due_ms {
+            Some(due) => now < due,
+            None => job.polls_left > 0,
+        };
+        if never || running {
             job.polls_left = job.polls_left.saturating_sub(1);
             return json!({"status": -1, "details": null, "items": null, "links": self_link});
         }

@@ -45,6 +45,15 @@ pub fn neutralise(text: &str) -> String {
     }
 }
 
+/// Undoes [`neutralise`]: the text a cell held before it was exported. (Text that itself began
+/// with `'` followed by a formula character cannot be told from neutralised text; it loses the `'`.)
+pub fn restore(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if neutralise(rest) != rest => rest.to_string(),
+        _ => cell.to_string(),
+    }
+}
+
 /// RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled.
 pub fn quote(text: &str) -> String {
     if text.contains([',', '"', '\r', '\n']) {
@@ -209,8 +218,12 @@ mod tests {
         for p in payloads {
             assert_eq!(neutralise(p), format!("'{p}"), "{p:?}");
         }
-        for harmless in ["jdoe@example.com", "a=b", "", " plain", "x-1"] {
+        for harmless in ["jdoe@example.com", "a=b", "", " plain", "x-1", "'quoted"] {
             assert_eq!(neutralise(harmless), harmless);
+            assert_eq!(restore(harmless), harmless);
+        }
+        for p in payloads {
+            assert_eq!(restore(&neutralise(p)), p);
         }
         let all = rows(
             payloads

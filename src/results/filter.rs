@@ -4,10 +4,14 @@ use crate::run::Outcome;
 
 use super::row::RowOutcome;
 
-/// The classes the table filters by and counts.
+/// The classes the table filters by and counts: one per [`Outcome`], and skipped rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutcomeClass {
     Removed,
+    Marked,
+    Restored,
+    DisabledOnly,
+    Unchanged,
     NotFound,
     NotAllowed,
     Conflict,
@@ -18,8 +22,12 @@ pub enum OutcomeClass {
 
 impl OutcomeClass {
     /// Every class, in the order the table shows them.
-    pub const ALL: [OutcomeClass; 7] = [
+    pub const ALL: [OutcomeClass; 11] = [
         OutcomeClass::Removed,
+        OutcomeClass::Marked,
+        OutcomeClass::Restored,
+        OutcomeClass::DisabledOnly,
+        OutcomeClass::Unchanged,
         OutcomeClass::NotFound,
         OutcomeClass::NotAllowed,
         OutcomeClass::Conflict,
@@ -32,28 +40,36 @@ impl OutcomeClass {
     pub fn of(row: &RowOutcome) -> OutcomeClass {
         match row {
             RowOutcome::Skipped(_) => OutcomeClass::Skipped,
-            RowOutcome::Processed(r) => match r.outcome {
-                Outcome::Removed => OutcomeClass::Removed,
-                Outcome::NotFound => OutcomeClass::NotFound,
-                Outcome::NotAllowed => OutcomeClass::NotAllowed,
-                Outcome::Conflict => OutcomeClass::Conflict,
-                Outcome::Failed => OutcomeClass::Failed,
-                Outcome::NotStarted => OutcomeClass::NotStarted,
-            },
+            RowOutcome::Processed(r) => OutcomeClass::of_outcome(&r.outcome),
         }
+    }
+
+    /// The class of an outcome.
+    pub fn of_outcome(outcome: &Outcome) -> OutcomeClass {
+        match outcome {
+            Outcome::Removed => OutcomeClass::Removed,
+            Outcome::Marked => OutcomeClass::Marked,
+            Outcome::Restored => OutcomeClass::Restored,
+            Outcome::DisabledOnly => OutcomeClass::DisabledOnly,
+            Outcome::Unchanged => OutcomeClass::Unchanged,
+            Outcome::NotFound => OutcomeClass::NotFound,
+            Outcome::NotAllowed => OutcomeClass::NotAllowed,
+            Outcome::Conflict => OutcomeClass::Conflict,
+            Outcome::Failed => OutcomeClass::Failed,
+            Outcome::NotStarted => OutcomeClass::NotStarted,
+        }
+    }
+
+    /// The outcome of the class; `None` for skipped rows.
+    pub fn outcome(self) -> Option<Outcome> {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| OutcomeClass::of_outcome(o) == self)
     }
 
     /// The label shown for the class (the same words as the export's `outcome` column).
     pub fn label(self) -> &'static str {
-        match self {
-            OutcomeClass::Removed => Outcome::Removed.label(),
-            OutcomeClass::NotFound => Outcome::NotFound.label(),
-            OutcomeClass::NotAllowed => Outcome::NotAllowed.label(),
-            OutcomeClass::Conflict => Outcome::Conflict.label(),
-            OutcomeClass::Failed => Outcome::Failed.label(),
-            OutcomeClass::NotStarted => Outcome::NotStarted.label(),
-            OutcomeClass::Skipped => "skipped",
-        }
+        self.outcome().map_or("skipped", |o| o.label())
     }
 
     fn index(self) -> usize {
@@ -99,13 +115,13 @@ impl Filter {
 /// Rows per class. The classes add up to [`Tally::total`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
-    counts: [usize; 7],
+    counts: [usize; OutcomeClass::ALL.len()],
 }
 
 impl Tally {
     /// Counts the rows.
     pub fn of(rows: &[RowOutcome]) -> Tally {
-        let mut counts = [0; 7];
+        let mut counts = [0; OutcomeClass::ALL.len()];
         for r in rows {
             counts[OutcomeClass::of(r).index()] += 1;
         }
@@ -122,9 +138,13 @@ impl Tally {
         self.counts.iter().sum()
     }
 
-    /// Rows that "retry failed" would send again (failed and not started).
+    /// Rows that "retry failed" would send again (failed, not started, disabled only).
     pub fn retryable(&self) -> usize {
-        self.get(OutcomeClass::Failed) + self.get(OutcomeClass::NotStarted)
+        OutcomeClass::ALL
+            .into_iter()
+            .filter(|c| c.outcome().is_some_and(|o| o.is_retryable()))
+            .map(|c| self.get(c))
+            .sum()
     }
 }
 
@@ -156,6 +176,13 @@ mod tests {
                 r(4, "chris@example.com", Outcome::Failed, "timeout"),
                 r(5, "pat@example.com", Outcome::NotStarted, "not started"),
                 r(6, "sam@example.com", Outcome::Removed, "removed"),
+                r(
+                    8,
+                    "kim@example.com",
+                    Outcome::DisabledOnly,
+                    "Disabled, not deleted: timeout",
+                ),
+                r(9, "lee@example.com", Outcome::Marked, "Marked for deletion"),
             ],
             [
                 Skipped {
@@ -180,7 +207,8 @@ mod tests {
         assert_eq!(t.get(OutcomeClass::Removed), 2);
         assert_eq!(t.get(OutcomeClass::Skipped), 2);
         assert_eq!(t.get(OutcomeClass::Conflict), 0);
-        assert_eq!(t.retryable(), 2);
+        assert_eq!(t.get(OutcomeClass::Marked), 1);
+        assert_eq!(t.retryable(), 3, "failed, not started and disabled only");
         assert_eq!(
             OutcomeClass::ALL.iter().map(|c| t.get(*c)).sum::<usize>(),
             t.total()
@@ -196,7 +224,14 @@ mod tests {
                 .map(|i| all[i].row())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(rows_of(Filter::default()).len(), 7);
+        assert_eq!(rows_of(Filter::default()).len(), 9);
+        assert_eq!(
+            rows_of(Filter {
+                class: Some(OutcomeClass::DisabledOnly),
+                text: String::new()
+            }),
+            [8]
+        );
         assert_eq!(
             rows_of(Filter {
                 class: Some(OutcomeClass::Removed),
@@ -251,5 +286,8 @@ mod tests {
         let labels: std::collections::HashSet<_> =
             OutcomeClass::ALL.iter().map(|c| c.label()).collect();
         assert_eq!(labels.len(), OutcomeClass::ALL.len());
+        for o in Outcome::ALL {
+            assert_eq!(OutcomeClass::of_outcome(&o).outcome(), Some(o));
+        }
     }
 }

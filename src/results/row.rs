@@ -39,6 +39,35 @@ impl SkipReason {
     }
 }
 
+impl SkipReason {
+    /// The reason a [`SkipReason::message`] words, if it is one.
+    pub fn from_message(message: &str) -> Option<SkipReason> {
+        let m = message.trim();
+        let reason = match m {
+            "invalid" => SkipReason::Invalid(String::new()),
+            "blank row" => SkipReason::Blank,
+            "header row" => SkipReason::Header,
+            "your own account: never removed" => SkipReason::ExcludedSelf,
+            "protected account: never removed" => SkipReason::Protected(String::new()),
+            _ => {
+                if let Some(row) = m.strip_prefix("duplicate of row ") {
+                    SkipReason::Duplicate {
+                        of_row: row.parse().ok()?,
+                    }
+                } else if let Some(why) = m.strip_prefix("invalid: ") {
+                    SkipReason::Invalid(why.to_string())
+                } else {
+                    let pattern = m
+                        .strip_prefix("protected account (matches ")?
+                        .strip_suffix("): never removed")?;
+                    SkipReason::Protected(pattern.to_string())
+                }
+            }
+        };
+        Some(reason)
+    }
+}
+
 /// A row intake set aside.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {

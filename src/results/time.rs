@@ -22,6 +22,45 @@ pub fn iso8601_utc(ms: f64) -> Option<String> {
     ))
 }
 
+/// Ms since the Unix epoch of a `YYYY-MM-DDTHH:MM:SSZ` time as [`iso8601_utc`] writes it;
+/// `None` for anything else (other shapes, impossible dates).
+pub fn parse_iso8601_utc(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let shape = b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let num = |from: usize, to: usize| text[from..to].parse::<i64>().ok();
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    if !(1..=12).contains(&m) || hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    let days = days_from_civil(y, m as u32, d as u32);
+    if d < 1 || civil_from_days(days) != (y, m as u32, d as u32) {
+        return None;
+    }
+    Some(((days * 86_400 + hh * 3_600 + mm * 60 + ss) * 1_000) as f64)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -74,5 +113,29 @@ mod tests {
             previous = (y, m, d);
         }
         assert_eq!(previous, (2369, 12, 31));
+    }
+
+    #[test]
+    fn written_times_read_back_and_impossible_ones_do_not() {
+        for ms in [
+            0.0,
+            1_700_000_000_000.0,
+            951_782_400_000.0,
+            -1_000.0,
+            253_402_300_799_000.0,
+        ] {
+            let text = iso8601_utc(ms).unwrap();
+            assert_eq!(parse_iso8601_utc(&text), Some(ms), "{text}");
+        }
+        for bad in [
+            "2023-02-29T00:00:00Z",
+            "2023-13-01T00:00:00Z",
+            "2023-11-14T24:00:00Z",
+            "2023-11-14 22:13:20Z",
+            "2023-11-14T22:13:20",
+            "",
+        ] {
+            assert_eq!(parse_iso8601_utc(bad), None, "{bad}");
+        }
     }
 }

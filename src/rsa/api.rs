@@ -41,6 +41,37 @@ pub fn delete_user(base: &ApiBase, user_id: &str, auth: &Auth) -> Request {
     .header("Authorization", auth.header_value())
 }
 
+/// `PUT {base}/users/{userID}/markDeleted` with `{"markDeleted": mark}`: Mark User Deleted.
+/// `true` marks the user pending deletion (the service removes it within seven days); `false`
+/// takes the mark away.
+pub fn mark_deleted(base: &ApiBase, user_id: &str, mark: bool, auth: &Auth) -> Request {
+    let body = serde_json::json!({ "markDeleted": mark });
+    put_json(base, user_id, "markDeleted", &body, auth)
+}
+
+/// `PUT {base}/users/{userID}/userStatus` with `{"userStatus": "Enabled"}` or `"Disabled"`.
+pub fn set_user_status(base: &ApiBase, user_id: &str, enabled: bool, auth: &Auth) -> Request {
+    let status = if enabled { "Enabled" } else { "Disabled" };
+    let body = serde_json::json!({ "userStatus": status });
+    put_json(base, user_id, "userStatus", &body, auth)
+}
+
+/// `PUT {base}/users/{userID}/{action}` with a JSON body, asking for JSON.
+fn put_json(
+    base: &ApiBase,
+    user_id: &str,
+    action: &str,
+    body: &serde_json::Value,
+    auth: &Auth,
+) -> Request {
+    let path = format!("users/{}/{action}", path_segment(user_id.trim()));
+    Request::new(Method::Put, base.endpoint(&path))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .header("Authorization", auth.header_value())
+        .body(body.to_string())
+}
+
 /// `POST {base}/users/lookup`: User Details for one e-mail address (synchronised users only).
 pub fn lookup_user(base: &ApiBase, email: &str, auth: &Auth) -> Request {
     let body = serde_json::json!({ "email": email.trim(), "searchUnsynched": false });
@@ -83,6 +114,52 @@ mod tests {
         assert_eq!(header(&r, "Content-Type"), Some("application/json"));
         assert_eq!(header(&r, "Authorization"), Some("Bearer tok"));
         assert_eq!(r.body, None);
+    }
+
+    fn json_body(r: &Request) -> serde_json::Value {
+        serde_json::from_slice(r.body.as_deref().expect("a body")).unwrap()
+    }
+
+    #[test]
+    fn mark_and_status_changes_are_documented_puts_with_json_bodies() {
+        let auth = Auth::Bearer("tok".into());
+        let id = " eb2e12ae-1112-451b-98e1-dfe4e6afd60d ";
+        let users = "https://acme.access.securid.com/AdminInterface/restapi/v1/users";
+        let cases = [
+            (
+                mark_deleted(&base(), id, true, &auth),
+                "markDeleted",
+                serde_json::json!({ "markDeleted": true }),
+            ),
+            (
+                mark_deleted(&base(), id, false, &auth),
+                "markDeleted",
+                serde_json::json!({ "markDeleted": false }),
+            ),
+            (
+                set_user_status(&base(), id, false, &auth),
+                "userStatus",
+                serde_json::json!({ "userStatus": "Disabled" }),
+            ),
+            (
+                set_user_status(&base(), id, true, &auth),
+                "userStatus",
+                serde_json::json!({ "userStatus": "Enabled" }),
+            ),
+        ];
+        for (r, action, body) in cases {
+            assert_eq!(r.method, Method::Put);
+            assert_eq!(
+                r.url,
+                format!("{users}/eb2e12ae-1112-451b-98e1-dfe4e6afd60d/{action}")
+            );
+            assert_eq!(header(&r, "Content-Type"), Some("application/json"));
+            assert_eq!(header(&r, "Accept"), Some("application/json"));
+            assert_eq!(header(&r, "Authorization"), Some("Bearer tok"));
+            assert_eq!(json_body(&r), body);
+        }
+        let r = set_user_status(&base(), "../x", true, &auth);
+        assert!(r.url.ends_with("/users/%2E%2E%2Fx/userStatus"), "{}", r.url);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub const REFUSED: &str = "The service refused the credential (HTTP 403): the to
     queue: give a new credential to continue.";
 
 /// The meaning of one answer to `DELETE …/users/{id}`.
-pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext) -> Verdict {
+pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext<'_>) -> Verdict {
     let response = match reply {
         Ok(r) => r,
         Err(e) => {
@@ -89,14 +89,16 @@ pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext) ->
     }
 }
 
-fn with_excerpt(head: &str, body: &[u8]) -> String {
+/// `head` and what the service said (shortened), or `head.` when it said nothing.
+pub(crate) fn with_excerpt(head: &str, body: &[u8]) -> String {
     match excerpt(body, 200) {
         e if e.is_empty() => format!("{head}."),
         e => format!("{head}: {e}"),
     }
 }
 
-fn capitalised(text: &str) -> String {
+/// `text` with its first letter in capitals.
+pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
@@ -110,11 +112,11 @@ pub struct RsaDelete {
 }
 
 impl Protocol for RsaDelete {
-    fn request(&self, user: &str, auth: &Auth) -> Request {
+    fn request(&self, user: &str, _step: usize, auth: &Auth) -> Request {
         api::delete_user(&self.base, user, auth)
     }
 
-    fn judge(&self, reply: &Result<Response, NetError>, ctx: &AttemptContext) -> Verdict {
+    fn judge(&self, reply: &Result<Response, NetError>, ctx: &AttemptContext<'_>) -> Verdict {
         judge_delete(reply, ctx)
     }
 }
@@ -127,6 +129,9 @@ mod tests {
         now_ms: 1_000_000.0,
         attempt: 1,
         earlier_unanswered: false,
+        resumed: false,
+        user: "eb2e12ae-1112-451b-98e1-dfe4e6afd60d",
+        step: 0,
     };
 
     fn judge(status: u16) -> Verdict {

@@ -97,6 +97,11 @@ impl RsaUser {
         }
     }
 
+    /// Whether the user is enabled (`userStatus` "Enabled", in any case).
+    pub fn is_enabled(&self) -> bool {
+        self.user_status.trim().eq_ignore_ascii_case("enabled")
+    }
+
     /// What would stop Delete User Now, judged from the lookup alone.
     pub fn blocker(&self) -> Option<Blocker> {
         let source = self.identity_source.to_ascii_lowercase();
@@ -104,7 +109,7 @@ impl RsaUser {
             Some(Blocker::ManagedSource)
         } else if self.mark_deleted {
             Some(Blocker::PendingDeletion)
-        } else if self.user_status.eq_ignore_ascii_case("enabled") {
+        } else if self.is_enabled() {
             Some(Blocker::Enabled)
         } else {
             None

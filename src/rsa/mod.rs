@@ -7,12 +7,16 @@ mod body;
 pub mod connection;
 pub mod delete;
 mod der;
+#[cfg(test)]
+mod fake_tenant;
 pub mod jwt;
 pub mod key_file;
 pub mod lookup;
 pub mod minter;
+pub mod rehearse;
 pub mod resolve;
 pub mod run;
+pub mod steps;
 
 pub use base_url::ApiBase;
 pub use connection::{classify_connection, ConnectionCheck};
@@ -20,4 +24,5 @@ pub use jwt::{JwtProblem, JwtSummary};
 pub use key_file::{KeyFile, SigningInput};
 pub use lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
 pub use minter::{MintPolicy, RefusalAction, TokenMinter};
-pub use run::{run_rsa_removal, run_rsa_removal_resuming};
+pub use run::{run_rsa, run_rsa_removal, run_rsa_removal_resuming};
+pub use steps::{RemovalOptions, RsaJob, RsaMode, StepMap};

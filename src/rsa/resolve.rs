@@ -112,11 +112,11 @@ struct RsaLookup {
 }
 
 impl Protocol for RsaLookup {
-    fn request(&self, email: &str, auth: &Auth) -> Request {
+    fn request(&self, email: &str, _step: usize, auth: &Auth) -> Request {
         api::lookup_user(&self.base, email, auth)
     }
 
-    fn judge(&self, reply: &Result<Response, NetError>, ctx: &AttemptContext) -> Verdict {
+    fn judge(&self, reply: &Result<Response, NetError>, ctx: &AttemptContext<'_>) -> Verdict {
         let status = reply.as_ref().ok().map(|r| r.status);
         match judge_lookup(reply, ctx.now_ms) {
             LookupAnswer::Found(_) => Verdict::Final {

@@ -1,13 +1,18 @@
-//! Removing a plan of RSA users: the per-user engine with Delete User Now.
+//! Running a plan of RSA users on the per-user engine: Delete User Now alone, removal in
+//! steps, marking for deletion, or an undo.
 
 use std::collections::HashSet;
 
 use super::api::is_user_id;
 use super::base_url::ApiBase;
-use super::delete::RsaDelete;
+use super::steps::{RsaJob, RsaMode};
 use crate::run::engine::{run_per_user_resuming, ResumePlan, RunSettings};
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
 use crate::run::{Clock, Control, Http, RunEvent};
+
+/// Shown for a plan entry that is not a user ID (nothing is sent for it).
+pub const NOT_A_USER_ID: &str =
+    "Not sent: this is not an RSA user ID (8-4-4-4-12 hexadecimal characters).";
 
 /// Removes every user of `plan` (user IDs) from the tenant at `base`, sending DELETEs through
 /// `http` with the credential in `control`. Entries that are not user IDs are reported failed
@@ -42,6 +47,28 @@ pub async fn run_rsa_removal_resuming<H: Http, C: Clock, F: FnMut(RunEvent)>(
     settings: &RunSettings,
     on_event: &mut F,
 ) -> Vec<UserResult> {
+    let job = RsaJob {
+        base: base.clone(),
+        mode: RsaMode::delete_only(),
+    };
+    run_rsa(work, &job, http, clock, control, settings, on_event).await
+}
+
+/// Runs `job` (its mode at its tenant: removal in steps, marking for deletion, or an undo) on
+/// every user of `work.plan` (user IDs). Entries that are not user IDs are reported failed
+/// without any request. In a resumed run the users of `work.unanswered` start as "sent before,
+/// answer unknown", and every user starts again at its first step (see
+/// [`crate::run::journal`]). Returns every entry's result in plan order; see
+/// [`crate::run::run_per_user`] for the guarantees.
+pub async fn run_rsa<H: Http, C: Clock, F: FnMut(RunEvent)>(
+    work: ResumePlan<'_>,
+    job: &RsaJob,
+    http: &H,
+    clock: &C,
+    control: &Control,
+    settings: &RunSettings,
+    on_event: &mut F,
+) -> Vec<UserResult> {
     let plan = work.plan;
     let (valid, invalid): (Vec<usize>, Vec<usize>) =
         (0..plan.len()).partition(|&i| is_user_id(plan[i].user.trim()));
@@ -52,8 +79,7 @@ pub async fn run_rsa_removal_resuming<H: Http, C: Clock, F: FnMut(RunEvent)>(
             user: plan[i].user.clone(),
             outcome: Outcome::Failed,
             http_status: None,
-            message: "Not sent: this is not an RSA user ID (8-4-4-4-12 hexadecimal characters)."
-                .to_string(),
+            message: NOT_A_USER_ID.to_string(),
             attempts: 0,
             at_ms: clock.now_ms(),
         };
@@ -61,21 +87,12 @@ pub async fn run_rsa_removal_resuming<H: Http, C: Clock, F: FnMut(RunEvent)>(
         results[i] = Some(result);
     }
     let subset: Vec<PlanEntry> = valid.iter().map(|i| plan[*i].clone()).collect();
-    let protocol = RsaDelete { base: base.clone() };
     let subset_work = ResumePlan {
         plan: &subset,
         unanswered: work.unanswered,
     };
-    let done = run_per_user_resuming(
-        subset_work,
-        &protocol,
-        http,
-        clock,
-        control,
-        settings,
-        on_event,
-    )
-    .await;
+    let done =
+        run_per_user_resuming(subset_work, job, http, clock, control, settings, on_event).await;
     for (i, result) in valid.into_iter().zip(done) {
         results[i] = Some(result);
     }

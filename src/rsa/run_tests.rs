@@ -401,11 +401,13 @@ fn lost_answers_and_timeouts_are_retried_and_a_404_after_one_means_removed() {
     assert_eq!(ran.results[1].message, REMOVED_EARLIER);
     assert_eq!(
         (ran.results[2].outcome.clone(), ran.results[2].attempts),
-        (Outcome::Failed, 5)
+        (Outcome::Failed, 7),
+        "two more attempts to learn whether an unanswered request went through"
     );
     assert_eq!(
         ran.results[2].message,
-        "Failed after 5 attempts: No response in time"
+        "Outcome unknown after 7 attempts: at least one request got no answer and may have been \
+         carried out. Check whether this user still exists. Last error: No response in time"
     );
     let hung = ran
         .http
@@ -683,4 +685,39 @@ fn under_random_faults_every_user_ends_once_and_nobody_is_deleted_after_a_known_
         assert!(ran.results.iter().all(|r| r.outcome != Outcome::NotStarted));
         assert!(ran.http.max_in_flight() <= 32);
     }
+}
+
+#[test]
+fn after_a_429_storm_and_a_revocation_a_new_credential_finishes_the_run() {
+    let p = plan(2_000);
+    let calls = std::cell::Cell::new(0u32);
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        move |c| {
+            calls.set(calls.get() + 1);
+            let old = c.authorization.as_deref() == Some("Bearer old");
+            match c.at_ms {
+                t if (2_000.0..4_000.0).contains(&t) => {
+                    Reply::status(429).header("Retry-After", "2").after(30)
+                }
+                t if t >= 4_500.0 && old => Reply::status(403).after(30),
+                _ if calls.get() % 10 == 0 => Reply::status(500).after(30),
+                _ => Reply::status(200).after(60),
+            }
+        },
+        |clock, control| async move {
+            while control.mode() != Mode::Paused(PauseReason::CredentialRefused) {
+                clock.sleep(10).await;
+            }
+            clock.sleep(1_000).await;
+            control.replace_auth(Auth::Bearer("new".into()));
+        },
+    );
+    assert!(
+        ran.outcomes().iter().all(|o| *o == Outcome::Removed),
+        "{:?}",
+        ran.outcomes()
+    );
+    ran.assert_accounted(&p);
 }

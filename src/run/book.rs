@@ -1,16 +1,27 @@
-//! The engine's ledger: who is queued, waiting for a retry, or done, and how each result reads.
-//! A user with a result is never handed out again.
+//! The engine's ledger: who is queued, waiting for a retry, or done, at which step, and how
+//! each result reads. A user with a result is never handed out again.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::outcome::{Outcome, PlanEntry, UserResult};
+use super::verdict::{EndCause, Ending, Protocol, StepDone};
 
-/// What is known about one user of the plan while the run goes on.
+/// What is known about one user of the plan while the run goes on. Everything but `sends`
+/// and `trail` describes the current step and starts afresh with the next one.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct UserState {
+    /// Requests sent for this user, every step.
     pub sends: u32,
+    /// The current step, from 0.
+    pub step: usize,
+    /// Requests sent for the current step.
+    pub step_sends: u32,
+    /// The steps that went through, in order.
+    pub trail: Vec<StepDone>,
     pub failures: u32,
     pub unanswered: bool,
+    /// In flight when an earlier session of the run ended, no step gone through since.
+    pub resumed: bool,
     pub throttled_since: Option<f64>,
     pub last_status: Option<u16>,
     pub last_error: Option<String>,
@@ -65,6 +76,7 @@ impl<'a> Book<'a> {
             if self.leader[i].is_none() && keys.contains(&user_key(&entry.user)) {
                 let state = &mut self.states[i];
                 state.unanswered = true;
+                state.resumed = true;
                 state.last_error = Some("the page was closed before its answer arrived".into());
             }
         }
@@ -107,7 +119,23 @@ impl<'a> Book<'a> {
             "a user with an outcome is never sent again"
         );
         self.states[i].sends += 1;
+        self.states[i].step_sends += 1;
         Some(i)
+    }
+
+    /// `i`'s current step went through: record it and queue the next step, ready at `now_ms`
+    /// (before fresh users, as a due retry).
+    pub fn advance(&mut self, i: usize, status: u16, message: String, now_ms: f64) {
+        let state = &mut self.states[i];
+        state.trail.push(StepDone { status, message });
+        *state = UserState {
+            sends: state.sends,
+            step: state.step + 1,
+            trail: std::mem::take(&mut state.trail),
+            last_status: Some(status),
+            ..UserState::default()
+        };
+        self.requeue(i, now_ms);
     }
 
     /// Puts `i` back to be sent again at `ready_at_ms`.
@@ -117,15 +145,22 @@ impl<'a> Book<'a> {
         }
     }
 
-    /// Records `i`'s final outcome; returns its result and those of rows repeating its user ID.
-    pub fn finish(
+    /// Records `i`'s final result as `end` says, worded by `protocol` when steps went through
+    /// before; returns it and the results of rows repeating its user ID.
+    pub fn finish<P: Protocol>(
         &mut self,
+        protocol: &P,
         i: usize,
-        outcome: Outcome,
-        status: Option<u16>,
-        message: String,
+        end: Ending,
         at_ms: f64,
     ) -> Vec<UserResult> {
+        let status = end.status;
+        let trail = &self.states[i].trail;
+        let (outcome, message) = if trail.is_empty() {
+            (end.outcome, end.message)
+        } else {
+            protocol.conclude(&self.plan[i].user, trail, end)
+        };
         let result = UserResult {
             row: self.plan[i].row,
             user: self.plan[i].user.clone(),
@@ -155,20 +190,44 @@ impl<'a> Book<'a> {
         out
     }
 
-    /// Fails `i` after its allowance of attempts, with the last error.
-    pub fn finish_exhausted(&mut self, i: usize, at_ms: f64) -> Vec<UserResult> {
+    /// How `i`'s current step ends now, with `outcome` and `message` and what the step saw.
+    fn ending(&self, i: usize, outcome: Outcome, message: String, cause: EndCause) -> Ending {
         let st = &self.states[i];
-        let message = format!(
-            "Failed after {} attempts: {}",
-            st.sends,
-            st.last_error.as_deref().unwrap_or("no answer")
-        );
-        let status = st.last_status;
-        self.finish(i, Outcome::Failed, status, message, at_ms)
+        Ending {
+            outcome,
+            status: st.last_status,
+            message,
+            cause,
+            sent: st.step_sends,
+            unanswered: st.unanswered,
+            last_error: st.last_error.clone(),
+        }
+    }
+
+    /// Fails `i` after its allowance of attempts for the current step, with the last error.
+    pub fn finish_exhausted<P: Protocol>(
+        &mut self,
+        protocol: &P,
+        i: usize,
+        at_ms: f64,
+    ) -> Vec<UserResult> {
+        let st = &self.states[i];
+        let last = st.last_error.as_deref().unwrap_or("no answer");
+        let message = if st.unanswered {
+            format!(
+                "Outcome unknown after {} attempts: at least one request got no answer and may have been \
+                 carried out. Check whether this user still exists. Last error: {last}",
+                st.step_sends
+            )
+        } else {
+            format!("Failed after {} attempts: {last}", st.step_sends)
+        };
+        let end = self.ending(i, Outcome::Failed, message, EndCause::Exhausted);
+        self.finish(protocol, i, end, at_ms)
     }
 
     /// The run was cancelled: every queued user gets its result now (in-flight ones are not queued).
-    pub fn cancel_pending(&mut self, at_ms: f64) -> Vec<UserResult> {
+    pub fn cancel_pending<P: Protocol>(&mut self, protocol: &P, at_ms: f64) -> Vec<UserResult> {
         let mut queued: Vec<usize> = self
             .fresh
             .drain(..)
@@ -186,7 +245,7 @@ impl<'a> Book<'a> {
                 ))
             } else if st.failures > 0 {
                 (Outcome::Failed, format!("Not removed: the run was cancelled before the next attempt. Last error: {last}"))
-            } else if st.sends > 0 {
+            } else if st.step_sends > 0 {
                 (Outcome::NotStarted, format!("Not removed: the run was cancelled. The service had not acted on the earlier request ({last})."))
             } else {
                 (
@@ -194,8 +253,8 @@ impl<'a> Book<'a> {
                     "Not started: the run was cancelled.".to_string(),
                 )
             };
-            let status = st.last_status;
-            out.extend(self.finish(i, outcome, status, message, at_ms));
+            let end = self.ending(i, outcome, message, EndCause::Cancelled);
+            out.extend(self.finish(protocol, i, end, at_ms));
         }
         out
     }
@@ -217,6 +276,32 @@ fn user_key(user: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::http::{Auth, Method, NetError, Request, Response};
+    use crate::run::verdict::{AttemptContext, Verdict};
+
+    /// Sends nothing; its only part in these tests is the default wording of [`Protocol::conclude`].
+    struct Plain;
+
+    impl Protocol for Plain {
+        fn request(&self, user: &str, _: usize, _: &Auth) -> Request {
+            Request::new(Method::Delete, user)
+        }
+        fn judge(&self, _: &Result<Response, NetError>, _: &AttemptContext<'_>) -> Verdict {
+            unreachable!("the book never judges")
+        }
+    }
+
+    fn answered(outcome: Outcome, status: u16, message: &str) -> Ending {
+        Ending {
+            outcome,
+            status: Some(status),
+            message: message.into(),
+            cause: EndCause::Answered,
+            sent: 1,
+            unanswered: false,
+            last_error: None,
+        }
+    }
 
     fn plan(ids: &[&str]) -> Vec<PlanEntry> {
         ids.iter()
@@ -235,7 +320,7 @@ mod tests {
         assert_eq!(book.take_ready(0.0), Some(0));
         assert_eq!(book.take_ready(0.0), Some(1));
         assert_eq!(book.take_ready(0.0), None, "row 4 repeats row 2");
-        let done = book.finish(0, Outcome::Removed, Some(200), "Removed.".into(), 5.0);
+        let done = book.finish(&Plain, 0, answered(Outcome::Removed, 200, "Removed."), 5.0);
         assert_eq!(done.len(), 2);
         assert_eq!(
             (done[1].row, done[1].outcome.clone(), done[1].attempts),
@@ -270,7 +355,7 @@ mod tests {
         book.state(a).failures = 1;
         book.state(a).last_error = Some("no response in time".into());
         book.requeue(a, 10.0);
-        let results = book.cancel_pending(1.0);
+        let results = book.cancel_pending(&Plain, 1.0);
         let outcomes: Vec<_> = results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
             outcomes,
@@ -292,11 +377,56 @@ mod tests {
             !book.state(2).unanswered,
             "row 4 follows row 2 and is never sent"
         );
-        let results = book.cancel_pending(1.0);
+        let results = book.cancel_pending(&Plain, 1.0);
         assert!(
             results[0].message.contains("the page was closed"),
             "{}",
             results[0].message
         );
+    }
+
+    #[test]
+    fn a_step_that_went_through_starts_the_next_afresh_and_keeps_the_trail() {
+        let p = plan(&["a", "b"]);
+        let mut book = Book::new(&p);
+        let a = book.take_ready(0.0).unwrap();
+        book.state(a).failures = 3;
+        book.state(a).unanswered = true;
+        book.state(a).throttled_since = Some(0.0);
+        book.advance(a, 200, "Disabled".into(), 10.0);
+        let st = book.state(a).clone();
+        assert_eq!(
+            (st.step, st.step_sends, st.sends, st.failures),
+            (1, 0, 1, 0)
+        );
+        assert!(!st.unanswered && st.throttled_since.is_none() && st.last_error.is_none());
+        assert!(!st.resumed);
+        assert_eq!(st.last_status, Some(200));
+        assert_eq!(
+            book.take_ready(10.0),
+            Some(a),
+            "the next step goes before fresh users"
+        );
+        assert_eq!((book.state(a).sends, book.state(a).step_sends), (2, 1));
+        let done = book.finish(&Plain, a, answered(Outcome::Removed, 200, "Removed."), 20.0);
+        assert_eq!(done[0].message, "Disabled; then: Removed.");
+        assert_eq!(done[0].attempts, 2);
+    }
+
+    #[test]
+    fn a_user_cancelled_between_steps_is_worded_by_the_protocol() {
+        let p = plan(&["a"]);
+        let mut book = Book::new(&p);
+        let a = book.take_ready(0.0).unwrap();
+        book.advance(a, 200, "Disabled".into(), 10.0);
+        let results = book.cancel_pending(&Plain, 11.0);
+        assert_eq!(
+            (results[0].outcome.clone(), results[0].message.as_str()),
+            (
+                Outcome::NotStarted,
+                "Disabled; then: Not started: the run was cancelled."
+            )
+        );
+        assert_eq!(results[0].http_status, Some(200));
     }
 }

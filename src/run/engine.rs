@@ -15,7 +15,7 @@ use super::http::{Clock, Http, NetError, Request, Response};
 use super::outcome::{PlanEntry, UserResult};
 use super::pacer::{Pacer, PacerSettings};
 use super::rng::Rng;
-use super::verdict::{AttemptContext, Protocol, Verdict};
+use super::verdict::{AttemptContext, EndCause, Ending, Protocol, Verdict};
 
 /// Tuning for a run. The defaults suit the vendor APIs; tests shrink them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,6 +49,10 @@ impl Default for RunSettings {
     }
 }
 
+/// Extra attempts for a user whose request may have been carried out unheard: sending again is
+/// how its outcome becomes known (for RSA, a "not found" then means "removed").
+const RECHECKS: u32 = 2;
+
 /// Which request a reply belongs to, and the conditions it was sent under.
 struct Ticket {
     index: usize,
@@ -81,14 +85,17 @@ pub struct ResumePlan<'a> {
     pub unanswered: &'a HashSet<String>,
 }
 
-/// Removes every user of `plan` through `protocol`, one request per user, and returns every
-/// user's result in plan order. `on_event` hears each step as it happens, including exactly one
-/// [`RunEvent::Result`] per plan entry. `clock.now_ms()` must be ms since the Unix epoch.
+/// Removes every user of `plan` through `protocol` and returns every user's result in plan
+/// order. A user takes one request per step, steps in order (most protocols have one step).
+/// `on_event` hears each request as it happens, and exactly one [`RunEvent::Result`] per plan
+/// entry. `clock.now_ms()` must be ms since the Unix epoch.
 ///
 /// Guarantees: no request is sent for a user whose outcome is known; a refused credential
-/// pauses the run (`PauseReason::CredentialRefused`) and the user is sent again once
-/// [`Control::replace_auth`] is called; cancelling lets in-flight requests finish and reports
-/// the rest; nothing starts while paused or before a `Retry-After` instant.
+/// pauses the run (`PauseReason::CredentialRefused`) and the same step is sent again once
+/// [`Control::replace_auth`] is called; each step has its own allowance of failures and of
+/// throttled time; cancelling lets in-flight requests finish and reports the rest (a user
+/// between steps too, worded by [`Protocol::conclude`]); nothing starts while paused or before
+/// a `Retry-After` instant.
 pub async fn run_per_user<P, H, C, F>(
     plan: &[PlanEntry],
     protocol: &P,
@@ -113,7 +120,7 @@ where
 }
 
 /// [`run_per_user`] for a resumed run: the users of `work.unanswered` start as "sent before,
-/// answer unknown" (their verdicts see `earlier_unanswered`).
+/// answer unknown" (their verdicts see `earlier_unanswered`). Every user starts at step 0.
 pub async fn run_per_user_resuming<P, H, C, F>(
     work: ResumePlan<'_>,
     protocol: &P,
@@ -138,16 +145,14 @@ where
     loop {
         let now = clock.now_ms();
         match control.mode() {
-            Mode::Cancelled => book
-                .cancel_pending(now)
-                .into_iter()
-                .for_each(|r| on_event(RunEvent::Result(r))),
+            Mode::Cancelled => emit_results(book.cancel_pending(protocol, now), on_event),
             Mode::Paused(_) => {}
             Mode::Running => {
                 while pacer.may_start(in_flight.len(), now) {
                     let Some(i) = book.take_ready(now) else { break };
-                    let attempt = book.state(i).sends;
-                    let request = protocol.request(book.user(i), &control.auth());
+                    let state = book.state(i);
+                    let (attempt, step) = (state.sends, state.step);
+                    let request = protocol.request(book.user(i), step, &control.auth());
                     let ticket = Ticket {
                         index: i,
                         auth_generation: control.auth_generation(),
@@ -157,13 +162,8 @@ where
                         user: book.user(i).to_string(),
                         attempt,
                     });
-                    in_flight.push(send_with_timeout(
-                        http,
-                        clock,
-                        request,
-                        settings.request_timeout_ms,
-                        ticket,
-                    ));
+                    let timeout = settings.request_timeout_ms;
+                    in_flight.push(send_with_timeout(http, clock, request, timeout, ticket));
                     on_event(RunEvent::InFlight(in_flight.len()));
                 }
             }
@@ -190,7 +190,7 @@ where
         };
         if let Some((ticket, reply)) = reply {
             on_event(RunEvent::InFlight(in_flight.len()));
-            let mut step = Step {
+            let mut on_reply = OnReply {
                 book: &mut book,
                 pacer: &mut pacer,
                 rng: &mut rng,
@@ -198,7 +198,7 @@ where
                 settings,
                 now: clock.now_ms(),
             };
-            step.handle(protocol, ticket, reply, on_event);
+            on_reply.handle(protocol, ticket, reply, on_event);
         }
     }
     book.into_results()
@@ -223,7 +223,7 @@ fn next_wake_ms(
 }
 
 /// Applies one reply to the run's state.
-struct Step<'s, 'a> {
+struct OnReply<'s, 'a> {
     book: &'s mut Book<'a>,
     pacer: &'s mut Pacer,
     rng: &'s mut Rng,
@@ -232,7 +232,7 @@ struct Step<'s, 'a> {
     now: f64,
 }
 
-impl Step<'_, '_> {
+impl OnReply<'_, '_> {
     fn handle<P: Protocol, F: FnMut(RunEvent)>(
         &mut self,
         protocol: &P,
@@ -242,10 +242,15 @@ impl Step<'_, '_> {
     ) {
         let i = ticket.index;
         let state = self.book.state(i);
+        let (attempt, step) = (state.sends, state.step);
+        let (earlier_unanswered, resumed) = (state.unanswered, state.resumed);
         let ctx = AttemptContext {
             now_ms: self.now,
-            attempt: state.sends,
-            earlier_unanswered: state.unanswered,
+            attempt,
+            earlier_unanswered,
+            resumed,
+            user: self.book.user(i),
+            step,
         };
         match protocol.judge(&reply, &ctx) {
             Verdict::Final {
@@ -253,13 +258,23 @@ impl Step<'_, '_> {
                 status,
                 message,
             } => {
-                if let Some(limit) = self.pacer.on_success() {
-                    on_event(RunEvent::Concurrency(limit));
-                }
-                emit_results(
-                    self.book.finish(i, outcome, status, message, self.now),
-                    on_event,
-                );
+                self.on_success(on_event);
+                let state = self.book.state(i);
+                state.last_status = status;
+                let end = Ending {
+                    outcome,
+                    status,
+                    message,
+                    cause: EndCause::Answered,
+                    sent: state.step_sends,
+                    unanswered: state.unanswered,
+                    last_error: state.last_error.clone(),
+                };
+                emit_results(self.book.finish(protocol, i, end, self.now), on_event);
+            }
+            Verdict::Continue { status, message } => {
+                self.on_success(on_event);
+                self.book.advance(i, status, message, self.now);
             }
             Verdict::CredentialRefused { status, message } => {
                 let state = self.book.state(i);
@@ -288,7 +303,8 @@ impl Step<'_, '_> {
                 state.last_error = Some(message);
                 let since = *state.throttled_since.get_or_insert(self.now);
                 if self.now - since >= self.settings.max_throttled_ms as f64 {
-                    emit_results(self.book.finish_exhausted(i, self.now), on_event);
+                    let results = self.book.finish_exhausted(protocol, i, self.now);
+                    emit_results(results, on_event);
                     return;
                 }
                 let streak = self.pacer.throttle_streak()
@@ -318,8 +334,10 @@ impl Step<'_, '_> {
                 state.last_error = Some(message.clone());
                 state.throttled_since = None;
                 let (failures, attempt) = (state.failures, state.sends);
-                if self.settings.backoff.exhausted(failures) {
-                    emit_results(self.book.finish_exhausted(i, self.now), on_event);
+                let recheck = if state.unanswered { RECHECKS } else { 0 };
+                if self.settings.backoff.exhausted(failures.saturating_sub(recheck)) {
+                    let results = self.book.finish_exhausted(protocol, i, self.now);
+                    emit_results(results, on_event);
                     return;
                 }
                 let wait = self.settings.backoff.delay_ms(failures, self.rng);
@@ -331,6 +349,15 @@ impl Step<'_, '_> {
                 });
                 self.book.requeue(i, self.now + wait as f64);
             }
+        }
+    }
+}
+
+impl OnReply<'_, '_> {
+    /// An answer that settled its step: the pacer may open up.
+    fn on_success<F: FnMut(RunEvent)>(&mut self, on_event: &mut F) {
+        if let Some(limit) = self.pacer.on_success() {
+            on_event(RunEvent::Concurrency(limit));
         }
     }
 }

@@ -8,15 +8,25 @@
 //! back; then:
 //! - EPM: [`Journal::settle_interrupted_jobs`] reports the users of a batch whose removal may
 //!   have started as failed ([`JOB_INTERRUPTED`]), never to be sent again;
-//! - RSA: [`Journal::unanswered`] goes to `run_rsa_removal_resuming`, so a "not found" for a
-//!   user whose request went unanswered reads as "removed";
+//! - RSA: [`Journal::unanswered`] goes to `run_rsa` (with `RsaMode::from_journal`) or
+//!   `run_rsa_removal_resuming`, so a "not found" for a user whose request went unanswered
+//!   reads as "removed";
 //! - the run continues with [`Journal::remaining`], feeding the same journal.
+//!
+//! It also records the run's [`RunAction`] and, for runs whose users take several steps (RSA
+//! "disable, then delete"), each user's step list as the protocol encodes it
+//! ([`Journal::step_codes`]), so a resumed run takes the same steps. Progress within a user's
+//! steps is not saved: a resumed user starts again at its first step. That is safe because
+//! each preparatory step is idempotent at the service (disabling or unmarking a user already so
+//! answers 409, which the protocol takes as done) and the user counts as unanswered, so its
+//! result says when an earlier session may have changed it.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::action::RunAction;
 use super::event::{BatchStage, RunEvent};
 use super::outcome::{Outcome, PlanEntry, UserResult};
 use crate::results::{SkipReason, Skipped};
@@ -45,12 +55,17 @@ pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while th
 #[derive(Clone, Debug)]
 pub struct Journal {
     pub target: Target,
+    /// What the run does to each user (older saves: remove).
+    pub action: RunAction,
     /// The service address as the admin typed it.
     pub base_url: String,
     pub run_id: String,
     /// When the run started, ms since the Unix epoch.
     pub started_ms: f64,
     plan: Vec<PlanEntry>,
+    /// One character per plan entry naming its steps, written by the protocol; empty when the
+    /// run's users take one step each.
+    steps: String,
     skipped: Vec<Skipped>,
     /// Known results, by plan index.
     results: Vec<Option<UserResult>>,
@@ -78,6 +93,8 @@ impl PartialEq for Journal {
             && self.results == other.results
             && self.in_flight == other.in_flight
             && self.in_job == other.in_job
+            && self.action == other.action
+            && self.steps == other.steps
     }
 }
 
@@ -103,9 +120,45 @@ impl Journal {
             in_flight: BTreeSet::new(),
             in_job: BTreeSet::new(),
             by_row,
+            action: RunAction::Remove,
+            steps: String::new(),
             batches: Vec::new(),
             batch_cursor: 0,
         }
+    }
+
+    /// The same journal for a run doing `action`, its users' steps coded by `steps` (one
+    /// character per plan entry, in plan order; empty for one step each).
+    ///
+    /// # Panics
+    /// If `steps` is neither empty nor one character per plan entry.
+    pub fn for_action(mut self, action: RunAction, steps: String) -> Self {
+        assert!(
+            steps.is_empty() || steps.chars().count() == self.plan.len(),
+            "one step code per plan entry"
+        );
+        self.action = action;
+        self.steps = steps;
+        self
+    }
+
+    /// The users' step codes, one character per plan entry ([`Journal::for_action`]); empty
+    /// when the run's users take one step each, or the journal is older than steps.
+    pub fn step_codes(&self) -> &str {
+        &self.steps
+    }
+
+    /// The step codes of the entries of [`Journal::remaining`], in the same order.
+    pub fn remaining_step_codes(&self) -> String {
+        if self.steps.is_empty() {
+            return String::new();
+        }
+        self.steps
+            .chars()
+            .zip(&self.results)
+            .filter(|(_, r)| r.is_none())
+            .map(|(c, _)| c)
+            .collect()
     }
 
     /// Takes in one event of the run: `Sending` puts the user in flight, `Result` records the
@@ -272,6 +325,8 @@ impl Journal {
             done,
             sent: self.in_flight.iter().map(|u| Cow::Borrowed(&**u)).collect(),
             job: self.in_job.iter().copied().collect(),
+            act: Cow::Borrowed(self.action.code()),
+            stp: Cow::Borrowed(&self.steps),
         };
         serde_json::to_string(&wire).expect("a journal always serialises")
     }
@@ -315,6 +370,12 @@ struct Wire<'a> {
     done: Vec<Option<DoneWire>>,
     sent: Vec<Cow<'a, str>>,
     job: Vec<usize>,
+    /// The run's action ([`RunAction::code`]); absent in older saves (remove).
+    #[serde(default)]
+    act: Cow<'a, str>,
+    /// One step code per plan entry, or empty.
+    #[serde(default)]
+    stp: Cow<'a, str>,
 }
 
 /// One known result: (outcome, HTTP status, message index, attempts, ms after the start).
@@ -364,13 +425,18 @@ fn skip_from_wire((row, value, reason): (usize, Cow<'_, str>, SkipWire<'_>)) -> 
     }
 }
 
-const OUTCOMES: [Outcome; 6] = [
+/// Outcome codes are positions in this list: append only.
+const OUTCOMES: [Outcome; 10] = [
     Outcome::Removed,
     Outcome::NotFound,
     Outcome::NotAllowed,
     Outcome::Conflict,
     Outcome::Failed,
     Outcome::NotStarted,
+    Outcome::Marked,
+    Outcome::Restored,
+    Outcome::DisabledOnly,
+    Outcome::Unchanged,
 ];
 
 fn outcome_code(outcome: &Outcome) -> u8 {
@@ -391,6 +457,13 @@ fn from_wire(w: Wire<'_>) -> Result<Journal, String> {
         other => return Err(format!("unknown target {other:?}")),
     };
     let n = w.rows.len();
+    let action = match &*w.act {
+        "" => RunAction::Remove,
+        code => RunAction::from_code(code).ok_or_else(|| format!("unknown action {code:?}"))?,
+    };
+    if !w.stp.is_empty() && w.stp.chars().count() != n {
+        return Err("the steps and the plan do not line up".to_string());
+    }
     if w.users.len() != n || w.done.len() != n {
         return Err("the plan and its results do not line up".to_string());
     }
@@ -443,6 +516,8 @@ fn from_wire(w: Wire<'_>) -> Result<Journal, String> {
     journal.results = results;
     journal.in_flight = w.sent.into_iter().map(Cow::into_owned).collect();
     journal.in_job = w.job.into_iter().collect();
+    journal.action = action;
+    journal.steps = w.stp.into_owned();
     Ok(journal)
 }
 
@@ -597,7 +672,8 @@ mod tests {
 
     #[test]
     fn a_journal_survives_the_round_trip_through_json() {
-        let p = plan(&(0..8).map(uid).collect::<Vec<_>>());
+        let n = OUTCOMES.len();
+        let p = plan(&(0..n + 2).map(uid).collect::<Vec<_>>());
         let mut j = Journal::new(
             Target::Epm,
             "https://epm.example.com/ ",
@@ -617,10 +693,13 @@ mod tests {
             r.attempts = i as u32;
             j.apply(&RunEvent::Result(r));
         }
-        j.apply(&sending(&p[6].user));
+        j.apply(&sending(&p[n].user));
         j.apply(&batch(0, 2, BatchStage::Queued));
         j.apply(&batch(0, 2, BatchStage::JobRunning));
-        assert_eq!(users(&j.interrupted_job_users()), [&p[6].user, &p[7].user]);
+        assert_eq!(
+            users(&j.interrupted_job_users()),
+            [&p[n].user, &p[n + 1].user]
+        );
 
         let json = j.to_json();
         let back = Journal::from_json(&json).unwrap();
@@ -632,11 +711,60 @@ mod tests {
             (back.target, back.base_url.as_str(), back.run_id.as_str()),
             (Target::Epm, "https://epm.example.com/ ", "run-7")
         );
-        assert_eq!(back.unanswered(), [p[6].user.clone()]);
+        assert_eq!(back.unanswered(), [p[n].user.clone()]);
         assert_eq!(
             users(&back.interrupted_job_users()),
-            [&p[6].user, &p[7].user]
+            [&p[n].user, &p[n + 1].user]
         );
+        assert_eq!(back.action, RunAction::Remove);
+    }
+
+    #[test]
+    fn the_action_and_the_users_steps_are_kept_and_older_saves_read_as_removals() {
+        let p = plan(&["a", "b", "c"].map(String::from));
+        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new())
+            .for_action(RunAction::Remove, "20é".to_string());
+        j.apply(&RunEvent::Result(result(
+            &p[1],
+            Outcome::DisabledOnly,
+            "half",
+            1.0,
+        )));
+        let back = Journal::from_json(&j.to_json()).unwrap();
+        assert_eq!(back, j);
+        assert_eq!((back.action, back.step_codes()), (RunAction::Remove, "20é"));
+        assert_eq!(back.remaining_step_codes(), "2é");
+
+        let marking = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new())
+            .for_action(RunAction::Mark, String::new());
+        let back = Journal::from_json(&marking.to_json()).unwrap();
+        assert_eq!((back.action, back.step_codes()), (RunAction::Mark, ""));
+        assert_eq!(back.remaining_step_codes(), "");
+
+        let older = marking
+            .to_json()
+            .replace(",\"act\":\"mark\"", "")
+            .replace(",\"stp\":\"\"", "");
+        assert!(!older.contains("act") && !older.contains("stp"), "{older}");
+        assert_eq!(
+            Journal::from_json(&older).unwrap().action,
+            RunAction::Remove
+        );
+        for (from, to, why) in [
+            (
+                "\"act\":\"mark\"",
+                "\"act\":\"shred\"",
+                "unknown action \"shred\"",
+            ),
+            (
+                "\"stp\":\"\"",
+                "\"stp\":\"22\"",
+                "steps and the plan do not line up",
+            ),
+        ] {
+            let e = Journal::from_json(&marking.to_json().replacen(from, to, 1)).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
     }
 
     #[test]
@@ -832,7 +960,7 @@ mod tests {
             ),
             ("\"rows\":[2]", "\"rows\":[2,3]", "do not line up"),
             ("\"job\":[]", "\"job\":[5]", "outside the plan"),
-            ("[0,200,0,1,1.0]", "[9,200,0,1,1.0]", "unknown outcome 9"),
+            ("[0,200,0,1,1.0]", "[99,200,0,1,1.0]", "unknown outcome 99"),
             ("\"started\":0.0", "\"started\":\"soon\"", "invalid type"),
         ] {
             let bad = good.replacen(from, to, 1);

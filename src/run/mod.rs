@@ -1,5 +1,6 @@
 //! The removal engine: scheduling, retries and progress, driven through a small HTTP trait.
 
+pub mod action;
 pub mod backoff;
 mod book;
 pub mod control;
@@ -15,6 +16,7 @@ pub mod rng;
 pub mod testing;
 pub mod verdict;
 
+pub use action::RunAction;
 pub use backoff::Backoff;
 pub use control::{Control, Mode, PauseReason};
 pub use engine::{run_per_user, run_per_user_resuming, ResumePlan, RunSettings};
@@ -24,4 +26,4 @@ pub use journal::{Journal, SaveThrottle};
 pub use outcome::{Outcome, PlanEntry, UserResult};
 pub use pacer::{Pacer, PacerSettings};
 pub use progress::Progress;
-pub use verdict::{AttemptContext, Protocol, Verdict};
+pub use verdict::{AttemptContext, EndCause, Ending, Protocol, StepDone, Verdict};

@@ -7,17 +7,40 @@ pub enum Outcome {
     Removed,
     /// The service does not know this user (RSA 404; EPM "not found").
     NotFound,
-    /// Removal is not allowed for this user's identity source (RSA 405: SCIM-managed or Azure AD).
+    /// Not allowed for this user's identity source (RSA 405: SCIM-managed or Azure AD).
     NotAllowed,
-    /// The user is still enabled or pending deletion (RSA 409).
+    /// The user is still enabled or pending deletion (RSA 409 to Delete User Now).
     Conflict,
     /// The service refused or failed for this user (EPM per-user failure, or attempts exhausted).
     Failed,
     /// No request for this user was sent (run cancelled first, or its batch never started).
     NotStarted,
+    /// Marked for deletion by this run: the service removes the user within seven days; until
+    /// then the mark can be undone (RSA Mark User Deleted).
+    Marked,
+    /// A change undone: a mark removed, or the user enabled again.
+    Restored,
+    /// Disabled by this run, but its deletion did not happen; a plain delete can finish it.
+    DisabledOnly,
+    /// The user was already as wanted (marked, unmarked or enabled) before this run; left as it was.
+    Unchanged,
 }
 
 impl Outcome {
+    /// Every outcome, in the order tables show them.
+    pub const ALL: [Outcome; 10] = [
+        Outcome::Removed,
+        Outcome::Marked,
+        Outcome::Restored,
+        Outcome::DisabledOnly,
+        Outcome::Unchanged,
+        Outcome::NotFound,
+        Outcome::NotAllowed,
+        Outcome::Conflict,
+        Outcome::Failed,
+        Outcome::NotStarted,
+    ];
+
     /// Short label for tables and the CSV export.
     pub fn label(&self) -> &'static str {
         match self {
@@ -27,12 +50,29 @@ impl Outcome {
             Outcome::Conflict => "still enabled or pending deletion",
             Outcome::Failed => "failed",
             Outcome::NotStarted => "not started",
+            Outcome::Marked => "marked for deletion",
+            Outcome::Restored => "restored",
+            Outcome::DisabledOnly => "disabled, not deleted",
+            Outcome::Unchanged => "left as it was",
         }
     }
 
-    /// Whether "retry failed" should include this user.
+    /// The outcome a [`Outcome::label`] names (as the export writes it, ignoring case and
+    /// surrounding spaces).
+    pub fn from_label(label: &str) -> Option<Outcome> {
+        let label = label.trim();
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.label().eq_ignore_ascii_case(label))
+    }
+
+    /// Whether "retry failed" should include this user (a user only disabled is finished by a
+    /// plain delete).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Outcome::Failed | Outcome::NotStarted)
+        matches!(
+            self,
+            Outcome::Failed | Outcome::NotStarted | Outcome::DisabledOnly
+        )
     }
 }
 
@@ -61,4 +101,24 @@ pub struct PlanEntry {
     pub row: usize,
     /// The identifier sent to the service (RSA user ID, EPM login).
     pub user: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_is_distinct_and_reads_back() {
+        let labels: std::collections::HashSet<_> =
+            Outcome::ALL.iter().map(Outcome::label).collect();
+        assert_eq!(labels.len(), Outcome::ALL.len());
+        for o in Outcome::ALL {
+            assert_eq!(
+                Outcome::from_label(&format!(" {} ", o.label().to_uppercase())),
+                Some(o)
+            );
+        }
+        assert_eq!(Outcome::from_label("skipped"), None);
+        assert!(Outcome::DisabledOnly.is_retryable() && !Outcome::Marked.is_retryable());
+    }
 }

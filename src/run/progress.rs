@@ -15,41 +15,41 @@ pub struct OutcomeCounts {
     pub conflict: usize,
     pub failed: usize,
     pub not_started: usize,
+    pub marked: usize,
+    pub restored: usize,
+    pub disabled_only: usize,
+    pub unchanged: usize,
 }
 
 impl OutcomeCounts {
     /// The count for one outcome.
     pub fn get(&self, outcome: &Outcome) -> usize {
-        match outcome {
-            Outcome::Removed => self.removed,
-            Outcome::NotFound => self.not_found,
-            Outcome::NotAllowed => self.not_allowed,
-            Outcome::Conflict => self.conflict,
-            Outcome::Failed => self.failed,
-            Outcome::NotStarted => self.not_started,
-        }
+        let mut copy = *self;
+        *copy.slot(outcome)
     }
 
     fn add(&mut self, outcome: &Outcome) {
-        let slot = match outcome {
+        *self.slot(outcome) += 1;
+    }
+
+    fn slot(&mut self, outcome: &Outcome) -> &mut usize {
+        match outcome {
             Outcome::Removed => &mut self.removed,
             Outcome::NotFound => &mut self.not_found,
             Outcome::NotAllowed => &mut self.not_allowed,
             Outcome::Conflict => &mut self.conflict,
             Outcome::Failed => &mut self.failed,
             Outcome::NotStarted => &mut self.not_started,
-        };
-        *slot += 1;
+            Outcome::Marked => &mut self.marked,
+            Outcome::Restored => &mut self.restored,
+            Outcome::DisabledOnly => &mut self.disabled_only,
+            Outcome::Unchanged => &mut self.unchanged,
+        }
     }
 
     /// All outcomes together.
     pub fn total(&self) -> usize {
-        self.removed
-            + self.not_found
-            + self.not_allowed
-            + self.conflict
-            + self.failed
-            + self.not_started
+        Outcome::ALL.iter().map(|o| self.get(o)).sum()
     }
 }
 
@@ -231,6 +231,12 @@ mod tests {
             (2, 1, 1)
         );
         assert_eq!((p.done(), p.remaining(), p.percent()), (4, 0, 100));
+        let mut q = Progress::new(Outcome::ALL.len());
+        Outcome::ALL
+            .into_iter()
+            .for_each(|o| q.apply(&result(o), 0.0));
+        assert!(Outcome::ALL.iter().all(|o| q.counts.get(o) == 1));
+        assert!(q.is_finished());
         assert!(p.is_finished());
         assert_eq!(Progress::new(3).percent(), 0);
     }

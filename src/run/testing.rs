@@ -195,8 +195,11 @@ pub struct Call {
     pub at_ms: f64,
     pub method: Method,
     pub url: String,
-    /// The last path segment (the user ID for RSA).
+    /// The last path segment, or the one before an RSA action (`markDeleted`, `userStatus`):
+    /// the user ID for RSA.
     pub user: String,
+    /// The request body as text (empty without one).
+    pub body: String,
     /// 1 for the first request naming this user.
     pub attempt: u32,
     pub authorization: Option<String>,
@@ -249,6 +252,16 @@ impl FakeHttp {
     }
 }
 
+/// The user a request names: its last path segment, or the one before an RSA per-user action.
+fn user_of(url: &str) -> String {
+    let mut segments = url.rsplit('/');
+    let last = segments.next().unwrap_or_default();
+    match last {
+        "markDeleted" | "userStatus" => segments.next().unwrap_or_default().to_string(),
+        _ => last.to_string(),
+    }
+}
+
 /// Decrements the in-flight count however the request ends (answered, failed, or abandoned).
 struct InFlightGuard(Rc<Cell<usize>>);
 
@@ -260,7 +273,7 @@ impl Drop for InFlightGuard {
 
 impl Http for FakeHttp {
     fn send(&self, req: Request) -> impl Future<Output = Result<Response, NetError>> {
-        let user = req.url.rsplit('/').next().unwrap_or_default().to_string();
+        let user = user_of(&req.url);
         let attempt = {
             let mut per_user = self.per_user.borrow_mut();
             let n = per_user.entry(user.clone()).or_insert(0);
@@ -272,6 +285,7 @@ impl Http for FakeHttp {
             method: req.method,
             url: req.url.clone(),
             user,
+            body: String::from_utf8_lossy(req.body.as_deref().unwrap_or_default()).into_owned(),
             attempt,
             authorization: req
                 .headers
@@ -364,6 +378,22 @@ mod tests {
             (2, Some(350.0))
         );
         assert_eq!(http.calls_for("u1"), 2);
+    }
+
+    #[test]
+    fn rsa_actions_count_towards_their_user() {
+        let clock = VirtualClock::new();
+        let http = FakeHttp::new(&clock, |_| Reply::status(200));
+        for url in ["https://x/users/u1/userStatus", "https://x/users/u1"] {
+            let req = Request::new(Method::Put, url).body("{}");
+            block_on(&clock, 1e9, http.send(req)).unwrap();
+        }
+        let calls = http.calls();
+        assert_eq!((calls[1].user.as_str(), calls[1].attempt), ("u1", 2));
+        assert_eq!(
+            (calls[0].body.as_str(), calls[1].body.as_str()),
+            ("{}", "{}")
+        );
     }
 
     #[test]

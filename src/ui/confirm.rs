@@ -1,11 +1,18 @@
 //! The confirmation before a run: what will happen, to how many users, on which tenant; typed
 //! consent; and above the mass-removal threshold, the tenant's name and a short cancellable delay.
 
+use std::collections::{HashMap, HashSet};
+
 use leptos::prelude::*;
 
 use super::launch::start_run;
 use super::AppState;
 use crate::flow::Step;
+use crate::epm::rehearse as epm_rehearse;
+use crate::rsa::rehearse as rsa_rehearse;
+use crate::run::action::RunAction;
+use crate::run::progress::Progress;
+use crate::run::{Outcome, UserResult};
 use crate::target::Target;
 
 /// Seconds a run above the threshold waits before its first request.
@@ -45,6 +52,11 @@ pub fn Confirm() -> impl IntoView {
             start_run(state, connection, entries, true);
         }
     };
+    let verb = move || match (state.target.get(), state.rsa_action.get()) {
+        (Target::Rsa, RunAction::Mark) => "mark for deletion",
+        _ => "remove",
+    };
+    let rehearsal_blocker = move || rehearsal_blocker(state);
     let start = move |_| {
         if !mass() {
             begin();
@@ -73,11 +85,38 @@ pub fn Confirm() -> impl IntoView {
             {move || match connection.get() {
                 Err(e) => view! { <p class="error">{format!("Not connected: {e} Go back to Connect.")}</p> }.into_any(),
                 Ok(tenant) => view! {
+                    <Show when=move || state.target.get() == Target::Rsa>
+                        <fieldset class="choice" id="rsa-action">
+                            <legend>"What to do with each user"</legend>
+                            <label class="check">
+                                <input type="radio" name="rsa-action" id="action-delete" prop:checked=move || state.rsa_action.get() == RunAction::Remove
+                                    on:change=move |_| state.rsa_action.set(RunAction::Remove) />
+                                <span><strong>"Delete now"</strong>" (Delete User Now: cannot be undone)"</span>
+                            </label>
+                            <label class="check">
+                                <input type="radio" name="rsa-action" id="action-mark" prop:checked=move || state.rsa_action.get() == RunAction::Mark
+                                    on:change=move |_| state.rsa_action.set(RunAction::Mark) />
+                                <span><strong>"Mark for deletion"</strong>" (the service removes them after seven days; until then the results page can undo it)"</span>
+                            </label>
+                            <p class="hint" id="rsa-steps">{move || {
+                                let o = state.rsa_options.get();
+                                match (state.rsa_action.get(), o.disable_first, o.unmark_pending) {
+                                    (RunAction::Remove, true, true) => "Enabled users are disabled first, and users pending deletion are unmarked, then deleted.",
+                                    (RunAction::Remove, true, false) => "Enabled users are disabled first, then deleted.",
+                                    (RunAction::Remove, false, true) => "Users pending deletion are unmarked, then deleted.",
+                                    _ => "",
+                                }
+                            }}</p>
+                        </fieldset>
+                    </Show>
                     <p class="danger-text" id="confirm-text">
-                        <strong>{format!("You are about to remove {} users from {} ({}).", users.get(), tenant, state.target.get().name())}</strong>
-                        {match state.target.get() {
-                            Target::Rsa => " Delete User Now cannot be undone.",
-                            Target::Epm => " Removing a user from the identity domain removes it from every environment that shares it.",
+                        <strong>{let tenant = tenant.clone(); move || format!("You are about to {} {} users {} {} ({}).", verb(), users.get(),
+                            if state.rsa_action.get() == RunAction::Mark && state.target.get() == Target::Rsa { "on" } else { "from" },
+                            tenant, state.target.get().name())}</strong>
+                        {move || match (state.target.get(), state.rsa_action.get()) {
+                            (Target::Rsa, RunAction::Mark) => " Marked users can be unmarked for seven days.",
+                            (Target::Rsa, _) => " Delete User Now cannot be undone.",
+                            (Target::Epm, _) => " Removing a user from the identity domain removes it from every environment that shares it.",
                         }}
                     </p>
                     <label for="confirm-count">{format!("Type {} to confirm", users.get())}</label>
@@ -101,16 +140,92 @@ pub fn Confirm() -> impl IntoView {
                         None => view! {
                             <div class="actions">
                                 <button type="button" class="secondary" on:click=move |_| state.go(Step::Preview)>"Back to preview"</button>
+                                <button type="button" id="rehearse" class="secondary" disabled=move || rehearsal_blocker().is_some()
+                                    title=move || rehearsal_blocker().unwrap_or_default() on:click=move |_| rehearse(state)>
+                                    "Rehearse (changes nobody)"
+                                </button>
                                 <button type="button" id="start-run" class="danger" disabled=move || !confirmed() on:click=start>
-                                    {format!("Remove {} users now", users.get())}
+                                    {move || match (state.target.get(), state.rsa_action.get()) {
+                                        (Target::Rsa, RunAction::Mark) => format!("Mark {} users for deletion", users.get()),
+                                        _ => format!("Remove {} users now", users.get()),
+                                    }}
                                 </button>
                             </div>
+                            {move || rehearsal_blocker().map(|why| view! { <p class="hint" id="rehearsal-hint">{why}</p> })}
                         }.into_any(),
                     }}
                 }.into_any(),
             }}
         </section>
     }
+}
+
+/// Why a rehearsal cannot be made now, if it cannot.
+fn rehearsal_blocker(state: AppState) -> Option<String> {
+    match state.target.get() {
+        Target::Rsa if state.rsa_action.get() == RunAction::Mark => {
+            Some("A rehearsal predicts removals; choose \"Delete now\" to rehearse.".into())
+        }
+        Target::Rsa if state.lookups.with(Vec::is_empty) => Some(
+            "A rehearsal predicts from User Details lookups, which find users by e-mail address: look the addresses up on the Preview step first (a list of user IDs cannot be rehearsed).".into(),
+        ),
+        Target::Epm if state.presence.with(Vec::is_empty) => Some(
+            "A rehearsal predicts from List Users: press \"Check who exists\" on the Preview step first.".into(),
+        ),
+        _ => None,
+    }
+}
+
+/// Shown for a plan row no read-only call can predict.
+const NOT_PREDICTED: &str = "Not predicted: User Details finds users by e-mail address, and this row holds a user ID.";
+
+/// Predicts every row's outcome from the lookups already made, and shows them as a rehearsal's results.
+fn rehearse(state: AppState) {
+    let now = js_sys::Date::now();
+    let entries = state.removal_entries();
+    let wanted: HashSet<usize> = entries.iter().map(|e| e.row).collect();
+    let mut predictions: Vec<UserResult> = match state.target.get_untracked() {
+        Target::Rsa => {
+            let lookups = state.lookups.get_untracked();
+            let mut by_row: HashMap<usize, UserResult> =
+                rsa_rehearse::rehearse_all(&lookups, state.rsa_options.get_untracked(), now)
+                    .into_iter()
+                    .map(|r| (r.row, r))
+                    .collect();
+            for e in &entries {
+                by_row.entry(e.row).or_insert_with(|| UserResult {
+                    row: e.row,
+                    user: e.user.clone(),
+                    outcome: Outcome::NotStarted,
+                    http_status: None,
+                    message: NOT_PREDICTED.to_string(),
+                    attempts: 0,
+                    at_ms: now,
+                });
+            }
+            by_row.into_values().collect()
+        }
+        Target::Epm => {
+            let own = state.effective_own_account().unwrap_or_default();
+            epm_rehearse::rehearse_all(&state.presence.get_untracked(), &[own.as_str()], now)
+                .into_iter()
+                .filter(|r| wanted.contains(&r.row))
+                .collect()
+        }
+    };
+    predictions.sort_by_key(|r| r.row);
+    let predicted: HashSet<usize> = predictions.iter().map(|r| r.row).collect();
+    let mut skipped = state.skipped_rows();
+    skipped.retain(|s| !predicted.contains(&s.row));
+    let run = state.run;
+    run.progress
+        .set(Some(Progress::resumed(predictions.len(), &predictions)));
+    run.action.set(RunAction::Remove);
+    run.journal.set_value(None);
+    run.results.set(predictions);
+    run.skipped.set(skipped);
+    run.rehearsal.set(true);
+    state.go(Step::Results);
 }
 
 fn stop_ticker(ticker: StoredValue<Option<IntervalHandle>, LocalStorage>) {

@@ -5,15 +5,36 @@ use leptos::task::spawn_local;
 
 use super::{AppState, StepNav};
 use crate::browser::read_file;
-use crate::csv_intake;
+use crate::browser::yield_now::{now_ms, yield_now};
+use crate::csv_intake::{self, Intake, IntakeError, Options, Table};
+
+/// The longest the intake works before letting the page paint and answer input, in ms. A step of the intake takes
+/// a few ms, so no task comes near the 50 ms that makes a page feel stuck.
+const SLICE_MS: f64 = 20.0;
 
 /// Drop zone, file picker and paste box; shows what was read or why it was refused.
 #[component]
 pub fn CsvStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let over = RwSignal::new(false);
-    let busy = RwSignal::new(false);
+    // The intake's progress in percent while a file or paste is being read.
+    let reading = RwSignal::new(None::<u8>);
+    // Which read is current: a newer drop or paste makes an older one stop.
+    let current = StoredValue::new(0u32);
     let pasted = RwSignal::new(String::new());
+
+    let take_in = move |name: String, intake: Intake| {
+        let this = current.get_value().wrapping_add(1);
+        current.set_value(this);
+        reading.set(Some(0));
+        spawn_local(async move {
+            let still_current = move || current.get_value() == this;
+            if let Some(table) = read_in_slices(intake, reading, still_current).await {
+                reading.set(None);
+                state.take_in(name, table);
+            }
+        });
+    };
 
     let take_file = move |file: web_sys::File| {
         let name = file.name();
@@ -21,18 +42,20 @@ pub fn CsvStep() -> impl IntoView {
             state.intake_error.set(Some(format!("{name}: {e}")));
             return;
         }
-        busy.set(true);
+        let this = current.get_value().wrapping_add(1);
+        current.set_value(this);
+        reading.set(Some(0));
         spawn_local(async move {
-            let table = match read_file(&file).await {
-                Ok(bytes) => csv_intake::read_bytes(bytes),
+            match read_file(&file).await {
+                Ok(bytes) if current.get_value() == this => {
+                    take_in(name, planned(state, Intake::bytes(bytes)))
+                }
+                Ok(_) => {}
                 Err(e) => {
                     state.intake_error.set(Some(format!("{name}: {e}")));
-                    busy.set(false);
-                    return;
+                    reading.set(None);
                 }
-            };
-            state.take_in(name, table);
-            busy.set(false);
+            }
         });
     };
 
@@ -55,8 +78,8 @@ pub fn CsvStep() -> impl IntoView {
         input.set_value("");
     };
     let use_paste = move |_| {
-        let text = pasted.get_untracked();
-        state.take_in("pasted text".into(), csv_intake::read_pasted(&text));
+        let intake = pasted.with_untracked(|text| Intake::pasted(text));
+        take_in("pasted text".into(), planned(state, intake));
     };
 
     view! {
@@ -76,6 +99,7 @@ pub fn CsvStep() -> impl IntoView {
                 "UTF-8, ANSI (Windows-1252) or UTF-16 (Excel “Unicode text”); comma, semicolon, tab or | separated; "
                 "with or without a header row. Up to 1,000,000 rows and 100 MB."
             </p>
+            <super::template::TemplateLink />
         </section>
         <section class="card">
             <label for="paste">"Or paste the list"</label>
@@ -89,9 +113,9 @@ pub fn CsvStep() -> impl IntoView {
                 "Use pasted text"
             </button>
         </section>
-        <Show when=move || busy.get()>
-            <p class="hint" role="status">"Reading the file…"</p>
-        </Show>
+        {move || reading.get().map(|percent| view! {
+            <p class="hint" role="status" id="intake-progress">{format!("Reading… {percent} %")}</p>
+        })}
         {move || state.intake_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || state.loaded.get().map(|l| {
             let counts = l.plan.counts();
@@ -107,5 +131,42 @@ pub fn CsvStep() -> impl IntoView {
             }
         })}
         <StepNav ready=Signal::derive(move || state.loaded.with(Option::is_some)) next_label="Preview" />
+    }
+}
+
+/// Plans during the intake with the options [`AppState::take_in`] will ask for (target, own account, protected
+/// accounts, detected column), so that it finds the plan ready instead of building it in one long task.
+fn planned(state: AppState, intake: Intake) -> Intake {
+    let target = state.target.get_untracked();
+    intake.planning(Options {
+        own_account: state.effective_own_account(),
+        protected: state.protected.get_untracked(),
+        ..Options::detected(target, &Default::default())
+    })
+}
+
+/// Runs the intake in slices of [`SLICE_MS`], yielding to the event loop between them and showing the progress;
+/// `None` if `still_current` turns false (a newer file was dropped).
+async fn read_in_slices(
+    mut intake: Intake,
+    progress: RwSignal<Option<u8>>,
+    still_current: impl Fn() -> bool,
+) -> Option<Result<Table, IntakeError>> {
+    loop {
+        // Yield first: the task that delivered the bytes has already copied them.
+        yield_now().await;
+        if !still_current() {
+            return None;
+        }
+        let start = now_ms();
+        loop {
+            if intake.step() {
+                return Some(intake.finish());
+            }
+            if now_ms() - start >= SLICE_MS {
+                break;
+            }
+        }
+        progress.set(Some((intake.progress() * 100.0) as u8));
     }
 }

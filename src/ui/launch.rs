@@ -13,7 +13,9 @@ use super::{AppState, Connection, RunState};
 use crate::browser::{save_journal, BrowserClock, FetchHttp};
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
-use crate::rsa::run_rsa_removal_resuming;
+use crate::rsa::steps::Change;
+use crate::rsa::{run_rsa, RsaJob, RsaMode, StepMap};
+use crate::run::action::RunAction;
 use crate::run::progress::Progress;
 use crate::run::{
     BatchStage, Control, Journal, PlanEntry, ResumePlan, RunEvent, RunSettings, SaveThrottle,
@@ -29,30 +31,64 @@ struct Work {
 }
 
 /// Starts the engine for `entries` against `connection`; progress lands in `state.run`. A `fresh` run
-/// forgets earlier results and starts a new journal; otherwise (retry) the new results replace those
-/// of the same rows, in the same journal.
+/// does what the admin chose (RSA: delete, with any steps first, or mark for deletion), forgets
+/// earlier results and starts a new journal; otherwise (retry) the new results replace those of the
+/// same rows, in the same journal and with the same action.
 pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
     let run = state.run;
-    let journal = if fresh {
+    let earlier = if fresh {
         None
     } else {
         run.journal.try_update_value(Option::take).flatten()
     };
-    let journal = match journal {
+    let journal = match earlier {
         Some(mut journal) => {
             let rows: Vec<usize> = entries.iter().map(|e| e.row).collect();
             journal.reopen(&rows);
             journal
         }
-        None => Journal::new(
-            state.target.get_untracked(),
-            &base_url_as_typed(state),
-            &crate::epm::run_id_from_ms(js_sys::Date::now()),
-            js_sys::Date::now(),
-            entries.clone(),
-            state.skipped_rows(),
-        ),
+        None => {
+            let mode = match state.rsa_action.get_untracked() {
+                RunAction::Mark => RsaMode::Change(Change::Mark),
+                _ => RsaMode::Remove(StepMap::from_resolutions(
+                    &state.lookups.get_untracked(),
+                    state.rsa_options.get_untracked(),
+                )),
+            };
+            new_journal(state, &entries, state.skipped_rows(), &mode)
+        }
     };
+    begin(state, connection, entries, journal, fresh);
+}
+
+/// Starts an RSA change of `entries` (undo a mark for deletion, enable again) as a run of its own.
+pub fn start_change(state: AppState, connection: Connection, entries: Vec<PlanEntry>, change: Change) {
+    let journal = new_journal(state, &entries, Vec::new(), &RsaMode::Change(change));
+    begin(state, connection, entries, journal, true);
+}
+
+fn new_journal(
+    state: AppState,
+    entries: &[PlanEntry],
+    skipped: Vec<crate::results::Skipped>,
+    mode: &RsaMode,
+) -> Journal {
+    let journal = Journal::new(
+        state.target.get_untracked(),
+        &base_url_as_typed(state),
+        &crate::epm::run_id_from_ms(js_sys::Date::now()),
+        js_sys::Date::now(),
+        entries.to_vec(),
+        skipped,
+    );
+    match state.target.get_untracked() {
+        crate::target::Target::Rsa => journal.for_action(mode.action(), mode.journal_steps(entries)),
+        crate::target::Target::Epm => journal,
+    }
+}
+
+fn begin(state: AppState, connection: Connection, entries: Vec<PlanEntry>, journal: Journal, fresh: bool) {
+    let run = state.run;
     if fresh {
         run.results.set(Vec::with_capacity(entries.len()));
         run.skipped.set(journal.skipped().to_vec());
@@ -97,6 +133,15 @@ fn base_url_as_typed(state: AppState) -> String {
 
 fn launch(state: AppState, connection: Connection, work: Work, journal: Journal) {
     let run = state.run;
+    let mode = match RsaMode::from_journal(&journal) {
+        Ok(mode) => mode,
+        Err(why) => {
+            run.notes.set(vec![format!("The saved run cannot be continued: {why}")]);
+            return;
+        }
+    };
+    run.action.set(journal.action);
+    run.rehearsal.set(false);
     let control = Control::new(connection.auth().clone());
     run.control.set_value(Some(control.clone()));
     run.saved.set(None);
@@ -130,9 +175,10 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                     plan: &work.entries,
                     unanswered: &work.unanswered,
                 };
-                run_rsa_removal_resuming(
+                let job = RsaJob { base, mode };
+                run_rsa(
                     resume,
-                    &base,
+                    &job,
                     &http,
                     &clock,
                     &control,

@@ -107,9 +107,61 @@ pub fn EmailLookup() -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <Show when=move || state.lookups.with(|l| !l.is_empty())>
                     <p id="lookup-summary">{summary}</p>
+                    <RemovalChoices />
                     <VirtualList len=Signal::derive(move || state.lookups.with(Vec::len)) row label="E-mail addresses looked up" height=240 />
                 </Show>
             </section>
+        </Show>
+    }
+}
+
+/// What to do with found users that Delete User Now would refuse: disable enabled ones first;
+/// unmark users pending deletion and delete them now. Both are off unless the admin chooses them.
+#[component]
+pub fn RemovalChoices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let count = move |blocker: Blocker| {
+        state
+            .lookups
+            .with(|l| l.iter().filter(|r| r.answer.blocker() == Some(blocker)).count())
+    };
+    let enabled_list = move || {
+        state.lookups.with(|l| {
+            l.iter()
+                .filter(|r| r.answer.blocker() == Some(Blocker::Enabled))
+                .take(20)
+                .map(|r| format!("row {}: {}", r.row, r.email))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    };
+    view! {
+        <Show when=move || { count(Blocker::Enabled) > 0 }>
+            <div class="choice" id="enabled-users">
+                <p class="warning">{move || format!(
+                    "{} users are still enabled: Delete User Now refuses them (409). {}{}",
+                    count(Blocker::Enabled), enabled_list(),
+                    if count(Blocker::Enabled) > 20 { " …" } else { "" })}</p>
+                <label class="check">
+                    <input type="checkbox" id="disable-first"
+                        prop:checked=move || state.rsa_options.get().disable_first
+                        on:change:target=move |ev| state.rsa_options.update(|o| o.disable_first = ev.target().checked()) />
+                    {move || format!("Disable these {} users first, then delete them (two requests per user, both shown in the results)", count(Blocker::Enabled))}
+                </label>
+            </div>
+        </Show>
+        <Show when=move || { count(Blocker::PendingDeletion) > 0 }>
+            <div class="choice" id="pending-users">
+                <p class="hint">{move || format!(
+                    "{} users are pending deletion: the service removes them within seven days. They are left alone unless you choose otherwise.",
+                    count(Blocker::PendingDeletion))}</p>
+                <label class="check">
+                    <input type="checkbox" id="unmark-pending"
+                        prop:checked=move || state.rsa_options.get().unmark_pending
+                        on:change:target=move |ev| state.rsa_options.update(|o| o.unmark_pending = ev.target().checked()) />
+                    "Unmark them and delete them now"
+                </label>
+            </div>
         </Show>
     }
 }

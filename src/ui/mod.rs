@@ -1,5 +1,6 @@
 //! The Leptos shell: renders state and forwards events to the core.
 
+mod chart;
 mod confirm;
 mod connect;
 mod csv;
@@ -13,6 +14,7 @@ mod results;
 mod resume;
 mod run;
 mod state;
+mod template;
 mod virtual_list;
 
 pub use state::{AppState, Connection, Loaded, RunState};

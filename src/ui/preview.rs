@@ -1,5 +1,7 @@
 //! Preview step: exactly who will be removed, and every row that will not be, with its reason.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use super::virtual_list::VirtualList;
@@ -17,7 +19,7 @@ pub fn PreviewStep() -> impl IntoView {
             }.into_any(),
             Some(loaded) => view! { <Preview loaded /> }.into_any(),
         }}
-        <StepNav ready=Signal::derive(move || !state.removal_entries().is_empty()) next_label="Review and confirm" />
+        <StepNav ready=Signal::derive(move || has_entries(state)) next_label="Review and confirm" />
     }
 }
 
@@ -27,36 +29,21 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     let counts = loaded.plan.counts();
     let query = RwSignal::new(String::new());
 
-    let rows_of = {
+    // Without a search the rows not processed are listed (a few, usually) and the users to remove are every other
+    // row; a search lists both by looking at every row, once per query.
+    let lists = Memo::new({
         let loaded = loaded.clone();
-        move |want_targets: bool| {
-            let loaded = loaded.clone();
-            Memo::new(move |_| {
-                let q = query.get().trim().to_lowercase();
-                let plan = &loaded.plan;
-                (0..loaded.table.len())
-                    .filter(|&i| (plan.class(i) == Class::Target) == want_targets)
-                    .filter(|&i| {
-                        q.is_empty()
-                            || loaded
-                                .table
-                                .fields(i)
-                                .any(|f| f.to_lowercase().contains(&q))
-                            || row_number(i).to_string() == q
-                    })
-                    .collect::<Vec<usize>>()
-            })
-        }
-    };
-    let targets = rows_of(true);
-    let skipped = rows_of(false);
+        move |_| query.with(|q| Lists::new(&loaded, q))
+    });
+    let targets = Signal::derive(move || lists.with(|l| l.targets.clone()));
+    let skipped = Signal::derive(move || lists.with(|l| l.skipped.clone()));
 
     let row_view = {
         let loaded = loaded.clone();
-        move |rows: Memo<Vec<usize>>| {
+        move |rows: Signal<Rows>| {
             let loaded = loaded.clone();
             move |i: usize| {
-                let Some(row) = rows.with_untracked(|r| r.get(i).copied()) else {
+                let Some(row) = rows.with_untracked(|r| r.get(i)) else {
                     return ().into_any();
                 };
                 let class = loaded.plan.class(row);
@@ -119,8 +106,8 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         ("your own account", counts.excluded_self, "self"),
         ("protected", counts.protected, "protected"),
     ];
-    let target_rows = Signal::derive(move || targets.with(Vec::len));
-    let skipped_rows = Signal::derive(move || skipped.with(Vec::len));
+    let target_rows = Signal::derive(move || targets.with(Rows::len));
+    let skipped_rows = Signal::derive(move || skipped.with(Rows::len));
 
     view! {
         <section class="card">
@@ -149,5 +136,104 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             <h3>{move || format!("Will not be processed ({})", skipped_rows.get())}</h3>
             <VirtualList len=skipped_rows row=row_view(skipped) label="Rows that will not be processed" height=240 />
         </section>
+    }
+}
+
+/// Whether the run would have anyone to remove (as `!removal_entries().is_empty()`), without listing them.
+fn has_entries(state: AppState) -> bool {
+    let targets = state.loaded.with(|l| l.as_ref().map_or(0, |l| l.plan.counts().targets));
+    let found = state.lookups.with(|found| {
+        found
+            .iter()
+            .filter(|r| r.answer.user().is_some())
+            .count()
+    });
+    let dropped = state.dropped.with(|d| d.len());
+    targets + found > dropped || !state.removal_entries().is_empty()
+}
+
+/// The rows of one table of the preview, by row index.
+#[derive(Clone, Debug, PartialEq)]
+enum Rows {
+    /// These rows, in order.
+    Listed(Arc<Vec<u32>>),
+    /// Every row of a table of this many rows but these (in order).
+    AllBut { len: usize, except: Arc<Vec<u32>> },
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Listed(rows) => rows.len(),
+            Rows::AllBut { len, except } => len - except.len(),
+        }
+    }
+
+    /// The row index of the `i`-th row listed.
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Rows::Listed(rows) => rows.get(i).map(|&r| r as usize),
+            Rows::AllBut { len, except } => {
+                // The i-th row not excepted is i + k, k being the number of excepted rows before it: those whose
+                // own count of rows not excepted before them (except[k] - k, never decreasing) is at most i.
+                let (mut lo, mut hi) = (0, except.len());
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    if except[mid] as usize - mid <= i {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                Some(i + lo).filter(|&row| row < *len)
+            }
+        }
+    }
+}
+
+/// The preview's two tables for a search (empty: everything).
+#[derive(Clone, Debug, PartialEq)]
+struct Lists {
+    targets: Rows,
+    skipped: Rows,
+}
+
+impl Lists {
+    fn new(loaded: &Loaded, query: &str) -> Lists {
+        let (table, plan) = (&loaded.table, &loaded.plan);
+        let q = query.trim().to_lowercase();
+        if q.is_empty() {
+            let skipped: Vec<u32> = plan
+                .classes()
+                .iter()
+                .enumerate()
+                .filter(|(_, class)| **class != Class::Target)
+                .map(|(i, _)| i as u32)
+                .collect();
+            let skipped = Arc::new(skipped);
+            return Lists {
+                targets: Rows::AllBut {
+                    len: table.len(),
+                    except: skipped.clone(),
+                },
+                skipped: Rows::Listed(skipped),
+            };
+        }
+        let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+        for (i, class) in plan.classes().iter().enumerate() {
+            let hit = table.fields(i).any(|f| f.to_lowercase().contains(&q))
+                || row_number(i).to_string() == q;
+            if hit {
+                if *class == Class::Target {
+                    targets.push(i as u32);
+                } else {
+                    skipped.push(i as u32);
+                }
+            }
+        }
+        Lists {
+            targets: Rows::Listed(Arc::new(targets)),
+            skipped: Rows::Listed(Arc::new(skipped)),
+        }
     }
 }

@@ -28,7 +28,11 @@ pub fn Safeguards() -> impl IntoView {
             Ok(()) => format!(
                 "{} protected {} kept in this browser.",
                 list.patterns.len(),
-                if list.patterns.len() == 1 { "entry" } else { "entries" }
+                if list.patterns.len() == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
             ),
             Err(e) => e,
         };
@@ -40,7 +44,11 @@ pub fn Safeguards() -> impl IntoView {
     };
     let export = move |_| {
         let body = protected_text(&state.protected.get_untracked());
-        if let Err(e) = download_text("offboard-protected-accounts.txt", "text/plain;charset=utf-8", &body) {
+        if let Err(e) = download_text(
+            "offboard-protected-accounts.txt",
+            "text/plain;charset=utf-8",
+            &body,
+        ) {
             saved_note.set(Some(e));
         }
     };

@@ -2,11 +2,25 @@
 
 use leptos::prelude::*;
 
-use super::launch::start_run;
+use super::chart::Breakdown;
+use leptos::task::spawn_local;
+
+use super::launch::{start_change, start_run};
 use super::virtual_list::VirtualList;
 use super::{AppState, StepNav};
 use crate::browser::download_text;
-use crate::results::{self, export_csv, retry_plan, Filter, OutcomeClass, Tally};
+use crate::charts::Part;
+use crate::browser::read_file;
+use crate::flow::Step;
+use crate::results::{
+    self, export_csv, import_results, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass,
+    RowOutcome, Tally,
+};
+use crate::rsa::steps::Change;
+use crate::run::action::RunAction;
+use crate::run::progress::Progress;
+use crate::run::{Outcome, PlanEntry};
+use crate::target::Target;
 
 /// Summary, filters, the table of every row, download and retry.
 #[component]
@@ -52,6 +66,53 @@ pub fn ResultsStep() -> impl IntoView {
         }
     };
 
+    let undo = Memo::new(move |_| rows.with(|r| undo_plan(r)));
+    let reenable = Memo::new(move |_| rows.with(|r| reenable_plan(r)));
+    let change = move |entries: Vec<PlanEntry>, change: Change| match state.connection() {
+        Ok(connection) if state.target.get_untracked() == Target::Rsa => {
+            start_change(state, connection, entries, change)
+        }
+        Ok(_) => message.set(Some("Undo and enable again are RSA actions: connect to RSA Cloud Access Service.".into())),
+        Err(e) => message.set(Some(format!("Connect again first: {e}"))),
+    };
+    let open_file = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {
+        let Some(file) = ev.target().files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        ev.target().set_value("");
+        spawn_local(async move {
+            let name = file.name();
+            let text = match read_file(&file).await {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(e) => return message.set(Some(format!("{name}: {e}"))),
+            };
+            match import_results(&text) {
+                Ok(imported) => {
+                    let (mut done, mut skipped) = (Vec::new(), Vec::new());
+                    for row in imported {
+                        match row {
+                            RowOutcome::Processed(r) => done.push(r),
+                            RowOutcome::Skipped(s) => skipped.push(s),
+                        }
+                    }
+                    let run = state.run;
+                    run.progress.set(Some(Progress::resumed(done.len(), &done)));
+                    run.action.set(if done.iter().any(|r| r.outcome == Outcome::Marked) {
+                        RunAction::Mark
+                    } else {
+                        RunAction::Remove
+                    });
+                    run.rehearsal.set(false);
+                    run.journal.set_value(None);
+                    run.results.set(done);
+                    run.skipped.set(skipped);
+                    message.set(Some(format!("Showing the results in {name}.")));
+                }
+                Err(e) => message.set(Some(format!("{name}: {e}"))),
+            }
+        });
+    };
+
     let row_view = move |i: usize| {
         let Some(row) = shown
             .with_untracked(|s| s.get(i).copied())
@@ -72,11 +133,34 @@ pub fn ResultsStep() -> impl IntoView {
 
     view! {
         <section class="card">
+            <Show when=move || state.run.rehearsal.get()>
+                <div class="rehearsal-note" id="rehearsal-note" role="note">
+                    <p><strong>"Rehearsal: nobody was changed."</strong>" These are the outcomes the real run would report, predicted from read-only lookups."</p>
+                    <button type="button" id="start-real-run" class="danger" on:click=move |_| {
+                        state.run.rehearsal.set(false);
+                        state.run.progress.set(None);
+                        state.go(Step::Run);
+                    }>"Start the real run…"</button>
+                </div>
+            </Show>
             <h3 id="results-summary">{move || {
                 let t = tally.get();
-                format!("{} rows: {} removed, {} not removed, {} skipped", t.total(), t.get(OutcomeClass::Removed),
-                    t.total() - t.get(OutcomeClass::Removed) - t.get(OutcomeClass::Skipped), t.get(OutcomeClass::Skipped))
+                let (class, done, not_done) = match (state.run.action.get(), state.run.rehearsal.get()) {
+                    (_, true) => (OutcomeClass::Removed, "would be removed", "would not be removed"),
+                    (RunAction::Remove, _) => (OutcomeClass::Removed, "removed", "not removed"),
+                    (RunAction::Mark, _) => (OutcomeClass::Marked, "marked for deletion", "not marked"),
+                    (RunAction::Unmark | RunAction::Reenable, _) => (OutcomeClass::Restored, "restored", "not restored"),
+                };
+                let skipped = t.get(OutcomeClass::Skipped);
+                format!("{} rows: {} {done}, {} {not_done}, {skipped} skipped", t.total(), t.get(class),
+                    t.total() - t.get(class) - skipped)
             }}</h3>
+            <Breakdown parts=Signal::derive(move || tally.with(|t| OutcomeClass::ALL.iter().map(|c| Part {
+                    key: css_class(*c),
+                    label: c.label().to_string(),
+                    count: t.get(*c),
+                }).collect::<Vec<_>>()))
+                label="Every row of the file by outcome" />
             <ul class="counts" id="results-counts">
                 {move || {
                     let t = tally.get();
@@ -98,10 +182,30 @@ pub fn ResultsStep() -> impl IntoView {
                 prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value()) />
             <div class="actions">
                 <button type="button" id="download" class="primary" on:click=download>"Download results (CSV)"</button>
-                <button type="button" id="retry-failed" class="secondary" disabled=move || tally.with(|t| t.retryable() == 0) || state.run.active.get() on:click=retry>
-                    {move || format!("Retry failed and not started ({})", tally.with(|t| t.retryable()))}
-                </button>
+                <Show when=move || !state.run.rehearsal.get()>
+                    <button type="button" id="retry-failed" class="secondary" disabled=move || tally.with(|t| t.retryable() == 0) || state.run.active.get() on:click=retry>
+                        {move || format!("Retry failed and not started ({})", tally.with(|t| t.retryable()))}
+                    </button>
+                </Show>
             </div>
+            <Show when=move || !state.run.rehearsal.get() && (undo.with(|u| !u.is_empty()) || reenable.with(|u| !u.is_empty()))>
+                <div class="actions undo">
+                    <Show when=move || undo.with(|u| !u.is_empty())>
+                        <button type="button" id="undo-marks" class="secondary" disabled=move || state.run.active.get()
+                            on:click=move |_| change(undo.get_untracked(), Change::Unmark)>
+                            {move || format!("Undo: take the mark for deletion off the {} users marked", undo.with(Vec::len))}
+                        </button>
+                    </Show>
+                    <Show when=move || reenable.with(|u| !u.is_empty())>
+                        <button type="button" id="reenable" class="secondary" disabled=move || state.run.active.get()
+                            on:click=move |_| change(reenable.get_untracked(), Change::Reenable)>
+                            {move || format!("Enable again the {} users left disabled, not deleted", reenable.with(Vec::len))}
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+            <label for="open-results">"Open an earlier run's results file (to undo its marks or enable its users again)"</label>
+            <input id="open-results" type="file" accept=".csv,text/csv" on:change:target=open_file />
             {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </section>
         <section class="card results-list">
@@ -114,6 +218,10 @@ pub fn ResultsStep() -> impl IntoView {
 fn css_class(class: OutcomeClass) -> &'static str {
     match class {
         OutcomeClass::Removed => "removed",
+        OutcomeClass::Marked => "marked",
+        OutcomeClass::Restored => "restored",
+        OutcomeClass::DisabledOnly => "disabled-only",
+        OutcomeClass::Unchanged => "unchanged",
         OutcomeClass::NotFound => "not-found",
         OutcomeClass::NotAllowed => "not-allowed",
         OutcomeClass::Conflict => "conflict",

@@ -2,10 +2,13 @@
 
 use leptos::prelude::*;
 
+use super::chart::{Breakdown, ThroughputChart};
 use super::AppState;
+use crate::charts::Part;
 use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
 use crate::run::progress::Progress;
+use crate::run::action::RunAction;
 use crate::run::{Auth, BatchStage, Control, Mode, Outcome, PauseReason};
 
 /// Before a run: the confirmation. During and after: progress.
@@ -66,7 +69,14 @@ fn RunProgress() -> impl IntoView {
 
     view! {
         <section class="card">
-            <p>{move || format!("Removing from {}.", run.tenant.get())}</p>
+            <p id="run-what">{move || match run.action.get() {
+                RunAction::Remove if state.target.get() == crate::target::Target::Rsa =>
+                    format!("Removing users from {} (Delete User Now cannot be undone).", run.tenant.get()),
+                RunAction::Remove => format!("Removing users from {}.", run.tenant.get()),
+                RunAction::Mark => format!("Marking users for deletion on {}: the service removes them within seven days; until then this can be undone.", run.tenant.get()),
+                RunAction::Unmark => format!("Undoing the mark for deletion on {}.", run.tenant.get()),
+                RunAction::Reenable => format!("Enabling users again on {}.", run.tenant.get()),
+            }}</p>
             <div class="progress" role="progressbar" aria-label="Overall progress" aria-valuemin="0" aria-valuemax="100"
                 aria-valuenow=move || read(&|p| p.percent().to_string())
                 aria-valuetext=move || read(&|p| format!("{} of {} users done", p.done(), p.total))>
@@ -91,14 +101,13 @@ fn RunProgress() -> impl IntoView {
                 format!("{state_text} {} of {} users done; {rate}{eta}.", p.done(), p.total)
                 })
             }}</p>
+            <Breakdown parts=Signal::derive(move || run.progress.with(|p| p.as_ref().map(|p| breakdown_parts(p, run.action.get())).unwrap_or_default()))
+                label="Outcomes so far" />
             <div class="bars">
-                {bar("removed", "removed", Some(Outcome::Removed))}
-                {bar("not found", "not-found", Some(Outcome::NotFound))}
-                {bar("not allowed (SCIM / Azure AD)", "not-allowed", Some(Outcome::NotAllowed))}
-                {bar("still enabled or pending deletion", "conflict", Some(Outcome::Conflict))}
-                {bar("failed", "failed", Some(Outcome::Failed))}
-                {bar("not started", "not-started", Some(Outcome::NotStarted))}
+                {move || run_outcomes(run.action.get()).into_iter().map(|(outcome, id, label)| bar(label, id, Some(outcome))).collect_view()}
             </div>
+            <ThroughputChart done=Signal::derive(move || run.progress.with(|p| p.as_ref().map_or(0, Progress::done)))
+                active=run.active />
             <BatchList />
             <CredentialPrompt />
             <ul class="notes">{move || run.notes.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
@@ -183,6 +192,74 @@ fn CredentialPrompt() -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// The outcomes a run of `action` can report, with the key and words its bars use.
+fn run_outcomes(action: RunAction) -> Vec<(Outcome, &'static str, &'static str)> {
+    let wanted: &[Outcome] = match action {
+        RunAction::Remove => &[
+            Outcome::Removed,
+            Outcome::DisabledOnly,
+            Outcome::NotFound,
+            Outcome::NotAllowed,
+            Outcome::Conflict,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+        RunAction::Mark => &[
+            Outcome::Marked,
+            Outcome::Unchanged,
+            Outcome::NotFound,
+            Outcome::NotAllowed,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+        RunAction::Unmark | RunAction::Reenable => &[
+            Outcome::Restored,
+            Outcome::Unchanged,
+            Outcome::NotFound,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+    };
+    wanted
+        .iter()
+        .map(|o| {
+            let words = match o {
+                Outcome::NotAllowed => "not allowed (SCIM / Azure AD)",
+                other => other.label(),
+            };
+            (o.clone(), outcome_key(o), words)
+        })
+        .collect()
+}
+
+/// The key of an outcome in styles and test hooks.
+pub fn outcome_key(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Removed => "removed",
+        Outcome::Marked => "marked",
+        Outcome::Restored => "restored",
+        Outcome::DisabledOnly => "disabled-only",
+        Outcome::Unchanged => "unchanged",
+        Outcome::NotFound => "not-found",
+        Outcome::NotAllowed => "not-allowed",
+        Outcome::Conflict => "conflict",
+        Outcome::Failed => "failed",
+        Outcome::NotStarted => "not-started",
+    }
+}
+
+/// The run's counts as parts of the breakdown bar.
+fn breakdown_parts(progress: &Progress, action: RunAction) -> Vec<Part> {
+    run_outcomes(action)
+        .into_iter()
+        .map(|(outcome, key, label)| Part {
+            key,
+            label: label.to_string(),
+            count: progress.counts.get(&outcome),
+        })
+        .collect()
 }
 
 /// "2 min 5 s" from milliseconds.

@@ -14,12 +14,14 @@ use crate::csv_intake::{
 use crate::epm::list::Presence;
 use crate::epm::EpmBase;
 use crate::flow::Step;
+use crate::results::{SkipReason, Skipped};
 use crate::rsa::jwt::strip_bearer;
 use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::run::progress::Progress;
 use crate::run::PlanEntry;
-use crate::results::{SkipReason, Skipped};
+use crate::rsa::RemovalOptions;
+use crate::run::action::RunAction;
 use crate::run::{Auth, BatchStage, Control, Journal, UserResult};
 use crate::target::Target;
 
@@ -65,6 +67,10 @@ pub struct AppState {
     pub protected: RwSignal<Vec<String>>,
     /// Above this many users the confirmation also asks for the tenant's host name.
     pub mass_threshold: RwSignal<usize>,
+    /// RSA: delete now, or mark for deletion (undoable for seven days).
+    pub rsa_action: RwSignal<RunAction>,
+    /// RSA: disable enabled users first; unmark users pending deletion and delete them now.
+    pub rsa_options: RwSignal<RemovalOptions>,
 }
 
 /// The mass-removal threshold when none was set: the figure directory sync tools stop at.
@@ -93,6 +99,10 @@ pub struct RunState {
     pub journal: StoredValue<Option<Journal>, LocalStorage>,
     /// A run found saved in this browser when the page opened, until it is resumed or forgotten.
     pub saved: RwSignal<Option<SavedRun>>,
+    /// What the run does to each user.
+    pub action: RwSignal<RunAction>,
+    /// The results are a rehearsal's predictions: nobody was changed.
+    pub rehearsal: RwSignal<bool>,
 }
 
 /// A run saved in this browser by an earlier visit: enough to describe it and to resume it.
@@ -131,6 +141,8 @@ impl RunState {
             skipped: RwSignal::new(Vec::new()),
             journal: StoredValue::new_local(None),
             saved: RwSignal::new(None),
+            action: RwSignal::new(RunAction::Remove),
+            rehearsal: RwSignal::new(false),
         }
     }
 }
@@ -219,6 +231,8 @@ impl AppState {
                     .map(|t| csv_intake::parse_protected(&t).patterns)
                     .unwrap_or_default(),
             ),
+            rsa_action: RwSignal::new(RunAction::Remove),
+            rsa_options: RwSignal::new(RemovalOptions::default()),
             mass_threshold: RwSignal::new(
                 load_setting(THRESHOLD_KEY)
                     .and_then(|t| t.trim().parse().ok())

@@ -11,8 +11,19 @@ before(async () => { sandbox = await startSandbox(['--users', '700', '--latency-
 after(async () => { await browser?.close(); await sandbox?.stop(); });
 
 const removedCount = (page) => page.evaluate(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0));
-const waitRemoved = (page, n) => page.waitForFunction((n) =>
-  Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= n, n, { timeout: 60_000 });
+async function waitRemoved(page, n) {
+  try {
+    await page.waitForFunction((n) =>
+      Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= n, n, { timeout: 60_000 });
+  } catch (e) {
+    await screenshot(page, `faults-stuck-before-${n}`);
+    const status = await page.locator('#run-status').innerText().catch(() => '') +
+      (await page.evaluate(() => document.querySelector('.fatal')?.textContent ?? ''));
+    const requests = await sandbox.control('/sandbox/requests');
+    const last = requests.slice(-8).map((r) => `${r.method} ${r.status ?? (r.dropped ? 'dropped' : '-')} ${r.at}`);
+    throw new Error(`${n} removals not reached: ${status}\n${requests.length} requests; last: ${last.join('; ')}`);
+  }
+}
 
 test('every row ends in exactly one outcome that agrees with the audit log, through faults and a reload', async () => {
   const demo = await sandbox.control('/sandbox/demo');
@@ -77,7 +88,12 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   const removed = audit.map((a) => a.user);
   assert.equal(new Set(removed).size, removed.length, 'nobody removed twice');
   assert.deepEqual([...removed].sort(), disabled.map((u) => u.id).sort(), 'exactly the disabled users were removed');
-  for (const u of disabled) assert.equal(outcomeOf(u.id), 'removed', `${u.id} is reported removed`);
+  const allRequests = await sandbox.control('/sandbox/requests');
+  const history = (id) => allRequests.filter((r) => r.path.includes(id))
+    .map((r) => `${r.method} ${r.status ?? (r.dropped ? 'dropped' : 'no answer')}`).join(', ');
+  for (const u of disabled) {
+    assert.equal(outcomeOf(u.id), 'removed', `${u.id} is reported removed (${byUser.get(u.id)?.message}; requests: ${history(u.id)})`);
+  }
   for (const u of enabled) assert.equal(outcomeOf(u.id), 'still enabled or pending deletion', `${u.id}`);
   for (const id of unknown) assert.equal(outcomeOf(id), 'not found', id);
 

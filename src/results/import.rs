@@ -1,0 +1,266 @@
+//! Reading back a results file this app exported, so that an undo (or "enable again") can
+//! start from an earlier run's results.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::run::{Outcome, UserResult};
+
+use super::export::{restore, COLUMNS};
+use super::row::{RowOutcome, SkipReason, Skipped};
+use super::time::parse_iso8601_utc;
+
+/// Why a results file cannot be read, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportError {
+    /// The line of the file (from 1) where the problem starts.
+    pub line: u64,
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Line {}: {}", self.line, self.message)
+    }
+}
+
+/// Reads an exported results CSV (`row,user,outcome,http_status,message,time`, with or without
+/// its byte-order mark) back into rows, in file order: formula neutralising is undone, the
+/// time is read back; the attempt count is not in the file and reads 0. Fails on the first
+/// line that this app would not have written, naming it.
+pub fn import_results(text: &str) -> Result<Vec<RowOutcome>, ImportError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        None => return Err(error(1, "the file is empty.")),
+        Some(record) => record.map_err(|e| csv_error(body, &e))?,
+    };
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    let matches = names.len() == COLUMNS.len()
+        && names
+            .iter()
+            .zip(COLUMNS)
+            .all(|(n, c)| n.eq_ignore_ascii_case(c));
+    if !matches {
+        return Err(error(
+            1,
+            &format!(
+                "this is not a results file exported by Offboard: the first line should be {}.",
+                COLUMNS.join(",")
+            ),
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut seen: HashMap<usize, u64> = HashMap::new();
+    for record in records {
+        let record = record.map_err(|e| csv_error(body, &e))?;
+        let line = record.position().map_or(0, |p| line_at(body, p.byte()));
+        let cells: Vec<&str> = record.iter().collect();
+        let row = read_row(&cells).map_err(|why| error(line, &why))?;
+        if let Some(first) = seen.insert(row.row(), line) {
+            let why = format!("row {} appears twice (first on line {first}).", row.row());
+            return Err(error(line, &why));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// One line's cells as a row, or why they are not one.
+fn read_row(cells: &[&str]) -> Result<RowOutcome, String> {
+    let [row, user, outcome, status, message, time] = cells else {
+        return Err(format!(
+            "expected {} columns, found {}.",
+            COLUMNS.len(),
+            cells.len()
+        ));
+    };
+    let row: usize = row
+        .trim()
+        .parse()
+        .map_err(|_| format!("the row number {row:?} is not a number."))?;
+    let (user, message) = (restore(user), restore(message));
+    if outcome.trim().eq_ignore_ascii_case("skipped") {
+        let reason = SkipReason::from_message(&message).ok_or_else(|| {
+            format!("{message:?} is not a reason this app gives for a skipped row.")
+        })?;
+        return Ok(RowOutcome::Skipped(Skipped {
+            row,
+            value: user,
+            reason,
+        }));
+    }
+    let outcome = Outcome::from_label(outcome)
+        .ok_or_else(|| format!("the outcome {outcome:?} is not one this app writes."))?;
+    let http_status = match status.trim() {
+        "" => None,
+        s => Some(
+            s.parse()
+                .map_err(|_| format!("the HTTP status {s:?} is not a number."))?,
+        ),
+    };
+    let at_ms = match time.trim() {
+        "" => f64::NAN,
+        t => parse_iso8601_utc(t)
+            .ok_or_else(|| format!("the time {t:?} is not YYYY-MM-DDTHH:MM:SSZ."))?,
+    };
+    Ok(RowOutcome::Processed(UserResult {
+        row,
+        user,
+        outcome,
+        http_status,
+        message,
+        attempts: 0,
+        at_ms,
+    }))
+}
+
+/// The line (from 1) of the byte at `byte`: CR LF, CR and LF each end a line. (The `csv`
+/// crate's own line count lags on CR LF files.)
+fn line_at(body: &str, byte: u64) -> u64 {
+    let before = &body.as_bytes()[..(byte as usize).min(body.len())];
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
+        .count();
+    1 + breaks as u64
+}
+
+fn error(line: u64, message: &str) -> ImportError {
+    ImportError {
+        line,
+        message: message.to_string(),
+    }
+}
+
+fn csv_error(body: &str, e: &csv::Error) -> ImportError {
+    let line = e.position().map_or(0, |p| line_at(body, p.byte()));
+    error(line, &format!("the file cannot be read as CSV ({e})."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::export::export_csv;
+    use crate::results::retry::undo_plan;
+    use crate::results::row::rows;
+
+    fn result(row: usize, user: &str, outcome: Outcome, message: &str) -> UserResult {
+        UserResult {
+            row,
+            user: user.into(),
+            outcome,
+            http_status: Some(200),
+            message: message.into(),
+            attempts: 0,
+            at_ms: 1_700_000_000_000.0,
+        }
+    }
+
+    fn every_kind() -> Vec<RowOutcome> {
+        let results = Outcome::ALL.into_iter().enumerate().map(|(i, o)| {
+            let mut r = result(i + 2, &format!("u{i}"), o, "said, \"this\"\r\nand =more");
+            if i % 3 == 0 {
+                r.http_status = None;
+            }
+            r
+        });
+        let formula = result(20, "=cmd|' /C calc'!A0", Outcome::Failed, "-1");
+        let reasons = [
+            SkipReason::Duplicate { of_row: 2 },
+            SkipReason::Invalid("contains a space".into()),
+            SkipReason::Invalid(String::new()),
+            SkipReason::Blank,
+            SkipReason::Header,
+            SkipReason::ExcludedSelf,
+            SkipReason::Protected("svc-*".into()),
+            SkipReason::Protected(String::new()),
+        ];
+        let skipped = reasons.into_iter().enumerate().map(|(i, reason)| Skipped {
+            row: 30 + i,
+            value: format!("@v{i}"),
+            reason,
+        });
+        rows(results.chain([formula]), skipped)
+    }
+
+    #[test]
+    fn an_export_reads_back_as_the_same_rows_and_exports_the_same_again() {
+        let all = every_kind();
+        let text = export_csv(&all);
+        let back = import_results(&text).unwrap();
+        assert_eq!(back, all);
+        assert_eq!(export_csv(&back), text);
+        let without_bom = text.trim_start_matches('\u{feff}');
+        assert_eq!(import_results(without_bom).unwrap(), all);
+    }
+
+    #[test]
+    fn an_undo_can_start_from_an_earlier_runs_file() {
+        let text = export_csv(&rows(
+            [
+                result(
+                    2,
+                    "aaaaaaaa-0000-4000-8000-000000000001",
+                    Outcome::Marked,
+                    "Marked",
+                ),
+                result(
+                    3,
+                    "aaaaaaaa-0000-4000-8000-000000000002",
+                    Outcome::Unchanged,
+                    "Already",
+                ),
+            ],
+            [],
+        ));
+        let plan = undo_plan(&import_results(&text).unwrap());
+        assert_eq!(
+            plan.iter()
+                .map(|e| (e.row, e.user.as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "aaaaaaaa-0000-4000-8000-000000000001")]
+        );
+    }
+
+    #[test]
+    fn lines_this_app_would_not_write_are_named() {
+        let good = "row,user,outcome,http_status,message,time\r\n";
+        let cases = [
+            ("", 1, "empty"),
+            ("User Login\r\njdoe\r\n", 1, "not a results file"),
+            ("row,user,outcome\r\n", 1, "not a results file"),
+            ("2,u,removed,200,ok\r\n", 2, "expected 6 columns, found 5"),
+            ("x,u,removed,200,ok,\r\n", 2, "row number \"x\""),
+            ("2,u,gone,200,ok,\r\n", 2, "outcome \"gone\""),
+            ("2,u,removed,OK,ok,\r\n", 2, "HTTP status \"OK\""),
+            ("2,u,removed,200,ok,yesterday\r\n", 2, "time \"yesterday\""),
+            (
+                "2,u,skipped,,because,\r\n",
+                2,
+                "\"because\" is not a reason",
+            ),
+            (
+                "2,u,removed,,\"a\r\nb\",\r\n2,v,removed,,ok,\r\n",
+                4,
+                "row 2 appears twice (first on line 2)",
+            ),
+        ];
+        for (body, line, why) in cases {
+            let text = if line == 1 {
+                body.to_string()
+            } else {
+                format!("{good}{body}")
+            };
+            let e = import_results(&text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.to_string().starts_with(&format!("Line {line}: ")), "{e}");
+            assert!(e.message.contains(why), "{text:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+// Safeguards: a rehearsal predicts exactly what the real run then does (with "disable first", each
+// disable before its delete); mark for deletion then undo leaves the tenant as it was; protected rows
+// are never requested; the mass-removal confirmation appears above the threshold only.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { accessibilityProblems, dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+
+let sandbox, browser;
+before(async () => { sandbox = await startSandbox(['--users', '400']); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await sandbox?.stop(); });
+
+const plain = (u) => !/SCIM|Azure/.test(u.identitySource);
+const pick = (tenant, pred, n) => tenant.rsa.filter(pred).slice(0, n);
+
+async function connect(page, demo) {
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+}
+
+async function downloadResults(page) {
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const rows = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  return new Map(rows.map((r) => [Number(r.row), r]));
+}
+
+test('a rehearsal predicts the real run row by row; enabled users are disabled before they are deleted', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const disabled = pick(tenant, (u) => u.userStatus === 'Disabled' && !u.markDeleted && plain(u), 5);
+  const enabled = pick(tenant, (u) => u.userStatus === 'Enabled' && !u.markDeleted && plain(u), 3);
+  const pending = pick(tenant, (u) => u.markDeleted && plain(u), 2);
+  const managed = pick(tenant, (u) => !plain(u) && u.userStatus === 'Disabled' && !u.markDeleted, 2);
+  const emails = [...disabled, ...enabled, ...pending, ...managed].map((u) => u.emailAddress);
+  emails.push('nobody.here@example.com', 'ghost@example.com');
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connect(page, demo);
+  await dropFile(page, 'leavers.csv', ['Email', ...emails].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('#lookup-emails');
+  await page.waitForSelector('#lookup-summary');
+  assert.match(await page.locator('#enabled-users').innerText(), /3 users are still enabled/);
+  await page.check('#disable-first');
+  await screenshot(page, 'safeguards-1-disable-first');
+  await page.click('.step-nav .primary');
+  await page.click('#rehearse');
+  await page.waitForSelector('#rehearsal-note');
+  await screenshot(page, 'safeguards-2-rehearsal');
+  assert.deepEqual(await accessibilityProblems(page), [], 'rehearsal results');
+  const predicted = await downloadResults(page);
+  assert.equal((await sandbox.control('/sandbox/audit')).length, 0, 'a rehearsal changes nobody');
+
+  await page.click('#start-real-run');
+  const toRemove = disabled.length + enabled.length + pending.length + managed.length;
+  await page.fill('#confirm-count', String(toRemove));
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await page.click('#see-results');
+  const real = await downloadResults(page);
+
+  assert.equal(predicted.size, emails.length + 1, 'every row has a prediction or a reason');
+  for (const [row, p] of predicted) {
+    const r = real.get(row);
+    if (p.outcome === 'not found') {
+      assert.equal(r.outcome, 'skipped', `row ${row}: an unknown address is left out of the real run`);
+    } else {
+      assert.equal(r.outcome, p.outcome, `row ${row} (${p.user}): predicted ${p.outcome}, got ${r.outcome}: ${r.message}`);
+    }
+  }
+  const byId = new Map([...real.values()].map((r) => [r.user.toLowerCase(), r]));
+  for (const u of enabled) assert.match(byId.get(u.id).message, /^Disabled, then removed/);
+
+  const audit = await sandbox.control('/sandbox/audit');
+  for (const u of enabled) {
+    const mine = audit.filter((a) => a.user === u.id).map((a) => a.action);
+    assert.deepEqual(mine, ['disable', 'remove'], `${u.id}: disabled, then removed`);
+  }
+  const removed = audit.filter((a) => a.action === 'remove').map((a) => a.user).sort();
+  assert.deepEqual(removed, [...disabled, ...enabled].map((u) => u.id).sort());
+  assert.deepEqual(problems, []);
+});
+
+test('mark for deletion then undo leaves the tenant as it was', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = pick(tenant, (u) => !u.markDeleted && plain(u), 5);
+  const alreadyMarked = pick(tenant, (u) => u.markDeleted && plain(u), 1);
+  const ids = [...users, ...alreadyMarked].map((u) => u.id);
+  const state = (t) => Object.fromEntries(t.rsa.filter((u) => ids.includes(u.id)).map((u) => [u.id, [u.markDeleted, u.userStatus]]));
+  const before = state(tenant);
+
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connect(page, demo);
+  await dropFile(page, 'leavers.csv', ['userID', ...ids].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.check('#action-mark');
+  assert.match(await page.locator('#start-run').innerText(), /Mark 6 users for deletion/);
+  await page.fill('#confirm-count', '6');
+  await screenshot(page, 'safeguards-3-mark');
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  assert.match(await page.locator('#run-what').innerText(), /Marking users for deletion/);
+  await page.click('#see-results');
+  const marked = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'mark').map((a) => a.user).sort();
+  assert.deepEqual(marked, users.map((u) => u.id).sort(), 'only unmarked users were marked');
+  assert.match(await page.locator('#undo-marks').innerText(), /5 users/);
+
+  await page.click('#undo-marks');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await page.click('#see-results');
+  const audit = await sandbox.control('/sandbox/audit');
+  assert.deepEqual(audit.filter((a) => a.action === 'unmark').map((a) => a.user).sort(), marked, 'the undo unmarked exactly those');
+  assert.equal(audit.filter((a) => a.action === 'remove').length, 0, 'nobody was removed');
+  assert.deepEqual(state(await sandbox.control('/sandbox/tenant')), before, 'the tenant is as it was');
+  assert.deepEqual(problems, []);
+});
+
+test('protected rows are never requested; the mass-removal check appears above the threshold only', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = pick(tenant, (u) => u.userStatus === 'Disabled' && !u.markDeleted && plain(u), 8);
+  const [keepExact, keepPattern, ...rest] = users;
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connect(page, demo);
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+
+  await page.click('#safeguards summary');
+  await page.fill('#protected-list', `# break glass\n${keepExact.id.toUpperCase()}\n${keepPattern.id.slice(0, 13)}*\n`);
+  await page.click('#protected-apply');
+  await page.waitForSelector('#preview-counts [data-count=protected]');
+  assert.equal(await page.locator('#preview-counts [data-count=protected] strong').innerText(), '2');
+  assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), String(rest.length));
+  await page.fill('#mass-threshold', '100');
+  await page.click('.step-nav .primary');
+  assert.equal(await page.locator('#confirm-host').count(), 0, 'no tenant check below the threshold');
+  await page.click('text=Back to preview');
+
+  await page.click('#safeguards summary');
+  await page.fill('#mass-threshold', String(rest.length - 1));
+  await page.click('.step-nav .primary');
+  await page.waitForSelector('#confirm-host');
+  await page.fill('#confirm-count', String(rest.length));
+  assert.ok(await page.locator('#start-run').isDisabled(), 'the tenant name is needed as well');
+  const host = /Type (.+) to confirm/.exec(await page.locator('label[for=confirm-host]').innerText())[1];
+  await page.fill('#confirm-host', host);
+  await page.click('#start-run');
+  await page.waitForSelector('#countdown');
+  await screenshot(page, 'safeguards-4-countdown');
+  await page.click('#cancel-start');
+  await page.waitForTimeout(1_500);
+  assert.equal((await sandbox.control('/sandbox/requests')).length, 0, 'cancelled during the delay: nothing was sent');
+
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  const requests = await sandbox.control('/sandbox/requests');
+  const sent = requests.map((r) => r.path.toLowerCase());
+  for (const u of [keepExact, keepPattern]) assert.ok(!sent.some((p) => p.includes(u.id)), `${u.id} is protected`);
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user).sort();
+  assert.deepEqual(removed, rest.map((u) => u.id).sort());
+
+  const kept = await page.evaluate(() => localStorage.getItem('offboard.protected.v1'));
+  assert.match(kept, new RegExp(keepExact.id.toUpperCase()), 'the list is kept in the browser');
+  assert.deepEqual(problems, []);
+});

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{AppState, StepNav};
-use crate::browser::read_file;
+use crate::browser::file::read_file_warming;
 use crate::browser::yield_now::{now_ms, yield_now};
 use crate::csv_intake::{self, Intake, IntakeError, Options, Table};
 
@@ -46,7 +46,9 @@ pub fn CsvStep() -> impl IntoView {
         current.set_value(this);
         reading.set(Some(0));
         spawn_local(async move {
-            match read_file(&file).await {
+            // The intake needs about three times the file's size; most of it is readied while the file is read.
+            let warm = (file.size() as usize).saturating_mul(5) / 2;
+            match read_file_warming(&file, warm).await {
                 Ok(bytes) if current.get_value() == this => {
                     take_in(name, planned(state, Intake::bytes(bytes)))
                 }
@@ -109,7 +111,7 @@ pub fn CsvStep() -> impl IntoView {
                 prop:value=move || pasted.get()
                 on:input:target=move |ev| pasted.set(ev.target().value())
             ></textarea>
-            <button type="button" class="secondary" disabled=move || pasted.with(|p| p.trim().is_empty()) on:click=use_paste>
+            <button type="button" id="use-paste" class="secondary" disabled=move || pasted.with(|p| p.trim().is_empty()) on:click=use_paste>
                 "Use pasted text"
             </button>
         </section>

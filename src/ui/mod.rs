@@ -43,7 +43,14 @@ pub fn App() -> impl IntoView {
             state.step.set(step);
         }
     });
-    on_cleanup(move || listener.remove());
+    let forget = window_event_listener(leptos::ev::pagehide, move |_| {
+        state.creds.clear_secrets();
+        state.signing_key.set_value(None);
+    });
+    on_cleanup(move || {
+        listener.remove();
+        forget.remove();
+    });
     watch_connectivity(state);
 
     view! {

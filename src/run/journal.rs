@@ -40,6 +40,12 @@ pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while th
     check the EPM job console (and the identity domain's users) to see whether this user was removed. \
     Not sent again.";
 
+/// The result of an EPM user whose job was running when the page closed, and whom List Users no
+/// longer has when the run resumes.
+pub const JOB_SETTLED_GONE: &str =
+    "Removed: the page was closed while this user's removal job ran; \
+    when the run went on, the identity domain no longer had this login.";
+
 /// One run's plan and progress, as saved in the browser.
 ///
 /// A user is "in flight" from its first [`RunEvent::Sending`] until its [`RunEvent::Result`]:
@@ -276,6 +282,31 @@ impl Journal {
             .collect();
         settled.iter().cloned().for_each(|r| self.record(r));
         settled
+    }
+
+    /// Settles the users of [`Journal::interrupted_job_users`] from what the service says now:
+    /// a user `still_there` says is gone is reported removed with [`JOB_SETTLED_GONE`] and
+    /// returned; the others become remaining again, to be sent in a new job.
+    pub fn settle_interrupted_jobs_with(
+        &mut self,
+        still_there: impl Fn(&str) -> bool,
+        at_ms: f64,
+    ) -> Vec<UserResult> {
+        let gone: Vec<UserResult> = std::mem::take(&mut self.in_job)
+            .into_iter()
+            .filter(|&i| !still_there(&self.plan[i].user))
+            .map(|i| UserResult {
+                row: self.plan[i].row,
+                user: self.plan[i].user.clone(),
+                outcome: Outcome::Removed,
+                http_status: None,
+                message: JOB_SETTLED_GONE.to_string(),
+                attempts: 1,
+                at_ms,
+            })
+            .collect();
+        gone.iter().cloned().for_each(|r| self.record(r));
+        gone
     }
 
     /// Forgets the results of these rows, so they are remaining again (a "retry failed" run
@@ -836,6 +867,32 @@ mod tests {
             .iter()
             .all(|r| r.outcome == Outcome::Failed && r.message == JOB_INTERRUPTED));
         assert!(j.remaining().is_empty() && j.is_finished());
+        assert!(j.interrupted_job_users().is_empty());
+    }
+
+    #[test]
+    fn an_interrupted_job_is_settled_from_who_is_still_there() {
+        let logins: Vec<String> = (0..4).map(|i| format!("u{i}@example.com")).collect();
+        let p = plan(&logins);
+        let mut j = Journal::new(Target::Epm, "x", "r", 0.0, p.clone(), Vec::new());
+        j.apply(&batch(0, 3, BatchStage::Queued));
+        j.apply(&batch(1, 1, BatchStage::Queued));
+        j.apply(&batch(0, 3, BatchStage::JobRunning));
+        let mut j = Journal::from_json(&j.to_json()).unwrap();
+        let gone = j.settle_interrupted_jobs_with(
+            |login| login.eq_ignore_ascii_case("U1@example.com"),
+            5.0,
+        );
+        let gone_users: Vec<&str> = gone.iter().map(|r| r.user.as_str()).collect();
+        assert_eq!(gone_users, ["u0@example.com", "u2@example.com"]);
+        assert!(gone
+            .iter()
+            .all(|r| r.outcome == Outcome::Removed && r.message == JOB_SETTLED_GONE));
+        assert_eq!(
+            users(&j.remaining()),
+            ["u1@example.com", "u3@example.com"],
+            "the one still there is sent again, with the batch that never started"
+        );
         assert!(j.interrupted_job_users().is_empty());
     }
 

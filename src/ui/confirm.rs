@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 use super::launch::start_run;
 use super::AppState;
-use crate::flow::Step;
 use crate::epm::rehearse as epm_rehearse;
+use crate::flow::Step;
 use crate::rsa::rehearse as rsa_rehearse;
 use crate::run::action::RunAction;
 use crate::run::progress::Progress;
@@ -177,7 +177,8 @@ fn rehearsal_blocker(state: AppState) -> Option<String> {
 }
 
 /// Shown for a plan row no read-only call can predict.
-const NOT_PREDICTED: &str = "Not predicted: User Details finds users by e-mail address, and this row holds a user ID.";
+const NOT_PREDICTED: &str =
+    "Not predicted: User Details finds users by e-mail address, and this row holds a user ID.";
 
 /// Predicts every row's outcome from the lookups already made, and shows them as a rehearsal's results.
 fn rehearse(state: AppState) {

@@ -62,7 +62,12 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
 }
 
 /// Starts an RSA change of `entries` (undo a mark for deletion, enable again) as a run of its own.
-pub fn start_change(state: AppState, connection: Connection, entries: Vec<PlanEntry>, change: Change) {
+pub fn start_change(
+    state: AppState,
+    connection: Connection,
+    entries: Vec<PlanEntry>,
+    change: Change,
+) {
     let journal = new_journal(state, &entries, Vec::new(), &RsaMode::Change(change));
     begin(state, connection, entries, journal, true);
 }
@@ -82,13 +87,22 @@ fn new_journal(
         skipped,
     );
     match state.target.get_untracked() {
-        crate::target::Target::Rsa => journal.for_action(mode.action(), mode.journal_steps(entries)),
+        crate::target::Target::Rsa => {
+            journal.for_action(mode.action(), mode.journal_steps(entries))
+        }
         crate::target::Target::Epm => journal,
     }
 }
 
-fn begin(state: AppState, connection: Connection, entries: Vec<PlanEntry>, journal: Journal, fresh: bool) {
+fn begin(
+    state: AppState,
+    connection: Connection,
+    entries: Vec<PlanEntry>,
+    journal: Journal,
+    fresh: bool,
+) {
     let run = state.run;
+    run.notes.set(Vec::new());
     if fresh {
         run.results.set(Vec::with_capacity(entries.len()));
         run.skipped.set(journal.skipped().to_vec());
@@ -109,8 +123,46 @@ fn begin(state: AppState, connection: Connection, entries: Vec<PlanEntry>, journ
 /// job was interrupted are reported as such, and RSA users whose request went unanswered are sent
 /// again (a "not found" then means "removed").
 pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) {
+    let Connection::Epm { base, auth } = connection.clone() else {
+        return continue_run(state, connection, journal);
+    };
+    if journal.interrupted_job_users().is_empty() {
+        return continue_run(state, connection, journal);
+    }
+    spawn_local(async move {
+        let control = Control::new(auth);
+        let config = EpmConfig::default();
+        let (http, clock) = (FetchHttp::default(), BrowserClock);
+        let epm = Epm {
+            http: &http,
+            clock: &clock,
+            control: &control,
+            base: &base,
+            config: &config,
+        };
+        let now = js_sys::Date::now();
+        match epm.list_users(&mut |_| {}).await {
+            Ok(users) => {
+                let there: HashSet<String> = users.iter().map(|u| u.login.to_lowercase()).collect();
+                journal.settle_interrupted_jobs_with(
+                    |login| there.contains(&login.to_lowercase()),
+                    now,
+                );
+            }
+            Err(why) => {
+                journal.settle_interrupted_jobs(now);
+                state.run.notes.set(vec![format!(
+                    "Users whose job was running when the page closed could not be checked ({why}); they are reported as unknown."
+                )]);
+            }
+        }
+        continue_run(state, connection, journal);
+    });
+}
+
+/// [`resume_run`] once interrupted EPM jobs are settled.
+fn continue_run(state: AppState, connection: Connection, journal: Journal) {
     let run = state.run;
-    journal.settle_interrupted_jobs(js_sys::Date::now());
     let known = journal.results();
     run.progress
         .set(Some(Progress::resumed(journal.plan().len(), &known)));
@@ -136,7 +188,8 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     let mode = match RsaMode::from_journal(&journal) {
         Ok(mode) => mode,
         Err(why) => {
-            run.notes.set(vec![format!("The saved run cannot be continued: {why}")]);
+            run.notes
+                .set(vec![format!("The saved run cannot be continued: {why}")]);
             return;
         }
     };
@@ -146,7 +199,6 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     run.control.set_value(Some(control.clone()));
     run.saved.set(None);
     run.batches.set(Vec::new());
-    run.notes.set(Vec::new());
     run.tenant.set(connection.tenant());
     run.active.set(true);
     state.go(Step::Run);

@@ -121,9 +121,11 @@ pub fn EmailLookup() -> impl IntoView {
 pub fn RemovalChoices() -> impl IntoView {
     let state = expect_context::<AppState>();
     let count = move |blocker: Blocker| {
-        state
-            .lookups
-            .with(|l| l.iter().filter(|r| r.answer.blocker() == Some(blocker)).count())
+        state.lookups.with(|l| {
+            l.iter()
+                .filter(|r| r.answer.blocker() == Some(blocker))
+                .count()
+        })
     };
     let enabled_list = move || {
         state.lookups.with(|l| {

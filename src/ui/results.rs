@@ -9,8 +9,8 @@ use super::launch::{start_change, start_run};
 use super::virtual_list::VirtualList;
 use super::{AppState, StepNav};
 use crate::browser::download_text;
-use crate::charts::Part;
 use crate::browser::read_file;
+use crate::charts::Part;
 use crate::flow::Step;
 use crate::results::{
     self, export_csv, import_results, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass,
@@ -72,7 +72,9 @@ pub fn ResultsStep() -> impl IntoView {
         Ok(connection) if state.target.get_untracked() == Target::Rsa => {
             start_change(state, connection, entries, change)
         }
-        Ok(_) => message.set(Some("Undo and enable again are RSA actions: connect to RSA Cloud Access Service.".into())),
+        Ok(_) => message.set(Some(
+            "Undo and enable again are RSA actions: connect to RSA Cloud Access Service.".into(),
+        )),
         Err(e) => message.set(Some(format!("Connect again first: {e}"))),
     };
     let open_file = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {
@@ -97,11 +99,12 @@ pub fn ResultsStep() -> impl IntoView {
                     }
                     let run = state.run;
                     run.progress.set(Some(Progress::resumed(done.len(), &done)));
-                    run.action.set(if done.iter().any(|r| r.outcome == Outcome::Marked) {
-                        RunAction::Mark
-                    } else {
-                        RunAction::Remove
-                    });
+                    run.action
+                        .set(if done.iter().any(|r| r.outcome == Outcome::Marked) {
+                            RunAction::Mark
+                        } else {
+                            RunAction::Remove
+                        });
                     run.rehearsal.set(false);
                     run.journal.set_value(None);
                     run.results.set(done);

@@ -7,16 +7,17 @@ use super::AppState;
 use crate::charts::Part;
 use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
-use crate::run::progress::Progress;
 use crate::run::action::RunAction;
+use crate::run::progress::Progress;
 use crate::run::{Auth, BatchStage, Control, Mode, Outcome, PauseReason};
 
 /// Before a run: the confirmation. During and after: progress.
 #[component]
 pub fn RunStep() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let started = Memo::new(move |_| state.run.progress.with(Option::is_some));
     move || {
-        if state.run.progress.with(Option::is_some) {
+        if started.get() {
             view! { <RunProgress /> }.into_any()
         } else {
             view! { <super::confirm::Confirm /> }.into_any()

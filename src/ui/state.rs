@@ -18,10 +18,10 @@ use crate::results::{SkipReason, Skipped};
 use crate::rsa::jwt::strip_bearer;
 use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
-use crate::run::progress::Progress;
-use crate::run::PlanEntry;
 use crate::rsa::RemovalOptions;
 use crate::run::action::RunAction;
+use crate::run::progress::Progress;
+use crate::run::PlanEntry;
 use crate::run::{Auth, BatchStage, Control, Journal, UserResult};
 use crate::target::Target;
 

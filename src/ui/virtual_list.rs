@@ -1,9 +1,14 @@
 //! A scrolling list that renders only the rows in view, so 1,000,000 rows stay smooth.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 /// Rows drawn beyond the visible ones, above and below, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 8;
+
+/// Renders row `i` (0-based) of a list.
+type RowView = Arc<dyn Fn(usize) -> AnyView + Send + Sync>;
 
 /// A fixed-height scroll box of `len` rows of `row_height` pixels; `row` renders row `i` (0-based).
 #[component]
@@ -27,6 +32,18 @@ where
     F: Fn(usize) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
+    // Every list shares one copy of the code below: only this wrapper depends on the row's type.
+    let row: RowView = Arc::new(move |i| row(i).into_view().into_any());
+    list(len, row, row_height, height, label)
+}
+
+fn list(
+    len: Signal<usize>,
+    row: RowView,
+    row_height: usize,
+    height: usize,
+    label: String,
+) -> AnyView {
     let scroll_top = RwSignal::new(0usize);
     let visible = height.div_ceil(row_height);
     let window = move || {
@@ -61,4 +78,5 @@ where
             </div>
         </div>
     }
+    .into_any()
 }

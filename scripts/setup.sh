@@ -45,7 +45,13 @@ if $want_browser && ! { have chromium && have chromedriver && [ -x /usr/sbin/ngi
   step "installing Debian's chromium, chromium-driver and nginx"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Only the packages are wanted: keep Debian from starting nginx as a system service.
+  added_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=true
+  fi
   apt-get install -y -qq chromium chromium-driver nginx >/dev/null
+  if $added_policy; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 step "tools ready: $(trunk --version), wasm-bindgen $(wasm-bindgen --version | awk '{print $2}'), $(wasm-opt --version | awk '{print $1, $3}')"

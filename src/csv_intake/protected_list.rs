@@ -1,5 +1,9 @@
 //! The admin's list of protected accounts: logins, user IDs or `*` patterns, one per line.
 
+use super::dedupe::fold_hash;
+use super::exclude::{Exclusion, Exclusions};
+use crate::target::Target;
+
 /// A protected-accounts list as read from text, with what was wrong with some lines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProtectedList {
@@ -50,9 +54,31 @@ pub fn protected_text(patterns: &[String]) -> String {
     text
 }
 
+/// The first of `patterns` that `value` (a login, user ID or e-mail address) matches, the way
+/// intake excludes protected rows (ignoring case; `*` matches any run of characters).
+pub fn protected_match<'p>(patterns: &'p [String], value: &str) -> Option<&'p str> {
+    let exclusions = Exclusions::new(Target::Epm, None, patterns);
+    match exclusions.check(value, fold_hash(value)) {
+        Some(Exclusion::Protected(i)) => patterns.get(i as usize).map(String::as_str),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_looked_up_users_address_or_id_is_matched_like_a_row() {
+        let patterns = vec!["admin@*".to_string(), "*-breakglass@corp.io".into()];
+        assert_eq!(protected_match(&patterns, "Admin@Corp.io"), Some("admin@*"));
+        assert_eq!(
+            protected_match(&patterns, "ops-breakglass@corp.io"),
+            Some("*-breakglass@corp.io")
+        );
+        assert_eq!(protected_match(&patterns, "jane@corp.io"), None);
+        assert_eq!(protected_match(&[], "admin@corp.io"), None);
+    }
 
     #[test]
     fn reads_patterns_skipping_blanks_comments_and_repeats() {

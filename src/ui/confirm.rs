@@ -187,7 +187,12 @@ fn rehearse(state: AppState) {
     let wanted: HashSet<usize> = entries.iter().map(|e| e.row).collect();
     let mut predictions: Vec<UserResult> = match state.target.get_untracked() {
         Target::Rsa => {
-            let lookups = state.lookups.get_untracked();
+            let lookups: Vec<_> = state
+                .lookups
+                .get_untracked()
+                .into_iter()
+                .filter(|r| wanted.contains(&r.row) || r.answer.user().is_none())
+                .collect();
             let mut by_row: HashMap<usize, UserResult> =
                 rsa_rehearse::rehearse_all(&lookups, state.rsa_options.get_untracked(), now)
                     .into_iter()

@@ -44,6 +44,7 @@ pub fn ResultsStep() -> impl IntoView {
         rows.with(|r| filter.apply(r))
     });
     let message = RwSignal::new(None::<String>);
+    let info = RwSignal::new(None::<String>);
 
     let download = move |_| {
         let csv = rows.with_untracked(|r| export_csv(r));
@@ -109,7 +110,8 @@ pub fn ResultsStep() -> impl IntoView {
                     run.journal.set_value(None);
                     run.results.set(done);
                     run.skipped.set(skipped);
-                    message.set(Some(format!("Showing the results in {name}.")));
+                    message.set(None);
+                    info.set(Some(format!("Showing the results in {name}.")));
                 }
                 Err(e) => message.set(Some(format!("{name}: {e}"))),
             }
@@ -210,6 +212,7 @@ pub fn ResultsStep() -> impl IntoView {
             <label for="open-results">"Open an earlier run's results file (to undo its marks or enable its users again)"</label>
             <input id="open-results" type="file" accept=".csv,text/csv" on:change:target=open_file />
             {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || info.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </section>
         <section class="card results-list">
             <VirtualList len=Signal::derive(move || shown.with(Vec::len)) row=row_view label="Every row of the file with its outcome" />

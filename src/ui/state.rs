@@ -396,8 +396,15 @@ impl AppState {
                     .collect()
             })
         });
-        self.lookups
-            .with(|found| entries.extend(found.iter().filter_map(Resolution::plan_entry)));
+        let protected = self.protected.get();
+        self.lookups.with(|found| {
+            entries.extend(
+                found
+                    .iter()
+                    .filter(|r| protected_by(&protected, r).is_none())
+                    .filter_map(Resolution::plan_entry),
+            )
+        });
         self.dropped
             .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
         entries.sort_by_key(|e| e.row);
@@ -409,9 +416,11 @@ impl AppState {
     pub fn skipped_rows(&self) -> Vec<Skipped> {
         let lookups = self.lookups.get_untracked();
         let dropped = self.dropped.get_untracked();
+        let protected = self.protected.get_untracked();
         self.loaded.with_untracked(|l| {
-            l.as_ref()
-                .map_or_else(Vec::new, |l| skipped_rows(l, &lookups, &dropped))
+            l.as_ref().map_or_else(Vec::new, |l| {
+                skipped_rows(l, &lookups, &dropped, &protected)
+            })
         })
     }
 
@@ -435,7 +444,20 @@ impl AppState {
     }
 }
 
-fn skipped_rows(loaded: &Loaded, lookups: &[Resolution], dropped: &HashSet<usize>) -> Vec<Skipped> {
+/// The protected pattern a looked-up user's ID or e-mail address matches, if any.
+fn protected_by(patterns: &[String], lookup: &Resolution) -> Option<String> {
+    let user = lookup.answer.user()?;
+    csv_intake::protected_match(patterns, &user.id)
+        .or_else(|| csv_intake::protected_match(patterns, &user.email_address))
+        .map(str::to_string)
+}
+
+fn skipped_rows(
+    loaded: &Loaded,
+    lookups: &[Resolution],
+    dropped: &HashSet<usize>,
+    protected: &[String],
+) -> Vec<Skipped> {
     let plan = &loaded.plan;
     let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();
     (0..loaded.table.len())
@@ -446,6 +468,14 @@ fn skipped_rows(loaded: &Loaded, lookups: &[Resolution], dropped: &HashSet<usize
                     "the tenant has no such login (List Users); dropped from the plan before the run".into(),
                 ),
                 Class::Target => return None,
+                Class::Invalid { .. }
+                    if looked_up
+                        .get(&row)
+                        .and_then(|r| protected_by(protected, r))
+                        .is_some() =>
+                {
+                    SkipReason::Protected(protected_by(protected, looked_up[&row]).unwrap_or_default())
+                }
                 Class::Invalid { .. } if looked_up.get(&row).is_some_and(|r| r.answer.user().is_some()) => {
                     return None
                 }

@@ -31,7 +31,7 @@ export const SECURITY_HEADERS = {
 };
 
 /** Trunk's hashed asset names (`main-0123456789abcdef.css`, `app-…_bg.wasm`): cacheable for ever. */
-export const HASHED_ASSET = /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/;
+export const HASHED_ASSET = /-[0-9a-f]{8,16}(_bg)?\.(js|wasm|css)$/;
 
 const sha256 = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 

@@ -3,8 +3,9 @@
 /// The path every Cloud Administration v1 endpoint hangs from.
 pub const API_PATH: &str = "/AdminInterface/restapi/v1";
 
-/// A normalised Admin REST API base: `https://tenant/AdminInterface/restapi/v1`, or a
-/// same-origin proxy path such as `/rsa/AdminInterface/restapi/v1`. Never ends in `/`.
+/// A normalised Admin REST API base: `https://tenant/AdminInterface/restapi/v1`, or a reverse proxy's
+/// address, as a path on the panel's own site (`/rsa/AdminInterface/restapi/v1`) or absolute
+/// (`https://panel.example/rsa/AdminInterface/restapi/v1`). Never ends in `/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiBase {
     url: String,
@@ -46,7 +47,8 @@ impl ApiBase {
     /// - the key file's `adminRestApiUrl` (`https://t/AdminInterface/restapi/v1`), with or without `/`;
     /// - the tenant root (`https://t`, or just `t.access.securid.com`, taken as https);
     /// - anything containing `/AdminInterface` (`…/AdminInterface/restapi/v2/users` too): it is cut there;
-    /// - a same-origin reverse-proxy path (`/rsa` or `/rsa/AdminInterface/restapi/v1`).
+    /// - a same-origin reverse-proxy path (`/rsa` or `/rsa/AdminInterface/restapi/v1`), or the same
+    ///   absolute (`https://panel.example/rsa`): see [`ApiBase::via_proxy`].
     ///
     /// The result is the prefix before `/AdminInterface` (trailing slashes removed) plus [`API_PATH`].
     pub fn parse(input: &str) -> Result<ApiBase, BaseUrlError> {
@@ -101,40 +103,86 @@ impl ApiBase {
         format!("{}/{}", self.url, path.trim_start_matches('/'))
     }
 
-    /// True when requests go to a path on the panel's own site (a reverse proxy), not to the tenant directly.
+    /// True when the address is a path on the panel's own site (`/rsa/…`), with no scheme or host.
     pub fn is_same_origin_path(&self) -> bool {
         self.url.starts_with('/')
     }
 
-    /// The tenant's host name to show the admin (`mycompany.access.securid.com`), or the proxy path.
-    pub fn tenant_label(&self) -> &str {
-        match self.url.find("://") {
-            Some(i) => {
-                let rest = &self.url[i + 3..];
-                &rest[..rest.find('/').unwrap_or(rest.len())]
-            }
-            None => &self.url[..self.url.len() - API_PATH.len()],
-        }
+    /// True when requests go through a reverse proxy rather than to the tenant itself: a path on the
+    /// panel's own site (`/rsa`), or an absolute URL with a path before `/AdminInterface`
+    /// (`https://panel.example/rsa`). A tenant's own `adminRestApiUrl` never has such a path, so only a
+    /// proxy that strips its prefix can serve the API there.
+    pub fn via_proxy(&self) -> bool {
+        self.is_same_origin_path() || !self.proxy_prefix().is_empty()
     }
 
-    /// Whether a JWT audience names this API. The scheme and host compare case-insensitively,
-    /// trailing slashes are ignored. Through a proxy the tenant is unknown, so only the API path is checked.
+    /// `scheme://host[:port]` of an absolute address; empty for a path on this site.
+    fn origin(&self) -> &str {
+        &self.url[..self.path_start()]
+    }
+
+    /// Where the host starts: after `scheme://`, or 0 for a path.
+    fn host_start(&self) -> usize {
+        if self.is_same_origin_path() {
+            return 0;
+        }
+        self.url.find("://").map_or(0, |i| i + 3)
+    }
+
+    /// Where the path starts: after `scheme://host`, or 0 for a path.
+    fn path_start(&self) -> usize {
+        if self.is_same_origin_path() {
+            return 0;
+        }
+        let host = self.host_start();
+        self.url[host..]
+            .find('/')
+            .map_or(self.url.len(), |i| host + i)
+    }
+
+    /// The path before [`API_PATH`]: `/rsa` for `…/rsa/AdminInterface/restapi/v1`, empty for a tenant.
+    fn proxy_prefix(&self) -> &str {
+        &self.url[self.path_start()..self.url.len() - API_PATH.len()]
+    }
+
+    /// Who the admin is talking to: the tenant's host name (`mycompany.access.securid.com`), or the
+    /// proxy (`/rsa`, `panel.example/rsa`).
+    pub fn tenant_label(&self) -> &str {
+        let start = self.host_start();
+        let end = if self.via_proxy() {
+            self.url.len() - API_PATH.len()
+        } else {
+            self.path_start()
+        };
+        &self.url[start..end]
+    }
+
+    /// Whether a JWT audience fits this API. The audience must be an absolute `http(s)` URL whose path
+    /// is [`API_PATH`] (an `adminRestApiUrl`); trailing slashes are ignored, scheme and host compare
+    /// case-insensitively.
+    /// - Addressed directly, the tenant is known: the audience must name this very scheme and host, so a
+    ///   token is never sent to a host it was not made for.
+    /// - Through a proxy ([`ApiBase::via_proxy`]), the tenant is behind the proxy and not in the address:
+    ///   any tenant's `adminRestApiUrl` fits. The service still checks `aud` against itself and refuses
+    ///   a token made for another tenant (Test connection then says so).
     pub fn matches_audience(&self, aud: &str) -> bool {
         let aud = aud.trim().trim_end_matches('/');
-        if self.is_same_origin_path() {
-            return aud.contains("://") && aud.ends_with(API_PATH);
-        }
-        let split = |s: &str| {
-            let after_scheme = s.find("://").map_or(0, |i| i + 3);
-            let host_end = s[after_scheme..]
-                .find('/')
-                .map_or(s.len(), |i| after_scheme + i);
-            (
-                s[..host_end].to_ascii_lowercase(),
-                s[host_end..].to_string(),
-            )
+        let Some((scheme, rest)) = aud.split_once("://") else {
+            return false;
         };
-        split(aud) == split(&self.url)
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        let (host, path) = rest.split_at(host_end);
+        let well_formed = (scheme.eq_ignore_ascii_case("https")
+            || scheme.eq_ignore_ascii_case("http"))
+            && !host.is_empty()
+            && path == API_PATH;
+        if !well_formed {
+            return false;
+        }
+        self.via_proxy()
+            || self
+                .origin()
+                .eq_ignore_ascii_case(&aud[..aud.len() - path.len()])
     }
 }
 
@@ -221,14 +269,132 @@ mod tests {
     #[test]
     fn audience_must_be_the_full_api_url_of_this_tenant() {
         let base = ApiBase::parse("https://acme.access.securid.com").unwrap();
+        assert!(!base.via_proxy());
         assert!(base.matches_audience(CANON));
         assert!(base.matches_audience("HTTPS://ACME.access.securid.com/AdminInterface/restapi/v1/"));
         assert!(!base.matches_audience("https://acme.access.securid.com"));
         assert!(
             !base.matches_audience("https://other.access.securid.com/AdminInterface/restapi/v1")
         );
+        assert!(!base.matches_audience("http://acme.access.securid.com/AdminInterface/restapi/v1"));
         let proxied = ApiBase::parse("/rsa").unwrap();
         assert!(proxied.matches_audience(CANON));
         assert!(!proxied.matches_audience("https://acme.access.securid.com/"));
+    }
+
+    #[test]
+    fn an_absolute_address_with_a_path_before_the_api_is_a_proxy() {
+        for input in [
+            "https://panel.example/rsa",
+            "https://panel.example/rsa/",
+            "https://panel.example/rsa/AdminInterface/restapi/v1",
+            "panel.example/rsa/AdminInterface/restapi/v1/",
+        ] {
+            let base = ApiBase::parse(input).unwrap();
+            assert_eq!(
+                base.as_str(),
+                "https://panel.example/rsa/AdminInterface/restapi/v1",
+                "{input}"
+            );
+            assert!(base.via_proxy() && !base.is_same_origin_path(), "{input}");
+            assert_eq!(base.tenant_label(), "panel.example/rsa");
+            assert_eq!(base.origin(), "https://panel.example");
+            assert_eq!(base.proxy_prefix(), "/rsa");
+        }
+        let deep = ApiBase::parse("http://127.0.0.1:8080/tools/offboard/rsa").unwrap();
+        assert!(deep.via_proxy());
+        assert_eq!(deep.tenant_label(), "127.0.0.1:8080/tools/offboard/rsa");
+        let path = ApiBase::parse("/rsa").unwrap();
+        assert!(path.via_proxy() && path.is_same_origin_path());
+        assert_eq!((path.origin(), path.proxy_prefix()), ("", "/rsa"));
+        let root = ApiBase::parse("/").unwrap();
+        assert!(root.via_proxy() && root.is_same_origin_path());
+        let odd = ApiBase::parse("/a://b").unwrap();
+        assert_eq!((odd.origin(), odd.tenant_label()), ("", "/a://b"));
+    }
+
+    /// The bug: `https://panel.example/rsa` (the panel's own origin + `/rsa`) was taken for another
+    /// tenant and every token was refused, although `/rsa` on the same site was accepted.
+    #[test]
+    fn an_absolute_proxy_address_checks_the_audience_like_the_path() {
+        let path = ApiBase::parse("/rsa").unwrap();
+        let sandbox = "http://127.0.0.1:8787/AdminInterface/restapi/v1";
+        for input in [
+            "https://panel.example/rsa",
+            "http://127.0.0.1:41234/rsa/AdminInterface/restapi/v1",
+            "https://acme.access.securid.com/rsa",
+        ] {
+            let absolute = ApiBase::parse(input).unwrap();
+            for (aud, fits) in [
+                (CANON, true),
+                (sandbox, true),
+                (
+                    "HTTPS://Other.Access.SecurID.com/AdminInterface/restapi/v1/",
+                    true,
+                ),
+                (
+                    "  https://acme.access.securid.com/AdminInterface/restapi/v1//  ",
+                    true,
+                ),
+                // Not an adminRestApiUrl: no API path, another path, the proxy's own address, no host.
+                ("https://acme.access.securid.com", false),
+                ("https://acme.access.securid.com/", false),
+                (
+                    "https://acme.access.securid.com/AdminInterface/restapi/v2",
+                    false,
+                ),
+                (
+                    "https://acme.access.securid.com/x/AdminInterface/restapi/v1",
+                    false,
+                ),
+                ("https://panel.example/rsa/AdminInterface/restapi/v1", false),
+                ("https:///AdminInterface/restapi/v1", false),
+                // Not absolute, or not the web.
+                ("acme.access.securid.com/AdminInterface/restapi/v1", false),
+                ("/AdminInterface/restapi/v1", false),
+                (
+                    "ftp://acme.access.securid.com/AdminInterface/restapi/v1",
+                    false,
+                ),
+                ("", false),
+            ] {
+                assert_eq!(
+                    absolute.matches_audience(aud),
+                    fits,
+                    "{input} with aud {aud:?}"
+                );
+                assert_eq!(path.matches_audience(aud), fits, "/rsa with aud {aud:?}");
+            }
+        }
+        // Without a path before the API, an address is a tenant's own: another host is another tenant.
+        let root = ApiBase::parse("https://panel.example").unwrap();
+        assert!(!root.via_proxy());
+        assert!(!root.matches_audience(CANON));
+        assert!(root.matches_audience("https://panel.example/AdminInterface/restapi/v1"));
+    }
+
+    #[test]
+    fn a_token_for_the_tenant_has_no_problem_through_an_absolute_proxy_address() {
+        use crate::rsa::{b64, jwt};
+        const NOW: i64 = 1_700_000_000;
+        let claims = format!(
+            r#"{{"sub":"a","aud":"{CANON}","iat":{NOW},"exp":{}}}"#,
+            NOW + 600
+        );
+        let token = format!(
+            "{}.{}.c2ln",
+            b64::encode_url(br#"{"alg":"RS256","typ":"JWT"}"#),
+            b64::encode_url(claims.as_bytes())
+        );
+        let summary = jwt::decode(&token).unwrap();
+        for input in ["/rsa", "https://panel.example/rsa", CANON] {
+            let base = ApiBase::parse(input).unwrap();
+            assert_eq!(summary.problems(&base, NOW, None), vec![], "{input}");
+        }
+        let other = ApiBase::parse("https://other.access.securid.com").unwrap();
+        assert!(matches!(
+            &summary.problems(&other, NOW, None)[..],
+            [jwt::JwtProblem::WrongAudience { .. }]
+        ));
     }
 }

@@ -82,12 +82,18 @@ impl ConnectionCheck {
                 "HTTP {status}. Check that the token has not expired, was made with RS256 for this tenant \
                  (its aud must be {}), and that the API key has the administrator role needed to delete users. \
                  A token may live at most one hour.",
-                if base.is_same_origin_path() { "the tenant's adminRestApiUrl".to_string() } else { base.to_string() }
+                if base.via_proxy() { "the tenant's adminRestApiUrl".to_string() } else { base.to_string() }
             ),
-            ConnectionCheck::NoAnswer { timed_out, detail } if base.is_same_origin_path() => format!(
-                "The reverse proxy at {} did not {}. Check that it runs and forwards that path to your tenant.{}",
+            ConnectionCheck::NoAnswer { timed_out, detail } if base.via_proxy() => format!(
+                "The reverse proxy at {} did not {}. Check that it runs and forwards that path to your tenant.{}{}",
                 base.tenant_label(),
                 if *timed_out { "answer in time" } else { "answer" },
+                if base.is_same_origin_path() {
+                    ""
+                } else {
+                    " If that address is not on the site this panel is served from, the browser blocks the call \
+                     (CORS): enter the path alone, such as /rsa."
+                },
                 detail_suffix(detail)
             ),
             ConnectionCheck::NoAnswer { timed_out: true, .. } => format!(
@@ -165,6 +171,18 @@ mod tests {
         assert!(
             !through_proxy.contains("CORS") && through_proxy.contains("/rsa"),
             "{through_proxy}"
+        );
+        let absolute_proxy = c.advice(&ApiBase::parse("https://panel.example/rsa").unwrap());
+        assert!(
+            absolute_proxy.contains("reverse proxy at panel.example/rsa")
+                && absolute_proxy.contains("enter the path alone"),
+            "{absolute_proxy}"
+        );
+        let refused = ConnectionCheck::NotAuthorised(403)
+            .advice(&ApiBase::parse("https://panel.example/rsa").unwrap());
+        assert!(
+            refused.contains("the tenant's adminRestApiUrl") && !refused.contains("panel.example"),
+            "{refused}"
         );
         let timeout = classify_connection(&Err(NetError::Timeout));
         assert_eq!(timeout.title(), "No answer in time.");

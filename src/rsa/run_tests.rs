@@ -702,7 +702,7 @@ fn after_a_429_storm_and_a_revocation_a_new_credential_finishes_the_run() {
                     Reply::status(429).header("Retry-After", "2").after(30)
                 }
                 t if t >= 4_500.0 && old => Reply::status(403).after(30),
-                _ if calls.get() % 10 == 0 => Reply::status(500).after(30),
+                _ if calls.get().is_multiple_of(10) => Reply::status(500).after(30),
                 _ => Reply::status(200).after(60),
             }
         },

@@ -335,7 +335,11 @@ impl OnReply<'_, '_> {
                 state.throttled_since = None;
                 let (failures, attempt) = (state.failures, state.sends);
                 let recheck = if state.unanswered { RECHECKS } else { 0 };
-                if self.settings.backoff.exhausted(failures.saturating_sub(recheck)) {
+                if self
+                    .settings
+                    .backoff
+                    .exhausted(failures.saturating_sub(recheck))
+                {
                     let results = self.book.finish_exhausted(protocol, i, self.now);
                     emit_results(results, on_event);
                     return;

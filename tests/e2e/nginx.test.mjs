@@ -340,19 +340,35 @@ test('an EPM removal through nginx at the same-origin URL …/epm, with no CSP v
   assert.deepEqual(await check(), []);
 });
 
-// The address hint says a proxy path works; an absolute URL of the same site (https://panel.example/rsa) is
-// parsed as another tenant, so the token's audience check blocks it. Marked todo until the panel accepts it.
-test('an absolute same-origin RSA address (…/rsa) is accepted like the path /rsa', {
-  todo: 'src/rsa/base_url.rs matches_audience relaxes the audience check for /rsa only',
-}, async () => {
+// The panel's own origin + /rsa (https://panel.example/rsa) is the same proxy as the path /rsa: a token whose aud
+// is the tenant's adminRestApiUrl passes, Test connection goes through nginx, and a token whose aud is not an
+// Admin REST API URL is still refused before any request.
+test('an absolute same-origin RSA address (…/rsa) is accepted like the path /rsa', async () => {
   const demo = await sandbox.control('/sandbox/demo');
-  const { page } = await openWatched(nginx.url + '/');
+  const lookups = async () => (await sandbox.control('/sandbox/requests'))
+    .filter((r) => r.system === 'rsa' && r.method === 'POST' && r.path === '/AdminInterface/restapi/v1/users/lookup').length;
+  const { page, check } = await openWatched(nginx.url + '/');
   await page.fill('#rsa-base', `${nginx.url}/rsa`);
   await page.fill('#rsa-jwt', demo.rsa.jwt);
   await page.waitForSelector('#jwt-info');
+  assert.match(await page.locator('#jwt-info').innerText(), new RegExp(demo.rsa.adminRestApiUrl.replace(/[.]/g, '\\.')));
   assert.deepEqual(await page.locator('ul.problems li.error').allInnerTexts(), []);
+  const before = await lookups();
   await page.click('#test-connection', { timeout: 2_000 });
   await page.waitForSelector('#connection-status .success');
+  assert.match(await page.locator('#connection-status').innerText(),
+    new RegExp(`Requests will go to ${nginx.url.replace(/[.]/g, '\\.')}/rsa/AdminInterface/restapi/v1`));
+  assert.equal(await lookups(), before + 1, 'the connection test reached the tenant through nginx');
+  assert.ok(await page.locator('.step-nav .primary').isEnabled(), 'Next is allowed');
+
+  // The audience is still checked: the proxy's own address is not an adminRestApiUrl.
+  const { jwt: wrong } = await sandbox.control('/sandbox/token', { aud: `${nginx.url}/rsa/AdminInterface/restapi/v1` });
+  await page.fill('#rsa-jwt', wrong);
+  await page.waitForSelector('ul.problems li.error');
+  assert.match((await page.locator('ul.problems li.error').allInnerTexts()).join('\n'), /adminRestApiUrl/);
+  assert.ok(await page.locator('#test-connection').isDisabled());
+  assert.ok(await page.locator('.step-nav .primary').isDisabled());
+  assert.deepEqual(await check(), []);
 });
 
 test('served without a proxy and pointed at another origin that sends no CORS headers, the panel explains CORS',

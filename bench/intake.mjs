@@ -55,6 +55,26 @@ async function readOnly(page) {
   });
 }
 
+/**
+ * What first use of memory costs in this browser: 64 MiB of a new `WebAssembly.Memory` written once (every page
+ * faulted in) and then again (already mapped). Returns ms per MB for both.
+ */
+async function freshMemoryCost(page) {
+  return page.evaluate(() => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    memory.grow(1024);
+    const bytes = new Uint8Array(memory.buffer);
+    let t0 = performance.now();
+    bytes.fill(1);
+    const first = performance.now() - t0;
+    t0 = performance.now();
+    bytes.fill(2);
+    const again = performance.now() - t0;
+    const mb = bytes.length / 1e6;
+    return { firstMsPerMb: first / mb, againMsPerMb: again / mb };
+  });
+}
+
 /** A fresh panel on the CSV step with the EPM target (its identifier is the `User Login` column). */
 async function freshCsvStep(browser, sandbox, csvPath) {
   const opened = await openBenchPanel(browser, sandbox.url + '/');
@@ -129,6 +149,8 @@ export async function runIntake(browser, sandbox) {
   const papaA = await papaIntake(a.page);
   log(`papaparse A: ${papaA.ms.toFixed(0)} ms, ${papaA.rows} rows`);
   const read = await readOnly(a.page);
+  const faults = await freshMemoryCost(a.page);
+  log(`fresh memory: ${faults.firstMsPerMb.toFixed(2)} ms/MB on first use, ${faults.againMsPerMb.toFixed(2)} ms/MB after`);
   const problemsA = a.problems;
   await a.context.close();
 
@@ -148,6 +170,7 @@ export async function runIntake(browser, sandbox) {
     panel: { a: panelA.ms, b: panelB.ms, best: panelMs },
     papa: { a: papaA.ms, b: papaB.ms, best: papaMs, rows: papaA.rows },
     readMs: read.ms,
+    faults,
     intakeLong, mem, memBefore: before,
     preview: { ...preview, long: previewLong, rows: previewRows },
     scroll: scrollStats,

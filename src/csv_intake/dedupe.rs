@@ -30,6 +30,12 @@ pub fn fold_hash(value: &str) -> u64 {
     }
 }
 
+/// [`fold_hash`] of an ASCII value.
+pub fn fold_hash_ascii(value: &str) -> u64 {
+    debug_assert!(value.is_ascii());
+    hash_lower(value.as_bytes())
+}
+
 /// FxHash-style over 8-byte words, each with its ASCII capitals lowered, then a final avalanche.
 fn hash_lower(bytes: &[u8]) -> u64 {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;

@@ -57,22 +57,24 @@ impl Exclusions {
             return None;
         }
         let matched = if value.is_ascii() {
-            let lower = value.to_ascii_lowercase();
-            self.patterns
-                .iter()
-                .position(|p| glob(p.as_bytes(), lower.as_bytes()))
+            self.patterns.iter().position(|p| {
+                glob(p.as_bytes(), value.as_bytes(), |b: u8| {
+                    b.to_ascii_lowercase()
+                })
+            })
         } else {
             let lower: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
             self.patterns
                 .iter()
-                .position(|p| glob(&p.chars().collect::<Vec<_>>(), &lower))
+                .position(|p| glob(&p.chars().collect::<Vec<_>>(), &lower, |c| c))
         };
         matched.map(|i| Exclusion::Protected(i as u32))
     }
 }
 
-/// Whether `text` matches `pattern`, where `*` matches any run (also empty). Linear backtracking to the last star.
-fn glob<T: Copy + PartialEq + From<u8>>(pattern: &[T], text: &[T]) -> bool {
+/// Whether `text`, each element passed through `fold`, matches `pattern`, where `*` matches any run (also empty).
+/// Linear backtracking to the last star.
+fn glob<T: Copy + PartialEq + From<u8>>(pattern: &[T], text: &[T], fold: impl Fn(T) -> T) -> bool {
     let star = T::from(b'*');
     let (mut p, mut t) = (0, 0);
     let mut resume: Option<(usize, usize)> = None;
@@ -80,7 +82,7 @@ fn glob<T: Copy + PartialEq + From<u8>>(pattern: &[T], text: &[T]) -> bool {
         if p < pattern.len() && pattern[p] == star {
             resume = Some((p, t));
             p += 1;
-        } else if p < pattern.len() && pattern[p] == text[t] {
+        } else if p < pattern.len() && pattern[p] == fold(text[t]) {
             p += 1;
             t += 1;
         } else if let Some((star_at, matched_to)) = resume {
@@ -166,10 +168,12 @@ mod tests {
 
     #[test]
     fn glob_backtracks() {
-        assert!(glob(b"*a*b", b"xaxxab"));
-        assert!(glob(b"a*b*c", b"abbbc"));
-        assert!(!glob(b"a*b*c", b"abbb"));
-        assert!(glob(b"*", b""));
-        assert!(glob(&['é', '*'], &['é', 'x']));
+        let same = |b: u8| b;
+        assert!(glob(b"*a*b", b"xaxxab", same));
+        assert!(glob(b"a*b*c", b"abbbc", same));
+        assert!(!glob(b"a*b*c", b"abbb", same));
+        assert!(glob(b"*", b"", same));
+        assert!(glob(&['é', '*'], &['é', 'x'], |c| c));
+        assert!(glob(b"svc_*", b"SVC_Backup", |b: u8| b.to_ascii_lowercase()));
     }
 }

@@ -54,7 +54,7 @@ pub struct Intake {
 enum Stage {
     Decoding(Decoder),
     Parsing(Parsing),
-    Planning(Table, Planner),
+    Planning(Box<(Table, Planner)>),
     Done(Result<Table, IntakeError>),
     Taken,
 }
@@ -123,12 +123,14 @@ impl Intake {
                 },
                 Err(e) => Stage::Done(Err(e)),
             },
-            Stage::Planning(table, mut planner) => {
-                if planner.step(&table, self.pieces.plan_rows) {
+            Stage::Planning(mut planning) => {
+                let (table, planner) = &mut *planning;
+                if planner.step(table, self.pieces.plan_rows) {
+                    let (table, planner) = *planning;
                     table.ready.put(planner.finish());
                     Stage::Done(Ok(table))
                 } else {
-                    Stage::Planning(table, planner)
+                    Stage::Planning(planning)
                 }
             }
             done => done,
@@ -147,7 +149,7 @@ impl Intake {
             ..template.clone()
         };
         match Planner::new(&table, &options) {
-            Ok(planner) => Stage::Planning(table, planner),
+            Ok(planner) => Stage::Planning(Box::new((table, planner))),
             Err(_) => Stage::Done(Ok(table)),
         }
     }
@@ -161,7 +163,7 @@ impl Intake {
             Stage::Parsing(parsing) => {
                 0.1 + parse_share * parsing.position() as f64 / parsing.len().max(1) as f64
             }
-            Stage::Planning(table, planner) => 0.5 + 0.5 * planner.progress(table),
+            Stage::Planning(planning) => 0.5 + 0.5 * planning.1.progress(&planning.0),
             Stage::Done(_) | Stage::Taken => 1.0,
         }
     }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::column::{header_kind, Detection};
-use super::dedupe::{fold_eq, fold_hash, Repeats, Search};
+use super::dedupe::{fold_eq, fold_hash, fold_hash_ascii, Repeats, Search};
 use super::exclude::{Exclusion, Exclusions};
 use super::table::{row_number, Table};
 use super::validate::{check, Invalid, Note};
@@ -350,7 +350,11 @@ fn classify(
     }
     plan.emails += usize::from(checked.email);
     let value = checked.value.as_ref();
-    let hash = fold_hash(value);
+    let hash = if checked.ascii {
+        fold_hash_ascii(value)
+    } else {
+        fold_hash(value)
+    };
     if header_text
         .is_some_and(|(header_hash, header)| header_hash == hash && fold_eq(header, value))
     {

@@ -91,6 +91,8 @@ pub struct Checked<'a> {
     pub look_alike: Option<Note>,
     pub shape: Result<(), Invalid>,
     pub email: bool,
+    /// Whether the value is ASCII (then `fold_hash` can skip looking).
+    pub ascii: bool,
 }
 
 /// Cleans `raw` and checks it against the target's identifier shape.
@@ -105,18 +107,21 @@ pub fn check(raw: &str, target: Target) -> Checked<'_> {
             look_alike: None,
             shape,
             email: scan.email,
+            ascii: true,
         };
     }
     let (value, invisible) = clean(raw);
     let look_alike = look_alike(&value);
     let email = looks_like_email(&value);
     let shape = shape(&value, target, email);
+    let ascii = value.is_ascii();
     Checked {
         value,
         invisible,
         look_alike,
         shape,
         email,
+        ascii,
     }
 }
 

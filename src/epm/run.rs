@@ -138,7 +138,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// The v1 batches in turn: upload, job, results, clean-up. Jobs never overlap, but while a
     /// job runs the next batch's file is uploaded, and once it ends the next job is requested
     /// before this one's file is deleted and its results published, so the service waits for
-    /// nothing between jobs. The polls follow the pace of the previous job.
+    /// nothing between jobs. The polls follow the pace of the previous job. Each batch keeps its
+    /// own file, job and results, so every user still gets exactly the outcome its job reported;
+    /// a batch's results wait for the next batch's upload (one request below 50 MB) to finish,
+    /// and a cancel before the next job starts deletes its file and reports it "not started".
     async fn v1_batches(
         &self,
         run_id: &str,

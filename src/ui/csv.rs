@@ -9,8 +9,9 @@ use crate::browser::yield_now::{now_ms, yield_now};
 use crate::csv_intake::{self, Intake, IntakeError, Options, Table};
 
 /// The longest the intake works before letting the page paint and answer input, in ms. A step of the intake takes
-/// a few ms, so no task comes near the 50 ms that makes a page feel stuck.
-const SLICE_MS: f64 = 20.0;
+/// a few ms (the longest, validating a large file's UTF-8 at once, about ten), so no task comes near the 50 ms that
+/// makes a page feel stuck, and few enough yields are needed that they cost little.
+const SLICE_MS: f64 = 30.0;
 
 /// Drop zone, file picker and paste box; shows what was read or why it was refused.
 #[component]
@@ -46,7 +47,8 @@ pub fn CsvStep() -> impl IntoView {
         current.set_value(this);
         reading.set(Some(0));
         spawn_local(async move {
-            // The intake needs about three times the file's size; most of it is readied while the file is read.
+            // The intake needs about three times the file's size in memory; what can be readied while the file
+            // is read, is.
             let warm = (file.size() as usize).saturating_mul(5) / 2;
             match read_file_warming(&file, warm).await {
                 Ok(bytes) if current.get_value() == this => {

@@ -1,0 +1,66 @@
+// A/B of the panel's intake between two built panels (folders), alternating fresh pages on the same file:
+// `node bench/ab.mjs dist-a dist-b [rounds]`. Prints each run and the best of each. Not part of `make bench`.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { launchBrowser } from '../tests/e2e/harness.mjs';
+import { ROOT, WORK, openBenchPanel, stageFile, userRows, writeLines } from './lib.mjs';
+
+const [distA, distB, rounds = '3'] = process.argv.slice(2);
+const ROWS = Number(process.env.BENCH_INTAKE_ROWS ?? 1_000_000);
+
+async function sandbox(dist) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'offboard-ab-'));
+  const proc = spawn(join(ROOT, 'target', 'release', 'sandbox'),
+    ['--port', '0', '--dist', resolve(ROOT, dist), '--data-dir', dataDir, '--users', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout });
+  const url = await new Promise((ok) => lines.on('line', (l) => { const m = /^SANDBOX_URL=(\S+)$/.exec(l); if (m) ok(m[1]); }));
+  return { url, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+async function intakeOnce(browser, url, csvPath) {
+  const { page, context } = await openBenchPanel(browser, url + '/');
+  await page.check('#target-epm');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await page.waitForSelector('.dropzone input[type=file]', { state: 'attached' });
+  await stageFile(page, csvPath);
+  const ms = await page.evaluate(() => new Promise((ok) => {
+    const file = document.getElementById('bench-file').files[0];
+    const input = document.querySelector('.dropzone input[type=file]');
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    const mo = new MutationObserver(() => {
+      if (document.getElementById('intake-summary')) { mo.disconnect(); ok(performance.now() - t0); }
+    });
+    mo.observe(document.body, { childList: true, subtree: true, characterData: true });
+    input.files = dt.files;
+    const t0 = performance.now();
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }));
+  await context.close();
+  return ms;
+}
+
+const csv = await writeLines('ab.csv', userRows(ROWS));
+const browser = await launchBrowser();
+const a = await sandbox(distA), b = await sandbox(distB);
+const runs = { [distA]: [], [distB]: [] };
+try {
+  for (let r = 0; r < Number(rounds); r++) {
+    for (const [name, s] of r % 2 ? [[distB, b], [distA, a]] : [[distA, a], [distB, b]]) {
+      const ms = await intakeOnce(browser, s.url, csv.path);
+      runs[name].push(ms);
+      console.log(`${name}: ${ms.toFixed(0)} ms`);
+    }
+  }
+} finally {
+  a.stop(); b.stop();
+  await browser.close();
+  rmSync(WORK, { recursive: true, force: true });
+}
+for (const [name, list] of Object.entries(runs)) {
+  const sorted = [...list].sort((x, y) => x - y);
+  console.log(`${name}: best ${sorted[0].toFixed(0)} ms, median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms`);
+}

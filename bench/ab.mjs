@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
-import { ROOT, WORK, openBenchPanel, stageFile, userRows, writeLines } from './lib.mjs';
+import { ROOT, WORK, timeIntake, userRows, writeLines } from './lib.mjs';
 
 const [distA, distB, rounds = '3'] = process.argv.slice(2);
 const ROWS = Number(process.env.BENCH_INTAKE_ROWS ?? 1_000_000);
@@ -21,24 +21,7 @@ async function sandbox(dist) {
 }
 
 async function intakeOnce(browser, url, csvPath) {
-  const { page, context } = await openBenchPanel(browser, url + '/');
-  await page.check('#target-epm');
-  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
-  await page.waitForSelector('.dropzone input[type=file]', { state: 'attached' });
-  await stageFile(page, csvPath);
-  const ms = await page.evaluate(() => new Promise((ok) => {
-    const file = document.getElementById('bench-file').files[0];
-    const input = document.querySelector('.dropzone input[type=file]');
-    const dt = new DataTransfer();
-    dt.items.add(file);
-    const mo = new MutationObserver(() => {
-      if (document.getElementById('intake-summary')) { mo.disconnect(); ok(performance.now() - t0); }
-    });
-    mo.observe(document.body, { childList: true, subtree: true, characterData: true });
-    input.files = dt.files;
-    const t0 = performance.now();
-    input.dispatchEvent(new Event('change', { bubbles: true }));
-  }));
+  const { ms, context } = await timeIntake(browser, url + '/', csvPath);
   await context.close();
   return ms;
 }

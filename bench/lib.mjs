@@ -4,12 +4,15 @@ import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { ROOT, openPanel, startSandbox as startHarnessSandbox } from '../tests/e2e/harness.mjs';
+import { ROOT, launchBrowser, openPanel, startSandbox as startHarnessSandbox, tlsArgs } from '../tests/e2e/harness.mjs';
 
 export { ROOT };
 export const WORK = mkdtempSync(join(tmpdir(), 'offboard-bench-'));
 
-/** Starts the release sandbox with the harness's start-up, plus the CPU time it has used. */
+/**
+ * Starts the release sandbox with the harness's start-up, plus the CPU time it has used. With `--tls` among the
+ * arguments it serves HTTPS with HTTP/2 like the real vendors; `launchBenchBrowser(sandbox)` then trusts it.
+ */
 export async function startSandbox(extraArgs = []) {
   const sandbox = await startHarnessSandbox(extraArgs, { profile: 'release' });
   return {
@@ -20,6 +23,11 @@ export async function startSandbox(extraArgs = []) {
       return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
     },
   };
+}
+
+/** Launches the harness's Chromium; given a `--tls` sandbox, trusting its certificate (by SPKI). */
+export async function launchBenchBrowser(sandbox) {
+  return launchBrowser(sandbox?.tls ? tlsArgs(sandbox.tls.spki) : []);
 }
 
 /** Writes `lines` (an iterable of strings) to a file, one per line (LF), and returns its path and size. */
@@ -103,6 +111,38 @@ export async function stageFile(page, path) {
     document.documentElement.appendChild(input);
   });
   await page.setInputFiles('#bench-file', path);
+}
+
+/**
+ * One intake on a fresh page, as the intake scripts time it: opens the panel on the CSV step with the EPM target (its
+ * identifier is the `User Login` column), stages the file at `csvPath`, awaits `beforeChange(opened)` (to start a
+ * profiler or a trace), then hands the staged File to the CSV step's file input. Resolves with the opened page
+ * (`page`, `context`, `problems`) and `ms`, from the `change` event to `#intake-summary`; performance marks
+ * `intake-start` and `intake-end` bracket that span.
+ */
+export async function timeIntake(browser, url, csvPath, beforeChange = async () => {}) {
+  const opened = await openBenchPanel(browser, url);
+  const { page } = opened;
+  await page.check('#target-epm');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await page.waitForSelector('.dropzone input[type=file]', { state: 'attached' });
+  await stageFile(page, csvPath);
+  await beforeChange(opened);
+  const ms = await page.evaluate(() => new Promise((ok) => {
+    const file = document.getElementById('bench-file').files[0];
+    const input = document.querySelector('.dropzone input[type=file]');
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    const mo = new MutationObserver(() => {
+      if (document.getElementById('intake-summary')) { mo.disconnect(); performance.mark('intake-end'); ok(performance.now() - t0); }
+    });
+    mo.observe(document.body, { childList: true, subtree: true, characterData: true });
+    input.files = dt.files;
+    performance.mark('intake-start');
+    const t0 = performance.now();
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }));
+  return { ...opened, ms };
 }
 
 /** Starts collecting long tasks in the page (buffered); `stopLongTasks` returns those since the start. */

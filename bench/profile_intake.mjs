@@ -3,34 +3,19 @@
 // Not part of `make bench`.
 import { rmSync } from 'node:fs';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
-import { WORK, openBenchPanel, stageFile, startSandbox, userRows, writeLines } from './lib.mjs';
+import { WORK, startSandbox, timeIntake, userRows, writeLines } from './lib.mjs';
 
 const csv = await writeLines('profile.csv', userRows(Number(process.env.BENCH_INTAKE_ROWS ?? 1_000_000)));
 const browser = await launchBrowser();
 const sandbox = await startSandbox(['--users', '100']);
 try {
-  const { page, context } = await openBenchPanel(browser, sandbox.url + '/');
-  await page.check('#target-epm');
-  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
-  await page.waitForSelector('.dropzone input[type=file]', { state: 'attached' });
-  await stageFile(page, csv.path);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
-  const ms = await page.evaluate(() => new Promise((ok) => {
-    const file = document.getElementById('bench-file').files[0];
-    const input = document.querySelector('.dropzone input[type=file]');
-    const dt = new DataTransfer();
-    dt.items.add(file);
-    const mo = new MutationObserver(() => {
-      if (document.getElementById('intake-summary')) { mo.disconnect(); ok(performance.now() - t0); }
-    });
-    mo.observe(document.body, { childList: true, subtree: true, characterData: true });
-    input.files = dt.files;
-    const t0 = performance.now();
-    input.dispatchEvent(new Event('change', { bubbles: true }));
-  }));
+  let cdp;
+  const { ms, context } = await timeIntake(browser, sandbox.url + '/', csv.path, async ({ page, context }) => {
+    cdp = await context.newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  });
   const { profile } = await cdp.send('Profiler.stop');
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();

@@ -1,10 +1,12 @@
 // Figures 2 (during a run) and 4: RSA removals through the panel against the rate-limited sandbox, and the
-// reference's curl example run as a sequential loop on a fresh tenant.
+// reference's curl example run as a sequential loop on a fresh tenant. The sandbox serves HTTPS with HTTP/2 (`--tls`),
+// as the real service does, and the run's own Chromium trusts its certificate.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseCsv } from '../tests/e2e/harness.mjs';
 import {
-  clickAndTime, log, next, openBenchPanel, startLongTasks, startSandbox, stopLongTasks, writeLines, writeText,
+  clickAndTime, launchBenchBrowser, log, next, openBenchPanel, startLongTasks, startSandbox, stopLongTasks, writeLines,
+  writeText,
 } from './lib.mjs';
 
 const USERS = Number(process.env.BENCH_RSA_USERS ?? 20_000);
@@ -27,9 +29,10 @@ function profile(deletes, fromMs, toMs) {
   return bins;
 }
 
-export async function runRemoval(browser) {
-  const sandbox = await startSandbox(['--users', String(TENANT), '--rate', String(RATE), '--burst', String(RATE),
+export async function runRemoval() {
+  const sandbox = await startSandbox(['--tls', '--users', String(TENANT), '--rate', String(RATE), '--burst', String(RATE),
     '--latency-ms', String(LATENCY_MS)]);
+  const browser = await launchBenchBrowser(sandbox);
   try {
     const tenant = await sandbox.control('/sandbox/tenant');
     const ids = eligible(tenant).slice(0, USERS);
@@ -140,12 +143,13 @@ export async function runRemoval(browser) {
     const fresh = await sandbox.control('/sandbox/demo');
     const sample = eligible(await sandbox.control('/sandbox/tenant')).slice(0, CURL_SAMPLE);
     const idsFile = writeText('curl-ids.txt', sample.join('\n') + '\n');
-    const script = 'while read -r id; do curl -s -o /dev/null -w "%{http_code}\\n" -X DELETE '
+    const script = 'while read -r id; do curl -s --cacert "$CA" -o /dev/null -w "%{http_code}\\n" -X DELETE '
       + '-H "Content-Type: application/json" -H "Authorization: Bearer $JWT" "$BASE/users/$id"; done < "$IDS"';
     log(`rsa curl: ${sample.length} sequential DELETEs…`);
     const t0 = performance.now();
     const out = spawnSync('bash', ['-c', script], {
-      env: { ...process.env, JWT: fresh.rsa.jwt, BASE: fresh.rsa.adminRestApiUrl, IDS: idsFile }, encoding: 'utf8',
+      env: { ...process.env, JWT: fresh.rsa.jwt, BASE: fresh.rsa.adminRestApiUrl, IDS: idsFile, CA: sandbox.tls.certPath },
+      encoding: 'utf8',
     });
     const curlSeconds = (performance.now() - t0) / 1000;
     const codes = out.stdout.trim().split('\n');
@@ -165,6 +169,7 @@ export async function runRemoval(browser) {
       problems,
     };
   } finally {
+    await browser.close();
     await sandbox.stop();
   }
 }

@@ -1,38 +1,21 @@
 // Where the intake's wall time goes on the page's main thread: a Chrome trace of one intake, summed by task.
 // `OFFBOARD_DIST=dist-perf node bench/trace_intake.mjs` (not part of `make bench`).
-import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
-import { WORK, openBenchPanel, stageFile, startSandbox, userRows, writeLines } from './lib.mjs';
+import { WORK, startSandbox, timeIntake, userRows, writeLines } from './lib.mjs';
 
 const csv = await writeLines('trace.csv', userRows(Number(process.env.BENCH_INTAKE_ROWS ?? 1_000_000)));
 const browser = await launchBrowser();
 const sandbox = await startSandbox(['--users', '100']);
 try {
-  const { page, context } = await openBenchPanel(browser, sandbox.url + '/');
-  await page.check('#target-epm');
-  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
-  await page.waitForSelector('.dropzone input[type=file]', { state: 'attached' });
-  await stageFile(page, csv.path);
-  const cdp = await context.newCDPSession(page);
   const events = [];
-  cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
-  const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
-  const ms = await page.evaluate(() => new Promise((ok) => {
-    const file = document.getElementById('bench-file').files[0];
-    const input = document.querySelector('.dropzone input[type=file]');
-    const dt = new DataTransfer();
-    dt.items.add(file);
-    const mo = new MutationObserver(() => {
-      if (document.getElementById('intake-summary')) { mo.disconnect(); performance.mark('intake-end'); ok(performance.now() - t0); }
-    });
-    mo.observe(document.body, { childList: true, subtree: true, characterData: true });
-    input.files = dt.files;
-    performance.mark('intake-start');
-    const t0 = performance.now();
-    input.dispatchEvent(new Event('change', { bubbles: true }));
-  }));
+  let cdp, done;
+  const { ms, context } = await timeIntake(browser, sandbox.url + '/', csv.path, async ({ page, context }) => {
+    cdp = await context.newCDPSession(page);
+    cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
+    done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
+  });
   await cdp.send('Tracing.end');
   await done;
   const start = events.find((e) => e.name === 'intake-start');

@@ -55,6 +55,10 @@ pub struct Config {
     /// Answer without CORS headers, like the real vendors.
     #[arg(long)]
     pub no_cors: bool,
+    /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN, like the real vendors) with a self-signed
+    /// certificate for 127.0.0.1 and localhost, kept in the data directory as `tls-cert.pem`.
+    #[arg(long)]
+    pub tls: bool,
 }
 
 impl Config {

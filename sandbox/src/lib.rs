@@ -25,6 +25,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod tenant;
+pub mod tls;
 pub mod vendor;
 
 pub use config::Config;

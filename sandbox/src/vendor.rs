@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// Request extension that closes the request's connection without an answer.
+/// Request extension that drops the request's answer: HTTP/1.1 closes the connection, HTTP/2
+/// resets the request's stream.
 #[derive(Clone)]
 pub struct ConnKill(pub Arc<Notify>);
 

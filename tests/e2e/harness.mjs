@@ -1,6 +1,8 @@
 // Shared pieces of the end-to-end tests: start the sandbox, launch Debian's Chromium, save screenshots.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +18,9 @@ const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--dis
 
 /**
  * Starts the sandbox on a free port with the built panel; resolves once it prints its URL.
- * `profile` picks the build (`debug` for tests, `release` for benchmarks).
+ * `profile` picks the build (`debug` for tests, `release` for benchmarks). With `--tls` among the arguments, `tls`
+ * holds the certificate it wrote (`certPath`, `pem`) and `spki`, the value for `launchBrowser(tlsArgs(spki))`; `control`
+ * then trusts that certificate.
  */
 export async function startSandbox(extraArgs = [], { profile = 'debug' } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'offboard-sandbox-'));
@@ -33,15 +37,18 @@ export async function startSandbox(extraArgs = [], { profile = 'debug' } = {}) {
     });
   });
   lines.on('line', () => {});
+  const tls = url.startsWith('https:') ? certificate(join(dataDir, 'tls-cert.pem')) : null;
   return {
     url,
     dataDir,
+    tls,
     pid: proc.pid,
     /** GET or POST a sandbox control endpoint and parse its JSON. */
     async control(path, body) {
-      const res = await fetch(url + path, body === undefined ? {} : {
+      const init = body === undefined ? {} : {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
+      };
+      const res = tls ? await fetchTrusting(url + path, init, tls.pem) : await fetch(url + path, init);
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
       return res.json();
     },
@@ -52,9 +59,38 @@ export async function startSandbox(extraArgs = [], { profile = 'debug' } = {}) {
   };
 }
 
-/** Launches headless Debian Chromium (never a downloaded browser). */
-export async function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** The sandbox's `--tls` certificate: its path, PEM and SPKI SHA-256 (base64). */
+function certificate(certPath) {
+  const pem = readFileSync(certPath, 'utf8');
+  const spki = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+  return { certPath, pem, spki: createHash('sha256').update(spki).digest('base64') };
+}
+
+/** A small `fetch` over HTTPS that trusts `ca` (PEM), for the control endpoints of a `--tls` sandbox. */
+function fetchTrusting(url, { method = 'GET', headers = {}, body } = {}, ca) {
+  return new Promise((ok, fail) => {
+    const req = request(url, { method, headers, ca }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        ok({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, json: async () => JSON.parse(text) });
+      });
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+/** Chromium flags that make it trust a `--tls` sandbox's certificate, by its SPKI SHA-256. */
+export function tlsArgs(spki) {
+  return [`--ignore-certificate-errors-spki-list=${spki}`];
+}
+
+/** Launches headless Debian Chromium (never a downloaded browser), with `extraArgs` after the usual flags. */
+export async function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Opens a page that fails the test on any uncaught error or console error. */

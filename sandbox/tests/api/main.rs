@@ -1,4 +1,5 @@
-//! Integration tests: a sandbox started in-process on a free port, called over plain HTTP.
+//! Integration tests: a sandbox started in-process on a free port, called over plain HTTP (and
+//! over HTTPS in `tls.rs`).
 
 mod admin;
 mod common;
@@ -6,3 +7,4 @@ mod curl;
 mod epm;
 mod faults;
 mod rsa;
+mod tls;

@@ -97,12 +97,14 @@ pub(crate) fn with_excerpt(head: &str, body: &[u8]) -> String {
     }
 }
 
-/// `text` with its first letter in capitals.
+/// `text` with its first letter in capitals. The texts are the panel's own English messages,
+/// so ASCII is enough (and keeps Unicode's upper-case tables out of the wasm).
 pub(crate) fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    let mut text = text.to_string();
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    text
 }
 
 /// Delete User Now as a per-user [`Protocol`] for the engine.
@@ -279,5 +281,12 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn capitalised_raises_only_the_first_letter() {
+        assert_eq!(capitalised("network error: refused"), "Network error: refused");
+        assert_eq!(capitalised(""), "");
+        assert_eq!(capitalised("école"), "école");
     }
 }

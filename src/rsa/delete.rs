@@ -285,7 +285,10 @@ mod tests {
 
     #[test]
     fn capitalised_raises_only_the_first_letter() {
-        assert_eq!(capitalised("network error: refused"), "Network error: refused");
+        assert_eq!(
+            capitalised("network error: refused"),
+            "Network error: refused"
+        );
         assert_eq!(capitalised(""), "");
         assert_eq!(capitalised("école"), "école");
     }

@@ -23,11 +23,10 @@ fn error_name(error: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-/// Saves `journal`, replacing the one saved before.
-pub fn save_journal(journal: &Journal) -> Result<(), String> {
-    let json = journal.to_json();
+/// Saves a journal's text ([`Journal::encode`]), replacing the one saved before.
+pub fn save_journal(json: &str) -> Result<(), String> {
     local_storage()?
-        .set_item(JOURNAL_KEY, &json)
+        .set_item(JOURNAL_KEY, json)
         .map_err(|e| match error_name(&e).as_str() {
             "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => format!(
                 "The run's progress ({} KB) does not fit in this browser's storage, so it cannot be \

@@ -3,8 +3,9 @@
 //! the users whose request was out, and the EPM users whose removal job had started. It never
 //! holds the credential.
 //!
-//! The shell feeds it every [`RunEvent`] ([`Journal::apply`]) and saves [`Journal::to_json`]
-//! when [`SaveThrottle::should_save`] says so. On reopening, [`Journal::from_json`] gives it
+//! The shell feeds it every [`RunEvent`] ([`Journal::apply`]) and saves [`Journal::encode`]
+//! (the text of [`Journal::to_json`], written again only where it changed) when
+//! [`SaveThrottle::should_save`] says so. On reopening, [`Journal::from_json`] gives it
 //! back; then:
 //! - EPM: [`Journal::settle_interrupted_jobs`] reports the users of a batch whose removal may
 //!   have started as failed ([`JOB_INTERRUPTED`]), never to be sent again;
@@ -31,6 +32,8 @@ use super::event::{BatchStage, RunEvent};
 use super::outcome::{Outcome, PlanEntry, UserResult};
 use crate::results::{SkipReason, Skipped};
 use crate::target::Target;
+
+mod encode;
 
 /// The journal format this version writes and reads.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -85,6 +88,8 @@ pub struct Journal {
     batches: Vec<Vec<usize>>,
     /// Where the next announced batch starts looking for members (not saved).
     batch_cursor: usize,
+    /// The text [`Journal::encode`] wrote last, by part (not saved).
+    encoded: encode::Encoded,
 }
 
 /// Two journals are equal when they would be saved alike.
@@ -130,6 +135,7 @@ impl Journal {
             steps: String::new(),
             batches: Vec::new(),
             batch_cursor: 0,
+            encoded: encode::Encoded::default(),
         }
     }
 
@@ -145,6 +151,7 @@ impl Journal {
         );
         self.action = action;
         self.steps = steps;
+        self.encoded.forget_tail();
         self
     }
 
@@ -190,6 +197,7 @@ impl Journal {
         if let Some(&i) = self.by_row.get(&result.row) {
             self.in_job.remove(&i);
             self.results[i] = Some(result);
+            self.encoded.forget_result(i);
         }
     }
 
@@ -315,6 +323,7 @@ impl Journal {
         for row in rows {
             if let Some(&i) = self.by_row.get(row) {
                 self.results[i] = None;
+                self.encoded.forget_result(i);
             }
         }
     }
@@ -954,6 +963,7 @@ mod tests {
             j.apply(&RunEvent::Result(r));
         }
         let json = j.to_json();
+        assert_eq!(j.encode(), json);
         println!("40,000 RSA users: {} bytes", json.len());
         assert!(json.len() < 3_000_000, "{} bytes", json.len());
         assert_eq!(Journal::from_json(&json).unwrap(), j);
@@ -972,6 +982,70 @@ mod tests {
         j.apply(&batch(0, 40_000, BatchStage::Queued));
         j.apply(&batch(0, 40_000, BatchStage::JobRunning));
         assert!(j.to_json().len() < 3_000_000, "{} bytes", j.to_json().len());
+    }
+
+    #[test]
+    fn the_incremental_text_is_always_the_whole_journal_text() {
+        let users: Vec<String> = (0..300).map(uid).collect();
+        let p = plan(&users);
+        let steps: String = (0..p.len()).map(|i| ['a', 'é', 'b'][i % 3]).collect();
+        let mut j = Journal::new(
+            Target::Rsa,
+            "https://acme.example/\"q\"/ü",
+            "run \u{1}",
+            EPOCH_START_MS + 0.25,
+            p.clone(),
+            every_kind_of_skip(),
+        );
+        assert_eq!(j.encode(), j.to_json());
+        j = j.for_action(RunAction::Mark, steps);
+        assert_eq!(j.encode(), j.to_json());
+        let messages = ["ok", "gone \"already\"", "refused ✗", "late"];
+        let mut rng = crate::run::rng::Rng::new(7);
+        for step in 0..2_000 {
+            let e = &p[rng.up_to(p.len() as u64 - 1) as usize];
+            match rng.up_to(9) {
+                0..=3 => j.apply(&sending(&e.user)),
+                4 => j.reopen(&[e.row]),
+                _ => {
+                    // The last message first appears late, and early rows get it later: the
+                    // message table's order shifts under results already written.
+                    let m = if e.row > 250 || step > 1_500 {
+                        rng.up_to(3)
+                    } else {
+                        rng.up_to(2)
+                    };
+                    let mut r = result(e, OUTCOMES[step % 10].clone(), messages[m as usize], 0.0);
+                    r.at_ms = EPOCH_START_MS + step as f64 * 1.7;
+                    r.attempts = 1 + (step % 4) as u32;
+                    r.http_status = (step % 5 != 0).then_some(200 + (step % 300) as u16);
+                    j.apply(&RunEvent::Result(r));
+                }
+            }
+            if step % 7 == 0 {
+                assert_eq!(j.encode(), j.to_json(), "after step {step}");
+            }
+        }
+        j.action = RunAction::Unmark;
+        assert_eq!(j.encode(), j.to_json());
+        let mut reread = Journal::from_json(&j.to_json()).unwrap();
+        assert_eq!(reread.encode(), j.to_json());
+
+        let logins: Vec<String> = (0..6).map(|i| format!("u{i}@example.com")).collect();
+        let p = plan(&logins);
+        let mut j = Journal::new(Target::Epm, "x", "r", 0.0, p.clone(), Vec::new());
+        j.apply(&batch(0, 3, BatchStage::Queued));
+        j.apply(&batch(1, 3, BatchStage::Queued));
+        j.apply(&batch(0, 3, BatchStage::JobRunning));
+        j.apply(&RunEvent::Result(result(
+            &p[1],
+            Outcome::Removed,
+            "ok",
+            2.0,
+        )));
+        assert_eq!(j.encode(), j.to_json());
+        j.settle_interrupted_jobs(3.0);
+        assert_eq!(j.encode(), j.to_json());
     }
 
     #[test]

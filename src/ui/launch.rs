@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{AppState, Connection, RunState};
+use crate::browser::yield_now::yield_now;
 use crate::browser::{save_journal, BrowserClock, FetchHttp};
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
@@ -205,7 +206,6 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     super::key_file::keep_token_fresh(state);
 
     let sink = Rc::new(RefCell::new(Sink::new(run, journal)));
-    sink.borrow_mut().save(js_sys::Date::now());
     let on_leave = {
         let sink = sink.clone();
         window_event_listener(leptos::ev::pagehide, move |_| Sink::save_now(&sink))
@@ -215,6 +215,10 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
         ev.set_return_value("A removal is running. Its progress is saved, but requests in flight are checked again on return.");
     });
     spawn_local(async move {
+        // The first save and the engine's start each get a task of their own, after the page shows the run.
+        yield_now().await;
+        sink.borrow_mut().save(js_sys::Date::now());
+        yield_now().await;
         let mut on_event = {
             let sink = sink.clone();
             move |event: RunEvent| Sink::push(&sink, event)
@@ -262,7 +266,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
         }
         on_leave.remove();
         warn_leave.remove();
-        let journal = Sink::finish(&sink);
+        let journal = Sink::finish(&sink).await;
         run.journal.set_value(Some(journal));
         run.active.set(false);
         run.control.set_value(None);
@@ -274,8 +278,11 @@ struct Sink {
     run: RunState,
     pending: Vec<RunEvent>,
     scheduled: bool,
-    journal: Journal,
+    /// The run's journal; taken when the run ends.
+    journal: Option<Journal>,
     throttle: SaveThrottle,
+    /// A save is due and waits for its own task.
+    save_due: bool,
     /// Why the journal could not be saved, once said.
     save_problem: Option<String>,
 }
@@ -286,8 +293,9 @@ impl Sink {
             run,
             pending: Vec::new(),
             scheduled: false,
-            journal,
+            journal: Some(journal),
             throttle: SaveThrottle::default(),
+            save_due: false,
             save_problem: None,
         }
     }
@@ -303,22 +311,37 @@ impl Sink {
         }
     }
 
-    /// Shows the queued events and saves the journal when it is due.
+    /// Shows the queued events; when a save is due, it runs in the next task, so a large journal's
+    /// save and the redraw do not add up in one.
     fn flush(sink: &Rc<RefCell<Sink>>) {
         let now = js_sys::Date::now();
-        let (run, events) = {
+        let (run, events, save) = {
             let mut s = sink.borrow_mut();
             s.scheduled = false;
             let events = std::mem::take(&mut s.pending);
+            let Sink {
+                journal, throttle, ..
+            } = &mut *s;
             for event in &events {
-                s.journal.apply(event);
-                s.throttle.note(event);
+                if let Some(journal) = journal {
+                    journal.apply(event);
+                }
+                throttle.note(event);
             }
-            if s.throttle.should_save(now) {
-                s.save(now);
-            }
-            (s.run, events)
+            let save = !s.save_due && s.throttle.should_save(now);
+            s.save_due |= save;
+            (s.run, events, save)
         };
+        if save {
+            let sink = sink.clone();
+            spawn_local(async move {
+                yield_now().await;
+                let mut s = sink.borrow_mut();
+                if s.save_due {
+                    s.save(js_sys::Date::now());
+                }
+            });
+        }
         show(run, events, now);
     }
 
@@ -328,16 +351,22 @@ impl Sink {
         sink.borrow_mut().save(js_sys::Date::now());
     }
 
-    /// Flushes what is left, saves the journal a last time and hands it back.
-    fn finish(sink: &Rc<RefCell<Sink>>) -> Journal {
+    /// Flushes what is left, saves the journal a last time and hands it back, each in a task of its own.
+    async fn finish(sink: &Rc<RefCell<Sink>>) -> Journal {
         Sink::flush(sink);
-        let mut s = sink.borrow_mut();
-        s.save(js_sys::Date::now());
-        s.journal.clone()
+        yield_now().await;
+        sink.borrow_mut().save(js_sys::Date::now());
+        yield_now().await;
+        let journal = sink.borrow_mut().journal.take();
+        journal.expect("a run's journal is taken once, at its end")
     }
 
     fn save(&mut self, now: f64) {
-        match save_journal(&self.journal) {
+        self.save_due = false;
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        match save_journal(&journal.encode()) {
             Ok(()) => self.throttle.saved(now),
             Err(problem) if self.save_problem.as_ref() != Some(&problem) => {
                 self.save_problem = Some(problem.clone());

@@ -24,8 +24,11 @@ try {
   const tasks = events.filter((e) => e.tid === main && e.ph === 'X' && e.name === 'RunTask' && e.ts >= start.ts && e.ts <= end.ts)
     .sort((a, b) => a.ts - b.ts);
   const busy = tasks.reduce((s, t) => s + t.dur, 0) / 1000;
+  // Thread time: what the tasks cost on a CPU, which other work on a shared machine does not inflate.
+  const onCpu = tasks.reduce((s, t) => s + (t.tdur ?? 0), 0) / 1000;
   const total = (end.ts - start.ts) / 1000;
-  console.log(`intake ${ms.toFixed(0)} ms; trace window ${total.toFixed(0)} ms; main thread busy ${busy.toFixed(0)} ms in ${tasks.length} tasks`);
+  console.log(`intake ${ms.toFixed(0)} ms; trace window ${total.toFixed(0)} ms; main thread busy ${busy.toFixed(0)} ms `
+    + `(${onCpu.toFixed(0)} ms on a CPU) in ${tasks.length} tasks`);
   let prev = start.ts;
   const rows = [];
   for (const t of tasks) {

@@ -4,9 +4,12 @@
 //! the delimiter) around a value are dropped outside quotes; a quote inside an unquoted value is literal; text
 //! after a closing quote is kept. Every line end outside quotes ends a row, so blank lines are rows (stored
 //! without fields) and row numbers match what a spreadsheet shows.
+//!
+//! A row without a quote is only located (eight bytes at a time, counting its delimiters for the width and the
+//! limit on cells); [`Table`] splits it when asked. A row with a quote is read field by field at once.
 
 use super::sniff::sniff;
-use super::table::{Span, Table};
+use super::table::{is_space, Quoted, Span, Table};
 use super::{Delimiter, Encoding, IntakeError, MAX_CELLS, MAX_ROWS};
 
 /// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows or cells than allowed, and
@@ -37,9 +40,13 @@ struct Rows {
     line: u32,
     separator: u8,
     stop: [bool; 256],
-    unescaped: String,
-    fields: Vec<Span>,
-    row_ends: Vec<u32>,
+    starts: Vec<u32>,
+    quoted: Quoted,
+    /// Whether rows without a quote are kept as their start alone (split when asked for); when false every row
+    /// is read field by field, the reference the tests compare against.
+    plain_rows: bool,
+    /// Fields in the rows read so far, blank rows not counted.
+    cells: usize,
     width: usize,
     max_cells: usize,
 }
@@ -53,7 +60,7 @@ impl Parsing {
     fn with_max_cells(text: String, encoding: Encoding, max_cells: usize) -> Parsing {
         let delimiter = sniff(&text, encoding.prefers_tab());
         let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
-        let (rows, fields) = estimate(&text, separator);
+        let rows = estimate(&text);
         Parsing {
             text,
             encoding,
@@ -63,9 +70,10 @@ impl Parsing {
                 line: 1,
                 separator,
                 stop: stop_table(separator),
-                unescaped: String::new(),
-                fields: Vec::with_capacity(fields),
-                row_ends: Vec::with_capacity(rows),
+                starts: Vec::with_capacity(rows),
+                quoted: Quoted::default(),
+                plain_rows: true,
+                cells: 0,
                 width: 0,
                 max_cells,
             },
@@ -99,20 +107,21 @@ impl Parsing {
     /// The table, once [`Parsing::step`] said the text is read; refuses a text of blank lines only.
     pub(crate) fn finish(self) -> Result<Table, IntakeError> {
         let Rows {
-            unescaped,
-            fields,
-            row_ends,
+            starts,
+            quoted,
+            separator,
+            cells,
             width,
             ..
         } = self.rows;
-        if fields.is_empty() {
+        if cells == 0 {
             return Err(IntakeError::OnlyBlankLines);
         }
         Ok(Table {
             text: self.text,
-            unescaped,
-            fields,
-            row_ends,
+            starts,
+            quoted,
+            separator,
             encoding: self.encoding,
             delimiter: self.delimiter,
             width,
@@ -132,46 +141,124 @@ impl Parser<'_> {
     /// Reads rows until `pos` reaches `limit` or the end of the text.
     fn run(&mut self, limit: usize) -> Result<(), IntakeError> {
         while self.rows.pos < self.bytes.len() && self.rows.pos < limit {
-            if self.rows.row_ends.len() > MAX_ROWS {
+            if self.rows.starts.len() > MAX_ROWS {
                 return Err(IntakeError::TooManyRows);
             }
-            let first = self.rows.fields.len();
-            let mut blank = true;
-            loop {
-                let span = self.field()?;
-                blank &= span.start & !Span::UNESCAPED == span.end;
-                self.rows.fields.push(span);
-                if self.rows.fields.len() > self.rows.max_cells {
-                    return Err(IntakeError::TooManyCells {
-                        row: self.rows.row_ends.len() as u32 + 1,
-                    });
-                }
-                match self.bytes.get(self.rows.pos) {
-                    Some(&b) if b == self.rows.separator => self.rows.pos += 1,
-                    Some(b'\r') => {
-                        self.rows.pos += if self.bytes.get(self.rows.pos + 1) == Some(&b'\n') {
-                            2
-                        } else {
-                            1
-                        };
-                        self.rows.line += 1;
-                        break;
-                    }
-                    Some(_) => {
-                        self.rows.pos += 1;
-                        self.rows.line += 1;
-                        break;
-                    }
-                    None => break,
-                }
+            let start = self.rows.pos;
+            let (stop, separators) = self.scan_row(start);
+            if !self.rows.plain_rows || self.bytes.get(stop) == Some(&b'"') {
+                self.quoted_row(start)?;
+                continue;
             }
-            if blank {
-                self.rows.fields.truncate(first);
-            }
-            self.rows.width = self.rows.width.max(self.rows.fields.len() - first);
-            self.rows.row_ends.push(self.rows.fields.len() as u32);
+            let line = &self.bytes[start..stop];
+            let blank = line
+                .iter()
+                .all(|&b| b == self.rows.separator || self.is_space(b));
+            self.add_cells(separators + 1, blank)?;
+            self.rows.quoted.add_row(self.rows.starts.len(), false);
+            self.rows.starts.push(start as u32);
+            self.rows.pos = self.line_end(stop);
         }
         Ok(())
+    }
+
+    /// Counts a row's `fields` (unless it is `blank`) against the limit on cells, and towards the width.
+    fn add_cells(&mut self, fields: usize, blank: bool) -> Result<(), IntakeError> {
+        if self.rows.cells + fields > self.rows.max_cells {
+            return Err(IntakeError::TooManyCells {
+                row: self.rows.starts.len() as u32 + 1,
+            });
+        }
+        if !blank {
+            self.rows.cells += fields;
+            self.rows.width = self.rows.width.max(fields);
+        }
+        Ok(())
+    }
+
+    /// The position after the line end at `at` (or the end of the text), counting the line.
+    #[inline(always)]
+    fn line_end(&mut self, at: usize) -> usize {
+        match self.bytes.get(at) {
+            Some(b'\r') if self.bytes.get(at + 1) == Some(&b'\n') => {
+                self.rows.line += 1;
+                at + 2
+            }
+            Some(_) => {
+                self.rows.line += 1;
+                at + 1
+            }
+            None => at,
+        }
+    }
+
+    /// Reads a row that holds a quote field by field from its start, keeping its fields.
+    fn quoted_row(&mut self, start: usize) -> Result<(), IntakeError> {
+        self.rows.pos = start;
+        let first = self.rows.quoted.fields.len();
+        let mut blank = true;
+        loop {
+            let span = self.field()?;
+            blank &= span.start & !Span::UNESCAPED == span.end;
+            self.rows.quoted.fields.push(span);
+            if self.rows.cells + self.rows.quoted.fields.len() - first > self.rows.max_cells {
+                return Err(IntakeError::TooManyCells {
+                    row: self.rows.starts.len() as u32 + 1,
+                });
+            }
+            match self.bytes.get(self.rows.pos) {
+                Some(&b) if b == self.rows.separator => self.rows.pos += 1,
+                Some(_) => {
+                    self.rows.pos = self.line_end(self.rows.pos);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let fields = self.rows.quoted.fields.len() - first;
+        if blank {
+            self.rows.quoted.fields.truncate(first);
+        }
+        self.add_cells(fields, blank)?;
+        let row = self.rows.starts.len();
+        self.rows.quoted.add_row(row, true);
+        self.rows
+            .quoted
+            .ends
+            .push(self.rows.quoted.fields.len() as u32);
+        self.rows.starts.push(start as u32);
+        Ok(())
+    }
+
+    /// The first line end or quote at or after `from` (or the end of the text), with the number of delimiters
+    /// before it; eight bytes at a time.
+    #[inline(always)]
+    fn scan_row(&self, from: usize) -> (usize, usize) {
+        let bytes = self.bytes;
+        let separators = ONES * u64::from(self.rows.separator);
+        let (mut pos, mut count) = (from, 0);
+        while let Some(word) = bytes.get(pos..pos + 8) {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let stops = zero_bytes(w ^ (ONES * u64::from(b'\n')))
+                | zero_bytes(w ^ (ONES * u64::from(b'\r')))
+                | zero_bytes(w ^ (ONES * u64::from(b'"')));
+            let found = exact_zero_bytes(w ^ separators);
+            if stops != 0 {
+                let before = (1u64 << (stops.trailing_zeros() & !7)) - 1;
+                count += (found & before).count_ones() as usize;
+                return (pos + (stops.trailing_zeros() / 8) as usize, count);
+            }
+            count += found.count_ones() as usize;
+            pos += 8;
+        }
+        while let Some(&b) = bytes.get(pos) {
+            if b == b'\n' || b == b'\r' || b == b'"' {
+                break;
+            }
+            count += usize::from(b == self.rows.separator);
+            pos += 1;
+        }
+        (pos, count)
     }
 
     /// Reads one field, leaving `pos` on the delimiter, the line end or the end of the text.
@@ -200,14 +287,17 @@ impl Parser<'_> {
             let Some(offset) = self.bytes[self.rows.pos..].iter().position(|&b| b == b'"') else {
                 return Err(IntakeError::UnclosedQuote {
                     line: opened_on,
-                    row: self.rows.row_ends.len() as u32 + 1,
+                    row: self.rows.starts.len() as u32 + 1,
                 });
             };
             let quote = self.rows.pos + offset;
             self.count_lines(self.rows.pos, quote);
             if self.bytes.get(quote + 1) == Some(&b'"') {
-                owned.get_or_insert(self.rows.unescaped.len());
-                self.rows.unescaped.push_str(&self.text[segment..=quote]);
+                owned.get_or_insert(self.rows.quoted.unescaped.len());
+                self.rows
+                    .quoted
+                    .unescaped
+                    .push_str(&self.text[segment..=quote]);
                 self.rows.pos = quote + 2;
                 segment = self.rows.pos;
             } else {
@@ -228,17 +318,21 @@ impl Parser<'_> {
                 end: close as u32,
             });
         }
-        let start = *owned.get_or_insert(self.rows.unescaped.len());
-        self.rows.unescaped.push_str(&self.text[segment..close]);
+        let start = *owned.get_or_insert(self.rows.quoted.unescaped.len());
+        self.rows
+            .quoted
+            .unescaped
+            .push_str(&self.text[segment..close]);
         if has_tail {
             let tail_end = self.trim_end(tail_start, self.rows.pos);
             self.rows
+                .quoted
                 .unescaped
                 .push_str(&self.text[tail_start..tail_end]);
         }
         Ok(Span {
             start: start as u32 | Span::UNESCAPED,
-            end: self.rows.unescaped.len() as u32,
+            end: self.rows.quoted.unescaped.len() as u32,
         })
     }
 
@@ -267,7 +361,7 @@ impl Parser<'_> {
 
     #[inline(always)]
     fn is_space(&self, b: u8) -> bool {
-        b == b' ' || (b == b'\t' && self.rows.separator != b'\t')
+        is_space(b, self.rows.separator)
     }
 
     #[inline(always)]
@@ -304,6 +398,13 @@ fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & (ONES << 7)
 }
 
+/// The high bit of each zero byte of `x`, exactly.
+#[inline(always)]
+fn exact_zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = ONES * 0x7F;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
 fn stop_table(separator: u8) -> [bool; 256] {
     let mut stop = [false; 256];
     stop[separator as usize] = true;
@@ -312,8 +413,8 @@ fn stop_table(separator: u8) -> [bool; 256] {
     stop
 }
 
-/// Rows and fields in `text`, estimated from its first 64 KiB, so the buffers are allocated once.
-fn estimate(text: &str, separator: u8) -> (usize, usize) {
+/// Rows in `text`, estimated from its first 64 KiB, so the row starts are allocated once.
+fn estimate(text: &str) -> usize {
     let sample = &text.as_bytes()[..text.len().min(64 * 1024)];
     let count = |byte: u8| sample.iter().filter(|&&b| b == byte).count();
     let ends = count(b'\n').max(count(b'\r'));
@@ -323,9 +424,7 @@ fn estimate(text: &str, separator: u8) -> (usize, usize) {
         } else {
             1.05
         };
-    let rows = ((ends + 1) as f64 * scale) as usize;
-    let fields = ((ends + 1 + count(separator)) as f64 * scale) as usize;
-    (rows.min(MAX_ROWS + 2), fields.min(MAX_CELLS + 1))
+    (((ends + 1) as f64 * scale) as usize).min(MAX_ROWS + 2)
 }
 
 #[cfg(test)]
@@ -495,11 +594,80 @@ mod tests {
         let text = format!("{}\n{}", ",a".repeat(5_000), "b\n".repeat(50_000));
         let table = parse(text, Encoding::Utf8).unwrap();
         assert_eq!(table.len(), 50_001);
+        assert_eq!(table.width(), 5_001);
         assert!(
-            table.fields.capacity() < 200_000,
+            table.starts.capacity() < 100_000,
             "{}",
-            table.fields.capacity()
+            table.starts.capacity()
         );
+    }
+
+    #[test]
+    fn rows_without_quotes_keep_no_fields_and_rows_with_one_keep_theirs() {
+        let table = parse(
+            "login,name\njdoe,John\n\"a,b\",x\n,\nc\n".into(),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(table.quoted.fields.len(), 2);
+        assert_eq!(table.field(2, 0), Some("a,b"));
+        assert_eq!(table.field(1, 1), Some("John"));
+        assert_eq!(table.field(1, 2), None);
+        assert!(table.is_blank(3));
+        assert_eq!(table.field(3, 0), None);
+        assert_eq!(table.field(4, 0), Some("c"));
+    }
+
+    /// One row as the table shows it: blank or not, its fields, and `field` for every column.
+    type Described = (bool, Vec<String>, Vec<Option<String>>);
+
+    /// Everything the table says about its rows: how many, the width, and each row.
+    fn described(table: &Table) -> (usize, usize, Vec<Described>) {
+        let rows = (0..table.len())
+            .map(|r| {
+                let fields = table.fields(r).map(str::to_string).collect();
+                let by_column = (0..=table.width())
+                    .map(|c| table.field(r, c).map(str::to_string))
+                    .collect();
+                (table.is_blank(r), fields, by_column)
+            })
+            .collect();
+        (table.len(), table.width(), rows)
+    }
+
+    /// The table (or error) with every row read field by field.
+    fn field_by_field(text: &str, max_cells: usize) -> Result<Table, IntakeError> {
+        let mut parsing = Parsing::with_max_cells(text.to_string(), Encoding::Utf8, max_cells);
+        parsing.rows.plain_rows = false;
+        while !parsing.step(usize::MAX)? {}
+        parsing.finish()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn rows_split_when_asked_match_rows_read_field_by_field(
+            text in "[ab\u{e9} \t,;|:\\-\"\r\n]{0,80}",
+            max_cells in 1usize..40,
+            piece in 1usize..16,
+        ) {
+            let mut parsing = Parsing::with_max_cells(text.clone(), Encoding::Utf8, max_cells);
+            let plain = loop {
+                match parsing.step(piece) {
+                    Ok(true) => break parsing.finish(),
+                    Ok(false) => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            let reference = field_by_field(&text, max_cells);
+            match (plain, reference) {
+                (Ok(plain), Ok(reference)) => {
+                    proptest::prop_assert_eq!(described(&plain), described(&reference));
+                }
+                (plain, reference) => proptest::prop_assert_eq!(plain.err(), reference.err()),
+            }
+        }
     }
 
     #[test]

@@ -285,12 +285,21 @@ impl Planner {
         let end = next_row.saturating_add(rows.max(1)).min(table.len());
         let header_text = header_text.as_ref().map(|(hash, text)| (*hash, &**text));
         for row in *next_row..end {
-            let class = if table.is_blank(row) {
+            // A blank row has no fields: only a row without this column can be one.
+            let raw = table.field(row, plan.options.column);
+            let class = if raw.is_none() && table.is_blank(row) {
                 Class::Blank
             } else if Some(row) == *header_row {
                 Class::Header
             } else {
-                classify(table, row, plan, exclusions, header_text, repeats)
+                classify(
+                    raw.unwrap_or(""),
+                    row,
+                    plan,
+                    exclusions,
+                    header_text,
+                    repeats,
+                )
             };
             plan.classes.push(class);
             plan.counts.add(class);
@@ -326,17 +335,16 @@ impl Planner {
     }
 }
 
-/// The class of a non-blank data row, before repeats are found; records its notes and cleaned value in `plan`,
+/// The class of a non-blank data row whose identifier cell holds `raw`, before repeats are found; records its notes and cleaned value in `plan`,
 /// and a target's value in `repeats`.
 fn classify(
-    table: &Table,
+    raw: &str,
     row: usize,
     plan: &mut Plan,
     exclusions: &Exclusions,
     header_text: Option<(u64, &str)>,
     repeats: &mut Repeats,
 ) -> Class {
-    let raw = table.field(row, plan.options.column).unwrap_or("");
     let checked = check(raw, plan.options.target);
     let index = row as u32;
     if let Some(note) = checked.invisible {

@@ -1,11 +1,13 @@
-//! The parsed rows, stored compactly: one text buffer and the start and end of each field in it.
+//! The parsed rows, stored compactly: the decoded text and where each row starts in it. A row without a quote is
+//! split into fields when asked for (most rows: four bytes each, whatever their width); a row with a quote was
+//! read field by field when parsed, and its fields are kept.
 
 use std::sync::Mutex;
 
 use super::{Delimiter, Encoding, Options, Plan};
 
-/// Where a field's text is: `start..end` in the decoded text, or in the side buffer of unescaped values when
-/// the top bit of `start` is set (a quoted field with doubled quotes). Eight bytes per field, no allocation.
+/// Where a quoted row's field's text is: `start..end` in the decoded text, or in the side buffer of unescaped
+/// values when the top bit of `start` is set (a quoted field with doubled quotes). Eight bytes per field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Span {
     pub(crate) start: u32,
@@ -16,15 +18,64 @@ impl Span {
     pub(crate) const UNESCAPED: u32 = 1 << 31;
 }
 
+/// The rows holding a quote (a quoted value can hold delimiters, doubled quotes and line ends), with their
+/// fields as read. Which rows they are is a bit per row, with a count per 64 rows to find a row's fields at once.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Quoted {
+    /// Bit `r % 64` of word `r / 64` is set when row `r` holds a quote.
+    pub(crate) bits: Vec<u64>,
+    /// `before[w]`: how many rows before row `64 * w` hold a quote.
+    pub(crate) before: Vec<u32>,
+    pub(crate) unescaped: String,
+    pub(crate) fields: Vec<Span>,
+    /// `ends[i]` is one past the index in `fields` of the `i`-th quoted row's last field (none for a blank row).
+    pub(crate) ends: Vec<u32>,
+}
+
+impl Quoted {
+    /// Records whether row index `row` holds a quote (rows are added in order, each once), before a quoted row's
+    /// end is pushed to `ends`.
+    pub(crate) fn add_row(&mut self, row: usize, quoted: bool) {
+        if row.is_multiple_of(64) {
+            self.bits.push(0);
+            self.before.push(self.ends.len() as u32);
+        }
+        if quoted {
+            if let Some(word) = self.bits.last_mut() {
+                *word |= 1 << (row % 64);
+            }
+        }
+    }
+
+    /// The index among quoted rows of row index `row`, if it holds a quote.
+    #[inline(always)]
+    fn index(&self, row: usize) -> Option<usize> {
+        let word = self.bits[row / 64];
+        let bit = 1u64 << (row % 64);
+        (word & bit != 0)
+            .then(|| self.before[row / 64] as usize + (word & (bit - 1)).count_ones() as usize)
+    }
+
+    fn spans(&self, index: usize) -> &[Span] {
+        let start = if index == 0 {
+            0
+        } else {
+            self.ends[index - 1] as usize
+        };
+        &self.fields[start..self.ends[index] as usize]
+    }
+}
+
 /// Every row of the input, in order, as text. Row `i` (from 0) is spreadsheet row `i + 1`: blank lines are rows
 /// too, and a quoted value spanning several lines is one row. Values are never interpreted.
 #[derive(Clone, Debug)]
 pub struct Table {
     pub(crate) text: String,
-    pub(crate) unescaped: String,
-    pub(crate) fields: Vec<Span>,
-    /// `row_ends[i]` is one past the index in `fields` of row `i`'s last field.
-    pub(crate) row_ends: Vec<u32>,
+    /// Where each row starts in `text`.
+    pub(crate) starts: Vec<u32>,
+    pub(crate) quoted: Quoted,
+    /// The byte fields are split at (the delimiter, or a comma when there is none).
+    pub(crate) separator: u8,
     pub(crate) encoding: Encoding,
     pub(crate) delimiter: Option<Delimiter>,
     pub(crate) width: usize,
@@ -73,12 +124,12 @@ impl Table {
 
     /// Rows read, blank ones included.
     pub fn len(&self) -> usize {
-        self.row_ends.len()
+        self.starts.len()
     }
 
     /// Whether there are no rows (never true for a table returned by the `read_*` functions).
     pub fn is_empty(&self) -> bool {
-        self.row_ends.is_empty()
+        self.starts.is_empty()
     }
 
     /// The number of fields in the widest row.
@@ -87,41 +138,114 @@ impl Table {
     }
 
     /// Whether row `row` holds nothing but empty fields.
-    #[inline(always)]
+    #[inline]
     pub fn is_blank(&self, row: usize) -> bool {
-        self.spans(row).is_empty()
+        match self.quoted.index(row) {
+            Some(index) => self.quoted.spans(index).is_empty(),
+            None => self.blank_line(self.line(row)),
+        }
     }
 
     /// The value of column `column` (from 0) in row `row` (from 0), with surrounding spaces outside quotes removed;
     /// `None` when the row is shorter.
-    #[inline(always)]
+    #[inline]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
-        let spans = self.spans(row);
-        if column < spans.len() {
-            Some(self.resolve(spans[column]))
-        } else {
-            None
-        }
+        self.fields(row).nth(column)
     }
 
     /// All fields of row `row` (none for a blank row).
     pub fn fields(&self, row: usize) -> impl Iterator<Item = &str> + '_ {
-        self.spans(row).iter().map(|span| self.resolve(*span))
+        match self.quoted.index(row) {
+            Some(index) => Fields::Quoted {
+                table: self,
+                spans: self.quoted.spans(index).iter(),
+            },
+            None => {
+                let line = self.line(row);
+                Fields::Plain {
+                    rest: (!self.blank_line(line)).then_some(line),
+                    separator: self.separator,
+                }
+            }
+        }
     }
 
+    /// The text of row `row`, which holds no quote, without its line end.
     #[inline(always)]
-    fn spans(&self, row: usize) -> &[Span] {
-        let ends = self.row_ends.as_slice();
-        let start = if row == 0 { 0 } else { ends[row - 1] as usize };
-        &self.fields.as_slice()[start..ends[row] as usize]
+    fn line(&self, row: usize) -> &str {
+        let start = self.starts[row] as usize;
+        let end = self
+            .starts
+            .get(row + 1)
+            .map_or(self.text.len(), |&next| next as usize);
+        let mut line = &self.text.as_bytes()[start..end];
+        while let [rest @ .., b'\r' | b'\n'] = line {
+            line = rest;
+        }
+        &self.text[start..start + line.len()]
+    }
+
+    /// Whether a row without quotes holds only delimiters and spaces.
+    #[inline(always)]
+    fn blank_line(&self, line: &str) -> bool {
+        line.bytes()
+            .all(|b| b == self.separator || is_space(b, self.separator))
     }
 
     #[inline(always)]
     fn resolve(&self, span: Span) -> &str {
         if span.start & Span::UNESCAPED != 0 {
-            &self.unescaped[(span.start & !Span::UNESCAPED) as usize..span.end as usize]
+            &self.quoted.unescaped[(span.start & !Span::UNESCAPED) as usize..span.end as usize]
         } else {
             &self.text[span.start as usize..span.end as usize]
+        }
+    }
+}
+
+/// Whether `b` is dropped around a value outside quotes: a space, or a tab unless tab is the delimiter.
+#[inline(always)]
+pub(crate) fn is_space(b: u8, separator: u8) -> bool {
+    b == b' ' || (b == b'\t' && separator != b'\t')
+}
+
+/// The fields of one row: kept spans for a row with a quote, split on the delimiter for the others.
+enum Fields<'a> {
+    Quoted {
+        table: &'a Table,
+        spans: std::slice::Iter<'a, Span>,
+    },
+    Plain {
+        rest: Option<&'a str>,
+        separator: u8,
+    },
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Fields::Quoted { table, spans } => spans.next().map(|span| table.resolve(*span)),
+            Fields::Plain { rest, separator } => {
+                let line = (*rest)?;
+                let separator = *separator;
+                let (field, after) = match line.bytes().position(|b| b == separator) {
+                    Some(at) => (&line[..at], Some(&line[at + 1..])),
+                    None => (line, None),
+                };
+                *rest = after;
+                let bytes = field.as_bytes();
+                let start = bytes
+                    .iter()
+                    .position(|&b| !is_space(b, separator))
+                    .unwrap_or(bytes.len());
+                let end = bytes
+                    .iter()
+                    .rposition(|&b| !is_space(b, separator))
+                    .map_or(start, |i| i + 1);
+                Some(&field[start..end])
+            }
         }
     }
 }

@@ -47,9 +47,9 @@ pub fn CsvStep() -> impl IntoView {
         current.set_value(this);
         reading.set(Some(0));
         spawn_local(async move {
-            // The intake needs about three times the file's size in memory; what can be readied while the file
+            // The intake needs about twice the file's size in memory; what can be readied while the file
             // is read, is.
-            let warm = (file.size() as usize).saturating_mul(5) / 2;
+            let warm = (file.size() as usize).saturating_mul(2);
             match read_file_warming(&file, warm).await {
                 Ok(bytes) if current.get_value() == this => {
                     take_in(name, planned(state, Intake::bytes(bytes)))

@@ -11,6 +11,7 @@ pub mod flow;
 pub mod results;
 pub mod rsa;
 pub mod run;
+pub mod sort;
 pub mod target;
 
 #[cfg(target_arch = "wasm32")]

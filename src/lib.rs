@@ -6,6 +6,7 @@
 
 pub mod charts;
 pub mod csv_intake;
+pub mod decimal;
 pub mod epm;
 pub mod flow;
 pub mod results;

@@ -6,11 +6,13 @@
 
 pub mod charts;
 pub mod csv_intake;
+pub mod decimal;
 pub mod epm;
 pub mod flow;
 pub mod results;
 pub mod rsa;
 pub mod run;
+pub mod sort;
 pub mod target;
 
 #[cfg(target_arch = "wasm32")]

@@ -18,8 +18,8 @@ pub struct Segment {
     /// Left edge and width, in the bar's units.
     pub x: f64,
     pub width: f64,
-    /// Share of the total, 0–100, rounded to one decimal.
-    pub percent: f64,
+    /// Share of the total in tenths of a percent (0–1000), rounded.
+    pub per_mille: u32,
 }
 
 /// Lays the parts with a count out along a bar `width` wide, in order. Every part with a count
@@ -53,7 +53,7 @@ pub fn stacked(parts: &[Part], width: f64, min_width: f64) -> Vec<Segment> {
                 count: p.count,
                 x,
                 width: w,
-                percent: (p.count as f64 * 1000.0 / total as f64).round() / 10.0,
+                per_mille: (p.count as f64 * 1000.0 / total as f64).round() as u32,
             };
             x += w;
             segment
@@ -86,12 +86,12 @@ mod tests {
         );
         assert_eq!(s.len(), 2);
         assert_eq!(
-            (s[0].key, s[0].x, s[0].width, s[0].percent),
-            ("removed", 0.0, 300.0, 75.0)
+            (s[0].key, s[0].x, s[0].width, s[0].per_mille),
+            ("removed", 0.0, 300.0, 750)
         );
         assert_eq!(
-            (s[1].key, s[1].x, s[1].width, s[1].percent),
-            ("not-found", 300.0, 100.0, 25.0)
+            (s[1].key, s[1].x, s[1].width, s[1].per_mille),
+            ("not-found", 300.0, 100.0, 250)
         );
     }
 
@@ -101,7 +101,7 @@ mod tests {
         assert_eq!(s[1].width, 3.0);
         let end = s[1].x + s[1].width;
         assert!((end - 400.0).abs() < 1e-9, "{end}");
-        assert_eq!(s[1].percent, 0.0);
+        assert_eq!(s[1].per_mille, 0);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::collections::VecDeque;
 
+use crate::decimal::fixed;
+
 /// Users done, sampled over time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Samples {
@@ -13,7 +15,7 @@ pub struct Samples {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sparkline {
     pub points: String,
-    /// The top of the chart, users/s (a round number at or above the highest rate).
+    /// The top of the chart, users/s (a round whole number at or above the highest rate).
     pub max_per_s: f64,
     pub latest_per_s: f64,
 }
@@ -63,7 +65,11 @@ impl Samples {
             .map(|(t, r)| {
                 let x = width - (now_ms - t) / self.span_ms * width;
                 let y = height - r / max_per_s * height;
-                format!("{:.1},{:.1}", x.clamp(0.0, width), y.clamp(0.0, height))
+                format!(
+                    "{},{}",
+                    fixed(x.clamp(0.0, width), 1),
+                    fixed(y.clamp(0.0, height), 1)
+                )
             })
             .collect::<Vec<_>>()
             .join(" ");
@@ -131,5 +137,15 @@ mod tests {
         assert_eq!(nice_ceiling(3.0), 5.0);
         assert_eq!(nice_ceiling(120.0), 200.0);
         assert_eq!(nice_ceiling(501.0), 1000.0);
+    }
+
+    #[test]
+    fn ceilings_up_to_a_quadrillion_are_whole_numbers_written_like_std_display() {
+        let mut value = 0.5;
+        while value < 1e15 {
+            let top = nice_ceiling(value);
+            assert_eq!(fixed(top, 0), format!("{top}"));
+            value = top * 1.5;
+        }
     }
 }

@@ -167,7 +167,7 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     if candidates.is_empty() {
         candidates = columns.iter().collect();
     }
-    candidates.sort_by_key(|c| std::cmp::Reverse(rank(c, target)));
+    crate::sort::sort_by_key(&mut candidates, |c| u64::MAX - rank(c, target));
     let candidates = candidates.iter().map(|c| c.index).collect();
     Detection {
         header,
@@ -176,31 +176,30 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     }
 }
 
-/// Larger is likelier; file order breaks ties. RSA trusts content first (only user IDs can be removed); EPM trusts
-/// the header first (any word can be a login, so content says little).
-fn rank(column: &Column, target: Target) -> (u8, u8, u8, u32, std::cmp::Reverse<usize>) {
+/// Larger is likelier (columns with equal ranks keep file order). RSA trusts content first (only user IDs can be
+/// removed); EPM trusts the header first (any word can be a login, so content says little). The criteria, most
+/// significant first, are packed into one integer: 8 bits each, then the 32-bit count of valid values.
+fn rank(column: &Column, target: Target) -> u64 {
     let kind = |order: [HeaderKind; 3]| {
         column.kind.map_or(0, |k| {
-            3 - order.iter().position(|o| *o == k).unwrap_or(3) as u8
+            3 - order.iter().position(|o| *o == k).unwrap_or(3) as u64
         })
     };
-    let order = std::cmp::Reverse(column.index);
-    match target {
+    let (first, second, third, valid) = match target {
         Target::Rsa => (
-            column.mostly_valid() as u8,
+            column.mostly_valid() as u64,
             kind([HeaderKind::UserId, HeaderKind::Email, HeaderKind::Login]),
-            column.holds_emails() as u8,
+            column.holds_emails() as u64,
             column.valid,
-            order,
         ),
         Target::Epm => (
             kind([HeaderKind::Login, HeaderKind::Email, HeaderKind::UserId]),
-            column.mostly_valid() as u8,
+            column.mostly_valid() as u64,
             0,
             0,
-            order,
         ),
-    }
+    };
+    first << 48 | second << 40 | third << 32 | u64::from(valid)
 }
 
 /// Per-column statistics over up to [`SAMPLE_ROWS`] non-blank rows from `from`.

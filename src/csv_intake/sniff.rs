@@ -49,7 +49,8 @@ pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
     let mut best: Option<(Delimiter, usize)> = None;
     let mut order = Delimiter::ALL.to_vec();
     if prefer_tab {
-        order.sort_by_key(|d| *d != Delimiter::Tab);
+        order.retain(|d| *d != Delimiter::Tab);
+        order.insert(0, Delimiter::Tab);
     }
     for delimiter in order {
         let i = Delimiter::ALL
@@ -114,7 +115,7 @@ fn count_per_line(text: &str) -> Vec<[usize; 4]> {
 /// The most frequent value, the larger one on a tie.
 fn mode(values: &[usize]) -> Option<usize> {
     let mut sorted = values.to_vec();
-    sorted.sort_unstable();
+    crate::sort::sort_by_key(&mut sorted, |v| *v as u64);
     let mut best: Option<(usize, usize)> = None;
     for run in sorted.chunk_by(|a, b| a == b) {
         if best.is_none_or(|(_, n)| run.len() >= n) {

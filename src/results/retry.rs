@@ -34,7 +34,7 @@ fn plan_of(rows: &[RowOutcome], wanted: impl Fn(&Outcome) -> bool) -> Vec<PlanEn
             _ => None,
         })
         .collect();
-    plan.sort_by_key(|e| e.row);
+    crate::sort::sort_by_key(&mut plan, |e| e.row as u64);
     plan
 }
 

@@ -145,6 +145,6 @@ pub fn rows(
         .map(RowOutcome::Processed)
         .chain(skipped.into_iter().map(RowOutcome::Skipped))
         .collect();
-    all.sort_by_key(RowOutcome::row);
+    crate::sort::sort_by_key(&mut all, |r| r.row() as u64);
     all
 }

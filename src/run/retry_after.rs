@@ -9,11 +9,26 @@ const MONTHS: [&str; 12] = [
 pub fn wait_ms(value: &str, now_ms: f64) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let seconds: f64 = value.parse().ok()?;
-        return Some((seconds * 1000.0).min(u64::MAX as f64 / 2.0) as u64);
+        return seconds_ms(value);
     }
     let at_ms = http_date_ms(value)?;
     Some((at_ms - now_ms).max(0.0) as u64)
+}
+
+/// Decimal seconds (`120`, `1.5`, `.5`, `5.`; one point at most, a digit somewhere) as whole ms,
+/// the fraction beyond ms cut off, at most 2⁶³ ms.
+fn seconds_ms(value: &str) -> Option<u64> {
+    const CAP: u64 = 1 << 63;
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.contains('.') || whole.len() + fraction.len() == 0 {
+        return None;
+    }
+    let digits = whole.bytes().chain(fraction.bytes().chain(*b"000").take(3));
+    Some(digits.fold(0u64, |ms, d| {
+        ms.saturating_mul(10)
+            .saturating_add(u64::from(d - b'0'))
+            .min(CAP)
+    }))
 }
 
 /// Parses IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`)
@@ -79,6 +94,51 @@ mod tests {
         assert_eq!(wait_ms("120", 0.0), Some(120_000));
         assert_eq!(wait_ms(" 0 ", 0.0), Some(0));
         assert_eq!(wait_ms("1.5", 0.0), Some(1_500));
+    }
+
+    /// What this parser did with `f64` before: parse, times 1000, cut to whole ms, at most 2⁶³.
+    fn float_ms(value: &str) -> Option<u64> {
+        let seconds: f64 = value.parse().ok()?;
+        Some((seconds * 1000.0).min(u64::MAX as f64 / 2.0) as u64)
+    }
+
+    #[test]
+    fn decimal_seconds_are_read_as_before() {
+        for value in [
+            "0",
+            "7",
+            "007",
+            "120",
+            "1.5",
+            ".5",
+            "5.",
+            "0.25",
+            "2.125",
+            "1.0009",
+            "3.14159",
+            "0.000",
+            "86400",
+            "18446744073709551615",
+            "99999999999999999999999999",
+        ] {
+            assert_eq!(seconds_ms(value), float_ms(value), "{value}");
+        }
+        for bad in [".", "..", "1..2", "1.2.3"] {
+            assert_eq!(seconds_ms(bad), None, "{bad}");
+            assert_eq!(float_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fractions_are_cut_to_whole_ms_exactly() {
+        for ms in (0..100_000u64).step_by(7) {
+            let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+            assert_eq!(seconds_ms(&text), Some(ms), "{text}");
+            assert_eq!(seconds_ms(&format!("{text}999")), Some(ms), "{text}999");
+        }
+        // f64 read 1.001 s as 1000.9999999999999 ms, so 1000: the exact reading is 1001.
+        assert_eq!(seconds_ms("1.001"), Some(1_001));
+        assert_eq!(float_ms("1.001"), Some(1_000));
     }
 
     #[test]

@@ -3,11 +3,12 @@
 use leptos::prelude::*;
 
 use crate::charts::{stacked, Part, Samples};
+use crate::decimal::{fixed, tenths};
 
-const SPARK_W: f64 = 600.0;
-const SPARK_H: f64 = 80.0;
-const BAR_W: f64 = 600.0;
-const BAR_H: f64 = 22.0;
+const SPARK_W: u32 = 600;
+const SPARK_H: u32 = 80;
+const BAR_W: u32 = 600;
+const BAR_H: u32 = 22;
 
 /// Users done per second over the last two minutes, sampled every second while the run is active.
 #[component]
@@ -32,19 +33,20 @@ pub fn ThroughputChart(
             t.clear();
         }
     });
-    let line =
-        Memo::new(move |_| samples.with(|s| s.sparkline(js_sys::Date::now(), SPARK_W, SPARK_H)));
+    let line = Memo::new(move |_| {
+        samples.with(|s| s.sparkline(js_sys::Date::now(), f64::from(SPARK_W), f64::from(SPARK_H)))
+    });
     view! {
         <figure class="chart throughput" id="throughput-chart">
             <svg viewBox=format!("0 0 {SPARK_W} {SPARK_H}") preserveAspectRatio="none" role="img"
                 aria-label=move || line.with(|l| l.as_ref().map_or_else(
                     || "Throughput: measuring".to_string(),
-                    |l| format!("Throughput over the last two minutes; now {:.0} users per second", l.latest_per_s)))>
+                    |l| format!("Throughput over the last two minutes; now {} users per second", fixed(l.latest_per_s, 0))))>
                 <line class="axis" x1="0" y1=SPARK_H x2=SPARK_W y2=SPARK_H />
                 <polyline class="rate" fill="none" points=move || line.with(|l| l.as_ref().map(|l| l.points.clone()).unwrap_or_default()) />
             </svg>
             <figcaption>{move || line.with(|l| match l {
-                Some(l) => format!("Users per second, last two minutes (top of chart: {}). Now: {:.1}/s.", l.max_per_s, l.latest_per_s),
+                Some(l) => format!("Users per second, last two minutes (top of chart: {}). Now: {}/s.", fixed(l.max_per_s, 0), fixed(l.latest_per_s, 1)),
                 None => "Users per second: measuring…".to_string(),
             })}</figcaption>
         </figure>
@@ -60,11 +62,11 @@ pub fn Breakdown(
     /// What the bar shows, for screen readers.
     label: &'static str,
 ) -> impl IntoView {
-    let segments = Memo::new(move |_| parts.with(|p| stacked(p, BAR_W, 3.0)));
+    let segments = Memo::new(move |_| parts.with(|p| stacked(p, f64::from(BAR_W), 3.0)));
     let description = move || {
         segments.with(|s| {
             s.iter()
-                .map(|s| format!("{} {} ({}%)", s.count, s.label, s.percent))
+                .map(|s| format!("{} {} ({}%)", s.count, s.label, tenths(s.per_mille.into())))
                 .collect::<Vec<_>>()
                 .join(", ")
         })
@@ -75,9 +77,9 @@ pub fn Breakdown(
                 aria-label=move || format!("{label}: {}", description())>
                 <rect class="track" x="0" y="0" width=BAR_W height=BAR_H rx="4" />
                 {move || segments.get().into_iter().map(|s| view! {
-                    <rect class=format!("seg seg-{}", s.key) x=format!("{:.2}", s.x) y="0"
-                        width=format!("{:.2}", s.width) height=BAR_H>
-                        <title>{format!("{}: {} ({}%)", s.label, s.count, s.percent)}</title>
+                    <rect class=format!("seg seg-{}", s.key) x=fixed(s.x, 2) y="0"
+                        width=fixed(s.width, 2) height=BAR_H>
+                        <title>{format!("{}: {} ({}%)", s.label, s.count, tenths(s.per_mille.into()))}</title>
                     </rect>
                 }).collect_view()}
             </svg>
@@ -85,7 +87,7 @@ pub fn Breakdown(
                 <ul class="legend">
                     {move || segments.get().into_iter().map(|s| view! {
                         <li><span class=format!("swatch seg-{}", s.key) aria-hidden="true"></span>
-                            {format!("{} {} ({}%)", s.count, s.label, s.percent)}</li>
+                            {format!("{} {} ({}%)", s.count, s.label, tenths(s.per_mille.into()))}</li>
                     }).collect_view()}
                 </ul>
             </figcaption>

@@ -219,7 +219,7 @@ fn rehearse(state: AppState) {
                 .collect()
         }
     };
-    predictions.sort_by_key(|r| r.row);
+    crate::sort::sort_by_key(&mut predictions, |r| r.row as u64);
     let predicted: HashSet<usize> = predictions.iter().map(|r| r.row).collect();
     let mut skipped = state.skipped_rows();
     skipped.retain(|s| !predicted.contains(&s.row));

@@ -90,7 +90,7 @@ fn RunProgress() -> impl IntoView {
                 if !active {
                     return format!("Finished: {} of {} users have an outcome.", p.done(), p.total);
                 }
-                let rate = p.throughput_per_s(now).map(|r| format!("{r:.1} users/s")).unwrap_or_else(|| "measuring…".into());
+                let rate = p.throughput_per_s(now).map(|r| format!("{} users/s", crate::decimal::fixed(r, 1))).unwrap_or_else(|| "measuring…".into());
                 let eta = p.eta_ms(now).map(|ms| format!(", about {} left", words(ms))).unwrap_or_default();
                 let state_text = match p.paused {
                     Some(PauseReason::CredentialRefused) => "Paused: the credential was refused.",

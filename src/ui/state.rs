@@ -407,7 +407,7 @@ impl AppState {
         });
         self.dropped
             .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
-        entries.sort_by_key(|e| e.row);
+        crate::sort::sort_by_key(&mut entries, |e| e.row as u64);
         entries
     }
 

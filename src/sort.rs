@@ -1,0 +1,89 @@
+//! Stable sorting by an integer key through one shared sort, so the wasm build carries a single
+//! monomorphised sort instead of one per element type and key.
+
+/// Sorts `items` by `key`, ascending and stably: items with equal keys keep their input order,
+/// exactly like `items.sort_by_key(key)`.
+pub fn sort_by_key<T>(items: &mut [T], key: impl Fn(&T) -> u64) {
+    let keyed = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (key(item), i))
+        .collect();
+    permute(order(keyed), &mut |a, b| items.swap(a, b));
+}
+
+/// The input positions in ascending `(key, position)` order: positions are unique, so the
+/// unstable sort gives the stable order.
+fn order(mut keyed: Vec<(u64, usize)>) -> Vec<usize> {
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Rearranges a sequence in place so that position `p` holds what was at `order[p]`, by following
+/// each cycle of the permutation with `swap`.
+fn permute(mut order: Vec<usize>, swap: &mut dyn FnMut(usize, usize)) {
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift) for the comparisons below.
+    fn numbers(seed: u64) -> impl Iterator<Item = u64> {
+        let mut x = seed;
+        std::iter::from_fn(move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            Some(x)
+        })
+    }
+
+    #[test]
+    fn ties_keep_their_input_order() {
+        let mut v = [(3, 'a'), (1, 'b'), (3, 'c'), (1, 'd'), (2, 'e'), (3, 'f')];
+        sort_by_key(&mut v, |(k, _)| *k);
+        assert_eq!(
+            v,
+            [(1, 'b'), (1, 'd'), (2, 'e'), (3, 'a'), (3, 'c'), (3, 'f')]
+        );
+    }
+
+    #[test]
+    fn matches_the_standard_stable_sort_on_random_input() {
+        let mut random = numbers(0x9e37_79b9_7f4a_7c15);
+        for len in (0..40).chain([100, 1_000, 5_000]) {
+            for spread in [1, 3, 50, u64::MAX] {
+                let v: Vec<(u64, usize)> = (0..len)
+                    .map(|i| (random.next().unwrap() % spread.max(1), i))
+                    .collect();
+                let mut ours = v.clone();
+                sort_by_key(&mut ours, |(k, _)| *k);
+                let mut std = v;
+                std.sort_by_key(|(k, _)| *k);
+                assert_eq!(ours, std, "len {len}, spread {spread}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_single_are_left_alone() {
+        let mut none: [u8; 0] = [];
+        sort_by_key(&mut none, |x| u64::from(*x));
+        let mut one = [String::from("x")];
+        sort_by_key(&mut one, |_| 0);
+        assert_eq!(one, ["x"]);
+    }
+}

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod csv_intake;
 pub mod epm;
 pub mod flow;
+pub mod json;
 pub mod results;
 pub mod rsa;
 pub mod run;

@@ -169,6 +169,18 @@ proptest! {
     }
 
     #[test]
+    fn floats_halfway_between_two_shortest_texts_are_written_alike(
+        k in 100_000_000_000_000u64..1 << 49,
+        eighths in 0..8u32,
+        negative in any::<bool>(),
+    ) {
+        // Exact: 15 digits and 3 decimals, half of them halfway between two 17-digit texts.
+        let f = k as f64 + f64::from(eighths) / 8.0;
+        let f = if negative { -f } else { f };
+        prop_assert_eq!(to_string(&f), serde_json::to_string(&f).unwrap());
+    }
+
+    #[test]
     fn strings_are_written_alike(s in any::<String>()) {
         prop_assert_eq!(to_string(&s), serde_json::to_string(&s).unwrap());
     }

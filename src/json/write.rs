@@ -1,6 +1,7 @@
 //! Writing compact JSON, byte for byte as serde_json writes it: no spaces, strings escaped
 //! minimally (`\"`, `\\`, `\b\f\n\r\t`, other control characters as `\u00xx`), floats in
-//! their shortest form with a `.0` or an exponent, NaN and the infinities as `null`.
+//! their shortest form with a `.0` or an exponent (`1e+16`, ties to the even digit, as
+//! serde_json 1.0.154 writes them), NaN and the infinities as `null`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -132,7 +133,7 @@ impl ToJson for f64 {
         let start = out.len();
         let _ = write!(out, "{self:?}");
         let e = out[start..].find('e').map(|i| start + i);
-        if is_tie(*self) {
+        if is_tie(*self, &out[start..]) {
             let last = e.unwrap_or(out.len()) - 1;
             let down = char::from(out.as_bytes()[last] - 1);
             out.replace_range(last..=last, down.encode_utf8(&mut [0; 4]));
@@ -152,27 +153,27 @@ impl ToJson for f64 {
     }
 }
 
-/// Whether `f` lies exactly halfway between its shortest decimal digits and the same digits
-/// with the last one lowered. Rust then rounds up (`100000000000000.125` gives `…0.13`) and
-/// serde_json to the even digit (`…0.12`), which is always the lower one: Rust's last digit is
-/// odd. Only 16 or 17 digits can tie: with fewer, one neighbour alone reads back as `f`.
-fn is_tie(f: f64) -> bool {
-    let digits = |text: String| -> String {
+/// Whether `f`, written `shortest` by Rust, lies exactly halfway between those digits and the
+/// same digits with the last one lowered. Rust then rounds up (`100000000000000.125` gives
+/// `…0.13`) and serde_json to the even digit (`…0.12`), always the lower one as Rust's last
+/// digit is odd. Only 16 or 17 digits can tie: with fewer, one neighbour alone reads back as `f`.
+fn is_tie(f: f64, shortest: &str) -> bool {
+    let digits = |text: &str| -> Vec<u8> {
         let mantissa = text.split('e').next().unwrap_or_default();
-        mantissa.chars().filter(char::is_ascii_digit).collect()
+        let digits = mantissa.bytes().filter(u8::is_ascii_digit);
+        digits.skip_while(|&d| d == b'0').collect()
     };
-    let shortest = digits(format!("{:e}", f.abs()));
+    let shortest = digits(shortest);
     let n = shortest.len();
-    if n < 16 || shortest.as_bytes()[n - 1] % 2 == 0 {
+    if n < 16 || shortest[n - 1] % 2 == 0 {
         return false;
     }
     // The exact value, far enough to see whether it stops at a 5 after the lowered digits.
-    let exact = digits(format!("{:.*e}", n + 24, f.abs())).into_bytes();
-    let (head, last) = shortest.as_bytes().split_at(n - 1);
-    exact.starts_with(head)
-        && exact[n - 1] == last[0] - 1
+    let exact = digits(&format!("{:.*e}", n + 24, f.abs()));
+    exact.starts_with(&shortest[..n - 1])
+        && exact[n - 1] == shortest[n - 1] - 1
         && exact[n] == b'5'
-        && exact[n + 1..].iter().all(|&b| b == b'0')
+        && exact[n + 1..].iter().all(|&d| d == b'0')
 }
 
 impl ToJson for Number {

@@ -1,5 +1,6 @@
 //! The csv-spectrum corpus (npm `csv-spectrum@2.0.0`, installed by the test setup into `node_modules/`): every
 //! `csvs/*.csv` read with the intake parser (delimiter sniffed, first row the header) gives its `json/*.json`.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::fs;

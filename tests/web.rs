@@ -103,10 +103,13 @@ async fn a_token_minted_from_the_key_file_verifies_with_webcrypto_and_carries_th
 
     let url = "https://acme.access.securid.com/AdminInterface/restapi/v1";
     let access_id = "8a6e1f0c-aaaa-bbbb-cccc-1234567890ab";
-    let json = serde_json::json!({
-        "customerName": "Acme", "accessID": access_id, "description": "offboarding",
-        "accessKey": TEST_ONLY_PRIVATE_KEY, "adminRestApiUrl": url,
-    });
+    let json = offboard::json::Value::object([
+        ("customerName", "Acme".into()),
+        ("accessID", access_id.into()),
+        ("description", "offboarding".into()),
+        ("accessKey", TEST_ONLY_PRIVATE_KEY.into()),
+        ("adminRestApiUrl", url.into()),
+    ]);
     let key_file = KeyFile::parse(&json.to_string()).unwrap();
     let key = import_signing_key(&key_file).await.unwrap();
     assert!(

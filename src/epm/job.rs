@@ -1,7 +1,7 @@
 //! The status body every EPM migration and security call answers with (upload, removal job,
 //! job status, file deletion), and the job's `details` counts.
 
-use serde_json::{Map, Value};
+use crate::json::Map;
 
 use super::json::{self, ParseError};
 
@@ -113,7 +113,7 @@ pub fn parse_status(body: &[u8]) -> Result<StatusBody, ParseError> {
     })
 }
 
-fn link(obj: &Map<String, Value>) -> Result<Link, ParseError> {
+fn link(obj: &Map) -> Result<Link, ParseError> {
     Ok(Link {
         rel: json::optional_string(obj, "rel")?.unwrap_or_default(),
         href: json::optional_string(obj, "href")?.unwrap_or_default(),
@@ -121,7 +121,7 @@ fn link(obj: &Map<String, Value>) -> Result<Link, ParseError> {
     })
 }
 
-fn failed_item(obj: &Map<String, Value>) -> Result<FailedItem, ParseError> {
+fn failed_item(obj: &Map) -> Result<FailedItem, ParseError> {
     let user_name = json::optional_string(obj, "UserName")?
         .ok_or_else(|| ParseError::Missing("UserName".into()))?;
     let error_details = json::optional_string(obj, "Error_Details")?.unwrap_or_default();

@@ -1,7 +1,7 @@
 //! Reading EPM JSON answers field by field, so that a malformed body is an error that names
 //! the field at fault instead of a panic or a silent default.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 /// Why an answer could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +85,7 @@ pub(crate) fn snippet(text: &str) -> String {
 }
 
 /// Parses a body that must be a JSON object.
-pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
+pub(crate) fn object(body: &[u8]) -> Result<Map, ParseError> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim_start_matches('\u{feff}').trim();
     if text.is_empty() {
@@ -94,7 +94,7 @@ pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
     if text.starts_with('<') {
         return Err(ParseError::Html(snippet(text)));
     }
-    match serde_json::from_str::<Value>(text) {
+    match crate::json::parse(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ParseError::NotObject),
         Err(e) => Err(ParseError::NotJson(format!(
@@ -105,7 +105,7 @@ pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, ParseError> {
 }
 
 /// A field by exact name, else by case-insensitive name.
-pub(crate) fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn get_ci<'a>(obj: &'a Map, key: &str) -> Option<&'a Value> {
     obj.get(key).or_else(|| {
         obj.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -113,29 +113,17 @@ pub(crate) fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a V
     })
 }
 
-/// The JSON type of a value, in words.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// The error for a field of the wrong type.
 pub(crate) fn wrong_type(field: &str, expected: &'static str, found: &Value) -> ParseError {
     ParseError::WrongType {
         field: field.to_string(),
         expected,
-        found: type_name(found),
+        found: found.type_name(),
     }
 }
 
 /// An integer field that must be present.
-pub(crate) fn required_int(obj: &Map<String, Value>, key: &str) -> Result<i64, ParseError> {
+pub(crate) fn required_int(obj: &Map, key: &str) -> Result<i64, ParseError> {
     let value = get_ci(obj, key).ok_or_else(|| ParseError::Missing(key.to_string()))?;
     value
         .as_i64()
@@ -143,7 +131,7 @@ pub(crate) fn required_int(obj: &Map<String, Value>, key: &str) -> Result<i64, P
 }
 
 /// An optional integer field (absent or null is `None`).
-pub(crate) fn optional_int(obj: &Map<String, Value>, key: &str) -> Result<Option<i64>, ParseError> {
+pub(crate) fn optional_int(obj: &Map, key: &str) -> Result<Option<i64>, ParseError> {
     match get_ci(obj, key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -154,10 +142,7 @@ pub(crate) fn optional_int(obj: &Map<String, Value>, key: &str) -> Result<Option
 }
 
 /// An optional string field (absent or null is `None`).
-pub(crate) fn optional_string(
-    obj: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<String>, ParseError> {
+pub(crate) fn optional_string(obj: &Map, key: &str) -> Result<Option<String>, ParseError> {
     match get_ci(obj, key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -166,10 +151,7 @@ pub(crate) fn optional_string(
 }
 
 /// An optional array of objects (absent or null is empty); each element must be an object.
-pub(crate) fn object_array<'a>(
-    obj: &'a Map<String, Value>,
-    key: &str,
-) -> Result<Vec<&'a Map<String, Value>>, ParseError> {
+pub(crate) fn object_array<'a>(obj: &'a Map, key: &str) -> Result<Vec<&'a Map>, ParseError> {
     match get_ci(obj, key) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items

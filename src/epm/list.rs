@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Map, Value};
+use crate::json::{Map, Value};
 
 use crate::run::outcome::PlanEntry;
 use crate::run::{Auth, Clock, Http, Method, Request, RunEvent};
@@ -40,7 +40,7 @@ pub fn list_users_request(base: &EpmBase, auth: &Auth) -> Request {
     .header("Authorization", auth.header_value())
     .header("Accept", "application/json")
     .header("Content-Type", "application/json")
-    .body(json!({}).to_string())
+    .body(Value::Object(Map::default()).to_string())
 }
 
 /// The harmless authenticated call behind "Test connection": List Users filtered on a login that
@@ -53,7 +53,9 @@ pub fn connection_test_request(base: &EpmBase, auth: &Auth) -> Request {
     .header("Authorization", auth.header_value())
     .header("Accept", "application/json")
     .header("Content-Type", "application/json")
-    .body(json!({ "userlogin": "offboard-connection-test.invalid" }).to_string())
+    .body(
+        Value::object([("userlogin", Value::from("offboard-connection-test.invalid"))]).to_string(),
+    )
 }
 
 /// Parses a List Users answer. The users are read from `details` (an array of
@@ -83,7 +85,7 @@ pub fn parse_list(body: &[u8]) -> Result<ListAnswer, ParseError> {
     })
 }
 
-fn user(obj: &Map<String, Value>) -> Result<EpmUser, ParseError> {
+fn user(obj: &Map) -> Result<EpmUser, ParseError> {
     let text = |k: &str| json::optional_string(obj, k).map(Option::unwrap_or_default);
     let login = json::optional_string(obj, "userlogin")?
         .ok_or_else(|| ParseError::Missing("userlogin".into()))?;

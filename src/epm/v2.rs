@@ -1,7 +1,7 @@
 //! "Remove Users from an Identity Domain (v2)": the synchronous removal, its request, its
 //! answer and what the answer means for each user.
 
-use serde_json::{json, Map, Value};
+use crate::json::{Map, Value};
 
 use crate::run::outcome::PlanEntry;
 use crate::run::{Auth, Method, Request};
@@ -50,7 +50,7 @@ pub fn remove_v2_request<'a>(
 ) -> Request {
     let users: Vec<Value> = logins
         .into_iter()
-        .map(|l| json!({ "userlogin": l }))
+        .map(|l| Value::object([("userlogin", Value::from(l))]))
         .collect();
     Request::new(
         Method::Post,
@@ -59,11 +59,11 @@ pub fn remove_v2_request<'a>(
     .header("Authorization", auth.header_value())
     .header("Accept", "application/json")
     .header("Content-Type", "application/json")
-    .body(json!({ "users": users }).to_string())
+    .body(Value::object([("users", Value::Array(users))]).to_string())
 }
 
 /// Reads the `error` object shared by the synchronous security APIs.
-pub(crate) fn service_error(root: &Map<String, Value>) -> Result<Option<ServiceError>, ParseError> {
+pub(crate) fn service_error(root: &Map) -> Result<Option<ServiceError>, ParseError> {
     match json::get_ci(root, "error") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(e)) => Ok(Some(ServiceError {
@@ -125,7 +125,7 @@ pub fn parse_v2(body: &[u8]) -> Result<V2Answer, ParseError> {
 }
 
 /// One failed item: the login (`userlogin`, or `UserName`) and its error code and message.
-fn failed_item(item: &Map<String, Value>) -> Result<UserFailure, ParseError> {
+fn failed_item(item: &Map) -> Result<UserFailure, ParseError> {
     let login = match json::optional_string(item, "userlogin")? {
         Some(l) => l,
         None => json::optional_string(item, "UserName")?
@@ -193,10 +193,10 @@ mod tests {
         assert!(req
             .headers
             .contains(&("Content-Type".into(), "application/json".into())));
-        let body: Value = serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
         assert_eq!(
             body,
-            json!({"users": [{"userlogin": "jdoe"}, {"userlogin": "chris"}]})
+            serde_json::json!({"users": [{"userlogin": "jdoe"}, {"userlogin": "chris"}]})
         );
     }
 

@@ -1,6 +1,7 @@
 //! The Cloud Administration requests the panel sends, fully formed.
 
 use super::base_url::ApiBase;
+use crate::json::Value;
 use crate::run::http::{Auth, Method, Request};
 
 /// An address that is valid but can never belong to a user (`.invalid` is reserved, RFC 2606):
@@ -45,25 +46,19 @@ pub fn delete_user(base: &ApiBase, user_id: &str, auth: &Auth) -> Request {
 /// `true` marks the user pending deletion (the service removes it within seven days); `false`
 /// takes the mark away.
 pub fn mark_deleted(base: &ApiBase, user_id: &str, mark: bool, auth: &Auth) -> Request {
-    let body = serde_json::json!({ "markDeleted": mark });
+    let body = Value::object([("markDeleted", Value::from(mark))]);
     put_json(base, user_id, "markDeleted", &body, auth)
 }
 
 /// `PUT {base}/users/{userID}/userStatus` with `{"userStatus": "Enabled"}` or `"Disabled"`.
 pub fn set_user_status(base: &ApiBase, user_id: &str, enabled: bool, auth: &Auth) -> Request {
     let status = if enabled { "Enabled" } else { "Disabled" };
-    let body = serde_json::json!({ "userStatus": status });
+    let body = Value::object([("userStatus", Value::from(status))]);
     put_json(base, user_id, "userStatus", &body, auth)
 }
 
 /// `PUT {base}/users/{userID}/{action}` with a JSON body, asking for JSON.
-fn put_json(
-    base: &ApiBase,
-    user_id: &str,
-    action: &str,
-    body: &serde_json::Value,
-    auth: &Auth,
-) -> Request {
+fn put_json(base: &ApiBase, user_id: &str, action: &str, body: &Value, auth: &Auth) -> Request {
     let path = format!("users/{}/{action}", path_segment(user_id.trim()));
     Request::new(Method::Put, base.endpoint(&path))
         .header("Accept", "application/json")
@@ -74,7 +69,10 @@ fn put_json(
 
 /// `POST {base}/users/lookup`: User Details for one e-mail address (synchronised users only).
 pub fn lookup_user(base: &ApiBase, email: &str, auth: &Auth) -> Request {
-    let body = serde_json::json!({ "email": email.trim(), "searchUnsynched": false });
+    let body = Value::object([
+        ("email", Value::from(email.trim())),
+        ("searchUnsynched", Value::from(false)),
+    ]);
     Request::new(Method::Post, base.endpoint("users/lookup"))
         .header("Accept", "application/json")
         .header("Content-Type", "application/json")

@@ -1,6 +1,6 @@
 //! Reading a pasted JWT (decoded, not verified) and saying what is wrong with it before any request is sent.
 
-use serde_json::Value;
+use crate::json::{self, Value};
 
 use super::b64;
 use super::base_url::ApiBase;
@@ -212,7 +212,7 @@ impl JwtSummary {
 }
 
 fn json_part(part: &str) -> Option<Value> {
-    let value: Value = serde_json::from_slice(&b64::decode_url(part)?).ok()?;
+    let value = json::parse_bytes(&b64::decode_url(part)?).ok()?;
     value.is_object().then_some(value)
 }
 

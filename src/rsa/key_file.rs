@@ -1,11 +1,10 @@
 //! The Administration API key file: reading it, preparing its key for WebCrypto, and building the
 //! RS256 signing input for a fresh token. The browser shell signs; this module never does crypto.
 
-use serde::Deserialize;
-
 use super::b64;
 use super::der;
 use super::jwt::MAX_LIFETIME_S;
+use crate::json::{self, Map, Value};
 
 /// The JWT header the service requires, exactly.
 pub const JWT_HEADER: &str = r#"{"typ":"JWT","alg":"RS256"}"#;
@@ -77,15 +76,37 @@ impl std::fmt::Display for KeyFileError {
 
 impl std::error::Error for KeyFileError {}
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The key file's fields, each absent, `null` or a string.
 struct RawKeyFile {
     customer_name: Option<String>,
-    #[serde(rename = "accessID")]
     access_id: Option<String>,
     description: Option<String>,
     access_key: Option<String>,
     admin_rest_api_url: Option<String>,
+}
+
+impl RawKeyFile {
+    /// `None` when the text is not a JSON object or a field is neither a string nor `null`.
+    fn parse(text: &str) -> Option<RawKeyFile> {
+        let value = json::parse(text).ok()?;
+        let obj = value.as_object()?;
+        Some(RawKeyFile {
+            customer_name: string_field(obj, "customerName")?,
+            access_id: string_field(obj, "accessID")?,
+            description: string_field(obj, "description")?,
+            access_key: string_field(obj, "accessKey")?,
+            admin_rest_api_url: string_field(obj, "adminRestApiUrl")?,
+        })
+    }
+}
+
+/// `Some(None)` when absent or `null`, `None` when not a string.
+fn string_field(obj: &Map, key: &str) -> Option<Option<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    }
 }
 
 fn required(value: Option<String>, name: &'static str) -> Result<String, KeyFileError> {
@@ -128,8 +149,8 @@ fn pkcs8_from_pem(pem: &str) -> Result<(Vec<u8>, usize), KeyFileError> {
 impl KeyFile {
     /// Reads the key file's JSON text.
     pub fn parse(text: &str) -> Result<KeyFile, KeyFileError> {
-        let raw: RawKeyFile = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-            .map_err(|_| KeyFileError::NotJson)?;
+        let raw =
+            RawKeyFile::parse(text.trim_start_matches('\u{feff}')).ok_or(KeyFileError::NotJson)?;
         let access_key = raw
             .access_key
             .ok_or(KeyFileError::MissingField("accessKey"))?;
@@ -159,12 +180,12 @@ impl KeyFile {
     /// (clamped to 1..=3600, the service's limit).
     pub fn signing_input(&self, now: i64, lifetime_s: i64) -> SigningInput {
         let exp = now + lifetime_s.clamp(1, MAX_LIFETIME_S);
-        let claims = serde_json::json!({
-            "sub": self.access_id,
-            "aud": self.admin_rest_api_url,
-            "iat": now,
-            "exp": exp,
-        });
+        let claims = Value::object([
+            ("sub", Value::from(self.access_id.as_str())),
+            ("aud", Value::from(self.admin_rest_api_url.as_str())),
+            ("iat", Value::from(now)),
+            ("exp", Value::from(exp)),
+        ]);
         let text = format!(
             "{}.{}",
             b64::encode_url(JWT_HEADER.as_bytes()),

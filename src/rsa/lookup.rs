@@ -1,6 +1,6 @@
 //! User Details (lookup by e-mail): the user it returns, and what would stop its removal.
 
-use serde_json::Value;
+use crate::json::{self, Value};
 
 use super::body::{excerpt, looks_like_html};
 use crate::run::http::{NetError, Response};
@@ -52,7 +52,7 @@ fn text(v: &Value, key: &str) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Object(o)) => ["name", "type", "id"]
             .iter()
-            .find_map(|k| o.get(*k)?.as_str())
+            .find_map(|k| o.get(k)?.as_str())
             .unwrap_or_default()
             .to_string(),
         Some(Value::Null) | None => String::new(),
@@ -63,7 +63,7 @@ fn text(v: &Value, key: &str) -> String {
 impl RsaUser {
     /// Reads the lookup's user object (or a one-element list of them). `None` without an `id`.
     pub fn parse(body: &[u8]) -> Option<RsaUser> {
-        let value: Value = serde_json::from_slice(body).ok()?;
+        let value = json::parse_bytes(body).ok()?;
         let user = match &value {
             Value::Array(items) => items.first()?,
             v => v,

@@ -25,15 +25,16 @@
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use super::action::RunAction;
 use super::event::{BatchStage, RunEvent};
 use super::outcome::{Outcome, PlanEntry, UserResult};
+use crate::json::{self, DecodeError, FromJson, ObjectWriter, ToJson, Value};
 use crate::results::{SkipReason, Skipped};
 use crate::target::Target;
 
 mod encode;
+#[cfg(test)]
+mod serde_oracle;
 
 /// The journal format this version writes and reads.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -333,7 +334,7 @@ impl Journal {
     pub fn to_json(&self) -> String {
         let mut messages: Vec<&str> = Vec::new();
         let mut message_index: HashMap<&str, u32> = HashMap::new();
-        let done = self
+        let done: Vec<Option<DoneWire>> = self
             .results
             .iter()
             .map(|r| {
@@ -352,29 +353,33 @@ impl Journal {
                 })
             })
             .collect();
-        let wire = Wire {
-            v: JOURNAL_VERSION,
-            target: Cow::Borrowed(target_code(self.target)),
-            base: Cow::Borrowed(&self.base_url),
-            run: Cow::Borrowed(&self.run_id),
-            started: self.started_ms,
-            rows: self.plan.iter().map(|e| e.row).collect(),
-            users: self.plan.iter().map(|e| Cow::Borrowed(&*e.user)).collect(),
-            skipped: self.skipped.iter().map(skip_to_wire).collect(),
-            msgs: messages.into_iter().map(Cow::Borrowed).collect(),
-            done,
-            sent: self.in_flight.iter().map(|u| Cow::Borrowed(&**u)).collect(),
-            job: self.in_job.iter().copied().collect(),
-            act: Cow::Borrowed(self.action.code()),
-            stp: Cow::Borrowed(&self.steps),
-        };
-        serde_json::to_string(&wire).expect("a journal always serialises")
+        let rows: Vec<usize> = self.plan.iter().map(|e| e.row).collect();
+        let users: Vec<&str> = self.plan.iter().map(|e| e.user.as_str()).collect();
+        let skipped: Vec<_> = self.skipped.iter().map(skip_to_wire).collect();
+        let mut out = String::new();
+        ObjectWriter::new(&mut out)
+            .field("v", &JOURNAL_VERSION)
+            .field("target", target_code(self.target))
+            .field("base", &self.base_url)
+            .field("run", &self.run_id)
+            .field("started", &self.started_ms)
+            .field("rows", &rows)
+            .field("users", &users)
+            .field("skipped", &skipped)
+            .field("msgs", &messages)
+            .field("done", &done)
+            .field("sent", &self.in_flight)
+            .field("job", &self.in_job)
+            .field("act", self.action.code())
+            .field("stp", &self.steps)
+            .finish();
+        out
     }
 
     /// Reads a saved journal; a clear message when the text is not one, was written by another
     /// version, or is damaged.
     pub fn from_json(json: &str) -> Result<Journal, String> {
-        let value: serde_json::Value = serde_json::from_str(json)
+        let value = json::parse(json)
             .map_err(|e| format!("The saved run cannot be read: it is not valid JSON ({e})."))?;
         let version = match value.get("v") {
             Some(v) => v.as_u64(),
@@ -389,55 +394,116 @@ impl Journal {
         }
         let damaged =
             |why: String| format!("The saved run is damaged and cannot be resumed: {why}.");
-        let wire: Wire<'static> =
-            serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
+        let wire = Wire::from_json(&value).map_err(|e| damaged(e.to_string()))?;
         from_wire(wire).map_err(damaged)
     }
 }
 
-/// The saved form. Short keys and arrays keep a 40,000-user journal to a few MB.
-#[derive(Serialize, Deserialize)]
-struct Wire<'a> {
-    v: u32,
-    target: Cow<'a, str>,
-    base: Cow<'a, str>,
-    run: Cow<'a, str>,
+/// The saved form, as read back. Short keys and arrays keep a 40,000-user journal to a few MB;
+/// [`Journal::to_json`] writes the keys in this order.
+struct Wire {
+    target: String,
+    base: String,
+    run: String,
     started: f64,
     rows: Vec<usize>,
-    users: Vec<Cow<'a, str>>,
-    skipped: Vec<(usize, Cow<'a, str>, SkipWire<'a>)>,
-    msgs: Vec<Cow<'a, str>>,
+    users: Vec<String>,
+    skipped: Vec<(usize, String, SkipWire<'static>)>,
+    msgs: Vec<String>,
     done: Vec<Option<DoneWire>>,
-    sent: Vec<Cow<'a, str>>,
+    sent: Vec<String>,
     job: Vec<usize>,
     /// The run's action ([`RunAction::code`]); absent in older saves (remove).
-    #[serde(default)]
-    act: Cow<'a, str>,
-    /// One step code per plan entry, or empty.
-    #[serde(default)]
-    stp: Cow<'a, str>,
+    act: String,
+    /// One step code per plan entry, or empty (absent in older saves).
+    stp: String,
+}
+
+/// Every field but `v`, which [`Journal::from_json`] checks first; unknown fields are ignored.
+impl FromJson for Wire {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let obj = value
+            .as_object()
+            .ok_or_else(|| DecodeError::invalid_type("an object", value))?;
+        Ok(Wire {
+            target: json::required(obj, "target")?,
+            base: json::required(obj, "base")?,
+            run: json::required(obj, "run")?,
+            started: json::required(obj, "started")?,
+            rows: json::required(obj, "rows")?,
+            users: json::required(obj, "users")?,
+            skipped: json::required(obj, "skipped")?,
+            msgs: json::required(obj, "msgs")?,
+            done: json::required(obj, "done")?,
+            sent: json::required(obj, "sent")?,
+            job: json::required(obj, "job")?,
+            act: json::field(obj, "act")?.unwrap_or_default(),
+            stp: json::field(obj, "stp")?.unwrap_or_default(),
+        })
+    }
 }
 
 /// One known result: (outcome, HTTP status, message index, attempts, ms after the start).
 type DoneWire = (u8, Option<u16>, u32, u32, f64);
 
-#[derive(Serialize, Deserialize)]
+/// Why a row was skipped: `"b"`, `"h"` or `"s"`, or `{"d": row}`, `{"i": why}`, `{"p": why}`.
 enum SkipWire<'a> {
-    #[serde(rename = "d")]
     Duplicate(usize),
-    #[serde(rename = "i")]
     Invalid(Cow<'a, str>),
-    #[serde(rename = "b")]
     Blank,
-    #[serde(rename = "h")]
     Header,
-    #[serde(rename = "s")]
     ExcludedSelf,
-    #[serde(rename = "p")]
     Protected(Cow<'a, str>),
 }
 
-fn skip_to_wire(s: &Skipped) -> (usize, Cow<'_, str>, SkipWire<'_>) {
+impl ToJson for SkipWire<'_> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            SkipWire::Duplicate(row) => ObjectWriter::new(out).field("d", row).finish(),
+            SkipWire::Invalid(why) => ObjectWriter::new(out).field("i", &**why).finish(),
+            SkipWire::Protected(p) => ObjectWriter::new(out).field("p", &**p).finish(),
+            SkipWire::Blank => "b".write_json(out),
+            SkipWire::Header => "h".write_json(out),
+            SkipWire::ExcludedSelf => "s".write_json(out),
+        }
+    }
+}
+
+/// Also `{"b": null}` for `"b"` (and so on), as the earlier serde reading accepted.
+impl FromJson for SkipWire<'static> {
+    fn from_json(value: &Value) -> Result<Self, DecodeError> {
+        let (code, inner) = match value {
+            Value::String(code) => (code.as_str(), None),
+            Value::Object(map) => match map.iter().collect::<Vec<_>>()[..] {
+                [(code, inner)] => (code, Some(inner)),
+                _ => {
+                    return Err(DecodeError::invalid_value(
+                        "a skip reason object has exactly one key",
+                    ))
+                }
+            },
+            other => return Err(DecodeError::invalid_type("a skip reason", other)),
+        };
+        let text = |inner: &Value| String::from_json(inner).map(Cow::Owned);
+        let reason = match (code, inner) {
+            ("b", None | Some(Value::Null)) => Ok(SkipWire::Blank),
+            ("h", None | Some(Value::Null)) => Ok(SkipWire::Header),
+            ("s", None | Some(Value::Null)) => Ok(SkipWire::ExcludedSelf),
+            ("d", Some(inner)) => usize::from_json(inner).map(SkipWire::Duplicate),
+            ("i", Some(inner)) => text(inner).map(SkipWire::Invalid),
+            ("p", Some(inner)) => text(inner).map(SkipWire::Protected),
+            _ => {
+                return Err(DecodeError::invalid_value(format!(
+                    "unknown skip reason {}",
+                    json::to_string(value)
+                )))
+            }
+        };
+        reason.map_err(|e| e.at_key(code))
+    }
+}
+
+fn skip_to_wire(s: &Skipped) -> (usize, &str, SkipWire<'_>) {
     let reason = match &s.reason {
         SkipReason::Duplicate { of_row } => SkipWire::Duplicate(*of_row),
         SkipReason::Invalid(why) => SkipWire::Invalid(Cow::Borrowed(why)),
@@ -446,10 +512,10 @@ fn skip_to_wire(s: &Skipped) -> (usize, Cow<'_, str>, SkipWire<'_>) {
         SkipReason::ExcludedSelf => SkipWire::ExcludedSelf,
         SkipReason::Protected(p) => SkipWire::Protected(Cow::Borrowed(p)),
     };
-    (s.row, Cow::Borrowed(&s.value), reason)
+    (s.row, &s.value, reason)
 }
 
-fn skip_from_wire((row, value, reason): (usize, Cow<'_, str>, SkipWire<'_>)) -> Skipped {
+fn skip_from_wire((row, value, reason): (usize, String, SkipWire<'_>)) -> Skipped {
     let reason = match reason {
         SkipWire::Duplicate(of_row) => SkipReason::Duplicate { of_row },
         SkipWire::Invalid(why) => SkipReason::Invalid(why.into_owned()),
@@ -458,11 +524,7 @@ fn skip_from_wire((row, value, reason): (usize, Cow<'_, str>, SkipWire<'_>)) -> 
         SkipWire::ExcludedSelf => SkipReason::ExcludedSelf,
         SkipWire::Protected(p) => SkipReason::Protected(p.into_owned()),
     };
-    Skipped {
-        row,
-        value: value.into_owned(),
-        reason,
-    }
+    Skipped { row, value, reason }
 }
 
 /// Outcome codes are positions in this list: append only.
@@ -490,7 +552,7 @@ fn target_code(target: Target) -> &'static str {
     }
 }
 
-fn from_wire(w: Wire<'_>) -> Result<Journal, String> {
+fn from_wire(w: Wire) -> Result<Journal, String> {
     let target = match &*w.target {
         "rsa" => Target::Rsa,
         "epm" => Target::Epm,
@@ -517,10 +579,7 @@ fn from_wire(w: Wire<'_>) -> Result<Journal, String> {
         .rows
         .into_iter()
         .zip(w.users)
-        .map(|(row, user)| PlanEntry {
-            row,
-            user: user.into_owned(),
-        })
+        .map(|(row, user)| PlanEntry { row, user })
         .collect();
     let mut results = Vec::with_capacity(n);
     for (entry, done) in plan.iter().zip(w.done) {
@@ -554,10 +613,10 @@ fn from_wire(w: Wire<'_>) -> Result<Journal, String> {
         w.skipped.into_iter().map(skip_from_wire).collect(),
     );
     journal.results = results;
-    journal.in_flight = w.sent.into_iter().map(Cow::into_owned).collect();
+    journal.in_flight = w.sent.into_iter().collect();
     journal.in_job = w.job.into_iter().collect();
     journal.action = action;
-    journal.steps = w.stp.into_owned();
+    journal.steps = w.stp;
     Ok(journal)
 }
 

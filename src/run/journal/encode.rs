@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::{outcome_code, skip_to_wire, target_code, DoneWire, Journal, JOURNAL_VERSION};
+use crate::json::to_string as json;
 use crate::run::action::RunAction;
 use crate::target::Target;
 
@@ -41,10 +42,6 @@ impl Encoded {
     pub(super) fn forget_tail(&mut self) {
         self.tail = None;
     }
-}
-
-fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).expect("journal parts always serialise")
 }
 
 impl Journal {

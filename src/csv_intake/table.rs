@@ -35,6 +35,7 @@ pub(crate) struct Quoted {
 impl Quoted {
     /// Records whether row index `row` holds a quote (rows are added in order, each once), before a quoted row's
     /// end is pushed to `ends`.
+    #[inline(always)]
     pub(crate) fn add_row(&mut self, row: usize, quoted: bool) {
         if row.is_multiple_of(64) {
             self.bits.push(0);
@@ -150,7 +151,35 @@ impl Table {
     /// `None` when the row is shorter.
     #[inline]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
-        self.fields(row).nth(column)
+        match self.quoted.index(row) {
+            Some(index) => {
+                let span = self.quoted.spans(index).get(column)?;
+                Some(self.resolve(*span))
+            }
+            None => self.plain_field(row, column),
+        }
+    }
+
+    /// [`Table::field`] of a row without quotes: only the fields up to `column` are looked at.
+    #[inline(always)]
+    fn plain_field(&self, row: usize, column: usize) -> Option<&str> {
+        let line = self.line(row);
+        let bytes = line.as_bytes();
+        let separator = self.separator;
+        let mut start = 0;
+        for _ in 0..column {
+            start += bytes[start..].iter().position(|&b| b == separator)? + 1;
+        }
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == separator)
+            .map_or(bytes.len(), |at| start + at);
+        let field = trim(&line[start..end], separator);
+        // A blank row has no fields; only an empty field can be in one.
+        if field.is_empty() && self.blank_line(line) {
+            return None;
+        }
+        Some(field)
     }
 
     /// All fields of row `row` (none for a blank row).
@@ -235,19 +264,25 @@ impl<'a> Iterator for Fields<'a> {
                     None => (line, None),
                 };
                 *rest = after;
-                let bytes = field.as_bytes();
-                let start = bytes
-                    .iter()
-                    .position(|&b| !is_space(b, separator))
-                    .unwrap_or(bytes.len());
-                let end = bytes
-                    .iter()
-                    .rposition(|&b| !is_space(b, separator))
-                    .map_or(start, |i| i + 1);
-                Some(&field[start..end])
+                Some(trim(field, separator))
             }
         }
     }
+}
+
+/// `field` without the spaces around it.
+#[inline(always)]
+fn trim(field: &str, separator: u8) -> &str {
+    let bytes = field.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|&b| !is_space(b, separator))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_space(b, separator))
+        .map_or(start, |i| i + 1);
+    &field[start..end]
 }
 
 /// The spreadsheet row number of row index `row` (from 0): the first row is row 1.

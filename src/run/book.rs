@@ -233,7 +233,7 @@ impl<'a> Book<'a> {
             .drain(..)
             .chain(self.waiting.drain(..).map(|(_, i)| i))
             .collect();
-        queued.sort_unstable();
+        crate::sort::sort_by_key(&mut queued, |&i| i as u64);
         let mut out = Vec::new();
         for i in queued {
             let st = &self.states[i];

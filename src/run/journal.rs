@@ -613,8 +613,9 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
         w.skipped.into_iter().map(skip_from_wire).collect(),
     );
     journal.results = results;
-    journal.in_flight = w.sent.into_iter().collect();
-    journal.in_job = w.job.into_iter().collect();
+    // Inserted one by one: `collect` into a B-tree set sorts first, a sort of its own per element type.
+    journal.in_flight.extend(w.sent);
+    journal.in_job.extend(w.job);
     journal.action = action;
     journal.steps = w.stp;
     Ok(journal)

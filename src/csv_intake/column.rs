@@ -137,11 +137,14 @@ pub fn detect(table: &Table, target: Target) -> Detection {
             candidates: vec![],
         };
     };
-    let by_alias = table.fields(first).any(|f| header_kind(f).is_some());
+    // Read once: a row's fields are split when asked for, so asking column by column would be quadratic.
+    let first_fields: Vec<&str> = table.fields(first).collect();
+    let first_field = |column: usize| first_fields.get(column).copied().unwrap_or("");
+    let by_alias = first_fields.iter().any(|f| header_kind(f).is_some());
     let header = by_alias || {
         let below = sample(table, first + 1, target);
         below.iter().any(|column| {
-            let value = table.field(first, column.index).unwrap_or("");
+            let value = first_field(column.index);
             match target {
                 Target::Rsa => column.mostly_valid() && !is_user_id(value.trim()),
                 Target::Epm => column.holds_emails() && !looks_like_email(value.trim()),
@@ -151,7 +154,7 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     let mut columns = sample(table, if header { first + 1 } else { first }, target);
     if header {
         for column in &mut columns {
-            let text = table.field(first, column.index).unwrap_or("").trim();
+            let text = first_field(column.index).trim();
             column.kind = header_kind(text);
             column.header = Some(text.to_string());
         }

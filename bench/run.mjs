@@ -130,7 +130,7 @@ if (!i.error) {
       + `(${(1e6 * (i.panel.best - i.readMs) / i.rows).toFixed(0)} ns a row). PapaParse, which only splits fields, takes ${ms(i.papa.best)}. `
       + `Much of that work is the system handing out memory: in this browser, memory written for the first time costs `
       + `${i.faults.firstMsPerMb.toFixed(2)} ms per MB (${i.faults.againMsPerMb.toFixed(2)} ms once mapped), and the intake fills `
-      + `${mb(i.mem.wasm - i.memBefore.wasm)} of wasm memory (the text, 8 bytes a cell, the plan) besides the browser's own copy of the file, `
+      + `${mb(i.mem.wasm - i.memBefore.wasm)} of wasm memory (the text, 4 bytes a row and 8 a cell only in rows with a quote, the plan) besides the browser's own copy of the file, `
       + `about ${ms(i.faults.firstMsPerMb * ((i.mem.wasm - i.memBefore.wasm) / 1e6 + i.bytes / 1e6))} at that rate; `
       + `the panel touches part of it while the file is being read (src/browser/file.rs).`);
   }

@@ -117,17 +117,6 @@ mod tests {
         format!("{value:.*}", decimals as usize)
     }
 
-    /// A small deterministic generator (xorshift) for the comparisons below.
-    fn numbers(seed: u64) -> impl Iterator<Item = u64> {
-        let mut x = seed;
-        std::iter::from_fn(move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            Some(x)
-        })
-    }
-
     fn assert_like_std(value: f64) {
         for decimals in 0..=MAX_DECIMALS {
             assert_eq!(
@@ -189,14 +178,14 @@ mod tests {
 
     #[test]
     fn random_values_of_every_magnitude_are_written_like_std() {
-        let mut random = numbers(0x2545_f491_4f6c_dd1d);
+        let mut random = crate::run::rng::Rng::new(0x2545_f491_4f6c_dd1d);
         for _ in 0..100_000 {
-            let value = f64::from_bits(random.next().unwrap());
+            let value = f64::from_bits(random.next_u64());
             assert_like_std(value);
         }
         for _ in 0..100_000 {
-            let value = (random.next().unwrap() % 100_000_000) as f64
-                / (1u64 << (random.next().unwrap() % 40)) as f64;
+            let value = (random.next_u64() % 100_000_000) as f64
+                / (1u64 << (random.next_u64() % 40)) as f64;
             assert_like_std(value);
             assert_like_std(-value);
         }

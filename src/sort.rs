@@ -40,17 +40,6 @@ fn permute(mut order: Vec<usize>, swap: &mut dyn FnMut(usize, usize)) {
 mod tests {
     use super::*;
 
-    /// A small deterministic generator (xorshift) for the comparisons below.
-    fn numbers(seed: u64) -> impl Iterator<Item = u64> {
-        let mut x = seed;
-        std::iter::from_fn(move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            Some(x)
-        })
-    }
-
     #[test]
     fn ties_keep_their_input_order() {
         let mut v = [(3, 'a'), (1, 'b'), (3, 'c'), (1, 'd'), (2, 'e'), (3, 'f')];
@@ -63,11 +52,11 @@ mod tests {
 
     #[test]
     fn matches_the_standard_stable_sort_on_random_input() {
-        let mut random = numbers(0x9e37_79b9_7f4a_7c15);
+        let mut random = crate::run::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
         for len in (0..40).chain([100, 1_000, 5_000]) {
             for spread in [1, 3, 50, u64::MAX] {
                 let v: Vec<(u64, usize)> = (0..len)
-                    .map(|i| (random.next().unwrap() % spread.max(1), i))
+                    .map(|i| (random.next_u64() % spread.max(1), i))
                     .collect();
                 let mut ours = v.clone();
                 sort_by_key(&mut ours, |(k, _)| *k);

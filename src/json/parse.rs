@@ -174,24 +174,10 @@ impl Parser<'_> {
         }
         loop {
             self.skip_whitespace();
-            match self.next() {
-                Some(b'"') => {}
-                None => return Err(self.error("EOF while parsing an object")),
-                Some(_) => {
-                    self.at -= 1;
-                    return Err(self.error("key must be a string"));
-                }
-            }
+            self.expect_in_object(b'"', "key must be a string")?;
             let key = self.string()?;
             self.skip_whitespace();
-            match self.next() {
-                Some(b':') => {}
-                None => return Err(self.error("EOF while parsing an object")),
-                Some(_) => {
-                    self.at -= 1;
-                    return Err(self.error("expected `:`"));
-                }
-            }
+            self.expect_in_object(b':', "expected `:`")?;
             entries.push((key, self.value()?));
             self.skip_whitespace();
             match self.next() {
@@ -202,6 +188,18 @@ impl Parser<'_> {
                     self.at -= 1;
                     return Err(self.error("expected `,` or `}`"));
                 }
+            }
+        }
+    }
+
+    /// Reads `byte` inside an object, or fails with `wrong` (pointing at what is there instead) or at the end.
+    fn expect_in_object(&mut self, byte: u8, wrong: &'static str) -> Result<(), JsonError> {
+        match self.next() {
+            Some(b) if b == byte => Ok(()),
+            None => Err(self.error("EOF while parsing an object")),
+            Some(_) => {
+                self.at -= 1;
+                Err(self.error(wrong))
             }
         }
     }

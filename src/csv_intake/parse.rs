@@ -9,7 +9,7 @@
 //! limit on cells); [`Table`] splits it when asked. A row with a quote is read field by field at once.
 
 use super::sniff::sniff;
-use super::table::{is_space, Quoted, Span, Table};
+use super::table::{is_blank_line, is_space, Quoted, Span, Table};
 use super::{Delimiter, Encoding, IntakeError, MAX_CELLS, MAX_ROWS};
 
 /// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows or cells than allowed, and
@@ -150,10 +150,7 @@ impl Parser<'_> {
                 self.quoted_row(start)?;
                 continue;
             }
-            let line = &self.bytes[start..stop];
-            let blank = line
-                .iter()
-                .all(|&b| b == self.rows.separator || self.is_space(b));
+            let blank = is_blank_line(&self.bytes[start..stop], self.rows.separator);
             self.add_cells(separators + 1, blank)?;
             self.rows.quoted.add_row(self.rows.starts.len(), false);
             self.rows.starts.push(start as u32);
@@ -164,14 +161,20 @@ impl Parser<'_> {
 
     /// Counts a row's `fields` (unless it is `blank`) against the limit on cells, and towards the width.
     fn add_cells(&mut self, fields: usize, blank: bool) -> Result<(), IntakeError> {
+        self.check_cells(fields)?;
+        if !blank {
+            self.rows.cells += fields;
+            self.rows.width = self.rows.width.max(fields);
+        }
+        Ok(())
+    }
+
+    /// Refuses the file when the current row's first `fields` fields take it past the limit on cells.
+    fn check_cells(&self, fields: usize) -> Result<(), IntakeError> {
         if self.rows.cells + fields > self.rows.max_cells {
             return Err(IntakeError::TooManyCells {
                 row: self.rows.starts.len() as u32 + 1,
             });
-        }
-        if !blank {
-            self.rows.cells += fields;
-            self.rows.width = self.rows.width.max(fields);
         }
         Ok(())
     }
@@ -201,11 +204,7 @@ impl Parser<'_> {
             let span = self.field()?;
             blank &= span.start & !Span::UNESCAPED == span.end;
             self.rows.quoted.fields.push(span);
-            if self.rows.cells + self.rows.quoted.fields.len() - first > self.rows.max_cells {
-                return Err(IntakeError::TooManyCells {
-                    row: self.rows.starts.len() as u32 + 1,
-                });
-            }
+            self.check_cells(self.rows.quoted.fields.len() - first)?;
             match self.bytes.get(self.rows.pos) {
                 Some(&b) if b == self.rows.separator => self.rows.pos += 1,
                 Some(_) => {

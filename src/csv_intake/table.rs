@@ -214,11 +214,9 @@ impl Table {
         &self.text[start..start + line.len()]
     }
 
-    /// Whether a row without quotes holds only delimiters and spaces.
     #[inline(always)]
     fn blank_line(&self, line: &str) -> bool {
-        line.bytes()
-            .all(|b| b == self.separator || is_space(b, self.separator))
+        is_blank_line(line.as_bytes(), self.separator)
     }
 
     #[inline(always)]
@@ -229,6 +227,13 @@ impl Table {
             &self.text[span.start as usize..span.end as usize]
         }
     }
+}
+
+/// Whether a row without quotes holds only delimiters and spaces (then it has no fields).
+#[inline(always)]
+pub(crate) fn is_blank_line(line: &[u8], separator: u8) -> bool {
+    line.iter()
+        .all(|&b| b == separator || is_space(b, separator))
 }
 
 /// Whether `b` is dropped around a value outside quotes: a space, or a tab unless tab is the delimiter.

@@ -61,25 +61,30 @@ export async function runRemoval() {
     const cpu0 = sandbox.cpuSeconds();
     const startedAt = Date.now();
     // Resource Timing of the DELETEs, kept as numbers by an observer: holding 20,000 entry objects in the
-    // timeline buffer would add heap for the page's GC to walk that a user's page never has.
-    await page.evaluate(() => {
-      performance.clearResourceTimings();
-      const rt = { times: new Float64Array(4 * 65_536), n: 0, protocols: new Set() };
-      window.__benchResources = rt;
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) {
-          if (e.initiatorType !== 'fetch' || !e.name.includes('/users/')) continue;
-          if (4 * (rt.n + 1) > rt.times.length) {
-            const bigger = new Float64Array(rt.times.length * 2);
-            bigger.set(rt.times);
-            rt.times = bigger;
-          }
-          rt.times.set([e.startTime, e.requestStart, e.responseStart, e.responseEnd], 4 * rt.n++);
-          rt.protocols.add(e.nextHopProtocol);
-        }
-        performance.clearResourceTimings();
-      }).observe({ type: 'resource' });
-    });
+    // timeline buffer would add heap for the GC to walk that a user's run never has. The panel sends a run's
+    // requests from its worker (src/browser/fetch_worker.js), so the observer goes there, as soon as the run
+    // starts it; `buffered` brings the entries of the requests sent before (the buffer holds 250).
+    const requestWorker = page.waitForEvent('worker', { predicate: (w) => w.url().endsWith('fetch_worker.js'), timeout: 60_000 })
+      .then(async (worker) => {
+        await worker.evaluate(() => {
+          const rt = { times: new Float64Array(4 * 65_536), n: 0, protocols: new Set() };
+          globalThis.__benchResources = rt;
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) {
+              if (e.initiatorType !== 'fetch' || !e.name.includes('/users/')) continue;
+              if (4 * (rt.n + 1) > rt.times.length) {
+                const bigger = new Float64Array(rt.times.length * 2);
+                bigger.set(rt.times);
+                rt.times = bigger;
+              }
+              rt.times.set([e.startTime, e.requestStart, e.responseStart, e.responseEnd], 4 * rt.n++);
+              rt.protocols.add(e.nextHopProtocol);
+            }
+            performance.clearResourceTimings();
+          }).observe({ type: 'resource', buffered: true });
+        });
+        return worker;
+      });
     await startLongTasks(page);
     log(`rsa: removing ${ids.length} users through the panel at R = ${RATE}/s (budget ${BUDGET_S} s)…`);
     let cancelledAt = null, pageCancel = null;
@@ -103,10 +108,14 @@ export async function runRemoval() {
       total: during.reduce((a, t) => a + t.duration, 0) };
     const cancelLong = { count: afterCancel.length, max: Math.max(0, ...afterCancel.map((t) => t.duration)),
       finishMs: run.dom - removingMs };
-    // Requests in flight as the page saw them (Resource Timing of its DELETE fetches): mean over the run and peak.
-    const flight = await page.evaluate(({ runMs, from, to }) => {
-      const rt = window.__benchResources;
+    // Requests in flight as the browser saw them (Resource Timing of the DELETE fetches): mean over the run and peak.
+    const pageOrigin = await page.evaluate(() => performance.timeOrigin);
+    const flight = await (await requestWorker).evaluate(({ runMs, from, to, pageOrigin }) => {
+      const rt = globalThis.__benchResources;
+      // The worker's clock starts when the worker does: shift its times onto the page's.
+      const shift = performance.timeOrigin - pageOrigin;
       const entries = Array.from({ length: rt.n }, (_, i) => rt.times.subarray(4 * i, 4 * i + 4))
+        .map((t) => t.map((x) => x + shift))
         .map(([startTime, requestStart, responseStart, responseEnd]) => ({ startTime, requestStart, responseStart, responseEnd }))
         .filter((e) => e.startTime >= from && e.startTime < to);
       const spans = entries.map((e) => [e.startTime, e.responseEnd]);
@@ -122,7 +131,7 @@ export async function runRemoval() {
         tailMs: avg((e) => e.responseEnd - e.responseStart),
         protocol: [...rt.protocols].join(', '),
       };
-    }, { runMs: removingMs, from: pageStart, to: pageStart + removingMs });
+    }, { runMs: removingMs, from: pageStart, to: pageStart + removingMs, pageOrigin });
     const m1 = await metric();
     const sandboxCpu = sandbox.cpuSeconds() - cpu0;
     // Over the whole run (cancel included): the share of wall time the page's main thread was running tasks.

@@ -168,3 +168,105 @@ async fn a_token_minted_from_the_key_file_verifies_with_webcrypto_and_carries_th
         "the signature covers the claims"
     );
 }
+
+/// Replaces the page's `clearTimeout` with one that also records each handle in `__cleared`.
+fn record_cleared_timeouts() {
+    js_sys::Function::new_no_args(
+        "const real = window.clearTimeout.bind(window);
+         window.__cleared = [];
+         window.clearTimeout = (handle) => { window.__cleared.push(handle); real(handle); };",
+    )
+    .call0(&wasm_bindgen::JsValue::UNDEFINED)
+    .unwrap();
+}
+
+fn cleared_timeouts() -> u32 {
+    let cleared = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__cleared".into()).unwrap();
+    cleared.unchecked_into::<js_sys::Array>().length()
+}
+
+#[wasm_bindgen_test]
+async fn a_sleep_that_loses_a_race_clears_its_timer_and_one_that_ends_does_not_need_to() {
+    use futures::future::{select, Either};
+    use offboard::browser::sleep_ms;
+    use std::pin::pin;
+
+    record_cleared_timeouts();
+    sleep_ms(5).await;
+    assert_eq!(
+        cleared_timeouts(),
+        0,
+        "a sleep that ran out has no timer left to clear"
+    );
+
+    match select(pin!(sleep_ms(60_000)), pin!(sleep_ms(5))).await {
+        Either::Right(((), _long)) => {}
+        Either::Left(_) => panic!("the 60 s sleep ended first"),
+    }
+    assert_eq!(
+        cleared_timeouts(),
+        1,
+        "the 60 s sleep was dropped, so its timer must be cleared rather than left pending"
+    );
+}
+
+/// A worker from the panel's `fetch_worker.js`, loaded from a blob URL (the test server does not
+/// serve the panel's files).
+fn worker_script_url() -> String {
+    let parts = js_sys::Array::of1(&include_str!("../src/browser/fetch_worker.js").into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+}
+
+/// The test page's own address, which answers a GET with the page.
+fn page_url() -> String {
+    web_sys::window().unwrap().location().href().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn requests_sent_through_the_worker_come_back_with_status_headers_and_body() {
+    use offboard::browser::WorkerHttp;
+    use offboard::run::{Http, Method, Request};
+
+    let script = worker_script_url();
+    let http = WorkerHttp::start(&script, 10_000);
+    let direct = offboard::browser::FetchHttp::default()
+        .send(Request::new(Method::Get, page_url()))
+        .await
+        .unwrap();
+    let (a, b) = futures::join!(
+        http.send(Request::new(Method::Get, page_url())),
+        http.send(Request::new(Method::Get, script.clone()))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.status, direct.status);
+    assert_eq!(a.body, direct.body, "the body arrives byte for byte");
+    assert!(a
+        .headers
+        .iter()
+        .any(|(name, value)| name == "content-type" && value.contains("html")));
+    assert_eq!(
+        b.body,
+        include_str!("../src/browser/fetch_worker.js").as_bytes(),
+        "each answer reaches its own request"
+    );
+    assert!(http.through_worker());
+}
+
+#[wasm_bindgen_test]
+async fn without_its_worker_file_the_run_still_sends_its_requests_from_the_page() {
+    use offboard::browser::WorkerHttp;
+    use offboard::run::{Http, Method, Request};
+
+    let http = WorkerHttp::start("/no-such-worker.js", 10_000);
+    let answer = http
+        .send(Request::new(Method::Get, page_url()))
+        .await
+        .expect("the request goes through the page's own fetch");
+    assert_eq!(answer.status, 200);
+    let again = http.send(Request::new(Method::Get, page_url())).await;
+    assert_eq!(again.unwrap().status, 200);
+    assert!(!http.through_worker());
+}

@@ -21,26 +21,46 @@ impl Http for FetchHttp {
         let abort =
             web_sys::AbortController::new().map_err(|e| NetError::Unreachable(format!("{e:?}")))?;
         let signal = abort.signal();
-        let on_timeout = Closure::once(move || abort.abort());
-        let timer = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                on_timeout.as_ref().unchecked_ref(),
-                i32::try_from(self.timeout_ms).unwrap_or(i32::MAX),
-            )
-            .ok()
-        });
-        let result = send(req, &signal).await;
-        if let (Some(window), Some(timer)) = (web_sys::window(), timer) {
-            window.clear_timeout_with_handle(timer);
-        }
-        drop(on_timeout);
-        result.map_err(|e| {
+        let _deadline = Deadline::start(abort, self.timeout_ms);
+        send(req, &signal).await.map_err(|e| {
             if signal.aborted() {
                 NetError::Timeout
             } else {
                 e
             }
         })
+    }
+}
+
+/// Aborts a request after its timeout. Dropped (the request ended, or its future was dropped),
+/// it clears the timer, so no timer outlives its request.
+struct Deadline {
+    timer: Option<i32>,
+    _on_timeout: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    fn start(abort: web_sys::AbortController, timeout_ms: u32) -> Deadline {
+        let on_timeout = Closure::once(move || abort.abort());
+        let timer = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                on_timeout.as_ref().unchecked_ref(),
+                i32::try_from(timeout_ms).unwrap_or(i32::MAX),
+            )
+            .ok()
+        });
+        Deadline {
+            timer,
+            _on_timeout: on_timeout,
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let (Some(timer), Some(window)) = (self.timer.take(), web_sys::window()) {
+            window.clear_timeout_with_handle(timer);
+        }
     }
 }
 

@@ -2,9 +2,11 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::run::journal::pieces::{self, Pieces};
 use crate::run::Journal;
 
-/// Where the journal of the current run is kept.
+/// Where the journal of the current run is kept: the manifest of its pieces (or, saved by an
+/// earlier version, the whole journal).
 pub const JOURNAL_KEY: &str = "offboard.journal.v1";
 
 fn local_storage() -> Result<web_sys::Storage, String> {
@@ -23,31 +25,98 @@ fn error_name(error: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-/// Saves a journal's text ([`Journal::encode`]), replacing the one saved before.
-pub fn save_journal(json: &str) -> Result<(), String> {
-    local_storage()?
-        .set_item(JOURNAL_KEY, json)
-        .map_err(|e| match error_name(&e).as_str() {
+/// Every journal piece's key starts with this (see [`crate::run::journal::pieces`]).
+const PIECE_KEY_PREFIX: &str = "offboard.journal.v1.p";
+
+/// Saves a run's journal in pieces, writing only those that changed since its last save.
+pub struct JournalStore {
+    pieces: Pieces,
+}
+
+impl JournalStore {
+    /// A store whose pieces' keys are unique to this page session.
+    pub fn new() -> JournalStore {
+        let session = js_sys::Date::now() as u64;
+        JournalStore {
+            pieces: Pieces::new(format!("{PIECE_KEY_PREFIX}{session}.")),
+        }
+    }
+
+    /// Saves a journal's text ([`Journal::encode`]), replacing the one saved before.
+    pub fn save(&mut self, json: &str) -> Result<(), String> {
+        let storage = local_storage()?;
+        let save = self.pieces.plan(json);
+        let refused = |e: JsValue| {
+            match error_name(&e).as_str() {
             "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => format!(
                 "The run's progress ({} KB) does not fit in this browser's storage, so it cannot be \
                  resumed after a reload. Keep this page open until the run ends.",
                 json.len() / 1024
             ),
             name => format!("The run's progress could not be saved in this browser ({name})."),
-        })
+        }
+        };
+        // On failure, the pieces this save wrote go again; the manifest still names the last save's.
+        let forget_new = || {
+            for (key, _) in &save.writes {
+                let _ = storage.remove_item(key);
+            }
+        };
+        for (key, range) in &save.writes {
+            if let Err(e) = storage.set_item(key, &json[range.clone()]) {
+                forget_new();
+                return Err(refused(e));
+            }
+        }
+        if let Err(e) = storage.set_item(JOURNAL_KEY, &save.manifest) {
+            forget_new();
+            return Err(refused(e));
+        }
+        remove_pieces(&storage, &save.keys);
+        self.pieces.saved(save, json);
+        Ok(())
+    }
+}
+
+impl Default for JournalStore {
+    fn default() -> Self {
+        JournalStore::new()
+    }
+}
+
+/// Removes the journal pieces not in `keep` (a finished save's, or pieces of a save the page
+/// was closed in the middle of).
+fn remove_pieces(storage: &web_sys::Storage, keep: &[String]) {
+    let count = storage.length().unwrap_or(0);
+    let stale: Vec<String> = (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(PIECE_KEY_PREFIX) && !keep.contains(key))
+        .collect();
+    for key in stale {
+        let _ = storage.remove_item(&key);
+    }
 }
 
 /// The saved journal: `None` when there is none (or no storage), otherwise it or why it
 /// cannot be read.
 pub fn load_journal() -> Option<Result<Journal, String>> {
-    let json = local_storage().ok()?.get_item(JOURNAL_KEY).ok()??;
-    Some(Journal::from_json(&json))
+    let storage = local_storage().ok()?;
+    let saved = storage.get_item(JOURNAL_KEY).ok()??;
+    let Some(manifest) = pieces::read_manifest(&saved) else {
+        return Some(Journal::from_json(&saved));
+    };
+    Some(
+        pieces::assemble(&manifest, |key| storage.get_item(key).ok().flatten())
+            .map_err(|why| format!("The saved run is damaged and cannot be resumed: {why}."))
+            .and_then(|json| Journal::from_json(&json)),
+    )
 }
 
 /// Forgets the saved journal.
 pub fn clear_journal() {
     if let Ok(storage) = local_storage() {
         let _ = storage.remove_item(JOURNAL_KEY);
+        remove_pieces(&storage, &[]);
     }
 }
 

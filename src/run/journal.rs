@@ -33,6 +33,7 @@ use crate::results::{SkipReason, Skipped};
 use crate::target::Target;
 
 mod encode;
+pub mod pieces;
 #[cfg(test)]
 mod serde_oracle;
 

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 
 use super::{AppState, Connection, RunState};
 use crate::browser::yield_now::yield_now;
-use crate::browser::{save_journal, BrowserClock, FetchHttp};
+use crate::browser::{BrowserClock, JournalStore, WorkerHttp};
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
 use crate::rsa::steps::Change;
@@ -133,7 +133,7 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
     spawn_local(async move {
         let control = Control::new(auth);
         let config = EpmConfig::default();
-        let (http, clock) = (FetchHttp::default(), BrowserClock);
+        let (http, clock) = (WorkerHttp::for_run(), BrowserClock);
         let epm = Epm {
             http: &http,
             clock: &clock,
@@ -223,7 +223,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
             let sink = sink.clone();
             move |event: RunEvent| Sink::push(&sink, event)
         };
-        let http = FetchHttp::default();
+        let http = WorkerHttp::for_run();
         let clock = BrowserClock;
         match connection {
             Connection::Rsa { base, .. } => {
@@ -285,6 +285,7 @@ struct Sink {
     save_due: bool,
     /// Why the journal could not be saved, once said.
     save_problem: Option<String>,
+    store: JournalStore,
 }
 
 impl Sink {
@@ -297,6 +298,7 @@ impl Sink {
             throttle: SaveThrottle::default(),
             save_due: false,
             save_problem: None,
+            store: JournalStore::new(),
         }
     }
 
@@ -366,7 +368,7 @@ impl Sink {
         let Some(journal) = self.journal.as_mut() else {
             return;
         };
-        match save_journal(&journal.encode()) {
+        match self.store.save(&journal.encode()) {
             Ok(()) => self.throttle.saved(now),
             Err(problem) if self.save_problem.as_ref() != Some(&problem) => {
                 self.save_problem = Some(problem.clone());

@@ -67,6 +67,12 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   await screenshot(page, 'resume-offer');
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
   assert.ok(!stored.includes(jwt.slice(0, 40)) && !stored.includes(demo.rsa.jwt.slice(0, 40)), 'no token in storage');
+  const journal = await page.evaluate(() => ({
+    named: JSON.parse(localStorage.getItem('offboard.journal.v1')).pieces,
+    stored: Object.keys(localStorage).filter((key) => key.startsWith('offboard.journal.v1.p')),
+  }));
+  assert.ok(journal.named.length > 0, 'the journal is saved in pieces');
+  assert.deepEqual([...journal.stored].sort(), [...journal.named].sort(), 'exactly the pieces the manifest names are kept');
 
   await page.click('#resume-run');
   assert.equal(await page.inputValue('#rsa-base'), demo.rsa.adminRestApiUrl, 'the tenant is filled in again');

@@ -1,0 +1,72 @@
+// Where the long tasks of an RSA run come from: a Chrome trace of one run through the panel, its tasks over
+// `TRACE_MS` (default 30) listed with their largest inner events and when in the run they happened.
+// `node bench/trace_rsa.mjs` (not part of `make bench`; `OFFBOARD_DIST` picks the build).
+import { rmSync } from 'node:fs';
+import { WORK, launchBenchBrowser, next, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
+
+const USERS = Number(process.env.BENCH_RSA_USERS ?? 20_000);
+const RATE = Number(process.env.BENCH_RSA_RATE ?? 200);
+const SHOW_MS = Number(process.env.TRACE_MS ?? 30);
+const TENANT = Math.ceil(USERS / 0.7 / 1000) * 1000 + 2000;
+
+const sandbox = await startSandbox(['--tls', '--users', String(TENANT), '--rate', String(RATE), '--burst', String(RATE),
+  '--latency-ms', '50']);
+const browser = await launchBenchBrowser(sandbox);
+try {
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const ids = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM|Azure/.test(u.identitySource))
+    .map((u) => u.id).slice(0, USERS);
+  const csv = await writeLines('rsa-ids.csv', ['User ID', ...ids]);
+  const demo = await sandbox.control('/sandbox/demo');
+  const { page, context } = await openBenchPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-status .success');
+  await next(page);
+  await page.setInputFiles('.dropzone input[type=file]', csv.path);
+  await page.waitForSelector('#intake-summary');
+  await next(page);
+  await page.waitForSelector('#preview-counts');
+  await next(page);
+  await page.fill('#confirm-count', String(ids.length));
+  const cdp = await context.newCDPSession(page);
+  const events = [];
+  const names = new Map();
+  cdp.on('Tracing.dataCollected', (d) => {
+    for (const e of d.value) {
+      if (e.ph === 'M' && e.name === 'thread_name') names.set(e.tid, e.args.name);
+      else if (e.ph === 'X' && (e.dur ?? 0) > 300) events.push(e);
+    }
+  });
+  const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
+  const t0 = Date.now();
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 30 * 60_000 });
+  const wall = Date.now() - t0;
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  console.log(`JS heap at the end: ${(heap.usedSize / 1e6).toFixed(1)} MB used of ${(heap.totalSize / 1e6).toFixed(1)} MB`);
+  await cdp.send('Tracing.end');
+  await done;
+  const main = [...names].find(([, n]) => n === 'CrRendererMain')?.[0];
+  const tasks = events.filter((e) => e.tid === main && e.name === 'RunTask' && e.dur > SHOW_MS * 1000).sort((a, b) => a.ts - b.ts);
+  const gcs = events.filter((e) => e.tid === main && e.name === 'MajorGC');
+  const minor = events.filter((e) => e.tid === main && e.name === 'MinorGC');
+  console.log(`main thread: ${gcs.length} major GCs over 0.3 ms, ${(gcs.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms in all, `
+    + `longest ${(gcs.reduce((a, e) => Math.max(a, e.dur), 0) / 1000).toFixed(1)} ms; ${minor.length} minor GCs over 0.3 ms, `
+    + `${(minor.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms`);
+  const first = events.reduce((m, e) => Math.min(m, e.ts), Infinity);
+  console.log(`run ${(wall / 1000).toFixed(1)} s; ${tasks.length} task(s) over ${SHOW_MS} ms`);
+  for (const t of tasks) {
+    const inner = events.filter((e) => e.tid === t.tid && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask')
+      .sort((a, b) => b.dur - a.dur).slice(0, 6)
+      .map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''} ${(e.dur / 1000).toFixed(1)}`).join(', ');
+    console.log(`+${((t.ts - first) / 1e6).toFixed(1).padStart(6)} s  ${(t.dur / 1000).toFixed(1).padStart(6)} ms  ${names.get(t.tid) ?? t.tid}: ${inner}`);
+  }
+  await context.close();
+} finally {
+  await sandbox.stop();
+  await browser.close();
+  rmSync(WORK, { recursive: true, force: true });
+}

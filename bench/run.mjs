@@ -231,8 +231,9 @@ ${table}
    the run's Chromium trusts its self-signed certificate (\`--ignore-certificate-errors-spki-list\`). The CSV holds
    disabled directory users from \`GET /sandbox/tenant\`. Rate = users removed / time from *Start* to *See the
    results*. 429s from \`/sandbox/requests\`; lost and repeated from \`/sandbox/audit\` and the results CSV the panel
-   downloads; the protocol and the requests in flight from Resource Timing (a \`PerformanceObserver\` keeps each
-   DELETE's times as numbers and clears the timeline buffer, so the bench adds no heap of its own to the page). Peer: the reference's request as
+   downloads; the protocol and the requests in flight from Resource Timing in the panel's request worker, where a
+   run's requests are sent (a \`PerformanceObserver\` there keeps each DELETE's times as numbers and clears the
+   timeline buffer, so the bench adds no heap of its own). Peer: the reference's request as
    \`curl --cacert … -X DELETE\` in a bash \`while read\` loop, one after another, on a reset tenant, for a sample; its
    rate is extrapolated. If the run exceeds its time budget (\`BENCH_RSA_BUDGET_S\`, 240 s) it is cancelled and
    measured up to there, and the table says so.

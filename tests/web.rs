@@ -270,3 +270,20 @@ async fn without_its_worker_file_the_run_still_sends_its_requests_from_the_page(
     assert_eq!(again.unwrap().status, 200);
     assert!(!http.through_worker());
 }
+
+#[wasm_bindgen_test]
+async fn a_request_nobody_answers_fails_with_what_the_browser_said_from_the_page_or_the_worker() {
+    use offboard::browser::{FetchHttp, WorkerHttp};
+    use offboard::run::{Http, Method, NetError, Request};
+
+    let closed_port = "http://127.0.0.1:9/";
+    let expected = NetError::Unreachable("TypeError: Failed to fetch".to_string());
+    let from_page = FetchHttp::default()
+        .send(Request::new(Method::Get, closed_port))
+        .await;
+    assert_eq!(from_page.unwrap_err(), expected);
+    let worker = WorkerHttp::start(&worker_script_url(), 10_000);
+    let from_worker = worker.send(Request::new(Method::Get, closed_port)).await;
+    assert_eq!(from_worker.unwrap_err(), expected);
+    assert!(worker.through_worker());
+}

@@ -1,8 +1,9 @@
-//! [`Http`] on the browser's `fetch`, through gloo-net.
+//! [`Http`] on the browser's `fetch`.
 
-use crate::run::{Http, Method, NetError, Request, Response};
-use gloo_net::http::{Method as FetchMethod, RequestBuilder};
-use wasm_bindgen::{closure::Closure, JsCast};
+use crate::run::{Http, NetError, Request, Response};
+use js_sys::Uint8Array;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// Sends requests with `fetch`, aborting any that takes longer than `timeout_ms`.
 #[derive(Clone, Copy, Debug)]
@@ -65,36 +66,55 @@ impl Drop for Deadline {
 }
 
 async fn send(req: Request, signal: &web_sys::AbortSignal) -> Result<Response, NetError> {
-    let method = match req.method {
-        Method::Get => FetchMethod::GET,
-        Method::Post => FetchMethod::POST,
-        Method::Put => FetchMethod::PUT,
-        Method::Delete => FetchMethod::DELETE,
-    };
-    let mut builder = RequestBuilder::new(&req.url)
-        .method(method)
-        .abort_signal(Some(signal));
+    let init = web_sys::RequestInit::new();
+    init.set_method(req.method.as_str());
+    init.set_signal(Some(signal));
+    let headers = web_sys::Headers::new().map_err(failed)?;
     for (name, value) in &req.headers {
-        builder = builder.header(name, value);
+        headers.append(name, value).map_err(failed)?;
     }
-    let request = match req.body {
-        Some(body) => builder.body(js_sys::Uint8Array::from(body.as_slice())),
-        None => builder.build(),
+    init.set_headers(&headers);
+    if let Some(body) = &req.body {
+        init.set_body(&Uint8Array::from(body.as_slice()));
     }
-    .map_err(|e| NetError::Unreachable(e.to_string()))?;
-    let response = request
-        .send()
+    let window = web_sys::window()
+        .ok_or_else(|| NetError::Unreachable("there is no browser window".to_string()))?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&req.url, &init))
+            .await
+            .map_err(failed)?
+            .unchecked_into();
+    let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
         .await
-        .map_err(|e| NetError::Unreachable(e.to_string()))?;
-    let status = response.status();
-    let headers = response.headers().entries().collect();
-    let body = response
-        .binary()
-        .await
-        .map_err(|e| NetError::Unreachable(e.to_string()))?;
+        .map_err(failed)?;
     Ok(Response {
-        status,
-        headers,
-        body,
+        status: response.status(),
+        headers: header_pairs(&response.headers()),
+        body: Uint8Array::new(&buffer).to_vec(),
     })
+}
+
+/// What the browser said when a request failed: `TypeError: Failed to fetch`, for one.
+fn failed(error: JsValue) -> NetError {
+    NetError::Unreachable(match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!(
+            "{}: {}",
+            String::from(error.name()),
+            String::from(error.message())
+        ),
+        None => error.as_string().unwrap_or_default(),
+    })
+}
+
+/// `[name, value]` pairs from a `Headers` object or an array of pairs.
+pub(super) fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
+    let Ok(Some(pairs)) = js_sys::try_iter(headers) else {
+        return Vec::new();
+    };
+    pairs
+        .filter_map(|pair| {
+            let pair: js_sys::Array = pair.ok()?.dyn_into().ok()?;
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
 }

@@ -18,6 +18,7 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
+use super::http::header_pairs;
 use super::FetchHttp;
 use crate::run::{Http, NetError, Request, Response};
 
@@ -177,18 +178,7 @@ fn read_answer(data: &JsValue) -> Result<Response, NetError> {
         .as_f64()
         .and_then(|s| u16::try_from(s as u32).ok())
         .ok_or_else(|| NetError::Unreachable("the worker's answer has no status".to_string()))?;
-    let headers = get(data, "headers")
-        .dyn_into::<Array>()
-        .map(|pairs| {
-            pairs
-                .iter()
-                .filter_map(|pair| {
-                    let pair: Array = pair.dyn_into().ok()?;
-                    Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers = header_pairs(&get(data, "headers"));
     let body = Uint8Array::new(&get(data, "body")).to_vec();
     Ok(Response {
         status,

@@ -1,5 +1,5 @@
 //! The HTTP seam: the engine speaks to vendors only through [`Http`] and waits only
-//! through [`Clock`], so native tests drive it with fakes and the browser with gloo-net.
+//! through [`Clock`], so native tests drive it with fakes and the browser with `fetch`.
 
 use std::future::Future;
 

@@ -1,6 +1,7 @@
 // Where the long tasks of an RSA run come from: a Chrome trace of one run through the panel, its tasks over
 // `TRACE_MS` (default 30) listed with their largest inner events and when in the run they happened.
-// `node bench/trace_rsa.mjs` (not part of `make bench`; `OFFBOARD_DIST` picks the build).
+// `node bench/trace_rsa.mjs` (not part of `make bench`; `OFFBOARD_DIST` picks the build). With `TRACE_ALLOC=1`
+// it samples the page's JS allocations over the run's first 30 s instead and lists where they come from.
 import { rmSync } from 'node:fs';
 import { WORK, launchBenchBrowser, next, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
 
@@ -31,42 +32,70 @@ try {
   await next(page);
   await page.fill('#confirm-count', String(ids.length));
   const cdp = await context.newCDPSession(page);
-  const events = [];
-  const names = new Map();
-  cdp.on('Tracing.dataCollected', (d) => {
-    for (const e of d.value) {
-      if (e.ph === 'M' && e.name === 'thread_name') names.set(e.tid, e.args.name);
-      else if (e.ph === 'X' && (e.dur ?? 0) > 300) events.push(e);
+  if (process.env.TRACE_ALLOC) {
+    await sampleAllocations(page, cdp);
+  } else {
+    const events = [];
+    const names = new Map();
+    cdp.on('Tracing.dataCollected', (d) => {
+      for (const e of d.value) {
+        if (e.ph === 'M' && e.name === 'thread_name') names.set(e.tid, e.args.name);
+        else if (e.ph === 'X' && (e.dur ?? 0) > 300) events.push(e);
+      }
+    });
+    const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
+    const t0 = Date.now();
+    await page.click('#start-run');
+    await page.waitForSelector('#see-results', { timeout: 30 * 60_000 });
+    const wall = Date.now() - t0;
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    console.log(`JS heap at the end: ${(heap.usedSize / 1e6).toFixed(1)} MB used of ${(heap.totalSize / 1e6).toFixed(1)} MB`);
+    await cdp.send('Tracing.end');
+    await done;
+    const main = [...names].find(([, n]) => n === 'CrRendererMain')?.[0];
+    const tasks = events.filter((e) => e.tid === main && e.name === 'RunTask' && e.dur > SHOW_MS * 1000).sort((a, b) => a.ts - b.ts);
+    const gcs = events.filter((e) => e.tid === main && e.name === 'MajorGC');
+    const minor = events.filter((e) => e.tid === main && e.name === 'MinorGC');
+    console.log(`main thread: ${gcs.length} major GCs over 0.3 ms, ${(gcs.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms in all, `
+      + `longest ${(gcs.reduce((a, e) => Math.max(a, e.dur), 0) / 1000).toFixed(1)} ms; ${minor.length} minor GCs over 0.3 ms, `
+      + `${(minor.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms`);
+    const first = events.reduce((m, e) => Math.min(m, e.ts), Infinity);
+    console.log(`run ${(wall / 1000).toFixed(1)} s; ${tasks.length} task(s) over ${SHOW_MS} ms`);
+    for (const t of tasks) {
+      const inner = events.filter((e) => e.tid === t.tid && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask')
+        .sort((a, b) => b.dur - a.dur).slice(0, 6)
+        .map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''} ${(e.dur / 1000).toFixed(1)}`).join(', ');
+      console.log(`+${((t.ts - first) / 1e6).toFixed(1).padStart(6)} s  ${(t.dur / 1000).toFixed(1).padStart(6)} ms  ${names.get(t.tid) ?? t.tid}: ${inner}`);
     }
-  });
-  const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
-  const t0 = Date.now();
-  await page.click('#start-run');
-  await page.waitForSelector('#see-results', { timeout: 30 * 60_000 });
-  const wall = Date.now() - t0;
-  const heap = await cdp.send('Runtime.getHeapUsage');
-  console.log(`JS heap at the end: ${(heap.usedSize / 1e6).toFixed(1)} MB used of ${(heap.totalSize / 1e6).toFixed(1)} MB`);
-  await cdp.send('Tracing.end');
-  await done;
-  const main = [...names].find(([, n]) => n === 'CrRendererMain')?.[0];
-  const tasks = events.filter((e) => e.tid === main && e.name === 'RunTask' && e.dur > SHOW_MS * 1000).sort((a, b) => a.ts - b.ts);
-  const gcs = events.filter((e) => e.tid === main && e.name === 'MajorGC');
-  const minor = events.filter((e) => e.tid === main && e.name === 'MinorGC');
-  console.log(`main thread: ${gcs.length} major GCs over 0.3 ms, ${(gcs.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms in all, `
-    + `longest ${(gcs.reduce((a, e) => Math.max(a, e.dur), 0) / 1000).toFixed(1)} ms; ${minor.length} minor GCs over 0.3 ms, `
-    + `${(minor.reduce((a, e) => a + e.dur, 0) / 1000).toFixed(0)} ms`);
-  const first = events.reduce((m, e) => Math.min(m, e.ts), Infinity);
-  console.log(`run ${(wall / 1000).toFixed(1)} s; ${tasks.length} task(s) over ${SHOW_MS} ms`);
-  for (const t of tasks) {
-    const inner = events.filter((e) => e.tid === t.tid && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask')
-      .sort((a, b) => b.dur - a.dur).slice(0, 6)
-      .map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''} ${(e.dur / 1000).toFixed(1)}`).join(', ');
-    console.log(`+${((t.ts - first) / 1e6).toFixed(1).padStart(6)} s  ${(t.dur / 1000).toFixed(1).padStart(6)} ms  ${names.get(t.tid) ?? t.tid}: ${inner}`);
   }
   await context.close();
 } finally {
   await sandbox.stop();
   await browser.close();
   rmSync(WORK, { recursive: true, force: true });
+}
+
+/** Samples the page's allocations for 30 s after *Start* and prints the 20 largest sites (function < callers). */
+async function sampleAllocations(page, cdp) {
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.startSampling', {
+    samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+  });
+  await page.click('#start-run');
+  await new Promise((done) => setTimeout(done, 30_000));
+  const { profile } = await cdp.send('HeapProfiler.stopSampling');
+  const sites = new Map();
+  const walk = (node, stack) => {
+    const frame = `${node.callFrame.functionName || '(anonymous)'}@${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber}`;
+    const path = [...stack.slice(-2), frame];
+    if (node.selfSize) sites.set(path.join(' < '), (sites.get(path.join(' < ')) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child, path);
+  };
+  walk(profile.head, []);
+  const total = [...sites.values()].reduce((a, b) => a + b, 0);
+  console.log(`${(total / 1e6).toFixed(1)} MB allocated by the page in the run's first 30 s`);
+  for (const [site, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    console.log(`${(bytes / 1e6).toFixed(2).padStart(7)} MB  ${site}`);
+  }
 }

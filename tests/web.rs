@@ -287,3 +287,81 @@ async fn a_request_nobody_answers_fails_with_what_the_browser_said_from_the_page
     assert_eq!(from_worker.unwrap_err(), expected);
     assert!(worker.through_worker());
 }
+
+fn journal_piece_keys() -> Vec<String> {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let mut keys: Vec<String> = (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|key| key.starts_with("offboard.journal.v1.p"))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[wasm_bindgen_test]
+async fn a_journal_saved_in_pieces_comes_back_after_each_save_and_leaves_no_stray_piece() {
+    use offboard::browser::{clear_journal, load_journal, JournalStore};
+    use offboard::run::journal::pieces::PIECE_BYTES;
+    use offboard::run::{Journal, Outcome, PlanEntry, RunEvent, UserResult};
+    use offboard::target::Target;
+
+    clear_journal();
+    let entries: Vec<PlanEntry> = (0..5_000)
+        .map(|i| PlanEntry {
+            row: i + 2,
+            user: format!("user-{i:05}-é@example.com"),
+        })
+        .collect();
+    let mut journal = Journal::new(
+        Target::Rsa,
+        "https://tenant.example",
+        "run-1",
+        1.7e12,
+        entries.clone(),
+        Vec::new(),
+    );
+    let mut store = JournalStore::new();
+    let json = journal.encode();
+    assert!(json.len() > 2 * PIECE_BYTES, "a journal of several pieces");
+    store.save_sliced(&json).await.unwrap();
+    assert_eq!(load_journal().unwrap().unwrap(), journal);
+    let first_keys = journal_piece_keys();
+
+    for entry in &entries[..300] {
+        journal.apply(&RunEvent::Result(UserResult {
+            row: entry.row,
+            user: entry.user.clone(),
+            outcome: Outcome::Removed,
+            http_status: Some(200),
+            message: "removed".into(),
+            attempts: 1,
+            at_ms: 1.7e12 + 1_000.0,
+        }));
+    }
+    store.save(&journal.encode()).unwrap();
+    assert_eq!(load_journal().unwrap().unwrap(), journal);
+    let second_keys = journal_piece_keys();
+    let kept = second_keys
+        .iter()
+        .filter(|k| first_keys.contains(k))
+        .count();
+    assert!(
+        kept >= first_keys.len() - 2,
+        "the pieces before the change are kept: {kept} of {}",
+        first_keys.len()
+    );
+
+    let mut later_session = JournalStore::new();
+    later_session.save(&journal.encode()).unwrap();
+    assert_eq!(load_journal().unwrap().unwrap(), journal);
+    assert!(
+        journal_piece_keys()
+            .iter()
+            .all(|k| !second_keys.contains(k)),
+        "the earlier store's pieces are removed once the later one's manifest is written"
+    );
+
+    clear_journal();
+    assert!(load_journal().is_none());
+    assert_eq!(journal_piece_keys(), Vec::<String>::new());
+}

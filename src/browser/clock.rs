@@ -1,11 +1,13 @@
 //! [`Clock`] on `Date.now()` and `setTimeout`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::run::Clock;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
 /// The browser's wall clock; sleeps yield to the event loop.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,36 +25,66 @@ impl Clock for BrowserClock {
 
 /// Resolves after `ms` milliseconds (0 yields to the event loop once).
 ///
-/// Dropped before then, it clears its timer. A run races every request against a timeout and
-/// every pacer wait against the next answer; without that, each lost race left a pending timer
-/// holding its promise and callbacks for the timeout's length (8,000 of them 40 s into a
-/// 20,000-user run), and the page's garbage collector paused longer the more of them there were.
+/// A run sleeps several times per request (its pacer, its retries, each request's timeout), so a
+/// sleep costs the page as little as it can: one `setTimeout` calling one shared callback with the
+/// sleep's number, no promise and no callback of its own. Dropped before its time, a sleep clears
+/// its timer: a lost race (a request's timeout, a pacer's wait) leaves nothing pending in the page.
 pub async fn sleep_ms(ms: u64) {
     Sleep::start(ms).await
 }
 
+/// Sleeps started and not yet ended, by number: whether each has fired, and who waits for it.
+#[derive(Default)]
+struct Timers {
+    next: u32,
+    waiting: HashMap<u32, (bool, Option<Waker>)>,
+}
+
+thread_local! {
+    static TIMERS: RefCell<Timers> = RefCell::default();
+    /// The callback every sleep's `setTimeout` calls, with the sleep's number.
+    static ON_TIMER: Closure<dyn FnMut(u32)> = Closure::new(|id: u32| {
+        let waker = TIMERS.with(|t| {
+            let mut timers = t.borrow_mut();
+            let (fired, waker) = timers.waiting.get_mut(&id)?;
+            *fired = true;
+            waker.take()
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    });
+}
+
 /// A `setTimeout` as a future that clears the timeout when dropped unfinished.
 struct Sleep {
-    fired: JsFuture,
-    /// The timeout's handle until it fires.
+    id: u32,
+    /// The timeout's handle until it fires (`None` without a window: the sleep never ends).
     timer: Option<i32>,
 }
 
 impl Sleep {
     fn start(ms: u64) -> Sleep {
-        let mut timer = None;
-        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-            let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-            timer = web_sys::window().and_then(|window| {
-                window
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay)
-                    .ok()
-            });
+        let id = TIMERS.with(|t| {
+            let mut timers = t.borrow_mut();
+            let id = timers.next;
+            timers.next = id.wrapping_add(1);
+            timers.waiting.insert(id, (false, None));
+            id
         });
-        Sleep {
-            fired: JsFuture::from(promise),
-            timer,
-        }
+        let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+        let timer = web_sys::window().and_then(|window| {
+            ON_TIMER.with(|on_timer| {
+                window
+                    .set_timeout_with_callback_and_timeout_and_arguments_1(
+                        on_timer.as_ref().unchecked_ref(),
+                        delay,
+                        &JsValue::from(id),
+                    )
+                    .ok()
+            })
+        });
+        Sleep { id, timer }
     }
 }
 
@@ -60,19 +92,29 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        match Pin::new(&mut this.fired).poll(cx) {
-            Poll::Ready(_) => {
-                this.timer = None;
-                Poll::Ready(())
+        let id = self.id;
+        let fired = TIMERS.with(|t| {
+            let mut timers = t.borrow_mut();
+            match timers.waiting.get_mut(&id) {
+                Some((true, _)) | None => true,
+                Some((false, waker)) => {
+                    *waker = Some(cx.waker().clone());
+                    false
+                }
             }
-            Poll::Pending => Poll::Pending,
+        });
+        if fired {
+            self.timer = None;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
     }
 }
 
 impl Drop for Sleep {
     fn drop(&mut self) {
+        TIMERS.with(|t| t.borrow_mut().waiting.remove(&self.id));
         if let (Some(timer), Some(window)) = (self.timer.take(), web_sys::window()) {
             window.clear_timeout_with_handle(timer);
         }

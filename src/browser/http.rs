@@ -106,8 +106,8 @@ fn failed(error: JsValue) -> NetError {
     })
 }
 
-/// `[name, value]` pairs from a `Headers` object or an array of pairs.
-pub(super) fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
+/// `[name, value]` pairs from a `Headers` object.
+fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
     let Ok(Some(pairs)) = js_sys::try_iter(headers) else {
         return Vec::new();
     };

@@ -2,7 +2,8 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::run::journal::pieces::{self, Pieces};
+use super::yield_now::yield_now;
+use crate::run::journal::pieces::{self, Pieces, Save};
 use crate::run::Journal;
 
 /// Where the journal of the current run is kept: the manifest of its pieces (or, saved by an
@@ -33,12 +34,18 @@ pub struct JournalStore {
     pieces: Pieces,
 }
 
+/// How many bytes of pieces [`JournalStore::save_sliced`] writes between two turns of the
+/// event loop (about 4 ms of `setItem`).
+const SLICE_BYTES: usize = 4 * pieces::PIECE_BYTES;
+
 impl JournalStore {
-    /// A store whose pieces' keys are unique to this page session.
+    /// A store whose pieces' keys are its own: the page session's start and the store's number.
     pub fn new() -> JournalStore {
+        thread_local!(static STORES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) });
+        let store = STORES.with(|n| n.replace(n.get() + 1));
         let session = js_sys::Date::now() as u64;
         JournalStore {
-            pieces: Pieces::new(format!("{PIECE_KEY_PREFIX}{session}.")),
+            pieces: Pieces::new(format!("{PIECE_KEY_PREFIX}{session}-{store}.")),
         }
     }
 
@@ -46,35 +53,72 @@ impl JournalStore {
     pub fn save(&mut self, json: &str) -> Result<(), String> {
         let storage = local_storage()?;
         let save = self.pieces.plan(json);
-        let refused = |e: JsValue| {
-            match error_name(&e).as_str() {
-            "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => format!(
-                "The run's progress ({} KB) does not fit in this browser's storage, so it cannot be \
-                 resumed after a reload. Keep this page open until the run ends.",
-                json.len() / 1024
-            ),
-            name => format!("The run's progress could not be saved in this browser ({name})."),
+        for i in 0..save.writes.len() {
+            write_piece(&storage, &save, i, json)?;
         }
-        };
-        // On failure, the pieces this save wrote go again; the manifest still names the last save's.
-        let forget_new = || {
-            for (key, _) in &save.writes {
-                let _ = storage.remove_item(key);
+        self.commit(&storage, save, json)
+    }
+
+    /// [`JournalStore::save`], giving the event loop a turn after every [`SLICE_BYTES`] written:
+    /// for the first save of a large run, which writes every piece.
+    pub async fn save_sliced(&mut self, json: &str) -> Result<(), String> {
+        let storage = local_storage()?;
+        let save = self.pieces.plan(json);
+        let mut since_yield = 0;
+        for i in 0..save.writes.len() {
+            if since_yield >= SLICE_BYTES {
+                yield_now().await;
+                since_yield = 0;
             }
-        };
-        for (key, range) in &save.writes {
-            if let Err(e) = storage.set_item(key, &json[range.clone()]) {
-                forget_new();
-                return Err(refused(e));
-            }
+            write_piece(&storage, &save, i, json)?;
+            since_yield += save.writes[i].1.len();
         }
+        self.commit(&storage, save, json)
+    }
+
+    /// Writes the manifest of `save`, whose pieces are written, and removes the pieces it does
+    /// not name.
+    fn commit(&mut self, storage: &web_sys::Storage, save: Save, json: &str) -> Result<(), String> {
         if let Err(e) = storage.set_item(JOURNAL_KEY, &save.manifest) {
-            forget_new();
-            return Err(refused(e));
+            forget_new(storage, &save);
+            return Err(refused(&e, json));
         }
-        remove_pieces(&storage, &save.keys);
+        remove_pieces(storage, &save.keys);
         self.pieces.saved(save, json);
         Ok(())
+    }
+}
+
+/// Writes piece `i` of `save`; on failure, removes the pieces the save wrote (the manifest
+/// still names the last save's).
+fn write_piece(
+    storage: &web_sys::Storage,
+    save: &Save,
+    i: usize,
+    json: &str,
+) -> Result<(), String> {
+    let (key, range) = &save.writes[i];
+    storage.set_item(key, &json[range.clone()]).map_err(|e| {
+        forget_new(storage, save);
+        refused(&e, json)
+    })
+}
+
+fn forget_new(storage: &web_sys::Storage, save: &Save) {
+    for (key, _) in &save.writes {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Why the browser refused to keep a journal of `json`'s size.
+fn refused(error: &JsValue, json: &str) -> String {
+    match error_name(error).as_str() {
+        "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => format!(
+            "The run's progress ({} KB) does not fit in this browser's storage, so it cannot be \
+             resumed after a reload. Keep this page open until the run ends.",
+            json.len() / 1024
+        ),
+        name => format!("The run's progress could not be saved in this browser ({name})."),
     }
 }
 

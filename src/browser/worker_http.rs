@@ -15,10 +15,9 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
-use super::http::header_pairs;
 use super::FetchHttp;
 use crate::run::{Http, NetError, Request, Response};
 
@@ -112,8 +111,8 @@ fn handler(shared: &Rc<Shared>, on: impl Fn(&Shared, JsValue) + 'static) -> Hand
 
 impl Shared {
     fn on_message(&self, event: JsValue) {
-        let data = get(&event, "data");
-        let Some(id) = get(&data, "id").as_f64() else {
+        let data = Array::from(&event.unchecked_into::<web_sys::MessageEvent>().data());
+        let Some(id) = data.get(0).as_f64() else {
             return;
         };
         self.answered.set(true);
@@ -161,52 +160,54 @@ fn fill(slot: &RefCell<Slot>, answer: Answer) {
     }
 }
 
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// The worker's answer: `{status, headers, body}` or `{error, timeout}`.
-fn read_answer(data: &JsValue) -> Result<Response, NetError> {
-    if let Some(error) = get(data, "error").as_string() {
-        return Err(if get(data, "timeout").is_truthy() {
+/// The worker's answer: `[id, status, headers, body]` or `[id, -1, error, timed out]`.
+fn read_answer(data: &Array) -> Result<Response, NetError> {
+    let status = data.get(1).as_f64().unwrap_or(-1.0);
+    if status < 0.0 {
+        return Err(if data.get(3).is_truthy() {
             NetError::Timeout
         } else {
-            NetError::Unreachable(error)
+            NetError::Unreachable(data.get(2).as_string().unwrap_or_default())
         });
     }
-    let status = get(data, "status")
-        .as_f64()
-        .and_then(|s| u16::try_from(s as u32).ok())
-        .ok_or_else(|| NetError::Unreachable("the worker's answer has no status".to_string()))?;
-    let headers = header_pairs(&get(data, "headers"));
-    let body = Uint8Array::new(&get(data, "body")).to_vec();
     Ok(Response {
-        status,
-        headers,
-        body,
+        status: status as u16,
+        headers: header_lines(&data.get(2).as_string().unwrap_or_default()),
+        body: Uint8Array::new(&data.get(3)).to_vec(),
     })
 }
 
+/// Headers written as `name\nvalue\nname\nvalue` (no header holds a line break).
+fn header_lines(text: &str) -> Vec<(String, String)> {
+    let mut lines = text.split('\n');
+    std::iter::from_fn(|| Some((lines.next()?.to_string(), lines.next()?.to_string()))).collect()
+}
+
 /// The message for one request (see `fetch_worker.js`).
-fn message(id: u32, req: &Request, timeout_ms: u32) -> Object {
-    let message = Object::new();
-    let set = |key: &str, value: &JsValue| {
-        let _ = Reflect::set(&message, &JsValue::from_str(key), value);
-    };
-    set("id", &id.into());
-    set("url", &JsValue::from_str(&req.url));
-    set("method", &JsValue::from_str(req.method.as_str()));
-    let headers: Array = req
-        .headers
-        .iter()
-        .map(|(name, value)| Array::of2(&JsValue::from_str(name), &JsValue::from_str(value)))
-        .collect();
-    set("headers", &headers);
-    if let Some(body) = &req.body {
-        set("body", &Uint8Array::from(body.as_slice()));
+fn message(id: u32, req: &Request, timeout_ms: u32) -> Array {
+    let mut headers = String::new();
+    for (name, value) in &req.headers {
+        if !headers.is_empty() {
+            headers.push('\n');
+        }
+        headers.push_str(name);
+        headers.push('\n');
+        headers.push_str(value);
     }
-    set("timeoutMs", &timeout_ms.into());
-    message
+    let body = match &req.body {
+        Some(body) => Uint8Array::from(body.as_slice()).into(),
+        None => JsValue::UNDEFINED,
+    };
+    [
+        JsValue::from(id),
+        JsValue::from_str(&req.url),
+        JsValue::from_str(req.method.as_str()),
+        JsValue::from_str(&headers),
+        body,
+        JsValue::from(timeout_ms),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// Waits for a slot's answer; dropped first, it forgets the request.

@@ -215,9 +215,9 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
         ev.set_return_value("A removal is running. Its progress is saved, but requests in flight are checked again on return.");
     });
     spawn_local(async move {
-        // The first save and the engine's start each get a task of their own, after the page shows the run.
+        // The first save (in slices) and the engine's start get tasks of their own, after the page shows the run.
         yield_now().await;
-        sink.borrow_mut().save(js_sys::Date::now());
+        Sink::save_first(&sink).await;
         yield_now().await;
         let mut on_event = {
             let sink = sink.clone();
@@ -285,7 +285,8 @@ struct Sink {
     save_due: bool,
     /// Why the journal could not be saved, once said.
     save_problem: Option<String>,
-    store: JournalStore,
+    /// Where the journal is saved; taken out while the first save runs.
+    store: Option<JournalStore>,
 }
 
 impl Sink {
@@ -298,7 +299,7 @@ impl Sink {
             throttle: SaveThrottle::default(),
             save_due: false,
             save_problem: None,
-            store: JournalStore::new(),
+            store: Some(JournalStore::new()),
         }
     }
 
@@ -368,7 +369,36 @@ impl Sink {
         let Some(journal) = self.journal.as_mut() else {
             return;
         };
-        match self.store.save(&journal.encode()) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let saved = store.save(&journal.encode());
+        self.saved(saved, now);
+    }
+
+    /// The first save, which writes the whole journal, in slices with turns of the event loop
+    /// between them. The store is taken out meanwhile: the page left then saves nothing, since
+    /// no request has been sent yet (and a resumed run's earlier save stays whole until this
+    /// one is).
+    async fn save_first(sink: &Rc<RefCell<Sink>>) {
+        let (Some(mut store), json) = ({
+            let mut s = sink.borrow_mut();
+            let Some(journal) = s.journal.as_mut() else {
+                return;
+            };
+            let json = journal.encode();
+            (s.store.take(), json)
+        }) else {
+            return;
+        };
+        let saved = store.save_sliced(&json).await;
+        let mut s = sink.borrow_mut();
+        s.store = Some(store);
+        s.saved(saved, js_sys::Date::now());
+    }
+
+    fn saved(&mut self, saved: Result<(), String>, now: f64) {
+        match saved {
             Ok(()) => self.throttle.saved(now),
             Err(problem) if self.save_problem.as_ref() != Some(&problem) => {
                 self.save_problem = Some(problem.clone());

@@ -64,7 +64,7 @@ export async function runRemoval() {
     // timeline buffer would add heap for the GC to walk that a user's run never has. The panel sends a run's
     // requests from its worker (src/browser/fetch_worker.js), so the observer goes there, as soon as the run
     // starts it; `buffered` brings the entries of the requests sent before (the buffer holds 250).
-    const requestWorker = page.waitForEvent('worker', { predicate: (w) => w.url().endsWith('fetch_worker.js'), timeout: 60_000 })
+    const requestWorker = page.waitForEvent('worker', { predicate: (w) => new URL(w.url()).pathname.endsWith('/fetch_worker.js'), timeout: 60_000 })
       .then(async (worker) => {
         await worker.evaluate(() => {
           const rt = { times: new Float64Array(4 * 65_536), n: 0, protocols: new Set() };

@@ -16,7 +16,7 @@
 //
 // Imported by deploy/render.mjs and tests/e2e/nginx.test.mjs.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -84,8 +84,10 @@ export function netlifyHeaders(dist, csp) {
   lines.push(`  Content-Security-Policy: ${csp}`);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) lines.push(`  ${name}: ${value}`);
   // Rules that match one path add up (a header set twice gets both values joined), so Cache-Control is set
-  // per path, never under /*: the page always fresh, the hashed files for a year.
+  // per path, never under /*: the page always fresh, the hashed files for a year, the request worker (a name
+  // without a hash) checked with the server on each use.
   lines.push('/', '  Cache-Control: no-store', '/index.html', '  Cache-Control: no-store');
+  if (existsSync(join(dist, 'fetch_worker.js'))) lines.push('/fetch_worker.js', '  Cache-Control: no-cache');
   for (const file of readdirSync(dist).filter((f) => HASHED_ASSET.test(f)).sort()) {
     lines.push(`/${file}`, '  Cache-Control: public, max-age=31536000, immutable');
   }

@@ -21,8 +21,10 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use super::FetchHttp;
 use crate::run::{Http, NetError, Request, Response};
 
-/// The worker's file, next to the panel's (Trunk copies it from `src/browser/`).
-pub const FETCH_WORKER: &str = "fetch_worker.js";
+/// The worker's file, next to the panel's (Trunk copies it from `src/browser/`). Its name has no
+/// content hash, so the URL names the message format: a browser holding the file of an older
+/// build in its cache fetches this one instead of talking to the old worker in the old format.
+pub const FETCH_WORKER: &str = "fetch_worker.js?format=2";
 
 /// Sends requests from a worker, aborting any that takes longer than its timeout.
 #[derive(Clone)]

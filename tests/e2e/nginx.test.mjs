@@ -169,6 +169,10 @@ test('nginx serves the panel with its CSP, security headers and caching rules', 
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff', asset);
   }
   assert.equal((await fetch(`${nginx.url}/${wasm}`)).headers.get('content-type'), 'application/wasm');
+  const worker = await fetch(`${nginx.url}/fetch_worker.js?format=2`);
+  assert.equal(worker.status, 200);
+  assert.match(worker.headers.get('content-type'), /javascript/);
+  assert.equal(worker.headers.get('cache-control'), 'no-store', 'the request worker, without a hash in its name, is never cached');
   assert.equal((await fetch(nginx.url + '/', { method: 'POST', body: 'x' })).status, 403, 'the panel is read-only');
   const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${nginx.pid}/status`, 'utf8'))[1]);
   assert.notEqual(uid, 0, 'nginx runs unprivileged');
@@ -287,6 +291,11 @@ test('an RSA removal through nginx at the same-origin path /rsa, with no CSP vio
   assert.equal(await bar('removed'), disabled.length);
   assert.equal(await bar('conflict'), enabled.length);
   assert.equal(await bar('not-found'), 1);
+  // Under the deployed CSP the run's requests went from the panel's worker, not the page's fallback.
+  const worker = page.workers().find((w) => new URL(w.url()).pathname.endsWith('/fetch_worker.js'));
+  assert.ok(worker, 'the request worker runs under the CSP');
+  const sent = await worker.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/rsa/')).length);
+  assert.ok(sent >= disabled.length + enabled.length, `${sent} requests from the worker`);
   await screenshot(page, 'nginx-rsa-run');
   await page.click('#see-results');
   await page.waitForSelector('#results-summary');

@@ -47,7 +47,7 @@ test('an RSA removal over HTTP/2 with dropped answers agrees with the audit log'
 
   // A request whose stream was reset has no protocol in Resource Timing; every other one says h2. The run sends
   // its requests from the panel's worker, so their Resource Timing is the worker's.
-  const worker = page.workers().find((w) => w.url().endsWith('/fetch_worker.js'));
+  const worker = page.workers().find((w) => new URL(w.url()).pathname.endsWith('/fetch_worker.js'));
   assert.ok(worker, "the run's requests went through the panel's worker");
   const protocols = await worker.evaluate(() => performance.getEntriesByType('resource')
     .filter((e) => e.name.includes('/AdminInterface/')).map((e) => e.nextHopProtocol));

@@ -1,6 +1,6 @@
 // Figure 5: EPM logins removed in batches (upload, removal job, polling, clean-up) against the sandbox's job
 // speed: the run's total time against the time the sandbox itself needs for the users (users / speed).
-import { clickAndTime, log, next, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
+import { clickAndTime, connectAndConfirm, log, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
 
 const USERS = Number(process.env.BENCH_EPM_USERS ?? 100_000);
 const SPEED = Number(process.env.BENCH_EPM_SPEED ?? 500);
@@ -25,15 +25,7 @@ export async function runEpm(browser) {
       await page.locator('#epm-batch').dispatchEvent('change');
     }
     const batchSize = Number(await page.inputValue('#epm-batch'));
-    await page.click('#test-connection');
-    await page.waitForSelector('#connection-status .success');
-    await next(page);
-    await page.setInputFiles('.dropzone input[type=file]', csv.path);
-    await page.waitForSelector('#intake-summary');
-    await next(page);
-    await page.waitForSelector('#preview-counts');
-    await next(page);
-    await page.fill('#confirm-count', String(logins.length));
+    await connectAndConfirm(page, csv.path, logins.length);
     const requestsBefore = (await sandbox.control('/sandbox/requests')).length;
     log(`epm: removing ${logins.length} logins in batches of ${batchSize} at ${SPEED} users/s…`);
     const run = await clickAndTime(page, '#start-run', '#see-results');

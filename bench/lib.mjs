@@ -98,6 +98,22 @@ export async function openBenchPanel(browser, url) {
   return opened;
 }
 
+/**
+ * From the Connect step with the credential filled in: tests the connection, takes in the CSV at `csvPath`,
+ * previews and types the confirmation count `users`, leaving the panel one click from *Start*.
+ */
+export async function connectAndConfirm(page, csvPath, users) {
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-status .success');
+  await next(page);
+  await page.setInputFiles('.dropzone input[type=file]', csvPath);
+  await page.waitForSelector('#intake-summary');
+  await next(page);
+  await page.waitForSelector('#preview-counts');
+  await next(page);
+  await page.fill('#confirm-count', String(users));
+}
+
 /** Clicks the step navigation's primary button ("Next"). */
 export async function next(page) {
   await page.click('.step-nav .primary');

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseCsv } from '../tests/e2e/harness.mjs';
 import {
-  clickAndTime, launchBenchBrowser, log, next, openBenchPanel, startLongTasks, startSandbox, stopLongTasks, writeLines,
+  clickAndTime, connectAndConfirm, launchBenchBrowser, log, openBenchPanel, startLongTasks, startSandbox, stopLongTasks, writeLines,
   writeText,
 } from './lib.mjs';
 
@@ -44,15 +44,7 @@ export async function runRemoval() {
     const { page, context, problems } = await openBenchPanel(browser, sandbox.url + '/');
     await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
     await page.fill('#rsa-jwt', demo.rsa.jwt);
-    await page.click('#test-connection');
-    await page.waitForSelector('#connection-status .success');
-    await next(page);
-    await page.setInputFiles('.dropzone input[type=file]', csv.path);
-    await page.waitForSelector('#intake-summary');
-    await next(page);
-    await page.waitForSelector('#preview-counts');
-    await next(page);
-    await page.fill('#confirm-count', String(ids.length));
+    await connectAndConfirm(page, csv.path, ids.length);
     const requestsBefore = (await sandbox.control('/sandbox/requests')).length;
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');

@@ -3,7 +3,7 @@
 // `node bench/trace_rsa.mjs` (not part of `make bench`; `OFFBOARD_DIST` picks the build). With `TRACE_ALLOC=1`
 // it samples the page's JS allocations over the run's first 30 s instead and lists where they come from.
 import { rmSync } from 'node:fs';
-import { WORK, launchBenchBrowser, next, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
+import { WORK, connectAndConfirm, launchBenchBrowser, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
 
 const USERS = Number(process.env.BENCH_RSA_USERS ?? 20_000);
 const RATE = Number(process.env.BENCH_RSA_RATE ?? 200);
@@ -22,15 +22,7 @@ try {
   const { page, context } = await openBenchPanel(browser, sandbox.url + '/');
   await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
   await page.fill('#rsa-jwt', demo.rsa.jwt);
-  await page.click('#test-connection');
-  await page.waitForSelector('#connection-status .success');
-  await next(page);
-  await page.setInputFiles('.dropzone input[type=file]', csv.path);
-  await page.waitForSelector('#intake-summary');
-  await next(page);
-  await page.waitForSelector('#preview-counts');
-  await next(page);
-  await page.fill('#confirm-count', String(ids.length));
+  await connectAndConfirm(page, csv.path, ids.length);
   const cdp = await context.newCDPSession(page);
   if (process.env.TRACE_ALLOC) {
     await sampleAllocations(page, cdp);

@@ -14,7 +14,8 @@ pub const REMOVED: &str =
 /// Shown when a re-sent request found the user gone after an earlier request went unanswered.
 pub const REMOVED_EARLIER: &str =
     "Removed: an earlier request for this user got no answer; when it was sent again \
-    the service no longer had the user, so that earlier request removed it.";
+    the service no longer had the user, so that earlier request most likely removed it \
+    (the service cannot tell that from an ID it never had).";
 /// Shown for 404.
 pub const NOT_FOUND: &str =
     "Not found: Cloud Access Service has no user with this ID (already removed, or the ID is wrong).";

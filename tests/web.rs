@@ -323,7 +323,7 @@ async fn a_journal_saved_in_pieces_comes_back_after_each_save_and_leaves_no_stra
     let mut store = JournalStore::new();
     let json = journal.encode();
     assert!(json.len() > 2 * PIECE_BYTES, "a journal of several pieces");
-    store.save_sliced(&json).await.unwrap();
+    store.save_sliced(json).await.unwrap();
     assert_eq!(load_journal().unwrap().unwrap(), journal);
     let first_keys = journal_piece_keys();
 
@@ -338,7 +338,7 @@ async fn a_journal_saved_in_pieces_comes_back_after_each_save_and_leaves_no_stra
             at_ms: 1.7e12 + 1_000.0,
         }));
     }
-    store.save(&journal.encode()).unwrap();
+    store.save(journal.encode()).unwrap();
     assert_eq!(load_journal().unwrap().unwrap(), journal);
     let second_keys = journal_piece_keys();
     let kept = second_keys
@@ -352,7 +352,7 @@ async fn a_journal_saved_in_pieces_comes_back_after_each_save_and_leaves_no_stra
     );
 
     let mut later_session = JournalStore::new();
-    later_session.save(&journal.encode()).unwrap();
+    later_session.save(journal.encode()).unwrap();
     assert_eq!(load_journal().unwrap().unwrap(), journal);
     assert!(
         journal_piece_keys()

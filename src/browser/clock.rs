@@ -115,8 +115,13 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         TIMERS.with(|t| t.borrow_mut().waiting.remove(&self.id));
-        if let (Some(timer), Some(window)) = (self.timer.take(), web_sys::window()) {
-            window.clear_timeout_with_handle(timer);
-        }
+        clear_timer(&mut self.timer);
+    }
+}
+
+/// Clears a `setTimeout` that has not fired yet (`None`: it fired, or there was no window).
+pub(super) fn clear_timer(timer: &mut Option<i32>) {
+    if let (Some(timer), Some(window)) = (timer.take(), web_sys::window()) {
+        window.clear_timeout_with_handle(timer);
     }
 }

@@ -1,5 +1,6 @@
 //! [`Http`] on the browser's `fetch`.
 
+use super::clock::clear_timer;
 use crate::run::{Http, NetError, Request, Response};
 use js_sys::Uint8Array;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -59,9 +60,7 @@ impl Deadline {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        if let (Some(timer), Some(window)) = (self.timer.take(), web_sys::window()) {
-            window.clear_timeout_with_handle(timer);
-        }
+        clear_timer(&mut self.timer);
     }
 }
 

@@ -49,28 +49,29 @@ impl JournalStore {
         }
     }
 
-    /// Saves a journal's text ([`Journal::encode`]), replacing the one saved before.
-    pub fn save(&mut self, json: &str) -> Result<(), String> {
+    /// Saves a journal's text ([`Journal::encode`]), replacing the one saved before; the text is
+    /// kept to compare the next save with.
+    pub fn save(&mut self, json: String) -> Result<(), String> {
         let storage = local_storage()?;
-        let save = self.pieces.plan(json);
+        let save = self.pieces.plan(&json);
         for i in 0..save.writes.len() {
-            write_piece(&storage, &save, i, json)?;
+            write_piece(&storage, &save, i, &json)?;
         }
         self.commit(&storage, save, json)
     }
 
     /// [`JournalStore::save`], giving the event loop a turn after every [`SLICE_BYTES`] written:
     /// for the first save of a large run, which writes every piece.
-    pub async fn save_sliced(&mut self, json: &str) -> Result<(), String> {
+    pub async fn save_sliced(&mut self, json: String) -> Result<(), String> {
         let storage = local_storage()?;
-        let save = self.pieces.plan(json);
+        let save = self.pieces.plan(&json);
         let mut since_yield = 0;
         for i in 0..save.writes.len() {
             if since_yield >= SLICE_BYTES {
                 yield_now().await;
                 since_yield = 0;
             }
-            write_piece(&storage, &save, i, json)?;
+            write_piece(&storage, &save, i, &json)?;
             since_yield += save.writes[i].1.len();
         }
         self.commit(&storage, save, json)
@@ -78,10 +79,15 @@ impl JournalStore {
 
     /// Writes the manifest of `save`, whose pieces are written, and removes the pieces it does
     /// not name.
-    fn commit(&mut self, storage: &web_sys::Storage, save: Save, json: &str) -> Result<(), String> {
+    fn commit(
+        &mut self,
+        storage: &web_sys::Storage,
+        save: Save,
+        json: String,
+    ) -> Result<(), String> {
         if let Err(e) = storage.set_item(JOURNAL_KEY, &save.manifest) {
             forget_new(storage, &save);
-            return Err(refused(&e, json));
+            return Err(refused(&e, &json));
         }
         remove_pieces(storage, &save.keys);
         self.pieces.saved(save, json);

@@ -372,7 +372,7 @@ impl Sink {
         let Some(store) = self.store.as_mut() else {
             return;
         };
-        let saved = store.save(&journal.encode());
+        let saved = store.save(journal.encode());
         self.saved(saved, now);
     }
 
@@ -391,7 +391,7 @@ impl Sink {
         }) else {
             return;
         };
-        let saved = store.save_sliced(&json).await;
+        let saved = store.save_sliced(json).await;
         let mut s = sink.borrow_mut();
         s.store = Some(store);
         s.saved(saved, js_sys::Date::now());

@@ -86,10 +86,11 @@ impl Pieces {
         }
     }
 
-    /// `save`, planned for `text`, is written (manifest included).
-    pub fn saved(&mut self, save: Save, text: &str) {
+    /// `save`, planned for `text`, is written (manifest included); `text` is kept to compare
+    /// the next save with.
+    pub fn saved(&mut self, save: Save, text: String) {
         self.last = Some(Saved {
-            text: text.to_string(),
+            text,
             keys: save.keys,
         });
     }
@@ -183,7 +184,7 @@ mod tests {
             let save = pieces.plan(text);
             let written = save.writes.len();
             self.write(&save, text, false);
-            pieces.saved(save, text);
+            pieces.saved(save, text.to_string());
             written
         }
     }

@@ -94,7 +94,12 @@ async fn jwt_defects_are_refused_with_403() {
         parts[1],
         &parts[2][..parts[2].len() - 4]
     );
-    let cases: Vec<(String, &str)> = vec![
+    // Every bit of a signature's first base64url character is significant, so changing it
+    // always yields a different, invalid signature.
+    let first = if parts[2].starts_with('A') { "B" } else { "A" };
+    let flipped = format!("{first}{}", &parts[2][1..]);
+    let cases: Vec<(String, &str)> =
+        vec![
         (
             sb.token(json!({"iat": now - 4000, "exp": now - 3000}))
                 .await,
@@ -116,10 +121,7 @@ async fn jwt_defects_are_refused_with_403() {
         (sb.token(json!({"alg": "HS256"})).await, "algorithm"),
         (sb.token(json!({"alg": "RS512"})).await, "algorithm"),
         (sb.token(json!({"sub": "someone-else"})).await, "sub"),
-        (
-            format!("{}.{}.{}", parts[0], parts[1], parts[2].replace('A', "B")),
-            "signature",
-        ),
+        (format!("{}.{}.{}", parts[0], parts[1], flipped), "signature"),
         (tampered, "signature"),
         ("not.a.jwt".into(), "malformed"),
     ];

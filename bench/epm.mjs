@@ -1,6 +1,8 @@
 // Figure 5: EPM logins removed in batches (upload, removal job, polling, clean-up) against the sandbox's job
 // speed: the run's total time against the time the sandbox itself needs for the users (users / speed).
-import { clickAndTime, connectAndConfirm, log, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
+import {
+  clickAndTime, connectAndConfirm, log, openBenchPanel, startLongTasks, startSandbox, stopLongTasks, writeLines,
+} from './lib.mjs';
 
 const USERS = Number(process.env.BENCH_EPM_USERS ?? 100_000);
 const SPEED = Number(process.env.BENCH_EPM_SPEED ?? 500);
@@ -28,7 +30,9 @@ export async function runEpm(browser) {
     await connectAndConfirm(page, csv.path, logins.length);
     const requestsBefore = (await sandbox.control('/sandbox/requests')).length;
     log(`epm: removing ${logins.length} logins in batches of ${batchSize} at ${SPEED} users/s…`);
+    await startLongTasks(page);
     const run = await clickAndTime(page, '#start-run', '#see-results');
+    const long = await stopLongTasks(page);
     const removedShown = Number(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText());
     await context.close();
 
@@ -49,11 +53,12 @@ export async function runEpm(browser) {
       if (mine.length && starts[i + 1]) between.push(starts[i + 1].at - mine[mine.length - 1].at);
     });
     const mean = (a) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN);
-    log(`epm: ${seconds.toFixed(1)} s for ${logins.length} (ideal ${ideal.toFixed(1)} s), ${starts.length} jobs, ${polls.length} polls`);
+    log(`epm: ${seconds.toFixed(1)} s for ${logins.length} (ideal ${ideal.toFixed(1)} s), ${starts.length} jobs, ${polls.length} polls, `
+      + `longest task ${long.max.toFixed(0)} ms (${long.count} long tasks: ${long.list.map((t) => `${t.duration.toFixed(0)} ms at +${((t.start - long.since) / 1000).toFixed(1)} s`).join(', ')})`);
     return {
       users: logins.length, speed: SPEED, batchSize, jobs: starts.length, polls: polls.length,
       seconds, ideal, ratio: seconds / ideal, removedShown, removedAudit: new Set(audit.map((a) => a.user.toLowerCase())).size,
-      pollLagMs: mean(pollLag), betweenMs: mean(between), problems,
+      pollLagMs: mean(pollLag), betweenMs: mean(between), long, problems,
     };
   } finally {
     await sandbox.stop();

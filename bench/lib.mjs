@@ -161,7 +161,10 @@ export async function timeIntake(browser, url, csvPath, beforeChange = async () 
   return { ...opened, ms };
 }
 
-/** Starts collecting long tasks in the page (buffered); `stopLongTasks` returns those since the start. */
+/**
+ * Starts collecting long tasks in the page (buffered); `stopLongTasks` returns those since the start (`since`, page
+ * time), each with its `start` (page time) and `duration`.
+ */
 export async function startLongTasks(page) {
   await page.evaluate(() => {
     const since = performance.now();
@@ -179,7 +182,7 @@ export async function stopLongTasks(page) {
     po.disconnect();
     const list = seen.filter((e) => e.startTime >= since - 1).map((e) => ({ start: e.startTime, duration: e.duration }));
     const tasks = list.map((t) => t.duration);
-    return { count: tasks.length, max: tasks.length ? Math.max(...tasks) : 0, total: tasks.reduce((a, b) => a + b, 0), list };
+    return { count: tasks.length, max: tasks.length ? Math.max(...tasks) : 0, total: tasks.reduce((a, b) => a + b, 0), list, since };
   });
 }
 

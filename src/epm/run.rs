@@ -10,7 +10,7 @@ use futures::future::join;
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
-use super::batch::{all_users, map_job, split, BatchReport, Stamp};
+use super::batch::{all_users, login_key, map_job, split, BatchReport, Stamp};
 use super::job::{JobState, StatusBody};
 use super::job_follow::{JobEnd, Removal};
 use super::poll::Pace;
@@ -82,10 +82,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         plan: &[PlanEntry],
         emit: &mut impl FnMut(RunEvent),
     ) -> (Vec<PlanEntry>, Vec<UserResult>) {
+        let own_keys = self.own_login_keys();
         let (own, rest): (Vec<PlanEntry>, Vec<PlanEntry>) = plan
             .iter()
             .cloned()
-            .partition(|u| self.is_own_login(&u.user));
+            .partition(|u| own_keys.contains(&login_key(&u.user)));
         let message = "never removed: this is the signed-in admin's own account";
         let results = self.same_for_all(&own, Outcome::NotAllowed, message, None, 0);
         for r in &results {

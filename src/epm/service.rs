@@ -65,9 +65,8 @@ pub struct Epm<'a, H, C> {
 }
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
-    /// Whether `login` is the signed-in admin's own account (never removed).
-    pub fn is_own_login(&self, login: &str) -> bool {
-        let key = login_key(login);
+    /// The logins of the signed-in admin's own account (never removed), as [`login_key`]s.
+    pub fn own_login_keys(&self) -> Vec<String> {
         let basic_user = match self.control.auth() {
             Auth::Basic { user, .. } => Some(user),
             Auth::Bearer(_) => None,
@@ -75,6 +74,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         basic_user
             .iter()
             .chain(self.config.own_login.iter())
-            .any(|own| !own.trim().is_empty() && login_key(own) == key)
+            .filter(|own| !own.trim().is_empty())
+            .map(|own| login_key(own))
+            .collect()
     }
 }

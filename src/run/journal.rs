@@ -1046,6 +1046,40 @@ mod tests {
     }
 
     #[test]
+    fn a_new_journal_is_written_ahead_in_pieces_of_the_size_asked() {
+        let users: Vec<String> = (0..250).map(uid).collect();
+        let skips = every_kind_of_skip();
+        let entries = 2 * users.len() + skips.len();
+        let new = || {
+            let p = plan(&users);
+            Journal::new(
+                Target::Rsa,
+                "https://acme.example/ü",
+                "run",
+                EPOCH_START_MS,
+                p,
+                skips.clone(),
+            )
+        };
+        for piece in [1, 7, 250, 501, entries, entries + 1] {
+            let mut j = new();
+            let mut calls = 1;
+            while !j.prepare_encode(piece) {
+                calls += 1;
+            }
+            assert_eq!(calls, entries.div_ceil(piece), "pieces of {piece}");
+            assert!(j.prepare_encode(0), "nothing is left to write");
+            assert_eq!(j.encode(), j.to_json(), "pieces of {piece}");
+        }
+        // A journal whose head changes while it is written ahead is written again.
+        let mut j = new();
+        assert!(!j.prepare_encode(300));
+        j.base_url = "https://other.example".into();
+        assert_eq!(j.encode(), j.to_json());
+        assert!(j.encode().contains("other.example"));
+    }
+
+    #[test]
     fn the_incremental_text_is_always_the_whole_journal_text() {
         let users: Vec<String> = (0..300).map(uid).collect();
         let p = plan(&users);

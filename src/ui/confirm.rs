@@ -4,9 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use super::launch::start_run;
+use super::launch::{begin, run_journal};
 use super::AppState;
+use crate::browser::yield_now::yield_now;
 use crate::epm::rehearse as epm_rehearse;
 use crate::flow::Step;
 use crate::rsa::rehearse as rsa_rehearse;
@@ -41,16 +43,37 @@ pub fn Confirm() -> impl IntoView {
             });
         count_ok && host_ok && users.get() > 0
     };
-    let begin = move || {
+    let starting = RwSignal::new(false);
+    // Listing a large plan's users, making the run's journal and starting the run each take a task
+    // of their own, after the page has shown that the run is starting. Leaving the step in between
+    // starts nothing: its signals are gone then.
+    let go_ahead = move || {
         stop_ticker(ticker);
         countdown.set(None);
-        let Ok(connection) = state.connection() else {
+        if starting.get_untracked() {
             return;
-        };
-        let entries = state.removal_entries();
-        if !entries.is_empty() {
-            start_run(state, connection, entries, true);
         }
+        starting.set(true);
+        spawn_local(async move {
+            yield_now().await;
+            if starting.try_get_untracked() != Some(true) {
+                return;
+            }
+            let entries = state.removal_entries();
+            yield_now().await;
+            if starting.try_get_untracked() != Some(true) {
+                return;
+            }
+            let connection = match state.connection() {
+                Ok(connection) if !entries.is_empty() => connection,
+                _ => return starting.set(false),
+            };
+            let journal = run_journal(state, &entries, true);
+            yield_now().await;
+            if starting.try_get_untracked() == Some(true) {
+                begin(state, connection, entries, journal, true);
+            }
+        });
     };
     let verb = move || match (state.target.get(), state.rsa_action.get()) {
         (Target::Rsa, RunAction::Mark) => "mark for deletion",
@@ -59,14 +82,14 @@ pub fn Confirm() -> impl IntoView {
     let rehearsal_blocker = move || rehearsal_blocker(state);
     let start = move |_| {
         if !mass() {
-            begin();
+            go_ahead();
             return;
         }
         countdown.set(Some(MASS_DELAY_S));
         let handle = set_interval_with_handle(
             move || match countdown.get_untracked() {
                 Some(n) if n > 1 => countdown.set(Some(n - 1)),
-                Some(_) => begin(),
+                Some(_) => go_ahead(),
                 None => stop_ticker(ticker),
             },
             std::time::Duration::from_secs(1),
@@ -144,9 +167,10 @@ pub fn Confirm() -> impl IntoView {
                                     title=move || rehearsal_blocker().unwrap_or_default() on:click=move |_| rehearse(state)>
                                     "Rehearse (changes nobody)"
                                 </button>
-                                <button type="button" id="start-run" class="danger" disabled=move || !confirmed() on:click=start>
-                                    {move || match (state.target.get(), state.rsa_action.get()) {
-                                        (Target::Rsa, RunAction::Mark) => format!("Mark {} users for deletion", users.get()),
+                                <button type="button" id="start-run" class="danger" disabled=move || !confirmed() || starting.get() on:click=start>
+                                    {move || match (starting.get(), state.target.get(), state.rsa_action.get()) {
+                                        (true, _, _) => "Starting…".to_string(),
+                                        (_, Target::Rsa, RunAction::Mark) => format!("Mark {} users for deletion", users.get()),
                                         _ => format!("Remove {} users now", users.get()),
                                     }}
                                 </button>

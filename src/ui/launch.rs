@@ -36,13 +36,19 @@ struct Work {
 /// earlier results and starts a new journal; otherwise (retry) the new results replace those of the
 /// same rows, in the same journal and with the same action.
 pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
-    let run = state.run;
+    let journal = run_journal(state, &entries, fresh);
+    begin(state, connection, entries, journal, fresh);
+}
+
+/// The journal [`start_run`] starts `entries` with: for a `fresh` run a new one, otherwise the
+/// last run's, reopened for their rows (which it takes from `state`).
+pub fn run_journal(state: AppState, entries: &[PlanEntry], fresh: bool) -> Journal {
     let earlier = if fresh {
         None
     } else {
-        run.journal.try_update_value(Option::take).flatten()
+        state.run.journal.try_update_value(Option::take).flatten()
     };
-    let journal = match earlier {
+    match earlier {
         Some(mut journal) => {
             let rows: Vec<usize> = entries.iter().map(|e| e.row).collect();
             journal.reopen(&rows);
@@ -56,10 +62,9 @@ pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry
                     state.rsa_options.get_untracked(),
                 )),
             };
-            new_journal(state, &entries, state.skipped_rows(), &mode)
+            new_journal(state, entries, state.skipped_rows(), &mode)
         }
-    };
-    begin(state, connection, entries, journal, fresh);
+    }
 }
 
 /// Starts an RSA change of `entries` (undo a mark for deletion, enable again) as a run of its own.
@@ -95,7 +100,8 @@ fn new_journal(
     }
 }
 
-fn begin(
+/// [`start_run`] with the journal [`run_journal`] made for it.
+pub fn begin(
     state: AppState,
     connection: Connection,
     entries: Vec<PlanEntry>,
@@ -273,6 +279,9 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     });
 }
 
+/// Plan entries the first save encodes per turn of the event loop (a few milliseconds' work).
+const PREPARE_ENTRIES: usize = 20_000;
+
 /// Events waiting to be shown, and the journal they are also written to.
 struct Sink {
     run: RunState,
@@ -376,11 +385,21 @@ impl Sink {
         self.saved(saved, now);
     }
 
-    /// The first save, which writes the whole journal, in slices with turns of the event loop
-    /// between them. The store is taken out meanwhile: the page left then saves nothing, since
-    /// no request has been sent yet (and a resumed run's earlier save stays whole until this
-    /// one is).
+    /// The first save, which writes the whole journal: its plan is encoded, then its text
+    /// stored, in slices with turns of the event loop between them. The store is taken out
+    /// while the text is stored: the page left then saves nothing, since no request has been
+    /// sent yet (and a resumed run's earlier save stays whole until this one is).
     async fn save_first(sink: &Rc<RefCell<Sink>>) {
+        loop {
+            let ready = match sink.borrow_mut().journal.as_mut() {
+                Some(journal) => journal.prepare_encode(PREPARE_ENTRIES),
+                None => return,
+            };
+            if ready {
+                break;
+            }
+            yield_now().await;
+        }
         let (Some(mut store), json) = ({
             let mut s = sink.borrow_mut();
             let Some(journal) = s.journal.as_mut() else {

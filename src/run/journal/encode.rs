@@ -1,12 +1,16 @@
 //! [`Journal::encode`]: the text of [`Journal::to_json`], reusing what the last call wrote for
 //! the parts that did not change (the plan, the skipped rows, the step codes and each known
-//! result), so saving a large journal often costs little more than copying its text.
+//! result), so saving a large journal often costs little more than copying its text. The plan
+//! and the skipped rows, the bulk of a new journal's text, can be written ahead in pieces
+//! ([`Journal::prepare_encode`]).
 
 use std::collections::HashMap;
 
 use super::{outcome_code, skip_to_wire, target_code, DoneWire, Journal, JOURNAL_VERSION};
-use crate::json::to_string as json;
+use crate::json::{to_string as json, ToJson};
+use crate::results::Skipped;
 use crate::run::action::RunAction;
+use crate::run::outcome::PlanEntry;
 use crate::target::Target;
 
 /// What [`Journal::encode`] kept from its last call (not saved, not compared).
@@ -14,6 +18,8 @@ use crate::target::Target;
 pub(super) struct Encoded {
     /// `{` up to the `"skipped"` array and its comma, with what it was written from.
     head: Option<(HeadKey, String)>,
+    /// The head while [`Journal::prepare_encode`] writes it a piece at a time.
+    draft: Option<HeadDraft>,
     /// `,"act":…,"stp":…}`, with the action it was written for (the steps never change after
     /// [`Journal::for_action`], which forgets it).
     tail: Option<(RunAction, String)>,
@@ -28,6 +34,81 @@ struct HeadKey {
     base_url: String,
     run_id: String,
     started_bits: u64,
+}
+
+/// A head being written: its text so far, and which entry of which array comes next.
+#[derive(Clone, Debug)]
+struct HeadDraft {
+    key: HeadKey,
+    text: String,
+    part: HeadPart,
+    next: usize,
+}
+
+/// The arrays of the head, in the order they are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeadPart {
+    Rows,
+    Users,
+    Skipped,
+}
+
+impl HeadDraft {
+    fn new(key: HeadKey, plan: &[PlanEntry]) -> HeadDraft {
+        let estimate: usize = plan.iter().map(|e| e.user.len() + 12).sum();
+        let mut text = String::with_capacity(estimate + key.base_url.len() + 128);
+        text.push_str(&format!(
+            "{{\"v\":{},\"target\":{},\"base\":{},\"run\":{},\"started\":{},\"rows\":[",
+            json(&JOURNAL_VERSION),
+            json(target_code(key.target)),
+            json(&key.base_url),
+            json(&key.run_id),
+            json(&f64::from_bits(key.started_bits)),
+        ));
+        HeadDraft {
+            key,
+            text,
+            part: HeadPart::Rows,
+            next: 0,
+        }
+    }
+
+    /// Writes up to `budget` more array entries; `true` once the head is whole.
+    fn write(&mut self, plan: &[PlanEntry], skipped: &[Skipped], mut budget: usize) -> bool {
+        loop {
+            let len = match self.part {
+                HeadPart::Rows | HeadPart::Users => plan.len(),
+                HeadPart::Skipped => skipped.len(),
+            };
+            while self.next < len {
+                if budget == 0 {
+                    return false;
+                }
+                budget -= 1;
+                if self.next > 0 {
+                    self.text.push(',');
+                }
+                let out = &mut self.text;
+                match self.part {
+                    HeadPart::Rows => plan[self.next].row.write_json(out),
+                    HeadPart::Users => plan[self.next].user.write_json(out),
+                    HeadPart::Skipped => skip_to_wire(&skipped[self.next]).write_json(out),
+                }
+                self.next += 1;
+            }
+            self.next = 0;
+            let (close, part) = match self.part {
+                HeadPart::Rows => ("],\"users\":[", HeadPart::Users),
+                HeadPart::Users => ("],\"skipped\":[", HeadPart::Skipped),
+                HeadPart::Skipped => {
+                    self.text.push_str("],");
+                    return true;
+                }
+            };
+            self.text.push_str(close);
+            self.part = part;
+        }
+    }
 }
 
 impl Encoded {
@@ -45,9 +126,11 @@ impl Encoded {
 }
 
 impl Journal {
-    /// Exactly the text of [`Journal::to_json`], written again only where the journal changed
-    /// since the last call.
-    pub fn encode(&mut self) -> String {
+    /// Writes up to `entries` more entries of the plan's rows and users and of the skipped rows,
+    /// which [`Journal::encode`] would otherwise write in one go for a new journal; `true` once
+    /// none is left. A page calls it between turns of its event loop before the first encode of
+    /// a large journal, so that no turn writes the whole plan.
+    pub fn prepare_encode(&mut self, entries: usize) -> bool {
         let key = HeadKey {
             target: self.target,
             base_url: self.base_url.clone(),
@@ -55,23 +138,27 @@ impl Journal {
             started_bits: self.started_ms.to_bits(),
         };
         let cache = &mut self.encoded;
-        if cache.head.as_ref().is_none_or(|(k, _)| *k != key) {
-            let rows: Vec<usize> = self.plan.iter().map(|e| e.row).collect();
-            let users: Vec<&str> = self.plan.iter().map(|e| e.user.as_str()).collect();
-            let skipped: Vec<_> = self.skipped.iter().map(skip_to_wire).collect();
-            let head = format!(
-                "{{\"v\":{},\"target\":{},\"base\":{},\"run\":{},\"started\":{},\"rows\":{},\"users\":{},\"skipped\":{},",
-                json(&JOURNAL_VERSION),
-                json(target_code(self.target)),
-                json(&self.base_url),
-                json(&self.run_id),
-                json(&self.started_ms),
-                json(&rows),
-                json(&users),
-                json(&skipped),
-            );
-            cache.head = Some((key, head));
+        if cache.head.as_ref().is_some_and(|(k, _)| *k == key) {
+            return true;
         }
+        let mut draft = match cache.draft.take() {
+            Some(draft) if draft.key == key => draft,
+            _ => HeadDraft::new(key, &self.plan),
+        };
+        if draft.write(&self.plan, &self.skipped, entries) {
+            cache.head = Some((draft.key, draft.text));
+            true
+        } else {
+            cache.draft = Some(draft);
+            false
+        }
+    }
+
+    /// Exactly the text of [`Journal::to_json`], written again only where the journal changed
+    /// since the last call.
+    pub fn encode(&mut self) -> String {
+        self.prepare_encode(usize::MAX);
+        let cache = &mut self.encoded;
         if cache.tail.as_ref().is_none_or(|(a, _)| *a != self.action) {
             let tail = format!(
                 ",\"act\":{},\"stp\":{}}}",

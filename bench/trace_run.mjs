@@ -1,28 +1,42 @@
-// Where the long tasks of an RSA run come from: a Chrome trace of one run through the panel, its tasks over
-// `TRACE_MS` (default 30) listed with their largest inner events and when in the run they happened.
-// `node bench/trace_rsa.mjs` (not part of `make bench`; `OFFBOARD_DIST` picks the build). With `TRACE_ALLOC=1`
-// it samples the page's JS allocations over the run's first 30 s instead and lists where they come from.
+// Where the long tasks of a run come from: a Chrome trace of one run through the panel, its tasks over `TRACE_MS`
+// (default 30) listed with their largest inner events and when in the run they happened.
+// `node bench/trace_run.mjs` traces the RSA run of figure 4; `TRACE_TARGET=epm` the EPM run of figure 5 (100,000
+// logins, at 5,000 users/s unless `BENCH_EPM_SPEED` says). `TRACE_SECONDS` stops the trace that long after *Start*
+// instead of at the run's end. Not part of `make bench`; `OFFBOARD_DIST` picks the build. With `TRACE_ALLOC=1` it
+// samples the page's JS allocations over the run's first 30 s instead and lists where they come from.
 import { rmSync } from 'node:fs';
 import { WORK, connectAndConfirm, launchBenchBrowser, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
 
-const USERS = Number(process.env.BENCH_RSA_USERS ?? 20_000);
+const EPM = process.env.TRACE_TARGET === 'epm';
+const USERS = Number(EPM ? process.env.BENCH_EPM_USERS ?? 100_000 : process.env.BENCH_RSA_USERS ?? 20_000);
 const RATE = Number(process.env.BENCH_RSA_RATE ?? 200);
 const SHOW_MS = Number(process.env.TRACE_MS ?? 30);
+const STOP_S = Number(process.env.TRACE_SECONDS ?? 0);
 const TENANT = Math.ceil(USERS / 0.7 / 1000) * 1000 + 2000;
 
-const sandbox = await startSandbox(['--tls', '--users', String(TENANT), '--rate', String(RATE), '--burst', String(RATE),
-  '--latency-ms', '50']);
+const sandbox = EPM
+  ? await startSandbox(['--users', String(USERS), '--epm-users-per-sec', process.env.BENCH_EPM_SPEED ?? '5000'])
+  : await startSandbox(['--tls', '--users', String(TENANT), '--rate', String(RATE), '--burst', String(RATE), '--latency-ms', '50']);
 const browser = await launchBenchBrowser(sandbox);
 try {
   const tenant = await sandbox.control('/sandbox/tenant');
-  const ids = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM|Azure/.test(u.identitySource))
-    .map((u) => u.id).slice(0, USERS);
-  const csv = await writeLines('rsa-ids.csv', ['User ID', ...ids]);
   const demo = await sandbox.control('/sandbox/demo');
   const { page, context } = await openBenchPanel(browser, sandbox.url + '/');
-  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
-  await page.fill('#rsa-jwt', demo.rsa.jwt);
-  await connectAndConfirm(page, csv.path, ids.length);
+  let users;
+  if (EPM) {
+    users = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, USERS);
+    await page.check('#target-epm');
+    await page.fill('#epm-base', demo.epm.baseUrl);
+    await page.fill('#epm-user', demo.epm.user);
+    await page.fill('#epm-password', demo.epm.password);
+  } else {
+    users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM|Azure/.test(u.identitySource))
+      .map((u) => u.id).slice(0, USERS);
+    await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+    await page.fill('#rsa-jwt', demo.rsa.jwt);
+  }
+  const csv = await writeLines('run-users.csv', [EPM ? 'User Login' : 'User ID', ...users]);
+  await connectAndConfirm(page, csv.path, users.length);
   const cdp = await context.newCDPSession(page);
   if (process.env.TRACE_ALLOC) {
     await sampleAllocations(page, cdp);
@@ -39,7 +53,8 @@ try {
     await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
     const t0 = Date.now();
     await page.click('#start-run');
-    await page.waitForSelector('#see-results', { timeout: 30 * 60_000 });
+    if (STOP_S > 0) await new Promise((ok) => setTimeout(ok, STOP_S * 1000));
+    else await page.waitForSelector('#see-results', { timeout: 30 * 60_000 });
     const wall = Date.now() - t0;
     const heap = await cdp.send('Runtime.getHeapUsage');
     console.log(`JS heap at the end: ${(heap.usedSize / 1e6).toFixed(1)} MB used of ${(heap.totalSize / 1e6).toFixed(1)} MB`);

@@ -3,7 +3,9 @@
 // `node bench/trace_run.mjs` traces the RSA run of figure 4; `TRACE_TARGET=epm` the EPM run of figure 5 (100,000
 // logins, at 5,000 users/s unless `BENCH_EPM_SPEED` says). `TRACE_SECONDS` stops the trace that long after *Start*
 // instead of at the run's end. Not part of `make bench`; `OFFBOARD_DIST` picks the build. With `TRACE_ALLOC=1` it
-// samples the page's JS allocations over the run's first 30 s instead and lists where they come from.
+// samples the page's JS allocations over the run's first 30 s instead and lists where they come from. With
+// `TRACE_PROFILE=1` it also lists the functions each long task spent its time in (CPU samples; build the panel's
+// wasm with names, `wasm-opt -g`, to see Rust functions).
 import { rmSync } from 'node:fs';
 import { WORK, connectAndConfirm, launchBenchBrowser, openBenchPanel, startSandbox, writeLines } from './lib.mjs';
 
@@ -12,6 +14,7 @@ const USERS = Number(EPM ? process.env.BENCH_EPM_USERS ?? 100_000 : process.env.
 const RATE = Number(process.env.BENCH_RSA_RATE ?? 200);
 const SHOW_MS = Number(process.env.TRACE_MS ?? 30);
 const STOP_S = Number(process.env.TRACE_SECONDS ?? 0);
+const PROFILE = Boolean(process.env.TRACE_PROFILE);
 const TENANT = Math.ceil(USERS / 0.7 / 1000) * 1000 + 2000;
 
 const sandbox = EPM
@@ -51,6 +54,11 @@ try {
     });
     const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
     await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReportEvents' });
+    if (PROFILE) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+      await cdp.send('Profiler.start');
+    }
     const t0 = Date.now();
     await page.click('#start-run');
     if (STOP_S > 0) await new Promise((ok) => setTimeout(ok, STOP_S * 1000));
@@ -58,6 +66,7 @@ try {
     const wall = Date.now() - t0;
     const heap = await cdp.send('Runtime.getHeapUsage');
     console.log(`JS heap at the end: ${(heap.usedSize / 1e6).toFixed(1)} MB used of ${(heap.totalSize / 1e6).toFixed(1)} MB`);
+    const profile = PROFILE ? (await cdp.send('Profiler.stop')).profile : null;
     await cdp.send('Tracing.end');
     await done;
     const main = [...names].find(([, n]) => n === 'CrRendererMain')?.[0];
@@ -74,6 +83,7 @@ try {
         .sort((a, b) => b.dur - a.dur).slice(0, 6)
         .map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''} ${(e.dur / 1000).toFixed(1)}`).join(', ');
       console.log(`+${((t.ts - first) / 1e6).toFixed(1).padStart(6)} s  ${(t.dur / 1000).toFixed(1).padStart(6)} ms  ${names.get(t.tid) ?? t.tid}: ${inner}`);
+      if (profile) console.log(insideTask(profile, t));
     }
   }
   await context.close();
@@ -105,4 +115,30 @@ async function sampleAllocations(page, cdp) {
   for (const [site, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
     console.log(`${(bytes / 1e6).toFixed(2).padStart(7)} MB  ${site}`);
   }
+}
+
+/** The functions a task's CPU samples fall in, by inclusive time. */
+function insideTask(profile, task) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  let at = profile.startTime;
+  const inclusive = new Map();
+  let count = 0;
+  profile.samples.forEach((id, k) => {
+    at += profile.timeDeltas[k];
+    if (at < task.ts || at > task.ts + task.dur) return;
+    count += 1;
+    const seen = new Set();
+    for (let n = id; n; n = parent.get(n)) {
+      const name = nodes.get(n).callFrame.functionName;
+      if (name && !seen.has(name)) seen.add(name);
+    }
+    for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + 1);
+  });
+  const ms = (samples) => (samples * 0.25).toFixed(1).padStart(6);
+  return [...inclusive].filter(([name]) => !['(root)', 'real', 'js-to-wasm::', 'RunMicrotasks'].includes(name))
+    .sort((a, b) => b[1] - a[1]).slice(0, 24)
+    .map(([name, samples]) => `        ${ms(samples)} ms  ${name.replace(/::h[0-9a-f]{16}$/, '').slice(0, 120)}`)
+    .join('\n') + `\n        (${count} samples)`;
 }

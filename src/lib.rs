@@ -9,6 +9,7 @@ pub mod csv_intake;
 pub mod decimal;
 pub mod epm;
 pub mod flow;
+pub mod hash;
 pub mod json;
 pub mod results;
 pub mod rsa;

@@ -91,6 +91,8 @@ pub async fn run_rsa<H: Http, C: Clock, F: FnMut(RunEvent)>(
         plan: &subset,
         unanswered: work.unanswered,
     };
+    // Checking and copying a large plan takes a while: the page gets a turn before the booking.
+    clock.sleep(0).await;
     let done =
         run_per_user_resuming(subset_work, job, http, clock, control, settings, on_event).await;
     for (i, result) in valid.into_iter().zip(done) {

@@ -1,10 +1,13 @@
 //! The engine's ledger: who is queued, waiting for a retry, or done, at which step, and how
 //! each result reads. A user with a result is never handed out again.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::outcome::{Outcome, PlanEntry, UserResult};
 use super::verdict::{EndCause, Ending, Protocol, StepDone};
+use crate::hash::FxBuild;
 
 /// What is known about one user of the plan while the run goes on. Everything but `sends`
 /// and `trail` describes the current step and starts afresh with the next one.
@@ -41,14 +44,15 @@ pub(crate) struct Book<'a> {
 impl<'a> Book<'a> {
     /// Queues every user in plan order; a user ID seen before (ignoring ASCII case) follows its first row.
     pub fn new(plan: &'a [PlanEntry]) -> Self {
-        let mut first: HashMap<String, usize> = HashMap::new();
+        let mut first: HashMap<Cow<'a, str>, usize, FxBuild> =
+            HashMap::with_capacity_and_hasher(plan.len(), FxBuild::default());
         let mut leader = Vec::with_capacity(plan.len());
         let mut fresh = VecDeque::with_capacity(plan.len());
         for (i, entry) in plan.iter().enumerate() {
-            match first.get(&user_key(&entry.user)) {
-                Some(&l) => leader.push(Some(l)),
-                None => {
-                    first.insert(user_key(&entry.user), i);
+            match first.entry(user_key(&entry.user)) {
+                Entry::Occupied(l) => leader.push(Some(*l.get())),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
                     leader.push(None);
                     fresh.push_back(i);
                 }
@@ -71,7 +75,7 @@ impl<'a> Book<'a> {
         if users.is_empty() {
             return;
         }
-        let keys: HashSet<String> = users.iter().map(|u| user_key(u)).collect();
+        let keys: HashSet<Cow<str>> = users.iter().map(|u| user_key(u)).collect();
         for (i, entry) in self.plan.iter().enumerate() {
             if self.leader[i].is_none() && keys.contains(&user_key(&entry.user)) {
                 let state = &mut self.states[i];
@@ -269,8 +273,14 @@ impl<'a> Book<'a> {
 }
 
 /// How repeated user IDs are recognised: trimmed, ignoring ASCII case.
-fn user_key(user: &str) -> String {
-    user.trim().to_ascii_lowercase()
+/// `user` without surrounding spaces, in ASCII lower case (copied only when it has upper case).
+fn user_key(user: &str) -> Cow<'_, str> {
+    let user = user.trim();
+    if user.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(user.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(user)
+    }
 }
 
 #[cfg(test)]

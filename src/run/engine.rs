@@ -138,6 +138,8 @@ where
 {
     let mut book = Book::new(work.plan);
     book.mark_unanswered(work.unanswered);
+    // Booking a large plan takes a while: the page gets a turn before the first requests.
+    clock.sleep(0).await;
     let mut pacer = Pacer::new(settings.pacer);
     let mut rng = Rng::new(settings.seed);
     let mut in_flight = FuturesUnordered::new();

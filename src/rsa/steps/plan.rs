@@ -169,6 +169,9 @@ impl StepMap {
 
     /// One user's steps.
     pub fn get(&self, user_id: &str) -> Steps {
+        if self.by_user.is_empty() {
+            return self.default;
+        }
         self.by_user
             .get(&key(user_id))
             .copied()

@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(
             hashes.len(),
             ids.len(),
-            "no two of 100,000 IDs differing in one byte collide"
+            "no two of 100,000 sequential IDs collide"
         );
         // Keys that differ only in their length, or in a trailing zero byte, differ too.
         assert_ne!(hash("a"), hash("a\0"));

@@ -272,8 +272,8 @@ impl<'a> Book<'a> {
     }
 }
 
-/// How repeated user IDs are recognised: trimmed, ignoring ASCII case.
-/// `user` without surrounding spaces, in ASCII lower case (copied only when it has upper case).
+/// How repeated user IDs are recognised: trimmed, ignoring ASCII case (copied only when it has
+/// upper case).
 fn user_key(user: &str) -> Cow<'_, str> {
     let user = user.trim();
     if user.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -3,6 +3,8 @@
 //! Keys are hashed from their case-folded bytes (ASCII folded eight bytes at a time); candidates with equal hashes
 //! are compared with [`fold_eq`], so a hash collision can never merge two different values.
 
+use crate::hash::{avalanche, mix};
+
 /// Whether `a` and `b` are equal ignoring case (ASCII fast path, Unicode lower-casing otherwise).
 #[inline]
 pub fn fold_eq(a: &str, b: &str) -> bool {
@@ -36,26 +38,21 @@ pub fn fold_hash_ascii(value: &str) -> u64 {
     hash_lower(value.as_bytes())
 }
 
-/// FxHash-style over 8-byte words, each with its ASCII capitals lowered, then a final avalanche.
+/// [`crate::hash`]'s steps over 8-byte words, each with its ASCII capitals lowered.
 fn hash_lower(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mut h = bytes.len() as u64;
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
         let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        h = (h.rotate_left(5) ^ lower_word(w)).wrapping_mul(K);
+        h = mix(h, lower_word(w));
     }
     let rest = words.remainder();
     if !rest.is_empty() {
         let mut last = [0u8; 8];
         last[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ lower_word(u64::from_le_bytes(last))).wrapping_mul(K);
+        h = mix(h, lower_word(u64::from_le_bytes(last)));
     }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    avalanche(h)
 }
 
 /// Lowers `A`..=`Z` in each byte of the word. Exact for ASCII bytes; deterministic for the others.

@@ -365,3 +365,60 @@ async fn a_journal_saved_in_pieces_comes_back_after_each_save_and_leaves_no_stra
     assert!(load_journal().is_none());
     assert_eq!(journal_piece_keys(), Vec::<String>::new());
 }
+
+/// A journal of `users` users whose IDs are `width` characters long.
+fn long_journal(run: &str, users: usize, width: usize) -> offboard::run::Journal {
+    use offboard::run::{Journal, PlanEntry};
+    use offboard::target::Target;
+    let entries: Vec<PlanEntry> = (0..users)
+        .map(|i| PlanEntry {
+            row: i + 2,
+            user: format!("{run}-{i:07}-{}", "x".repeat(width)),
+        })
+        .collect();
+    Journal::new(
+        Target::Rsa,
+        "https://tenant.example",
+        run,
+        1.7e12,
+        entries,
+        Vec::new(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_new_runs_first_save_makes_room_by_forgetting_the_journal_it_replaces() {
+    use offboard::browser::{clear_journal, load_journal, JournalStore};
+
+    clear_journal();
+    // Chromium keeps about 5.2 million characters per site: each journal alone fits, both do not.
+    let mut last_run = long_journal("run-1", 30_000, 80);
+    let last_json = last_run.encode();
+    assert!(
+        last_json.len() > 2_700_000,
+        "{} characters",
+        last_json.len()
+    );
+    JournalStore::new().save_sliced(last_json).await.unwrap();
+    assert_eq!(load_journal().unwrap().unwrap(), last_run);
+    let last_keys = journal_piece_keys();
+
+    let mut this_run = long_journal("run-2", 30_000, 80);
+    let mut store = JournalStore::new();
+    store.save_sliced(this_run.encode()).await.unwrap();
+    assert_eq!(load_journal().unwrap().unwrap(), this_run);
+    assert!(
+        journal_piece_keys().iter().all(|k| !last_keys.contains(k)),
+        "the replaced run's pieces are gone"
+    );
+
+    // A journal that does not fit even alone is refused, saying so, and leaves no piece behind.
+    let mut too_big = long_journal("run-3", 60_000, 80);
+    let refused = JournalStore::new()
+        .save_sliced(too_big.encode())
+        .await
+        .unwrap_err();
+    assert!(refused.contains("does not fit"), "{refused}");
+    assert!(load_journal().is_none());
+    assert_eq!(journal_piece_keys(), Vec::<String>::new());
+}

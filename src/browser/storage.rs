@@ -55,26 +55,46 @@ impl JournalStore {
         let storage = local_storage()?;
         let save = self.pieces.plan(&json);
         for i in 0..save.writes.len() {
-            write_piece(&storage, &save, i, &json)?;
+            write_piece(&storage, &save, i, &json).map_err(|e| refused(&e, &json))?;
         }
         self.commit(&storage, save, json)
     }
 
     /// [`JournalStore::save`], giving the event loop a turn after every [`SLICE_BYTES`] written:
-    /// for the first save of a large run, which writes every piece.
+    /// for the first save of a run, which writes every piece. If the browser's storage is full
+    /// then, the journal saved before (a run this one replaces, or this run's save from before a
+    /// reload) is removed to make room and the save tried once more: until this save's manifest
+    /// is written, that journal's pieces and this one's would both be kept.
     pub async fn save_sliced(&mut self, json: String) -> Result<(), String> {
         let storage = local_storage()?;
-        let save = self.pieces.plan(&json);
+        let save = match self.write_sliced(&storage, &json).await {
+            Err(e) if is_quota(&e) && self.pieces.is_fresh() => {
+                forget_saved(&storage);
+                self.write_sliced(&storage, &json).await
+            }
+            written => written,
+        };
+        let save = save.map_err(|e| refused(&e, &json))?;
+        self.commit(&storage, save, json)
+    }
+
+    /// Writes the pieces of a save of `json`, a few at a time.
+    async fn write_sliced(
+        &mut self,
+        storage: &web_sys::Storage,
+        json: &str,
+    ) -> Result<Save, JsValue> {
+        let save = self.pieces.plan(json);
         let mut since_yield = 0;
         for i in 0..save.writes.len() {
             if since_yield >= SLICE_BYTES {
                 yield_now().await;
                 since_yield = 0;
             }
-            write_piece(&storage, &save, i, &json)?;
+            write_piece(storage, &save, i, json)?;
             since_yield += save.writes[i].1.len();
         }
-        self.commit(&storage, save, json)
+        Ok(save)
     }
 
     /// Writes the manifest of `save`, whose pieces are written, and removes the pieces it does
@@ -95,19 +115,18 @@ impl JournalStore {
     }
 }
 
-/// Writes piece `i` of `save`; on failure, removes the pieces the save wrote (the manifest
-/// still names the last save's).
+/// Writes piece `i` of `save`, planned for `json`; on failure, removes the pieces the save
+/// wrote (the manifest still names the last save's).
 fn write_piece(
     storage: &web_sys::Storage,
     save: &Save,
     i: usize,
     json: &str,
-) -> Result<(), String> {
+) -> Result<(), JsValue> {
     let (key, range) = &save.writes[i];
-    storage.set_item(key, &json[range.clone()]).map_err(|e| {
-        forget_new(storage, save);
-        refused(&e, json)
-    })
+    storage
+        .set_item(key, &json[range.clone()])
+        .inspect_err(|_| forget_new(storage, save))
 }
 
 fn forget_new(storage: &web_sys::Storage, save: &Save) {
@@ -116,10 +135,18 @@ fn forget_new(storage: &web_sys::Storage, save: &Save) {
     }
 }
 
+/// Whether the browser refused to store something because its storage is full.
+fn is_quota(error: &JsValue) -> bool {
+    matches!(
+        error_name(error).as_str(),
+        "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED"
+    )
+}
+
 /// Why the browser refused to keep a journal of `json`'s size.
 fn refused(error: &JsValue, json: &str) -> String {
     match error_name(error).as_str() {
-        "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => format!(
+        _ if is_quota(error) => format!(
             "The run's progress ({} KB) does not fit in this browser's storage, so it cannot be \
              resumed after a reload. Keep this page open until the run ends.",
             json.len() / 1024
@@ -165,9 +192,13 @@ pub fn load_journal() -> Option<Result<Journal, String>> {
 /// Forgets the saved journal.
 pub fn clear_journal() {
     if let Ok(storage) = local_storage() {
-        let _ = storage.remove_item(JOURNAL_KEY);
-        remove_pieces(&storage, &[]);
+        forget_saved(&storage);
     }
+}
+
+fn forget_saved(storage: &web_sys::Storage) {
+    let _ = storage.remove_item(JOURNAL_KEY);
+    remove_pieces(storage, &[]);
 }
 
 /// A small setting kept in `localStorage` (not a secret), or `None`.

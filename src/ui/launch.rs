@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 
 use super::{AppState, Connection, RunState};
 use crate::browser::yield_now::yield_now;
-use crate::browser::{BrowserClock, JournalStore, WorkerHttp};
+use crate::browser::{clear_journal, BrowserClock, JournalStore, WorkerHttp};
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
 use crate::rsa::steps::Change;
@@ -292,9 +292,8 @@ struct Sink {
     throttle: SaveThrottle,
     /// A save is due and waits for its own task.
     save_due: bool,
-    /// Why the journal could not be saved, once said.
-    save_problem: Option<String>,
-    /// Where the journal is saved; taken out while the first save runs.
+    /// Where the journal is saved; taken out while the first save runs, and dropped once a save
+    /// is refused.
     store: Option<JournalStore>,
 }
 
@@ -307,7 +306,6 @@ impl Sink {
             journal: Some(journal),
             throttle: SaveThrottle::default(),
             save_due: false,
-            save_problem: None,
             store: Some(JournalStore::new()),
         }
     }
@@ -416,14 +414,17 @@ impl Sink {
         s.saved(saved, js_sys::Date::now());
     }
 
+    /// After a refused save the run saves no more: the journal only grows, so every later try
+    /// would write it all again in vain; the save before no longer matches the run, so it is
+    /// forgotten rather than offered for resuming.
     fn saved(&mut self, saved: Result<(), String>, now: f64) {
         match saved {
             Ok(()) => self.throttle.saved(now),
-            Err(problem) if self.save_problem.as_ref() != Some(&problem) => {
-                self.save_problem = Some(problem.clone());
+            Err(problem) => {
+                self.store = None;
+                clear_journal();
                 self.run.notes.update(|n| n.push(problem));
             }
-            Err(_) => {}
         }
     }
 }

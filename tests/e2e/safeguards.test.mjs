@@ -172,3 +172,44 @@ test('protected rows are never requested; the mass-removal check appears above t
   assert.match(kept, new RegExp(keepExact.id.toUpperCase()), 'the list is kept in the browser');
   assert.deepEqual(problems, []);
 });
+
+test('a run whose journal does not fit in the browser storage says so once, stops saving and still ends', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = pick(tenant, (u) => u.userStatus === 'Disabled' && !u.markDeleted && plain(u), 40);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  // Fill the site's storage so that less than 100 characters are left, and count the journal's writes.
+  const filled = await page.evaluate(() => {
+    let n = 0;
+    for (let size = 1 << 20; size >= 100; size >>= 1) {
+      const chunk = 'x'.repeat(size);
+      try { for (;;) localStorage.setItem(`e2e.filler.${n++}`, chunk); } catch { /* the next, smaller chunk */ }
+    }
+    const setItem = Storage.prototype.setItem;
+    window.journalWrites = 0;
+    Storage.prototype.setItem = function (key, value) {
+      if (key.startsWith('offboard.journal')) window.journalWrites += 1;
+      return setItem.call(this, key, value);
+    };
+    return Object.keys(localStorage).length;
+  });
+  assert.ok(filled > 5, 'the storage is full');
+  await connect(page, demo);
+  await dropFile(page, 'leavers.csv', ['User ID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users.length));
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+
+  const notes = await page.locator('.notes li').allInnerTexts();
+  assert.equal(notes.filter((n) => /does not fit in this browser's storage/.test(n)).length, 1, notes.join('\n'));
+  assert.equal(Number(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText()), users.length);
+  // The first save, then once more after forgetting an earlier run's journal; nothing after the refusal.
+  assert.ok(await page.evaluate(() => window.journalWrites) <= 2, `${await page.evaluate(() => window.journalWrites)} journal writes`);
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('offboard.journal')).length), 0);
+  await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('e2e.')).forEach((k) => localStorage.removeItem(k)));
+  assert.deepEqual(problems, []);
+});

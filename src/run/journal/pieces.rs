@@ -57,6 +57,11 @@ impl Pieces {
         }
     }
 
+    /// Whether nothing has been saved yet ([`Pieces::saved`]).
+    pub fn is_fresh(&self) -> bool {
+        self.last.is_none()
+    }
+
     /// What to write to save `text`: new keys for the pieces that differ from the last save.
     pub fn plan(&mut self, text: &str) -> Save {
         let mut writes = Vec::new();

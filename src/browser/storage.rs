@@ -145,13 +145,17 @@ fn is_quota(error: &JsValue) -> bool {
 
 /// Why the browser refused to keep a journal of `json`'s size.
 fn refused(error: &JsValue, json: &str) -> String {
-    match error_name(error).as_str() {
-        _ if is_quota(error) => format!(
+    if is_quota(error) {
+        format!(
             "The run's progress ({} KB) does not fit in this browser's storage, so it cannot be \
              resumed after a reload. Keep this page open until the run ends.",
             json.len() / 1024
-        ),
-        name => format!("The run's progress could not be saved in this browser ({name})."),
+        )
+    } else {
+        format!(
+            "The run's progress could not be saved in this browser ({}).",
+            error_name(error)
+        )
     }
 }
 

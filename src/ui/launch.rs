@@ -386,7 +386,8 @@ impl Sink {
     /// The first save, which writes the whole journal: its plan is encoded, then its text
     /// stored, in slices with turns of the event loop between them. The store is taken out
     /// while the text is stored: the page left then saves nothing, since no request has been
-    /// sent yet (and a resumed run's earlier save stays whole until this one is).
+    /// sent yet (and a resumed run's earlier save stays whole until this one is, unless the
+    /// storage cannot hold both: [`JournalStore::save_sliced`]).
     async fn save_first(sink: &Rc<RefCell<Sink>>) {
         loop {
             let ready = match sink.borrow_mut().journal.as_mut() {

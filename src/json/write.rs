@@ -3,7 +3,6 @@
 //! their shortest form with a `.0` or an exponent (`1e+16`, ties to the even digit, as
 //! serde_json 1.0.154 writes them), NaN and the infinities as `null`.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::{Map, Number, Value, N};
@@ -202,12 +201,6 @@ impl<T: ToJson> ToJson for [T] {
 }
 
 impl<T: ToJson> ToJson for Vec<T> {
-    fn write_json(&self, out: &mut String) {
-        write_seq(out, self);
-    }
-}
-
-impl<T: ToJson> ToJson for BTreeSet<T> {
     fn write_json(&self, out: &mut String) {
         write_seq(out, self);
     }

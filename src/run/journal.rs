@@ -23,7 +23,7 @@
 //! result says when an earlier session may have changed it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::action::RunAction;
 use super::event::{BatchStage, RunEvent};
@@ -36,6 +36,7 @@ mod encode;
 pub mod pieces;
 #[cfg(test)]
 mod serde_oracle;
+mod sets;
 
 /// The journal format this version writes and reads.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -81,9 +82,9 @@ pub struct Journal {
     /// Known results, by plan index.
     results: Vec<Option<UserResult>>,
     /// Users sent a request with no result yet.
-    in_flight: BTreeSet<String>,
+    in_flight: sets::Names,
     /// Plan indices of users in a started EPM batch, with no result yet.
-    in_job: BTreeSet<usize>,
+    in_job: sets::Marks,
     /// Plan index of each row.
     by_row: HashMap<usize, usize>,
     /// Plan indices of each batch announced in the current run (not saved).
@@ -130,8 +131,8 @@ impl Journal {
             results: vec![None; plan.len()],
             plan,
             skipped,
-            in_flight: BTreeSet::new(),
-            in_job: BTreeSet::new(),
+            in_flight: sets::Names::default(),
+            in_job: sets::Marks::default(),
             by_row,
             action: RunAction::Remove,
             steps: String::new(),
@@ -197,7 +198,7 @@ impl Journal {
     fn record(&mut self, result: UserResult) {
         self.in_flight.remove(&result.user);
         if let Some(&i) = self.by_row.get(&result.row) {
-            self.in_job.remove(&i);
+            self.in_job.remove(i);
             self.results[i] = Some(result);
             self.encoded.forget_result(i);
         }
@@ -226,7 +227,7 @@ impl Journal {
                 if let Some(members) = self.batches.get(index) {
                     let results = &self.results;
                     self.in_job
-                        .extend(members.iter().filter(|&&i| results[i].is_none()));
+                        .extend(members.iter().copied().filter(|&i| results[i].is_none()));
                 }
             }
             BatchStage::Done(_) | BatchStage::Failed(_) => {}
@@ -267,18 +268,20 @@ impl Journal {
     /// The users sent a request whose result is unknown (sorted): for RSA, "sent before,
     /// answer unknown" when the run resumes.
     pub fn unanswered(&self) -> Vec<String> {
-        self.in_flight.iter().cloned().collect()
+        self.in_flight.as_slice().to_vec()
     }
 
     /// The EPM users without a result whose batch's removal had started, in plan order.
     pub fn interrupted_job_users(&self) -> Vec<PlanEntry> {
-        self.in_job.iter().map(|&i| self.plan[i].clone()).collect()
+        self.in_job.iter().map(|i| self.plan[i].clone()).collect()
     }
 
     /// Reports every user of [`Journal::interrupted_job_users`] as failed with
     /// [`JOB_INTERRUPTED`], stamped `at_ms`, records those results and returns them.
     pub fn settle_interrupted_jobs(&mut self, at_ms: f64) -> Vec<UserResult> {
-        let settled: Vec<UserResult> = std::mem::take(&mut self.in_job)
+        let settled: Vec<UserResult> = self
+            .in_job
+            .take()
             .into_iter()
             .map(|i| UserResult {
                 row: self.plan[i].row,
@@ -302,7 +305,9 @@ impl Journal {
         still_there: impl Fn(&str) -> bool,
         at_ms: f64,
     ) -> Vec<UserResult> {
-        let gone: Vec<UserResult> = std::mem::take(&mut self.in_job)
+        let gone: Vec<UserResult> = self
+            .in_job
+            .take()
             .into_iter()
             .filter(|&i| !still_there(&self.plan[i].user))
             .map(|i| UserResult {
@@ -369,8 +374,8 @@ impl Journal {
             .field("skipped", &skipped)
             .field("msgs", &messages)
             .field("done", &done)
-            .field("sent", &self.in_flight)
-            .field("job", &self.in_job)
+            .field("sent", self.in_flight.as_slice())
+            .field("job", &self.in_job.to_vec())
             .field("act", self.action.code())
             .field("stp", &self.steps)
             .finish();
@@ -614,7 +619,6 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
         w.skipped.into_iter().map(skip_from_wire).collect(),
     );
     journal.results = results;
-    // Inserted one by one: `collect` into a B-tree set sorts first, a sort of its own per element type.
     journal.in_flight.extend(w.sent);
     journal.in_job.extend(w.job);
     journal.action = action;

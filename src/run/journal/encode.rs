@@ -192,8 +192,8 @@ impl Journal {
         }
 
         let msgs = json(&messages);
-        let sent = json(&self.in_flight);
-        let job = json(&self.in_job);
+        let sent = json(self.in_flight.as_slice());
+        let job = json(&self.in_job.to_vec());
         let (head, tail) = match (&cache.head, &cache.tail) {
             (Some((_, head)), Some((_, tail))) => (head, tail),
             _ => unreachable!("both were written above"),

@@ -84,8 +84,13 @@ fn old_to_json(j: &Journal) -> String {
         skipped: j.skipped.iter().map(old_skip).collect(),
         msgs: messages.into_iter().map(Cow::Borrowed).collect(),
         done,
-        sent: j.in_flight.iter().map(|u| Cow::Borrowed(&**u)).collect(),
-        job: j.in_job.iter().copied().collect(),
+        sent: j
+            .in_flight
+            .as_slice()
+            .iter()
+            .map(|u| Cow::Borrowed(&**u))
+            .collect(),
+        job: j.in_job.to_vec(),
         act: Cow::Borrowed(j.action.code()),
         stp: Cow::Borrowed(&j.steps),
     };

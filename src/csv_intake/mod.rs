@@ -87,5 +87,16 @@ pub fn read_pasted(text: &str) -> Result<Table, IntakeError> {
     parse::parse(text.to_string(), Encoding::Pasted)
 }
 
+/// Reads text split at a known delimiter, such as a file this app wrote: no decoding (as UTF-8) and no sniffing,
+/// otherwise as [`read_pasted`].
+pub fn read_delimited(text: &str, delimiter: Delimiter) -> Result<Table, IntakeError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if text.is_empty() {
+        return Err(IntakeError::Empty { pasted: false });
+    }
+    check_size(text.len())?;
+    parse::parse_delimited(text.to_string(), delimiter)
+}
+
 #[cfg(test)]
 mod tests;

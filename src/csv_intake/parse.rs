@@ -18,6 +18,13 @@ pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
     parse_with(text, encoding, MAX_CELLS)
 }
 
+/// Parses `text` split at `delimiter`, with no sniffing: for text whose delimiter is known. Fails as [`parse`].
+pub fn parse_delimited(text: String, delimiter: Delimiter) -> Result<Table, IntakeError> {
+    let mut parsing = Parsing::with_delimiter(text, Encoding::Utf8, Some(delimiter), MAX_CELLS);
+    while !parsing.step(usize::MAX)? {}
+    parsing.finish()
+}
+
 /// [`parse`] with a limit on cells.
 fn parse_with(text: String, encoding: Encoding, max_cells: usize) -> Result<Table, IntakeError> {
     let mut parsing = Parsing::with_max_cells(text, encoding, max_cells);
@@ -59,6 +66,16 @@ impl Parsing {
 
     fn with_max_cells(text: String, encoding: Encoding, max_cells: usize) -> Parsing {
         let delimiter = sniff(&text, encoding.prefers_tab());
+        Parsing::with_delimiter(text, encoding, delimiter, max_cells)
+    }
+
+    /// A parse split at `delimiter` (a comma when `None`), with no sniffing.
+    fn with_delimiter(
+        text: String,
+        encoding: Encoding,
+        delimiter: Option<Delimiter>,
+        max_cells: usize,
+    ) -> Parsing {
         let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
         let rows = estimate(&text);
         Parsing {

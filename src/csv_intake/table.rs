@@ -182,6 +182,11 @@ impl Table {
         Some(field)
     }
 
+    /// Where row `row` starts in the text, in bytes.
+    pub fn start(&self, row: usize) -> usize {
+        self.starts[row] as usize
+    }
+
     /// All fields of row `row` (none for a blank row).
     pub fn fields(&self, row: usize) -> impl Iterator<Item = &str> + '_ {
         match self.quoted.index(row) {

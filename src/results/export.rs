@@ -54,9 +54,11 @@ pub fn restore(cell: &str) -> String {
     }
 }
 
-/// RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled.
+/// RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled; so is one
+/// with a space or tab at either end, which readers (this app's among them) trim otherwise.
 pub fn quote(text: &str) -> String {
-    if text.contains([',', '"', '\r', '\n']) {
+    let padded = text.starts_with([' ', '\t']) || text.ends_with([' ', '\t']);
+    if padded || text.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()
@@ -258,6 +260,8 @@ mod tests {
         assert_eq!(table[1][1], "o'brien,pat");
         assert_eq!(table[1][4], message);
         assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("in the middle"), "in the middle");
+        assert_eq!(quote(" padded\t"), "\" padded\t\"");
         assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }

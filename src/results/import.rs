@@ -9,6 +9,7 @@ use crate::run::{Outcome, UserResult};
 use super::export::{restore, COLUMNS};
 use super::row::{RowOutcome, SkipReason, Skipped};
 use super::time::parse_iso8601_utc;
+use crate::csv_intake::{read_delimited, Delimiter, IntakeError};
 
 /// Why a results file cannot be read, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,28 +27,24 @@ impl fmt::Display for ImportError {
 
 /// Reads an exported results CSV (`row,user,outcome,http_status,message,time`, with or without
 /// its byte-order mark) back into rows, in file order: formula neutralising is undone, the
-/// time is read back; the attempt count is not in the file and reads 0. Fails on the first
-/// line that this app would not have written, naming it.
+/// time is read back; the attempt count is not in the file and reads 0. Blank lines are passed
+/// over. Fails on the first line that this app would not have written, naming it.
 pub fn import_results(text: &str) -> Result<Vec<RowOutcome>, ImportError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => return Err(error(1, "the file is empty.")),
-        Some(record) => record.map_err(|e| csv_error(body, &e))?,
+    let table = read_delimited(body, Delimiter::Comma).map_err(|e| intake_error(&e))?;
+    let mut lines = Lines::new(body);
+    let mut records = (0..table.len()).filter(|&i| !table.is_blank(i));
+    let Some(header) = records.next() else {
+        return Err(error(1, "the file is empty."));
     };
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
-    let matches = names.len() == COLUMNS.len()
-        && names
-            .iter()
+    let matches = table.fields(header).count() == COLUMNS.len()
+        && table
+            .fields(header)
             .zip(COLUMNS)
             .all(|(n, c)| n.eq_ignore_ascii_case(c));
     if !matches {
         return Err(error(
-            1,
+            lines.at(table.start(header)),
             &format!(
                 "this is not a results file exported by Offboard: the first line should be {}.",
                 COLUMNS.join(",")
@@ -56,10 +53,11 @@ pub fn import_results(text: &str) -> Result<Vec<RowOutcome>, ImportError> {
     }
     let mut rows = Vec::new();
     let mut seen: HashMap<usize, u64> = HashMap::new();
+    let mut cells = Vec::with_capacity(COLUMNS.len());
     for record in records {
-        let record = record.map_err(|e| csv_error(body, &e))?;
-        let line = record.position().map_or(0, |p| line_at(body, p.byte()));
-        let cells: Vec<&str> = record.iter().collect();
+        let line = lines.at(table.start(record));
+        cells.clear();
+        cells.extend(table.fields(record));
         let row = read_row(&cells).map_err(|why| error(line, &why))?;
         if let Some(first) = seen.insert(row.row(), line) {
             let why = format!("row {} appears twice (first on line {first}).", row.row());
@@ -119,16 +117,38 @@ fn read_row(cells: &[&str]) -> Result<RowOutcome, String> {
     }))
 }
 
-/// The line (from 1) of the byte at `byte`: CR LF, CR and LF each end a line. (The `csv`
-/// crate's own line count lags on CR LF files.)
-fn line_at(body: &str, byte: u64) -> u64 {
-    let before = &body.as_bytes()[..(byte as usize).min(body.len())];
-    let breaks = before
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
-        .count();
-    1 + breaks as u64
+/// Line numbers (from 1) of byte offsets taken in increasing order, counted once over the text:
+/// CR LF, CR and LF each end a line.
+struct Lines<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the byte at `byte`, which is not before the one asked last.
+    fn at(&mut self, byte: usize) -> u64 {
+        let end = byte.clamp(self.pos, self.text.len());
+        let between = &self.text[self.pos..end];
+        let breaks = between
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| {
+                b == b'\n' || (b == b'\r' && self.text.get(self.pos + i + 1) != Some(&b'\n'))
+            })
+            .count();
+        self.line += breaks as u64;
+        self.pos = end;
+        self.line
+    }
 }
 
 fn error(line: u64, message: &str) -> ImportError {
@@ -138,9 +158,16 @@ fn error(line: u64, message: &str) -> ImportError {
     }
 }
 
-fn csv_error(body: &str, e: &csv::Error) -> ImportError {
-    let line = e.position().map_or(0, |p| line_at(body, p.byte()));
-    error(line, &format!("the file cannot be read as CSV ({e})."))
+/// Why the text is not readable as CSV at all, on the line where that shows.
+fn intake_error(e: &IntakeError) -> ImportError {
+    match e {
+        IntakeError::Empty { .. } | IntakeError::OnlyBlankLines => error(1, "the file is empty."),
+        IntakeError::UnclosedQuote { line, .. } => error(
+            u64::from(*line),
+            "a quote opens here and is never closed: the file was cut short or edited.",
+        ),
+        _ => error(1, &format!("the file cannot be read: {e}")),
+    }
 }
 
 #[cfg(test)]
@@ -262,5 +289,50 @@ mod tests {
             assert!(e.to_string().starts_with(&format!("Line {line}: ")), "{e}");
             assert!(e.message.contains(why), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_big_file_reads_back_whole_and_its_last_line_is_named_right() {
+        // Every fifth message spans two lines, so lines and rows part ways as the file goes on.
+        let all: Vec<RowOutcome> = rows(
+            (0..40_000).map(|i| {
+                let message = if i % 5 == 0 {
+                    "gone\r\nfor good"
+                } else {
+                    "Removed"
+                };
+                result(
+                    i + 2,
+                    &format!("user{i}@corp.example"),
+                    Outcome::Removed,
+                    message,
+                )
+            }),
+            [],
+        );
+        let text = export_csv(&all);
+        assert_eq!(import_results(&text).unwrap(), all);
+
+        let lines = 1 + 40_000 + 40_000 / 5;
+        let e = import_results(&format!("{text}2,again,removed,200,ok,\r\n")).unwrap_err();
+        assert_eq!(e.line, lines as u64 + 1, "{e}");
+        assert!(e.message.contains("(first on line 2)"), "{e}");
+    }
+
+    #[test]
+    fn blank_lines_are_passed_over_and_spaces_at_a_values_ends_are_kept() {
+        let mut padded = result(2, "u1", Outcome::Failed, "  timed out ");
+        padded.http_status = None;
+        let all = rows([padded, result(3, "u2", Outcome::Removed, "\tok")], []);
+        let text = export_csv(&all).replace("\r\n", "\r\n\r\n");
+        assert_eq!(import_results(&text).unwrap(), all);
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_named_at_its_line() {
+        let text = "row,user,outcome,http_status,message,time\r\n2,u,removed,,ok,\r\n3,v,failed,,\"cut\r\n";
+        let e = import_results(text).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("never closed"), "{e}");
     }
 }

@@ -1,6 +1,6 @@
 // Safeguards: a rehearsal predicts exactly what the real run then does (with "disable first", each
-// disable before its delete); mark for deletion then undo leaves the tenant as it was; protected rows
-// are never requested; the mass-removal confirmation appears above the threshold only.
+// disable before its delete); mark for deletion then undo (from the downloaded results file) leaves the tenant
+// as it was; protected rows are never requested; the mass-removal confirmation appears above the threshold only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -112,6 +112,15 @@ test('mark for deletion then undo leaves the tenant as it was', async () => {
   assert.deepEqual(marked, users.map((u) => u.id).sort(), 'only unmarked users were marked');
   assert.match(await page.locator('#undo-marks').innerText(), /5 users/);
 
+  // The undo starts from the downloaded results file, as it would in a later session.
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const file = await (await download).path();
+  const exported = parseCsv(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+  assert.equal(exported.filter((r) => r.outcome === 'marked for deletion').length, 5, 'the file lists the 5 marks');
+  await page.setInputFiles('#open-results', { name: 'marked.csv', mimeType: 'text/csv', buffer: readFileSync(file) });
+  await page.waitForSelector('text=Showing the results in marked.csv');
+  assert.match(await page.locator('#undo-marks').innerText(), /5 users/);
   await page.click('#undo-marks');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   await page.click('#see-results');

@@ -119,8 +119,14 @@ impl Map {
 /// Entries in any order; of repeated keys, the last one is kept.
 impl<K: Into<String>> FromIterator<(K, Value)> for Map {
     fn from_iter<I: IntoIterator<Item = (K, Value)>>(entries: I) -> Self {
-        let mut entries: Vec<(String, Value)> =
-            entries.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        Map::sorted(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+}
+
+impl Map {
+    /// The entries sorted by key, keeping the last of repeated keys. Not generic, so that the
+    /// build carries one sort for every kind of key the entries were given with.
+    fn sorted(mut entries: Vec<(String, Value)>) -> Map {
         entries.reverse();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, kept| later.0 == kept.0);

@@ -33,8 +33,11 @@ pub(crate) struct UserState {
 pub(crate) struct Book<'a> {
     plan: &'a [PlanEntry],
     states: Vec<UserState>,
-    /// For a repeated user ID, the index of its first occurrence.
-    leader: Vec<Option<usize>>,
+    /// Whether a row repeats the user ID of an earlier row (it is handled there).
+    repeat: Vec<bool>,
+    /// The next row with the same user ID, if any: a first occurrence's repeats, in plan order,
+    /// without looking at every other row.
+    next_same: Vec<Option<usize>>,
     fresh: VecDeque<usize>,
     /// (ready at ms, index); retries and users set aside while the credential is replaced.
     waiting: Vec<(f64, usize)>,
@@ -44,16 +47,23 @@ pub(crate) struct Book<'a> {
 impl<'a> Book<'a> {
     /// Queues every user in plan order; a user ID seen before (ignoring ASCII case) follows its first row.
     pub fn new(plan: &'a [PlanEntry]) -> Self {
-        let mut first: HashMap<Cow<'a, str>, usize, FxBuild> =
+        // Each user ID's last row so far.
+        let mut seen: HashMap<Cow<'a, str>, usize, FxBuild> =
             HashMap::with_capacity_and_hasher(plan.len(), FxBuild::default());
-        let mut leader = Vec::with_capacity(plan.len());
+        let mut repeat = Vec::with_capacity(plan.len());
+        let mut next_same = vec![None; plan.len()];
         let mut fresh = VecDeque::with_capacity(plan.len());
         for (i, entry) in plan.iter().enumerate() {
-            match first.entry(user_key(&entry.user)) {
-                Entry::Occupied(l) => leader.push(Some(*l.get())),
+            match seen.entry(user_key(&entry.user)) {
+                Entry::Occupied(mut rows) => {
+                    let last = rows.get_mut();
+                    repeat.push(true);
+                    next_same[*last] = Some(i);
+                    *last = i;
+                }
                 Entry::Vacant(slot) => {
                     slot.insert(i);
-                    leader.push(None);
+                    repeat.push(false);
                     fresh.push_back(i);
                 }
             }
@@ -61,7 +71,8 @@ impl<'a> Book<'a> {
         Book {
             plan,
             states: vec![UserState::default(); plan.len()],
-            leader,
+            repeat,
+            next_same,
             fresh,
             waiting: Vec::new(),
             results: vec![None; plan.len()],
@@ -77,7 +88,7 @@ impl<'a> Book<'a> {
         }
         let keys: HashSet<Cow<str>> = users.iter().map(|u| user_key(u)).collect();
         for (i, entry) in self.plan.iter().enumerate() {
-            if self.leader[i].is_none() && keys.contains(&user_key(&entry.user)) {
+            if !self.repeat[i] && keys.contains(&user_key(&entry.user)) {
                 let state = &mut self.states[i];
                 state.unanswered = true;
                 state.resumed = true;
@@ -175,7 +186,9 @@ impl<'a> Book<'a> {
             at_ms,
         };
         let mut out = vec![result.clone()];
-        for f in (0..self.plan.len()).filter(|f| self.leader[*f] == Some(i)) {
+        let mut repeat = self.next_same[i];
+        while let Some(f) = repeat {
+            repeat = self.next_same[f];
             let copy = UserResult {
                 row: self.plan[f].row,
                 user: self.plan[f].user.clone(),
@@ -337,6 +350,36 @@ mod tests {
             (4, Outcome::Removed, 0)
         );
         assert!(done[1].message.starts_with("Same user as row 2"));
+    }
+
+    #[test]
+    fn every_repeat_of_an_id_gets_its_outcome_in_plan_order() {
+        let p = plan(&["x", "y", "X", "y ", " x", "z"]);
+        let mut book = Book::new(&p);
+        let rows = |done: Vec<UserResult>| done.iter().map(|r| r.row).collect::<Vec<_>>();
+        let y = book.finish(
+            &Plain,
+            1,
+            answered(Outcome::NotFound, 404, "Not found."),
+            1.0,
+        );
+        assert_eq!(rows(y), [3, 5]);
+        let x = book.finish(&Plain, 0, answered(Outcome::Removed, 200, "Removed."), 2.0);
+        assert_eq!(rows(x), [2, 4, 6]);
+        let z = book.finish(&Plain, 5, answered(Outcome::Removed, 200, "Removed."), 3.0);
+        assert_eq!(rows(z), [7]);
+        let outcomes: Vec<Outcome> = book.into_results().into_iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Removed,
+                Outcome::NotFound,
+                Outcome::Removed,
+                Outcome::NotFound,
+                Outcome::Removed,
+                Outcome::Removed
+            ]
+        );
     }
 
     #[test]

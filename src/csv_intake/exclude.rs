@@ -12,11 +12,15 @@ pub enum Exclusion {
     Protected(u32),
 }
 
-/// The admin's account in every form it is compared in (with its [`fold_hash`]), and the protected patterns,
-/// lower-cased.
+/// The admin's account in every form it is compared in (with its [`fold_hash`]), and the protected patterns:
+/// those without a `*` looked up by hash, the others lower-cased and matched in turn. A list of thousands of
+/// plain logins costs a row one lookup, not thousands of comparisons.
 pub struct Exclusions {
     own: Vec<(u64, String)>,
-    patterns: Vec<String>,
+    /// Patterns without a `*`: (their [`fold_hash`], index in the list, pattern), by hash then index.
+    exact: Vec<(u64, u32, String)>,
+    /// Patterns with a `*`, lower-cased, with their index in the list, in list order.
+    globs: Vec<(u32, String)>,
 }
 
 impl Exclusions {
@@ -34,17 +38,28 @@ impl Exclusions {
                 }
             }
         }
-        let patterns = patterns.iter().map(|p| p.trim().to_lowercase()).collect();
+        let (mut exact, mut globs) = (Vec::new(), Vec::new());
+        for (i, pattern) in patterns.iter().enumerate() {
+            let (i, pattern) = (i as u32, pattern.trim());
+            if pattern.contains('*') {
+                globs.push((i, pattern.to_lowercase()));
+            } else {
+                exact.push((fold_hash(pattern), i, pattern.to_string()));
+            }
+        }
+        crate::sort::sort_by_key(&mut exact, |(hash, _, _)| *hash);
         Exclusions {
             own: forms
                 .into_iter()
                 .map(|form| (fold_hash(&form), form))
                 .collect(),
-            patterns,
+            exact,
+            globs,
         }
     }
 
-    /// Whether `value` (cleaned, with its [`fold_hash`]) is excluded, and why.
+    /// Whether `value` (cleaned, with its [`fold_hash`]) is excluded, and why. Of several protected patterns it
+    /// matches, the first in the list is named.
     pub fn check(&self, value: &str, hash: u64) -> Option<Exclusion> {
         if self
             .own
@@ -53,22 +68,27 @@ impl Exclusions {
         {
             return Some(Exclusion::OwnAccount);
         }
-        if self.patterns.is_empty() {
+        if self.exact.is_empty() && self.globs.is_empty() {
             return None;
         }
-        let matched = if value.is_ascii() {
-            self.patterns.iter().position(|p| {
-                glob(p.as_bytes(), value.as_bytes(), |b: u8| {
-                    b.to_ascii_lowercase()
-                })
-            })
+        let from = self.exact.partition_point(|(h, _, _)| *h < hash);
+        let exact = self.exact[from..]
+            .iter()
+            .take_while(|(h, _, _)| *h == hash)
+            .find(|(_, _, p)| fold_eq(p, value))
+            .map(|(_, i, _)| *i);
+        let mut earlier = self
+            .globs
+            .iter()
+            .take_while(|(i, _)| exact.is_none_or(|e| *i < e));
+        let starred = if value.is_ascii() {
+            let fold = |b: u8| b.to_ascii_lowercase();
+            earlier.find(|(_, p)| glob(p.as_bytes(), value.as_bytes(), fold))
         } else {
             let lower: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
-            self.patterns
-                .iter()
-                .position(|p| glob(&p.chars().collect::<Vec<_>>(), &lower, |c| c))
+            earlier.find(|(_, p)| glob(&p.chars().collect::<Vec<_>>(), &lower, |c| c))
         };
-        matched.map(|i| Exclusion::Protected(i as u32))
+        starred.map(|(i, _)| *i).or(exact).map(Exclusion::Protected)
     }
 }
 
@@ -164,6 +184,48 @@ mod tests {
             Some(Exclusion::Protected(0))
         );
         assert_eq!(ex.check("root2", fold_hash("root2")), None);
+    }
+
+    #[test]
+    fn the_first_matching_pattern_is_named_whether_plain_or_starred() {
+        let list = patterns(&["svc_*", "svc_backup", "ops", "*"]);
+        let ex = Exclusions::new(Target::Epm, None, &list);
+        let named = |v: &str| ex.check(v, fold_hash(v));
+        assert_eq!(named("SVC_Backup"), Some(Exclusion::Protected(0)));
+        assert_eq!(named("Ops"), Some(Exclusion::Protected(2)));
+        assert_eq!(named("anyone"), Some(Exclusion::Protected(3)));
+        let plain_first = Exclusions::new(Target::Epm, None, &patterns(&["OPS", "o*"]));
+        assert_eq!(
+            plain_first.check("ops", fold_hash("ops")),
+            Some(Exclusion::Protected(0))
+        );
+        assert_eq!(
+            plain_first.check("owl", fold_hash("owl")),
+            Some(Exclusion::Protected(1))
+        );
+    }
+
+    #[test]
+    fn thousands_of_plain_patterns_each_match_their_own_login_only() {
+        let list: Vec<String> = (0..5_000).map(|i| format!("svc-{i}@Corp.io")).collect();
+        let ex = Exclusions::new(Target::Epm, None, &list);
+        for i in [0, 1, 2_499, 4_999] {
+            let v = format!("SVC-{i}@corp.IO");
+            assert_eq!(
+                ex.check(&v, fold_hash(&v)),
+                Some(Exclusion::Protected(i)),
+                "{v}"
+            );
+        }
+        for v in ["svc-5000@corp.io", "svc-1@corp.io.evil", "Ärger@corp.io"] {
+            assert_eq!(ex.check(v, fold_hash(v)), None, "{v}");
+        }
+        let accented = Exclusions::new(Target::Epm, None, &patterns(&["ÉLODIE@corp.io"]));
+        let v = "élodie@CORP.io";
+        assert_eq!(
+            accented.check(v, fold_hash(v)),
+            Some(Exclusion::Protected(0))
+        );
     }
 
     #[test]

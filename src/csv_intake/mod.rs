@@ -56,7 +56,9 @@ pub use decode::{check_size, Encoding};
 pub use error::IntakeError;
 pub use intake::{Intake, Pieces};
 pub use plan::{plan, Class, Counts, Options, Plan};
-pub use protected_list::{parse_protected, protected_match, protected_text, ProtectedList};
+pub use protected_list::{
+    parse_protected, protected_match, protected_text, ProtectedList, ProtectedMatcher,
+};
 pub use sniff::Delimiter;
 pub use table::{row_number, Table};
 pub use validate::{is_user_id, looks_like_email, Invalid, Note, MAX_LOGIN_CHARS};

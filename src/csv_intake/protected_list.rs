@@ -1,5 +1,7 @@
 //! The admin's list of protected accounts: logins, user IDs or `*` patterns, one per line.
 
+use std::collections::HashSet;
+
 use super::dedupe::fold_hash;
 use super::exclude::{Exclusion, Exclusions};
 use crate::target::Target;
@@ -17,6 +19,7 @@ pub struct ProtectedList {
 /// protecting every account (`*` alone) or repeating an earlier one is left out with a problem.
 pub fn parse_protected(text: &str) -> ProtectedList {
     let mut list = ProtectedList::default();
+    let mut seen = HashSet::new();
     for (i, line) in text.lines().enumerate() {
         let pattern = line.trim().trim_start_matches('\u{feff}').trim();
         let n = i + 1;
@@ -30,11 +33,7 @@ pub fn parse_protected(text: &str) -> ProtectedList {
         } else if pattern.chars().any(char::is_control) {
             list.problems
                 .push(format!("line {n}: contains a control character; left out"));
-        } else if list
-            .patterns
-            .iter()
-            .any(|p| p.to_lowercase() == pattern.to_lowercase())
-        {
+        } else if !seen.insert(pattern.to_lowercase()) {
             list.problems
                 .push(format!("line {n}: \"{pattern}\" is already in the list"));
         } else {
@@ -57,10 +56,29 @@ pub fn protected_text(patterns: &[String]) -> String {
 /// The first of `patterns` that `value` (a login, user ID or e-mail address) matches, the way
 /// intake excludes protected rows (ignoring case; `*` matches any run of characters).
 pub fn protected_match<'p>(patterns: &'p [String], value: &str) -> Option<&'p str> {
-    let exclusions = Exclusions::new(Target::Epm, None, patterns);
-    match exclusions.check(value, fold_hash(value)) {
-        Some(Exclusion::Protected(i)) => patterns.get(i as usize).map(String::as_str),
-        _ => None,
+    ProtectedMatcher::new(patterns).find(value)
+}
+
+/// [`protected_match`] for many values: the patterns are read once.
+pub struct ProtectedMatcher<'p> {
+    patterns: &'p [String],
+    exclusions: Exclusions,
+}
+
+impl<'p> ProtectedMatcher<'p> {
+    pub fn new(patterns: &'p [String]) -> Self {
+        ProtectedMatcher {
+            patterns,
+            exclusions: Exclusions::new(Target::Epm, None, patterns),
+        }
+    }
+
+    /// The first pattern that `value` matches.
+    pub fn find(&self, value: &str) -> Option<&'p str> {
+        match self.exclusions.check(value, fold_hash(value)) {
+            Some(Exclusion::Protected(i)) => self.patterns.get(i as usize).map(String::as_str),
+            _ => None,
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use super::key_file::SigningKey;
 use super::protected::{PROTECTED_KEY, THRESHOLD_KEY};
 use crate::browser::load_setting;
 use crate::csv_intake::{
-    self, row_number, Class, Detection, IntakeError, Invalid, Options, Plan, Table,
+    self, row_number, Class, Detection, IntakeError, Invalid, Options, Plan, ProtectedMatcher,
+    Table,
 };
 use crate::epm::list::Presence;
 use crate::epm::EpmBase;
@@ -397,6 +398,7 @@ impl AppState {
             })
         });
         let protected = self.protected.get();
+        let protected = ProtectedMatcher::new(&protected);
         self.lookups.with(|found| {
             entries.extend(
                 found
@@ -419,7 +421,7 @@ impl AppState {
         let protected = self.protected.get_untracked();
         self.loaded.with_untracked(|l| {
             l.as_ref().map_or_else(Vec::new, |l| {
-                skipped_rows(l, &lookups, &dropped, &protected)
+                skipped_rows(l, &lookups, &dropped, &ProtectedMatcher::new(&protected))
             })
         })
     }
@@ -445,10 +447,11 @@ impl AppState {
 }
 
 /// The protected pattern a looked-up user's ID or e-mail address matches, if any.
-fn protected_by(patterns: &[String], lookup: &Resolution) -> Option<String> {
+fn protected_by(protected: &ProtectedMatcher, lookup: &Resolution) -> Option<String> {
     let user = lookup.answer.user()?;
-    csv_intake::protected_match(patterns, &user.id)
-        .or_else(|| csv_intake::protected_match(patterns, &user.email_address))
+    protected
+        .find(&user.id)
+        .or_else(|| protected.find(&user.email_address))
         .map(str::to_string)
 }
 
@@ -456,7 +459,7 @@ fn skipped_rows(
     loaded: &Loaded,
     lookups: &[Resolution],
     dropped: &HashSet<usize>,
-    protected: &[String],
+    protected: &ProtectedMatcher,
 ) -> Vec<Skipped> {
     let plan = &loaded.plan;
     let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();

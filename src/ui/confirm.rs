@@ -29,7 +29,7 @@ pub fn Confirm() -> impl IntoView {
     let typed_host = RwSignal::new(String::new());
     let countdown = RwSignal::new(None::<u32>);
     let ticker = StoredValue::new_local(None::<IntervalHandle>);
-    let users = Memo::new(move |_| state.removal_entries().len());
+    let users = Memo::new(move |_| state.removal_count());
     let connection = Memo::new(move |_| state.connection().map(|c| c.tenant()));
     let mass = move || users.get() > state.mass_threshold.get();
     let confirmed = move || {

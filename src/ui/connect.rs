@@ -184,7 +184,7 @@ fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
                 Ok(summary) => {
                     if let Ok(base) = rsa::ApiBase::parse(&state.creds.rsa_base.get()) {
                         let now = (js_sys::Date::now() / 1000.0) as i64;
-                        let users = state.removal_entries().len();
+                        let users = state.removal_count();
                         let run_end = (users > 0).then(|| {
                             let ms = crate::run::progress::estimate_duration_ms(users, 4, 250.0);
                             now + (ms / 1000.0) as i64

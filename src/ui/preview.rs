@@ -139,16 +139,9 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     }
 }
 
-/// Whether the run would have anyone to remove (as `!removal_entries().is_empty()`), without listing them.
+/// Whether the run would have anyone to remove.
 fn has_entries(state: AppState) -> bool {
-    let targets = state
-        .loaded
-        .with(|l| l.as_ref().map_or(0, |l| l.plan.counts().targets));
-    let found = state
-        .lookups
-        .with(|found| found.iter().filter(|r| r.answer.user().is_some()).count());
-    let dropped = state.dropped.with(|d| d.len());
-    targets + found > dropped || !state.removal_entries().is_empty()
+    state.removal_count() > 0
 }
 
 /// The rows of one table of the preview, by row index.

@@ -384,6 +384,34 @@ impl AppState {
         })
     }
 
+    /// How many users [`AppState::removal_entries`] lists, without copying any of them.
+    pub fn removal_count(&self) -> usize {
+        let dropped = self.dropped.get();
+        let kept = |row: usize| !dropped.contains(&row);
+        let targets = self.loaded.with(|l| {
+            l.as_ref().map_or(0, |l| {
+                if dropped.is_empty() {
+                    l.plan.counts().targets
+                } else {
+                    l.plan
+                        .targets(&l.table)
+                        .filter(|(row, _)| kept(*row as usize))
+                        .count()
+                }
+            })
+        });
+        let protected = self.protected.get();
+        let protected = ProtectedMatcher::new(&protected);
+        let found = self.lookups.with(|found| {
+            found
+                .iter()
+                .filter(|r| r.answer.user().is_some() && kept(r.row))
+                .filter(|r| protected_by(&protected, r).is_none())
+                .count()
+        });
+        targets + found
+    }
+
     /// Who the run will remove: the plan's identifiers, and the users found for e-mail rows.
     pub fn removal_entries(&self) -> Vec<PlanEntry> {
         let mut entries = self.loaded.with(|l| {

@@ -1,5 +1,7 @@
 //! Results step: every input row with its outcome, filterable, downloadable, and "retry failed".
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use super::chart::Breakdown;
@@ -26,12 +28,14 @@ use crate::target::Target;
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let redraws = redraws(state);
     let rows = Memo::new(move |_| {
-        let skipped = state.run.skipped.get();
+        redraws.track();
+        let skipped = state.run.skipped.get_untracked();
         state
             .run
             .results
-            .with(|r| results::rows(r.iter().cloned(), skipped))
+            .with_untracked(|r| results::rows(r.iter().cloned(), skipped))
     });
     let tally = Memo::new(move |_| rows.with(|r| Tally::of(r)));
     let class = RwSignal::new(None::<OutcomeClass>);
@@ -219,6 +223,44 @@ pub fn ResultsStep() -> impl IntoView {
         </section>
         <StepNav />
     }
+}
+
+/// While a run goes on, the rows are drawn again at most once a second: outcomes arrive every
+/// 120 ms, and with 100,000 rows each redraw (sort, counts, filter) takes tens of milliseconds.
+/// Anything else (the run's end, a file opened, a new run) shows at once.
+const REDRAW_MS: f64 = 1_000.0;
+
+/// A signal that changes when the rows should be drawn again, as [`REDRAW_MS`] says.
+fn redraws(state: AppState) -> RwSignal<u32> {
+    let redraws = RwSignal::new(0u32);
+    let last = StoredValue::new(js_sys::Date::now());
+    let waiting = StoredValue::new(false);
+    let redraw = move || {
+        last.try_set_value(js_sys::Date::now());
+        redraws.try_update(|n| *n = n.wrapping_add(1));
+    };
+    Effect::new(move |first: Option<()>| {
+        state.run.results.track();
+        state.run.skipped.track();
+        let active = state.run.active.get();
+        if first.is_none() {
+            return;
+        }
+        let wait = last.get_value() + REDRAW_MS - js_sys::Date::now();
+        if !active || wait <= 0.0 {
+            redraw();
+        } else if !waiting.get_value() {
+            waiting.set_value(true);
+            set_timeout(
+                move || {
+                    waiting.try_set_value(false);
+                    redraw();
+                },
+                Duration::from_millis(wait as u64),
+            );
+        }
+    });
+    redraws
 }
 
 fn css_class(class: OutcomeClass) -> &'static str {

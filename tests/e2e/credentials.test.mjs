@@ -67,6 +67,11 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await screenshot(page, 'credential-refused');
   const doneWhilePaused = Number(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText());
   assert.ok(doneWhilePaused < users.length, 'the run paused before the end');
+  // The results page, opened while the run waits, lists the outcomes so far (it redraws at most once a second).
+  await page.locator('nav.stepper a', { hasText: 'Results' }).click();
+  await page.waitForFunction((n) => document.querySelector('#results-summary')?.textContent.includes(`${n} removed`),
+    doneWhilePaused, { timeout: 5_000 });
+  await page.locator('nav.stepper a', { hasText: 'Run' }).click();
 
   const { jwt } = await sandbox.control('/sandbox/token', {});
   await page.fill('#new-credential', jwt);
@@ -74,6 +79,8 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   assert.equal(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText(), String(users.length));
   assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0');
+  await page.click('#see-results');
+  assert.match(await page.locator('#results-summary').innerText(), new RegExp(`: ${users.length} removed`));
 
   const storedAfter = await persisted(page);
   assert.ok(!storedAfter.includes('PRIVATE KEY') && !storedAfter.includes(keyBody) && !storedAfter.includes('eyJ') &&

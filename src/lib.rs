@@ -14,6 +14,7 @@ pub mod json;
 pub mod results;
 pub mod rsa;
 pub mod run;
+pub mod search;
 pub mod sort;
 pub mod target;
 

@@ -1,6 +1,7 @@
 //! Narrowing the results table, and counts per outcome that add up to the rows read.
 
 use crate::run::Outcome;
+use crate::search::Needle;
 
 use super::row::RowOutcome;
 
@@ -91,22 +92,29 @@ pub struct Filter {
 impl Filter {
     /// Whether a row passes.
     pub fn matches(&self, row: &RowOutcome) -> bool {
+        self.passes(row, &Needle::new(&self.text))
+    }
+
+    fn passes(&self, row: &RowOutcome, needle: &Needle) -> bool {
         if self.class.is_some_and(|c| c != OutcomeClass::of(row)) {
             return false;
         }
-        let needle = self.text.trim().to_lowercase();
         needle.is_empty()
-            || row.row().to_string() == needle
-            || row.user().to_lowercase().contains(&needle)
-            || row.label().contains(&needle)
-            || row.message().to_lowercase().contains(&needle)
+            || needle.is_row(row.row() as u64)
+            || needle.found_in(row.user())
+            || needle.found_in(row.label())
+            || match row {
+                RowOutcome::Processed(r) => needle.found_in(&r.message),
+                RowOutcome::Skipped(s) => needle.found_in(&s.reason.message()),
+            }
     }
 
     /// Positions in `rows` of the rows that pass, in order.
     pub fn apply(&self, rows: &[RowOutcome]) -> Vec<usize> {
+        let needle = Needle::new(&self.text);
         rows.iter()
             .enumerate()
-            .filter(|(_, r)| self.matches(r))
+            .filter(|(_, r)| self.passes(r, &needle))
             .map(|(i, _)| i)
             .collect()
     }

@@ -1,12 +1,14 @@
 //! Preview step: exactly who will be removed, and every row that will not be, with its reason.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::csv_intake::{row_number, Class};
+use crate::search::Needle;
 
 /// Counts, the identifier column, the users to remove and the rows left out, with a search box.
 #[component]
@@ -23,6 +25,11 @@ pub fn PreviewStep() -> impl IntoView {
     }
 }
 
+/// Files up to this many rows are searched at each key typed.
+const SEARCH_AT_ONCE_ROWS: usize = 50_000;
+/// In a bigger file, the pause in typing after which the search starts.
+const SEARCH_PAUSE_MS: u64 = 250;
+
 #[component]
 fn Preview(loaded: Loaded) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -35,6 +42,18 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         let loaded = loaded.clone();
         move |_| query.with(|q| Lists::new(&loaded, q))
     });
+    // A search looks at every row: in a big file it starts once typing pauses, not at each key.
+    let big = loaded.table.len() > SEARCH_AT_ONCE_ROWS;
+    let mut search_later = debounce(Duration::from_millis(SEARCH_PAUSE_MS), move |text| {
+        query.set(text)
+    });
+    let mut search = move |text: String| {
+        if big {
+            search_later(text)
+        } else {
+            query.set(text)
+        }
+    };
     let targets = Signal::derive(move || lists.with(|l| l.targets.clone()));
     let skipped = Signal::derive(move || lists.with(|l| l.skipped.clone()));
 
@@ -123,7 +142,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             <label for="search">"Search"</label>
             <input id="search" type="search" placeholder="a login, an ID or a row number"
                 prop:value=move || query.get()
-                on:input:target=move |ev| query.set(ev.target().value()) />
+                on:input:target=move |ev| search(ev.target().value()) />
         </section>
         <super::lookup::EmailLookup />
         <super::presence::EpmPresence />
@@ -193,8 +212,8 @@ struct Lists {
 impl Lists {
     fn new(loaded: &Loaded, query: &str) -> Lists {
         let (table, plan) = (&loaded.table, &loaded.plan);
-        let q = query.trim().to_lowercase();
-        if q.is_empty() {
+        let needle = Needle::new(query);
+        if needle.is_empty() {
             let skipped: Vec<u32> = plan
                 .classes()
                 .iter()
@@ -213,8 +232,8 @@ impl Lists {
         }
         let (mut targets, mut skipped) = (Vec::new(), Vec::new());
         for (i, class) in plan.classes().iter().enumerate() {
-            let hit = table.fields(i).any(|f| f.to_lowercase().contains(&q))
-                || row_number(i).to_string() == q;
+            let hit = needle.is_row(u64::from(row_number(i)))
+                || table.fields(i).any(|f| needle.found_in(f));
             if hit {
                 if *class == Class::Target {
                     targets.push(i as u32);

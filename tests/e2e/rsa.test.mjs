@@ -59,6 +59,20 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   assert.equal(await count('duplicates'), 1);
   assert.equal(await count('invalid'), 1);
   assert.equal(await count('header'), 1);
+  // The search finds a user whatever the case (here also its duplicate row, in upper case), and a row by its number.
+  const list = (label) => page.locator(`[aria-label="${label}"]`);
+  const someone = expected.removed[0];
+  await page.fill('#search', someone.slice(2, 14).toUpperCase());
+  await page.waitForFunction(() => document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === '1');
+  assert.match(await list('Users that will be removed').locator('[role=row]').first().innerText(), new RegExp(someone, 'i'));
+  assert.equal(await list('Rows that will not be processed').getAttribute('aria-rowcount'), '1');
+  assert.match(await list('Rows that will not be processed').locator('[role=row]').first().innerText(), /duplicate/i);
+  await page.fill('#search', '1');
+  await page.waitForFunction(() => document.querySelector('[aria-label="Rows that will not be processed"]')?.getAttribute('aria-rowcount') !== '0');
+  assert.match(await list('Rows that will not be processed').locator('[role=row]').first().innerText(), /^1\s/);
+  await page.fill('#search', '');
+  await page.waitForFunction((n) => document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === n,
+    String(toRemove));
   await screenshot(page, 'rsa-3-preview');
   assert.deepEqual(await accessibilityProblems(page), [], 'rsa-3-preview');
   await page.click('.step-nav .primary');

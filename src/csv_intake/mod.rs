@@ -81,23 +81,25 @@ pub fn read_bytes(bytes: Vec<u8>) -> Result<Table, IntakeError> {
 
 /// Reads text pasted into a box: no decoding ([`Encoding::Pasted`]), otherwise as [`read_bytes`].
 pub fn read_pasted(text: &str) -> Result<Table, IntakeError> {
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    if text.is_empty() {
-        return Err(IntakeError::Empty { pasted: true });
-    }
+    let text = unmarked(text, true)?;
     check_size(text.len())?;
     parse::parse(text.to_string(), Encoding::Pasted)
 }
 
-/// Reads text split at a known delimiter, such as a file this app wrote: no decoding (as UTF-8) and no sniffing,
-/// otherwise as [`read_pasted`].
-pub fn read_delimited(text: &str, delimiter: Delimiter) -> Result<Table, IntakeError> {
+/// Reads text this app wrote (a results file), split at `delimiter`: no decoding (it is UTF-8), no sniffing, and
+/// no limit on size; it may hold [`MAX_ROWS`] rows and two header rows (the input's and its own).
+pub fn read_written(text: &str, delimiter: Delimiter) -> Result<Table, IntakeError> {
+    let text = unmarked(text, false)?;
+    parse::parse_written(text.to_string(), delimiter)
+}
+
+/// Text already decoded, without its byte-order mark; refused when empty.
+fn unmarked(text: &str, pasted: bool) -> Result<&str, IntakeError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if text.is_empty() {
-        return Err(IntakeError::Empty { pasted: false });
+        return Err(IntakeError::Empty { pasted });
     }
-    check_size(text.len())?;
-    parse::parse_delimited(text.to_string(), delimiter)
+    Ok(text)
 }
 
 #[cfg(test)]

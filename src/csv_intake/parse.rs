@@ -18,11 +18,24 @@ pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
     parse_with(text, encoding, MAX_CELLS)
 }
 
-/// Parses `text` split at `delimiter`, with no sniffing: for text whose delimiter is known. Fails as [`parse`].
-pub fn parse_delimited(text: String, delimiter: Delimiter) -> Result<Table, IntakeError> {
-    let mut parsing = Parsing::with_delimiter(text, Encoding::Utf8, Some(delimiter), MAX_CELLS);
+/// Parses text this app wrote (UTF-8), split at `delimiter`, with no sniffing. Fails as [`parse`], but takes
+/// [`MAX_ROWS`] and two header rows, and any number of cells.
+pub fn parse_written(text: String, delimiter: Delimiter) -> Result<Table, IntakeError> {
+    let limits = Limits {
+        rows: MAX_ROWS + 1,
+        cells: usize::MAX,
+    };
+    let mut parsing = Parsing::with_delimiter(text, Encoding::Utf8, Some(delimiter), limits);
     while !parsing.step(usize::MAX)? {}
     parsing.finish()
+}
+
+/// How many rows and cells a parse takes before it refuses the text.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    /// Rows after the first (a header): the text is refused when more remain.
+    rows: usize,
+    cells: usize,
 }
 
 /// [`parse`] with a limit on cells.
@@ -55,7 +68,7 @@ struct Rows {
     /// Fields in the rows read so far, blank rows not counted.
     cells: usize,
     width: usize,
-    max_cells: usize,
+    limits: Limits,
 }
 
 impl Parsing {
@@ -66,7 +79,11 @@ impl Parsing {
 
     fn with_max_cells(text: String, encoding: Encoding, max_cells: usize) -> Parsing {
         let delimiter = sniff(&text, encoding.prefers_tab());
-        Parsing::with_delimiter(text, encoding, delimiter, max_cells)
+        let limits = Limits {
+            rows: MAX_ROWS,
+            cells: max_cells,
+        };
+        Parsing::with_delimiter(text, encoding, delimiter, limits)
     }
 
     /// A parse split at `delimiter` (a comma when `None`), with no sniffing.
@@ -74,7 +91,7 @@ impl Parsing {
         text: String,
         encoding: Encoding,
         delimiter: Option<Delimiter>,
-        max_cells: usize,
+        limits: Limits,
     ) -> Parsing {
         let separator = delimiter.unwrap_or(Delimiter::Comma).byte();
         let rows = estimate(&text);
@@ -92,7 +109,7 @@ impl Parsing {
                 plain_rows: true,
                 cells: 0,
                 width: 0,
-                max_cells,
+                limits,
             },
         }
     }
@@ -158,7 +175,7 @@ impl Parser<'_> {
     /// Reads rows until `pos` reaches `limit` or the end of the text.
     fn run(&mut self, limit: usize) -> Result<(), IntakeError> {
         while self.rows.pos < self.bytes.len() && self.rows.pos < limit {
-            if self.rows.starts.len() > MAX_ROWS {
+            if self.rows.starts.len() > self.rows.limits.rows {
                 return Err(IntakeError::TooManyRows);
             }
             let start = self.rows.pos;
@@ -188,7 +205,7 @@ impl Parser<'_> {
 
     /// Refuses the file when the current row's first `fields` fields take it past the limit on cells.
     fn check_cells(&self, fields: usize) -> Result<(), IntakeError> {
-        if self.rows.cells + fields > self.rows.max_cells {
+        if self.rows.cells.saturating_add(fields) > self.rows.limits.cells {
             return Err(IntakeError::TooManyCells {
                 row: self.rows.starts.len() as u32 + 1,
             });
@@ -576,6 +593,21 @@ mod tests {
             error.to_string(),
             "The file has more than 1,000,000 data rows, the most one run takes. Split it into smaller files."
         );
+    }
+
+    #[test]
+    fn text_this_app_wrote_holds_the_most_rows_and_both_headers_at_any_size() {
+        let row = format!("2,{},removed,200,ok,\n", "x".repeat(100));
+        let mut text = String::from(
+            "row,user,outcome,http_status,message,time\nheader,,skipped,,header row,\n",
+        );
+        text.push_str(&row.repeat(MAX_ROWS));
+        assert!(text.len() > crate::csv_intake::MAX_BYTES);
+        let table = parse_written(text.clone(), Delimiter::Comma).unwrap();
+        assert_eq!((table.len(), table.width()), (MAX_ROWS + 2, 6));
+        text.push_str(&row);
+        let refused = parse_written(text, Delimiter::Comma).map(|t| t.len());
+        assert_eq!(refused, Err(IntakeError::TooManyRows));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::run::{Outcome, UserResult};
 use super::export::{restore, COLUMNS};
 use super::row::{RowOutcome, SkipReason, Skipped};
 use super::time::parse_iso8601_utc;
-use crate::csv_intake::{read_delimited, Delimiter, IntakeError};
+use crate::csv_intake::{read_written, Delimiter, IntakeError};
 
 /// Why a results file cannot be read, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl fmt::Display for ImportError {
 /// over. Fails on the first line that this app would not have written, naming it.
 pub fn import_results(text: &str) -> Result<Vec<RowOutcome>, ImportError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let table = read_delimited(body, Delimiter::Comma).map_err(|e| intake_error(&e))?;
+    let table = read_written(body, Delimiter::Comma).map_err(|e| intake_error(&e))?;
     let mut lines = Lines::new(body);
     let mut records = (0..table.len()).filter(|&i| !table.is_blank(i));
     let Some(header) = records.next() else {

@@ -80,13 +80,13 @@ impl std::fmt::Display for JwtProblem {
             JwtProblem::Expired { exp, now } => write!(
                 f,
                 "The token expired {} ago. Create a new one, or drop in the API key file so the panel can make them.",
-                duration_words(now - exp)
+                duration_words(now.saturating_sub(*exp))
             ),
             JwtProblem::IssuedInFuture { iat, now } => write!(
                 f,
                 "The token claims to be issued {} from now: the clock of the computer that made it is wrong, \
                  and the service will refuse it.",
-                duration_words(iat - now)
+                duration_words(iat.saturating_sub(*now))
             ),
             JwtProblem::LifetimeTooLong { seconds } => write!(
                 f,
@@ -103,7 +103,7 @@ impl std::fmt::Display for JwtProblem {
                 f,
                 "The token expires about {} before the run is expected to finish. The run will pause then and \
                  ask for a new token; dropping in the API key file instead avoids the stop.",
-                duration_words(run_end - exp)
+                duration_words(run_end.saturating_sub(*exp))
             ),
         }
     }
@@ -185,7 +185,9 @@ impl JwtSummary {
         }
         match self.iat {
             None => out.push(JwtProblem::MissingClaim("iat")),
-            Some(iat) if iat > now + SKEW_S => out.push(JwtProblem::IssuedInFuture { iat, now }),
+            Some(iat) if iat > now.saturating_add(SKEW_S) => {
+                out.push(JwtProblem::IssuedInFuture { iat, now })
+            }
             Some(_) => {}
         }
         let Some(exp) = self.exp else {
@@ -193,11 +195,12 @@ impl JwtSummary {
             return out;
         };
         if let Some(iat) = self.iat {
-            if exp - iat > MAX_LIFETIME_S {
-                out.push(JwtProblem::LifetimeTooLong { seconds: exp - iat });
+            let lifetime = exp.saturating_sub(iat);
+            if lifetime > MAX_LIFETIME_S {
+                out.push(JwtProblem::LifetimeTooLong { seconds: lifetime });
             }
         }
-        if now > exp + SKEW_S {
+        if now > exp.saturating_add(SKEW_S) {
             out.push(JwtProblem::Expired { exp, now });
         } else if let Some(run_end) = run_end.filter(|end| *end > exp) {
             out.push(JwtProblem::ExpiresBeforeRunEnds { exp, run_end });
@@ -207,7 +210,7 @@ impl JwtSummary {
 
     /// Seconds until expiry (negative once expired), if the token says.
     pub fn seconds_left(&self, now: i64) -> Option<i64> {
-        self.exp.map(|exp| exp - now)
+        self.exp.map(|exp| exp.saturating_sub(now))
     }
 }
 
@@ -216,9 +219,13 @@ fn json_part(part: &str) -> Option<Value> {
     value.is_object().then_some(value)
 }
 
+/// A NumericDate claim in whole seconds. One beyond ±2^40 s (some 35,000 years) reads as that
+/// bound, so that no sum or difference of claims and clock can overflow.
 fn seconds(v: &Value) -> Option<i64> {
+    const BOUND: i64 = 1 << 40;
     v.as_i64()
         .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+        .map(|s| s.clamp(-BOUND, BOUND))
 }
 
 /// "3 minutes", "1 hour 5 minutes", "40 seconds".
@@ -275,6 +282,36 @@ mod tests {
         assert_eq!((s.iat, s.exp), (Some(NOW - 10), Some(NOW + 3000)));
         assert_eq!(s.problems(&base(), NOW, Some(NOW + 600)), vec![]);
         assert_eq!(s.seconds_left(NOW), Some(3000));
+    }
+
+    #[test]
+    fn absurd_times_are_reported_as_such_without_overflowing() {
+        let claims = |iat: &str, exp: &str| {
+            let claims = format!(r#"{{"sub":"ak-1","aud":"{AUD}","iat":{iat},"exp":{exp}}}"#);
+            decode(&token(r#"{"alg":"RS256"}"#, &claims)).unwrap()
+        };
+        let words = |s: &JwtSummary, run_end| {
+            let problems = s.problems(&base(), NOW, run_end);
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let forever = claims(&NOW.to_string(), "1e300");
+        assert!(words(&forever, Some(NOW + 3600)).contains("more than one hour"));
+        assert!(forever.seconds_left(NOW).unwrap() > 0);
+        let max = claims(&NOW.to_string(), &i64::MAX.to_string());
+        assert!(words(&max, None).contains("more than one hour"));
+        let long_ago = claims("-1e300", "-1e300");
+        assert!(words(&long_ago, None).contains("expired"));
+        assert!(long_ago.seconds_left(NOW).unwrap() < 0);
+        let reversed = claims("1e300", "-1e300");
+        let said = words(&reversed, Some(NOW + 60));
+        assert!(
+            said.contains("issued") && said.contains("expired"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -42,7 +42,8 @@ impl Exclusions {
         for (i, pattern) in patterns.iter().enumerate() {
             let (i, pattern) = (i as u32, pattern.trim());
             if pattern.contains('*') {
-                globs.push((i, pattern.to_lowercase()));
+                // Letter by letter, as values are: `str::to_lowercase` would write a final Σ as ς.
+                globs.push((i, pattern.chars().flat_map(char::to_lowercase).collect()));
             } else {
                 exact.push((fold_hash(pattern), i, pattern.to_string()));
             }
@@ -226,6 +227,18 @@ mod tests {
             accented.check(v, fold_hash(v)),
             Some(Exclusion::Protected(0))
         );
+    }
+
+    #[test]
+    fn a_starred_pattern_with_a_capital_sigma_matches_its_own_spelling() {
+        let ex = Exclusions::new(Target::Epm, None, &patterns(&["NIKOΣ@*"]));
+        for v in ["NIKOΣ@corp.gr", "nikoσ@corp.gr"] {
+            assert_eq!(
+                ex.check(v, fold_hash(v)),
+                Some(Exclusion::Protected(0)),
+                "{v}"
+            );
+        }
     }
 
     #[test]

@@ -33,7 +33,12 @@ pub fn parse_protected(text: &str) -> ProtectedList {
         } else if pattern.chars().any(char::is_control) {
             list.problems
                 .push(format!("line {n}: contains a control character; left out"));
-        } else if !seen.insert(pattern.to_lowercase()) {
+        } else if !seen.insert(
+            pattern
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect::<String>(),
+        ) {
             list.problems
                 .push(format!("line {n}: \"{pattern}\" is already in the list"));
         } else {
@@ -108,6 +113,17 @@ mod tests {
                 "line 5: \"ADMIN@*\" is already in the list",
                 "line 6: \"*\" would protect every account, so nobody could be removed; left out"
             ]
+        );
+    }
+
+    #[test]
+    fn a_repeat_is_found_letter_by_letter_as_values_are_matched() {
+        let list = parse_protected("NIKOΣ@*\nnikoσ@*\n");
+        assert_eq!(list.patterns, ["NIKOΣ@*"]);
+        assert_eq!(list.problems.len(), 1, "{:?}", list.problems);
+        assert_eq!(
+            protected_match(&list.patterns, "nikoσ@corp.gr"),
+            Some("NIKOΣ@*")
         );
     }
 

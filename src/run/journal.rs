@@ -600,6 +600,10 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
             .msgs
             .get(m as usize)
             .ok_or_else(|| format!("row {}: message {m} is missing", entry.row))?;
+        let at_ms = w.started + after_ms;
+        if !at_ms.is_finite() {
+            return Err(format!("row {}: its time is not a time", entry.row));
+        }
         results.push(Some(UserResult {
             row: entry.row,
             user: entry.user.clone(),
@@ -607,7 +611,7 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
             http_status,
             message: message.to_string(),
             attempts,
-            at_ms: w.started + after_ms,
+            at_ms,
         }));
     }
     let mut journal = Journal::new(
@@ -1201,6 +1205,24 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn a_result_whose_time_is_beyond_any_clock_is_refused_not_saved_as_null() {
+        let p = plan(&[uid(0)]);
+        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
+        j.apply(&RunEvent::Result(result(
+            &p[0],
+            Outcome::Removed,
+            REMOVED,
+            1.0,
+        )));
+        let far = j
+            .to_json()
+            .replacen("\"started\":0.0", "\"started\":1e308", 1)
+            .replacen("[0,200,0,1,1.0]", "[0,200,0,1,1e308]", 1);
+        let e = Journal::from_json(&far).unwrap_err();
+        assert!(e.contains("row 2: its time is not a time"), "{e}");
     }
 
     #[test]

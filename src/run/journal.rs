@@ -1172,15 +1172,7 @@ mod tests {
         assert!(refused("{\"v\":\"1\"}").contains("journal format unknown"));
         assert!(refused("{\"v\":1}").contains("damaged"));
 
-        let p = plan(&[uid(0)]);
-        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
-        j.apply(&RunEvent::Result(result(
-            &p[0],
-            Outcome::Removed,
-            REMOVED,
-            1.0,
-        )));
-        let good = j.to_json();
+        let good = one_removed_json();
         for (from, to, why) in [
             (
                 "\"msgs\":[\"",
@@ -1207,8 +1199,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_result_whose_time_is_beyond_any_clock_is_refused_not_saved_as_null() {
+    /// The saved text of a one-user RSA run started at 0 ms whose user was removed 1 ms later.
+    fn one_removed_json() -> String {
         let p = plan(&[uid(0)]);
         let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
         j.apply(&RunEvent::Result(result(
@@ -1217,8 +1209,12 @@ mod tests {
             REMOVED,
             1.0,
         )));
-        let far = j
-            .to_json()
+        j.to_json()
+    }
+
+    #[test]
+    fn a_result_whose_time_is_beyond_any_clock_is_refused_not_saved_as_null() {
+        let far = one_removed_json()
             .replacen("\"started\":0.0", "\"started\":1e308", 1)
             .replacen("[0,200,0,1,1.0]", "[0,200,0,1,1e308]", 1);
         let e = Journal::from_json(&far).unwrap_err();

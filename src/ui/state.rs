@@ -405,8 +405,7 @@ impl AppState {
         let found = self.lookups.with(|found| {
             found
                 .iter()
-                .filter(|r| r.answer.user().is_some() && kept(r.row))
-                .filter(|r| protected_by(&protected, r).is_none())
+                .filter(|r| kept(r.row) && removable(&protected, r))
                 .count()
         });
         targets + found
@@ -431,7 +430,7 @@ impl AppState {
             entries.extend(
                 found
                     .iter()
-                    .filter(|r| protected_by(&protected, r).is_none())
+                    .filter(|r| removable(&protected, r))
                     .filter_map(Resolution::plan_entry),
             )
         });
@@ -472,6 +471,11 @@ impl AppState {
         self.loaded.set(None);
         self.intake_error.set(Some(format!("{source}: {error}")));
     }
+}
+
+/// Whether a lookup found a user the run may remove: one that no protected pattern matches.
+fn removable(protected: &ProtectedMatcher, lookup: &Resolution) -> bool {
+    lookup.answer.user().is_some() && protected_by(protected, lookup).is_none()
 }
 
 /// The protected pattern a looked-up user's ID or e-mail address matches, if any.

@@ -16,10 +16,17 @@ pub fn fold_eq(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
-        a.chars()
-            .flat_map(char::to_lowercase)
-            .eq(b.chars().flat_map(char::to_lowercase))
+        folded(a).eq(folded(b))
     }
+}
+
+/// `value` lower-cased letter by letter, with a final sigma `ς` read as `σ`: `ΝΙΚΟΣ`, `νικος` and `νικοσ`
+/// fold alike. (`str::to_lowercase` writes a final `Σ` as `ς`, which `char::to_lowercase` never does.)
+pub fn folded(value: &str) -> impl Iterator<Item = char> + '_ {
+    value
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
 }
 
 /// A hash of `value` case-folded: equal under [`fold_eq`] implies equal hashes.
@@ -27,8 +34,8 @@ pub fn fold_hash(value: &str) -> u64 {
     if value.is_ascii() {
         hash_lower(value.as_bytes())
     } else {
-        let folded: String = value.chars().flat_map(char::to_lowercase).collect();
-        hash_lower(folded.as_bytes())
+        let lower: String = folded(value).collect();
+        hash_lower(lower.as_bytes())
     }
 }
 
@@ -220,6 +227,9 @@ mod tests {
         assert_eq!(fold_hash("ÉLODIE.Martin"), fold_hash("élodie.martin"));
         assert_eq!(fold_hash("\u{212A}elvin"), fold_hash("KELVIN"));
         assert!(fold_eq("\u{212A}elvin", "KELVIN"));
+        assert!(fold_eq("ΝΙΚΟΣ", "νικος"));
+        assert_eq!(fold_hash("ΝΙΚΟΣ"), fold_hash("νικος"));
+        assert!(!fold_eq("νικος", "νικοι"));
         assert_ne!(fold_hash("jdoe"), fold_hash("jdoe2"));
     }
 

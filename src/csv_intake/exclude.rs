@@ -1,6 +1,6 @@
 //! Accounts that are never removed: the admin's own, and protected ones matching a `*` pattern.
 
-use super::dedupe::{fold_eq, fold_hash};
+use super::dedupe::{fold_eq, fold_hash, folded};
 use crate::target::Target;
 
 /// Why a valid identifier is kept out of the plan.
@@ -42,8 +42,7 @@ impl Exclusions {
         for (i, pattern) in patterns.iter().enumerate() {
             let (i, pattern) = (i as u32, pattern.trim());
             if pattern.contains('*') {
-                // Letter by letter, as values are: `str::to_lowercase` would write a final Σ as ς.
-                globs.push((i, pattern.chars().flat_map(char::to_lowercase).collect()));
+                globs.push((i, folded(pattern).collect()));
             } else {
                 exact.push((fold_hash(pattern), i, pattern.to_string()));
             }
@@ -86,7 +85,7 @@ impl Exclusions {
             let fold = |b: u8| b.to_ascii_lowercase();
             earlier.find(|(_, p)| glob(p.as_bytes(), value.as_bytes(), fold))
         } else {
-            let lower: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
+            let lower: Vec<char> = folded(value).collect();
             earlier.find(|(_, p)| glob(&p.chars().collect::<Vec<_>>(), &lower, |c| c))
         };
         starred.map(|(i, _)| *i).or(exact).map(Exclusion::Protected)
@@ -232,13 +231,27 @@ mod tests {
     #[test]
     fn a_starred_pattern_with_a_capital_sigma_matches_its_own_spelling() {
         let ex = Exclusions::new(Target::Epm, None, &patterns(&["NIKOΣ@*"]));
-        for v in ["NIKOΣ@corp.gr", "nikoσ@corp.gr"] {
+        for v in ["NIKOΣ@corp.gr", "nikoσ@corp.gr", "nikoς@corp.gr"] {
             assert_eq!(
                 ex.check(v, fold_hash(v)),
                 Some(Exclusion::Protected(0)),
                 "{v}"
             );
         }
+    }
+
+    #[test]
+    fn a_final_sigma_is_the_same_letter_as_a_sigma_in_the_own_account_and_plain_patterns() {
+        let own = Exclusions::new(Target::Rsa, Some("ΝΙΚΟΣ"), &[]);
+        let listed = Exclusions::new(Target::Rsa, None, &patterns(&["ΑΝΝΑΣ"]));
+        for (ex, v, why) in [
+            (&own, "νικος", Exclusion::OwnAccount),
+            (&own, "νικοσ", Exclusion::OwnAccount),
+            (&listed, "αννας", Exclusion::Protected(0)),
+        ] {
+            assert_eq!(ex.check(v, fold_hash(v)), Some(why), "{v}");
+        }
+        assert_eq!(own.check("νικοι", fold_hash("νικοι")), None);
     }
 
     #[test]

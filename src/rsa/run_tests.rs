@@ -721,3 +721,145 @@ fn after_a_429_storm_and_a_revocation_a_new_credential_finishes_the_run() {
     );
     ran.assert_accounted(&p);
 }
+
+#[test]
+fn time_paused_by_the_admin_does_not_count_as_time_spent_throttled() {
+    // One user: throttled once (Retry-After 1 s), then the admin pauses the run for 20 minutes.
+    // After the resume the service throttles it once more, then accepts it.
+    let p = plan(1);
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        |c| match c.attempt {
+            1 | 2 => Reply::status(429).header("Retry-After", "1").after(50),
+            _ => Reply::status(200).after(50),
+        },
+        |clock, control| async move {
+            clock.sleep(500).await;
+            control.pause(PauseReason::ByAdmin);
+            clock.sleep(20 * 60_000).await;
+            control.resume();
+        },
+    );
+    assert_eq!(ran.outcomes(), [Outcome::Removed], "{:?}", ran.results[0]);
+}
+
+#[test]
+fn time_waiting_for_a_new_credential_does_not_count_as_time_spent_throttled() {
+    // User 0 is throttled once; user 1's answer says the token expired. The admin needs
+    // 20 minutes to bring a new one. User 0 is throttled once more after that, then removed.
+    let p = plan(2);
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        |c| match (user_no(c), c.attempt) {
+            (0, 1 | 2) => Reply::status(429).header("Retry-After", "1").after(50),
+            (1, _) if c.authorization.as_deref() == Some("Bearer old") => {
+                Reply::status(403).after(100)
+            }
+            _ => Reply::status(200).after(50),
+        },
+        |clock, control| async move {
+            while control.mode() != Mode::Paused(PauseReason::CredentialRefused) {
+                clock.sleep(10).await;
+            }
+            clock.sleep(20 * 60_000).await;
+            control.replace_auth(Auth::Bearer("new".into()));
+        },
+    );
+    assert_eq!(
+        ran.outcomes(),
+        [Outcome::Removed, Outcome::Removed],
+        "{:?}",
+        ran.results
+    );
+}
+
+#[test]
+fn a_user_only_throttled_before_a_reload_reads_not_found_when_missing() {
+    use crate::run::Journal;
+    use crate::target::Target;
+    use futures::future::{select, Either};
+    use std::collections::HashSet;
+    let p = plan(1);
+    let journal = RefCell::new(Journal::new(
+        Target::Rsa,
+        "acme",
+        "r",
+        crate::run::testing::EPOCH_START_MS,
+        p.clone(),
+        Vec::new(),
+    ));
+    // Session 1: the service throttles the user (a 429 never acts); the page closes during the wait.
+    {
+        let clock = VirtualClock::new();
+        let http = FakeHttp::new(&clock, |_| {
+            Reply::status(429).header("Retry-After", "60").after(50)
+        });
+        let control = Control::new(Auth::Bearer("t".into()));
+        let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
+        let b = base();
+        let settings = RunSettings::default();
+        let engine = run_rsa_removal(&p, &b, &http, &clock, &control, &settings, &mut on_event);
+        let closed = clock.sleep(1_000);
+        let ended = block_on(
+            &clock,
+            SIMULATED_LIMIT_MS,
+            select(Box::pin(engine), Box::pin(closed)),
+        );
+        assert!(matches!(ended, Either::Right(_)));
+    }
+    let reopened = Journal::from_json(&journal.borrow().to_json()).unwrap();
+    let unanswered: HashSet<String> = reopened.unanswered().into_iter().collect();
+    let remaining = reopened.remaining();
+    // Session 2: the service has no user with this ID (it never had one).
+    let clock = VirtualClock::new();
+    let http = FakeHttp::new(&clock, |_| Reply::status(404).after(50));
+    let control = Control::new(Auth::Bearer("t".into()));
+    let work = ResumePlan {
+        plan: &remaining,
+        unanswered: &unanswered,
+    };
+    let b = base();
+    let settings = RunSettings::default();
+    let results = block_on(
+        &clock,
+        SIMULATED_LIMIT_MS,
+        run_rsa_removal_resuming(work, &b, &http, &clock, &control, &settings, &mut |_| {}),
+    );
+    assert_eq!(results[0].outcome, Outcome::NotFound, "{:?}", results[0]);
+}
+
+#[test]
+fn an_admin_pause_is_not_lifted_by_a_refused_credential_and_the_new_one_that_follows() {
+    // The admin pauses while four requests are out; they answer 403 (the token expired). A new
+    // token arrives (the key-file minter does this by itself). The admin resumes a minute later.
+    let p = plan(8);
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        |c| match c.authorization.as_deref() {
+            Some("Bearer old") => Reply::status(403).after(100),
+            _ => Reply::status(200).after(50),
+        },
+        |clock, control| async move {
+            clock.sleep(10).await;
+            control.pause(PauseReason::ByAdmin);
+            clock.sleep(190).await;
+            control.replace_auth(Auth::Bearer("new".into()));
+            clock.sleep(60_000).await;
+            control.resume();
+        },
+    );
+    let during_pause: Vec<f64> = ran
+        .http
+        .calls()
+        .iter()
+        .map(|c| c.at_ms)
+        .filter(|t| *t > 10.0 && *t < 60_200.0)
+        .collect();
+    assert!(
+        during_pause.is_empty(),
+        "requests sent while the admin had paused: {during_pause:?}"
+    );
+}

@@ -153,6 +153,16 @@ impl<'a> Book<'a> {
         self.requeue(i, now_ms);
     }
 
+    /// Leaves a pause of `paused_ms` out of every user's time spent throttled: the allowance
+    /// ([`crate::run::RunSettings::max_throttled_ms`]) counts time the run was trying to send.
+    pub fn discount_pause(&mut self, paused_ms: f64) {
+        for state in &mut self.states {
+            if let Some(since) = &mut state.throttled_since {
+                *since += paused_ms;
+            }
+        }
+    }
+
     /// Puts `i` back to be sent again at `ready_at_ms`.
     pub fn requeue(&mut self, i: usize, ready_at_ms: f64) {
         if self.results[i].is_none() {

@@ -26,10 +26,33 @@ pub enum PauseReason {
     Offline,
 }
 
+impl PauseReason {
+    /// Most pressing first: what [`Control::mode`] reports when several reasons hold.
+    const ALL: [PauseReason; 3] = [
+        PauseReason::CredentialRefused,
+        PauseReason::Offline,
+        PauseReason::ByAdmin,
+    ];
+
+    fn bit(self) -> u8 {
+        match self {
+            PauseReason::ByAdmin => 1,
+            PauseReason::CredentialRefused => 2,
+            PauseReason::Offline => 4,
+        }
+    }
+}
+
 /// A cheap, cloneable handle to a run's mode and credential. Single-threaded (browser).
+///
+/// Pause reasons add up: a run paused by the admin stays paused when the credential is then
+/// refused and replaced, or the browser goes offline and back online. Only the admin's resume
+/// lifts every reason.
 #[derive(Clone, Debug)]
 pub struct Control {
-    mode: Rc<Cell<Mode>>,
+    cancelled: Rc<Cell<bool>>,
+    /// One [`PauseReason::bit`] per reason that holds.
+    paused: Rc<Cell<u8>>,
     auth: Rc<RefCell<Auth>>,
     /// Bumped each time the credential is replaced, so the engine can tell a fresh one.
     auth_generation: Rc<Cell<u32>>,
@@ -39,34 +62,48 @@ impl Control {
     /// A running control with a credential.
     pub fn new(auth: Auth) -> Self {
         Control {
-            mode: Rc::new(Cell::new(Mode::Running)),
+            cancelled: Rc::new(Cell::new(false)),
+            paused: Rc::new(Cell::new(0)),
             auth: Rc::new(RefCell::new(auth)),
             auth_generation: Rc::new(Cell::new(0)),
         }
     }
 
-    /// The current mode.
+    /// The current mode; when paused for several reasons, the most pressing one.
     pub fn mode(&self) -> Mode {
-        self.mode.get()
+        if self.cancelled.get() {
+            return Mode::Cancelled;
+        }
+        let paused = self.paused.get();
+        PauseReason::ALL
+            .into_iter()
+            .find(|r| paused & r.bit() != 0)
+            .map_or(Mode::Running, Mode::Paused)
     }
 
-    /// Pauses for `reason` (a cancelled run stays cancelled).
+    /// Whether the run is paused for `reason` (among others, perhaps).
+    pub fn is_paused_for(&self, reason: PauseReason) -> bool {
+        !self.cancelled.get() && self.paused.get() & reason.bit() != 0
+    }
+
+    /// Pauses for `reason`, in addition to any other (a cancelled run stays cancelled).
     pub fn pause(&self, reason: PauseReason) {
-        if self.mode.get() != Mode::Cancelled {
-            self.mode.set(Mode::Paused(reason));
-        }
+        self.paused.set(self.paused.get() | reason.bit());
     }
 
-    /// Resumes a paused run (a cancelled run stays cancelled).
+    /// The admin's resume: lifts every pause (a cancelled run stays cancelled).
     pub fn resume(&self) {
-        if self.mode.get() != Mode::Cancelled {
-            self.mode.set(Mode::Running);
-        }
+        self.paused.set(0);
+    }
+
+    /// Lifts the pause for `reason` only: the run goes on if no other reason holds.
+    pub fn lift(&self, reason: PauseReason) {
+        self.paused.set(self.paused.get() & !reason.bit());
     }
 
     /// Cancels: nothing new starts.
     pub fn cancel(&self) {
-        self.mode.set(Mode::Cancelled);
+        self.cancelled.set(true);
     }
 
     /// The credential to send now.
@@ -74,13 +111,11 @@ impl Control {
         self.auth.borrow().clone()
     }
 
-    /// Replaces the credential (after expiry or revocation) and resumes a run paused for it.
+    /// Replaces the credential (after expiry or revocation) and lifts a pause for it.
     pub fn replace_auth(&self, auth: Auth) {
         *self.auth.borrow_mut() = auth;
         self.auth_generation.set(self.auth_generation.get() + 1);
-        if self.mode.get() == Mode::Paused(PauseReason::CredentialRefused) {
-            self.mode.set(Mode::Running);
-        }
+        self.lift(PauseReason::CredentialRefused);
     }
 
     /// Changes each time [`Control::replace_auth`] is called.
@@ -99,6 +134,7 @@ mod tests {
         c.pause(PauseReason::ByAdmin);
         c.replace_auth(Auth::Bearer("b".into()));
         assert_eq!(c.mode(), Mode::Paused(PauseReason::ByAdmin));
+        c.resume();
         c.pause(PauseReason::CredentialRefused);
         c.replace_auth(Auth::Bearer("c".into()));
         assert_eq!(c.mode(), Mode::Running);
@@ -106,5 +142,23 @@ mod tests {
         c.cancel();
         c.resume();
         assert_eq!(c.mode(), Mode::Cancelled);
+    }
+
+    #[test]
+    fn an_admin_pause_outlasts_a_refused_credential_and_going_offline() {
+        let c = Control::new(Auth::Bearer("a".into()));
+        c.pause(PauseReason::ByAdmin);
+        c.pause(PauseReason::CredentialRefused);
+        c.pause(PauseReason::Offline);
+        assert_eq!(c.mode(), Mode::Paused(PauseReason::CredentialRefused));
+        c.replace_auth(Auth::Bearer("b".into()));
+        assert_eq!(c.mode(), Mode::Paused(PauseReason::Offline));
+        c.lift(PauseReason::Offline);
+        assert_eq!(c.mode(), Mode::Paused(PauseReason::ByAdmin));
+        assert!(c.is_paused_for(PauseReason::ByAdmin));
+        c.pause(PauseReason::Offline);
+        c.resume();
+        assert_eq!(c.mode(), Mode::Running);
+        assert!(!c.is_paused_for(PauseReason::Offline));
     }
 }

@@ -144,9 +144,19 @@ where
     let mut rng = Rng::new(settings.seed);
     let mut in_flight = FuturesUnordered::new();
     on_event(RunEvent::Concurrency(pacer.limit()));
+    let mut paused_since = None;
     loop {
         let now = clock.now_ms();
-        match control.mode() {
+        let mode = control.mode();
+        match (mode, paused_since) {
+            (Mode::Paused(_), None) => paused_since = Some(now),
+            (Mode::Running | Mode::Cancelled, Some(since)) => {
+                book.discount_pause(now - since);
+                paused_since = None;
+            }
+            _ => {}
+        }
+        match mode {
             Mode::Cancelled => emit_results(book.cancel_pending(protocol, now), on_event),
             Mode::Paused(_) => {}
             Mode::Running => {
@@ -224,6 +234,18 @@ fn next_wake_ms(
     wait.ceil().max(1.0) as u64
 }
 
+impl OnReply<'_, '_> {
+    /// Tells the journal that no request for `i` can have been carried out, unless one may have
+    /// been (an answer lost, or from before a reload): a later "not found" then still reads "removed".
+    fn unacted<F: FnMut(RunEvent)>(&mut self, i: usize, on_event: &mut F) {
+        if !self.book.state(i).unanswered {
+            on_event(RunEvent::Unacted {
+                user: self.book.user(i).to_string(),
+            });
+        }
+    }
+}
+
 /// Applies one reply to the run's state.
 struct OnReply<'s, 'a> {
     book: &'s mut Book<'a>,
@@ -283,12 +305,12 @@ impl OnReply<'_, '_> {
                 state.last_status = Some(status);
                 state.last_error = Some(message.clone());
                 state.throttled_since = None;
+                self.unacted(i, on_event);
                 self.book.requeue(i, f64::NEG_INFINITY);
-                let mode = self.control.mode();
                 let stale = ticket.auth_generation != self.control.auth_generation();
                 if !stale
-                    && mode != Mode::Cancelled
-                    && mode != Mode::Paused(PauseReason::CredentialRefused)
+                    && self.control.mode() != Mode::Cancelled
+                    && !self.control.is_paused_for(PauseReason::CredentialRefused)
                 {
                     self.control.pause(PauseReason::CredentialRefused);
                     on_event(RunEvent::Paused(PauseReason::CredentialRefused));
@@ -322,6 +344,7 @@ impl OnReply<'_, '_> {
                     on_event(RunEvent::Concurrency(limit));
                 }
                 on_event(RunEvent::Throttled { wait_ms: wait });
+                self.unacted(i, on_event);
                 self.book.requeue(i, self.now + wait as f64);
             }
             Verdict::Retry {
@@ -353,6 +376,7 @@ impl OnReply<'_, '_> {
                     wait_ms: wait,
                     reason: message,
                 });
+                self.unacted(i, on_event);
                 self.book.requeue(i, self.now + wait as f64);
             }
         }

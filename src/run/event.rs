@@ -33,6 +33,9 @@ pub enum RunEvent {
     },
     /// The number of requests now waiting for an answer.
     InFlight(usize),
+    /// Every request sent for `user` so far was answered without being carried out (throttled,
+    /// credential refused, or an error that says nothing was done); it waits to be sent again.
+    Unacted { user: String },
 }
 
 /// Where an EPM batch is.

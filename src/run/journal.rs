@@ -54,9 +54,10 @@ pub const JOB_SETTLED_GONE: &str =
 
 /// One run's plan and progress, as saved in the browser.
 ///
-/// A user is "in flight" from its first [`RunEvent::Sending`] until its [`RunEvent::Result`]:
-/// events do not tell a lost answer (the request may have been carried out) from a refused
-/// one, so a user waiting for a retry counts as unanswered too.
+/// A user is "in flight" from its first [`RunEvent::Sending`] until its [`RunEvent::Result`], or
+/// until [`RunEvent::Unacted`] says no request for it can have been carried out (a 429, a
+/// refused credential): a user whose answer was lost stays in flight, as its request may have
+/// been carried out.
 ///
 /// EPM batches are the plan's entries without a result, in plan order, cut into consecutive
 /// chunks of the sizes the `Batch { stage: Queued }` events announce (batch 0 starts a new
@@ -177,13 +178,16 @@ impl Journal {
             .collect()
     }
 
-    /// Takes in one event of the run: `Sending` puts the user in flight, `Result` records the
-    /// outcome (and takes the user out of flight and out of any started batch), `Batch` follows
-    /// EPM batches. Other events change nothing.
+    /// Takes in one event of the run: `Sending` puts the user in flight, `Unacted` takes it out,
+    /// `Result` records the outcome (and takes the user out of flight and out of any started
+    /// batch), `Batch` follows EPM batches. Other events change nothing.
     pub fn apply(&mut self, event: &RunEvent) {
         match event {
             RunEvent::Sending { user, .. } => {
                 self.in_flight.insert(user.clone());
+            }
+            RunEvent::Unacted { user } => {
+                self.in_flight.remove(user);
             }
             RunEvent::Result(result) => self.record(result.clone()),
             RunEvent::Batch {
@@ -636,6 +640,7 @@ fn changes_journal(event: &RunEvent) -> bool {
         event,
         RunEvent::Result(_)
             | RunEvent::Sending { .. }
+            | RunEvent::Unacted { .. }
             | RunEvent::Batch {
                 stage: BatchStage::Uploading | BatchStage::JobRunning,
                 ..

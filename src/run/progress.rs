@@ -122,7 +122,7 @@ impl Progress {
             RunEvent::Concurrency(n) => self.concurrency = *n,
             RunEvent::InFlight(n) => self.in_flight = *n,
             RunEvent::Retrying { .. } => self.retries += 1,
-            RunEvent::Batch { .. } | RunEvent::Note(_) => {}
+            RunEvent::Batch { .. } | RunEvent::Note(_) | RunEvent::Unacted { .. } => {}
         }
         while self
             .recent

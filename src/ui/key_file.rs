@@ -97,11 +97,9 @@ pub fn keep_token_fresh(state: AppState) {
             }
             match signing.mint().await {
                 Ok(token) => {
-                    state.run.control.with_value(|c| {
-                        if let Some(c) = c {
-                            c.replace_auth(Auth::Bearer(token.clone()));
-                        }
-                    });
+                    state
+                        .run
+                        .with_control(|c| c.replace_auth(Auth::Bearer(token.clone())));
                     state.creds.jwt.set(token);
                     state.signing_key.set_value(Some(signing));
                 }

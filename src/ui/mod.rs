@@ -20,7 +20,7 @@ mod virtual_list;
 pub use state::{AppState, Connection, Loaded, RunState};
 
 use crate::flow::Step;
-use crate::run::{Mode, PauseReason};
+use crate::run::PauseReason;
 use leptos::prelude::*;
 
 /// The whole panel: header, stepper and the current step.
@@ -138,34 +138,10 @@ fn StepNav(
 /// Pauses a running removal while the browser is offline, and resumes it when it is back.
 fn watch_connectivity(state: AppState) {
     let offline = window_event_listener(leptos::ev::offline, move |_| {
-        state.run.control.with_value(|c| {
-            if let Some(c) = c {
-                c.pause(PauseReason::Offline);
-            }
-        });
-        state.run.progress.update(|p| {
-            if let Some(p) = p {
-                p.paused = Some(PauseReason::Offline);
-            }
-        });
+        state.run.with_control(|c| c.pause(PauseReason::Offline));
     });
     let online = window_event_listener(leptos::ev::online, move |_| {
-        state.run.control.with_value(|c| {
-            if let Some(c) = c
-                .as_ref()
-                .filter(|c| c.mode() == Mode::Paused(PauseReason::Offline))
-            {
-                c.resume();
-            }
-        });
-        state.run.progress.update(|p| {
-            if let Some(p) = p
-                .as_mut()
-                .filter(|p| p.paused == Some(PauseReason::Offline))
-            {
-                p.paused = None;
-            }
-        });
+        state.run.with_control(|c| c.lift(PauseReason::Offline));
     });
     on_cleanup(move || {
         offline.remove();

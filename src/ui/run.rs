@@ -9,7 +9,7 @@ use crate::flow::Step;
 use crate::rsa::jwt::strip_bearer;
 use crate::run::action::RunAction;
 use crate::run::progress::Progress;
-use crate::run::{Auth, BatchStage, Control, Mode, Outcome, PauseReason};
+use crate::run::{Auth, BatchStage, Control, Outcome, PauseReason};
 
 /// Before a run: the confirmation. During and after: progress.
 #[component]
@@ -41,14 +41,10 @@ fn RunProgress() -> impl IntoView {
             t.clear()
         }
     });
-    let mode = RwSignal::new(Mode::Running);
-    let control = move |f: fn(&Control)| {
-        run.control.with_value(|c| {
-            if let Some(c) = c {
-                f(c);
-                mode.set(c.mode());
-            }
-        })
+    let control = move |f: fn(&Control)| run.with_control(f);
+    let paused = move || {
+        run.progress
+            .with(|p| p.as_ref().is_some_and(|p| p.paused.is_some()))
     };
     let read = move |f: &dyn Fn(&Progress) -> String| {
         run.progress.with(|p| match p {
@@ -114,7 +110,7 @@ fn RunProgress() -> impl IntoView {
             <ul class="notes">{move || run.notes.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
             <div class="actions">
                 <Show when=move || run.active.get()>
-                    {move || if matches!(mode.get(), Mode::Paused(_)) {
+                    {move || if paused() {
                         view! { <button type="button" id="resume" on:click=move |_| control(Control::resume)>"Resume"</button> }.into_any()
                     } else {
                         view! { <button type="button" id="pause" on:click=move |_| control(|c| c.pause(PauseReason::ByAdmin))>"Pause"</button> }.into_any()
@@ -168,17 +164,15 @@ fn CredentialPrompt() -> impl IntoView {
         if token.is_empty() {
             return;
         }
-        run.control.with_value(|c| {
-            if let Some(c) = c {
-                let auth = match c.auth() {
-                    Auth::Basic { user, .. } => Auth::Basic {
-                        user,
-                        password: token.clone(),
-                    },
-                    Auth::Bearer(_) => Auth::Bearer(token.clone()),
-                };
-                c.replace_auth(auth);
-            }
+        run.with_control(|c| {
+            let auth = match c.auth() {
+                Auth::Basic { user, .. } => Auth::Basic {
+                    user,
+                    password: token.clone(),
+                },
+                Auth::Bearer(_) => Auth::Bearer(token.clone()),
+            };
+            c.replace_auth(auth);
         });
         fresh.set(String::new());
     };

@@ -23,7 +23,7 @@ use crate::rsa::RemovalOptions;
 use crate::run::action::RunAction;
 use crate::run::progress::Progress;
 use crate::run::PlanEntry;
-use crate::run::{Auth, BatchStage, Control, Journal, UserResult};
+use crate::run::{Auth, BatchStage, Control, Journal, Mode, UserResult};
 use crate::target::Target;
 
 /// A file (or paste) that was read, with its detected columns and the current plan.
@@ -144,6 +144,27 @@ impl RunState {
             saved: RwSignal::new(None),
             action: RwSignal::new(RunAction::Remove),
             rehearsal: RwSignal::new(false),
+        }
+    }
+
+    /// Applies `act` to the active run's control, if there is one, then shows the pause that
+    /// still holds (an admin's pause outlasts a new credential or the browser coming back online).
+    pub fn with_control(self, act: impl FnOnce(&Control)) {
+        let mode = self.control.with_value(|c| {
+            c.as_ref().map(|c| {
+                act(c);
+                c.mode()
+            })
+        });
+        if let Some(mode) = mode {
+            self.progress.update(|p| {
+                if let Some(p) = p {
+                    p.paused = match mode {
+                        Mode::Paused(reason) => Some(reason),
+                        Mode::Running | Mode::Cancelled => None,
+                    };
+                }
+            });
         }
     }
 }

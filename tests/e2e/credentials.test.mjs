@@ -60,6 +60,7 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
 
   await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 5);
   await page.click('#pause');
+  assert.match(await page.locator('#run-status').innerText(), /^Paused\./, 'the status says the run is paused');
   await sandbox.control('/sandbox/faults', { revokeCredentials: true });
   await page.click('#resume');
   await page.waitForSelector('#credential-refused', { timeout: 30_000 });

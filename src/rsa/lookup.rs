@@ -102,10 +102,11 @@ impl RsaUser {
         self.user_status.trim().eq_ignore_ascii_case("enabled")
     }
 
-    /// What would stop Delete User Now, judged from the lookup alone.
+    /// What would stop Delete User Now, judged from the lookup alone. The reference names the
+    /// sources that answer 405 "SCIM Managed" and "Azure Active Directory (SCIM)": a source is
+    /// taken for one of them when its name says SCIM (an LDAP directory named after Azure is not).
     pub fn blocker(&self) -> Option<Blocker> {
-        let source = self.identity_source.to_ascii_lowercase();
-        if source.contains("scim") || source.contains("azure") {
+        if self.identity_source.to_ascii_lowercase().contains("scim") {
             Some(Blocker::ManagedSource)
         } else if self.mark_deleted {
             Some(Blocker::PendingDeletion)
@@ -211,6 +212,21 @@ mod tests {
             (u.identity_source.as_str(), u.blocker()),
             ("Azure AD (SCIM)", Some(Blocker::ManagedSource))
         );
+        for (source, blocker) in [
+            ("SCIM Managed", Some(Blocker::ManagedSource)),
+            (
+                "Azure Active Directory (SCIM)",
+                Some(Blocker::ManagedSource),
+            ),
+            ("Azure AD DS (LDAP)", None),
+        ] {
+            let u = USER.replace("\"Corp AD\"", &format!("{{\"name\":\"{source}\"}}"));
+            assert_eq!(
+                RsaUser::parse(u.as_bytes()).unwrap().blocker(),
+                blocker,
+                "{source}"
+            );
+        }
         assert!(Blocker::Enabled
             .message()
             .contains("Disable the user first"));

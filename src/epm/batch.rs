@@ -63,9 +63,10 @@ fn result(user: &PlanEntry, outcome: Outcome, message: String, stamp: Stamp) -> 
     }
 }
 
-/// EPM compares logins without regard to case; so do we.
+/// EPM compares logins without regard to case; so do we, folding case as the intake does
+/// (letter by letter, a final sigma read as sigma).
 pub fn login_key(login: &str) -> String {
-    login.trim().to_lowercase()
+    crate::csv_intake::folded(login.trim()).collect()
 }
 
 /// Whether a failure message says the login does not exist.

@@ -650,3 +650,52 @@ fn jobs_run_one_at_a_time_back_to_back_with_the_next_upload_done_meanwhile() {
         .count();
     assert!(polls <= 8 + 5 * 4, "{polls} polls");
 }
+
+#[test]
+fn logins_match_the_tenant_folded_as_the_intake_folds_them() {
+    use crate::run::PlanEntry;
+    use crate::epm::list::{match_plan, EpmUser};
+    let plan = vec![PlanEntry {
+        row: 2,
+        user: "νικοσ".into(),
+    }];
+    let users = vec![EpmUser {
+        login: "ΝΙΚΟΣ".into(),
+        first_name: "N".into(),
+        last_name: "K".into(),
+        email: "n@example.com".into(),
+    }];
+    assert!(
+        match_plan(&plan, &users)[0].user.is_some(),
+        "the tenant has νικοσ as ΝΙΚΟΣ"
+    );
+}
+
+#[test]
+fn a_failure_naming_the_login_with_a_capital_sigma_fails_that_row() {
+    use crate::run::PlanEntry;
+    use crate::epm::batch::{map_failures, Stamp, UserFailure};
+    let plan = vec![
+        PlanEntry {
+            row: 2,
+            user: "νικοσ".into(),
+        },
+        PlanEntry {
+            row: 3,
+            user: "b".into(),
+        },
+    ];
+    let failures = vec![UserFailure {
+        login: "ΝΙΚΟΣ".into(),
+        message: "User ΝΙΚΟΣ cannot be removed.".into(),
+    }];
+    let stamp = Stamp {
+        http_status: Some(200),
+        attempts: 1,
+        at_ms: 0.0,
+    };
+    let counts = crate::epm::job::parse_counts("Processed - 2, Succeeded - 1, Failed - 1.");
+    let report = map_failures(0, &plan, &failures, counts, stamp);
+    assert_eq!(report.results[0].outcome, Outcome::Failed, "{report:?}");
+    assert_eq!(report.results[1].outcome, Outcome::Removed, "{report:?}");
+}

@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 use super::{AppState, Connection, RunState};
 use crate::browser::yield_now::yield_now;
 use crate::browser::{clear_journal, BrowserClock, JournalStore, WorkerHttp};
+use crate::epm::batch::login_key;
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
 use crate::rsa::steps::Change;
@@ -150,11 +151,9 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
         let now = js_sys::Date::now();
         match epm.list_users(&mut |_| {}).await {
             Ok(users) => {
-                let there: HashSet<String> = users.iter().map(|u| u.login.to_lowercase()).collect();
-                journal.settle_interrupted_jobs_with(
-                    |login| there.contains(&login.to_lowercase()),
-                    now,
-                );
+                let there: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
+                journal
+                    .settle_interrupted_jobs_with(|login| there.contains(&login_key(login)), now);
             }
             Err(why) => {
                 journal.settle_interrupted_jobs(now);

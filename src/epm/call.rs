@@ -86,9 +86,7 @@ pub(crate) fn classify<T>(
             body,
             http_status: status,
         },
-        Err(e) if status >= 500 || status == 408 => {
-            Answer::Transient(format!("HTTP {status}: {e}"))
-        }
+        Err(e) if transient(status) => Answer::Transient(format!("HTTP {status}: {e}")),
         Err(e) if status >= 400 => Answer::Refused {
             http_status: status,
             message: format!("HTTP {status}: {e}"),
@@ -98,6 +96,12 @@ pub(crate) fn classify<T>(
             error,
         },
     }
+}
+
+/// Whether an answer with this status may succeed when sent again: 5xx and 408, even with an
+/// EPM body (the service answers errors with `{"status":1,"details":…}`).
+pub(crate) fn transient(status: u16) -> bool {
+    status >= 500 || status == 408
 }
 
 /// `Retry-After` in delta-seconds, capped; an HTTP date is left to the caller's backoff.
@@ -168,6 +172,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         loop {
             let answer = classify(self.send(&build).await, &parse);
             let (wait, why) = match answer {
+                Answer::Body { http_status, .. } if transient(http_status) => {
+                    (backoff.next_ms(), format!("HTTP {http_status}"))
+                }
                 Answer::Body { body, http_status } => return Ok((body, http_status)),
                 Answer::CredentialRefused(status) => {
                     if !self.await_credential(status, emit).await {

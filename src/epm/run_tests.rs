@@ -653,8 +653,8 @@ fn jobs_run_one_at_a_time_back_to_back_with_the_next_upload_done_meanwhile() {
 
 #[test]
 fn logins_match_the_tenant_folded_as_the_intake_folds_them() {
-    use crate::run::PlanEntry;
     use crate::epm::list::{match_plan, EpmUser};
+    use crate::run::PlanEntry;
     let plan = vec![PlanEntry {
         row: 2,
         user: "νικοσ".into(),
@@ -673,8 +673,8 @@ fn logins_match_the_tenant_folded_as_the_intake_folds_them() {
 
 #[test]
 fn a_failure_naming_the_login_with_a_capital_sigma_fails_that_row() {
-    use crate::run::PlanEntry;
     use crate::epm::batch::{map_failures, Stamp, UserFailure};
+    use crate::run::PlanEntry;
     let plan = vec![
         PlanEntry {
             row: 2,
@@ -698,4 +698,64 @@ fn a_failure_naming_the_login_with_a_capital_sigma_fails_that_row() {
     let report = map_failures(0, &plan, &failures, counts, stamp);
     assert_eq!(report.results[0].outcome, Outcome::Failed, "{report:?}");
     assert_eq!(report.results[1].outcome, Outcome::Removed, "{report:?}");
+}
+
+/// The body EPM errors carry (the sandbox's injected 500 among them).
+const EPM_500: &str =
+    r#"{"links":[],"details":"Internal server error. Try again later.","status":1,"items":null}"#;
+
+#[test]
+fn one_500_with_an_epm_body_on_upload_is_retried_under_a_new_name() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a"]);
+    fake.fail(
+        1,
+        |r| r.method == Method::Post,
+        Ok(Response::new(500, EPM_500)),
+    );
+    let control = Control::new(admin());
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
+    assert_eq!(
+        results[0].outcome,
+        Outcome::Removed,
+        "{}",
+        results[0].message
+    );
+    assert!(fake.files().is_empty(), "left behind: {:?}", fake.files());
+}
+
+#[test]
+fn one_500_with_an_epm_body_on_file_deletion_is_retried() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a"]);
+    fake.fail(
+        1,
+        |r| r.method == Method::Delete && r.url.contains("applicationsnapshots"),
+        Ok(Response::new(500, EPM_500)),
+    );
+    let control = Control::new(admin());
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
+    assert_eq!(results[0].outcome, Outcome::Removed);
+    assert!(
+        fake.files().is_empty(),
+        "left behind: {:?}; notes {:?}",
+        fake.files(),
+        notes(&events)
+    );
 }

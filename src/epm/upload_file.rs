@@ -2,7 +2,7 @@
 
 use crate::run::{Clock, Http, RunEvent};
 
-use super::call::{classify, Answer, Backoff};
+use super::call::{classify, transient, Answer, Backoff};
 use super::job::parse_status;
 use super::service::Epm;
 use super::upload::{batch_file_name, chunks, delete_file_request, upload_chunk_request};
@@ -52,6 +52,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         next += 1;
                         continue;
                     }
+                    Answer::Body { body, http_status } if transient(http_status) => (
+                        backoff.next_ms(),
+                        format!("HTTP {http_status}: {}", body.details_or_status()),
+                    ),
                     Answer::Body { body, http_status } => {
                         if next > 0 {
                             leftovers.push(name);

@@ -160,7 +160,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
 
     /// Sends a request whose repetition is harmless (reads, file deletion) until a readable
     /// body arrives: retries network errors, 5xx and 429, waits for a new credential on
-    /// 401/403. `Err` says why it gave up.
+    /// 401/403 (unless [`super::service::EpmConfig::wait_for_credential`] is off). `Err` says why it gave up.
     pub(crate) async fn call_safely<T>(
         &self,
         build: impl Fn(&Auth) -> Request,
@@ -176,6 +176,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     (backoff.next_ms(), format!("HTTP {http_status}"))
                 }
                 Answer::Body { body, http_status } => return Ok((body, http_status)),
+                Answer::CredentialRefused(status) if !self.config.wait_for_credential => {
+                    return Err(format!(
+                        "EPM refused the credential (HTTP {status}): check the user name and password, or the token"
+                    ));
+                }
                 Answer::CredentialRefused(status) => {
                     if !self.await_credential(status, emit).await {
                         return Err(

@@ -759,3 +759,31 @@ fn one_500_with_an_epm_body_on_file_deletion_is_retried() {
         notes(&events)
     );
 }
+
+#[test]
+fn a_one_off_list_users_with_a_refused_credential_ends_with_an_error_instead_of_waiting() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a"]);
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(Auth::Basic {
+        user: "admin@example.com".into(),
+        password: "typo".into(),
+    });
+    let config = EpmConfig::one_off();
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &config,
+    };
+    let listed = block_on(&clock, 60_000.0, epm.list_users(&mut |_| {}));
+    let why = listed.expect_err("a refused credential is an error");
+    assert!(why.contains("refused the credential (HTTP 401)"), "{why}");
+    assert_eq!(
+        control.mode(),
+        Mode::Running,
+        "nothing waits for a credential"
+    );
+    assert_eq!(fake.log().len(), 1);
+}

@@ -33,6 +33,9 @@ pub struct EpmConfig {
     pub line_ending: LineEnding,
     /// The signed-in admin's login when it is not the Basic user (OAuth): never sent for removal.
     pub own_login: Option<String>,
+    /// A refused credential pauses a run until a new one is given; a one-off call (the preview's
+    /// or a resume's List Users) sets this to `false` and ends with an error instead.
+    pub wait_for_credential: bool,
 }
 
 impl Default for EpmConfig {
@@ -50,6 +53,17 @@ impl Default for EpmConfig {
             request_timeout_ms: 120_000,
             line_ending: LineEnding::CrLf,
             own_login: None,
+            wait_for_credential: true,
+        }
+    }
+}
+
+impl EpmConfig {
+    /// The settings of a one-off call outside a run: a refused credential is an error.
+    pub fn one_off() -> Self {
+        EpmConfig {
+            wait_for_credential: false,
+            ..EpmConfig::default()
         }
     }
 }

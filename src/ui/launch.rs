@@ -139,7 +139,7 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
     }
     spawn_local(async move {
         let control = Control::new(auth);
-        let config = EpmConfig::default();
+        let config = EpmConfig::one_off();
         let (http, clock) = (WorkerHttp::for_run(), BrowserClock);
         let epm = Epm {
             http: &http,

@@ -28,7 +28,7 @@ pub fn EpmPresence() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let control = Control::new(auth);
-            let config = EpmConfig::default();
+            let config = EpmConfig::one_off();
             let (http, clock) = (FetchHttp::default(), BrowserClock);
             let epm = Epm {
                 http: &http,

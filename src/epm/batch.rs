@@ -157,7 +157,17 @@ pub fn map_failures(
     let in_batch: HashSet<String> = users.iter().map(|u| login_key(&u.user)).collect();
     let mut notes = Vec::new();
 
-    let strangers: Vec<&str> = failures
+    let (unnamed, named): (Vec<&UserFailure>, Vec<&UserFailure>) =
+        failures.iter().partition(|f| f.login.trim().is_empty());
+    if !unnamed.is_empty() {
+        let reasons: Vec<&str> = unnamed.iter().map(|f| f.message.as_str()).collect();
+        notes.push(format!(
+            "Batch {number}: the job reported {} failure(s) that name no login: {}.",
+            unnamed.len(),
+            name_list(&reasons)
+        ));
+    }
+    let strangers: Vec<&str> = named
         .iter()
         .filter(|f| !in_batch.contains(&login_key(&f.login)))
         .map(|f| f.login.as_str())

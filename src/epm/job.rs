@@ -102,9 +102,8 @@ pub fn parse_status(body: &[u8]) -> Result<StatusBody, ParseError> {
         .collect::<Result<_, _>>()?;
     let items = json::object_array(&root, "items")?
         .into_iter()
-        .enumerate()
-        .map(|(i, it)| failed_item(it).map_err(|e| e.within(&format!("items[{i}]"))))
-        .collect::<Result<_, _>>()?;
+        .map(failed_item)
+        .collect();
     Ok(StatusBody {
         status,
         details,
@@ -121,14 +120,19 @@ fn link(obj: &Map) -> Result<Link, ParseError> {
     })
 }
 
-fn failed_item(obj: &Map) -> Result<FailedItem, ParseError> {
-    let user_name = json::optional_string(obj, "UserName")?
-        .ok_or_else(|| ParseError::Missing("UserName".into()))?;
-    let error_details = json::optional_string(obj, "Error_Details")?.unwrap_or_default();
-    Ok(FailedItem {
-        user_name,
-        error_details,
-    })
+/// One failure. An item whose `UserName` is missing or not text is still a failure, naming no
+/// login (the job's answer stays readable: its status and counts decide the batch).
+fn failed_item(obj: &Map) -> FailedItem {
+    let text = |key| {
+        json::optional_string(obj, key)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
+    FailedItem {
+        user_name: text("UserName"),
+        error_details: text("Error_Details"),
+    }
 }
 
 /// Reads `Processed - N, Succeeded - N, Failed - N.` from a job's `details`, tolerant of case,
@@ -260,10 +264,6 @@ mod tests {
                 "\"items\" should be an array",
             ),
             (
-                r#"{"status": 0, "items": [{"Error_Details": "x"}]}"#,
-                "items[0].UserName",
-            ),
-            (
                 r#"{"status": 0, "items": ["jdoe"]}"#,
                 "\"items[0]\" should be an object",
             ),
@@ -277,6 +277,32 @@ mod tests {
             assert!(
                 err.contains(expected),
                 "{body:?} gave {err:?}, expected {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_item_naming_no_login_is_a_failure_without_one_not_an_unreadable_answer() {
+        for item in [
+            r#"{"Error_Details": "Line 3 could not be read."}"#,
+            r#"{"UserName": null, "Error_Details": "Line 3 could not be read."}"#,
+            r#"{"UserName": 7, "Error_Details": "Line 3 could not be read."}"#,
+        ] {
+            let body = format!(r#"{{"status": 0, "items": [{item}, {{"UserName": "jdoe"}}]}}"#);
+            let parsed = parse_status(body.as_bytes()).unwrap();
+            assert_eq!(
+                parsed.items,
+                [
+                    FailedItem {
+                        user_name: String::new(),
+                        error_details: "Line 3 could not be read.".into()
+                    },
+                    FailedItem {
+                        user_name: "jdoe".into(),
+                        error_details: String::new()
+                    }
+                ],
+                "{item}"
             );
         }
     }

@@ -787,3 +787,40 @@ fn a_one_off_list_users_with_a_refused_credential_ends_with_an_error_instead_of_
     );
     assert_eq!(fake.log().len(), 1);
 }
+
+#[test]
+fn a_finished_job_with_an_item_naming_no_login_ends_the_batch_at_once() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    let done = r#"{"status":0,"details":"Processed - 2, Succeeded - 1, Failed - 1.","links":[],
+        "items":[{"UserName":null,"Error_Details":"Line 3 could not be read."}]}"#;
+    fake.fail(
+        1_000_000,
+        |r| r.method == Method::Get,
+        Ok(Response::new(200, done)),
+    );
+    let control = Control::new(admin());
+    let started = clock.now_ms();
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "b"],
+        |_| {},
+    );
+    let took = clock.now_ms() - started;
+    assert!(took < 60_000.0, "followed a finished job for {took} ms");
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Removed, "{r:?}");
+        assert!(r.message.contains("counts disagree"), "{}", r.message);
+    }
+    let notes = notes(&events);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("1 failure(s) that name no login: \"Line 3 could not be read.\"")),
+        "{notes:?}"
+    );
+}

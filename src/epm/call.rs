@@ -141,13 +141,14 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         }
     }
 
-    /// Pauses the run for a new credential and waits for it; `false` if cancelled instead.
+    /// Pauses the run for a new credential and waits for it; `false` if cancelled instead, or
+    /// at once for a one-off call ([`super::service::EpmConfig::wait_for_credential`] off).
     pub(crate) async fn await_credential(
         &self,
         http_status: u16,
         emit: &mut impl FnMut(RunEvent),
     ) -> bool {
-        if self.control.mode() == Mode::Cancelled {
+        if self.control.mode() == Mode::Cancelled || !self.config.wait_for_credential {
             return false;
         }
         self.control.pause(PauseReason::CredentialRefused);

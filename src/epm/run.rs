@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use futures::future::join;
 
+use crate::run::journal::{InterruptedJob, JOB_FOLLOWED};
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
@@ -38,6 +39,37 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         emit: &mut impl FnMut(RunEvent),
     ) -> Vec<UserResult> {
         self.remove_in_batches(Api::V1 { run_id }, plan, emit).await
+    }
+
+    /// Follows a job that was running when the page closed ([`InterruptedJob`]) to its end: one
+    /// result per user, each message ending with [`JOB_FOLLOWED`], and the job's file deleted.
+    /// `Err` (why) when the job's end cannot be read; its users are then left to List Users.
+    pub async fn settle_interrupted_job(
+        &self,
+        job: &InterruptedJob,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Result<BatchReport, String> {
+        let mut pace = None;
+        let users = job.users.len();
+        let (body, status) = match self
+            .follow_job(job.batch, &job.href, users, &mut pace, emit)
+            .await
+        {
+            JobEnd::Finished(body, status) => (body, status),
+            JobEnd::Unknown(why) => return Err(why),
+        };
+        let stamp = Stamp {
+            http_status: Some(status),
+            attempts: 1,
+            at_ms: self.now(),
+        };
+        let mut report = map_job(job.batch, &job.users, &body, stamp);
+        for r in &mut report.results {
+            r.message = format!("{} {JOB_FOLLOWED}", r.message.trim_end());
+        }
+        let note = self.delete_file(job.batch, &job.file, emit).await;
+        report.notes.extend(note);
+        Ok(report)
     }
 
     /// The batch loop both APIs share: queue every batch, then send them in turn, waiting while
@@ -195,6 +227,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             let next = batches.get(index + 1).copied().filter(|_| running());
             let (ended, uploaded) = match Ended::job_link(removal) {
                 Ok(href) => {
+                    out()(RunEvent::JobStarted {
+                        index,
+                        href: href.clone(),
+                        file: name.clone(),
+                    });
                     stage(&mut out(), index, users, BatchStage::JobRunning);
                     let mut out1 = out();
                     let follow = self.follow_job(index, &href, users.len(), &mut pace, &mut out1);

@@ -824,3 +824,76 @@ fn a_finished_job_with_an_item_naming_no_login_ends_the_batch_at_once() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn a_job_running_when_the_page_closed_is_followed_to_its_end_after_the_reload() {
+    use crate::run::journal::JOB_FOLLOWED;
+    use crate::run::{Journal, Mode};
+    use crate::target::Target;
+    use futures::future::{select, Either};
+
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
+    fake.jobs_take(1_000.0);
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let (control, config) = (Control::new(admin()), config(10));
+    let p = plan(&["a", "b", "c"]);
+    let journal = RefCell::new(Journal::new(
+        Target::Epm,
+        "https://epm.example.com",
+        "run1",
+        clock.now_ms(),
+        p.clone(),
+        Vec::new(),
+    ));
+    // The page closes while the job runs (it takes 3 s for three users).
+    {
+        let epm = Epm {
+            http: &fake,
+            clock: &clock,
+            control: &control,
+            base: &base,
+            config: &config,
+        };
+        let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
+        let run = epm.remove_v1("run1", &p, &mut on_event);
+        let closed = clock.sleep(1_000);
+        let ended = block_on(&clock, 1e9, select(Box::pin(run), Box::pin(closed)));
+        assert!(
+            matches!(ended, Either::Right(_)),
+            "the job was still running"
+        );
+    }
+    let mut reopened = Journal::from_json(&journal.borrow().to_json()).unwrap();
+    let jobs = reopened.interrupted_jobs();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].users, p);
+
+    let one_off = EpmConfig::one_off();
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &one_off,
+    };
+    let report = block_on(
+        &clock,
+        1e9,
+        epm.settle_interrupted_job(&jobs[0], &mut |_| {}),
+    )
+    .unwrap();
+    for r in &report.results {
+        assert_eq!(r.outcome, Outcome::Removed, "{r:?}");
+        assert!(r.message.ends_with(JOB_FOLLOWED), "{}", r.message);
+        reopened.apply(&RunEvent::Result(r.clone()));
+    }
+    assert_eq!(fake.removal_requests(), 1, "the users were not sent again");
+    assert!(
+        fake.files().is_empty(),
+        "the job's file is deleted: {:?}",
+        fake.files()
+    );
+    assert!(reopened.interrupted_jobs().is_empty() && reopened.remaining().is_empty());
+    assert_eq!(control.mode(), Mode::Running);
+}

@@ -177,4 +177,4 @@ macro_rules! tuples {
     )*};
 }
 
-tuples!(3 (A 0, B 1, C 2) 5 (A 0, B 1, C 2, D 3, E 4));
+tuples!(3 (A 0, B 1, C 2) 4 (A 0, B 1, C 2, D 3) 5 (A 0, B 1, C 2, D 3, E 4));

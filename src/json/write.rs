@@ -222,7 +222,7 @@ macro_rules! tuples {
     )*};
 }
 
-tuples!((A 0, B 1, C 2) (A 0, B 1, C 2, D 3, E 4));
+tuples!((A 0, B 1, C 2) (A 0, B 1, C 2, D 3) (A 0, B 1, C 2, D 3, E 4));
 
 impl ToJson for Map {
     fn write_json(&self, out: &mut String) {

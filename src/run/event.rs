@@ -33,6 +33,13 @@ pub enum RunEvent {
     },
     /// The number of requests now waiting for an answer.
     InFlight(usize),
+    /// EPM v1: batch `index`'s removal job runs; its `Job Status` link and the uploaded file it
+    /// reads, saved so that a run resumed after a reload follows the job instead of starting another.
+    JobStarted {
+        index: usize,
+        href: String,
+        file: String,
+    },
     /// Every request sent for `user` so far was answered without being carried out (throttled,
     /// credential refused, or an error that says nothing was done); it waits to be sent again.
     Unacted { user: String },

@@ -32,7 +32,10 @@ use crate::json::{self, DecodeError, FromJson, ObjectWriter, ToJson, Value};
 use crate::results::{SkipReason, Skipped};
 use crate::target::Target;
 
+pub use jobs::InterruptedJob;
+
 mod encode;
+mod jobs;
 pub mod pieces;
 #[cfg(test)]
 mod serde_oracle;
@@ -51,6 +54,11 @@ pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while th
 pub const JOB_SETTLED_GONE: &str =
     "Removed: the page was closed while this user's removal job ran; \
     when the run went on, the identity domain no longer had this login.";
+
+/// Ends the message of an EPM user whose job was running when the page closed, and which the
+/// resumed run followed to its end.
+pub const JOB_FOLLOWED: &str =
+    "(the page was closed while this user's removal job ran; when the run went on, the job was followed to its end)";
 
 /// One run's plan and progress, as saved in the browser.
 ///
@@ -86,6 +94,8 @@ pub struct Journal {
     in_flight: sets::Names,
     /// Plan indices of users in a started EPM batch, with no result yet.
     in_job: sets::Marks,
+    /// EPM jobs started, with their link, file and users (see [`InterruptedJob`]).
+    jobs: Vec<jobs::JobWire>,
     /// Plan index of each row.
     by_row: HashMap<usize, usize>,
     /// Plan indices of each batch announced in the current run (not saved).
@@ -108,6 +118,7 @@ impl PartialEq for Journal {
             && self.results == other.results
             && self.in_flight == other.in_flight
             && self.in_job == other.in_job
+            && self.live_jobs() == other.live_jobs()
             && self.action == other.action
             && self.steps == other.steps
     }
@@ -134,6 +145,7 @@ impl Journal {
             skipped,
             in_flight: sets::Names::default(),
             in_job: sets::Marks::default(),
+            jobs: Vec::new(),
             by_row,
             action: RunAction::Remove,
             steps: String::new(),
@@ -180,7 +192,8 @@ impl Journal {
 
     /// Takes in one event of the run: `Sending` puts the user in flight, `Unacted` takes it out,
     /// `Result` records the outcome (and takes the user out of flight and out of any started
-    /// batch), `Batch` follows EPM batches. Other events change nothing.
+    /// batch), `Batch` follows EPM batches and `JobStarted` saves a job's link. Other events
+    /// change nothing.
     pub fn apply(&mut self, event: &RunEvent) {
         match event {
             RunEvent::Sending { user, .. } => {
@@ -190,6 +203,7 @@ impl Journal {
                 self.in_flight.remove(user);
             }
             RunEvent::Result(result) => self.record(result.clone()),
+            RunEvent::JobStarted { index, href, file } => self.follow_job(*index, href, file),
             RunEvent::Batch {
                 index,
                 users,
@@ -380,6 +394,7 @@ impl Journal {
             .field("done", &done)
             .field("sent", self.in_flight.as_slice())
             .field("job", &self.in_job.to_vec())
+            .field("jobs", &self.live_jobs())
             .field("act", self.action.code())
             .field("stp", &self.steps)
             .finish();
@@ -423,6 +438,8 @@ struct Wire {
     done: Vec<Option<DoneWire>>,
     sent: Vec<String>,
     job: Vec<usize>,
+    /// EPM jobs that may still run (absent in older saves).
+    jobs: Vec<jobs::JobWire>,
     /// The run's action ([`RunAction::code`]); absent in older saves (remove).
     act: String,
     /// One step code per plan entry, or empty (absent in older saves).
@@ -447,6 +464,7 @@ impl FromJson for Wire {
             done: json::required(obj, "done")?,
             sent: json::required(obj, "sent")?,
             job: json::required(obj, "job")?,
+            jobs: json::field(obj, "jobs")?.unwrap_or_default(),
             act: json::field(obj, "act")?.unwrap_or_default(),
             stp: json::field(obj, "stp")?.unwrap_or_default(),
         })
@@ -585,6 +603,9 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
     if let Some(i) = w.job.iter().find(|&&i| i >= n) {
         return Err(format!("batch member {i} is outside the plan"));
     }
+    if let Some(i) = w.jobs.iter().flat_map(|j| &j.3).find(|&&i| i >= n) {
+        return Err(format!("job member {i} is outside the plan"));
+    }
     let plan: Vec<PlanEntry> = w
         .rows
         .into_iter()
@@ -629,6 +650,7 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
     journal.results = results;
     journal.in_flight.extend(w.sent);
     journal.in_job.extend(w.job);
+    journal.jobs = w.jobs;
     journal.action = action;
     journal.steps = w.stp;
     Ok(journal)
@@ -641,6 +663,7 @@ fn changes_journal(event: &RunEvent) -> bool {
         RunEvent::Result(_)
             | RunEvent::Sending { .. }
             | RunEvent::Unacted { .. }
+            | RunEvent::JobStarted { .. }
             | RunEvent::Batch {
                 stage: BatchStage::Uploading | BatchStage::JobRunning,
                 ..
@@ -809,6 +832,11 @@ mod tests {
         }
         j.apply(&sending(&p[n].user));
         j.apply(&batch(0, 2, BatchStage::Queued));
+        j.apply(&RunEvent::JobStarted {
+            index: 0,
+            href: "https://epm.example.com/interop/rest/security/v1/jobs/7".into(),
+            file: "offboard-run-7-b0001.csv".into(),
+        });
         j.apply(&batch(0, 2, BatchStage::JobRunning));
         assert_eq!(
             users(&j.interrupted_job_users()),
@@ -816,6 +844,7 @@ mod tests {
         );
 
         let json = j.to_json();
+        assert_eq!(j.clone().encode(), json);
         let back = Journal::from_json(&json).unwrap();
         assert_eq!(back, j);
         assert_eq!(back.to_json(), json);
@@ -830,7 +859,28 @@ mod tests {
             users(&back.interrupted_job_users()),
             [&p[n].user, &p[n + 1].user]
         );
+        let jobs = back.interrupted_jobs();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            (jobs[0].batch, jobs[0].href.as_str(), jobs[0].file.as_str()),
+            (
+                0,
+                "https://epm.example.com/interop/rest/security/v1/jobs/7",
+                "offboard-run-7-b0001.csv"
+            )
+        );
+        assert_eq!(users(&jobs[0].users), [&p[n].user, &p[n + 1].user]);
         assert_eq!(back.action, RunAction::Remove);
+
+        let mut settled = back.clone();
+        for e in &p[n..n + 2] {
+            settled.apply(&RunEvent::Result(result(e, Outcome::Removed, "ok", 2.0)));
+        }
+        assert!(settled.interrupted_jobs().is_empty());
+        assert!(
+            settled.to_json().contains(r#""jobs":[]"#),
+            "a job whose users all have a result is no longer saved"
+        );
     }
 
     #[test]

@@ -122,7 +122,10 @@ impl Progress {
             RunEvent::Concurrency(n) => self.concurrency = *n,
             RunEvent::InFlight(n) => self.in_flight = *n,
             RunEvent::Retrying { .. } => self.retries += 1,
-            RunEvent::Batch { .. } | RunEvent::Note(_) | RunEvent::Unacted { .. } => {}
+            RunEvent::Batch { .. }
+            | RunEvent::Note(_)
+            | RunEvent::Unacted { .. }
+            | RunEvent::JobStarted { .. } => {}
         }
         while self
             .recent

@@ -127,8 +127,9 @@ pub fn begin(
     launch(state, connection, work, journal);
 }
 
-/// Continues the run of a saved `journal` after a reload: known results are kept, EPM users whose
-/// job was interrupted are reported as such, and RSA users whose request went unanswered are sent
+/// Continues the run of a saved `journal` after a reload: known results are kept, an EPM job
+/// that was running when the page closed is followed to its end (or, when it cannot be, its
+/// users are looked for with List Users), and RSA users whose request went unanswered are sent
 /// again (a "not found" then means "removed").
 pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) {
     let Connection::Epm { base, auth } = connection.clone() else {
@@ -148,20 +149,42 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
             base: &base,
             config: &config,
         };
-        let now = js_sys::Date::now();
-        match epm.list_users(&mut |_| {}).await {
-            Ok(users) => {
-                let there: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
-                journal
-                    .settle_interrupted_jobs_with(|login| there.contains(&login_key(login)), now);
-            }
-            Err(why) => {
-                journal.settle_interrupted_jobs(now);
-                state.run.notes.set(vec![format!(
-                    "Users whose job was running when the page closed could not be checked ({why}); they are reported as unknown."
-                )]);
+        let mut notes = Vec::new();
+        for job in journal.interrupted_jobs() {
+            match epm.settle_interrupted_job(&job, &mut |_| {}).await {
+                Ok(report) => {
+                    notes.extend(report.notes);
+                    for result in report.results {
+                        journal.apply(&RunEvent::Result(result));
+                    }
+                }
+                Err(why) => notes.push(format!(
+                    "Batch {}: the removal job that was running when the page closed could not be followed ({why}); \
+                     its users are looked for with List Users.",
+                    job.batch + 1
+                )),
             }
         }
+        if !journal.interrupted_job_users().is_empty() {
+            let now = js_sys::Date::now();
+            match epm.list_users(&mut |_| {}).await {
+                Ok(users) => {
+                    let there: HashSet<String> =
+                        users.iter().map(|u| login_key(&u.login)).collect();
+                    journal.settle_interrupted_jobs_with(
+                        |login| there.contains(&login_key(login)),
+                        now,
+                    );
+                }
+                Err(why) => {
+                    journal.settle_interrupted_jobs(now);
+                    notes.push(format!(
+                        "Users whose job was running when the page closed could not be checked ({why}); they are reported as unknown."
+                    ));
+                }
+            }
+        }
+        state.run.notes.set(notes);
         continue_run(state, connection, journal);
     });
 }

@@ -48,6 +48,7 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
     let remaining = saved.total - saved.done;
     let unanswered = journal.unanswered().len();
     let message = RwSignal::new(None::<String>);
+    let resuming = RwSignal::new(false);
 
     let connected_here = move || {
         state.target.get() == target
@@ -76,7 +77,17 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
                 return;
             }
             match state.connection() {
-                Ok(connection) => resume_run(state, connection, (*journal).clone()),
+                Ok(connection) => {
+                    if !journal.interrupted_job_users().is_empty() {
+                        resuming.set(true);
+                        message.set(Some(
+                            "Reading how the removal job that was running when the page closed ended \
+                             (a job still running is followed to its end)…"
+                                .into(),
+                        ));
+                    }
+                    resume_run(state, connection, (*journal).clone());
+                }
                 Err(e) => message.set(Some(e)),
             }
         }
@@ -125,7 +136,7 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
             <div class="actions">
                 {(!finished).then(|| view! {
-                    <button type="button" id="resume-run" class="primary" on:click=resume>"Resume the run"</button>
+                    <button type="button" id="resume-run" class="primary" disabled=move || resuming.get() on:click=resume>"Resume the run"</button>
                 })}
                 <button type="button" id="saved-results" class="secondary" on:click=show_results>"Show its results"</button>
                 <button type="button" id="forget-run" class="secondary" on:click=forget>"Forget it"</button>

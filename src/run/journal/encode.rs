@@ -158,6 +158,7 @@ impl Journal {
     /// since the last call.
     pub fn encode(&mut self) -> String {
         self.prepare_encode(usize::MAX);
+        let jobs = json(&self.live_jobs());
         let cache = &mut self.encoded;
         if cache.tail.as_ref().is_none_or(|(a, _)| *a != self.action) {
             let tail = format!(
@@ -208,7 +209,14 @@ impl Journal {
             })
             .sum();
         let mut out = String::with_capacity(
-            head.len() + msgs.len() + done_len + sent.len() + job.len() + tail.len() + 32,
+            head.len()
+                + msgs.len()
+                + done_len
+                + sent.len()
+                + job.len()
+                + jobs.len()
+                + tail.len()
+                + 40,
         );
         out.push_str(head);
         out.push_str("\"msgs\":");
@@ -227,6 +235,8 @@ impl Journal {
         out.push_str(&sent);
         out.push_str(",\"job\":");
         out.push_str(&job);
+        out.push_str(",\"jobs\":");
+        out.push_str(&jobs);
         out.push_str(tail);
         out
     }

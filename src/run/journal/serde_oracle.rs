@@ -22,10 +22,15 @@ struct OldWire<'a> {
     sent: Vec<Cow<'a, str>>,
     job: Vec<usize>,
     #[serde(default)]
+    jobs: Vec<OldJob<'a>>,
+    #[serde(default)]
     act: Cow<'a, str>,
     #[serde(default)]
     stp: Cow<'a, str>,
 }
+
+/// A started EPM job: batch, `Job Status` link, file, plan indices.
+type OldJob<'a> = (usize, Cow<'a, str>, Cow<'a, str>, Vec<usize>);
 
 #[derive(Serialize, Deserialize)]
 enum OldSkip<'a> {
@@ -91,6 +96,18 @@ fn old_to_json(j: &Journal) -> String {
             .map(|u| Cow::Borrowed(&**u))
             .collect(),
         job: j.in_job.to_vec(),
+        jobs: j
+            .live_jobs()
+            .into_iter()
+            .map(|(batch, href, file, members)| {
+                (
+                    *batch,
+                    Cow::Borrowed(&**href),
+                    Cow::Borrowed(&**file),
+                    members.clone(),
+                )
+            })
+            .collect(),
         act: Cow::Borrowed(j.action.code()),
         stp: Cow::Borrowed(&j.steps),
     };
@@ -129,6 +146,13 @@ fn old_from_json(text: &str) -> Result<Journal, String> {
         done: w.done,
         sent: strings(w.sent),
         job: w.job,
+        jobs: w
+            .jobs
+            .into_iter()
+            .map(|(batch, href, file, members)| {
+                (batch, href.into_owned(), file.into_owned(), members)
+            })
+            .collect(),
         act: w.act.into_owned(),
         stp: w.stp.into_owned(),
     })

@@ -62,6 +62,11 @@ impl Marks {
         }
     }
 
+    /// Whether index `i` is marked.
+    pub(super) fn contains(&self, i: usize) -> bool {
+        self.flags.get(i).copied().unwrap_or(false)
+    }
+
     /// The marked indices, in increasing order.
     pub(super) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.flags

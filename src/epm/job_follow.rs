@@ -126,7 +126,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         href: &str,
         users: usize,
         pace: &mut Option<Pace>,
-        emit: &mut impl FnMut(RunEvent),
+        mut emit: &mut dyn FnMut(RunEvent),
     ) -> JobEnd {
         let timeout = self.config.job_timeout_ms;
         let mut schedule = PollSchedule::new(self.config, users, *pace);
@@ -183,7 +183,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 }
                 Answer::CredentialRefused(status) => {
                     let since = self.now();
-                    if !self.await_credential(status, emit).await {
+                    if !self.await_credential(status, &mut emit).await {
                         return JobEnd::Unknown(format!(
                             "the run was cancelled while the job was running and no credential was available to follow it; {CHECK_CONSOLE}"
                         ));

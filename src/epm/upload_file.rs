@@ -135,13 +135,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         &self,
         index: usize,
         name: &str,
-        emit: &mut impl FnMut(RunEvent),
+        mut emit: &mut dyn FnMut(RunEvent),
     ) -> Option<String> {
         let outcome = self
             .call_safely(
                 |auth| delete_file_request(self.base, name, auth),
                 parse_status,
-                emit,
+                &mut emit,
             )
             .await;
         let why = match outcome {

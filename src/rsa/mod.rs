@@ -11,6 +11,7 @@ mod der;
 mod fake_tenant;
 pub mod jwt;
 pub mod key_file;
+pub mod looked_up;
 pub mod lookup;
 pub mod minter;
 pub mod rehearse;

@@ -1,11 +1,14 @@
 //! RSA: resolving the list's e-mail addresses to user IDs before anything is removed.
 
+use std::collections::HashSet;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
 use crate::browser::{BrowserClock, FetchHttp};
+use crate::rsa::looked_up::Decision;
 use crate::rsa::lookup::Blocker;
 use crate::rsa::resolve::{resolve_emails, ResolveProgress};
 use crate::run::{Control, RunSettings};
@@ -51,17 +54,29 @@ pub fn EmailLookup() -> impl IntoView {
     };
 
     let summary = move || {
+        let removed: HashSet<usize> = state
+            .lookup_decisions()
+            .into_iter()
+            .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(row))
+            .collect();
         state.lookups.with(|found| {
             let count = |f: &dyn Fn(&crate::rsa::resolve::Resolution) -> bool| found.iter().filter(|r| f(r)).count();
-            let ok = count(&|r| r.answer.user().is_some() && r.answer.blocker().is_none());
-            let enabled = count(&|r| r.answer.blocker() == Some(Blocker::Enabled));
-            let pending = count(&|r| r.answer.blocker() == Some(Blocker::PendingDeletion));
-            let scim = count(&|r| r.answer.blocker() == Some(Blocker::ManagedSource));
+            let planned = |r: &crate::rsa::resolve::Resolution, b: Option<Blocker>| removed.contains(&r.row) && r.answer.blocker() == b;
+            let ok = count(&|r| planned(r, None));
+            let enabled = count(&|r| planned(r, Some(Blocker::Enabled)));
+            let pending = count(&|r| planned(r, Some(Blocker::PendingDeletion)));
+            let scim = count(&|r| planned(r, Some(Blocker::ManagedSource)));
             let missing = count(&|r| r.answer.user().is_none());
+            let left_out = count(&|r| r.answer.user().is_some() && !removed.contains(&r.row));
+            let left_out = if left_out > 0 {
+                format!(" {left_out} found but left out: your own account, protected, or a user another row already removes.")
+            } else {
+                String::new()
+            };
             format!(
                 "{ok} found and removable; {enabled} still enabled and {pending} pending deletion (would be refused \
                  with 409); {scim} from a SCIM or Azure AD source (would be refused with 405); {missing} not found or \
-                 not looked up (will not be processed)."
+                 not looked up (will not be processed).{left_out}"
             )
         })
     };

@@ -1,5 +1,6 @@
 //! Preview step: exactly who will be removed, and every row that will not be, with its reason.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::csv_intake::{row_number, Class};
+use crate::rsa::looked_up::Decision;
 use crate::search::Needle;
 
 /// Counts, the identifier column, the users to remove and the rows left out, with a search box.
@@ -38,9 +40,25 @@ fn Preview(loaded: Loaded) -> impl IntoView {
 
     // Without a search the rows not processed are listed (a few, usually) and the users to remove are every other
     // row; a search lists both by looking at every row, once per query.
+    // Rows whose e-mail address was looked up: the user found joins the users to remove, or the
+    // row says why not (own account, protected, a user removed by another row, nobody found).
+    let decided = Memo::new(move |_| {
+        state
+            .lookup_decisions()
+            .into_iter()
+            .collect::<HashMap<_, _>>()
+    });
     let lists = Memo::new({
         let loaded = loaded.clone();
-        move |_| query.with(|q| Lists::new(&loaded, q))
+        move |_| {
+            let found: HashSet<u32> = decided.with(|d| {
+                d.iter()
+                    .filter(|(_, d)| matches!(d, Decision::Remove(_)))
+                    .map(|(&row, _)| row as u32 - 1)
+                    .collect()
+            });
+            query.with(|q| Lists::new(&loaded, q, &found))
+        }
     });
     // A search looks at every row: in a big file it starts once typing pauses, not at each key.
     let big = loaded.table.len() > SEARCH_AT_ONCE_ROWS;
@@ -78,10 +96,15 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .map(|n| n.to_string())
                     .collect::<Vec<_>>()
                     .join("; ");
-                let reason = if class == Class::Target {
-                    notes
-                } else {
-                    class.to_string()
+                let looked_up =
+                    decided.with_untracked(|d| d.get(&(row_number(row) as usize)).cloned());
+                let reason = match looked_up {
+                    Some(Decision::Remove(entry)) => {
+                        format!("found by its e-mail address: user ID {}", entry.user)
+                    }
+                    Some(Decision::Skip(why)) => why.message(),
+                    None if class == Class::Target => notes,
+                    None => class.to_string(),
                 };
                 view! {
                     <span class="cell num" role="cell">{row_number(row)}</span>
@@ -117,7 +140,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     };
 
     let summary = [
-        ("to remove", counts.targets, "targets"),
+        ("to remove", 0, "targets"),
         ("duplicates", counts.duplicates, "duplicates"),
         ("invalid", counts.invalid, "invalid"),
         ("blank", counts.blank, "blank"),
@@ -135,7 +158,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 {summary
                     .into_iter()
                     .filter(|(_, n, key)| *n > 0 || *key == "targets")
-                    .map(|(label, n, key)| view! { <li data-count=key><strong>{n}</strong>" "{label}</li> })
+                    .map(|(label, n, key)| if key == "targets" {
+                        view! { <li data-count=key><strong>{move || state.removal_count()}</strong>" "{label}</li> }.into_any()
+                    } else {
+                        view! { <li data-count=key><strong>{n}</strong>" "{label}</li> }.into_any()
+                    })
                     .collect_view()}
             </ul>
             {column_choice}
@@ -210,15 +237,18 @@ struct Lists {
 }
 
 impl Lists {
-    fn new(loaded: &Loaded, query: &str) -> Lists {
+    /// The lists for `query`; `found` are rows (by index) whose looked-up user is removed.
+    fn new(loaded: &Loaded, query: &str, found: &HashSet<u32>) -> Lists {
         let (table, plan) = (&loaded.table, &loaded.plan);
+        let removed =
+            |i: usize, class: &Class| *class == Class::Target || found.contains(&(i as u32));
         let needle = Needle::new(query);
         if needle.is_empty() {
             let skipped: Vec<u32> = plan
                 .classes()
                 .iter()
                 .enumerate()
-                .filter(|(_, class)| **class != Class::Target)
+                .filter(|(i, class)| !removed(*i, class))
                 .map(|(i, _)| i as u32)
                 .collect();
             let skipped = Arc::new(skipped);
@@ -235,7 +265,7 @@ impl Lists {
             let hit = needle.is_row(u64::from(row_number(i)))
                 || table.fields(i).any(|f| needle.found_in(f));
             if hit {
-                if *class == Class::Target {
+                if removed(i, class) {
                     targets.push(i as u32);
                 } else {
                     skipped.push(i as u32);

@@ -17,6 +17,7 @@ use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::results::{SkipReason, Skipped};
 use crate::rsa::jwt::strip_bearer;
+use crate::rsa::looked_up::{decide, Decision};
 use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::rsa::RemovalOptions;
@@ -405,7 +406,8 @@ impl AppState {
         })
     }
 
-    /// How many users [`AppState::removal_entries`] lists, without copying any of them.
+    /// How many users the run would remove: the plan's, less rows dropped after List Users,
+    /// plus the users found by e-mail that [`AppState::lookup_decisions`] removes.
     pub fn removal_count(&self) -> usize {
         let dropped = self.dropped.get();
         let kept = |row: usize| !dropped.contains(&row);
@@ -421,20 +423,34 @@ impl AppState {
                 }
             })
         });
-        let protected = self.protected.get();
-        let protected = ProtectedMatcher::new(&protected);
-        let found = self.lookups.with(|found| {
-            found
-                .iter()
-                .filter(|r| kept(r.row) && removable(&protected, r))
-                .count()
-        });
+        let found = self
+            .lookup_decisions()
+            .iter()
+            .filter(|(row, d)| kept(*row) && matches!(d, Decision::Remove(_)))
+            .count();
         targets + found
     }
 
-    /// Who the run will remove: the plan's identifiers, and the users found for e-mail rows.
+    /// Who the run removes, in row order: the plan's users and those found by e-mail address.
     pub fn removal_entries(&self) -> Vec<PlanEntry> {
-        let mut entries = self.loaded.with(|l| {
+        let mut entries = self.planned_entries();
+        entries.extend(
+            self.lookup_decisions()
+                .into_iter()
+                .filter_map(|(_, d)| match d {
+                    Decision::Remove(entry) => Some(entry),
+                    Decision::Skip(_) => None,
+                }),
+        );
+        self.dropped
+            .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
+        crate::sort::sort_by_key(&mut entries, |e| e.row as u64);
+        entries
+    }
+
+    /// The plan's users by row, as the CSV gave their IDs.
+    fn planned_entries(&self) -> Vec<PlanEntry> {
+        self.loaded.with(|l| {
             l.as_ref().map_or_else(Vec::new, |l| {
                 l.plan
                     .targets(&l.table)
@@ -444,33 +460,33 @@ impl AppState {
                     })
                     .collect()
             })
-        });
-        let protected = self.protected.get();
-        let protected = ProtectedMatcher::new(&protected);
-        self.lookups.with(|found| {
-            entries.extend(
-                found
-                    .iter()
-                    .filter(|r| removable(&protected, r))
-                    .filter_map(Resolution::plan_entry),
-            )
-        });
-        self.dropped
-            .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
-        crate::sort::sort_by_key(&mut entries, |e| e.row as u64);
-        entries
+        })
     }
 
-    /// The rows kept out of the run, with why: intake's, e-mail rows whose lookup found nobody, and
-    /// rows the admin dropped after List Users.
+    /// What the plan does with each row whose e-mail address was looked up: removes the user
+    /// found, unless it is the admin's own account, protected, or already removed by another row.
+    pub fn lookup_decisions(&self) -> Vec<(usize, Decision)> {
+        if self.lookups.with(Vec::is_empty) {
+            return Vec::new();
+        }
+        self.own_account.track();
+        let planned = self.planned_entries();
+        let protected = self.protected.get();
+        let protected = ProtectedMatcher::new(&protected);
+        let own = self.effective_own_account();
+        self.lookups
+            .with(|found| decide(found, &planned, own.as_deref(), &protected))
+    }
+
+    /// The rows kept out of the run, with why: intake's, e-mail rows whose lookup found nobody
+    /// (or a user the run does not remove), and rows the admin dropped after List Users.
     pub fn skipped_rows(&self) -> Vec<Skipped> {
-        let lookups = self.lookups.get_untracked();
+        let decisions: HashMap<usize, Decision> =
+            untrack(|| self.lookup_decisions()).into_iter().collect();
         let dropped = self.dropped.get_untracked();
-        let protected = self.protected.get_untracked();
         self.loaded.with_untracked(|l| {
-            l.as_ref().map_or_else(Vec::new, |l| {
-                skipped_rows(l, &lookups, &dropped, &ProtectedMatcher::new(&protected))
-            })
+            l.as_ref()
+                .map_or_else(Vec::new, |l| skipped_rows(l, &decisions, &dropped))
         })
     }
 
@@ -494,28 +510,12 @@ impl AppState {
     }
 }
 
-/// Whether a lookup found a user the run may remove: one that no protected pattern matches.
-fn removable(protected: &ProtectedMatcher, lookup: &Resolution) -> bool {
-    lookup.answer.user().is_some() && protected_by(protected, lookup).is_none()
-}
-
-/// The protected pattern a looked-up user's ID or e-mail address matches, if any.
-fn protected_by(protected: &ProtectedMatcher, lookup: &Resolution) -> Option<String> {
-    let user = lookup.answer.user()?;
-    protected
-        .find(&user.id)
-        .or_else(|| protected.find(&user.email_address))
-        .map(str::to_string)
-}
-
 fn skipped_rows(
     loaded: &Loaded,
-    lookups: &[Resolution],
+    looked_up: &HashMap<usize, Decision>,
     dropped: &HashSet<usize>,
-    protected: &ProtectedMatcher,
 ) -> Vec<Skipped> {
     let plan = &loaded.plan;
-    let looked_up: HashMap<usize, &Resolution> = lookups.iter().map(|r| (r.row, r)).collect();
     (0..loaded.table.len())
         .filter_map(|i| {
             let row = row_number(i) as usize;
@@ -524,20 +524,10 @@ fn skipped_rows(
                     "the tenant has no such login (List Users); dropped from the plan before the run".into(),
                 ),
                 Class::Target => return None,
-                Class::Invalid { .. }
-                    if looked_up
-                        .get(&row)
-                        .and_then(|r| protected_by(protected, r))
-                        .is_some() =>
-                {
-                    SkipReason::Protected(protected_by(protected, looked_up[&row]).unwrap_or_default())
-                }
-                Class::Invalid { .. } if looked_up.get(&row).is_some_and(|r| r.answer.user().is_some()) => {
-                    return None
-                }
-                Class::Invalid { .. } if looked_up.contains_key(&row) => {
-                    SkipReason::Invalid(looked_up[&row].answer.message())
-                }
+                Class::Invalid { .. } if looked_up.contains_key(&row) => match &looked_up[&row] {
+                    Decision::Remove(_) => return None,
+                    Decision::Skip(reason) => reason.clone(),
+                },
                 Class::Duplicate { of_row } => SkipReason::Duplicate {
                     of_row: of_row as usize,
                 },

@@ -119,13 +119,15 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   const tenant = await sandbox.control('/sandbox/tenant');
   const removed = new Set((await sandbox.control('/sandbox/audit')).map((a) => a.user));
   const live = tenant.rsa.filter((u) => !removed.has(u.id) && !/SCIM/.test(u.identitySource));
-  const disabled = live.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted).slice(0, 5);
+  const [me, ...disabled] = live.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted).slice(0, 6);
   const enabled = live.filter((u) => u.userStatus === 'Enabled' && !u.markDeleted).slice(0, 2);
+  // The admin's own account, given by its e-mail address, and a user given both by ID and by address.
   const lines = ['email', ...disabled.map((u) => u.emailAddress), ...enabled.map((u) => u.emailAddress.toUpperCase()),
-    'nobody.at.all@example.com'];
+    'nobody.at.all@example.com', me.emailAddress, disabled[1].id];
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
   await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.fill('#own-account', me.id);
   await page.click('.step-nav .primary');
   await dropFile(page, 'emails.csv', lines.join('\n'));
   await page.waitForSelector('#intake-summary');
@@ -134,9 +136,21 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   await page.click('#lookup-emails');
   await page.waitForSelector('#lookup-summary');
   const summary = await page.locator('#lookup-summary').innerText();
-  assert.match(summary, /^5 found and removable; 2 still enabled/);
+  assert.match(summary, /^4 found and removable; 2 still enabled/);
   assert.match(summary, /1 not found/);
+  assert.match(summary, /2 found but left out: your own account/);
   await screenshot(page, 'rsa-lookup');
+  // The preview now agrees with the run: the users found join the users to remove, each left-out row says why.
+  assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), '7');
+  await page.fill('#search', me.emailAddress);
+  await page.waitForFunction(() => /Will not be processed \(1\)/.test(document.body.innerText));
+  assert.match(await page.locator('[aria-label="Rows that will not be processed"]').innerText(), /your own account/);
+  await page.fill('#search', disabled[1].emailAddress);
+  await page.waitForFunction(() => /Will be removed \(0\)/.test(document.body.innerText));
+  assert.match(await page.locator('[aria-label="Rows that will not be processed"]').innerText(), /duplicate of row 11/);
+  await page.fill('#search', disabled[0].emailAddress);
+  await page.waitForFunction(() => /Will be removed \(1\)/.test(document.body.innerText));
+  assert.match(await page.locator('[aria-label="Users that will be removed"]').innerText(), new RegExp(`user ID ${disabled[0].id}`));
   await page.click('.step-nav .primary');
   await page.fill('#confirm-count', '7');
   await screenshot(page, 'rsa-lookup-confirm');
@@ -145,8 +159,8 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   assert.equal(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText(), '5');
   assert.equal(await page.locator('.bar-row[data-outcome=conflict] .bar-count').innerText(), '2');
   const after = (await sandbox.control('/sandbox/audit')).map((a) => a.user).filter((u) => !removed.has(u));
-  assert.deepEqual(after.sort(), disabled.map((u) => u.id).sort());
+  assert.deepEqual(after.sort(), disabled.map((u) => u.id).sort(), 'the own account was not removed, nobody twice');
   await page.click('#see-results');
-  assert.match(await page.locator('#results-summary').innerText(), /^9 rows: 5 removed, 2 not removed, 2 skipped/);
+  assert.match(await page.locator('#results-summary').innerText(), /^11 rows: 5 removed, 2 not removed, 4 skipped/);
   assert.deepEqual(problems, []);
 });

@@ -1,0 +1,183 @@
+//! What the plan does with the rows whose e-mail address was looked up: the user found is
+//! removed, unless it is the admin's own account, matches a protected pattern, or is a user the
+//! plan already removes (by its ID on another row, or by another address found earlier).
+
+use std::collections::HashMap;
+
+use super::resolve::Resolution;
+use crate::csv_intake::{folded, ProtectedMatcher};
+use crate::results::SkipReason;
+use crate::run::PlanEntry;
+
+/// What happens to one looked-up row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Its user is removed by this ID.
+    Remove(PlanEntry),
+    /// Left out, and why.
+    Skip(SkipReason),
+}
+
+/// One decision per looked-up row, in the order of `lookups`. `planned` are the rows the plan
+/// removes by user ID; `own` is the admin's own account (a user ID or an e-mail address).
+pub fn decide(
+    lookups: &[Resolution],
+    planned: &[PlanEntry],
+    own: Option<&str>,
+    protected: &ProtectedMatcher,
+) -> Vec<(usize, Decision)> {
+    let own = own.map(str::trim).filter(|o| !o.is_empty()).map(fold);
+    let mut first_row: HashMap<String, usize> = planned
+        .iter()
+        .rev()
+        .map(|e| (id_key(&e.user), e.row))
+        .collect();
+    let mut in_order: Vec<&Resolution> = lookups.iter().collect();
+    crate::sort::sort_by_key(&mut in_order, |r| r.row as u64);
+    let mut decided: HashMap<usize, Decision> = HashMap::with_capacity(lookups.len());
+    for r in in_order {
+        let Some(user) = r.answer.user() else {
+            decided.insert(
+                r.row,
+                Decision::Skip(SkipReason::Invalid(r.answer.message())),
+            );
+            continue;
+        };
+        let decision = if own
+            .as_ref()
+            .is_some_and(|o| *o == fold(&user.id) || *o == fold(&user.email_address))
+        {
+            Decision::Skip(SkipReason::ExcludedSelf)
+        } else if let Some(pattern) = protected
+            .find(&user.id)
+            .or_else(|| protected.find(&user.email_address))
+        {
+            Decision::Skip(SkipReason::Protected(pattern.to_string()))
+        } else {
+            match first_row.get(&id_key(&user.id)) {
+                Some(&of_row) if of_row != r.row => {
+                    Decision::Skip(SkipReason::Duplicate { of_row })
+                }
+                _ => {
+                    first_row.insert(id_key(&user.id), r.row);
+                    Decision::Remove(PlanEntry {
+                        row: r.row,
+                        user: user.id.clone(),
+                    })
+                }
+            }
+        };
+        decided.insert(r.row, decision);
+    }
+    lookups
+        .iter()
+        .filter_map(|r| decided.remove(&r.row).map(|d| (r.row, d)))
+        .collect()
+}
+
+/// A user ID as the engine compares them: trimmed, ASCII case ignored.
+fn id_key(id: &str) -> String {
+    id.trim().to_ascii_lowercase()
+}
+
+fn fold(value: &str) -> String {
+    folded(value.trim()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rsa::lookup::RsaUser;
+    use crate::rsa::resolve::Answer;
+
+    fn found(row: usize, email: &str, id: &str) -> Resolution {
+        Resolution {
+            row,
+            email: email.into(),
+            answer: Answer::Found(RsaUser {
+                id: id.into(),
+                email_address: email.to_lowercase(),
+                first_name: "A".into(),
+                last_name: "B".into(),
+                identity_source: "Corp AD".into(),
+                user_status: "Disabled".into(),
+                mark_deleted: false,
+            }),
+        }
+    }
+
+    fn entry(row: usize, user: &str) -> PlanEntry {
+        PlanEntry {
+            row,
+            user: user.into(),
+        }
+    }
+
+    #[test]
+    fn the_admins_own_account_found_by_address_is_never_removed() {
+        let lookups = [
+            found(2, "x@acme.com", "id-x"),
+            found(3, "Me@Acme.com", "ID-ME"),
+        ];
+        let none = ProtectedMatcher::new(&[]);
+        for own in ["id-me", " me@acme.com "] {
+            assert_eq!(
+                decide(&lookups, &[], Some(own), &none),
+                [
+                    (2, Decision::Remove(entry(2, "id-x"))),
+                    (3, Decision::Skip(SkipReason::ExcludedSelf)),
+                ],
+                "{own}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_already_removed_by_id_or_by_an_earlier_address_is_a_duplicate() {
+        let lookups = [
+            found(5, "b@acme.com", "id-b"),
+            found(3, "a@acme.com", "ID-A"),
+            found(4, "B@ACME.COM", "id-b"),
+        ];
+        let planned = [entry(2, "id-a")];
+        let none = ProtectedMatcher::new(&[]);
+        assert_eq!(
+            decide(&lookups, &planned, None, &none),
+            [
+                (5, Decision::Skip(SkipReason::Duplicate { of_row: 4 })),
+                (3, Decision::Skip(SkipReason::Duplicate { of_row: 2 })),
+                (4, Decision::Remove(entry(4, "id-b"))),
+            ]
+        );
+    }
+
+    #[test]
+    fn protected_users_and_addresses_nobody_has_are_left_out_with_their_reason() {
+        let patterns = vec!["*@board.acme.com".to_string()];
+        let protected = ProtectedMatcher::new(&patterns);
+        let missing = Resolution {
+            row: 3,
+            email: "gone@acme.com".into(),
+            answer: Answer::NotFound,
+        };
+        let decided = decide(
+            &[found(2, "ceo@board.acme.com", "id-ceo"), missing.clone()],
+            &[],
+            None,
+            &protected,
+        );
+        assert_eq!(
+            decided,
+            [
+                (
+                    2,
+                    Decision::Skip(SkipReason::Protected("*@board.acme.com".into()))
+                ),
+                (
+                    3,
+                    Decision::Skip(SkipReason::Invalid(missing.answer.message()))
+                ),
+            ]
+        );
+    }
+}

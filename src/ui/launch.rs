@@ -35,8 +35,12 @@ struct Work {
 /// Starts the engine for `entries` against `connection`; progress lands in `state.run`. A `fresh` run
 /// does what the admin chose (RSA: delete, with any steps first, or mark for deletion), forgets
 /// earlier results and starts a new journal; otherwise (retry) the new results replace those of the
-/// same rows, in the same journal and with the same action.
+/// same rows, in the same journal and with the same action. Does nothing while a run is active
+/// (a second click on the same button before the page had a turn).
 pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
+    if state.run.active.get_untracked() {
+        return;
+    }
     let journal = run_journal(state, &entries, fresh);
     begin(state, connection, entries, journal, fresh);
 }
@@ -75,6 +79,9 @@ pub fn start_change(
     entries: Vec<PlanEntry>,
     change: Change,
 ) {
+    if state.run.active.get_untracked() {
+        return;
+    }
     let journal = new_journal(state, &entries, Vec::new(), &RsaMode::Change(change));
     begin(state, connection, entries, journal, true);
 }
@@ -132,6 +139,9 @@ pub fn begin(
 /// users are looked for with List Users), and RSA users whose request went unanswered are sent
 /// again (a "not found" then means "removed").
 pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) {
+    if state.run.active.get_untracked() {
+        return;
+    }
     let Connection::Epm { base, auth } = connection.clone() else {
         return continue_run(state, connection, journal);
     };

@@ -64,6 +64,9 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
         let journal = journal.clone();
         let base = journal.base_url.clone();
         move |_| {
+            if resuming.get_untracked() {
+                return;
+            }
             if !connected_here() {
                 state.target.set(target);
                 match target {

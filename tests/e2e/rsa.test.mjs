@@ -164,3 +164,40 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   assert.match(await page.locator('#results-summary').innerText(), /^11 rows: 5 removed, 2 not removed, 4 skipped/);
   assert.deepEqual(problems, []);
 });
+
+test('a cancelled run is finished by "Retry" exactly once, even when the button is pressed twice at once', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const gone = new Set((await sandbox.control('/sandbox/audit')).map((a) => a.user));
+  const users = tenant.rsa.filter((u) => !gone.has(u.id) && u.userStatus === 'Disabled' && !u.markDeleted &&
+    !/SCIM/.test(u.identitySource)).slice(0, 40);
+  assert.equal(users.length, 40, 'the tenant has enough users left');
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users.length));
+  await sandbox.control('/sandbox/faults', { latencyMs: 400 });
+  await page.click('#start-run');
+  await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 2);
+  await page.click('#cancel');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+  await page.click('#see-results');
+  const cancelled = await page.locator('#results-summary').innerText();
+  const [, removedFirst] = cancelled.match(/ (\d+) removed/);
+  assert.ok(Number(removedFirst) < users.length, `the run was cancelled before the end: ${cancelled}`);
+
+  await page.locator('button', { hasText: 'Retry failed and not started' }).evaluate((b) => { b.click(); b.click(); });
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  assert.match(await page.locator('#run-status').innerText(), /^Finished: (\d+) of \1 users/);
+  await page.click('#see-results');
+  assert.match(await page.locator('#results-summary').innerText(), new RegExp(`^${users.length + 1} rows: ${users.length} removed, 0 not removed, 1 skipped`));
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove' && !gone.has(a.user)).map((a) => a.user);
+  assert.deepEqual([...removed].sort(), users.map((u) => u.id).sort(), 'every user removed, nobody twice');
+  assert.deepEqual(problems, []);
+});

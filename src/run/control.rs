@@ -15,6 +15,16 @@ pub enum Mode {
     Cancelled,
 }
 
+impl Mode {
+    /// Why the run is paused, if it is.
+    pub fn pause_reason(self) -> Option<PauseReason> {
+        match self {
+            Mode::Paused(reason) => Some(reason),
+            Mode::Running | Mode::Cancelled => None,
+        }
+    }
+}
+
 /// Why a run is paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PauseReason {

@@ -467,9 +467,14 @@ fn show(run: RunState, events: Vec<RunEvent>, now: f64) {
     if events.is_empty() {
         return;
     }
+    // Events sent before a pause arrive after it: the pause shown is the one the control holds now.
+    let mode = run.control.with_value(|c| c.as_ref().map(Control::mode));
     run.progress.update(|p| {
         if let Some(p) = p {
             events.iter().for_each(|e| p.apply(e, now));
+            if let Some(mode) = mode {
+                p.paused = mode.pause_reason();
+            }
         }
     });
     let mut results = Vec::new();

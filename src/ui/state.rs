@@ -24,7 +24,7 @@ use crate::rsa::RemovalOptions;
 use crate::run::action::RunAction;
 use crate::run::progress::Progress;
 use crate::run::PlanEntry;
-use crate::run::{Auth, BatchStage, Control, Journal, Mode, UserResult};
+use crate::run::{Auth, BatchStage, Control, Journal, UserResult};
 use crate::target::Target;
 
 /// A file (or paste) that was read, with its detected columns and the current plan.
@@ -160,10 +160,7 @@ impl RunState {
         if let Some(mode) = mode {
             self.progress.update(|p| {
                 if let Some(p) = p {
-                    p.paused = match mode {
-                        Mode::Paused(reason) => Some(reason),
-                        Mode::Running | Mode::Cancelled => None,
-                    };
+                    p.paused = mode.pause_reason();
                 }
             });
         }

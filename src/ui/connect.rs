@@ -43,6 +43,7 @@ pub fn ConnectStep() -> impl IntoView {
         view! {
             <label class="choice" for=id>
                 <input type="radio" id=id name="target" checked=move || state.target.get() == t
+                    disabled=move || state.run.active.get()
                     on:change=move |_| { state.target.set(t); state.replan(); } />
                 {t.name()}
             </label>
@@ -93,7 +94,7 @@ pub fn ConnectStep() -> impl IntoView {
                     } else {
                         view! {
                             <label for="epm-user">"User name (classic domains: identitydomain.user)"</label>
-                            <input id="epm-user" type="text" autocomplete="off"
+                            <input id="epm-user" type="text" autocomplete="off" disabled=move || state.run.active.get()
                                 prop:value=move || c.epm_user.get() on:input:target=move |ev| { c.epm_user.set(ev.target().value()); state.replan(); } />
                             <label for="epm-password">"Password"</label>
                             <input id="epm-password" type="password" autocomplete="off"
@@ -125,8 +126,11 @@ pub fn ConnectStep() -> impl IntoView {
             <label for="own-account">"Your own account (never removed)"</label>
             <input id="own-account" type="text" autocomplete="off"
                 placeholder=move || match state.target.get() { Target::Rsa => "your user ID", Target::Epm => "your login (defaults to the user name)" }
-                prop:value=move || state.own_account.get()
+                prop:value=move || state.own_account.get() disabled=move || state.run.active.get()
                 on:input:target=move |ev| { state.own_account.set(ev.target().value()); state.replan(); } />
+            <Show when=move || state.run.active.get()>
+                <p class="hint" id="locked-while-running">"The target, the user name and your own account are locked while a removal is running: the run keeps the plan it started with."</p>
+            </Show>
             <ul class="problems">
                 {move || problems.get().into_iter().map(|(blocking, text)| view! {
                     <li class=if blocking { "error" } else { "warning" }>{text}</li>

@@ -131,7 +131,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 .collect_view();
             view! {
                 <label for="column">"Identifier column"</label>
-                <select id="column" on:change:target=move |ev| {
+                <select id="column" disabled=move || state.run.active.get() on:change:target=move |ev| {
                     state.column.set(ev.target().value().parse().ok());
                     state.replan();
                 }>{options}</select>

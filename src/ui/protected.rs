@@ -22,6 +22,13 @@ pub fn Safeguards() -> impl IntoView {
     let saved_note = RwSignal::new(None::<String>);
 
     let apply = move |source: String| {
+        if state.run.active.get_untracked() {
+            saved_note.set(Some(
+                "Not applied: a removal is running, and it keeps the plan it started with. Apply the list once it ends."
+                    .into(),
+            ));
+            return;
+        }
         let list = parse_protected(&source);
         let stored = protected_text(&list.patterns);
         let note = match save_setting(PROTECTED_KEY, &stored) {
@@ -81,10 +88,11 @@ pub fn Safeguards() -> impl IntoView {
             <textarea id="protected-list" rows="5" spellcheck="false"
                 prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value())></textarea>
             <div class="actions">
-                <button type="button" id="protected-apply" class="primary" on:click=move |_| apply(text.get_untracked())>"Apply and keep"</button>
+                <button type="button" id="protected-apply" class="primary" disabled=move || state.run.active.get()
+                    on:click=move |_| apply(text.get_untracked())>"Apply and keep"</button>
                 <button type="button" id="protected-export" class="secondary" on:click=export>"Export the list"</button>
                 <label for="protected-import">"Import a list"</label>
-                <input id="protected-import" type="file" accept=".txt,.csv,text/plain" on:change:target=import />
+                <input id="protected-import" type="file" accept=".txt,.csv,text/plain" disabled=move || state.run.active.get() on:change:target=import />
             </div>
             {move || saved_note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
             <ul class="problems">{move || problems.get().into_iter().map(|p| view! { <li class="warning">{p}</li> }).collect_view()}</ul>

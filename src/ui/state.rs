@@ -340,6 +340,9 @@ impl AppState {
 
     /// Rebuilds the plan after the target, own account or column changed (no re-reading).
     pub fn replan(&self) {
+        if self.run.active.get_untracked() {
+            return;
+        }
         let Some(loaded) = self.loaded.get_untracked() else {
             return;
         };

@@ -72,6 +72,11 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await page.locator('nav.stepper a', { hasText: 'Results' }).click();
   await page.waitForFunction((n) => document.querySelector('#results-summary')?.textContent.includes(`${n} removed`),
     doneWhilePaused, { timeout: 5_000 });
+  // What the run was planned with cannot change under it.
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  await page.waitForSelector('#locked-while-running');
+  assert.ok(await page.locator('#own-account').isDisabled(), 'the own account is locked while the run is active');
+  assert.ok(await page.locator('#target-epm').isDisabled(), 'the target is locked while the run is active');
   await page.locator('nav.stepper a', { hasText: 'Run' }).click();
 
   const { jwt } = await sandbox.control('/sandbox/token', {});

@@ -102,6 +102,14 @@ pub fn Confirm() -> impl IntoView {
         countdown.set(None);
     };
     on_cleanup(move || stop_ticker(ticker));
+    // The countdown replaces the start button: the way to stop it takes the keyboard focus.
+    let counting = Memo::new(move |_| countdown.with(Option::is_some));
+    let cancel_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = cancel_button.get().filter(|_| counting.get()) {
+            let _ = button.focus();
+        }
+    });
 
     view! {
         <section class="card confirm">
@@ -153,14 +161,14 @@ pub fn Confirm() -> impl IntoView {
                         <input id="confirm-host" type="text" autocomplete="off" spellcheck="false"
                             prop:value=move || typed_host.get() on:input:target=move |ev| typed_host.set(ev.target().value()) />
                     </Show>
-                    {move || match countdown.get() {
-                        Some(n) => view! {
+                    {move || match counting.get() {
+                        true => view! {
                             <div class="card alert" role="alert" id="countdown">
-                                <p><strong>{format!("Starting in {n} s. Nothing has been sent yet.")}</strong></p>
-                                <button type="button" id="cancel-start" class="primary" on:click=cancel>"Cancel: do not start"</button>
+                                <p><strong>{move || format!("Starting in {} s. Nothing has been sent yet.", countdown.get().unwrap_or(0))}</strong></p>
+                                <button type="button" id="cancel-start" class="primary" node_ref=cancel_button on:click=cancel>"Cancel: do not start"</button>
                             </div>
                         }.into_any(),
-                        None => view! {
+                        false => view! {
                             <div class="actions">
                                 <button type="button" class="secondary" on:click=move |_| state.go(Step::Preview)>"Back to preview"</button>
                                 <button type="button" id="rehearse" class="secondary" disabled=move || rehearsal_blocker().is_some()

@@ -134,7 +134,7 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
     };
     view! {
         <section class="card saved-run" id="saved-run" aria-labelledby="saved-run-title">
-            <h3 id="saved-run-title">{if finished { "Last run" } else { "Interrupted run" }}</h3>
+            <h2 id="saved-run-title">{if finished { "Last run" } else { "Interrupted run" }}</h2>
             <p>{text}</p>
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
             <div class="actions">

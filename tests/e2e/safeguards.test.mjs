@@ -165,7 +165,11 @@ test('protected rows are never requested; the mass-removal check appears above t
   await page.click('#start-run');
   await page.waitForSelector('#countdown');
   await screenshot(page, 'safeguards-4-countdown');
-  await page.click('#cancel-start');
+  await page.waitForTimeout(1_200);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'cancel-start',
+    'the way to stop the countdown has the focus, and keeps it as the seconds go by');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#countdown', { state: 'detached' });
   await page.waitForTimeout(1_500);
   assert.equal((await sandbox.control('/sandbox/requests')).length, 0, 'cancelled during the delay: nothing was sent');
 

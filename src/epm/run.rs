@@ -188,8 +188,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let mut pace: Option<Pace> = None;
         let mut ahead = Ahead::Nothing;
         for (index, &users) in batches.iter().enumerate() {
-            let (name, removal) = match std::mem::replace(&mut ahead, Ahead::Nothing) {
-                Ahead::Requested(name, removal) => (name, removal),
+            // A job started ahead was saved (`JobStarted`) as soon as it started.
+            let (name, removal, saved) = match std::mem::replace(&mut ahead, Ahead::Nothing) {
+                Ahead::Requested(name, removal) => (name, removal, true),
                 Ahead::Failed(report) => {
                     publish(report, all, &mut out());
                     continue;
@@ -219,7 +220,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         },
                     };
                     let removal = self.request_removal(&name, &mut out()).await;
-                    (name, removal)
+                    (name, removal, false)
                 }
             };
 
@@ -227,11 +228,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             let next = batches.get(index + 1).copied().filter(|_| running());
             let (ended, uploaded) = match Ended::job_link(removal) {
                 Ok(href) => {
-                    out()(RunEvent::JobStarted {
-                        index,
-                        href: href.clone(),
-                        file: name.clone(),
-                    });
+                    if !saved {
+                        job_started(&mut out(), index, &href, &name);
+                    }
                     stage(&mut out(), index, users, BatchStage::JobRunning);
                     let mut out1 = out();
                     let follow = self.follow_job(index, &href, users.len(), &mut pace, &mut out1);
@@ -268,7 +267,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             match std::mem::replace(&mut ahead, Ahead::Nothing) {
                 Ahead::Uploaded(next_name) if running() => {
                     let mut out2 = out();
-                    let start = self.request_removal(&next_name, &mut out2);
+                    let start = async {
+                        let removal = self.request_removal(&next_name, &mut out2).await;
+                        if let Removal::Running(href) = &removal {
+                            job_started(&mut out2, index + 1, href, &next_name);
+                        }
+                        removal
+                    };
                     let (removal, ()) = join(start, clean_up).await;
                     ahead = Ahead::Requested(next_name, removal);
                 }
@@ -382,6 +387,15 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
 }
 
 const CANCELLED: &str = "not started: the run was cancelled";
+
+/// Saves batch `index`'s running job (its link and file) the moment it started.
+fn job_started(emit: &mut impl FnMut(RunEvent), index: usize, href: &str, file: &str) {
+    emit(RunEvent::JobStarted {
+        index,
+        href: href.to_string(),
+        file: file.to_string(),
+    });
+}
 
 fn stage(emit: &mut impl FnMut(RunEvent), index: usize, users: &[PlanEntry], stage: BatchStage) {
     emit(RunEvent::Batch {

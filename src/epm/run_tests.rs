@@ -897,3 +897,52 @@ fn a_job_running_when_the_page_closed_is_followed_to_its_end_after_the_reload() 
     assert!(reopened.interrupted_jobs().is_empty() && reopened.remaining().is_empty());
     assert_eq!(control.mode(), Mode::Running);
 }
+
+#[test]
+fn a_job_started_while_the_last_batch_is_cleaned_up_is_saved_at_once() {
+    use crate::run::Journal;
+    use crate::target::Target;
+    use futures::future::{select, Either};
+
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.jobs_take(60_000.0);
+    // Deleting batch 1's file meets server errors (retried with backoff) while job 2 runs.
+    fake.fail(
+        4,
+        |r| r.method == Method::Delete && r.url.contains("applicationsnapshots"),
+        Ok(Response::new(500, EPM_500)),
+    );
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let (control, config) = (Control::new(admin()), config(1));
+    let p = plan(&["a", "b"]);
+    let journal = RefCell::new(Journal::new(
+        Target::Epm,
+        "https://epm.example.com",
+        "run1",
+        clock.now_ms(),
+        p.clone(),
+        Vec::new(),
+    ));
+    {
+        let epm = Epm {
+            http: &fake,
+            clock: &clock,
+            control: &control,
+            base: &base,
+            config: &config,
+        };
+        let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
+        let run = epm.remove_v1("run1", &p, &mut on_event);
+        let closed = clock.sleep(70_000);
+        let ended = block_on(&clock, 1e9, select(Box::pin(run), Box::pin(closed)));
+        assert!(matches!(ended, Either::Right(_)));
+    }
+    assert_eq!(fake.removal_requests(), 2, "job 2 runs on the service");
+    let saved = Journal::from_json(&journal.borrow().to_json()).unwrap();
+    let batches: Vec<usize> = saved.interrupted_jobs().iter().map(|j| j.batch).collect();
+    assert!(
+        batches.contains(&1),
+        "job 2 is saved: a resume follows it instead of starting another ({batches:?})"
+    );
+}

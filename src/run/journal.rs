@@ -242,6 +242,7 @@ impl Journal {
                 self.batches.push(members);
             }
             BatchStage::Uploading | BatchStage::JobRunning => {
+                self.forget_ended_jobs();
                 if let Some(members) = self.batches.get(index) {
                     let results = &self.results;
                     self.in_job
@@ -832,6 +833,7 @@ mod tests {
         }
         j.apply(&sending(&p[n].user));
         j.apply(&batch(0, 2, BatchStage::Queued));
+        j.apply(&batch(0, 2, BatchStage::Uploading));
         j.apply(&RunEvent::JobStarted {
             index: 0,
             href: "https://epm.example.com/interop/rest/security/v1/jobs/7".into(),

@@ -23,6 +23,14 @@ pub struct InterruptedJob {
 }
 
 impl Journal {
+    /// Forgets the jobs none of whose users waits for a result any more (ended, settled at a
+    /// resume, or given up on), before their users can join another batch (a retry, a resume).
+    pub(super) fn forget_ended_jobs(&mut self) {
+        let in_job = &self.in_job;
+        self.jobs
+            .retain(|(_, _, _, members)| members.iter().any(|&i| in_job.contains(i)));
+    }
+
     /// Batch `index` of the current run started a job at `href` reading `file`.
     pub(super) fn follow_job(&mut self, index: usize, href: &str, file: &str) {
         if let Some(members) = self.batches.get(index) {
@@ -57,5 +65,95 @@ impl Journal {
                     .collect(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::run::event::{BatchStage, RunEvent};
+    use crate::run::outcome::{Outcome, PlanEntry, UserResult};
+    use crate::run::Journal;
+    use crate::target::Target;
+
+    fn entry(row: usize, user: &str) -> PlanEntry {
+        PlanEntry {
+            row,
+            user: user.into(),
+        }
+    }
+
+    fn result(e: &PlanEntry, outcome: Outcome) -> RunEvent {
+        RunEvent::Result(UserResult {
+            row: e.row,
+            user: e.user.clone(),
+            outcome,
+            http_status: Some(200),
+            message: "m".into(),
+            attempts: 1,
+            at_ms: 1.0,
+        })
+    }
+
+    /// Batch 0 of `users` users is uploaded and its job starts at `href`.
+    fn start_job(j: &mut Journal, users: usize, href: &str) {
+        let batch = |stage| RunEvent::Batch {
+            index: 0,
+            users,
+            stage,
+        };
+        j.apply(&batch(BatchStage::Queued));
+        j.apply(&batch(BatchStage::Uploading));
+        j.apply(&RunEvent::JobStarted {
+            index: 0,
+            href: href.into(),
+            file: format!("{href}.csv"),
+        });
+        j.apply(&batch(BatchStage::JobRunning));
+    }
+
+    fn saved_links(j: &Journal) -> Vec<String> {
+        let back = Journal::from_json(&j.to_json()).unwrap();
+        back.interrupted_jobs()
+            .into_iter()
+            .map(|x| x.href)
+            .collect()
+    }
+
+    #[test]
+    fn a_retried_row_does_not_bring_back_the_job_that_ended_for_it() {
+        let p = vec![entry(2, "u1"), entry(3, "u2")];
+        let mut j = Journal::new(
+            Target::Epm,
+            "https://epm",
+            "run-1",
+            0.0,
+            p.clone(),
+            Vec::new(),
+        );
+        start_job(&mut j, 2, "A");
+        j.apply(&result(&p[0], Outcome::Removed));
+        j.apply(&result(&p[1], Outcome::Failed));
+        assert!(j.interrupted_jobs().is_empty());
+        j.reopen(&[3]);
+        start_job(&mut j, 1, "B");
+        assert_eq!(saved_links(&j), ["B"]);
+    }
+
+    #[test]
+    fn a_job_given_up_on_at_a_resume_does_not_come_back_with_the_next_one() {
+        let p = vec![entry(2, "u1")];
+        let mut j = Journal::new(
+            Target::Epm,
+            "https://epm",
+            "run-1",
+            0.0,
+            p.clone(),
+            Vec::new(),
+        );
+        start_job(&mut j, 1, "A");
+        let mut j = Journal::from_json(&j.to_json()).unwrap();
+        j.settle_interrupted_jobs_with(|_| true, 5.0);
+        start_job(&mut j, 1, "B");
+        assert_eq!(saved_links(&j), ["B"]);
     }
 }

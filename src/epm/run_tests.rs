@@ -828,43 +828,16 @@ fn a_finished_job_with_an_item_naming_no_login_ends_the_batch_at_once() {
 #[test]
 fn a_job_running_when_the_page_closed_is_followed_to_its_end_after_the_reload() {
     use crate::run::journal::JOB_FOLLOWED;
-    use crate::run::{Journal, Mode};
-    use crate::target::Target;
-    use futures::future::{select, Either};
+    use crate::run::Mode;
 
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
     fake.jobs_take(1_000.0);
     let base = EpmBase::parse("https://epm.example.com").unwrap();
-    let (control, config) = (Control::new(admin()), config(10));
+    let control = Control::new(admin());
     let p = plan(&["a", "b", "c"]);
-    let journal = RefCell::new(Journal::new(
-        Target::Epm,
-        "https://epm.example.com",
-        "run1",
-        clock.now_ms(),
-        p.clone(),
-        Vec::new(),
-    ));
     // The page closes while the job runs (it takes 3 s for three users).
-    {
-        let epm = Epm {
-            http: &fake,
-            clock: &clock,
-            control: &control,
-            base: &base,
-            config: &config,
-        };
-        let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
-        let run = epm.remove_v1("run1", &p, &mut on_event);
-        let closed = clock.sleep(1_000);
-        let ended = block_on(&clock, 1e9, select(Box::pin(run), Box::pin(closed)));
-        assert!(
-            matches!(ended, Either::Right(_)),
-            "the job was still running"
-        );
-    }
-    let mut reopened = Journal::from_json(&journal.borrow().to_json()).unwrap();
+    let mut reopened = closed_during_run(&clock, &fake, &config(10), &p, 1_000);
     let jobs = reopened.interrupted_jobs();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].users, p);
@@ -900,10 +873,6 @@ fn a_job_running_when_the_page_closed_is_followed_to_its_end_after_the_reload() 
 
 #[test]
 fn a_job_started_while_the_last_batch_is_cleaned_up_is_saved_at_once() {
-    use crate::run::Journal;
-    use crate::target::Target;
-    use futures::future::{select, Either};
-
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a", "b"]);
     fake.jobs_take(60_000.0);
@@ -913,36 +882,48 @@ fn a_job_started_while_the_last_batch_is_cleaned_up_is_saved_at_once() {
         |r| r.method == Method::Delete && r.url.contains("applicationsnapshots"),
         Ok(Response::new(500, EPM_500)),
     );
-    let base = EpmBase::parse("https://epm.example.com").unwrap();
-    let (control, config) = (Control::new(admin()), config(1));
-    let p = plan(&["a", "b"]);
-    let journal = RefCell::new(Journal::new(
-        Target::Epm,
-        "https://epm.example.com",
-        "run1",
-        clock.now_ms(),
-        p.clone(),
-        Vec::new(),
-    ));
-    {
-        let epm = Epm {
-            http: &fake,
-            clock: &clock,
-            control: &control,
-            base: &base,
-            config: &config,
-        };
-        let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
-        let run = epm.remove_v1("run1", &p, &mut on_event);
-        let closed = clock.sleep(70_000);
-        let ended = block_on(&clock, 1e9, select(Box::pin(run), Box::pin(closed)));
-        assert!(matches!(ended, Either::Right(_)));
-    }
+    let saved = closed_during_run(&clock, &fake, &config(1), &plan(&["a", "b"]), 70_000);
     assert_eq!(fake.removal_requests(), 2, "job 2 runs on the service");
-    let saved = Journal::from_json(&journal.borrow().to_json()).unwrap();
     let batches: Vec<usize> = saved.interrupted_jobs().iter().map(|j| j.batch).collect();
     assert!(
         batches.contains(&1),
         "job 2 is saved: a resume follows it instead of starting another ({batches:?})"
     );
+}
+
+/// The journal of a v1 run of `p` whose page closed `after_ms` in (the run still going), as read
+/// back after the reload.
+fn closed_during_run(
+    clock: &VirtualClock,
+    fake: &FakeEpm,
+    config: &EpmConfig,
+    p: &[crate::run::PlanEntry],
+    after_ms: u64,
+) -> crate::run::Journal {
+    use crate::run::Journal;
+    use futures::future::{select, Either};
+    let journal = RefCell::new(Journal::new(
+        crate::target::Target::Epm,
+        "https://epm.example.com",
+        "run1",
+        clock.now_ms(),
+        p.to_vec(),
+        Vec::new(),
+    ));
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let epm = Epm {
+        http: fake,
+        clock,
+        control: &control,
+        base: &base,
+        config,
+    };
+    let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
+    let run = epm.remove_v1("run1", p, &mut on_event);
+    let closed = clock.sleep(after_ms);
+    let ended = block_on(clock, 1e9, select(Box::pin(run), Box::pin(closed)));
+    assert!(matches!(ended, Either::Right(_)), "the run was still going");
+    let text = journal.borrow().to_json();
+    Journal::from_json(&text).unwrap()
 }

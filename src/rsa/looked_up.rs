@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::resolve::Resolution;
-use crate::csv_intake::{folded, ProtectedMatcher};
+use crate::csv_intake::{folded, Counts, ProtectedMatcher};
 use crate::results::SkipReason;
 use crate::run::PlanEntry;
 
@@ -73,6 +73,26 @@ pub fn decide(
         .iter()
         .filter_map(|r| decided.remove(&r.row).map(|d| (r.row, d)))
         .collect()
+}
+
+/// The intake's `counts` once the looked-up rows (each counted invalid by the intake, as an
+/// address is not a user ID) are decided: each moves to what its decision makes of it.
+pub fn counts_with<'a>(
+    mut counts: Counts,
+    decisions: impl IntoIterator<Item = &'a Decision>,
+) -> Counts {
+    for decision in decisions {
+        counts.invalid = counts.invalid.saturating_sub(1);
+        let class = match decision {
+            Decision::Remove(_) => &mut counts.targets,
+            Decision::Skip(SkipReason::Duplicate { .. }) => &mut counts.duplicates,
+            Decision::Skip(SkipReason::ExcludedSelf) => &mut counts.excluded_self,
+            Decision::Skip(SkipReason::Protected(_)) => &mut counts.protected,
+            Decision::Skip(_) => &mut counts.invalid,
+        };
+        *class += 1;
+    }
+    counts
 }
 
 /// A user ID as the engine compares them: trimmed, ASCII case ignored.
@@ -149,6 +169,41 @@ mod tests {
                 (4, Decision::Remove(entry(4, "id-b"))),
             ]
         );
+    }
+
+    #[test]
+    fn counts_move_each_looked_up_row_to_its_decision_and_still_add_up() {
+        let lookups = [
+            found(2, "me@acme.com", "id-me"),
+            found(3, "a@acme.com", "id-a"),
+            found(4, "A@ACME.COM", "id-a"),
+            Resolution {
+                row: 5,
+                email: "gone@acme.com".into(),
+                answer: Answer::NotFound,
+            },
+        ];
+        let intake = Counts {
+            targets: 1,
+            invalid: 4,
+            header: 1,
+            ..Counts::default()
+        };
+        let none = ProtectedMatcher::new(&[]);
+        let decided = decide(&lookups, &[entry(6, "id-b")], Some("me@acme.com"), &none);
+        let counts = counts_with(intake, decided.iter().map(|(_, d)| d));
+        assert_eq!(
+            counts,
+            Counts {
+                targets: 2,
+                duplicates: 1,
+                invalid: 1,
+                header: 1,
+                excluded_self: 1,
+                ..Counts::default()
+            }
+        );
+        assert_eq!(counts.total(), intake.total());
     }
 
     #[test]

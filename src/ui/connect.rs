@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 
 use super::{AppState, Connection, StepNav};
 use crate::browser::FetchHttp;
+use crate::csv_intake::looks_like_email;
 use crate::rsa::{self, jwt};
 use crate::run::Http;
 use crate::target::Target;
@@ -78,11 +79,11 @@ pub fn ConnectStep() -> impl IntoView {
                         <legend>"Sign in with"</legend>
                         <label class="choice" for="epm-basic">
                             <input type="radio" id="epm-basic" name="epm-auth" checked=move || !c.epm_oauth.get()
-                                on:change=move |_| c.epm_oauth.set(false) />"User name and password"
+                                disabled=move || state.run.active.get() on:change=move |_| c.epm_oauth.set(false) />"User name and password"
                         </label>
                         <label class="choice" for="epm-oauth">
                             <input type="radio" id="epm-oauth" name="epm-auth" checked=move || c.epm_oauth.get()
-                                on:change=move |_| c.epm_oauth.set(true) />"OAuth access token"
+                                disabled=move || state.run.active.get() on:change=move |_| c.epm_oauth.set(true) />"OAuth access token"
                         </label>
                     </fieldset>
                     {move || if c.epm_oauth.get() {
@@ -205,6 +206,15 @@ fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
         if !e.starts_with("Paste") && !e.starts_with("Enter the user") {
             out.push((true, e));
         }
+    }
+    if state.target.get() == Target::Rsa && looks_like_email(state.own_account.get().trim()) {
+        out.push((
+            false,
+            "RSA removes users by user ID: with your e-mail address as your own account, a row giving your \
+             user ID is not known as yours (only rows giving your address, and users a lookup finds). Enter \
+             your user ID."
+                .into(),
+        ));
     }
     out
 }

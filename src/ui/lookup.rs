@@ -1,6 +1,7 @@
 //! RSA: resolving the list's e-mail addresses to user IDs before anything is removed.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -31,6 +32,10 @@ pub fn EmailLookup() -> impl IntoView {
             return;
         };
         let entries = emails.get_untracked();
+        // The answers belong to this list: a list taken in (or re-planned) meanwhile drops them.
+        let list = state
+            .loaded
+            .with_untracked(|l| l.as_ref().map(|l| Arc::as_ptr(&l.plan)));
         let run_control = Control::new(auth);
         control.set_value(Some(run_control.clone()));
         active.set(true);
@@ -47,7 +52,18 @@ pub fn EmailLookup() -> impl IntoView {
                 &mut on_progress,
             )
             .await;
-            state.lookups.set(found);
+            if state
+                .loaded
+                .with_untracked(|l| l.as_ref().map(|l| Arc::as_ptr(&l.plan)))
+                == list
+            {
+                state.lookups.set(found);
+            } else {
+                error.set(Some(
+                    "The list changed while its addresses were looked up: look them up again."
+                        .into(),
+                ));
+            }
             active.set(false);
             control.set_value(None);
         });
@@ -104,7 +120,7 @@ pub fn EmailLookup() -> impl IntoView {
             <section class="card" id="email-lookup">
                 <h3>{move || format!("{} rows hold e-mail addresses", emails.with(Vec::len))}</h3>
                 <p class="hint">"RSA removes users by user ID. Look the addresses up with the User Details API (read-only): found users join the plan, and users that are still enabled, pending deletion or SCIM-managed are flagged before anything is removed."</p>
-                <button type="button" id="lookup-emails" class="primary" disabled=move || active.get() on:click=start>
+                <button type="button" id="lookup-emails" class="primary" disabled=move || active.get() || state.run.active.get() on:click=start>
                     {move || format!("Look up {} e-mail addresses", emails.with(Vec::len))}
                 </button>
                 <Show when=move || active.get()>

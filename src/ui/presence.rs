@@ -88,7 +88,7 @@ pub fn EpmPresence() -> impl IntoView {
             <section class="card" id="epm-presence">
                 <h3>"Who exists in the tenant?"</h3>
                 <p class="hint">"One read-only List Users call, matched here to every login of the plan (case-insensitively, as EPM does)."</p>
-                <button type="button" id="check-presence" class="secondary" disabled=move || busy.get() on:click=check>
+                <button type="button" id="check-presence" class="secondary" disabled=move || busy.get() || state.run.active.get() on:click=check>
                     {move || if busy.get() { "Asking the tenant…" } else { "Check who exists" }}
                 </button>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::csv_intake::{row_number, Class};
-use crate::rsa::looked_up::Decision;
+use crate::rsa::looked_up::{counts_with, Decision};
 use crate::search::Needle;
 
 /// Counts, the identifier column, the users to remove and the rows left out, with a search box.
@@ -139,15 +139,19 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         })
     };
 
-    let summary = [
-        ("to remove", 0, "targets"),
-        ("duplicates", counts.duplicates, "duplicates"),
-        ("invalid", counts.invalid, "invalid"),
-        ("blank", counts.blank, "blank"),
-        ("header", counts.header, "header"),
-        ("your own account", counts.excluded_self, "self"),
-        ("protected", counts.protected, "protected"),
-    ];
+    // The intake's counts, with each looked-up row moved to what its lookup made of it.
+    let summary = move || {
+        let counts = decided.with(|d| counts_with(counts, d.values()));
+        [
+            ("to remove", counts.targets, "targets"),
+            ("duplicates", counts.duplicates, "duplicates"),
+            ("invalid", counts.invalid, "invalid"),
+            ("blank", counts.blank, "blank"),
+            ("header", counts.header, "header"),
+            ("your own account", counts.excluded_self, "self"),
+            ("protected", counts.protected, "protected"),
+        ]
+    };
     let target_rows = Signal::derive(move || targets.with(Rows::len));
     let skipped_rows = Signal::derive(move || skipped.with(Rows::len));
 
@@ -155,7 +159,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         <section class="card">
             <p>{format!("{}: {} rows read ({}).", loaded.source, counts.total(), loaded.table.encoding().name())}</p>
             <ul class="counts" id="preview-counts">
-                {summary
+                {move || summary()
                     .into_iter()
                     .filter(|(_, n, key)| *n > 0 || *key == "targets")
                     .map(|(label, n, key)| if key == "targets" {

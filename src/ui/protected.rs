@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use super::AppState;
 use crate::browser::{download_text, read_file, save_setting};
 use crate::csv_intake::{parse_protected, protected_text};
+use crate::target::Target;
 
 /// Where the protected-accounts list is kept.
 pub const PROTECTED_KEY: &str = "offboard.protected.v1";
@@ -96,6 +97,9 @@ pub fn Safeguards() -> impl IntoView {
             </div>
             {move || saved_note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
             <ul class="problems">{move || problems.get().into_iter().map(|p| view! { <li class="warning">{p}</li> }).collect_view()}</ul>
+            <Show when=move || state.target.get() == Target::Rsa && state.protected.with(|p| p.iter().any(|p| p.contains('@')))>
+                <p class="hint" id="protected-by-address">"RSA removes users by user ID: a pattern on e-mail addresses protects rows that give the address and users an e-mail lookup finds, not a row giving the user's ID. Add the user IDs of protected accounts too."</p>
+            </Show>
             <label for="mass-threshold">"Above this many users, also ask for the tenant's host name and wait a few seconds before starting"</label>
             <input id="mass-threshold" type="number" min="1" inputmode="numeric"
                 prop:value=move || threshold_text.get() on:input:target=move |ev| set_threshold(ev.target().value()) />

@@ -142,6 +142,8 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   await screenshot(page, 'rsa-lookup');
   // The preview now agrees with the run: the users found join the users to remove, each left-out row says why.
   assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), '7');
+  const counts = await page.locator('#preview-counts strong').allInnerTexts();
+  assert.equal(counts.map(Number).reduce((a, b) => a + b, 0), lines.length, `the counts add up to the rows read: ${counts}`);
   await page.fill('#search', me.emailAddress);
   await page.waitForFunction(() => /Will not be processed \(1\)/.test(document.body.innerText));
   assert.match(await page.locator('[aria-label="Rows that will not be processed"]').innerText(), /your own account/);

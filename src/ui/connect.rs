@@ -5,7 +5,6 @@ use leptos::task::spawn_local;
 
 use super::{AppState, Connection, StepNav};
 use crate::browser::FetchHttp;
-use crate::csv_intake::looks_like_email;
 use crate::rsa::{self, jwt};
 use crate::run::Http;
 use crate::target::Target;
@@ -206,15 +205,6 @@ fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
         if !e.starts_with("Paste") && !e.starts_with("Enter the user") {
             out.push((true, e));
         }
-    }
-    if state.target.get() == Target::Rsa && looks_like_email(state.own_account.get().trim()) {
-        out.push((
-            false,
-            "RSA removes users by user ID: with your e-mail address as your own account, a row giving your \
-             user ID is not known as yours (only rows giving your address, and users a lookup finds). Enter \
-             your user ID."
-                .into(),
-        ));
     }
     out
 }

@@ -276,6 +276,12 @@ impl AppState {
                 if token.is_empty() {
                     return Err("Paste a JWT for the Admin REST API.".into());
                 }
+                if csv_intake::looks_like_email(self.own_account.get().trim()) {
+                    return Err("Enter your own account as your user ID (Cloud Administration, Users): RSA removes \
+                                users by user ID, so with your e-mail address there a row giving your user ID would \
+                                not be known as yours, and would be removed."
+                        .into());
+                }
                 Ok(Connection::Rsa {
                     base,
                     auth: Auth::Bearer(token),

@@ -127,6 +127,11 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
   await page.fill('#rsa-jwt', demo.rsa.jwt);
+  // RSA removes by user ID: an own account given by address could not cover a row giving the ID.
+  await page.fill('#own-account', me.emailAddress);
+  await page.waitForSelector('.problems .error');
+  assert.match(await page.locator('.problems .error').innerText(), /own account as your user ID/);
+  assert.ok(await page.locator('.step-nav .primary').isDisabled(), 'an own account given by address holds the run back');
   await page.fill('#own-account', me.id);
   await page.click('.step-nav .primary');
   await dropFile(page, 'emails.csv', lines.join('\n'));

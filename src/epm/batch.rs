@@ -66,7 +66,12 @@ fn result(user: &PlanEntry, outcome: Outcome, message: String, stamp: Stamp) -> 
 /// EPM compares logins without regard to case; so do we, folding case as the intake does
 /// (letter by letter, a final sigma read as sigma).
 pub fn login_key(login: &str) -> String {
-    crate::csv_intake::folded(login.trim()).collect()
+    let login = login.trim();
+    if login.is_ascii() {
+        login.to_ascii_lowercase()
+    } else {
+        crate::csv_intake::folded(login).collect()
+    }
 }
 
 /// Whether a failure message says the login does not exist.

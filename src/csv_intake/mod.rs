@@ -53,7 +53,7 @@ mod validate;
 
 pub use column::{detect, header_kind, Column, Detection, HeaderKind};
 pub use decode::{check_size, Encoding};
-pub use dedupe::folded;
+pub use dedupe::{fold_eq, folded};
 pub use error::IntakeError;
 pub use intake::{Intake, Pieces};
 pub use plan::{plan, Class, Counts, Options, Plan};

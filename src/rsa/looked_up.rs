@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::resolve::Resolution;
-use crate::csv_intake::{folded, Counts, ProtectedMatcher};
+use crate::csv_intake::{fold_eq, Counts, ProtectedMatcher};
 use crate::results::SkipReason;
 use crate::run::PlanEntry;
 
@@ -26,7 +26,7 @@ pub fn decide(
     own: Option<&str>,
     protected: &ProtectedMatcher,
 ) -> Vec<(usize, Decision)> {
-    let own = own.map(str::trim).filter(|o| !o.is_empty()).map(fold);
+    let own = own.map(str::trim).filter(|o| !o.is_empty());
     let mut first_row: HashMap<String, usize> = planned
         .iter()
         .rev()
@@ -43,10 +43,8 @@ pub fn decide(
             );
             continue;
         };
-        let decision = if own
-            .as_ref()
-            .is_some_and(|o| *o == fold(&user.id) || *o == fold(&user.email_address))
-        {
+        let mine = |value: &str| own.is_some_and(|o| fold_eq(o, value.trim()));
+        let decision = if mine(&user.id) || mine(&user.email_address) {
             Decision::Skip(SkipReason::ExcludedSelf)
         } else if let Some(pattern) = protected
             .find(&user.id)
@@ -98,10 +96,6 @@ pub fn counts_with<'a>(
 /// A user ID as the engine compares them: trimmed, ASCII case ignored.
 fn id_key(id: &str) -> String {
     id.trim().to_ascii_lowercase()
-}
-
-fn fold(value: &str) -> String {
-    folded(value.trim()).collect()
 }
 
 #[cfg(test)]

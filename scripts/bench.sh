@@ -15,7 +15,7 @@ step "release build of the panel"
 while pgrep -f "trunk build" >/dev/null; do echo "waiting for another trunk build to finish…"; sleep 5; done
 if [ -n "${OFFBOARD_DIST:-}" ]; then
   # Another folder than dist/ (the tests and bench/ serve it too): build there.
-  trunk build --release --offline --dist "$OFFBOARD_DIST"
+  scripts/trunk-release.sh --dist "$OFFBOARD_DIST"
   scripts/size.sh
 else
   scripts/build.sh

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-trunk build --release --offline
+scripts/trunk-release.sh
 # The Content-Security-Policy of this build (Trunk's inline loader by hash) and dist/_headers for Netlify.
 csp=$(node scripts/csp.mjs --dist dist --write-headers)
 echo "Content-Security-Policy: $csp"

@@ -17,6 +17,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release build compiles the standard library for size (scripts/trunk-release.sh): it needs std's source.
+if ! rustup component list --installed | grep -qx rust-src; then
+  step "adding the rust-src component"
+  rustup component add rust-src
+fi
+
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   step "installing trunk $TRUNK_VERSION (about 8 minutes, once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked

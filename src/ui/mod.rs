@@ -160,8 +160,14 @@ pub fn install_panic_banner() {
         if let Ok(banner) = doc.create_element("div") {
             banner.set_class_name("fatal");
             let _ = banner.set_attribute("role", "alert");
+            // The release build keeps panic messages but not their source locations (scripts/trunk-release.sh).
+            let what = info.payload_as_str().unwrap_or("an unexpected state");
+            let place = match info.location() {
+                Some(at) if at.line() > 0 => format!(" at {}:{}", at.file(), at.line()),
+                _ => String::new(),
+            };
             banner.set_text_content(Some(&format!(
-                "Offboard hit an internal error and stopped: {info}. Reload the page; no removal continues in the background."
+                "Offboard hit an internal error and stopped: {what}{place}. Reload the page; no removal continues in the background."
             )));
             let _ = body.prepend_with_node_1(&banner);
         }

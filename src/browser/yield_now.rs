@@ -22,6 +22,34 @@ pub async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// The longest long work runs before letting the page paint and answer input, in ms. A step of such work (the
+/// intake's, a results import's) takes a few ms (the longest, validating a large file's UTF-8 at once, about ten),
+/// so no task comes near the 50 ms that makes a page feel stuck, and few enough yields are needed that they cost
+/// little.
+pub const SLICE_MS: f64 = 30.0;
+
+/// Steps `work` until `step` says it is over (`true`), in slices of [`SLICE_MS`], yielding to the event loop
+/// before each slice. `go_on` is asked before each slice (show the progress there) and stops the work by saying
+/// `false`. Whether the work ran to its end.
+pub async fn in_slices<T>(
+    work: &mut T,
+    mut step: impl FnMut(&mut T) -> bool,
+    mut go_on: impl FnMut(&T) -> bool,
+) -> bool {
+    loop {
+        yield_now().await;
+        if !go_on(work) {
+            return false;
+        }
+        let start = now_ms();
+        while now_ms() - start < SLICE_MS {
+            if step(work) {
+                return true;
+            }
+        }
+    }
+}
+
 /// The page's clock in milliseconds (`performance.now()`, or `Date.now()` without it).
 pub fn now_ms() -> f64 {
     web_sys::window()

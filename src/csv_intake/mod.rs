@@ -90,8 +90,37 @@ pub fn read_pasted(text: &str) -> Result<Table, IntakeError> {
 /// Reads text this app wrote (a results file), split at `delimiter`: no decoding (it is UTF-8), no sniffing, and
 /// no limit on size; it may hold [`MAX_ROWS`] rows and two header rows (the input's and its own).
 pub fn read_written(text: &str, delimiter: Delimiter) -> Result<Table, IntakeError> {
-    let text = unmarked(text, false)?;
-    parse::parse_written(text.to_string(), delimiter)
+    Written::new(text.to_string(), delimiter)?.finish()
+}
+
+/// [`read_written`] a piece at a time, so a page can read a large results file without freezing.
+pub struct Written(parse::Parsing);
+
+impl Written {
+    /// Starts reading `text` (its byte-order mark dropped); refused when empty.
+    pub fn new(mut text: String, delimiter: Delimiter) -> Result<Written, IntakeError> {
+        if text.starts_with('\u{FEFF}') {
+            text.drain(..'\u{FEFF}'.len_utf8());
+        }
+        unmarked(&text, false)?;
+        Ok(Written(parse::parse_written(text, delimiter)))
+    }
+
+    /// Reads whole rows until at least `bytes` more bytes are behind; `Ok(true)` once the text is read.
+    pub fn step(&mut self, bytes: usize) -> Result<bool, IntakeError> {
+        self.0.step(bytes)
+    }
+
+    /// How far the reading is, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        self.0.position() as f64 / self.0.len().max(1) as f64
+    }
+
+    /// The table, or why the text cannot be read. Reads what [`Written::step`] has left, if anything.
+    pub fn finish(mut self) -> Result<Table, IntakeError> {
+        while !self.step(usize::MAX)? {}
+        self.0.finish()
+    }
 }
 
 /// Text already decoded, without its byte-order mark; refused when empty.

@@ -182,6 +182,11 @@ impl Table {
         Some(field)
     }
 
+    /// The text the rows are read from (decoded, without a byte-order mark).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Where row `row` starts in the text, in bytes.
     pub fn start(&self, row: usize) -> usize {
         self.starts[row] as usize

@@ -9,7 +9,7 @@ use crate::run::{Outcome, UserResult};
 use super::export::{restore, COLUMNS};
 use super::row::{RowOutcome, SkipReason, Skipped};
 use super::time::parse_iso8601_utc;
-use crate::csv_intake::{read_written, Delimiter, IntakeError};
+use crate::csv_intake::{Delimiter, IntakeError, Table, Written};
 
 /// Why a results file cannot be read, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,42 +30,145 @@ impl fmt::Display for ImportError {
 /// time is read back; the attempt count is not in the file and reads 0. Blank lines are passed
 /// over. Fails on the first line that this app would not have written, naming it.
 pub fn import_results(text: &str) -> Result<Vec<RowOutcome>, ImportError> {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let table = read_written(body, Delimiter::Comma).map_err(|e| intake_error(&e))?;
-    let mut lines = Lines::new(body);
-    let mut records = (0..table.len()).filter(|&i| !table.is_blank(i));
-    let Some(header) = records.next() else {
-        return Err(error(1, "the file is empty."));
-    };
-    let matches = table.fields(header).count() == COLUMNS.len()
-        && table
-            .fields(header)
-            .zip(COLUMNS)
-            .all(|(n, c)| n.eq_ignore_ascii_case(c));
-    if !matches {
-        return Err(error(
-            lines.at(table.start(header)),
-            &format!(
-                "this is not a results file exported by Offboard: the first line should be {}.",
-                COLUMNS.join(",")
-            ),
-        ));
+    ResultsImport::new(text.to_string()).finish()
+}
+
+/// [`import_results`] a piece at a time, so a page can read the results of a large run without freezing: each
+/// [`ResultsImport::step`] parses about a megabyte or reads a few thousand rows.
+pub struct ResultsImport {
+    stage: Stage,
+}
+
+enum Stage {
+    Parsing(Box<Written>),
+    Reading(Box<Reader>),
+    Done(Result<Vec<RowOutcome>, ImportError>),
+    Taken,
+}
+
+/// Text bytes parsed per step.
+const PARSE_BYTES: usize = 1 << 20;
+/// Records read into rows per step.
+const READ_ROWS: usize = 1 << 13;
+
+impl ResultsImport {
+    /// Starts reading a results file's text.
+    pub fn new(text: String) -> ResultsImport {
+        let stage = match Written::new(text, Delimiter::Comma) {
+            Ok(written) => Stage::Parsing(Box::new(written)),
+            Err(e) => Stage::Done(Err(intake_error(&e))),
+        };
+        ResultsImport { stage }
     }
-    let mut rows = Vec::new();
-    let mut seen: HashMap<usize, u64> = HashMap::new();
-    let mut cells = Vec::with_capacity(COLUMNS.len());
-    for record in records {
-        let line = lines.at(table.start(record));
-        cells.clear();
-        cells.extend(table.fields(record));
-        let row = read_row(&cells).map_err(|why| error(line, &why))?;
-        if let Some(first) = seen.insert(row.row(), line) {
-            let why = format!("row {} appears twice (first on line {first}).", row.row());
-            return Err(error(line, &why));
+
+    /// Does one piece of work; `true` once the file is read (or refused): then call [`ResultsImport::finish`].
+    pub fn step(&mut self) -> bool {
+        self.stage = match std::mem::replace(&mut self.stage, Stage::Taken) {
+            Stage::Parsing(mut written) => match written.step(PARSE_BYTES) {
+                Ok(false) => Stage::Parsing(written),
+                Ok(true) => match (*written).finish() {
+                    Ok(table) => match Reader::new(table) {
+                        Ok(reader) => Stage::Reading(Box::new(reader)),
+                        Err(e) => Stage::Done(Err(e)),
+                    },
+                    Err(e) => Stage::Done(Err(intake_error(&e))),
+                },
+                Err(e) => Stage::Done(Err(intake_error(&e))),
+            },
+            Stage::Reading(mut reader) => match reader.step(READ_ROWS) {
+                Ok(false) => Stage::Reading(reader),
+                Ok(true) => Stage::Done(Ok(reader.rows)),
+                Err(e) => Stage::Done(Err(e)),
+            },
+            done => done,
+        };
+        matches!(self.stage, Stage::Done(_) | Stage::Taken)
+    }
+
+    /// How far the reading is, from 0 to 1 (parsing the text three fifths, reading its rows the rest).
+    pub fn progress(&self) -> f64 {
+        match &self.stage {
+            Stage::Parsing(written) => 0.6 * written.progress(),
+            Stage::Reading(reader) => {
+                0.6 + 0.4 * reader.next as f64 / reader.table.len().max(1) as f64
+            }
+            Stage::Done(_) | Stage::Taken => 1.0,
         }
-        rows.push(row);
     }
-    Ok(rows)
+
+    /// The rows, or the first line that is not one this app wrote. Steps until the end if
+    /// [`ResultsImport::step`] has not said so.
+    pub fn finish(mut self) -> Result<Vec<RowOutcome>, ImportError> {
+        while !self.step() {}
+        match self.stage {
+            Stage::Done(result) => result,
+            _ => Err(error(1, "the file is empty.")),
+        }
+    }
+}
+
+/// The rows of a parsed results file, read in order after its header.
+struct Reader {
+    table: Table,
+    lines: Lines,
+    /// The next record to read.
+    next: usize,
+    rows: Vec<RowOutcome>,
+    /// The line each row number was read on, to name both when one appears twice.
+    seen: HashMap<usize, u64>,
+}
+
+impl Reader {
+    /// Checks the header (the first record that is not blank).
+    fn new(table: Table) -> Result<Reader, ImportError> {
+        let mut lines = Lines::default();
+        let Some(header) = (0..table.len()).find(|&i| !table.is_blank(i)) else {
+            return Err(error(1, "the file is empty."));
+        };
+        let matches = table.fields(header).count() == COLUMNS.len()
+            && table
+                .fields(header)
+                .zip(COLUMNS)
+                .all(|(n, c)| n.eq_ignore_ascii_case(c));
+        if !matches {
+            return Err(error(
+                lines.at(table.text(), table.start(header)),
+                &format!(
+                    "this is not a results file exported by Offboard: the first line should be {}.",
+                    COLUMNS.join(",")
+                ),
+            ));
+        }
+        Ok(Reader {
+            lines,
+            next: header + 1,
+            rows: Vec::with_capacity(table.len() - header - 1),
+            seen: HashMap::new(),
+            table,
+        })
+    }
+
+    /// Reads up to `records` more records; `Ok(true)` once all are read.
+    fn step(&mut self, records: usize) -> Result<bool, ImportError> {
+        let end = self.next.saturating_add(records).min(self.table.len());
+        let mut cells = Vec::with_capacity(COLUMNS.len());
+        for record in self.next..end {
+            if self.table.is_blank(record) {
+                continue;
+            }
+            let line = self.lines.at(self.table.text(), self.table.start(record));
+            cells.clear();
+            cells.extend(self.table.fields(record));
+            let row = read_row(&cells).map_err(|why| error(line, &why))?;
+            if let Some(first) = self.seen.insert(row.row(), line) {
+                let why = format!("row {} appears twice (first on line {first}).", row.row());
+                return Err(error(line, &why));
+            }
+            self.rows.push(row);
+        }
+        self.next = end;
+        Ok(end == self.table.len())
+    }
 }
 
 /// One line's cells as a row, or why they are not one.
@@ -119,30 +222,28 @@ fn read_row(cells: &[&str]) -> Result<RowOutcome, String> {
 
 /// Line numbers (from 1) of byte offsets taken in increasing order, counted once over the text:
 /// CR LF, CR and LF each end a line.
-struct Lines<'a> {
-    text: &'a [u8],
+struct Lines {
     pos: usize,
     line: u64,
 }
 
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        Lines {
-            text: text.as_bytes(),
-            pos: 0,
-            line: 1,
-        }
+impl Default for Lines {
+    fn default() -> Self {
+        Lines { pos: 0, line: 1 }
     }
+}
 
-    /// The line of the byte at `byte`, which is not before the one asked last.
-    fn at(&mut self, byte: usize) -> u64 {
-        let end = byte.clamp(self.pos, self.text.len());
-        let between = &self.text[self.pos..end];
+impl Lines {
+    /// The line of the byte at `byte` of `text`, which is not before the one asked last.
+    fn at(&mut self, text: &str, byte: usize) -> u64 {
+        let text = text.as_bytes();
+        let end = byte.clamp(self.pos, text.len());
+        let between = &text[self.pos..end];
         let breaks = between
             .iter()
             .enumerate()
             .filter(|&(i, &b)| {
-                b == b'\n' || (b == b'\r' && self.text.get(self.pos + i + 1) != Some(&b'\n'))
+                b == b'\n' || (b == b'\r' && text.get(self.pos + i + 1) != Some(&b'\n'))
             })
             .count();
         self.line += breaks as u64;
@@ -317,6 +418,43 @@ mod tests {
         let e = import_results(&format!("{text}2,again,removed,200,ok,\r\n")).unwrap_err();
         assert_eq!(e.line, lines as u64 + 1, "{e}");
         assert!(e.message.contains("(first on line 2)"), "{e}");
+    }
+
+    #[test]
+    fn a_large_file_is_read_in_many_small_steps_to_the_same_rows() {
+        let all = rows(
+            (0..60_000).map(|i| {
+                result(
+                    i + 2,
+                    &format!("user{i}@corp.example"),
+                    Outcome::Removed,
+                    "Removed",
+                )
+            }),
+            [],
+        );
+        let text = export_csv(&all);
+        assert!(text.len() > 4 * PARSE_BYTES, "{} bytes", text.len());
+
+        let mut import = ResultsImport::new(text.clone());
+        let (mut steps, mut last) = (0, 0.0);
+        while !import.step() {
+            steps += 1;
+            let now = import.progress();
+            assert!(
+                now >= last && now < 1.0,
+                "progress went from {last} to {now}"
+            );
+            last = now;
+        }
+        assert!(steps >= 10, "{steps} steps");
+        assert_eq!(import.finish().unwrap(), all);
+
+        let bad = format!("{text}2,again,removed,200,ok,\r\n");
+        let mut import = ResultsImport::new(bad);
+        while !import.step() {}
+        let e = import.finish().unwrap_err();
+        assert_eq!(e.line, 60_002, "{e}");
     }
 
     #[test]

@@ -11,6 +11,6 @@ pub mod time;
 
 pub use export::export_csv;
 pub use filter::{Filter, OutcomeClass, Tally};
-pub use import::{import_results, ImportError};
+pub use import::{import_results, ImportError, ResultsImport};
 pub use retry::{reenable_plan, retry_plan, undo_plan};
 pub use row::{rows, RowOutcome, SkipReason, Skipped};

@@ -5,13 +5,8 @@ use leptos::task::spawn_local;
 
 use super::{AppState, StepNav};
 use crate::browser::file::read_file_warming;
-use crate::browser::yield_now::{now_ms, yield_now};
+use crate::browser::yield_now::in_slices;
 use crate::csv_intake::{self, Intake, IntakeError, Options, Table};
-
-/// The longest the intake works before letting the page paint and answer input, in ms. A step of the intake takes
-/// a few ms (the longest, validating a large file's UTF-8 at once, about ten), so no task comes near the 50 ms that
-/// makes a page feel stuck, and few enough yields are needed that they cost little.
-const SLICE_MS: f64 = 30.0;
 
 /// Drop zone, file picker and paste box; shows what was read or why it was refused.
 #[component]
@@ -149,28 +144,19 @@ fn planned(state: AppState, intake: Intake) -> Intake {
     })
 }
 
-/// Runs the intake in slices of [`SLICE_MS`], yielding to the event loop between them and showing the progress;
-/// `None` if `still_current` turns false (a newer file was dropped).
+/// Runs the intake in slices, yielding to the event loop between them and showing the progress; `None` if
+/// `still_current` turns false (a newer file was dropped).
 async fn read_in_slices(
     mut intake: Intake,
     progress: RwSignal<Option<u8>>,
     still_current: impl Fn() -> bool,
 ) -> Option<Result<Table, IntakeError>> {
-    loop {
-        // Yield first: the task that delivered the bytes has already copied them.
-        yield_now().await;
-        if !still_current() {
-            return None;
-        }
-        let start = now_ms();
-        loop {
-            if intake.step() {
-                return Some(intake.finish());
-            }
-            if now_ms() - start >= SLICE_MS {
-                break;
-            }
-        }
+    // The first slice comes after a yield: the task that delivered the bytes has already copied them.
+    let go_on = |intake: &Intake| {
         progress.set(Some((intake.progress() * 100.0) as u8));
-    }
+        still_current()
+    };
+    in_slices(&mut intake, Intake::step, go_on)
+        .await
+        .then(|| intake.finish())
 }

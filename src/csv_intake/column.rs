@@ -1,7 +1,7 @@
 //! Finding the identifier column: by its header, or by what its values look like.
 
 use super::table::Table;
-use super::validate::{check, is_user_id, looks_like_email};
+use super::validate::{check, is_user_id};
 use crate::target::Target;
 
 /// What a recognised header says its column holds.
@@ -140,17 +140,24 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     // Read once: a row's fields are split when asked for, so asking column by column would be quadratic.
     let first_fields: Vec<&str> = table.fields(first).collect();
     let first_field = |column: usize| first_fields.get(column).copied().unwrap_or("");
-    let by_alias = first_fields.iter().any(|f| header_kind(f).is_some());
-    let header = by_alias || {
-        let below = sample(table, first + 1, target);
-        below.iter().any(|column| {
-            let value = first_field(column.index);
-            match target {
-                Target::Rsa => column.mostly_valid() && !is_user_id(value.trim()),
-                Target::Epm => column.holds_emails() && !looks_like_email(value.trim()),
-            }
-        })
-    };
+    // No header holds an address or a user ID (or an '@': an address with a typo): such a row is data.
+    let holds_identifier = first_fields.iter().any(|f| {
+        let f = f.trim();
+        f.contains('@') || is_user_id(f)
+    });
+    // A header word repeated down its column is a value (a column of "User" on every row), not a title.
+    let by_alias = first_fields
+        .iter()
+        .enumerate()
+        .any(|(column, f)| header_kind(f).is_some() && !repeats_below(table, first, column, f));
+    let header = !holds_identifier
+        && (by_alias || {
+            let below = sample(table, first + 1, target);
+            below.iter().any(|column| match target {
+                Target::Rsa => column.mostly_valid(),
+                Target::Epm => column.holds_emails(),
+            })
+        });
     let mut columns = sample(table, if header { first + 1 } else { first }, target);
     if header {
         for column in &mut columns {
@@ -203,6 +210,21 @@ fn rank(column: &Column, target: Target) -> u64 {
         ),
     };
     first << 48 | second << 40 | third << 32 | u64::from(valid)
+}
+
+/// Whether most of the (up to 20) non-blank rows after `first` hold `text` in `column` too.
+fn repeats_below(table: &Table, first: usize, column: usize, text: &str) -> bool {
+    let (mut rows, mut same) = (0, 0);
+    for row in (first + 1..table.len())
+        .filter(|&r| !table.is_blank(r))
+        .take(20)
+    {
+        rows += 1;
+        same += table
+            .field(row, column)
+            .is_some_and(|f| f.trim().eq_ignore_ascii_case(text.trim())) as usize;
+    }
+    rows > 0 && same * 2 > rows
 }
 
 /// Per-column statistics over up to [`SAMPLE_ROWS`] non-blank rows from `from`.
@@ -358,6 +380,30 @@ mod tests {
             Target::Epm,
         );
         assert_eq!(detection.candidates, [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_first_row_holding_an_address_or_a_user_id_is_data() {
+        let typo = detect(
+            &table("jdoe@corp\nasmith@corp.com\nbob@corp.com\n"),
+            Target::Epm,
+        );
+        assert!(!typo.header);
+        let to_look_up = format!("jdoe@corp.com\n{A}\n{B}\n");
+        assert!(!detect(&table(&to_look_up), Target::Rsa).header);
+        let constant = "jdoe@corp.com,User,Active\nasmith@corp.com,User,Active\n";
+        let detection = detect(&table(constant), Target::Epm);
+        assert!(!detection.header);
+        assert_eq!(detection.suggested(), 0);
+    }
+
+    #[test]
+    fn a_header_word_repeated_down_its_column_is_a_value() {
+        let detection = detect(&table("jdoe,User\nasmith,User\nbob,User\n"), Target::Epm);
+        assert!(!detection.header);
+        let headed = detect(&table("login,type\njdoe,User\nasmith,User\n"), Target::Epm);
+        assert!(headed.header);
+        assert!(detect(&table("account\njdoe\nasmith\n"), Target::Epm).header);
     }
 
     #[test]

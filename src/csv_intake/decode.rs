@@ -45,9 +45,10 @@ impl Encoding {
         )
     }
 
-    /// Whether tab is the likeliest delimiter (Excel writes UTF-16 "Unicode text" tab-separated).
+    /// Whether tab is the likeliest delimiter: Excel writes UTF-16 "Unicode text" tab-separated, and
+    /// cells copied from a spreadsheet are pasted tab-separated.
     pub(crate) fn prefers_tab(self) -> bool {
-        self.is_utf16()
+        self.is_utf16() || self == Encoding::Pasted
     }
 }
 

@@ -43,10 +43,13 @@ impl Delimiter {
 const SAMPLE_LINES: usize = 50;
 
 /// The delimiter that splits the first lines most consistently, or `None` when none of them appears
-/// (a single column). Delimiters inside quotes are not counted. `prefer_tab` breaks ties towards tab.
+/// (a single column). Delimiters inside quotes are not counted. Between delimiters that split as many lines
+/// alike, the one less often followed by a space wins (`Doe, John` is a name, not two fields), then tab when
+/// `prefer_tab`, then the order of [`Delimiter::ALL`]. When no delimiter is on most lines (later columns left
+/// empty by hand), the one the first line holds, if it holds only one kind.
 pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
     let lines = count_per_line(text);
-    let mut best: Option<(Delimiter, usize)> = None;
+    let mut best: Option<(Delimiter, usize, usize)> = None;
     let mut order = Delimiter::ALL.to_vec();
     if prefer_tab {
         order.retain(|d| *d != Delimiter::Tab);
@@ -57,23 +60,46 @@ pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
             .iter()
             .position(|d| *d == delimiter)
             .unwrap_or(0);
-        let counts: Vec<usize> = lines.iter().map(|c| c[i]).collect();
+        let counts: Vec<usize> = lines.iter().map(|l| l.counts[i]).collect();
         let Some(mode) = mode(&counts) else { continue };
         if mode == 0 {
             continue;
         }
         let agreeing = counts.iter().filter(|&&c| c == mode).count();
-        if best.is_none_or(|(_, score)| agreeing > score) {
-            best = Some((delimiter, agreeing));
+        let spaced = lines.iter().map(|l| l.spaced[i]).sum();
+        let better = match best {
+            None => true,
+            Some((_, a, sp)) => agreeing > a || (agreeing == a && spaced < sp),
+        };
+        if better {
+            best = Some((delimiter, agreeing, spaced));
         }
     }
-    best.map(|(d, _)| d)
+    best.map(|(d, _, _)| d).or_else(|| {
+        let first = lines.first()?;
+        let mut held = Delimiter::ALL
+            .iter()
+            .zip(first.counts)
+            .filter(|(_, n)| *n > 0);
+        match (held.next(), held.next()) {
+            (Some((d, _)), None) => Some(*d),
+            _ => None,
+        }
+    })
+}
+
+/// How often each delimiter of [`Delimiter::ALL`] occurs in one line, outside quotes.
+#[derive(Clone, Copy, Default)]
+struct Line {
+    counts: [usize; 4],
+    /// Of those, how many are followed by a space.
+    spaced: [usize; 4],
 }
 
 /// Per non-blank line among the first [`SAMPLE_LINES`], how often each delimiter occurs outside quotes.
-fn count_per_line(text: &str) -> Vec<[usize; 4]> {
+fn count_per_line(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
-    let mut counts = [0usize; 4];
+    let mut line = Line::default();
     let mut in_quotes = false;
     let mut non_blank = false;
     let mut bytes = text.bytes().peekable();
@@ -88,12 +114,12 @@ fn count_per_line(text: &str) -> Vec<[usize; 4]> {
                     bytes.next();
                 }
                 if non_blank {
-                    lines.push(counts);
+                    lines.push(line);
                     if lines.len() == SAMPLE_LINES {
                         return lines;
                     }
                 }
-                counts = [0; 4];
+                line = Line::default();
                 non_blank = false;
             }
             _ if in_quotes => {}
@@ -101,13 +127,16 @@ fn count_per_line(text: &str) -> Vec<[usize; 4]> {
             _ => {
                 non_blank = true;
                 if let Some(i) = Delimiter::ALL.iter().position(|d| d.byte() == b) {
-                    counts[i] += 1;
+                    line.counts[i] += 1;
+                    if bytes.peek() == Some(&b' ') {
+                        line.spaced[i] += 1;
+                    }
                 }
             }
         }
     }
     if non_blank {
-        lines.push(counts);
+        lines.push(line);
     }
     lines
 }
@@ -176,6 +205,26 @@ mod tests {
     fn cr_only_and_crlf_lines_are_sampled() {
         assert_eq!(sniff("a;b\rc;d\re;f", false), Some(Delimiter::Semicolon));
         assert_eq!(sniff("a|b\r\nc|d\r\n", false), Some(Delimiter::Pipe));
+    }
+
+    #[test]
+    fn a_comma_followed_by_a_space_loses_a_tie_it_is_punctuation() {
+        let pasted_from_excel = "jdoe@corp.com\tDoe, John\nasmith@corp.com\tSmith, Anna\n";
+        assert_eq!(sniff(pasted_from_excel, false), Some(Delimiter::Tab));
+        let no_header = "jdoe;Doe, John\r\nasmith;Smith, Anna\r\n";
+        assert_eq!(sniff(no_header, false), Some(Delimiter::Semicolon));
+        let german = "Benutzername;Name, Vorname\nj.mueller;Müller, Jürgen\n";
+        assert_eq!(sniff(german, false), Some(Delimiter::Semicolon));
+        let departments = "login,department\njdoe,Sales; Marketing\nbob,IT; Support\n";
+        assert_eq!(sniff(departments, false), Some(Delimiter::Comma));
+    }
+
+    #[test]
+    fn a_delimiter_on_few_lines_is_taken_from_the_first_line_alone() {
+        let sparse = "login;note\njdoe\nasmith;left\nbob\ncarl\n";
+        assert_eq!(sniff(sparse, false), Some(Delimiter::Semicolon));
+        assert_eq!(sniff("a;b,c\nd\ne\nf\n", false), None);
+        assert_eq!(sniff("login\njdoe;x\nbob\ncarl\n", false), None);
     }
 
     #[test]

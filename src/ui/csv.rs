@@ -24,7 +24,8 @@ pub fn CsvStep() -> impl IntoView {
         current.set_value(this);
         reading.set(Some(0));
         spawn_local(async move {
-            let still_current = move || current.get_value() == this;
+            // A step left mid-read has disposed `current`: that read is over too.
+            let still_current = move || current.try_get_value() == Some(this);
             if let Some(table) = read_in_slices(intake, reading, still_current).await {
                 reading.set(None);
                 state.take_in(name, table);

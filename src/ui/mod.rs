@@ -161,7 +161,9 @@ pub fn install_panic_banner() {
             banner.set_class_name("fatal");
             let _ = banner.set_attribute("role", "alert");
             // The release build keeps panic messages but not their source locations (scripts/trunk-release.sh).
-            let what = info.payload_as_str().unwrap_or("an unexpected state");
+            let what = info
+                .payload_as_str()
+                .map_or("an unexpected state", |m| m.trim_end_matches('.'));
             let place = match info.location() {
                 Some(at) if at.line() > 0 => format!(" at {}:{}", at.file(), at.line()),
                 _ => String::new(),

@@ -103,7 +103,7 @@ pub fn ResultsStep() -> impl IntoView {
             let go_on = |import: &ResultsImport| {
                 let percent = (import.progress() * 100.0) as u8;
                 info.set(Some(format!("Reading {name}… {percent} %")));
-                current_import.get_value() == this
+                current_import.try_get_value() == Some(this)
             };
             if !in_slices(&mut import, ResultsImport::step, go_on).await {
                 return;

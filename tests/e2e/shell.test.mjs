@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { launchBrowser, openPanel, screenshot, startSandbox } from './harness.mjs';
+import { dropFile, launchBrowser, openPanel, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => { sandbox = await startSandbox(); browser = await launchBrowser(); });
@@ -33,4 +33,20 @@ test('the built panel loads nothing from another origin', async () => {
   await page.reload();
   await page.waitForSelector('nav.stepper');
   assert.deepEqual([...origins], [new URL(sandbox.url).origin]);
+});
+
+test('leaving the CSV step while a large file is read stops that read, and the panel goes on working', async () => {
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  const ids = Array.from({ length: 600_000 }, (_, i) => `aaaaaaaa-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  await dropFile(page, 'big.csv', ['userID', ...ids].join('\n'));
+  await page.waitForSelector('#intake-progress');
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  await page.waitForTimeout(2_000);
+  assert.equal(await page.locator('.fatal').count(), 0, await page.locator('.fatal').first().textContent().catch(() => ''));
+
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await dropFile(page, 'small.csv', ['userID', ...ids.slice(0, 3)].join('\n'));
+  assert.match(await page.locator('#intake-summary').innerText(), /Read small\.csv: 4 rows/);
+  assert.deepEqual(problems, []);
 });

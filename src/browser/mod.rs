@@ -4,6 +4,7 @@ pub mod clock;
 pub mod crypto;
 pub mod file;
 pub mod http;
+pub mod live_run;
 pub mod storage;
 pub mod worker_http;
 pub mod yield_now;

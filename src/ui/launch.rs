@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{AppState, Connection, RunState};
+use crate::browser::live_run;
 use crate::browser::yield_now::yield_now;
 use crate::browser::{clear_journal, BrowserClock, JournalStore, WorkerHttp};
 use crate::epm::batch::login_key;
@@ -38,7 +39,7 @@ struct Work {
 /// same rows, in the same journal and with the same action. Does nothing while a run is active
 /// (a second click on the same button before the page had a turn).
 pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
-    if state.run.active.get_untracked() {
+    if state.run.active.get_untracked() || running_in_another_tab() {
         return;
     }
     let journal = run_journal(state, &entries, fresh);
@@ -79,7 +80,7 @@ pub fn start_change(
     entries: Vec<PlanEntry>,
     change: Change,
 ) {
-    if state.run.active.get_untracked() {
+    if state.run.active.get_untracked() || running_in_another_tab() {
         return;
     }
     let journal = new_journal(state, &entries, Vec::new(), &RsaMode::Change(change));
@@ -139,7 +140,7 @@ pub fn begin(
 /// users are looked for with List Users), and RSA users whose request went unanswered are sent
 /// again (a "not found" then means "removed").
 pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) {
-    if state.run.active.get_untracked() {
+    if state.run.active.get_untracked() || running_in_another_tab() {
         return;
     }
     let Connection::Epm { base, auth } = connection.clone() else {
@@ -222,6 +223,19 @@ fn base_url_as_typed(state: AppState) -> String {
     }
 }
 
+/// Whether another tab of this browser runs a removal (see [`live_run`]); if so, says so in a dialog.
+fn running_in_another_tab() -> bool {
+    let other = live_run::in_another_tab();
+    if other {
+        if let Some(window) = web_sys::window() {
+            let _ = window.alert_with_message(
+                "Another tab of this browser is running a removal. Follow it there: this tab starts or resumes a run only once it has ended (tabs share one saved run).",
+            );
+        }
+    }
+    other
+}
+
 fn launch(state: AppState, connection: Connection, work: Work, journal: Journal) {
     let run = state.run;
     let mode = match RsaMode::from_journal(&journal) {
@@ -240,13 +254,20 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     run.batches.set(Vec::new());
     run.tenant.set(connection.tenant());
     run.active.set(true);
+    live_run::beat();
+    let beating =
+        set_interval_with_handle(live_run::beat, Duration::from_millis(live_run::BEAT_MS)).ok();
     state.go(Step::Run);
     super::key_file::keep_token_fresh(state);
 
     let sink = Rc::new(RefCell::new(Sink::new(run, journal)));
     let on_leave = {
         let sink = sink.clone();
-        window_event_listener(leptos::ev::pagehide, move |_| Sink::save_now(&sink))
+        window_event_listener(leptos::ev::pagehide, move |_| {
+            Sink::save_now(&sink);
+            // A reload of this tab is not another tab: its run can be resumed at once.
+            live_run::end();
+        })
     };
     let warn_leave = window_event_listener(leptos::ev::beforeunload, |ev| {
         ev.prevent_default();
@@ -306,6 +327,10 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
         warn_leave.remove();
         let journal = Sink::finish(&sink).await;
         run.journal.set_value(Some(journal));
+        if let Some(beating) = beating {
+            beating.clear();
+        }
+        live_run::end();
         run.active.set(false);
         run.control.set_value(None);
     });

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::launch::resume_run;
 use super::state::SavedRun;
 use super::AppState;
+use crate::browser::live_run;
 use crate::browser::{clear_journal, load_journal};
 use crate::flow::Step;
 use crate::results::time::iso8601_utc;
@@ -17,6 +18,16 @@ use crate::target::Target;
 pub fn SavedRunBanner() -> impl IntoView {
     let state = expect_context::<AppState>();
     let problem = RwSignal::new(None::<String>);
+    if live_run::in_another_tab() {
+        // The saved run is the one that tab is doing: resuming it here would send every removal twice.
+        problem.set(Some(
+            "A removal is running in another tab of this browser: follow it there. Reload this page once it has ended to see or resume its saved run here.".into(),
+        ));
+        return view! {
+            {move || problem.get().map(|p| view! { <div class="card alert" role="alert" id="run-in-other-tab">{p}</div> })}
+        }
+        .into_any();
+    }
     match load_journal() {
         Some(Ok(journal)) => state.run.saved.set(Some(SavedRun::new(journal))),
         Some(Err(why)) => problem.set(Some(format!(
@@ -29,6 +40,7 @@ pub fn SavedRunBanner() -> impl IntoView {
         {move || problem.get().map(|p| view! { <div class="card alert" role="alert">{p}</div> })}
         {move || shown().map(|saved| view! { <SavedRunCard saved /> })}
     }
+    .into_any()
 }
 
 #[component]

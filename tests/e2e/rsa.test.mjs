@@ -208,3 +208,36 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
   assert.deepEqual([...removed].sort(), users.map((u) => u.id).sort(), 'every user removed, nobody twice');
   assert.deepEqual(problems, []);
 });
+
+test('a second tab opened during a run is told the run goes on elsewhere, and offered it only once it has ended', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 60);
+  const { page, context, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users.length));
+  await page.click('#start-run');
+  await page.waitForSelector('#run-status');
+
+  const other = await context.newPage();
+  await other.goto(sandbox.url + '/');
+  await other.waitForSelector('#run-in-other-tab');
+  assert.equal(await other.locator('#resume-run').count(), 0, 'no resume is offered while the run goes on');
+
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  const deletes = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
+  assert.equal(deletes.length, users.length);
+  await other.reload();
+  await other.waitForSelector('nav.stepper');
+  assert.equal(await other.locator('#run-in-other-tab').count(), 0, 'the run has ended');
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+  assert.deepEqual(problems, []);
+});

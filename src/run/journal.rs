@@ -60,6 +60,16 @@ pub const JOB_SETTLED_GONE: &str =
 pub const JOB_FOLLOWED: &str =
     "(the page was closed while this user's removal job ran; when the run went on, the job was followed to its end)";
 
+/// What [`Journal::results_so_far`] says of a user whose request (or removal job) was under way
+/// when the page closed.
+pub const UNKNOWN_WHEN_CLOSED: &str =
+    "Outcome unknown: a request for this user was under way when the page closed; \
+    resume the run to check it again.";
+
+/// What [`Journal::results_so_far`] says of a user the interrupted run had not reached.
+pub const NOT_STARTED_WHEN_CLOSED: &str =
+    "Not started: the page was closed before this user's turn; resume the run to go on.";
+
 /// One run's plan and progress, as saved in the browser.
 ///
 /// A user is "in flight" from its first [`RunEvent::Sending`] until its [`RunEvent::Result`], or
@@ -266,6 +276,39 @@ impl Journal {
     /// Every known result, in plan order.
     pub fn results(&self) -> Vec<UserResult> {
         self.results.iter().flatten().cloned().collect()
+    }
+
+    /// A result for every entry of the plan: the known ones, and for the others what an interrupted
+    /// run can say of them: "outcome unknown" (failed) for a user whose request or removal job was
+    /// under way when the page closed, "not started" for the rest. Resuming the run settles both.
+    pub fn results_so_far(&self) -> Vec<UserResult> {
+        let sent = self.in_flight.as_slice();
+        self.plan
+            .iter()
+            .zip(&self.results)
+            .enumerate()
+            .map(|(i, (entry, result))| match result {
+                Some(result) => result.clone(),
+                None => {
+                    let unknown =
+                        self.in_job.contains(i) || sent.binary_search(&entry.user).is_ok();
+                    let (outcome, message) = if unknown {
+                        (Outcome::Failed, UNKNOWN_WHEN_CLOSED)
+                    } else {
+                        (Outcome::NotStarted, NOT_STARTED_WHEN_CLOSED)
+                    };
+                    UserResult {
+                        row: entry.row,
+                        user: entry.user.clone(),
+                        outcome,
+                        http_status: None,
+                        message: message.to_string(),
+                        attempts: 0,
+                        at_ms: f64::NAN,
+                    }
+                }
+            })
+            .collect()
     }
 
     /// Whether every entry of the plan has its result.
@@ -786,6 +829,40 @@ mod tests {
 
     fn users(entries: &[PlanEntry]) -> Vec<&str> {
         entries.iter().map(|e| e.user.as_str()).collect()
+    }
+
+    #[test]
+    fn an_interrupted_runs_results_so_far_give_every_user_a_row() {
+        let users: Vec<String> = (0..4).map(uid).collect();
+        let p = plan(&users);
+        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
+        j.apply(&sending(&users[0]));
+        j.apply(&RunEvent::Result(result(
+            &p[0],
+            Outcome::Removed,
+            "ok",
+            1.0,
+        )));
+        j.apply(&sending(&users[1]));
+        j.apply(&sending(&users[2]));
+        j.apply(&RunEvent::Unacted {
+            user: users[2].clone(),
+        });
+        let so_far = j.results_so_far();
+        let outcomes: Vec<(usize, Outcome)> =
+            so_far.iter().map(|r| (r.row, r.outcome.clone())).collect();
+        assert_eq!(
+            outcomes,
+            [
+                (2, Outcome::Removed),
+                (3, Outcome::Failed),
+                (4, Outcome::NotStarted),
+                (5, Outcome::NotStarted)
+            ]
+        );
+        assert_eq!(so_far[1].message, UNKNOWN_WHEN_CLOSED);
+        assert_eq!(so_far[3].message, NOT_STARTED_WHEN_CLOSED);
+        assert_eq!(j.results().len(), 1, "the journal itself is unchanged");
     }
 
     fn every_kind_of_skip() -> Vec<Skipped> {

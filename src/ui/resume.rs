@@ -110,12 +110,12 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
     let show_results = {
         let journal = journal.clone();
         move |_| {
-            let known = journal.results();
+            let so_far = journal.results_so_far();
             state
                 .run
                 .progress
-                .set(Some(Progress::resumed(journal.plan().len(), &known)));
-            state.run.results.set(known);
+                .set(Some(Progress::resumed(journal.plan().len(), &so_far)));
+            state.run.results.set(so_far);
             state.run.skipped.set(journal.skipped().to_vec());
             state.run.journal.set_value(Some((*journal).clone()));
             state.go(Step::Results);

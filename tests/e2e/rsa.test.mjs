@@ -241,3 +241,44 @@ test('a second tab opened during a run is told the run goes on elsewhere, and of
   await sandbox.control('/sandbox/faults', { latencyMs: 0 });
   assert.deepEqual(problems, []);
 });
+
+test('an interrupted run shows a result for every input row: not started, or outcome unknown, until it is resumed', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 80);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id), 'bad-id'].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users.length));
+  await page.click('#start-run');
+  await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= 10);
+  await page.reload();
+  await page.waitForSelector('#saved-run');
+  await page.click('#saved-results');
+  await page.waitForSelector('#results-summary');
+  const rows = await downloadResults(page);
+  assert.equal(rows.size, users.length + 2, 'every row of the file, the header and the invalid one included');
+  const outcomes = [...rows.values()].map((r) => r.outcome);
+  assert.ok(outcomes.includes('not started'), outcomes.join());
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user);
+  for (const id of removed) {
+    const row = [...rows.values()].find((r) => r.user === id);
+    assert.ok(row && row.outcome !== 'not started', `${id} was removed: ${row?.outcome} ${row?.message}`);
+  }
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+  assert.deepEqual(problems, []);
+});
+
+async function downloadResults(page) {
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const rows = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  return new Map(rows.map((r) => [Number(r.row), r]));
+}

@@ -37,7 +37,7 @@ impl Step {
             Step::Connect => "Choose the target system and paste a credential. It stays in this tab's memory only.",
             Step::Csv => "Drop the list of leavers, pick the file, or paste it. Nothing is sent anywhere yet.",
             Step::Preview => "Check exactly who will be removed and which rows will be skipped, and why.",
-            Step::Run => "Removal in progress. You can pause, resume or cancel at any time.",
+            Step::Run => "Confirm who is removed and how, then follow the removal: pause, resume or cancel it at any time.",
             Step::Results => "Every row of your file with its outcome. Download it for your records.",
         }
     }

@@ -4,10 +4,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{AppState, Connection, StepNav};
-use crate::browser::FetchHttp;
+use crate::browser::{save_setting, FetchHttp};
 use crate::rsa::{self, jwt};
 use crate::run::Http;
 use crate::target::Target;
+
+/// Where the EPM batch size is kept (so a reload, and the resume after it, keeps the admin's choice).
+pub const EPM_BATCH_KEY: &str = "offboard.epm.batch.v1";
+/// Where the EPM removal API (`v1` or `v2`) is kept.
+pub const EPM_API_KEY: &str = "offboard.epm.api.v1";
 
 /// The form for one target, the credential checks and "Test connection".
 #[component]
@@ -105,11 +110,11 @@ pub fn ConnectStep() -> impl IntoView {
                         <legend>"Removal API"</legend>
                         <label class="choice" for="epm-v1">
                             <input type="radio" id="epm-v1" name="epm-api" checked=move || !state.epm_v2.get()
-                                on:change=move |_| state.epm_v2.set(false) />"v1: upload a file, run a job (documented default)"
+                                on:change=move |_| { state.epm_v2.set(false); let _ = save_setting(EPM_API_KEY, "v1"); } />"v1: upload a file, run a job (documented default)"
                         </label>
                         <label class="choice" for="epm-v2">
                             <input type="radio" id="epm-v2" name="epm-api" checked=move || state.epm_v2.get()
-                                on:change=move |_| state.epm_v2.set(true) />"v2: synchronous, no upload"
+                                on:change=move |_| { state.epm_v2.set(true); let _ = save_setting(EPM_API_KEY, "v2"); } />"v2: synchronous, no upload"
                         </label>
                     </fieldset>
                     <label for="epm-batch">"Users per removal job (batch size)"</label>
@@ -117,7 +122,9 @@ pub fn ConnectStep() -> impl IntoView {
                         prop:value=move || state.epm_batch_size.get().to_string()
                         on:change:target=move |ev| {
                             if let Ok(n) = ev.target().value().trim().parse::<usize>() {
-                                state.epm_batch_size.set(n.clamp(1, 100_000));
+                                let n = n.clamp(1, 100_000);
+                                state.epm_batch_size.set(n);
+                                let _ = save_setting(EPM_BATCH_KEY, &n.to_string());
                             }
                         } />
                     <p class="hint">"Each batch is one uploaded file and one job: smaller batches show progress sooner and contain a failure."</p>

@@ -37,6 +37,17 @@ pub fn App() -> impl IntoView {
             let _ = location.set_hash(wanted);
         }
     });
+    // Keyboard and screen-reader users land on the new step's heading, not back at the top of the page.
+    let title = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |before: Option<Step>| {
+        let step = state.step.get();
+        if before.is_some_and(|before| before != step) {
+            if let Some(title) = title.get_untracked() {
+                let _ = title.focus();
+            }
+        }
+        step
+    });
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let step = Step::from_hash(&window().location().hash().unwrap_or_default());
         if state.step.get_untracked() != step {
@@ -61,7 +72,7 @@ pub fn App() -> impl IntoView {
         <Stepper />
         <resume::SavedRunBanner />
         <main id="step" class="step" aria-labelledby="step-title">
-            <h2 id="step-title">{move || state.step.get().label()}</h2>
+            <h2 id="step-title" tabindex="-1" node_ref=title>{move || state.step.get().label()}</h2>
             <p class="step-help">{move || state.step.get().help()}</p>
             {move || match state.step.get() {
                 Step::Connect => view! { <connect::ConnectStep /> }.into_any(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::connect::{EPM_API_KEY, EPM_BATCH_KEY};
 use super::key_file::SigningKey;
 use super::protected::{PROTECTED_KEY, THRESHOLD_KEY};
 use crate::browser::load_setting;
@@ -240,10 +241,14 @@ impl AppState {
             intake_error: RwSignal::new(None),
             creds: Credentials::new(),
             run: RunState::new(),
-            epm_batch_size: RwSignal::new(crate::epm::DEFAULT_BATCH_SIZE),
+            epm_batch_size: RwSignal::new(
+                load_setting(EPM_BATCH_KEY)
+                    .and_then(|t| t.trim().parse::<usize>().ok())
+                    .map_or(crate::epm::DEFAULT_BATCH_SIZE, |n| n.clamp(1, 100_000)),
+            ),
             lookups: RwSignal::new(Vec::new()),
             signing_key: StoredValue::new_local(None),
-            epm_v2: RwSignal::new(false),
+            epm_v2: RwSignal::new(load_setting(EPM_API_KEY).as_deref() == Some("v2")),
             presence: RwSignal::new(Vec::new()),
             dropped: RwSignal::new(HashSet::new()),
             protected: RwSignal::new(

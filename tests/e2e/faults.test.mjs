@@ -152,7 +152,7 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   await page.fill('#epm-base', demo.epm.baseUrl);
   await page.fill('#epm-user', demo.epm.user);
   await page.fill('#epm-password', demo.epm.password);
-  await page.fill('#epm-batch', '20');
+  await page.fill('#epm-batch', '10');
   await page.locator('#epm-batch').dispatchEvent('change');
   await page.click('.step-nav .primary');
   await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
@@ -167,6 +167,7 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   await page.waitForSelector('#resume-run');
   await page.click('#resume-run');
   assert.equal(await page.inputValue('#epm-base'), demo.epm.baseUrl);
+  assert.equal(await page.inputValue('#epm-batch'), '10', 'the batch size is kept across the reload');
   await page.fill('#epm-user', demo.epm.user);
   await page.fill('#epm-password', demo.epm.password);
   // The job started before the reload is still running: the resumed run follows it to its end.
@@ -182,7 +183,7 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   assert.ok(processed.some((r) => /page was closed while this user's removal job ran; when the run went on, the job was followed to its end/.test(r.message)),
     'the interrupted job was followed to its end');
   const removals = (await sandbox.control('/sandbox/requests')).filter((r) => r.method === 'DELETE' && /security\/v1\/users$/.test(r.path));
-  assert.equal(removals.length, 2, 'one removal job per batch: the interrupted batch was not sent again');
+  assert.equal(removals.length, 4, 'one removal job per batch of 10: the interrupted batch was not sent again');
   const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase());
   assert.equal(new Set(removed).size, removed.length, 'nobody removed twice');
   assert.deepEqual(removed.sort(), logins.map((l) => l.toLowerCase()).sort());

@@ -40,6 +40,8 @@ test('a removal can be done with the keyboard alone', async () => {
   await page.keyboard.press('Enter');
 
   await page.waitForSelector('#paste');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-title', 'the focus moves to the new step');
+  assert.equal(await page.locator('#step-title').innerText(), 'CSV');
   await tabTo(page, '#paste');
   await page.keyboard.insertText(['userID', ...users.map((u) => u.id)].join('\n'));
   await tabTo(page, '#use-paste');

@@ -541,8 +541,13 @@ fn corpus() -> Vec<Case> {
             name: "mixed encodings: UTF-8 and Windows-1252 bytes in one file",
             input: || b"User Login,Name\nzo\xC3\xAB,Zoe (UTF-8)\nren\xE9e,Renee (1252)\n".to_vec(),
             expect: Expect::Planned(|p| {
-                assert_eq!(p.table.encoding(), Encoding::Windows1252);
+                assert_eq!(
+                    p.table.encoding(),
+                    Encoding::Windows1252AfterUtf8 { line: 3 }
+                );
                 assert_eq!(p.table.encoding().name(), "ANSI (Windows-1252)");
+                let warning = p.table.encoding().warning().unwrap();
+                assert!(warning.contains("before line 3"), "{warning}");
                 assert_eq!(p.value(Target::Epm, 3), "ren\u{E9}e");
                 assert_eq!(
                     p.value(Target::Epm, 2),

@@ -19,6 +19,9 @@ pub enum Encoding {
     Utf16BeNoBom,
     /// Windows-1252, used when the bytes are not valid UTF-8.
     Windows1252,
+    /// Windows-1252, although the lines before `line` hold UTF-8 accents: the first byte that is not
+    /// UTF-8 is on `line`. A file saved partly in each encoding; its UTF-8 accents read wrongly.
+    Windows1252AfterUtf8 { line: u32 },
     /// Text pasted into the page: no decoding took place.
     Pasted,
 }
@@ -33,8 +36,20 @@ impl Encoding {
             Encoding::Utf16Be => "UTF-16 BE",
             Encoding::Utf16LeNoBom => "UTF-16 LE (no BOM)",
             Encoding::Utf16BeNoBom => "UTF-16 BE (no BOM)",
-            Encoding::Windows1252 => "ANSI (Windows-1252)",
+            Encoding::Windows1252 | Encoding::Windows1252AfterUtf8 { .. } => "ANSI (Windows-1252)",
             Encoding::Pasted => "pasted text",
+        }
+    }
+
+    /// What the admin should know about how the text was read, if anything.
+    pub fn warning(self) -> Option<String> {
+        match self {
+            Encoding::Windows1252AfterUtf8 { line } => Some(format!(
+                "The file mixes encodings: it holds UTF-8 accents before line {line}, where a byte is not UTF-8, so it was \
+                 read as ANSI (Windows-1252) and those accents show wrongly (é as Ã©). Save it again as CSV UTF-8 and take \
+                 it in again."
+            )),
+            _ => None,
         }
     }
 
@@ -106,6 +121,7 @@ enum Stage {
         bytes: Vec<u8>,
         pos: usize,
         text: String,
+        encoding: Encoding,
     },
     Utf16(Utf16),
     /// Handed out.
@@ -207,12 +223,21 @@ impl Decoder {
                     match String::from_utf8(bytes) {
                         Ok(text) => return Ok(self.done(text, Encoding::Utf8)),
                         Err(e) => {
+                            let valid = e.utf8_error().valid_up_to();
                             let bytes = e.into_bytes();
+                            let encoding = if bytes[..valid].is_ascii() {
+                                Encoding::Windows1252
+                            } else {
+                                Encoding::Windows1252AfterUtf8 {
+                                    line: line_at(&bytes, valid),
+                                }
+                            };
                             let text = String::with_capacity(bytes.len() + bytes.len() / 8);
                             self.stage = Stage::Ansi {
                                 bytes,
                                 pos: 0,
                                 text,
+                                encoding,
                             };
                         }
                     }
@@ -231,13 +256,18 @@ impl Decoder {
                     return Ok(self.done(text, Encoding::Utf8Bom));
                 }
             }
-            Stage::Ansi { bytes, pos, text } => {
+            Stage::Ansi {
+                bytes,
+                pos,
+                text,
+                encoding,
+            } => {
                 let end = pos.saturating_add(piece).min(bytes.len());
                 windows_1252_into(&bytes[*pos..end], text);
                 *pos = end;
                 if end == bytes.len() {
-                    let text = std::mem::take(text);
-                    return Ok(self.done(text, Encoding::Windows1252));
+                    let (text, encoding) = (std::mem::take(text), *encoding);
+                    return Ok(self.done(text, encoding));
                 }
             }
             Stage::Utf16(utf16) => {

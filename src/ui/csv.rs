@@ -128,6 +128,7 @@ pub fn CsvStep() -> impl IntoView {
                         counts.targets, counts.total() - counts.targets,
                     )}
                 </p>
+                {l.table.encoding().warning().map(|w| view! { <p class="warning" role="alert" id="intake-encoding">{w}</p> })}
             }
         })}
         <StepNav ready=Signal::derive(move || state.loaded.with(Option::is_some)) next_label="Preview" />

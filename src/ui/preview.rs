@@ -158,6 +158,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     view! {
         <section class="card">
             <p>{format!("{}: {} rows read ({}).", loaded.source, counts.total(), loaded.table.encoding().name())}</p>
+            {loaded.table.encoding().warning().map(|w| view! { <p class="warning">{w}</p> })}
             <ul class="counts" id="preview-counts">
                 {move || summary()
                     .into_iter()

@@ -50,3 +50,16 @@ test('leaving the CSV step while a large file is read stops that read, and the p
   assert.match(await page.locator('#intake-summary').innerText(), /Read small\.csv: 4 rows/);
   assert.deepEqual(problems, []);
 });
+
+test('a file that mixes UTF-8 and ANSI is read with a warning naming the line where the encodings part', async () => {
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await dropFile(page, 'mixed.csv', Buffer.from('User Login,Name\nzo\xC3\xABl,Zoe\nren\xE9e,Renee\n', 'latin1'));
+  await page.waitForSelector('#intake-summary');
+  assert.match(await page.locator('#intake-summary').innerText(), /ANSI \(Windows-1252\)/);
+  assert.match(await page.locator('#intake-encoding').innerText(), /before line 3/);
+  await dropFile(page, 'ansi.csv', Buffer.from('User Login,Name\nren\xE9e,Renee\n', 'latin1'));
+  await page.waitForSelector('text=Read ansi.csv');
+  assert.equal(await page.locator('#intake-encoding').count(), 0, 'a file all in ANSI gets no warning');
+  assert.deepEqual(problems, []);
+});

@@ -130,10 +130,14 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// Lists every user of the tenant (one call; repeated on network errors, 5xx and 429).
     pub async fn list_users(
         &self,
-        emit: &mut impl FnMut(RunEvent),
+        mut emit: &mut dyn FnMut(RunEvent),
     ) -> Result<Vec<EpmUser>, String> {
         let (answer, _) = self
-            .call_safely(|auth| list_users_request(self.base, auth), parse_list, emit)
+            .call_safely(
+                |auth| list_users_request(self.base, auth),
+                parse_list,
+                &mut emit,
+            )
             .await?;
         match (answer.status, answer.error) {
             (0, _) => Ok(answer.users),

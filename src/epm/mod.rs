@@ -13,6 +13,7 @@ pub mod job;
 mod job_follow;
 mod json;
 pub mod list;
+mod lost;
 mod poll;
 pub mod rehearse;
 mod run;

@@ -247,6 +247,34 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 }
                 Err(ended) => (ended, None),
             };
+            // An answer lost on the way: List Users says who the request removed.
+            let ended = match ended {
+                Ended::Failed {
+                    outcome: Outcome::Failed,
+                    message,
+                    http_status,
+                    attempts,
+                    may_have_run: true,
+                } => {
+                    let wait = self.lost_answer_wait(users.len(), pace);
+                    match self.gone_after_lost_answer(users, wait, &mut out()).await {
+                        Some(gone) => Ended::Checked {
+                            gone,
+                            message,
+                            http_status,
+                            attempts,
+                        },
+                        None => Ended::Failed {
+                            outcome: Outcome::Failed,
+                            message,
+                            http_status,
+                            attempts,
+                            may_have_run: true,
+                        },
+                    }
+                }
+                other => other,
+            };
             ahead = match uploaded {
                 None | Some((_, Err(UploadEnd::Cancelled))) => Ahead::Nothing,
                 Some((_, Ok(name))) => Ahead::Uploaded(name),
@@ -346,6 +374,37 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         };
         let (job, http_status) = match ended {
             Ended::Finished(job, status) => (job, status),
+            Ended::Checked {
+                gone,
+                message,
+                http_status,
+                attempts,
+            } => {
+                let results =
+                    self.lost_answer_results(users, &gone, &message, http_status, attempts);
+                let removed = gone.iter().filter(|&&g| g).count();
+                let all_gone = removed == users.len();
+                let last = if all_gone {
+                    BatchStage::Done(format!(
+                        "{removed} of {} removed (the answer was lost; List Users no longer has them)",
+                        users.len()
+                    ))
+                } else {
+                    BatchStage::Failed(message)
+                };
+                stage(emit, index, users, last);
+                return JobReport {
+                    report: BatchReport {
+                        results,
+                        notes: if all_gone {
+                            Vec::new()
+                        } else {
+                            vec![left_behind()]
+                        },
+                    },
+                    delete_file: all_gone,
+                };
+            }
             Ended::Failed {
                 outcome,
                 message,
@@ -419,6 +478,13 @@ enum Ahead {
 /// How a batch's removal ended.
 enum Ended {
     Finished(StatusBody, u16),
+    /// Its answer was lost (`message` says how); List Users then no longer had the users `gone`.
+    Checked {
+        gone: Vec<bool>,
+        message: String,
+        http_status: Option<u16>,
+        attempts: u32,
+    },
     Failed {
         outcome: Outcome,
         message: String,

@@ -525,6 +525,72 @@ fn an_unanswered_removal_request_is_not_repeated() {
 }
 
 #[test]
+fn users_removed_by_a_request_whose_answer_was_lost_are_found_gone_by_list_users() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
+    fake.jobs_take(100.0);
+    fake.lose_answers(1, |r| r.url.contains("/security/v1/users?"));
+    let control = Control::new(admin());
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "b", "ghost"],
+        |_| {},
+    );
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Removed, "{}: {}", r.user, r.message);
+        assert_eq!(r.message, super::lost::GONE_AFTER_LOST_ANSWER);
+    }
+    assert_eq!(fake.removal_requests(), 1, "nobody was sent twice");
+    assert_eq!(fake.removed(), ["a", "b"]);
+    assert!(
+        fake.files().is_empty(),
+        "the job is over: its file is deleted"
+    );
+}
+
+#[test]
+fn users_still_listed_after_a_lost_answer_stay_failed_and_the_file_stays() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.poison("b");
+    fake.jobs_take(100.0);
+    fake.lose_answers(1, |r| r.url.contains("/security/v1/users?"));
+    let control = Control::new(admin());
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "b"],
+        |_| {},
+    );
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.user);
+        assert!(r.message.contains("may have been removed"), "{}", r.message);
+        assert!(
+            r.message
+                .ends_with("List Users still had this login afterwards."),
+            "{}",
+            r.message
+        );
+    }
+    let lists = fake
+        .log()
+        .iter()
+        .filter(|r| r.url.ends_with("/users/list"))
+        .count();
+    assert_eq!(lists, 3, "asked three times while users were still there");
+    assert!(notes(&events)
+        .iter()
+        .any(|n| n.contains("left on the service")));
+}
+
+#[test]
 fn throttled_polls_wait_as_long_as_the_service_asks() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a"]);

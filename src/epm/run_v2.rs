@@ -103,11 +103,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 }
                 Answer::Transient(why) => {
                     let why = format!("no usable answer to the removal request ({why}); check the EPM console: these users may have been removed");
-                    break (Outcome::Failed, why, None);
+                    return self.lost_v2_answer(index, users, why, None, emit).await;
                 }
                 Answer::Unreadable { http_status, error } => {
                     let why = format!("the answer could not be read (HTTP {http_status}: {error}); check the EPM console: these users may have been removed");
-                    break (Outcome::Failed, why, Some(http_status));
+                    return self
+                        .lost_v2_answer(index, users, why, Some(http_status), emit)
+                        .await;
                 }
             }
         };
@@ -115,6 +117,48 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let attempts = u32::from(outcome != Outcome::NotStarted);
         BatchReport {
             results: self.same_for_all(users, outcome, &message, http_status, attempts),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// The report of a batch whose removal answer was lost (`why`): List Users says who the
+    /// request removed; without it, every user is failed as `why` says.
+    async fn lost_v2_answer(
+        &self,
+        index: usize,
+        users: &[PlanEntry],
+        why: String,
+        http_status: Option<u16>,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> BatchReport {
+        let wait = self.lost_answer_wait(users.len(), None);
+        let (results, removed) = match self.gone_after_lost_answer(users, wait, emit).await {
+            Some(gone) => (
+                self.lost_answer_results(users, &gone, &why, http_status, 1),
+                gone.iter().filter(|&&g| g).count(),
+            ),
+            None => (
+                self.same_for_all(users, Outcome::Failed, &why, http_status, 1),
+                0,
+            ),
+        };
+        let stage = if removed == users.len() {
+            BatchStage::Done(format!(
+                "{removed} of {} removed (the answer was lost; List Users no longer has them)",
+                users.len()
+            ))
+        } else {
+            BatchStage::Failed(why)
+        };
+        emit(RunEvent::Batch {
+            index,
+            users: users.len(),
+            stage,
+        });
+        BatchReport {
+            results,
             notes: Vec::new(),
         }
     }
@@ -201,5 +245,38 @@ mod tests {
             "v2 uploads nothing"
         );
         assert!(events.iter().any(|e| matches!(e, RunEvent::Batch { index: 1, stage: BatchStage::Failed(m), .. } if m.contains("EPMCSS-00001"))));
+    }
+
+    #[test]
+    fn users_a_request_removed_before_its_answer_was_lost_read_removed() {
+        let clock = VirtualClock::new();
+        let fake = FakeEpm::new(&clock, &["a", "b"]);
+        fake.lose_answers(1, |r| r.url.ends_with("/v2/users/remove"));
+        let control = Control::new(Auth::Basic {
+            user: "admin@example.com".into(),
+            password: "pw".into(),
+        });
+        let base = EpmBase::parse("https://epm.example.com").unwrap();
+        let cfg = EpmConfig::default();
+        let epm = Epm {
+            http: &fake,
+            clock: &clock,
+            control: &control,
+            base: &base,
+            config: &cfg,
+        };
+        let p = plan(&["a", "b"]);
+        let events = RefCell::new(Vec::new());
+        let results = block_on(
+            &clock,
+            1e9,
+            epm.remove_v2(&p, &mut |e| events.borrow_mut().push(e)),
+        );
+        assert_one_result_each(&p, &results, &events.into_inner());
+        for r in &results {
+            assert_eq!(r.outcome, Outcome::Removed, "{}: {}", r.user, r.message);
+            assert_eq!(r.message, crate::epm::lost::GONE_AFTER_LOST_ANSWER);
+        }
+        assert_eq!(fake.removal_requests(), 1);
     }
 }

@@ -25,6 +25,8 @@ struct Fault {
     when: Matcher,
     reply: Result<Response, NetError>,
     times: usize,
+    /// The request is carried out first, and its answer then replaced (lost on the way back).
+    after: bool,
 }
 
 struct Job {
@@ -108,6 +110,17 @@ impl FakeEpm {
             when: Box::new(when),
             reply,
             times,
+            after: false,
+        });
+    }
+
+    /// The next `times` requests matching `when` are carried out, but their answer is lost.
+    pub(crate) fn lose_answers(&self, times: usize, when: impl Fn(&Request) -> bool + 'static) {
+        self.state.borrow_mut().faults.push(Fault {
+            when: Box::new(when),
+            reply: Err(NetError::Unreachable("connection reset".into())),
+            times,
+            after: true,
         });
     }
 
@@ -181,9 +194,13 @@ impl FakeEpm {
                 st.expire_after = None;
             }
         }
+        let mut lost = None;
         if let Some(i) = st.faults.iter().position(|f| f.times > 0 && (f.when)(req)) {
             st.faults[i].times -= 1;
-            return st.faults[i].reply.clone();
+            if !st.faults[i].after {
+                return st.faults[i].reply.clone();
+            }
+            lost = Some(st.faults[i].reply.clone());
         }
         let auth = req
             .headers
@@ -254,10 +271,10 @@ impl FakeEpm {
                 st.poll(id.parse().unwrap_or(0), self.clock.now_ms())
             }
             (Method::Post, ["security", "v2", "users", "remove"]) => st.remove_v2(req),
-            (Method::Post, ["security", "v1", "users", "list"]) => st.list(),
+            (Method::Post, ["security", "v1", "users", "list"]) => st.list(self.clock.now_ms()),
             _ => return Ok(Response::new(404, "Not Found")),
         };
-        Ok(Response::new(200, body.to_string()))
+        lost.unwrap_or_else(|| Ok(Response::new(200, body.to_string())))
     }
 }
 
@@ -398,7 +415,14 @@ impl State {
             "faileditems": if items.is_empty() { Value::Null } else { Value::Array(items) }}})
     }
 
-    fn list(&self) -> Value {
+    /// Every user, once the jobs due by `now` (with [`FakeEpm::jobs_take`]) have run.
+    fn list(&mut self, now: f64) -> Value {
+        for id in 1..=self.jobs.len() {
+            let job = &self.jobs[id - 1];
+            if job.result.is_none() && job.due_ms.is_some_and(|due| due <= now) {
+                self.poll(id, now);
+            }
+        }
         let users: Vec<Value> = self
             .users
             .values()

@@ -1,0 +1,89 @@
+//! A removal request whose answer was lost may still have removed its users: a v1 request may have
+//! started a job, a v2 request may have done the removal. Reporting them all "failed" made a retry
+//! send them again, and the service then said "not found" of users it had removed. The run asks
+//! List Users instead, once such a job would have ended: a user it no longer has is reported
+//! removed, the others failed as before.
+
+use super::list::match_plan;
+use super::poll::Pace;
+use super::service::Epm;
+use crate::run::outcome::PlanEntry;
+use crate::run::{Clock, Http, Outcome, RunEvent, UserResult};
+
+/// The message of a user List Users no longer had after its removal request's answer was lost.
+pub const GONE_AFTER_LOST_ANSWER: &str =
+    "Removed: the answer to the removal request was lost, and \
+    List Users no longer has this login (that request removed it, or the login never existed).";
+
+/// The shortest wait before List Users is asked, in ms.
+const MIN_WAIT_MS: u64 = 1_000;
+
+/// How many times List Users is asked, [`Epm::gone_after_lost_answer`]'s wait apart.
+const LISTS: usize = 3;
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// How long to wait before asking List Users about `users` users whose removal answer was
+    /// lost: as long as their job would take at the run's `pace`, and at least a second.
+    pub(super) fn lost_answer_wait(&self, users: usize, pace: Option<Pace>) -> u64 {
+        let expected = pace.map_or(0.0, |p| p.expected_ms(users));
+        (expected as u64).max(MIN_WAIT_MS)
+    }
+
+    /// Which of `users` the tenant no longer has, their removal request's answer being lost:
+    /// asks List Users after `wait_ms`, and up to twice more `wait_ms` apart while some are still
+    /// there (a job may still be running). `None` when List Users fails.
+    pub(super) async fn gone_after_lost_answer(
+        &self,
+        users: &[PlanEntry],
+        wait_ms: u64,
+        emit: &mut dyn FnMut(RunEvent),
+    ) -> Option<Vec<bool>> {
+        let mut gone = Vec::new();
+        for _ in 0..LISTS {
+            self.clock.sleep(wait_ms).await;
+            let listed = self.list_users(emit).await.ok()?;
+            gone = match_plan(users, &listed)
+                .iter()
+                .map(|p| p.user.is_none())
+                .collect();
+            if gone.iter().all(|&g| g) {
+                break;
+            }
+        }
+        Some(gone)
+    }
+
+    /// One result per user of a batch whose removal answer was lost: removed when List Users
+    /// no longer has it ([`GONE_AFTER_LOST_ANSWER`]), otherwise failed as `why` says.
+    pub(super) fn lost_answer_results(
+        &self,
+        users: &[PlanEntry],
+        gone: &[bool],
+        why: &str,
+        http_status: Option<u16>,
+        attempts: u32,
+    ) -> Vec<UserResult> {
+        let at_ms = self.now();
+        let still_there = format!("{why} List Users still had this login afterwards.");
+        users
+            .iter()
+            .zip(gone)
+            .map(|(u, &gone)| {
+                let (outcome, message) = if gone {
+                    (Outcome::Removed, GONE_AFTER_LOST_ANSWER)
+                } else {
+                    (Outcome::Failed, still_there.as_str())
+                };
+                UserResult {
+                    row: u.row,
+                    user: u.user.clone(),
+                    outcome,
+                    http_status,
+                    message: message.to_string(),
+                    attempts,
+                    at_ms,
+                }
+            })
+            .collect()
+    }
+}

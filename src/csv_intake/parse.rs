@@ -28,6 +28,23 @@ pub(crate) fn parse_written(text: String, delimiter: Delimiter) -> Parsing {
     Parsing::with_delimiter(text, Encoding::Utf8, Some(delimiter), limits)
 }
 
+/// Excel's `sep=;` first line, which names the delimiter and which Excel does not show as a row: the
+/// delimiter, and the line's length with its line end.
+fn sep_line(text: &str) -> Option<(Delimiter, usize)> {
+    let rest = text
+        .strip_prefix("sep=")
+        .or_else(|| text.strip_prefix("SEP="))?;
+    let byte = *rest.as_bytes().first()?;
+    let delimiter = Delimiter::ALL.into_iter().find(|d| d.byte() == byte)?;
+    let end = match &rest.as_bytes()[1..] {
+        [b'\r', b'\n', ..] => 2,
+        [b'\r' | b'\n', ..] => 1,
+        [] => 0,
+        _ => return None,
+    };
+    Some((delimiter, "sep=".len() + 1 + end))
+}
+
 /// How many rows and cells a parse takes before it refuses the text.
 #[derive(Clone, Copy, Debug)]
 struct Limits {
@@ -76,12 +93,22 @@ impl Parsing {
     }
 
     fn with_max_cells(text: String, encoding: Encoding, max_cells: usize) -> Parsing {
-        let delimiter = sniff(&text, encoding.prefers_tab());
         let limits = Limits {
             rows: MAX_ROWS,
             cells: max_cells,
         };
-        Parsing::with_delimiter(text, encoding, delimiter, limits)
+        match sep_line(&text) {
+            Some((delimiter, len)) => {
+                let mut parsing = Parsing::with_delimiter(text, encoding, Some(delimiter), limits);
+                parsing.rows.pos = len;
+                parsing.rows.line = 2;
+                parsing
+            }
+            None => {
+                let delimiter = sniff(&text, encoding.prefers_tab());
+                Parsing::with_delimiter(text, encoding, delimiter, limits)
+            }
+        }
     }
 
     /// A parse split at `delimiter` (a comma when `None`), with no sniffing.
@@ -611,6 +638,33 @@ mod tests {
         text.push_str(&row);
         let refused = read(text).map(|t| t.len());
         assert_eq!(refused, Err(IntakeError::TooManyRows));
+    }
+
+    #[test]
+    fn excels_sep_line_names_the_delimiter_and_is_not_a_row() {
+        for text in [
+            "sep=,\r\nlogin,name\njdoe,x\n",
+            "sep=,\nlogin,name\njdoe,x\n",
+        ] {
+            let table = parse(text.to_string(), Encoding::Utf8).unwrap();
+            assert_eq!(table.delimiter(), Some(Delimiter::Comma));
+            assert_eq!(table.len(), 2, "{text:?}");
+            assert_eq!(table.field(0, 0), Some("login"));
+        }
+        let tab = parse("sep=\t\na\tb;c\n".to_string(), Encoding::Utf8).unwrap();
+        assert_eq!(
+            (tab.delimiter(), tab.field(0, 1)),
+            (Some(Delimiter::Tab), Some("b;c"))
+        );
+        let e = parse("sep=;\nlogin;name\n\"jdoe;x\n".to_string(), Encoding::Utf8).unwrap_err();
+        assert!(
+            matches!(e, IntakeError::UnclosedQuote { line: 3, .. }),
+            "{e:?}"
+        );
+        for not_one in ["sep=x\na\n", "sep=;;\na;b\n", "xsep=;\na;b\n"] {
+            let table = parse(not_one.to_string(), Encoding::Utf8).unwrap();
+            assert!(table.field(0, 0).unwrap().contains("sep="), "{not_one:?}");
+        }
     }
 
     #[test]

@@ -172,9 +172,44 @@ mod tests {
     use crate::epm::testing::{assert_one_result_each, plan, FakeEpm};
     use crate::epm::url::EpmBase;
     use crate::run::testing::{block_on, VirtualClock};
-    use crate::run::{Auth, BatchStage, Control, NetError, Outcome, RunEvent};
+    use crate::run::{Auth, BatchStage, Control, NetError, Outcome, RunEvent, UserResult};
 
     use super::super::service::Epm;
+
+    /// Removes `logins` with v2 in batches of `batch_size` as the Basic admin; every user gets one result.
+    fn remove(
+        clock: &VirtualClock,
+        fake: &FakeEpm,
+        batch_size: usize,
+        logins: &[&str],
+    ) -> (Vec<UserResult>, Vec<RunEvent>) {
+        let control = Control::new(Auth::Basic {
+            user: "admin@example.com".into(),
+            password: "pw".into(),
+        });
+        let base = EpmBase::parse("https://epm.example.com").unwrap();
+        let cfg = EpmConfig {
+            batch_size,
+            ..EpmConfig::default()
+        };
+        let epm = Epm {
+            http: fake,
+            clock,
+            control: &control,
+            base: &base,
+            config: &cfg,
+        };
+        let p = plan(logins);
+        let events = RefCell::new(Vec::new());
+        let results = block_on(
+            clock,
+            1e9,
+            epm.remove_v2(&p, &mut |e| events.borrow_mut().push(e)),
+        );
+        let events = events.into_inner();
+        assert_one_result_each(&p, &results, &events);
+        (results, events)
+    }
 
     #[test]
     fn batches_are_removed_synchronously_with_per_user_outcomes() {
@@ -191,31 +226,7 @@ mod tests {
             },
             Err(NetError::Timeout),
         );
-        let control = Control::new(Auth::Basic {
-            user: "admin@example.com".into(),
-            password: "pw".into(),
-        });
-        let base = EpmBase::parse("https://epm.example.com").unwrap();
-        let cfg = EpmConfig {
-            batch_size: 2,
-            ..EpmConfig::default()
-        };
-        let epm = Epm {
-            http: &fake,
-            clock: &clock,
-            control: &control,
-            base: &base,
-            config: &cfg,
-        };
-        let p = plan(&["a", "ghost", "d", "A2", "e"]);
-        let events = RefCell::new(Vec::new());
-        let results = block_on(
-            &clock,
-            1e9,
-            epm.remove_v2(&p, &mut |e| events.borrow_mut().push(e)),
-        );
-        let events = events.into_inner();
-        assert_one_result_each(&p, &results, &events);
+        let (results, events) = remove(&clock, &fake, 2, &["a", "ghost", "d", "A2", "e"]);
         let outcomes: Vec<_> = results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
             outcomes,
@@ -252,27 +263,7 @@ mod tests {
         let clock = VirtualClock::new();
         let fake = FakeEpm::new(&clock, &["a", "b"]);
         fake.lose_answers(1, |r| r.url.ends_with("/v2/users/remove"));
-        let control = Control::new(Auth::Basic {
-            user: "admin@example.com".into(),
-            password: "pw".into(),
-        });
-        let base = EpmBase::parse("https://epm.example.com").unwrap();
-        let cfg = EpmConfig::default();
-        let epm = Epm {
-            http: &fake,
-            clock: &clock,
-            control: &control,
-            base: &base,
-            config: &cfg,
-        };
-        let p = plan(&["a", "b"]);
-        let events = RefCell::new(Vec::new());
-        let results = block_on(
-            &clock,
-            1e9,
-            epm.remove_v2(&p, &mut |e| events.borrow_mut().push(e)),
-        );
-        assert_one_result_each(&p, &results, &events.into_inner());
+        let (results, _) = remove(&clock, &fake, 1_000, &["a", "b"]);
         for r in &results {
             assert_eq!(r.outcome, Outcome::Removed, "{}: {}", r.user, r.message);
             assert_eq!(r.message, crate::epm::lost::GONE_AFTER_LOST_ANSWER);

@@ -180,14 +180,7 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
     !/SCIM/.test(u.identitySource)).slice(0, 40);
   assert.equal(users.length, 40, 'the tenant has enough users left');
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
-  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
-  await page.fill('#rsa-jwt', demo.rsa.jwt);
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
-  await page.fill('#confirm-count', String(users.length));
+  await confirmRemoval(page, demo, users.map((u) => u.id));
   await sandbox.control('/sandbox/faults', { latencyMs: 400 });
   await page.click('#start-run');
   await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 2);
@@ -216,14 +209,7 @@ test('a second tab opened during a run is told the run goes on elsewhere, and of
   const tenant = await sandbox.control('/sandbox/tenant');
   const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 60);
   const { page, context, problems } = await openPanel(browser, sandbox.url + '/');
-  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
-  await page.fill('#rsa-jwt', demo.rsa.jwt);
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
-  await page.fill('#confirm-count', String(users.length));
+  await confirmRemoval(page, demo, users.map((u) => u.id));
   await page.click('#start-run');
   await page.waitForSelector('#run-status');
 
@@ -249,14 +235,7 @@ test('an interrupted run shows a result for every input row: not started, or out
   const tenant = await sandbox.control('/sandbox/tenant');
   const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 80);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
-  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
-  await page.fill('#rsa-jwt', demo.rsa.jwt);
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id), 'bad-id'].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
-  await page.fill('#confirm-count', String(users.length));
+  await confirmRemoval(page, demo, [...users.map((u) => u.id), 'bad-id'], users.length);
   await page.click('#start-run');
   await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= 10);
   await page.reload();
@@ -281,4 +260,16 @@ async function downloadResults(page) {
   await page.click('#download');
   const rows = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
   return new Map(rows.map((r) => [Number(r.row), r]));
+}
+
+/** Connects with the demo JWT, drops a file of `ids` and fills the confirmation for `count` users: ready to start. */
+async function confirmRemoval(page, demo, ids, count = ids.length) {
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['userID', ...ids].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(count));
 }

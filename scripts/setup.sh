@@ -17,10 +17,21 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# The release build compiles the standard library for size (scripts/trunk-release.sh): it needs std's source.
+# The release build compiles the standard library for size (scripts/trunk-release.sh): it needs std's source,
+# and the crates std depends on, which its offline build cannot download.
 if ! rustup component list --installed | grep -qx rust-src; then
   step "adding the rust-src component"
   rustup component add rust-src
+fi
+# Trunk builds offline (Trunk.toml): the project's crates are fetched here first.
+if ! cargo fetch --offline >/dev/null 2>&1; then
+  step "fetching the project's crates"
+  cargo fetch
+fi
+std_fetch=(env RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort cargo fetch --target wasm32-unknown-unknown)
+if ! "${std_fetch[@]}" --offline >/dev/null 2>&1; then
+  step "fetching the crates the standard library depends on"
+  "${std_fetch[@]}" || echo "note: they could not be fetched: the release build will use the prebuilt std" >&2
 fi
 
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then

@@ -1,7 +1,7 @@
 //! Finding the identifier column: by its header, or by what its values look like.
 
 use super::table::Table;
-use super::validate::{check, is_user_id};
+use super::validate::{check, is_user_id, looks_like_email};
 use crate::target::Target;
 
 /// What a recognised header says its column holds.
@@ -140,16 +140,17 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     // Read once: a row's fields are split when asked for, so asking column by column would be quadratic.
     let first_fields: Vec<&str> = table.fields(first).collect();
     let first_field = |column: usize| first_fields.get(column).copied().unwrap_or("");
-    // No header holds an address or a user ID (or an '@': an address with a typo): such a row is data.
-    let holds_identifier = first_fields.iter().any(|f| {
-        let f = f.trim();
-        f.contains('@') || is_user_id(f)
-    });
     // A header word repeated down its column is a value (a column of "User" on every row), not a title.
     let by_alias = first_fields
         .iter()
         .enumerate()
         .any(|(column, f)| header_kind(f).is_some() && !repeats_below(table, first, column, f));
+    // No header holds an address or a user ID, nor (without a header word) an '@', as an address with a typo
+    // has: such a row is data.
+    let holds_identifier = first_fields.iter().any(|f| {
+        let f = f.trim();
+        looks_like_email(f) || is_user_id(f) || (!by_alias && f.contains('@'))
+    });
     let header = !holds_identifier
         && (by_alias || {
             let below = sample(table, first + 1, target);
@@ -395,6 +396,14 @@ mod tests {
         let detection = detect(&table(constant), Target::Epm);
         assert!(!detection.header);
         assert_eq!(detection.suggested(), 0);
+    }
+
+    #[test]
+    fn a_header_with_a_header_word_may_hold_an_at_sign() {
+        let kibana = "@timestamp,user.name,user.email\n2026-01-01,jdoe,jdoe@corp.com\n2026-01-02,asmith,asmith@corp.com\n";
+        let detection = detect(&table(kibana), Target::Epm);
+        assert!(detection.header);
+        assert_eq!(detection.suggested(), 1);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Guessing the delimiter from the first lines.
 
+use super::validate::{is_user_id, looks_like_email};
+
 /// A field delimiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Delimiter {
@@ -44,12 +46,13 @@ const SAMPLE_LINES: usize = 50;
 
 /// The delimiter that splits the first lines most consistently, or `None` when none of them appears
 /// (a single column). Delimiters inside quotes are not counted. Between delimiters that split as many lines
-/// alike, the one less often followed by a space wins (`Doe, John` is a name, not two fields), then tab when
-/// `prefer_tab`, then the order of [`Delimiter::ALL`]. When no delimiter is on most lines (later columns left
-/// empty by hand), the one the first line holds, if it holds only one kind.
+/// alike, the one that gives more lines a field holding an e-mail address or a user ID wins, then the one less
+/// often followed by a space (`Doe, John` is a name, not two fields), then tab when `prefer_tab`, then the order
+/// of [`Delimiter::ALL`]. When no delimiter is on most lines (later columns left empty by hand), the one the
+/// first line holds, if it holds only one kind.
 pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
     let lines = count_per_line(text);
-    let mut best: Option<(Delimiter, usize, usize)> = None;
+    let mut best: Option<(Delimiter, (usize, usize, usize))> = None;
     let mut order = Delimiter::ALL.to_vec();
     if prefer_tab {
         order.retain(|d| *d != Delimiter::Tab);
@@ -66,16 +69,19 @@ pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
             continue;
         }
         let agreeing = counts.iter().filter(|&&c| c == mode).count();
-        let spaced = lines.iter().map(|l| l.spaced[i]).sum();
-        let better = match best {
+        let spaced: usize = lines.iter().map(|l| l.spaced[i]).sum();
+        // Larger is better, compared in this order; the identifiers are only counted when needed.
+        let score = |identifiers: usize| (agreeing, identifiers, usize::MAX - spaced);
+        let better = match &best {
             None => true,
-            Some((_, a, sp)) => agreeing > a || (agreeing == a && spaced < sp),
+            Some((_, b)) if agreeing != b.0 => agreeing > b.0,
+            Some((_, b)) => score(identifier_lines(text, delimiter.byte())) > *b,
         };
         if better {
-            best = Some((delimiter, agreeing, spaced));
+            best = Some((delimiter, score(identifier_lines(text, delimiter.byte()))));
         }
     }
-    best.map(|(d, _, _)| d).or_else(|| {
+    best.map(|(d, _)| d).or_else(|| {
         let first = lines.first()?;
         let mut held = Delimiter::ALL
             .iter()
@@ -86,6 +92,20 @@ pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
             _ => None,
         }
     })
+}
+
+/// Of the first [`SAMPLE_LINES`] lines split at `separator` (quotes not minded), how many have a field holding an
+/// e-mail address or a user ID.
+fn identifier_lines(text: &str, separator: u8) -> usize {
+    text.lines()
+        .take(SAMPLE_LINES)
+        .filter(|line| {
+            line.split(char::from(separator)).any(|field| {
+                let field = field.trim().trim_matches('"').trim();
+                looks_like_email(field) || is_user_id(field)
+            })
+        })
+        .count()
 }
 
 /// How often each delimiter of [`Delimiter::ALL`] occurs in one line, outside quotes.
@@ -217,6 +237,16 @@ mod tests {
         assert_eq!(sniff(german, false), Some(Delimiter::Semicolon));
         let departments = "login,department\njdoe,Sales; Marketing\nbob,IT; Support\n";
         assert_eq!(sniff(departments, false), Some(Delimiter::Comma));
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_split_that_yields_addresses_or_user_ids() {
+        let spaced_commas = "jdoe@corp.com, Sales;Marketing\nasmith@corp.com, IT;Support\n";
+        assert_eq!(sniff(spaced_commas, false), Some(Delimiter::Comma));
+        let ids = "0f8fad5b-d9cb-469f-a165-70867728950e, a;b\n7c9e6679-7425-40de-944b-e07fc1f90ae7, c;d\n";
+        assert_eq!(sniff(ids, false), Some(Delimiter::Comma));
+        let semicolons = "jdoe@corp.com;Doe, John\nasmith@corp.com;Smith, Anna\n";
+        assert_eq!(sniff(semicolons, false), Some(Delimiter::Semicolon));
     }
 
     #[test]

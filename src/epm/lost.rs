@@ -18,39 +18,54 @@ pub const GONE_AFTER_LOST_ANSWER: &str =
 /// The shortest wait before List Users is asked, in ms.
 const MIN_WAIT_MS: u64 = 1_000;
 
-/// How many times List Users is asked, [`Epm::gone_after_lost_answer`]'s wait apart.
-const LISTS: usize = 3;
+/// The longest wait between two List Users.
+const MAX_WAIT_MS: u64 = 15_000;
+
+/// How long the users left must stay the same before they are taken as not removed.
+const STILL_MS: u64 = 60_000;
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
-    /// How long to wait before asking List Users about `users` users whose removal answer was
-    /// lost: as long as their job would take at the run's `pace`, and at least a second.
+    /// How long to wait before first asking List Users about `users` users whose removal answer
+    /// was lost: as long as their job would take at the run's `pace`, and at least a second.
     pub(super) fn lost_answer_wait(&self, users: usize, pace: Option<Pace>) -> u64 {
         let expected = pace.map_or(0.0, |p| p.expected_ms(users));
         (expected as u64).max(MIN_WAIT_MS)
     }
 
-    /// Which of `users` the tenant no longer has, their removal request's answer being lost:
-    /// asks List Users after `wait_ms`, and up to twice more `wait_ms` apart while some are still
-    /// there (a job may still be running). `None` when List Users fails.
+    /// Which of `users` the tenant no longer has, their removal request's answer being lost. A job
+    /// the request started may still be running (or, for v2, the service still working), so List
+    /// Users is asked after `wait_ms`, then at growing intervals (up to [`MAX_WAIT_MS`]) until every
+    /// user is gone, until the users left have not changed for [`STILL_MS`] (and for twice
+    /// `wait_ms`), or once the job timeout has passed. `None` when List Users fails.
     pub(super) async fn gone_after_lost_answer(
         &self,
         users: &[PlanEntry],
         wait_ms: u64,
         emit: &mut dyn FnMut(RunEvent),
     ) -> Option<Vec<bool>> {
-        let mut gone = Vec::new();
-        for _ in 0..LISTS {
-            self.clock.sleep(wait_ms).await;
+        let started = self.clock.now_ms();
+        let settled_ms = STILL_MS.max(2 * wait_ms) as f64;
+        let (mut wait, mut gone, mut unchanged_since) = (wait_ms, Vec::new(), started);
+        loop {
+            self.clock.sleep(wait).await;
             let listed = self.list_users(emit).await.ok()?;
-            gone = match_plan(users, &listed)
+            let now_gone: Vec<bool> = match_plan(users, &listed)
                 .iter()
                 .map(|p| p.user.is_none())
                 .collect();
-            if gone.iter().all(|&g| g) {
-                break;
+            let now = self.clock.now_ms();
+            if now_gone != gone {
+                unchanged_since = now;
+                gone = now_gone;
             }
+            let over = gone.iter().all(|&g| g)
+                || now - unchanged_since >= settled_ms
+                || now - started >= self.config.job_timeout_ms as f64;
+            if over {
+                return Some(gone);
+            }
+            wait = (wait * 2).min(MAX_WAIT_MS);
         }
-        Some(gone)
     }
 
     /// One result per user of a batch whose removal answer was lost: removed when List Users

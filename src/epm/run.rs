@@ -245,35 +245,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         None => (follow.await.into(), None),
                     }
                 }
-                Err(ended) => (ended, None),
-            };
-            // An answer lost on the way: List Users says who the request removed.
-            let ended = match ended {
-                Ended::Failed {
-                    outcome: Outcome::Failed,
-                    message,
-                    http_status,
-                    attempts,
-                    may_have_run: true,
-                } => {
-                    let wait = self.lost_answer_wait(users.len(), pace);
-                    match self.gone_after_lost_answer(users, wait, &mut out()).await {
-                        Some(gone) => Ended::Checked {
-                            gone,
-                            message,
-                            http_status,
-                            attempts,
-                        },
-                        None => Ended::Failed {
-                            outcome: Outcome::Failed,
-                            message,
-                            http_status,
-                            attempts,
-                            may_have_run: true,
-                        },
-                    }
-                }
-                other => other,
+                // An answer lost on the way: List Users says who the request removed.
+                Err(ended) => (self.check_lost(users, ended, pace, &mut out()).await, None),
             };
             ahead = match uploaded {
                 None | Some((_, Err(UploadEnd::Cancelled))) => Ahead::Nothing,
@@ -446,6 +419,45 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
 }
 
 const CANCELLED: &str = "not started: the run was cancelled";
+
+impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// A removal that ended with its answer lost, checked with List Users once its job would have
+    /// ended at `pace`; any other end as it is.
+    async fn check_lost(
+        &self,
+        users: &[PlanEntry],
+        ended: Ended,
+        pace: Option<Pace>,
+        emit: &mut dyn FnMut(RunEvent),
+    ) -> Ended {
+        let Ended::Failed {
+            outcome: Outcome::Failed,
+            message,
+            http_status,
+            attempts,
+            may_have_run: true,
+        } = ended
+        else {
+            return ended;
+        };
+        let wait = self.lost_answer_wait(users.len(), pace);
+        match self.gone_after_lost_answer(users, wait, emit).await {
+            Some(gone) => Ended::Checked {
+                gone,
+                message,
+                http_status,
+                attempts,
+            },
+            None => Ended::Failed {
+                outcome: Outcome::Failed,
+                message,
+                http_status,
+                attempts,
+                may_have_run: true,
+            },
+        }
+    }
+}
 
 /// Saves batch `index`'s running job (its link and file) the moment it started.
 fn job_started(emit: &mut impl FnMut(RunEvent), index: usize, href: &str, file: &str) {

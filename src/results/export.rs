@@ -85,11 +85,19 @@ fn runs_as_formula(text: &str) -> bool {
         )
 }
 
+/// Whether a cell (or a part of one after a `;`) gets a `'` on export: it [`runs_as_formula`], or
+/// it already starts with `'`s before such text (so that [`restore`] can tell the two apart).
+fn needs_quote(part: &str) -> bool {
+    runs_as_formula(part.trim_start_matches('\''))
+        && (runs_as_formula(part) || part.starts_with('\''))
+}
+
 /// Prefixes `'` to text that [`runs_as_formula`], so spreadsheets show it instead of running it;
 /// likewise to each part after a `;`, where a spreadsheet whose list separator is `;` (German,
-/// French, Dutch… settings) starts a new cell when it opens the file.
+/// French, Dutch… settings) starts a new cell when it opens the file. Text that already starts
+/// with `'` before such text gets one more, so [`restore`] gives back exactly what was written.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    if !text.split(';').any(runs_as_formula) {
+    if !text.split(';').any(needs_quote) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 2);
@@ -97,7 +105,7 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
         if i > 0 {
             out.push(';');
         }
-        if runs_as_formula(part) {
+        if needs_quote(part) {
             out.push('\'');
         }
         out.push_str(part);
@@ -105,9 +113,7 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Undoes [`neutralise`]: the text a cell held before it was exported. (Text that itself began,
-/// or had a part after a `;` begin, with `'` followed by a formula character cannot be told from
-/// neutralised text; it loses the `'`.)
+/// Undoes [`neutralise`]: the text a cell held before it was exported.
 pub fn restore(cell: &str) -> String {
     let mut out = String::with_capacity(cell.len());
     for (i, part) in cell.split(';').enumerate() {
@@ -115,7 +121,7 @@ pub fn restore(cell: &str) -> String {
             out.push(';');
         }
         match part.strip_prefix('\'') {
-            Some(rest) if runs_as_formula(rest) => out.push_str(rest),
+            Some(rest) if needs_quote(rest) => out.push_str(rest),
             _ => out.push_str(part),
         }
     }
@@ -309,6 +315,14 @@ mod tests {
         for (text, written) in after_semicolon {
             assert_eq!(neutralise(text), written);
             assert_eq!(restore(written), text);
+        }
+        for quoted in [
+            "'-1",
+            "HTTP 400: bad value;'-' is not allowed",
+            "''=x",
+            "' =x",
+        ] {
+            assert_eq!(restore(&neutralise(quoted)), quoted, "{quoted:?}");
         }
         for harmless in [
             "jdoe@example.com",

@@ -149,6 +149,8 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
     if journal.interrupted_job_users().is_empty() {
         return continue_run(state, connection, journal);
     }
+    // Following the interrupted jobs is part of the run: other tabs must not take it up meanwhile.
+    let beating = keep_beating();
     spawn_local(async move {
         let control = Control::new(auth);
         let config = EpmConfig::one_off();
@@ -196,6 +198,9 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
             }
         }
         state.run.notes.set(notes);
+        if let Some(beating) = beating {
+            beating.clear();
+        }
         continue_run(state, connection, journal);
     });
 }
@@ -221,6 +226,12 @@ fn base_url_as_typed(state: AppState) -> String {
         crate::target::Target::Rsa => state.creds.rsa_base.get_untracked(),
         crate::target::Target::Epm => state.creds.epm_base.get_untracked(),
     }
+}
+
+/// Tells other tabs that this one runs a removal (see [`live_run`]), now and until the handle is cleared.
+fn keep_beating() -> Option<IntervalHandle> {
+    live_run::beat();
+    set_interval_with_handle(live_run::beat, Duration::from_millis(live_run::BEAT_MS)).ok()
 }
 
 /// Whether another tab of this browser runs a removal (see [`live_run`]); if so, says so in a dialog.
@@ -254,9 +265,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     run.batches.set(Vec::new());
     run.tenant.set(connection.tenant());
     run.active.set(true);
-    live_run::beat();
-    let beating =
-        set_interval_with_handle(live_run::beat, Duration::from_millis(live_run::BEAT_MS)).ok();
+    let beating = keep_beating();
     state.go(Step::Run);
     super::key_file::keep_token_fresh(state);
 
@@ -395,6 +404,8 @@ impl Sink {
                 }
                 throttle.note(event);
             }
+            // The interval may run once a minute in a background tab; the run's events keep the record fresh.
+            live_run::beat_if_due();
             let save = !s.save_due && s.throttle.should_save(now);
             s.save_due |= save;
             (s.run, events, save)

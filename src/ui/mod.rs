@@ -164,6 +164,8 @@ fn watch_connectivity(state: AppState) {
 pub fn install_panic_banner() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
+        // Nothing runs in this tab any more: other tabs may take its saved run up.
+        crate::browser::live_run::stop();
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };

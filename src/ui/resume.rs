@@ -21,7 +21,7 @@ pub fn SavedRunBanner() -> impl IntoView {
     if live_run::in_another_tab() {
         // The saved run is the one that tab is doing: resuming it here would send every removal twice.
         problem.set(Some(
-            "A removal is running in another tab of this browser: follow it there. Reload this page once it has ended to see or resume its saved run here.".into(),
+            "A removal is running in another tab of this browser: follow it there. Reload this page once it has ended to see or resume its saved run here. (If no other tab is open, the one running it was closed: reload in two minutes.)".into(),
         ));
         return view! {
             {move || problem.get().map(|p| view! { <div class="card alert" role="alert" id="run-in-other-tab">{p}</div> })}

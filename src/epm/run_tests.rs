@@ -524,22 +524,39 @@ fn an_unanswered_removal_request_is_not_repeated() {
         .any(|n| n.contains("left on the service")));
 }
 
-#[test]
-fn users_removed_by_a_request_whose_answer_was_lost_are_found_gone_by_list_users() {
-    let clock = VirtualClock::new();
-    let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
-    fake.jobs_take(100.0);
+/// A v1 run of `plan` against a tenant of `tenant` whose jobs take `ms_per_user`, the answer to its
+/// (one) removal request lost after the request took effect; `poisoned` makes that job fail.
+fn run_losing_the_removal_answer(
+    clock: &VirtualClock,
+    tenant: &[&str],
+    poisoned: Option<&str>,
+    ms_per_user: f64,
+    plan: &[&str],
+) -> (FakeEpm, Vec<UserResult>, Vec<RunEvent>) {
+    let fake = FakeEpm::new(clock, tenant);
+    if let Some(login) = poisoned {
+        fake.poison(login);
+    }
+    fake.jobs_take(ms_per_user);
     fake.lose_answers(1, |r| r.url.contains("/security/v1/users?"));
     let control = Control::new(admin());
-    let (results, _) = run(
-        &clock,
+    let (results, events) = run(
+        clock,
         &fake,
         &control,
         "https://epm.example.com",
         &config(10),
-        &["a", "b", "ghost"],
+        plan,
         |_| {},
     );
+    (fake, results, events)
+}
+
+#[test]
+fn users_removed_by_a_request_whose_answer_was_lost_are_found_gone_by_list_users() {
+    let clock = VirtualClock::new();
+    let (fake, results, _) =
+        run_losing_the_removal_answer(&clock, &["a", "b", "c"], None, 100.0, &["a", "b", "ghost"]);
     for r in &results {
         assert_eq!(r.outcome, Outcome::Removed, "{}: {}", r.user, r.message);
         assert_eq!(r.message, super::lost::GONE_AFTER_LOST_ANSWER);
@@ -555,20 +572,8 @@ fn users_removed_by_a_request_whose_answer_was_lost_are_found_gone_by_list_users
 #[test]
 fn users_still_listed_after_a_lost_answer_stay_failed_and_the_file_stays() {
     let clock = VirtualClock::new();
-    let fake = FakeEpm::new(&clock, &["a", "b"]);
-    fake.poison("b");
-    fake.jobs_take(100.0);
-    fake.lose_answers(1, |r| r.url.contains("/security/v1/users?"));
-    let control = Control::new(admin());
-    let (results, events) = run(
-        &clock,
-        &fake,
-        &control,
-        "https://epm.example.com",
-        &config(10),
-        &["a", "b"],
-        |_| {},
-    );
+    let (fake, results, events) =
+        run_losing_the_removal_answer(&clock, &["a", "b"], Some("b"), 100.0, &["a", "b"]);
     for r in &results {
         assert_eq!(r.outcome, Outcome::Failed, "{}", r.user);
         assert!(r.message.contains("may have been removed"), "{}", r.message);
@@ -601,19 +606,8 @@ fn users_still_listed_after_a_lost_answer_stay_failed_and_the_file_stays() {
 #[test]
 fn a_lost_answer_waits_for_a_slow_first_job_before_saying_who_is_left() {
     let clock = VirtualClock::new();
-    let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
-    fake.jobs_take(20_000.0);
-    fake.lose_answers(1, |r| r.url.contains("/security/v1/users?"));
-    let control = Control::new(admin());
-    let (results, _) = run(
-        &clock,
-        &fake,
-        &control,
-        "https://epm.example.com",
-        &config(10),
-        &["a", "b", "c"],
-        |_| {},
-    );
+    let (_, results, _) =
+        run_losing_the_removal_answer(&clock, &["a", "b", "c"], None, 20_000.0, &["a", "b", "c"]);
     for r in &results {
         assert_eq!(r.outcome, Outcome::Removed, "{}: {}", r.user, r.message);
     }

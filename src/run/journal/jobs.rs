@@ -111,6 +111,18 @@ mod tests {
         j.apply(&batch(BatchStage::JobRunning));
     }
 
+    /// A new EPM run's journal for plan `p`.
+    fn epm_journal(p: &[PlanEntry]) -> Journal {
+        Journal::new(
+            Target::Epm,
+            "https://epm",
+            "run-1",
+            0.0,
+            p.to_vec(),
+            Vec::new(),
+        )
+    }
+
     fn saved_links(j: &Journal) -> Vec<String> {
         let back = Journal::from_json(&j.to_json()).unwrap();
         back.interrupted_jobs()
@@ -122,14 +134,7 @@ mod tests {
     #[test]
     fn a_retried_row_does_not_bring_back_the_job_that_ended_for_it() {
         let p = vec![entry(2, "u1"), entry(3, "u2")];
-        let mut j = Journal::new(
-            Target::Epm,
-            "https://epm",
-            "run-1",
-            0.0,
-            p.clone(),
-            Vec::new(),
-        );
+        let mut j = epm_journal(&p);
         start_job(&mut j, 2, "A");
         j.apply(&result(&p[0], Outcome::Removed));
         j.apply(&result(&p[1], Outcome::Failed));
@@ -142,14 +147,7 @@ mod tests {
     #[test]
     fn a_job_given_up_on_at_a_resume_does_not_come_back_with_the_next_one() {
         let p = vec![entry(2, "u1")];
-        let mut j = Journal::new(
-            Target::Epm,
-            "https://epm",
-            "run-1",
-            0.0,
-            p.clone(),
-            Vec::new(),
-        );
+        let mut j = epm_journal(&p);
         start_job(&mut j, 1, "A");
         let mut j = Journal::from_json(&j.to_json()).unwrap();
         j.settle_interrupted_jobs_with(|_| true, 5.0);

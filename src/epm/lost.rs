@@ -8,12 +8,25 @@ use super::list::match_plan;
 use super::poll::Pace;
 use super::service::Epm;
 use crate::run::outcome::PlanEntry;
-use crate::run::{Clock, Http, Outcome, RunEvent, UserResult};
+use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
 /// The message of a user List Users no longer had after its removal request's answer was lost.
 pub const GONE_AFTER_LOST_ANSWER: &str =
     "Removed: the answer to the removal request was lost, and \
     List Users no longer has this login (that request removed it, or the login never existed).";
+
+/// The last stage of a batch whose removal answer was lost (`why`), from which of its users List
+/// Users no longer has: done when it has none of them.
+pub(super) fn lost_answer_stage(gone: &[bool], why: String) -> BatchStage {
+    if gone.iter().all(|&g| g) {
+        BatchStage::Done(format!(
+            "{0} of {0} removed (the answer was lost; List Users no longer has them)",
+            gone.len()
+        ))
+    } else {
+        BatchStage::Failed(why)
+    }
+}
 
 /// The shortest wait before List Users is asked, in ms.
 const MIN_WAIT_MS: u64 = 1_000;

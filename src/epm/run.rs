@@ -14,6 +14,7 @@ use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 use super::batch::{all_users, login_key, map_job, split, BatchReport, Stamp};
 use super::job::{JobState, StatusBody};
 use super::job_follow::{JobEnd, Removal};
+use super::lost::lost_answer_stage;
 use super::poll::Pace;
 use super::service::Epm;
 use super::upload::logins_csv;
@@ -355,17 +356,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             } => {
                 let results =
                     self.lost_answer_results(users, &gone, &message, http_status, attempts);
-                let removed = gone.iter().filter(|&&g| g).count();
-                let all_gone = removed == users.len();
-                let last = if all_gone {
-                    BatchStage::Done(format!(
-                        "{removed} of {} removed (the answer was lost; List Users no longer has them)",
-                        users.len()
-                    ))
-                } else {
-                    BatchStage::Failed(message)
-                };
-                stage(emit, index, users, last);
+                let all_gone = gone.iter().all(|&g| g);
+                stage(emit, index, users, lost_answer_stage(&gone, message));
                 return JobReport {
                     report: BatchReport {
                         results,

@@ -5,6 +5,7 @@ use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
 use super::batch::{BatchReport, Stamp};
 use super::call::{classify, Answer, Backoff};
+use super::lost::lost_answer_stage;
 use super::run::Api;
 use super::service::Epm;
 use super::v2::{map_v2, parse_v2, remove_v2_request};
@@ -134,23 +135,15 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         emit: &mut impl FnMut(RunEvent),
     ) -> BatchReport {
         let wait = self.lost_answer_wait(users.len(), None);
-        let (results, removed) = match self.gone_after_lost_answer(users, wait, emit).await {
+        let (results, stage) = match self.gone_after_lost_answer(users, wait, emit).await {
             Some(gone) => (
                 self.lost_answer_results(users, &gone, &why, http_status, 1),
-                gone.iter().filter(|&&g| g).count(),
+                lost_answer_stage(&gone, why),
             ),
             None => (
                 self.same_for_all(users, Outcome::Failed, &why, http_status, 1),
-                0,
+                BatchStage::Failed(why),
             ),
-        };
-        let stage = if removed == users.len() {
-            BatchStage::Done(format!(
-                "{removed} of {} removed (the answer was lost; List Users no longer has them)",
-                users.len()
-            ))
-        } else {
-            BatchStage::Failed(why)
         };
         emit(RunEvent::Batch {
             index,

@@ -13,6 +13,14 @@ use super::job::{Counts, FailedItem, StatusBody};
 /// (upload, polling, clean-up: seconds) stays small against the job itself.
 pub const DEFAULT_BATCH_SIZE: usize = 1_000;
 
+/// The largest batch size the panel takes.
+pub const MAX_BATCH_SIZE: usize = 100_000;
+
+/// A batch size the admin typed, brought within 1 and [`MAX_BATCH_SIZE`].
+pub fn batch_size_within_limits(n: usize) -> usize {
+    n.clamp(1, MAX_BATCH_SIZE)
+}
+
 /// Splits a plan into consecutive batches of at most `size` users (at least 1).
 pub fn split(plan: &[PlanEntry], size: usize) -> Vec<&[PlanEntry]> {
     plan.chunks(size.max(1)).collect()

@@ -29,7 +29,7 @@ mod run_tests;
 #[cfg(test)]
 mod testing;
 
-pub use batch::{BatchReport, DEFAULT_BATCH_SIZE};
+pub use batch::{batch_size_within_limits, BatchReport, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE};
 pub use job::{parse_status, Counts, JobState, StatusBody};
 pub use json::ParseError;
 pub use list::{EpmUser, Presence};

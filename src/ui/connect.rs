@@ -118,11 +118,11 @@ pub fn ConnectStep() -> impl IntoView {
                         </label>
                     </fieldset>
                     <label for="epm-batch">"Users per removal job (batch size)"</label>
-                    <input id="epm-batch" type="number" min="1" max="100000"
+                    <input id="epm-batch" type="number" min="1" max=crate::epm::MAX_BATCH_SIZE.to_string()
                         prop:value=move || state.epm_batch_size.get().to_string()
                         on:change:target=move |ev| {
                             if let Ok(n) = ev.target().value().trim().parse::<usize>() {
-                                let n = n.clamp(1, 100_000);
+                                let n = crate::epm::batch_size_within_limits(n);
                                 state.epm_batch_size.set(n);
                                 let _ = save_setting(EPM_BATCH_KEY, &n.to_string());
                             }

@@ -244,7 +244,10 @@ impl AppState {
             epm_batch_size: RwSignal::new(
                 load_setting(EPM_BATCH_KEY)
                     .and_then(|t| t.trim().parse::<usize>().ok())
-                    .map_or(crate::epm::DEFAULT_BATCH_SIZE, |n| n.clamp(1, 100_000)),
+                    .map_or(
+                        crate::epm::DEFAULT_BATCH_SIZE,
+                        crate::epm::batch_size_within_limits,
+                    ),
             ),
             lookups: RwSignal::new(Vec::new()),
             signing_key: StoredValue::new_local(None),

@@ -99,10 +99,8 @@ pub struct Written(parse::Parsing);
 impl Written {
     /// Starts reading `text` (its byte-order mark dropped); refused when empty.
     pub fn new(mut text: String, delimiter: Delimiter) -> Result<Written, IntakeError> {
-        if text.starts_with('\u{FEFF}') {
-            text.drain(..'\u{FEFF}'.len_utf8());
-        }
-        unmarked(&text, false)?;
+        let mark = text.len() - unmarked(&text, false)?.len();
+        text.drain(..mark);
         Ok(Written(parse::parse_written(text, delimiter)))
     }
 

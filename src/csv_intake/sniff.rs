@@ -70,15 +70,17 @@ pub fn sniff(text: &str, prefer_tab: bool) -> Option<Delimiter> {
         }
         let agreeing = counts.iter().filter(|&&c| c == mode).count();
         let spaced: usize = lines.iter().map(|l| l.spaced[i]).sum();
-        // Larger is better, compared in this order; the identifiers are only counted when needed.
-        let score = |identifiers: usize| (agreeing, identifiers, usize::MAX - spaced);
-        let better = match &best {
-            None => true,
-            Some((_, b)) if agreeing != b.0 => agreeing > b.0,
-            Some((_, b)) => score(identifier_lines(text, delimiter.byte())) > *b,
-        };
-        if better {
-            best = Some((delimiter, score(identifier_lines(text, delimiter.byte()))));
+        if best.as_ref().is_some_and(|(_, b)| agreeing < b.0) {
+            continue;
+        }
+        // Larger is better, compared in this order.
+        let score = (
+            agreeing,
+            identifier_lines(text, delimiter.byte()),
+            usize::MAX - spaced,
+        );
+        if best.as_ref().is_none_or(|(_, b)| score > *b) {
+            best = Some((delimiter, score));
         }
     }
     best.map(|(d, _)| d).or_else(|| {

@@ -20,11 +20,10 @@ pub fn SavedRunBanner() -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     if live_run::in_another_tab() {
         // The saved run is the one that tab is doing: resuming it here would send every removal twice.
-        problem.set(Some(
-            "A removal is running in another tab of this browser: follow it there. Reload this page once it has ended to see or resume its saved run here. (If no other tab is open, the one running it was closed: reload in two minutes.)".into(),
-        ));
         return view! {
-            {move || problem.get().map(|p| view! { <div class="card alert" role="alert" id="run-in-other-tab">{p}</div> })}
+            <div class="card alert" role="alert" id="run-in-other-tab">
+                "A removal is running in another tab of this browser: follow it there. Reload this page once it has ended to see or resume its saved run here. (If no other tab is open, the one running it was closed: reload in two minutes.)"
+            </div>
         }
         .into_any();
     }

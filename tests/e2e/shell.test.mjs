@@ -47,6 +47,8 @@ test('leaving the CSV step while a large file is read stops that read, and the p
 
   await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
   await dropFile(page, 'small.csv', ['userID', ...ids.slice(0, 3)].join('\n'));
+  // On a slow machine the large read may have ended before the step was left: its summary shows until this one's.
+  await page.waitForSelector('text=Read small.csv');
   assert.match(await page.locator('#intake-summary').innerText(), /Read small\.csv: 4 rows/);
   assert.deepEqual(problems, []);
 });

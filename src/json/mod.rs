@@ -7,6 +7,7 @@
 //! written text is serde_json's compact form, byte for byte.
 
 mod decode;
+mod float;
 mod parse;
 mod write;
 

@@ -338,9 +338,9 @@ impl Parser<'_> {
                 return Ok(integer(negative, n));
             }
         }
-        match text.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Number(N::Float(f))),
-            _ => Err(error_at(self.text, start, "number out of range")),
+        match super::float::parse_f64(text) {
+            Some(f) => Ok(Number(N::Float(f))),
+            None => Err(error_at(self.text, start, "number out of range")),
         }
     }
 }

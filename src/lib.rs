@@ -4,6 +4,7 @@
 //! imports, unit-tested natively. The `browser` adapters and the `ui` components (wasm32 only)
 //! talk to the browser, render state and forward events.
 
+pub mod case;
 pub mod charts;
 pub mod csv_intake;
 pub mod decimal;

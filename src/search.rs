@@ -11,7 +11,7 @@ pub struct Needle {
 
 impl Needle {
     pub fn new(typed: &str) -> Needle {
-        let lower = typed.trim().to_lowercase();
+        let lower = crate::case::to_lowercase(typed.trim());
         let number = lower
             .bytes()
             .all(|b| b.is_ascii_digit())
@@ -52,7 +52,7 @@ impl Needle {
             }
             false
         } else {
-            text.to_lowercase().contains(&self.lower)
+            crate::case::to_lowercase(text).contains(&self.lower)
         }
     }
 

@@ -115,7 +115,7 @@ pub fn normalise(header: &str) -> String {
     header
         .chars()
         .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+        .flat_map(crate::case::lower)
         .collect()
 }
 

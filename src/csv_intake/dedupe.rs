@@ -21,11 +21,11 @@ pub fn fold_eq(a: &str, b: &str) -> bool {
 }
 
 /// `value` lower-cased letter by letter, with a final sigma `ς` read as `σ`: `ΝΙΚΟΣ`, `νικος` and `νικοσ`
-/// fold alike. (`str::to_lowercase` writes a final `Σ` as `ς`, which `char::to_lowercase` never does.)
+/// fold alike (`str::to_lowercase` writes a final `Σ` as `ς`).
 pub fn folded(value: &str) -> impl Iterator<Item = char> + '_ {
     value
         .chars()
-        .flat_map(char::to_lowercase)
+        .flat_map(crate::case::lower)
         .map(|c| if c == 'ς' { 'σ' } else { c })
 }
 

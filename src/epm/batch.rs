@@ -84,7 +84,7 @@ pub fn login_key(login: &str) -> String {
 
 /// Whether a failure message says the login does not exist.
 pub fn says_not_found(message: &str) -> bool {
-    let m = message.to_lowercase();
+    let m = crate::case::to_lowercase(message);
     ["not found", "not exist", "doesn't exist", "no such user"]
         .iter()
         .any(|p| m.contains(p))

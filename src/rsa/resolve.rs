@@ -155,7 +155,7 @@ impl Protocol for RsaLookup {
 
 /// The key under which two addresses count as the same.
 fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
+    crate::case::to_lowercase(email.trim())
 }
 
 fn looks_like_email(email: &str) -> bool {

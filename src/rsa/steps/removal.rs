@@ -151,9 +151,8 @@ fn reason(step: Step, end: &Ending) -> String {
 fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
-        (Some(_), Some(b)) if b.is_uppercase() => text.to_string(),
-        (Some(a), _) => a
-            .to_lowercase()
+        (Some(_), Some(b)) if b.is_ascii_uppercase() => text.to_string(),
+        (Some(a), _) => crate::case::lower(a)
             .chain(text[a.len_utf8()..].chars())
             .collect(),
         (None, _) => String::new(),

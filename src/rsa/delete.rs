@@ -13,9 +13,9 @@ pub const REMOVED: &str =
     "Removed: the user and all their devices were deleted from Cloud Access Service.";
 /// Shown when a re-sent request found the user gone after an earlier request went unanswered.
 pub const REMOVED_EARLIER: &str =
-    "Removed: an earlier request for this user got no answer; when it was sent again \
-    the service no longer had the user, so that earlier request most likely removed it \
-    (the service cannot tell that from an ID it never had).";
+    "Removed: an earlier request for this user got no clear answer (none, or a server error); \
+    when it was sent again the service no longer had the user, so that earlier request most \
+    likely removed it (the service cannot tell that from an ID it never had).";
 /// Shown for 404.
 pub const NOT_FOUND: &str =
     "Not found: Cloud Access Service has no user with this ID (already removed, or the ID is wrong).";
@@ -80,7 +80,9 @@ pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext<'_>
         500..=599 => Verdict::Retry {
             status: Some(status),
             message: with_excerpt(&format!("Server error (HTTP {status})"), &response.body),
-            maybe_done: matches!(status, 502 | 504),
+            // A 500 may come after the change took effect (the API promises nothing else); a
+            // 503 says the service did not take the request.
+            maybe_done: status != 503,
         },
         _ => Verdict::Final {
             outcome: Outcome::Failed,
@@ -162,10 +164,19 @@ mod tests {
             judge(429),
             Verdict::Throttled { wait_ms: None, .. }
         ));
+        // The doc's 500 is an error "when processing the request": it may have taken effect.
         assert!(matches!(
             judge(500),
             Verdict::Retry {
                 status: Some(500),
+                maybe_done: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            judge(503),
+            Verdict::Retry {
+                status: Some(503),
                 maybe_done: false,
                 ..
             }

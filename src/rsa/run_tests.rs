@@ -330,9 +330,7 @@ fn server_errors_are_retried_with_backoff_then_failed_with_the_last_error() {
         &p,
         RunSettings::default(),
         |c| match (user_no(c), c.attempt) {
-            (0, n) => {
-                Reply::status(if n < 5 { 500 } else { 503 }).body("{\"message\":\"db down\"}")
-            }
+            (0, n) => Reply::status(503).body("{\"message\":\"db down\"}"),
             (_, n) if n <= 2 => Reply::status(502),
             _ => Reply::status(200),
         },
@@ -374,6 +372,30 @@ fn server_errors_are_retried_with_backoff_then_failed_with_the_last_error() {
 }
 
 #[test]
+fn a_500_may_have_removed_the_user_so_a_404_after_it_means_removed() {
+    let p = plan(2);
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        |c| match (user_no(c), c.attempt) {
+            (_, 1) => Reply::status(500),
+            (0, _) => Reply::status(404),
+            (_, _) => Reply::status(200),
+        },
+        nothing,
+    );
+    assert_eq!(
+        (
+            ran.results[0].outcome.clone(),
+            ran.results[0].message.as_str()
+        ),
+        (Outcome::Removed, REMOVED_EARLIER)
+    );
+    assert_eq!(ran.results[1].outcome, Outcome::Removed);
+    assert_eq!(ran.results[1].attempts, 2);
+}
+
+#[test]
 fn lost_answers_and_timeouts_are_retried_and_a_404_after_one_means_removed() {
     let p = plan(3);
     let settings = RunSettings {
@@ -406,7 +428,7 @@ fn lost_answers_and_timeouts_are_retried_and_a_404_after_one_means_removed() {
     );
     assert_eq!(
         ran.results[2].message,
-        "Outcome unknown after 7 attempts: at least one request got no answer and may have been \
+        "Outcome unknown after 7 attempts: at least one request got no clear answer and may have been \
          carried out. Check whether this user still exists. Last error: No response in time"
     );
     let hung = ran

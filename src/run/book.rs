@@ -242,7 +242,7 @@ impl<'a> Book<'a> {
         let last = st.last_error.as_deref().unwrap_or("no answer");
         let message = if st.unanswered {
             format!(
-                "Outcome unknown after {} attempts: at least one request got no answer and may have been \
+                "Outcome unknown after {} attempts: at least one request got no clear answer and may have been \
                  carried out. Check whether this user still exists. Last error: {last}",
                 st.step_sends
             )
@@ -267,7 +267,7 @@ impl<'a> Book<'a> {
             let last = st.last_error.clone().unwrap_or_default();
             let (outcome, message) = if st.unanswered {
                 (Outcome::Failed, format!(
-                    "Outcome unknown: a request got no answer ({last}) and the run was cancelled before it was \
+                    "Outcome unknown: a request got no clear answer ({last}) and the run was cancelled before it was \
                      sent again. Check whether this user still exists."
                 ))
             } else if st.failures > 0 {

@@ -75,7 +75,7 @@ async fn send_with_timeout<H: Http, C: Clock>(
     }
 }
 
-/// A plan to run, with the users whose earlier request got no answer before the page was
+/// A plan to run, with the users whose earlier request got no clear answer before the page was
 /// closed (empty for a fresh run). Such a user is sent again; for RSA a "not found" then reads
 /// as "removed".
 #[derive(Clone, Copy, Debug)]

@@ -53,7 +53,9 @@ pub fn common<'r>(
         500..=599 => Err(Verdict::Retry {
             status: Some(status),
             message: with_excerpt(&format!("Server error (HTTP {status})"), &response.body),
-            maybe_done: matches!(status, 502 | 504),
+            // A 500 may come after the change took effect (the API promises nothing else); a
+            // 503 says the service did not take the request.
+            maybe_done: status != 503,
         }),
         _ => Ok(response),
     }

@@ -10,7 +10,7 @@ use crate::run::http::{Auth, NetError, Request, Response};
 use crate::run::outcome::Outcome;
 use crate::run::verdict::{AttemptContext, EndCause, Ending, StepDone, Verdict};
 
-/// Shown for 404 to a preparatory step after an earlier request for it got no answer (that
+/// Shown for 404 to a preparatory step after an earlier request for it got no clear answer (that
 /// request cannot have removed the user).
 pub const GONE_AFTER_LOSS: &str =
     "Not found: Cloud Access Service no longer has this user (removed \
@@ -46,11 +46,11 @@ pub fn judge_step(
         (Step::Unmark, 200 | 204) => went_through("Unmarked"),
         (Step::Disable, 200 | 204) => went_through("Disabled"),
         (Step::Unmark, 409) if ctx.earlier_unanswered => {
-            went_through("Unmarked (or not marked: an earlier request got no answer)")
+            went_through("Unmarked (or not marked: an earlier request got no clear answer)")
         }
         (Step::Unmark, 409) => went_through("Not marked for deletion"),
         (Step::Disable, 409) if ctx.earlier_unanswered => {
-            went_through("Disabled (or already disabled: an earlier request got no answer)")
+            went_through("Disabled (or already disabled: an earlier request got no clear answer)")
         }
         (Step::Disable, 409) => went_through("Already disabled"),
         (_, 404) if ctx.resumed => done(Outcome::Removed, status, REMOVED_BEFORE_CLOSE),
@@ -65,7 +65,7 @@ pub fn judge_step(
 /// next one as `end` says (see [`crate::run::Protocol::conclude`]):
 /// - the delete went through: removed, the message naming every step ("Disabled, then removed: …");
 /// - the user is gone: not found;
-/// - the last step got no answer and was not answered since: failed, outcome unknown;
+/// - the last step got no clear answer and was not answered since: failed, outcome unknown;
 /// - this run disabled the user: [`Outcome::DisabledOnly`], "Disabled, not deleted: " and why;
 /// - this run only took the mark off: failed, saying it is no longer marked;
 /// - nothing was changed (every step answered "already so"): the last step's outcome.
@@ -87,7 +87,7 @@ pub fn conclude_steps(steps: Steps, done: &[StepDone], end: Ending) -> (Outcome,
         }
         _ if end.unanswered && end.cause != EndCause::Answered => {
             let message = format!(
-                "{trail}; the {} got no answer, so whether it went through is unknown. {}",
+                "{trail}; the {} got no clear answer, so whether it went through is unknown. {}",
                 step.noun(),
                 end.message
             );

@@ -24,7 +24,7 @@ pub const MARKED: &str =
     "Marked for deletion: the service removes the user within seven days; until then \
     this can be undone.";
 /// Shown when a re-sent mark found the user marked after an earlier request went unanswered.
-pub const MARKED_EARLIER: &str = "Marked for deletion: an earlier request got no answer and the user is \
+pub const MARKED_EARLIER: &str = "Marked for deletion: an earlier request got no clear answer and the user is \
     marked now, most likely by that request. The service removes the user within seven days; until then this \
     can be undone.";
 /// Shown for a user that was marked before this run.
@@ -57,7 +57,7 @@ pub const GONE_ENABLE: &str =
     "Gone already: Cloud Access Service no longer has this user, so it cannot be enabled again.";
 /// Said of a change found made after an earlier request for it went unanswered.
 const EARLIER: &str =
-    " (an earlier request got no answer; the change is in place now, most likely made by it)";
+    " (an earlier request got no clear answer; the change is in place now, most likely made by it)";
 
 /// The meaning of one answer to `change`.
 pub fn judge_change(

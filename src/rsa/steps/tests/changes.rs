@@ -186,7 +186,7 @@ fn every_documented_code_of_each_change_has_its_meaning() {
         table(&step(Step::Unmark)),
         expect(["continue", &failed, &not_found, &not_allowed, "continue"])
     );
-    // After a request that got no answer, "already so" most likely means that request did it.
+    // After a request that got no clear answer, "already so" most likely means that request did it.
     assert_eq!(
         judged(|r, x| judge_change(Change::Mark, r, x), 409, true),
         f("marked for deletion")

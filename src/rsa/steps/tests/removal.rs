@@ -55,10 +55,10 @@ fn a_delete_that_fails_after_the_disable_leaves_the_user_disabled_only() {
         disable_first(),
         |c| match (user_no(c), kind(c), c.attempt) {
             (0, "delete", _) => Reply::status(409),
-            (1, "delete", _) => Reply::status(500),
+            (1, "delete", _) => Reply::status(503),
             // Each step has its own allowance: four failures before each success.
             (2, "disable", n) if n <= 4 => Reply::status(503),
-            (2, "delete", n) if n <= 9 => Reply::status(500),
+            (2, "delete", n) if n <= 9 => Reply::status(503),
             _ => Reply::status(200),
         },
         nothing,
@@ -74,7 +74,7 @@ fn a_delete_that_fails_after_the_disable_leaves_the_user_disabled_only() {
         ran.said(1),
         (
             Outcome::DisabledOnly,
-            "Disabled, not deleted: failed after 5 attempts: Server error (HTTP 500): {}"
+            "Disabled, not deleted: failed after 5 attempts: Server error (HTTP 503): {}"
         )
     );
     assert_eq!(ran.results[1].attempts, 6);
@@ -207,7 +207,7 @@ fn cancelling_between_the_steps_leaves_the_user_disabled_only() {
         &p,
         disable_first(),
         |c| match kind(c) {
-            "delete" => Reply::status(500),
+            "delete" => Reply::status(503),
             _ => Reply::status(200),
         },
         cancel_at(250),
@@ -215,7 +215,7 @@ fn cancelling_between_the_steps_leaves_the_user_disabled_only() {
     let (outcome, message) = ran.said(0);
     assert_eq!(outcome, Outcome::DisabledOnly);
     assert!(
-        message.starts_with("Disabled, not deleted: the run was cancelled before the delete went through (last answer: Server error (HTTP 500)"),
+        message.starts_with("Disabled, not deleted: the run was cancelled before the delete went through (last answer: Server error (HTTP 503)"),
         "{message}"
     );
     let ran = run(
@@ -231,7 +231,7 @@ fn cancelling_between_the_steps_leaves_the_user_disabled_only() {
     assert_eq!(outcome, Outcome::Failed, "the delete may have gone through");
     assert!(
         message.starts_with(
-            "Disabled; the delete got no answer, so whether it went through is unknown."
+            "Disabled; the delete got no clear answer, so whether it went through is unknown."
         ),
         "{message}"
     );
@@ -270,7 +270,7 @@ fn a_pending_user_is_unmarked_disabled_then_deleted_in_that_order() {
         &p,
         RsaMode::Remove(StepMap::new(Steps::blind(blind))),
         move |c| match (user_no(c), kind(c)) {
-            (2, "delete") => Reply::status(500),
+            (2, "delete") => Reply::status(503),
             _ => fake.reply(c),
         },
         nothing,

@@ -55,7 +55,7 @@ fn a_resumed_two_step_run_starts_unfinished_users_again_at_their_first_step() {
     for (closed_at, first_two) in [
         (
             50.0,
-            removed_after("Disabled (or already disabled: an earlier request got no answer)"),
+            removed_after("Disabled (or already disabled: an earlier request got no clear answer)"),
         ),
         (
             150.0,

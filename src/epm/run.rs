@@ -220,6 +220,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                             }
                         },
                     };
+                    // From here its users may be removed: a page closed now leaves them to List Users.
+                    stage(&mut out(), index, users, BatchStage::JobRunning);
                     let removal = self.request_removal(&name, &mut out()).await;
                     (name, removal, false)
                 }
@@ -232,7 +234,6 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     if !saved {
                         job_started(&mut out(), index, &href, &name);
                     }
-                    stage(&mut out(), index, users, BatchStage::JobRunning);
                     let mut out1 = out();
                     let follow = self.follow_job(index, &href, users.len(), &mut pace, &mut out1);
                     match next {
@@ -269,6 +270,12 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             match std::mem::replace(&mut ahead, Ahead::Nothing) {
                 Ahead::Uploaded(next_name) if running() => {
                     let mut out2 = out();
+                    stage(
+                        &mut out2,
+                        index + 1,
+                        batches[index + 1],
+                        BatchStage::JobRunning,
+                    );
                     let start = async {
                         let removal = self.request_removal(&next_name, &mut out2).await;
                         if let Removal::Running(href) = &removal {

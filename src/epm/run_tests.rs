@@ -362,14 +362,7 @@ fn a_batch_whose_job_started_is_followed_to_completion_after_cancel() {
         &config(2),
         &["a", "b", "c"],
         |e| {
-            if matches!(
-                e,
-                RunEvent::Batch {
-                    index: 0,
-                    stage: BatchStage::JobRunning,
-                    ..
-                }
-            ) {
+            if matches!(e, RunEvent::JobStarted { index: 0, .. }) {
                 c.cancel();
             }
         },

@@ -251,8 +251,9 @@ impl Journal {
                 }
                 self.batches.push(members);
             }
-            BatchStage::Uploading | BatchStage::JobRunning => {
-                self.forget_ended_jobs();
+            BatchStage::Uploading => self.forget_ended_jobs(),
+            // Announced before the removal request is sent: its users may be removed from then on.
+            BatchStage::JobRunning => {
                 if let Some(members) = self.batches.get(index) {
                     let results = &self.results;
                     self.in_job
@@ -1067,6 +1068,11 @@ mod tests {
             j.apply(&RunEvent::Result(result(e, Outcome::Removed, "ok", 2.0)));
         }
         j.apply(&batch(1, 3, BatchStage::Uploading));
+        assert!(
+            j.interrupted_job_users().is_empty(),
+            "no removal was requested while the file uploads: its users are not started"
+        );
+        j.apply(&batch(1, 3, BatchStage::JobRunning));
         assert_eq!(
             users(&j.interrupted_job_users()),
             ["u4@example.com", "u5@example.com", "u6@example.com"]

@@ -6,6 +6,8 @@ use crate::run::outcome::PlanEntry;
 use crate::run::{Outcome, UserResult};
 
 use super::job::{Counts, FailedItem, StatusBody};
+use super::job_follow::CHECK_CONSOLE;
+use super::lost::Listed;
 
 /// Users per removal job by default. One job per 1,000 logins keeps a job well inside the
 /// default 30-minute job timeout even at a slow second per user, gives progress a step every
@@ -106,25 +108,36 @@ impl From<&FailedItem> for UserFailure {
     }
 }
 
-/// Maps a finished v1 job (status other than -1) to one outcome per user of its batch.
+/// Maps a finished v1 job (status other than -1) to one outcome per user of its batch, with
+/// what List Users said afterwards when the job's end was unclear ([`is_unclear`]).
 /// `batch_index` counts from 0; notes number batches from 1.
 pub fn map_job(
     batch_index: usize,
     users: &[PlanEntry],
     job: &StatusBody,
     stamp: Stamp,
+    listed: Option<&Listed>,
 ) -> BatchReport {
     if job.status != 0 {
-        return whole_batch_failed(
-            batch_index,
-            users,
-            &job.details_or_status(),
-            job.counts(),
-            stamp,
-        );
+        let reason = job.details_or_status();
+        return match listed {
+            Some(listed) => failed_job_listed(batch_index, users, &reason, listed, stamp),
+            None => whole_batch_failed(batch_index, users, &reason, job.counts(), stamp),
+        };
     }
     let failures: Vec<UserFailure> = job.items.iter().map(UserFailure::from).collect();
-    map_failures(batch_index, users, &failures, job.counts(), stamp)
+    map_failures(batch_index, users, &failures, job.counts(), stamp, listed)
+}
+
+/// Whether a finished job leaves its users' outcomes in doubt: it failed (it may have removed
+/// some users first), or its counts disagree with the failures it named.
+pub fn is_unclear(users: &[PlanEntry], job: &StatusBody) -> bool {
+    if job.status != 0 {
+        return true;
+    }
+    let failures: Vec<UserFailure> = job.items.iter().map(UserFailure::from).collect();
+    let named = failures_by_login(&failures);
+    counts_disagree(users, &named, job.counts()).is_some()
 }
 
 /// Every user failed with the service's reason; a count of successes in the same answer is
@@ -153,20 +166,84 @@ pub fn whole_batch_failed(
     }
 }
 
+/// A failed job's users after List Users: those it no longer has were removed before the job
+/// failed; the others failed with the job's reason.
+fn failed_job_listed(
+    batch_index: usize,
+    users: &[PlanEntry],
+    reason: &str,
+    listed: &Listed,
+    stamp: Stamp,
+) -> BatchReport {
+    let removed_message =
+        format!("Removed: the job failed ({reason}), but List Users no longer has this login.");
+    let results: Vec<UserResult> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let (outcome, message) = listed.outcome(i, u, &removed_message, reason);
+            result(u, outcome, message, stamp)
+        })
+        .collect();
+    let removed = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Removed)
+        .count();
+    let notes = (removed > 0)
+        .then(|| {
+            format!(
+                "Batch {}: the job failed, but List Users no longer has {removed} of its {} users: \
+                 they are reported removed.",
+                batch_index + 1,
+                users.len()
+            )
+        })
+        .into_iter()
+        .collect();
+    BatchReport { results, notes }
+}
+
+/// The failures by [`login_key`], the first one of each login.
+fn failures_by_login(failures: &[UserFailure]) -> HashMap<String, &UserFailure> {
+    let mut by_login: HashMap<String, &UserFailure> = HashMap::new();
+    for f in failures {
+        by_login.entry(login_key(&f.login)).or_insert(f);
+    }
+    by_login
+}
+
+/// The counts, when they disagree with the batch and its named failures.
+fn counts_disagree(
+    users: &[PlanEntry],
+    named: &HashMap<String, &UserFailure>,
+    counts: Option<Counts>,
+) -> Option<Counts> {
+    let listed = users
+        .iter()
+        .filter(|u| named.contains_key(&login_key(&u.user)))
+        .count();
+    let unlisted = users.len() - listed;
+    counts.filter(|c| {
+        c.processed != users.len() as u64
+            || c.failed != listed as u64
+            || c.succeeded != unlisted as u64
+    })
+}
+
 /// Users named in `failures` failed (or were not found); the rest were removed, cross-checked
-/// against the counts. Logins match case-insensitively.
+/// against the counts. When the counts disagree, the others' outcomes follow List Users
+/// (`listed`); without it they are unknown (failed, "check the EPM console"). Logins match
+/// case-insensitively.
 pub fn map_failures(
     batch_index: usize,
     users: &[PlanEntry],
     failures: &[UserFailure],
     counts: Option<Counts>,
     stamp: Stamp,
+    listed: Option<&Listed>,
 ) -> BatchReport {
     let number = batch_index + 1;
-    let mut by_login: HashMap<String, &UserFailure> = HashMap::new();
-    for f in failures {
-        by_login.entry(login_key(&f.login)).or_insert(f);
-    }
+    let by_login = failures_by_login(failures);
     let in_batch: HashSet<String> = users.iter().map(|u| login_key(&u.user)).collect();
     let mut notes = Vec::new();
 
@@ -192,38 +269,32 @@ pub fn map_failures(
         ));
     }
 
-    let listed = users
+    let disagreement = counts_disagree(users, &by_login, counts);
+    let listed_count = users
         .iter()
         .filter(|u| by_login.contains_key(&login_key(&u.user)))
         .count();
-    let unlisted = users.len() - listed;
-    let disagreement = match counts {
-        None => {
-            notes.push(format!(
-                "Batch {number}: the job's details carried no counts; outcomes follow its list of failures."
-            ));
-            None
-        }
-        Some(c)
-            if c.processed == users.len() as u64
-                && c.failed == listed as u64
-                && c.succeeded == unlisted as u64 =>
-        {
-            None
-        }
-        Some(c) => {
-            notes.push(format!(
-                "Batch {number}: the job counted {c}, but {} users were sent and {listed} were named as failed. \
-                 Outcomes follow the named failures; check the EPM console for the others.",
-                users.len()
-            ));
-            Some(c)
-        }
-    };
+    match (counts, disagreement, listed) {
+        (None, ..) => notes.push(format!(
+            "Batch {number}: the job's details carried no counts; outcomes follow its list of failures."
+        )),
+        (_, Some(c), Some(_)) => notes.push(format!(
+            "Batch {number}: the job counted {c}, but {} users were sent and {listed_count} were named as failed. \
+             The others' outcomes follow List Users.",
+            users.len()
+        )),
+        (_, Some(c), None) => notes.push(format!(
+            "Batch {number}: the job counted {c}, but {} users were sent and {listed_count} were named as failed. \
+             The others' outcomes are unknown: check the EPM console.",
+            users.len()
+        )),
+        (_, None, _) => {}
+    }
 
     let results = users
         .iter()
-        .map(|u| match by_login.get(&login_key(&u.user)) {
+        .enumerate()
+        .map(|(i, u)| match by_login.get(&login_key(&u.user)) {
             Some(f) => {
                 let outcome = if says_not_found(&f.message) { Outcome::NotFound } else { Outcome::Failed };
                 let message = if f.message.trim().is_empty() {
@@ -233,20 +304,30 @@ pub fn map_failures(
                 };
                 result(u, outcome, message, stamp)
             }
-            None => match disagreement {
-                Some(c) if c.succeeded == 0 => result(
+            None => match (disagreement, listed) {
+                (Some(c), Some(listed)) => {
+                    let removed = format!(
+                        "removed: not among the job's named failures, and List Users no longer has it (the job's counts disagree: {c})"
+                    );
+                    let failed = format!(
+                        "not removed: not among the job's named failures, but List Users still has it (the job counted {c})"
+                    );
+                    let (outcome, message) = listed.outcome(i, u, &removed, &failed);
+                    result(u, outcome, message, stamp)
+                }
+                (Some(c), None) if c.succeeded == 0 => result(
                     u,
                     Outcome::Failed,
                     format!("the job counted no user as removed ({c}) but did not name this one"),
                     stamp,
                 ),
-                Some(c) => result(
+                (Some(c), None) => result(
                     u,
-                    Outcome::Removed,
-                    format!("presumed removed: not among the job's named failures, but its counts disagree ({c})"),
+                    Outcome::Failed,
+                    format!("outcome unknown: not among the job's named failures, but its counts disagree ({c}); {CHECK_CONSOLE}"),
                     stamp,
                 ),
-                None => result(u, Outcome::Removed, "removed".to_string(), stamp),
+                (None, _) => result(u, Outcome::Removed, "removed".to_string(), stamp),
             },
         })
         .collect();
@@ -312,7 +393,7 @@ mod tests {
               {"UserName":"jane.doe@example.com","Error_Details":"User jane.doe@example.com is not found. Verify that the user exists."},
               {"UserName":"CHRIS","Error_Details":"Cannot remove the service administrator."}]}"#,
         );
-        let report = map_job(0, &users, &done, STAMP);
+        let report = map_job(0, &users, &done, STAMP, None);
         let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
             outcomes,
@@ -333,7 +414,7 @@ mod tests {
             r#"{"status":0,"details":"Processed - 4, Succeeded - 3, Failed - 1.","items":[
               {"UserName":"c","Error_Details":"x"},{"UserName":"c","Error_Details":"x again"}]}"#,
         );
-        let report = map_job(0, &users, &done, STAMP);
+        let report = map_job(0, &users, &done, STAMP, None);
         let logins: Vec<_> = report.results.iter().map(|r| r.user.as_str()).collect();
         assert_eq!(logins, ["a", "b", "c", "d"]);
     }
@@ -343,7 +424,7 @@ mod tests {
         let users = plan(&["a", "b", "c"]);
         let done =
             job(r#"{"status":0,"details":"Processed - 3, Succeeded - 2, Failed - 1.","items":[]}"#);
-        let report = map_job(4, &users, &done, STAMP);
+        let report = map_job(4, &users, &done, STAMP, None);
         assert_eq!(report.notes.len(), 1);
         assert!(
             report.notes[0].starts_with("Batch 5:"),
@@ -351,8 +432,87 @@ mod tests {
             report.notes[0]
         );
         assert!(report.notes[0].contains("Processed - 3, Succeeded - 2, Failed - 1"));
-        assert!(report.results.iter().all(|r| r.outcome == Outcome::Removed));
+        assert!(
+            report.results.iter().all(|r| r.outcome == Outcome::Failed),
+            "two of three removed, but which is unknown: none is reported removed"
+        );
+        assert!(report.results[0].message.starts_with("outcome unknown"));
         assert!(report.results[0].message.contains("counts disagree"));
+        assert!(is_unclear(&users, &done));
+    }
+
+    #[test]
+    fn counts_that_disagree_are_settled_by_list_users() {
+        let users = plan(&["a", "b", "c", "d"]);
+        let done = job(
+            r#"{"status":0,"details":"Processed - 4, Succeeded - 1, Failed - 3.","items":[
+              {"UserName":"a","Error_Details":"denied"}]}"#,
+        );
+        let absent_before = HashSet::from([login_key("d")]);
+        let listed = Listed {
+            gone: &[true, true, false, true],
+            absent_before: &absent_before,
+        };
+        let report = map_job(0, &users, &done, STAMP, Some(&listed));
+        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Failed,
+                Outcome::Removed,
+                Outcome::Failed,
+                Outcome::NotFound
+            ],
+            "a named failure stays failed; b is gone; c is still there; d was never there"
+        );
+        assert_eq!(report.results[0].message, "denied");
+        assert!(report.results[2]
+            .message
+            .contains("List Users still has it"));
+        assert!(
+            report.notes[0].contains("follow List Users"),
+            "{:?}",
+            report.notes
+        );
+    }
+
+    #[test]
+    fn a_failed_job_reports_removed_the_users_list_users_no_longer_has() {
+        let users = plan(&["a", "b", "c"]);
+        let failed = job(
+            r#"{"status":1,"details":"Failed to remove users. An internal error occurred after processing 2 of 3 users."}"#,
+        );
+        assert!(is_unclear(&users, &failed));
+        let none = HashSet::new();
+        let listed = Listed {
+            gone: &[true, true, false],
+            absent_before: &none,
+        };
+        let report = map_job(2, &users, &failed, STAMP, Some(&listed));
+        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [Outcome::Removed, Outcome::Removed, Outcome::Failed]
+        );
+        assert!(report.results[0]
+            .message
+            .contains("the job failed (Failed to remove users."));
+        assert!(report.results[2]
+            .message
+            .contains("after processing 2 of 3 users"));
+        assert_eq!(report.notes.len(), 1);
+        assert!(report.notes[0]
+            .starts_with("Batch 3: the job failed, but List Users no longer has 2 of its 3 users"));
+    }
+
+    #[test]
+    fn a_clean_job_is_not_unclear() {
+        let users = plan(&["a", "b"]);
+        let done = job(
+            r#"{"status":0,"details":"Processed - 2, Succeeded - 1, Failed - 1.","items":[
+              {"UserName":"B","Error_Details":"denied"}]}"#,
+        );
+        assert!(!is_unclear(&users, &done));
     }
 
     #[test]
@@ -362,7 +522,7 @@ mod tests {
             r#"{"status":0,"details":"Processed - 2, Succeeded - 0, Failed - 2.","items":[
             {"UserName":"a","Error_Details":"denied"}]}"#,
         );
-        let report = map_job(0, &users, &done, STAMP);
+        let report = map_job(0, &users, &done, STAMP, None);
         assert_eq!(report.results[1].outcome, Outcome::Failed);
         assert_eq!(report.notes.len(), 1);
     }
@@ -372,7 +532,7 @@ mod tests {
         let users = plan(&["a"]);
         let done =
             job(r#"{"status":0,"details":null,"items":[{"UserName":"zed","Error_Details":"x"}]}"#);
-        let report = map_job(0, &users, &done, STAMP);
+        let report = map_job(0, &users, &done, STAMP, None);
         assert_eq!(report.results[0].outcome, Outcome::Removed);
         assert_eq!(report.notes.len(), 2, "{:?}", report.notes);
         assert!(report.notes.iter().any(|n| n.contains("\"zed\"")));
@@ -385,7 +545,7 @@ mod tests {
         let failed = job(
             r#"{"status":1,"details":"Failed to remove users. Input file f.csv is not found.","items":null}"#,
         );
-        let report = map_job(0, &users, &failed, STAMP);
+        let report = map_job(0, &users, &failed, STAMP, None);
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Failed));
         assert!(report
             .results
@@ -394,7 +554,7 @@ mod tests {
         assert!(report.notes.is_empty());
 
         let odd = job(r#"{"status":1,"details":"Processed - 2, Succeeded - 1, Failed - 1."}"#);
-        let report = map_job(0, &users, &odd, STAMP);
+        let report = map_job(0, &users, &odd, STAMP, None);
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Failed));
         assert_eq!(report.notes.len(), 1);
     }

@@ -58,6 +58,15 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 Answer::Body { body, http_status } => {
                     return match (body.state(), body.job_status_href()) {
                         (JobState::Running, Some(href)) => Removal::Running(href.to_string()),
+                        // A server error may come after the job started: List Users will tell.
+                        (_, _) if http_status >= 500 => Removal::Failed {
+                            message: format!(
+                                "the removal request was answered HTTP {http_status} ({}); {CHECK_CONSOLE}",
+                                body.details_or_status()
+                            ),
+                            http_status: Some(http_status),
+                            may_have_run: true,
+                        },
                         (JobState::Running, None) => Removal::Failed {
                             message: format!("the removal job started but its answer has no Job Status link; {CHECK_CONSOLE}"),
                             http_status: Some(http_status),
@@ -163,6 +172,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     penalty_ms = trouble_backoff.next_ms();
                     format!("HTTP {http_status}: {}", body.details_or_status())
                 }
+                // Not the job's end: the link or the job itself is not (or no longer) there.
+                Answer::Body { body, http_status } if http_status >= 400 => {
+                    return JobEnd::Unknown(format!(
+                        "the job's status could not be read (HTTP {http_status}: {}); {CHECK_CONSOLE}",
+                        body.details_or_status()
+                    ));
+                }
                 Answer::Body { body, .. } if body.state() == JobState::Running => {
                     schedule.saw_running(sent_at);
                     penalty_ms = 0;
@@ -178,6 +194,12 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 Answer::Body { body, http_status } => {
                     if body.status == 0 && problem.is_none() {
                         *pace = schedule.pace(active(paused_ms)).or(*pace);
+                    }
+                    if problem.is_some() {
+                        emit(RunEvent::Note(format!(
+                            "Batch {}: the job's status can be read again: it has ended.",
+                            index + 1
+                        )));
                     }
                     return JobEnd::Finished(body, http_status);
                 }

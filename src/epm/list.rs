@@ -1,7 +1,7 @@
 //! "List Users": who exists in the tenant, matched locally against the plan before anything
 //! is removed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::json::{Map, Value};
 
@@ -117,6 +117,15 @@ pub fn match_plan(plan: &[PlanEntry], users: &[EpmUser]) -> Vec<Presence> {
         .collect()
 }
 
+/// The [`login_key`]s of the logins the tenant did not have, for [`super::EpmConfig::absent_before`].
+pub fn absent_keys(presence: &[Presence]) -> HashSet<String> {
+    presence
+        .iter()
+        .filter(|p| p.user.is_none())
+        .map(|p| login_key(&p.entry.user))
+        .collect()
+}
+
 /// The plan without the logins the tenant does not have.
 pub fn existing_only(presence: &[Presence]) -> Vec<PlanEntry> {
     presence
@@ -181,6 +190,7 @@ mod tests {
         assert_eq!(presence[0].user.as_ref().unwrap().last_name, "Doe");
         assert_eq!(presence[1].user, None);
         assert!(presence[2].user.is_some());
+        assert_eq!(absent_keys(&presence), HashSet::from(["ghost".to_string()]));
         let kept = existing_only(&presence);
         assert_eq!(
             kept.iter().map(|e| e.row).collect::<Vec<_>>(),

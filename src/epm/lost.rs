@@ -1,9 +1,15 @@
-//! A removal request whose answer was lost may still have removed its users: a v1 request may have
-//! started a job, a v2 request may have done the removal. Reporting them all "failed" made a retry
-//! send them again, and the service then said "not found" of users it had removed. The run asks
-//! List Users instead, once such a job would have ended: a user it no longer has is reported
-//! removed, the others failed as before.
+//! Asking List Users what an unclear end did. A removal request whose answer was lost may still
+//! have removed its users (a v1 request may have started a job, a v2 request may have done the
+//! removal); a job that failed may have removed some users first; a job whose counts disagree with
+//! its named failures leaves the others in doubt. Reporting them all "failed" made a retry send
+//! them again, and the service then said "not found" of users it had removed; reporting them all
+//! "removed" counted users the job did not remove. The run asks List Users instead: a user it no
+//! longer has is reported removed, the others failed. A login "Check who exists" found missing
+//! before the run is reported not found, not removed.
 
+use std::collections::HashSet;
+
+use super::batch::login_key;
 use super::list::match_plan;
 use super::poll::Pace;
 use super::service::Epm;
@@ -15,17 +21,59 @@ pub const GONE_AFTER_LOST_ANSWER: &str =
     "Removed: the answer to the removal request was lost, and \
     List Users no longer has this login (that request removed it, or the login never existed).";
 
-/// The last stage of a batch whose removal answer was lost (`why`), from which of its users List
-/// Users no longer has: done when it has none of them.
-pub(super) fn lost_answer_stage(gone: &[bool], why: String) -> BatchStage {
-    if gone.iter().all(|&g| g) {
-        BatchStage::Done(format!(
-            "{0} of {0} removed (the answer was lost; List Users no longer has them)",
-            gone.len()
-        ))
-    } else {
-        BatchStage::Failed(why)
+/// The message of a login List Users lacked both before the run and after an unclear end.
+pub const ABSENT_BEFORE: &str =
+    "Not found: Check who exists found no such login before the run, and List Users still has none.";
+
+/// What List Users said of a batch's users after an unclear end.
+#[derive(Clone, Copy, Debug)]
+pub struct Listed<'a> {
+    /// Per user of the batch, in order: List Users no longer has it.
+    pub gone: &'a [bool],
+    /// The [`login_key`]s "Check who exists" found missing before the run.
+    pub absent_before: &'a HashSet<String>,
+}
+
+impl Listed<'_> {
+    /// User `i` of the batch (`user`): removed with `removed` when List Users no longer has it,
+    /// not found when it was missing before the run, otherwise failed with `failed`.
+    pub fn outcome(
+        &self,
+        i: usize,
+        user: &PlanEntry,
+        removed: &str,
+        failed: &str,
+    ) -> (Outcome, String) {
+        match self.gone.get(i) {
+            Some(true) if self.absent_before.contains(&login_key(&user.user)) => {
+                (Outcome::NotFound, ABSENT_BEFORE.to_string())
+            }
+            Some(true) => (Outcome::Removed, removed.to_string()),
+            _ => (Outcome::Failed, failed.to_string()),
+        }
     }
+}
+
+/// The last stage of a batch whose removal answer was lost (`why`), from its users' results:
+/// done when none failed.
+pub(super) fn lost_answer_stage(results: &[UserResult], why: String) -> BatchStage {
+    if results.iter().any(|r| r.outcome == Outcome::Failed) {
+        return BatchStage::Failed(why);
+    }
+    let removed = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Removed)
+        .count();
+    let not_found = results.len() - removed;
+    let also = if not_found > 0 {
+        format!(", {not_found} not found")
+    } else {
+        String::new()
+    };
+    BatchStage::Done(format!(
+        "{removed} of {} removed{also} (the answer was lost; List Users no longer has them)",
+        results.len()
+    ))
 }
 
 /// The shortest wait before List Users is asked, in ms.
@@ -82,7 +130,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     }
 
     /// One result per user of a batch whose removal answer was lost: removed when List Users
-    /// no longer has it ([`GONE_AFTER_LOST_ANSWER`]), otherwise failed as `why` says.
+    /// no longer has it ([`GONE_AFTER_LOST_ANSWER`]), not found when it was missing before the
+    /// run ([`ABSENT_BEFORE`]), otherwise failed as `why` says.
     pub(super) fn lost_answer_results(
         &self,
         users: &[PlanEntry],
@@ -93,21 +142,21 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     ) -> Vec<UserResult> {
         let at_ms = self.now();
         let still_there = format!("{why} List Users still had this login afterwards.");
+        let listed = Listed {
+            gone,
+            absent_before: &self.config.absent_before,
+        };
         users
             .iter()
-            .zip(gone)
-            .map(|(u, &gone)| {
-                let (outcome, message) = if gone {
-                    (Outcome::Removed, GONE_AFTER_LOST_ANSWER)
-                } else {
-                    (Outcome::Failed, still_there.as_str())
-                };
+            .enumerate()
+            .map(|(i, u)| {
+                let (outcome, message) = listed.outcome(i, u, GONE_AFTER_LOST_ANSWER, &still_there);
                 UserResult {
                     row: u.row,
                     user: u.user.clone(),
                     outcome,
                     http_status,
-                    message: message.to_string(),
+                    message,
                     attempts,
                     at_ms,
                 }

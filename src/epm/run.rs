@@ -11,10 +11,11 @@ use crate::run::journal::{InterruptedJob, JOB_FOLLOWED};
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
-use super::batch::{all_users, login_key, map_job, split, BatchReport, Stamp};
+use super::batch::{all_users, is_unclear, login_key, map_job, split, BatchReport, Stamp};
 use super::job::{JobState, StatusBody};
 use super::job_follow::{JobEnd, Removal};
-use super::lost::lost_answer_stage;
+use super::list::match_plan;
+use super::lost::{lost_answer_stage, Listed};
 use super::poll::Pace;
 use super::service::Epm;
 use super::upload::logins_csv;
@@ -64,7 +65,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             attempts: 1,
             at_ms: self.now(),
         };
-        let mut report = map_job(job.batch, &job.users, &body, stamp);
+        let mut report = map_job(job.batch, &job.users, &body, stamp, None);
         for r in &mut report.results {
             r.message = format!("{} {JOB_FOLLOWED}", r.message.trim_end());
         }
@@ -247,9 +248,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         None => (follow.await.into(), None),
                     }
                 }
-                // An answer lost on the way: List Users says who the request removed.
-                Err(ended) => (self.check_lost(users, ended, pace, &mut out()).await, None),
+                Err(ended) => (ended, None),
             };
+            // A lost answer, a failed job or counts that disagree: List Users says who is gone.
+            let ended = self.check_unclear(users, ended, pace, &mut out()).await;
             ahead = match uploaded {
                 None | Some((_, Err(UploadEnd::Cancelled))) => Ahead::Nothing,
                 Some((_, Ok(name))) => Ahead::Uploaded(name),
@@ -353,8 +355,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 index + 1
             )
         };
-        let (job, http_status) = match ended {
-            Ended::Finished(job, status) => (job, status),
+        let (job, http_status, gone) = match ended {
+            Ended::Finished(job, status) => (job, status, None),
+            Ended::Listed { job, status, gone } => (job, status, Some(gone)),
             Ended::Checked {
                 gone,
                 message,
@@ -364,7 +367,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 let results =
                     self.lost_answer_results(users, &gone, &message, http_status, attempts);
                 let all_gone = gone.iter().all(|&g| g);
-                stage(emit, index, users, lost_answer_stage(&gone, message));
+                stage(emit, index, users, lost_answer_stage(&results, message));
                 return JobReport {
                     report: BatchReport {
                         results,
@@ -404,7 +407,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             attempts: 1,
             at_ms: self.now(),
         };
-        let report = map_job(index, users, &job, stamp);
+        let listed = gone.as_deref().map(|gone| Listed {
+            gone,
+            absent_before: &self.config.absent_before,
+        });
+        let report = map_job(index, users, &job, stamp, listed.as_ref());
         let last = match job.state() {
             JobState::Failed(_) => BatchStage::Failed(job.details_or_status()),
             _ => BatchStage::Done(job.details.clone().unwrap_or_else(|| "finished".into())),
@@ -420,15 +427,33 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
 const CANCELLED: &str = "not started: the run was cancelled";
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
-    /// A removal that ended with its answer lost, checked with List Users once its job would have
-    /// ended at `pace`; any other end as it is.
-    async fn check_lost(
+    /// An unclear end checked with List Users: a removal whose answer was lost (or whose job's
+    /// end could not be read), once its job would have ended at `pace`; a job that failed or
+    /// whose counts disagree with its named failures, at once. Any other end as it is, and
+    /// this one too when List Users fails.
+    async fn check_unclear(
         &self,
         users: &[PlanEntry],
         ended: Ended,
         pace: Option<Pace>,
         emit: &mut dyn FnMut(RunEvent),
     ) -> Ended {
+        if let Ended::Finished(job, status) = ended {
+            if !is_unclear(users, &job) {
+                return Ended::Finished(job, status);
+            }
+            return match self.list_users(emit).await {
+                Ok(listed) => Ended::Listed {
+                    gone: match_plan(users, &listed)
+                        .iter()
+                        .map(|p| p.user.is_none())
+                        .collect(),
+                    job,
+                    status,
+                },
+                Err(_) => Ended::Finished(job, status),
+            };
+        }
         let Ended::Failed {
             outcome: Outcome::Failed,
             message,
@@ -489,6 +514,12 @@ enum Ahead {
 /// How a batch's removal ended.
 enum Ended {
     Finished(StatusBody, u16),
+    /// A job whose end was unclear; List Users then no longer had the users `gone`.
+    Listed {
+        job: StatusBody,
+        status: u16,
+        gone: Vec<bool>,
+    },
     /// Its answer was lost (`message` says how); List Users then no longer had the users `gone`.
     Checked {
         gone: Vec<bool>,

@@ -1,6 +1,7 @@
 //! The v1 driver against the fake tenant, on virtual time.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 use futures::future::join;
 
@@ -10,6 +11,7 @@ use crate::run::{
     RunEvent, UserResult,
 };
 
+use super::batch::login_key;
 use super::service::{Epm, EpmConfig};
 use super::testing::{assert_one_result_each, plan, FakeEpm, GOOD_AUTH};
 use super::url::EpmBase;
@@ -187,9 +189,16 @@ fn a_job_that_never_finishes_times_out_and_says_users_may_be_removed() {
     ));
     let elapsed = clock.elapsed_ms();
     assert!(
-        (60_000.0..70_000.0).contains(&elapsed),
-        "gave up after {elapsed} ms"
+        (120_000.0..140_000.0).contains(&elapsed),
+        "gave up on the job after a minute, then asked List Users for a minute more: {elapsed} ms"
     );
+    for r in &results {
+        assert!(
+            r.message.contains("List Users still had this login"),
+            "{}",
+            r.message
+        );
+    }
     let polls = fake
         .log()
         .iter()
@@ -777,7 +786,7 @@ fn a_failure_naming_the_login_with_a_capital_sigma_fails_that_row() {
         at_ms: 0.0,
     };
     let counts = crate::epm::job::parse_counts("Processed - 2, Succeeded - 1, Failed - 1.");
-    let report = map_failures(0, &plan, &failures, counts, stamp);
+    let report = map_failures(0, &plan, &failures, counts, stamp, None);
     assert_eq!(report.results[0].outcome, Outcome::Failed, "{report:?}");
     assert_eq!(report.results[1].outcome, Outcome::Removed, "{report:?}");
 }
@@ -895,8 +904,12 @@ fn a_finished_job_with_an_item_naming_no_login_ends_the_batch_at_once() {
     let took = clock.now_ms() - started;
     assert!(took < 60_000.0, "followed a finished job for {took} ms");
     for r in &results {
-        assert_eq!(r.outcome, Outcome::Removed, "{r:?}");
-        assert!(r.message.contains("counts disagree"), "{}", r.message);
+        assert_eq!(r.outcome, Outcome::Failed, "{r:?}");
+        assert!(
+            r.message.contains("List Users still has it"),
+            "the job counted one removal, but List Users still has both: {}",
+            r.message
+        );
     }
     let notes = notes(&events);
     assert!(
@@ -1008,4 +1021,146 @@ fn closed_during_run(
     assert!(matches!(ended, Either::Right(_)), "the run was still going");
     let text = journal.borrow().to_json();
     Journal::from_json(&text).unwrap()
+}
+
+#[test]
+fn a_job_that_fails_midway_reports_removed_who_list_users_no_longer_has() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b", "c", "d"]);
+    fake.poison("c");
+    fake.fail_midway();
+    let control = Control::new(admin());
+    let cfg = EpmConfig {
+        absent_before: HashSet::from([login_key("ghost")]),
+        ..config(10)
+    };
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &cfg,
+        &["a", "ghost", "b", "c", "d"],
+        |_| {},
+    );
+    assert_eq!(fake.removed(), ["a", "b"]);
+    let outcome = |login| outcome_of(&results, login).outcome.clone();
+    assert_eq!(
+        [
+            outcome("a"),
+            outcome("b"),
+            outcome("ghost"),
+            outcome("c"),
+            outcome("d")
+        ],
+        [
+            Outcome::Removed,
+            Outcome::Removed,
+            Outcome::NotFound,
+            Outcome::Failed,
+            Outcome::Failed
+        ],
+        "the job removed a and b before failing; ghost never existed"
+    );
+    assert!(outcome_of(&results, "a")
+        .message
+        .contains("the job failed (Failed to remove users. An internal error occurred after processing 3 of 5 users.)"));
+    assert!(outcome_of(&results, "d")
+        .message
+        .contains("after processing 3 of 5 users"));
+    assert!(notes(&events)
+        .iter()
+        .any(|n| n.contains("List Users no longer has 2 of its 5 users")));
+}
+
+#[test]
+fn a_removal_request_answered_500_after_its_job_started_is_checked_with_list_users() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.jobs_take(100.0);
+    fake.answer_after(
+        1,
+        |r| r.url.contains("/security/v1/users?"),
+        Ok(Response::new(500, EPM_500)),
+    );
+    let control = Control::new(admin());
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "b"],
+        |_| {},
+    );
+    assert_eq!(fake.removed(), ["a", "b"]);
+    assert_eq!(fake.removal_requests(), 1, "nobody was sent twice");
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Removed, "{}: {}", r.user, r.message);
+    }
+}
+
+#[test]
+fn a_job_status_link_answering_404_is_not_taken_as_the_job_s_end() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.jobs_take(100.0);
+    fake.fail(
+        1,
+        |r| r.method == Method::Get,
+        Ok(Response::new(
+            404,
+            r#"{"status":1,"details":"Job 1 is not found.","links":[]}"#,
+        )),
+    );
+    let control = Control::new(admin());
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "b"],
+        |_| {},
+    );
+    for r in &results {
+        assert_eq!(
+            r.outcome,
+            Outcome::Removed,
+            "the job ran; the 404 only lost its status: {}",
+            r.message
+        );
+    }
+}
+
+#[test]
+fn a_status_that_could_not_be_read_until_the_job_ended_says_it_can_be_read_again() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a"]);
+    fake.jobs_take(1.0);
+    fake.fail(
+        4,
+        |r| r.method == Method::Get,
+        Err(NetError::Unreachable("connection reset".into())),
+    );
+    let control = Control::new(admin());
+    let (results, events) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a"],
+        |_| {},
+    );
+    assert_eq!(results[0].outcome, Outcome::Removed);
+    let notes = notes(&events);
+    let trouble = notes.iter().position(|n| n.contains("still trying"));
+    let again = notes
+        .iter()
+        .position(|n| n.contains("can be read again: it has ended"));
+    assert!(
+        matches!((trouble, again), (Some(t), Some(a)) if t < a),
+        "no 'still trying' left standing: {notes:?}"
+    );
 }

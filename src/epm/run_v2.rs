@@ -136,10 +136,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     ) -> BatchReport {
         let wait = self.lost_answer_wait(users.len(), None);
         let (results, stage) = match self.gone_after_lost_answer(users, wait, emit).await {
-            Some(gone) => (
-                self.lost_answer_results(users, &gone, &why, http_status, 1),
-                lost_answer_stage(&gone, why),
-            ),
+            Some(gone) => {
+                let results = self.lost_answer_results(users, &gone, &why, http_status, 1);
+                let stage = lost_answer_stage(&results, why);
+                (results, stage)
+            }
             None => (
                 self.same_for_all(users, Outcome::Failed, &why, http_status, 1),
                 BatchStage::Failed(why),

@@ -60,6 +60,8 @@ struct State {
     /// Jobs started while an earlier one was still running.
     overlapping_jobs: usize,
     poison: Vec<String>,
+    /// A poisoned job removes the logins before the first poisoned one, then fails.
+    poison_midway: bool,
     log: Vec<Request>,
     removed: Vec<String>,
     uploads: Vec<UploadCall>,
@@ -116,9 +118,20 @@ impl FakeEpm {
 
     /// The next `times` requests matching `when` are carried out, but their answer is lost.
     pub(crate) fn lose_answers(&self, times: usize, when: impl Fn(&Request) -> bool + 'static) {
+        let lost = Err(NetError::Unreachable("connection reset".into()));
+        self.answer_after(times, when, lost);
+    }
+
+    /// The next `times` requests matching `when` are carried out, then answered `reply`.
+    pub(crate) fn answer_after(
+        &self,
+        times: usize,
+        when: impl Fn(&Request) -> bool + 'static,
+        reply: Result<Response, NetError>,
+    ) {
         self.state.borrow_mut().faults.push(Fault {
             when: Box::new(when),
-            reply: Err(NetError::Unreachable("connection reset".into())),
+            reply,
             times,
             after: true,
         });
@@ -142,6 +155,11 @@ impl FakeEpm {
     /// A job whose file names this login fails as a whole.
     pub(crate) fn poison(&self, login: &str) {
         self.state.borrow_mut().poison.push(login.to_lowercase());
+    }
+
+    /// Poisoned jobs fail only on reaching the poisoned login, having removed the ones before it.
+    pub(crate) fn fail_midway(&self) {
+        self.state.borrow_mut().poison_midway = true;
     }
 
     /// After `requests` requests, only `new_auth` is accepted.
@@ -353,11 +371,16 @@ impl State {
             })
             .filter(|l| !l.is_empty())
             .collect();
-        if logins
+        let poisoned = logins
             .iter()
-            .any(|l| self.poison.contains(&l.to_lowercase()))
-        {
-            return json!({"status": 1, "items": null, "details": "Failed to remove users. An unexpected error occurred."});
+            .position(|l| self.poison.contains(&l.to_lowercase()));
+        if let Some(at) = poisoned {
+            if !self.poison_midway {
+                return json!({"status": 1, "items": null, "details": "Failed to remove users. An unexpected error occurred."});
+            }
+            self.remove(&logins[..at]);
+            return json!({"status": 1, "items": null, "details": format!(
+                "Failed to remove users. An internal error occurred after processing {at} of {} users.", logins.len())});
         }
         let failures = self.remove(&logins);
         let items: Vec<Value> = failures

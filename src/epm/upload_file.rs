@@ -146,6 +146,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             .await;
         let why = match outcome {
             Ok((body, _)) if body.status == 0 => return None,
+            // Gone already: a first request whose answer was lost deleted it.
+            Ok((_, 404)) => return None,
             Ok((body, _)) => body.details_or_status(),
             Err(why) => why,
         };

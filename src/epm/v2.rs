@@ -149,7 +149,14 @@ pub fn map_v2(
     stamp: Stamp,
 ) -> BatchReport {
     if answer.has_details {
-        let mut report = map_failures(batch_index, users, &answer.failed, answer.counts, stamp);
+        let mut report = map_failures(
+            batch_index,
+            users,
+            &answer.failed,
+            answer.counts,
+            stamp,
+            None,
+        );
         if let Some(e) = &answer.error {
             report.notes.push(format!(
                 "Batch {}: the service also reported {e}.",
@@ -160,7 +167,7 @@ pub fn map_v2(
     }
     let reason = match (&answer.error, answer.status) {
         (Some(e), _) => e.to_string(),
-        (None, 0) => return map_failures(batch_index, users, &[], None, stamp),
+        (None, 0) => return map_failures(batch_index, users, &[], None, stamp, None),
         (None, status) => format!("the service answered status {status} without details"),
     };
     whole_batch_failed(batch_index, users, &reason, None, stamp)

@@ -94,6 +94,19 @@ pub struct UserResult {
     pub at_ms: f64,
 }
 
+/// Part of every message of a result whose outcome is unknown: a request may have taken effect
+/// without the panel learning it.
+pub const OUTCOME_UNKNOWN: &str = "Outcome unknown";
+
+impl UserResult {
+    /// Whether the service may have acted on this user without the panel learning it (the
+    /// result is failed, its message says [`OUTCOME_UNKNOWN`]). A retry of such a user reads a
+    /// 404 as "removed": by that earlier request.
+    pub fn outcome_unknown(&self) -> bool {
+        self.outcome == Outcome::Failed && self.message.contains(OUTCOME_UNKNOWN)
+    }
+}
+
 /// One user of a removal plan: the identifier to send and the input row it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanEntry {
@@ -106,6 +119,34 @@ pub struct PlanEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_the_panel_could_not_settle_say_their_outcome_is_unknown() {
+        let result = |outcome, message: &str| UserResult {
+            row: 2,
+            user: "u".into(),
+            outcome,
+            http_status: None,
+            message: message.into(),
+            attempts: 1,
+            at_ms: 0.0,
+        };
+        for message in [
+            crate::run::journal::JOB_INTERRUPTED,
+            crate::run::journal::UNKNOWN_WHEN_CLOSED,
+        ] {
+            assert!(
+                result(Outcome::Failed, message).outcome_unknown(),
+                "{message}"
+            );
+        }
+        assert!(!result(
+            Outcome::Failed,
+            "Failed after 5 attempts: Server error (HTTP 503)."
+        )
+        .outcome_unknown());
+        assert!(!result(Outcome::NotStarted, "Outcome unknown").outcome_unknown());
+    }
 
     #[test]
     fn every_label_is_distinct_and_reads_back() {

@@ -14,6 +14,7 @@ use crate::browser::live_run;
 use crate::browser::yield_now::yield_now;
 use crate::browser::{clear_journal, BrowserClock, JournalStore, WorkerHttp};
 use crate::epm::batch::login_key;
+use crate::epm::list::absent_keys;
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
 use crate::rsa::steps::Change;
@@ -119,18 +120,27 @@ pub fn begin(
 ) {
     let run = state.run;
     run.notes.set(Vec::new());
+    let mut unanswered = HashSet::new();
     if fresh {
         run.results.set(Vec::with_capacity(entries.len()));
         run.skipped.set(journal.skipped().to_vec());
     } else {
+        // A retried user whose outcome was unknown starts as "sent before, answer unknown".
         let retried: HashSet<usize> = entries.iter().map(|e| e.row).collect();
-        run.results
-            .update(|r| r.retain(|result| !retried.contains(&result.row)));
+        run.results.update(|r| {
+            r.retain(|result| {
+                let again = retried.contains(&result.row);
+                if again && result.outcome_unknown() {
+                    unanswered.insert(result.user.clone());
+                }
+                !again
+            })
+        });
     }
     run.progress.set(Some(Progress::new(entries.len())));
     let work = Work {
         entries,
-        unanswered: HashSet::new(),
+        unanswered,
     };
     launch(state, connection, work, journal);
 }
@@ -315,6 +325,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                 let config = EpmConfig {
                     own_login: state.effective_own_account(),
                     batch_size: state.epm_batch_size.get_untracked(),
+                    absent_before: state.presence.with_untracked(|p| absent_keys(p)),
                     ..EpmConfig::default()
                 };
                 let epm = Epm {

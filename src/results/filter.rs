@@ -5,7 +5,9 @@ use crate::search::Needle;
 
 use super::row::RowOutcome;
 
-/// The classes the table filters by and counts: one per [`Outcome`], and skipped rows.
+/// The classes the table filters by and counts: one per [`Outcome`], failed results whose
+/// outcome is unknown (a request may have acted, [`crate::run::UserResult::outcome_unknown`]), and
+/// skipped rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutcomeClass {
     Removed,
@@ -17,13 +19,14 @@ pub enum OutcomeClass {
     NotAllowed,
     Conflict,
     Failed,
+    Unknown,
     NotStarted,
     Skipped,
 }
 
 impl OutcomeClass {
     /// Every class, in the order the table shows them.
-    pub const ALL: [OutcomeClass; 11] = [
+    pub const ALL: [OutcomeClass; 12] = [
         OutcomeClass::Removed,
         OutcomeClass::Marked,
         OutcomeClass::Restored,
@@ -33,6 +36,7 @@ impl OutcomeClass {
         OutcomeClass::NotAllowed,
         OutcomeClass::Conflict,
         OutcomeClass::Failed,
+        OutcomeClass::Unknown,
         OutcomeClass::NotStarted,
         OutcomeClass::Skipped,
     ];
@@ -41,6 +45,7 @@ impl OutcomeClass {
     pub fn of(row: &RowOutcome) -> OutcomeClass {
         match row {
             RowOutcome::Skipped(_) => OutcomeClass::Skipped,
+            RowOutcome::Processed(r) if r.outcome_unknown() => OutcomeClass::Unknown,
             RowOutcome::Processed(r) => OutcomeClass::of_outcome(&r.outcome),
         }
     }
@@ -61,16 +66,23 @@ impl OutcomeClass {
         }
     }
 
-    /// The outcome of the class; `None` for skipped rows.
+    /// The outcome of the class (failed for an unknown one); `None` for skipped rows.
     pub fn outcome(self) -> Option<Outcome> {
+        if self == OutcomeClass::Unknown {
+            return Some(Outcome::Failed);
+        }
         Outcome::ALL
             .into_iter()
             .find(|o| OutcomeClass::of_outcome(o) == self)
     }
 
-    /// The label shown for the class (the same words as the export's `outcome` column).
+    /// The label shown for the class: the export's `outcome` column's words, and "outcome
+    /// unknown" for those of its failed rows whose outcome is unknown.
     pub fn label(self) -> &'static str {
-        self.outcome().map_or("skipped", |o| o.label())
+        match self {
+            OutcomeClass::Unknown => "outcome unknown",
+            _ => self.outcome().map_or("skipped", |o| o.label()),
+        }
     }
 
     fn index(self) -> usize {
@@ -191,6 +203,12 @@ mod tests {
                     "Disabled, not deleted: timeout",
                 ),
                 r(9, "lee@example.com", Outcome::Marked, "Marked for deletion"),
+                r(
+                    10,
+                    "max@example.com",
+                    Outcome::Failed,
+                    "Outcome unknown after 7 attempts: at least one request got no clear answer",
+                ),
             ],
             [
                 Skipped {
@@ -216,7 +234,17 @@ mod tests {
         assert_eq!(t.get(OutcomeClass::Skipped), 2);
         assert_eq!(t.get(OutcomeClass::Conflict), 0);
         assert_eq!(t.get(OutcomeClass::Marked), 1);
-        assert_eq!(t.retryable(), 3, "failed, not started and disabled only");
+        assert_eq!(
+            (t.get(OutcomeClass::Failed), t.get(OutcomeClass::Unknown)),
+            (1, 1),
+            "a failure whose outcome is unknown is counted apart"
+        );
+        assert_eq!(OutcomeClass::Unknown.label(), "outcome unknown");
+        assert_eq!(
+            t.retryable(),
+            4,
+            "failed, unknown, not started and disabled only"
+        );
         assert_eq!(
             OutcomeClass::ALL.iter().map(|c| t.get(*c)).sum::<usize>(),
             t.total()
@@ -232,7 +260,14 @@ mod tests {
                 .map(|i| all[i].row())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(rows_of(Filter::default()).len(), 9);
+        assert_eq!(rows_of(Filter::default()).len(), 10);
+        assert_eq!(
+            rows_of(Filter {
+                class: Some(OutcomeClass::Unknown),
+                text: String::new()
+            }),
+            [10]
+        );
         assert_eq!(
             rows_of(Filter {
                 class: Some(OutcomeClass::DisabledOnly),

@@ -330,7 +330,7 @@ fn server_errors_are_retried_with_backoff_then_failed_with_the_last_error() {
         &p,
         RunSettings::default(),
         |c| match (user_no(c), c.attempt) {
-            (0, n) => Reply::status(503).body("{\"message\":\"db down\"}"),
+            (0, _) => Reply::status(503).body("{\"message\":\"db down\"}"),
             (_, n) if n <= 2 => Reply::status(502),
             _ => Reply::status(200),
         },

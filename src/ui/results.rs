@@ -147,11 +147,12 @@ pub fn ResultsStep() -> impl IntoView {
         else {
             return ().into_any();
         };
-        let class_name = format!("cell outcome {}", css_class(OutcomeClass::of(&row)));
+        let class = OutcomeClass::of(&row);
+        let class_name = format!("cell outcome {}", css_class(class));
         view! {
             <span class="cell num" role="cell">{row.row()}</span>
             <span class="cell value mono" role="cell">{row.user().to_string()}</span>
-            <span class=class_name role="cell">{row.label()}</span>
+            <span class=class_name role="cell">{class.label()}</span>
             <span class="cell num" role="cell">{row.http_status().map(|s| s.to_string()).unwrap_or_default()}</span>
             <span class="cell reason" role="cell">{row.message()}</span>
         }
@@ -178,9 +179,10 @@ pub fn ResultsStep() -> impl IntoView {
                     (RunAction::Mark, _) => (OutcomeClass::Marked, "marked for deletion", "not marked"),
                     (RunAction::Unmark | RunAction::Reenable, _) => (OutcomeClass::Restored, "restored", "not restored"),
                 };
-                let skipped = t.get(OutcomeClass::Skipped);
-                format!("{} rows: {} {done}, {} {not_done}, {skipped} skipped", t.total(), t.get(class),
-                    t.total() - t.get(class) - skipped)
+                let (skipped, unknown) = (t.get(OutcomeClass::Skipped), t.get(OutcomeClass::Unknown));
+                let unknown_text = if unknown > 0 { format!(", {unknown} outcome unknown") } else { String::new() };
+                format!("{} rows: {} {done}, {} {not_done}{unknown_text}, {skipped} skipped", t.total(), t.get(class),
+                    t.total() - t.get(class) - skipped - unknown)
             }}</h3>
             <Breakdown parts=Signal::derive(move || tally.with(|t| OutcomeClass::ALL.iter().map(|c| Part {
                     key: css_class(*c),
@@ -292,6 +294,7 @@ fn css_class(class: OutcomeClass) -> &'static str {
         OutcomeClass::NotAllowed => "not-allowed",
         OutcomeClass::Conflict => "conflict",
         OutcomeClass::Failed => "failed",
+        OutcomeClass::Unknown => "unknown",
         OutcomeClass::NotStarted => "not-started",
         OutcomeClass::Skipped => "skipped",
     }

@@ -160,6 +160,20 @@ pub fn strip_bearer(token: &str) -> &str {
     }
 }
 
+/// Why a token pasted to resume a paused run cannot be used against `base` at `now` (Unix
+/// seconds): it is not a JWT, or it has a problem that [`JwtProblem::is_blocking`]. `None` when
+/// it can be tried.
+pub fn refusal(token: &str, base: &ApiBase, now: i64) -> Option<String> {
+    match decode(strip_bearer(token)) {
+        Err(e) => Some(e.to_string()),
+        Ok(summary) => summary
+            .problems(base, now, None)
+            .into_iter()
+            .find(JwtProblem::is_blocking)
+            .map(|p| p.to_string()),
+    }
+}
+
 impl JwtSummary {
     /// Everything wrong with the token for `base` at `now` (Unix seconds). `run_end` is when the
     /// run is expected to finish, if known. Empty means it should be accepted.
@@ -282,6 +296,26 @@ mod tests {
         assert_eq!((s.iat, s.exp), (Some(NOW - 10), Some(NOW + 3000)));
         assert_eq!(s.problems(&base(), NOW, Some(NOW + 600)), vec![]);
         assert_eq!(s.seconds_left(NOW), Some(3000));
+    }
+
+    #[test]
+    fn a_token_pasted_to_resume_is_refused_when_it_cannot_work() {
+        assert_eq!(refusal(&good(NOW - 10, NOW + 3000), &base(), NOW), None);
+        assert_eq!(
+            refusal(
+                &format!("Bearer {}", good(NOW - 10, NOW + 3000)),
+                &base(),
+                NOW
+            ),
+            None
+        );
+        let expired = refusal(&good(NOW - 4000, NOW - 600), &base(), NOW).unwrap();
+        assert!(expired.contains("expired"), "{expired}");
+        assert!(refusal("garbage", &base(), NOW).is_some());
+        let other =
+            ApiBase::parse("https://other.access.securid.com/AdminInterface/restapi/v1").unwrap();
+        let tenant = refusal(&good(NOW - 10, NOW + 3000), &other, NOW).unwrap();
+        assert!(tenant.contains("acme.access.securid.com"), "{tenant}");
     }
 
     #[test]

@@ -6,10 +6,12 @@ use super::chart::{Breakdown, ThroughputChart};
 use super::AppState;
 use crate::charts::Part;
 use crate::flow::Step;
-use crate::rsa::jwt::strip_bearer;
+use crate::rsa::jwt::{refusal, strip_bearer};
+use crate::rsa::ApiBase;
 use crate::run::action::RunAction;
 use crate::run::progress::Progress;
 use crate::run::{Auth, BatchStage, Control, Outcome, PauseReason};
+use crate::target::Target;
 
 /// Before a run: the confirmation. During and after: progress.
 #[component]
@@ -153,6 +155,7 @@ fn CredentialPrompt() -> impl IntoView {
     let state = expect_context::<AppState>();
     let run = state.run;
     let fresh = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
     let refused = move || {
         run.active.get()
             && run
@@ -164,6 +167,23 @@ fn CredentialPrompt() -> impl IntoView {
         if token.is_empty() {
             return;
         }
+        // A token the service would refuse again is refused here, with the reason.
+        let rsa_token = state.target.get_untracked() == Target::Rsa
+            && run.control.with_value(|c| {
+                c.as_ref()
+                    .is_some_and(|c| matches!(c.auth(), Auth::Bearer(_)))
+            });
+        if rsa_token {
+            let now = (js_sys::Date::now() / 1000.0) as i64;
+            let why = ApiBase::parse(&state.creds.rsa_base.get_untracked())
+                .ok()
+                .and_then(|base| refusal(&token, &base, now));
+            if why.is_some() {
+                problem.set(why);
+                return;
+            }
+        }
+        problem.set(None);
         run.with_control(|c| {
             let auth = match c.auth() {
                 Auth::Basic { user, .. } => Auth::Basic {
@@ -184,6 +204,7 @@ fn CredentialPrompt() -> impl IntoView {
                 <input id="new-credential" type="password" autocomplete="off"
                     prop:value=move || fresh.get() on:input:target=move |ev| fresh.set(ev.target().value()) />
                 <button type="button" class="primary" on:click=resume>"Resume with the new credential"</button>
+                {move || problem.get().map(|why| view! { <p class="error" id="new-credential-problem">{format!("Not resumed: {why}")}</p> })}
             </div>
         </Show>
     }

@@ -79,6 +79,11 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   assert.ok(await page.locator('#target-epm').isDisabled(), 'the target is locked while the run is active');
   await page.locator('nav.stepper a', { hasText: 'Run' }).click();
 
+  // A pasted text that is no usable token is refused on the spot, with the reason; the run stays paused.
+  await page.fill('#new-credential', 'garbage');
+  await page.click('#credential-refused button');
+  assert.match(await page.locator('#new-credential-problem').innerText(), /^Not resumed: /);
+  assert.match(await page.locator('#run-status').innerText(), /credential was refused/);
   const { jwt } = await sandbox.control('/sandbox/token', {});
   await page.fill('#new-credential', jwt);
   await page.click('#credential-refused button');

@@ -242,6 +242,18 @@ fn seconds(v: &Value) -> Option<i64> {
         .map(|s| s.clamp(-BOUND, BOUND))
 }
 
+/// When a token with `seconds_left` expires, in words: the time left, or how long ago it expired.
+pub fn expiry_words(seconds_left: i64) -> String {
+    if seconds_left < 0 {
+        format!(
+            "expired {} ago",
+            duration_words(seconds_left.saturating_neg())
+        )
+    } else {
+        duration_words(seconds_left)
+    }
+}
+
 /// "3 minutes", "1 hour 5 minutes", "40 seconds".
 pub fn duration_words(seconds: i64) -> String {
     let s = seconds.max(0);
@@ -296,6 +308,13 @@ mod tests {
         assert_eq!((s.iat, s.exp), (Some(NOW - 10), Some(NOW + 3000)));
         assert_eq!(s.problems(&base(), NOW, Some(NOW + 600)), vec![]);
         assert_eq!(s.seconds_left(NOW), Some(3000));
+    }
+
+    #[test]
+    fn an_expired_token_says_how_long_ago_it_expired() {
+        assert_eq!(expiry_words(45 * 60), "45 minutes");
+        assert_eq!(expiry_words(-7 * 60), "expired 7 minutes ago");
+        assert_eq!(expiry_words(i64::MIN), "expired 106751991167300 days ago");
     }
 
     #[test]

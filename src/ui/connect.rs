@@ -171,7 +171,7 @@ fn JwtInfo() -> impl IntoView {
         let now = (js_sys::Date::now() / 1000.0) as i64;
         let left = summary
             .seconds_left(now)
-            .map(jwt::duration_words)
+            .map(jwt::expiry_words)
             .unwrap_or_else(|| "no expiry".into());
         Some(view! {
             <dl class="jwt" id="jwt-info">

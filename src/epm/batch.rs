@@ -136,8 +136,16 @@ pub fn is_unclear(users: &[PlanEntry], job: &StatusBody) -> bool {
         return true;
     }
     let failures: Vec<UserFailure> = job.items.iter().map(UserFailure::from).collect();
-    let named = failures_by_login(&failures);
-    counts_disagree(users, &named, job.counts()).is_some()
+    failures_disagree(users, &failures, job.counts())
+}
+
+/// Whether `counts` disagree with the batch and the failures named.
+pub(super) fn failures_disagree(
+    users: &[PlanEntry],
+    failures: &[UserFailure],
+    counts: Option<Counts>,
+) -> bool {
+    counts_disagree(users, &failures_by_login(failures), counts).is_some()
 }
 
 /// Every user failed with the service's reason; a count of successes in the same answer is

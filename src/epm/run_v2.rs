@@ -5,10 +5,11 @@ use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
 use super::batch::{BatchReport, Stamp};
 use super::call::{classify, Answer, Backoff};
-use super::lost::lost_answer_stage;
+use super::list::match_plan;
+use super::lost::{lost_answer_stage, Listed};
 use super::run::Api;
 use super::service::Epm;
-use super::v2::{map_v2, parse_v2, remove_v2_request};
+use super::v2::{is_unclear, map_v2, parse_v2, remove_v2_request};
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// Removes the plan's users with "Remove Users from an Identity Domain (v2)", batch after
@@ -53,7 +54,22 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         attempts: 1,
                         at_ms: self.now(),
                     };
-                    let report = map_v2(index, users, &body, stamp);
+                    // Counts that disagree with the named failures: List Users says who is gone.
+                    let gone = if is_unclear(users, &body) {
+                        self.list_users(emit).await.ok().map(|listed| {
+                            match_plan(users, &listed)
+                                .iter()
+                                .map(|p| p.user.is_none())
+                                .collect::<Vec<bool>>()
+                        })
+                    } else {
+                        None
+                    };
+                    let listed = gone.as_deref().map(|gone| Listed {
+                        gone,
+                        absent_before: &self.config.absent_before,
+                    });
+                    let report = map_v2(index, users, &body, stamp, listed.as_ref());
                     let removed = report
                         .results
                         .iter()
@@ -263,5 +279,31 @@ mod tests {
             assert_eq!(r.message, crate::epm::lost::GONE_AFTER_LOST_ANSWER);
         }
         assert_eq!(fake.removal_requests(), 1);
+    }
+
+    #[test]
+    fn counts_that_disagree_with_the_named_failures_are_settled_by_list_users() {
+        let clock = VirtualClock::new();
+        let fake = FakeEpm::new(&clock, &["a", "b", "c"]);
+        let answer = r#"{"status":0,"error":null,"details":{"processed":3,"succeeded":1,"failed":2,"faileditems":null}}"#;
+        fake.answer_after(
+            1,
+            |r| r.url.ends_with("/v2/users/remove"),
+            Ok(crate::run::Response::new(200, answer)),
+        );
+        let (results, _) = remove(&clock, &fake, 1_000, &["a", "b", "c"]);
+        for r in &results {
+            assert_eq!(
+                r.outcome,
+                Outcome::Removed,
+                "the service removed all three; its counts said one: {}",
+                r.message
+            );
+            assert!(
+                r.message.contains("List Users no longer has it"),
+                "{}",
+                r.message
+            );
+        }
     }
 }

@@ -6,9 +6,12 @@ use crate::json::{Map, Value};
 use crate::run::outcome::PlanEntry;
 use crate::run::{Auth, Method, Request};
 
-use super::batch::{map_failures, whole_batch_failed, BatchReport, Stamp, UserFailure};
+use super::batch::{
+    failures_disagree, map_failures, whole_batch_failed, BatchReport, Stamp, UserFailure,
+};
 use super::job::Counts;
 use super::json::{self, ParseError};
+use super::lost::Listed;
 use super::url::EpmBase;
 
 /// A request-level error (`error.errorcode`, `error.errormessage`).
@@ -140,6 +143,12 @@ fn failed_item(item: &Map) -> Result<UserFailure, ParseError> {
     Ok(UserFailure { login, message })
 }
 
+/// Whether a v2 answer's counts disagree with the failures it names (List Users then settles
+/// the others).
+pub fn is_unclear(users: &[PlanEntry], answer: &V2Answer) -> bool {
+    answer.has_details && failures_disagree(users, &answer.failed, answer.counts)
+}
+
 /// Maps a v2 answer to one outcome per user of the batch: per-user outcomes when the answer
 /// has `details`; otherwise a request-level error (or non-zero status) fails the whole batch.
 pub fn map_v2(
@@ -147,6 +156,7 @@ pub fn map_v2(
     users: &[PlanEntry],
     answer: &V2Answer,
     stamp: Stamp,
+    listed: Option<&Listed>,
 ) -> BatchReport {
     if answer.has_details {
         let mut report = map_failures(
@@ -155,7 +165,7 @@ pub fn map_v2(
             &answer.failed,
             answer.counts,
             stamp,
-            None,
+            listed,
         );
         if let Some(e) = &answer.error {
             report.notes.push(format!(
@@ -222,7 +232,7 @@ mod tests {
                 failed: 0
             })
         );
-        let report = map_v2(0, &users(&["jdoe", "chris"]), &a, STAMP);
+        let report = map_v2(0, &users(&["jdoe", "chris"]), &a, STAMP, None);
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Removed));
         assert!(report.notes.is_empty(), "{:?}", report.notes);
     }
@@ -233,7 +243,7 @@ mod tests {
             "faileditems":[{"userlogin":"JDOE","errorcode":"EPMCSS-21104","errormessage":"User jdoe is not found."},
                            {"userlogin":"chris","errorcode":"EPMCSS-21105","errormessage":"Cannot remove an administrator."}]}}"#)
         .unwrap();
-        let report = map_v2(0, &users(&["jdoe", "chris", "ann"]), &a, STAMP);
+        let report = map_v2(0, &users(&["jdoe", "chris", "ann"]), &a, STAMP, None);
         let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
             outcomes,
@@ -251,7 +261,7 @@ mod tests {
         let a = parse_v2(br#"{"links":{},"status":1,"error":{"errorcode":"EPMCSS-21147",
             "errormessage":"Failed to remove users. Invalid or insufficient parameters specified."},"details":null}"#)
         .unwrap();
-        let report = map_v2(0, &users(&["a", "b"]), &a, STAMP);
+        let report = map_v2(0, &users(&["a", "b"]), &a, STAMP, None);
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Failed
             && r.message == "EPMCSS-21147: Failed to remove users. Invalid or insufficient parameters specified."));
     }

@@ -63,6 +63,25 @@ fn run(
     (results, events)
 }
 
+/// [`run`] against the usual base URL as the Basic admin.
+fn run_as_admin(
+    clock: &VirtualClock,
+    fake: &FakeEpm,
+    cfg: &EpmConfig,
+    logins: &[&str],
+) -> (Vec<UserResult>, Vec<RunEvent>) {
+    let control = Control::new(admin());
+    run(
+        clock,
+        fake,
+        &control,
+        "https://epm.example.com",
+        cfg,
+        logins,
+        |_| {},
+    )
+}
+
 fn outcome_of<'a>(results: &'a [UserResult], user: &str) -> &'a UserResult {
     results
         .iter()
@@ -1083,16 +1102,7 @@ fn a_removal_request_answered_500_after_its_job_started_is_checked_with_list_use
         |r| r.url.contains("/security/v1/users?"),
         Ok(Response::new(500, EPM_500)),
     );
-    let control = Control::new(admin());
-    let (results, _) = run(
-        &clock,
-        &fake,
-        &control,
-        "https://epm.example.com",
-        &config(10),
-        &["a", "b"],
-        |_| {},
-    );
+    let (results, _) = run_as_admin(&clock, &fake, &config(10), &["a", "b"]);
     assert_eq!(fake.removed(), ["a", "b"]);
     assert_eq!(fake.removal_requests(), 1, "nobody was sent twice");
     for r in &results {
@@ -1113,16 +1123,7 @@ fn a_job_status_link_answering_404_is_not_taken_as_the_job_s_end() {
             r#"{"status":1,"details":"Job 1 is not found.","links":[]}"#,
         )),
     );
-    let control = Control::new(admin());
-    let (results, _) = run(
-        &clock,
-        &fake,
-        &control,
-        "https://epm.example.com",
-        &config(10),
-        &["a", "b"],
-        |_| {},
-    );
+    let (results, _) = run_as_admin(&clock, &fake, &config(10), &["a", "b"]);
     for r in &results {
         assert_eq!(
             r.outcome,
@@ -1143,16 +1144,7 @@ fn a_status_that_could_not_be_read_until_the_job_ended_says_it_can_be_read_again
         |r| r.method == Method::Get,
         Err(NetError::Unreachable("connection reset".into())),
     );
-    let control = Control::new(admin());
-    let (results, events) = run(
-        &clock,
-        &fake,
-        &control,
-        "https://epm.example.com",
-        &config(10),
-        &["a"],
-        |_| {},
-    );
+    let (results, events) = run_as_admin(&clock, &fake, &config(10), &["a"]);
     assert_eq!(results[0].outcome, Outcome::Removed);
     let notes = notes(&events);
     let trouble = notes.iter().position(|n| n.contains("still trying"));

@@ -1,5 +1,7 @@
 //! JSON error bodies of each vendor, shared by handlers and middleware.
 
+use crate::clock::{http_date, now_ms};
+use crate::faults::RetryAfter;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,8 +25,9 @@ pub fn epm_error(status: StatusCode, details: &str) -> Response {
         .into_response()
 }
 
-/// A 429 for either vendor, with `Retry-After` in whole seconds.
-pub fn too_many(epm: bool, retry_after_secs: u64) -> Response {
+/// A 429 for either vendor asking for a wait of `retry_after_secs` (at least 1), with
+/// `Retry-After` in the given form.
+pub fn too_many(epm: bool, retry_after_secs: u64, form: RetryAfter) -> Response {
     let mut r = if epm {
         epm_error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -37,10 +40,15 @@ pub fn too_many(epm: bool, retry_after_secs: u64) -> Response {
             "Too many requests.",
         )
     };
-    r.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(retry_after_secs.max(1)),
-    );
+    let secs = retry_after_secs.max(1);
+    let value = match form {
+        RetryAfter::Seconds => HeaderValue::from(secs),
+        // From the next whole second, so that the date is never sooner than the wait.
+        RetryAfter::Date => HeaderValue::try_from(http_date(now_ms().div_ceil(1000) + secs))
+            .unwrap_or_else(|_| HeaderValue::from(secs)),
+        RetryAfter::Omitted => return r,
+    };
+    r.headers_mut().insert(header::RETRY_AFTER, value);
     r
 }
 

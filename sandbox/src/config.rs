@@ -1,5 +1,6 @@
 //! Command-line options and the start-up configuration derived from them.
 
+use crate::faults::RetryAfter;
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -46,6 +47,10 @@ pub struct Config {
     /// Drop connections after the request took effect (the nastier case) instead of before.
     #[arg(long)]
     pub drop_after: bool,
+    /// `Retry-After` on 429s: whole seconds, an HTTP-date, or none (the RSA documents list 429
+    /// but no header).
+    #[arg(long, value_enum, default_value_t = RetryAfter::Seconds)]
+    pub retry_after: RetryAfter,
     /// Speed of EPM removal jobs in users per second; 0 finishes a job at once.
     #[arg(long, default_value_t = 500.0)]
     pub epm_users_per_sec: f64,

@@ -7,6 +7,21 @@ use serde::{Deserialize, Serialize};
 /// Largest accepted latency or jitter (ten minutes).
 pub const MAX_LATENCY_MS: u64 = 600_000;
 
+/// How a 429 carries `Retry-After`. The RSA documents list 429 but no header, so a client
+/// must cope with each form and with none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RetryAfter {
+    /// Whole seconds: `Retry-After: 2`.
+    Seconds,
+    /// An HTTP-date: `Retry-After: Sun, 06 Nov 1994 08:49:37 GMT`.
+    Date,
+    /// No `Retry-After` header at all.
+    #[serde(rename = "none")]
+    #[value(name = "none")]
+    Omitted,
+}
+
 /// Current fault settings, as `GET /sandbox/faults` shows them.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,6 +48,8 @@ pub struct Faults {
     pub fail_next_jobs: u32,
     /// Until this instant (Unix ms), every vendor call is answered 429.
     pub storm429_until: Option<u64>,
+    /// The form of `Retry-After` on 429s.
+    pub retry_after: RetryAfter,
     /// Whether CORS headers are sent.
     pub cors: bool,
     /// Speed of EPM removal jobs.
@@ -55,6 +72,7 @@ pub struct FaultsUpdate {
     job_fail_midway: Option<bool>,
     fail_next_jobs: Option<u32>,
     storm429_secs: Option<f64>,
+    retry_after: Option<RetryAfter>,
     cors: Option<bool>,
     epm_users_per_sec: Option<f64>,
 }
@@ -74,6 +92,7 @@ impl Faults {
             job_fail_midway: false,
             fail_next_jobs: 0,
             storm429_until: None,
+            retry_after: c.retry_after,
             cors: !c.no_cors,
             epm_users_per_sec: c.epm_users_per_sec,
         }
@@ -122,6 +141,7 @@ impl Faults {
         set(&mut self.burst, u.burst);
         set(&mut self.job_fail_midway, u.job_fail_midway);
         set(&mut self.fail_next_jobs, u.fail_next_jobs);
+        set(&mut self.retry_after, u.retry_after);
         set(&mut self.cors, u.cors);
         set(&mut self.epm_users_per_sec, u.epm_users_per_sec);
         match u.revoke_credentials {
@@ -172,6 +192,7 @@ fn set<T>(field: &mut T, value: Option<T>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     fn faults() -> Faults {
         Faults::from_config(&Config::defaults())
@@ -204,6 +225,21 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused() {
         assert!(serde_json::from_str::<FaultsUpdate>(r#"{"failrate":0.5}"#).is_err());
+        assert!(serde_json::from_str::<FaultsUpdate>(r#"{"retryAfter":"minutes"}"#).is_err());
+    }
+
+    #[test]
+    fn retry_after_form_from_the_command_line() {
+        let parse = |args: &[&str]| Config::parse_from(args.iter().copied()).retry_after;
+        assert_eq!(parse(&["sandbox"]), RetryAfter::Seconds);
+        assert_eq!(
+            parse(&["sandbox", "--retry-after", "date"]),
+            RetryAfter::Date
+        );
+        assert_eq!(
+            parse(&["sandbox", "--retry-after", "none"]),
+            RetryAfter::Omitted
+        );
     }
 
     #[test]

@@ -52,13 +52,13 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
     let kill = req.extensions().get::<ConnKill>().cloned();
     let response = 'answer: {
         if let Some(until) = faults.storm429_until.filter(|u| *u > arrival) {
-            break 'answer too_many(epm, (until - arrival).div_ceil(1000));
+            break 'answer too_many(epm, (until - arrival).div_ceil(1000), faults.retry_after);
         }
         let key = credential_key(g.system, req.headers());
         if let Err(wait) =
             lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now())
         {
-            break 'answer too_many(epm, wait);
+            break 'answer too_many(epm, wait, faults.retry_after);
         }
         let delay = faults.sample_latency_ms();
         if delay > 0 {

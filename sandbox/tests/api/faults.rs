@@ -1,6 +1,8 @@
 //! Rate limiting, each switchable fault, CORS, reset.
 
 use crate::common::*;
+use offboard_sandbox::clock::http_date;
+use offboard_sandbox::faults::RetryAfter;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -219,6 +221,43 @@ async fn storm_of_429_for_a_while() {
             .status(),
         404
     );
+}
+
+#[tokio::test]
+async fn retry_after_can_be_left_out_or_sent_as_a_date() {
+    let sb = &sandbox_with(|c| c.retry_after = RetryAfter::Omitted).await;
+    sb.faults(json!({"storm429Secs": 30})).await;
+    let r = sb.rsa(Method::DELETE, UNKNOWN).await.send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.headers().get("retry-after").is_none(),
+        "{:?}",
+        r.headers()
+    );
+
+    assert_eq!(
+        sb.faults(json!({"retryAfter": "date"})).await["retryAfter"],
+        "date"
+    );
+    let before = now_secs();
+    let r = sb
+        .epm(Method::GET, "/security/v1/jobs/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let date = r.headers()["retry-after"].to_str().unwrap().to_string();
+    let due: Vec<String> = (before + 29..=before + 32).map(http_date).collect();
+    assert!(due.contains(&date), "{date} is not about 30 s from now");
+
+    sb.faults(json!({"retryAfter": "seconds"})).await;
+    let r = sb.rsa(Method::DELETE, UNKNOWN).await.send().await.unwrap();
+    let secs: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((29..=30).contains(&secs), "Retry-After {secs}");
 }
 
 #[tokio::test]

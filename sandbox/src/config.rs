@@ -41,6 +41,10 @@ pub struct Config {
     /// Share (0..1) of vendor API calls answered with an injected 500.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Inject the 500s after the request took effect (the API acted, the caller hears 500)
+    /// instead of before.
+    #[arg(long)]
+    pub fail_after: bool,
     /// Share (0..1) of vendor API calls whose connection is dropped without an answer.
     #[arg(long, default_value_t = 0.0)]
     pub drop_rate: f64,

@@ -28,6 +28,8 @@ pub enum RetryAfter {
 pub struct Faults {
     /// Share of calls answered with an injected 500.
     pub fail_rate: f64,
+    /// Inject the 500 after the call took effect rather than before.
+    pub fail_after: bool,
     /// Share of calls whose connection is dropped.
     pub drop_rate: f64,
     /// Drop after the call took effect rather than before.
@@ -61,6 +63,7 @@ pub struct Faults {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultsUpdate {
     fail_rate: Option<f64>,
+    fail_after: Option<bool>,
     drop_rate: Option<f64>,
     drop_after: Option<bool>,
     latency_ms: Option<u64>,
@@ -82,6 +85,7 @@ impl Faults {
     pub fn from_config(c: &Config) -> Faults {
         Faults {
             fail_rate: c.fail_rate,
+            fail_after: c.fail_after,
             drop_rate: c.drop_rate,
             drop_after: c.drop_after,
             latency_ms: c.latency_ms,
@@ -133,6 +137,7 @@ impl Faults {
         }
         let now = now_ms();
         set(&mut self.fail_rate, u.fail_rate);
+        set(&mut self.fail_after, u.fail_after);
         set(&mut self.drop_rate, u.drop_rate);
         set(&mut self.drop_after, u.drop_after);
         set(&mut self.latency_ms, u.latency_ms);

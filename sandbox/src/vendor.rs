@@ -68,12 +68,16 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         if drop && !faults.drop_after {
             return drop_connection(&g.state, seq, arrival, kill).await;
         }
-        if rand::random::<f64>() < faults.fail_rate {
+        let fail = rand::random::<f64>() < faults.fail_rate;
+        if fail && !faults.fail_after {
             break 'answer internal_error(epm);
         }
         let response = next.run(req).await;
         if drop {
             return drop_connection(&g.state, seq, arrival, kill).await;
+        }
+        if fail {
+            break 'answer internal_error(epm);
         }
         response
     };

@@ -116,6 +116,88 @@ async fn injected_500s_change_nothing_and_can_be_switched_off() {
 }
 
 #[tokio::test]
+async fn injected_500s_after_the_effect_answer_500_for_a_change_that_was_made() {
+    let sb = &sandbox_with(|c| {
+        c.fail_rate = 1.0;
+        c.fail_after = true;
+    })
+    .await;
+    let ids: Vec<String> = sb
+        .rsa_users()
+        .await
+        .iter()
+        .filter(|u| deletable(u))
+        .take(2)
+        .map(|u| u["id"].as_str().unwrap().into())
+        .collect();
+    let (status, body) = status_json(
+        sb.rsa(Method::DELETE, &format!("/users/{}", ids[0]))
+            .await
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (500, Some("INTERNAL_ERROR"))
+    );
+    let audit = sb.audit().await;
+    assert_eq!(audit.len(), 1, "removed although the caller heard 500");
+    assert_eq!(audit[0]["user"], ids[0].as_str());
+
+    let login = sb
+        .epm_logins()
+        .await
+        .into_iter()
+        .find(|l| l != ADMIN)
+        .unwrap();
+    let r = sb
+        .epm(Method::POST, "/security/v2/users/remove")
+        .json(&json!({"users": [{"userlogin": login}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_json(r).await,
+        (
+            500,
+            json!({"links": [], "details": "Internal server error. Try again later.", "status": 1, "items": null})
+        )
+    );
+    assert!(
+        !sb.epm_logins().await.contains(&login),
+        "removed all the same"
+    );
+
+    assert_eq!(
+        sb.faults(json!({"failAfter": false})).await["failAfter"],
+        false
+    );
+    let r = sb
+        .rsa(Method::DELETE, &format!("/users/{}", ids[1]))
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        sb.audit().await.len(),
+        2,
+        "before the effect: nothing more changed"
+    );
+
+    sb.faults(json!({"failRate": 0})).await;
+    let retried = sb
+        .rsa(Method::DELETE, &format!("/users/{}", ids[0]))
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status(), 404, "a retry finds the user already gone");
+}
+
+#[tokio::test]
 async fn dropped_connections_before_and_after_the_effect() {
     let sb = &sandbox().await;
     let users: Vec<String> = sb

@@ -26,7 +26,8 @@ pub struct Config {
     /// Seed of the deterministic tenant.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Requests per second allowed per credential (token bucket refill); 0 disables the limit.
+    /// Requests per second allowed per verified credential (token bucket refill); 0 disables
+    /// the limit. Refused credentials are never limited.
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
     /// Token bucket capacity per credential.

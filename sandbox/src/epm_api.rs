@@ -2,13 +2,12 @@
 
 use crate::audit::{Action, System};
 use crate::bodies::epm_error;
-use crate::epm_auth::{require_epm, EpmCaller};
+use crate::epm_auth::EpmCaller;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::{epm_files, epm_jobs, epm_v2};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::{json, Value};
@@ -36,7 +35,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async {
             epm_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.")
         })
-        .layer(from_fn_with_state(state.clone(), require_epm))
         .with_state(state)
 }
 

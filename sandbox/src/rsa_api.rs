@@ -1,5 +1,6 @@
 //! RSA Cloud Administration APIs under `/AdminInterface/restapi/v1`: Delete User Now,
-//! User Details (lookup), Mark User Deleted and User Status, behind JWT authentication.
+//! User Details (lookup), Mark User Deleted and User Status, behind JWT authentication (which
+//! the gate, [`crate::vendor`], runs before the rate limit).
 
 use crate::audit::{Action, System};
 use crate::bodies::rsa_error;
@@ -8,9 +9,8 @@ use crate::jwt::{self, Rejection};
 use crate::state::AppState;
 use crate::tenant::{is_user_id, UserStatus};
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post, put};
 use axum::{Json, Router};
@@ -37,26 +37,22 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "Method Not Allowed.",
             )
         })
-        .layer(from_fn_with_state(state.clone(), require_jwt))
         .with_state(state)
 }
 
-async fn require_jwt(State(state): Shared, req: Request, next: Next) -> Response {
-    match authorize(&state, req.headers()) {
-        Ok(()) => next.run(req).await,
-        Err(why) => {
-            let body = json!({
-                "status": 403,
-                "code": "NOT_AUTHORIZED",
-                "message": "Not authorized to perform the request.",
-                "detail": why.to_string(),
-            });
-            (StatusCode::FORBIDDEN, Json(body)).into_response()
-        }
-    }
+/// The 403 for a refused token.
+pub fn refusal(why: &Rejection) -> Response {
+    let body = json!({
+        "status": 403,
+        "code": "NOT_AUTHORIZED",
+        "message": "Not authorized to perform the request.",
+        "detail": why.to_string(),
+    });
+    (StatusCode::FORBIDDEN, Json(body)).into_response()
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Rejection> {
+/// Authenticates an RSA call: the verified access ID, or why not.
+pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, Rejection> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -71,7 +67,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Rejection> {
     if state.faults().is_revoked(issued_ms, now_ms()) {
         return Err(Rejection::Revoked);
     }
-    Ok(())
+    Ok(verified.sub)
 }
 
 fn not_found() -> Response {

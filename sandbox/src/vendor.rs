@@ -1,14 +1,12 @@
-//! The gate every vendor API call passes: request log, 429 storm, rate limit, latency,
-//! dropped connections and injected 500s.
+//! The gate every vendor API call passes: request log, 429 storm, latency, dropped connections,
+//! injected 500s, authentication, then the rate limit per verified credential.
 
 use crate::audit::{RequestRecord, System};
 use crate::bodies::{internal_error, too_many};
 use crate::clock::{lock, now_ms};
-use crate::epm_auth::basic_user;
-use crate::jwt::unverified_sub;
 use crate::state::AppState;
+use crate::{epm_auth, rsa_api};
 use axum::extract::{OriginalUri, Request, State};
-use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::Arc;
@@ -30,7 +28,7 @@ pub struct Guard {
 }
 
 /// The middleware.
-pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response {
     let epm = g.system == System::Epm;
     let arrival = now_ms();
     let uri = req
@@ -54,12 +52,6 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         if let Some(until) = faults.storm429_until.filter(|u| *u > arrival) {
             break 'answer too_many(epm, (until - arrival).div_ceil(1000), faults.retry_after);
         }
-        let key = credential_key(g.system, req.headers());
-        if let Err(wait) =
-            lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now())
-        {
-            break 'answer too_many(epm, wait, faults.retry_after);
-        }
         let delay = faults.sample_latency_ms();
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -71,6 +63,26 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         let fail = rand::random::<f64>() < faults.fail_rate;
         if fail && !faults.fail_after {
             break 'answer internal_error(epm);
+        }
+        // The bucket is the verified credential's, so that no one else's calls can drain it.
+        let key = match g.system {
+            System::Rsa => match rsa_api::authorize(&g.state, req.headers()) {
+                Ok(access_id) => format!("rsa:{access_id}"),
+                Err(why) => break 'answer rsa_api::refusal(&why),
+            },
+            System::Epm => match epm_auth::authenticate(&g.state, req.headers()) {
+                Ok(caller) => {
+                    let key = format!("epm:{}", caller.credential);
+                    req.extensions_mut().insert(caller);
+                    key
+                }
+                Err(why) => break 'answer epm_auth::refusal(why),
+            },
+        };
+        if let Err(wait) =
+            lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now())
+        {
+            break 'answer too_many(epm, wait, faults.retry_after);
         }
         let response = next.run(req).await;
         if drop {
@@ -98,21 +110,5 @@ async fn drop_connection(
             std::future::pending().await
         }
         None => internal_error(false),
-    }
-}
-
-/// The key of the caller's token bucket: the RSA access ID, the EPM Basic user or the token.
-fn credential_key(system: System, headers: &HeaderMap) -> String {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let (scheme, value) = auth.split_once(' ').unwrap_or((auth, ""));
-    match (system, scheme.to_ascii_lowercase().as_str()) {
-        (System::Rsa, "bearer") => format!("rsa:{}", unverified_sub(value).unwrap_or_default()),
-        (System::Epm, "bearer") => format!("epm:bearer:{}", value.trim()),
-        (System::Epm, "basic") => format!("epm:basic:{}", basic_user(value).unwrap_or_default()),
-        (System::Rsa, _) => "rsa:".into(),
-        (System::Epm, _) => "epm:".into(),
     }
 }

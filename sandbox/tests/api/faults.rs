@@ -74,6 +74,50 @@ async fn rate_limit_answers_429_with_retry_after_per_credential() {
 }
 
 #[tokio::test]
+async fn refused_credentials_are_not_rate_limited_and_drain_no_one_s_bucket() {
+    let sb = &sandbox_with(|c| {
+        c.rate = 0.1;
+        c.burst = 3.0;
+    })
+    .await;
+    let forged = [
+        sb.token(json!({"alg": "none"})).await,
+        sb.token(json!({"alg": "HS256"})).await,
+    ];
+    let mut statuses = Vec::new();
+    for token in forged.iter().cycle().take(8) {
+        let r = sb.rsa_with(Method::DELETE, UNKNOWN, token).send().await;
+        statuses.push(r.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [403; 8], "refused, never 429");
+    let jwt = sb.jwt().await;
+    for _ in 0..3 {
+        let r = sb.rsa_with(Method::DELETE, UNKNOWN, &jwt).send().await;
+        assert_eq!(
+            r.unwrap().status(),
+            404,
+            "the access ID's bucket is whole: forged tokens with its sub did not drain it"
+        );
+    }
+
+    let jobs = format!("{}/interop/rest/security/v1/jobs/1", sb.url);
+    for _ in 0..5 {
+        let anonymous = sb.client.get(&jobs).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401);
+        let wrong_password = sb
+            .client
+            .get(&jobs)
+            .basic_auth(ADMIN, Some("guess"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong_password.status(), 401);
+    }
+    let r = sb.epm(Method::GET, "/security/v1/jobs/1").send().await;
+    assert_eq!(r.unwrap().status(), 404, "the admin's bucket is whole");
+}
+
+#[tokio::test]
 async fn injected_500s_change_nothing_and_can_be_switched_off() {
     let sb = &sandbox_with(|c| c.fail_rate = 1.0).await;
     let id = sb.rsa_user(deletable).await["id"]

@@ -59,10 +59,11 @@ pub struct Config {
     /// Speed of EPM removal jobs in users per second; 0 finishes a job at once.
     #[arg(long, default_value_t = 500.0)]
     pub epm_users_per_sec: f64,
-    /// Allowed CORS origin (repeatable; `*` allows any). Default: any origin.
+    /// Send CORS headers to this origin (repeatable; `*` allows any). Without it there are none,
+    /// as with the real vendors, which document no CORS support.
     #[arg(long = "cors-origin")]
     pub cors_origins: Vec<String>,
-    /// Answer without CORS headers, like the real vendors.
+    /// Start with the CORS headers of --cors-origin switched off (the `cors` fault switches them on).
     #[arg(long)]
     pub no_cors: bool,
     /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN, like the real vendors) with a self-signed

@@ -1,6 +1,7 @@
-//! CORS for browser callers on another origin: allowed origins from the command line,
-//! switchable on and off at run time. When off (or the origin is not allowed) nothing is
-//! added, as with the real vendors, and a preflight gets whatever the route answers.
+//! CORS for browser callers on another origin, only for the origins `--cors-origin` names
+//! (none by default: the vendors document no CORS support), switchable on and off at run time.
+//! When off (or the origin is not allowed) nothing is added, as with the real vendors, and a
+//! preflight gets whatever the route answers.
 
 use crate::state::AppState;
 use axum::body::Body;
@@ -15,10 +16,11 @@ const ALLOW_HEADERS: &str = "Authorization, Content-Type, Accept";
 /// The middleware.
 pub async fn cors(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response<Body> {
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let allowed = state.faults().cors
+    let faults = state.faults();
+    let allowed = faults.cors
         && origin
             .as_ref()
-            .is_some_and(|o| origin_allowed(&state.config.cors_origins, o));
+            .is_some_and(|o| origin_allowed(&faults.cors_origins, o));
     let Some(origin) = origin.filter(|_| allowed) else {
         return next.run(req).await;
     };
@@ -56,13 +58,12 @@ pub async fn cors(State(state): State<Arc<AppState>>, req: Request, next: Next) 
     response
 }
 
-/// Whether `origin` is allowed: any origin when the list is empty or contains `*`.
+/// Whether `origin` is allowed: listed, or the list holds `*`. An empty list allows none.
 fn origin_allowed(allowed: &[String], origin: &HeaderValue) -> bool {
     let origin = origin.to_str().unwrap_or("");
-    allowed.is_empty()
-        || allowed
-            .iter()
-            .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    allowed
+        .iter()
+        .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 #[cfg(test)]
@@ -72,7 +73,7 @@ mod tests {
     #[test]
     fn origin_list_semantics() {
         let o = HeaderValue::from_static("http://localhost:8080");
-        assert!(origin_allowed(&[], &o));
+        assert!(!origin_allowed(&[], &o));
         assert!(origin_allowed(&["*".into()], &o));
         assert!(origin_allowed(&["http://localhost:8080/".into()], &o));
         assert!(!origin_allowed(&["http://127.0.0.1:8080".into()], &o));

@@ -52,8 +52,10 @@ pub struct Faults {
     pub storm429_until: Option<u64>,
     /// The form of `Retry-After` on 429s.
     pub retry_after: RetryAfter,
-    /// Whether CORS headers are sent.
+    /// Whether CORS headers are sent (to `cors_origins` only).
     pub cors: bool,
+    /// The origins of `--cors-origin` (`*`: any); none by default, like the real vendors.
+    pub cors_origins: Vec<String>,
     /// Speed of EPM removal jobs.
     pub epm_users_per_sec: f64,
 }
@@ -97,7 +99,8 @@ impl Faults {
             fail_next_jobs: 0,
             storm429_until: None,
             retry_after: c.retry_after,
-            cors: !c.no_cors,
+            cors: !c.no_cors && !c.cors_origins.is_empty(),
+            cors_origins: c.cors_origins.clone(),
             epm_users_per_sec: c.epm_users_per_sec,
         }
     }
@@ -134,6 +137,9 @@ impl Faults {
             return Err(format!(
                 "latencyMs and latencyJitterMs must be at most {MAX_LATENCY_MS}"
             ));
+        }
+        if u.cors == Some(true) && self.cors_origins.is_empty() {
+            return Err("cors needs the sandbox started with --cors-origin".into());
         }
         let now = now_ms();
         set(&mut self.fail_rate, u.fail_rate);
@@ -245,6 +251,24 @@ mod tests {
             parse(&["sandbox", "--retry-after", "none"]),
             RetryAfter::Omitted
         );
+    }
+
+    #[test]
+    fn cors_is_off_unless_origins_are_given() {
+        let mut f = faults();
+        assert!(!f.cors);
+        assert!(f
+            .apply(serde_json::from_str(r#"{"cors":true}"#).unwrap())
+            .is_err());
+        let with = |args: &[&str]| Faults::from_config(&Config::parse_from(args.iter().copied()));
+        let mut f = with(&["sandbox", "--cors-origin", "*"]);
+        assert!(f.cors);
+        f.apply(serde_json::from_str(r#"{"cors":false}"#).unwrap())
+            .unwrap();
+        f.apply(serde_json::from_str(r#"{"cors":true}"#).unwrap())
+            .unwrap();
+        assert!(f.cors);
+        assert!(!with(&["sandbox", "--cors-origin", "*", "--no-cors"]).cors);
     }
 
     #[test]

@@ -547,8 +547,54 @@ async fn fail_next_jobs_fails_only_that_many_jobs() {
 }
 
 #[tokio::test]
-async fn cors_preflight_and_switch() {
+async fn no_cors_headers_by_default_like_the_vendors() {
     let sb = &sandbox().await;
+    let preflight = sb
+        .client
+        .request(
+            Method::OPTIONS,
+            format!("{}/AdminInterface/restapi/v1{UNKNOWN}", sb.url),
+        )
+        .header("Origin", "http://localhost:8080")
+        .header("Access-Control-Request-Method", "DELETE")
+        .send()
+        .await
+        .unwrap();
+    let call = sb
+        .rsa(Method::DELETE, UNKNOWN)
+        .await
+        .header("Origin", "http://localhost:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call.status(), 404);
+    for r in [&preflight, &call] {
+        assert!(
+            !r.headers()
+                .keys()
+                .any(|h| h.as_str().starts_with("access-control-")),
+            "{:?}",
+            r.headers()
+        );
+    }
+    let faults = sb.get("faults").await;
+    assert_eq!(
+        (&faults["cors"], &faults["corsOrigins"]),
+        (&json!(false), &json!([]))
+    );
+    let r = sb
+        .client
+        .post(format!("{}/sandbox/faults", sb.url))
+        .json(&json!({"cors": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "no origin to allow");
+}
+
+#[tokio::test]
+async fn cors_preflight_and_switch() {
+    let sb = &sandbox_with(|c| c.cors_origins = vec!["http://localhost:8080".into()]).await;
     let preflight = || async {
         sb.client
             .request(
@@ -627,8 +673,24 @@ async fn cors_origins_from_the_command_line() {
     );
     assert_eq!(ask("http://evil.example").await, None);
 
-    let off = &sandbox_with(|c| c.no_cors = true).await;
+    let off = &sandbox_with(|c| {
+        c.cors_origins = vec!["*".into()];
+        c.no_cors = true;
+    })
+    .await;
     assert_eq!(off.get("faults").await["cors"], false);
+    let any = &sandbox_with(|c| c.cors_origins = vec!["*".into()]).await;
+    let r = any
+        .client
+        .get(format!("{}/sandbox/faults", any.url))
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "http://evil.example"
+    );
 }
 
 #[tokio::test]

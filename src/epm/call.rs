@@ -5,6 +5,8 @@ use std::pin::pin;
 
 use futures::future::{select, Either};
 
+use crate::run::rng::Rng;
+use crate::run::{self, retry_after};
 use crate::run::{Auth, Clock, Http, Mode, NetError, PauseReason, Request, Response, RunEvent};
 
 use super::json::ParseError;
@@ -15,33 +17,50 @@ const PAUSE_CHECK_MS: u64 = 250;
 /// The longest `Retry-After` honoured, in ms.
 const MAX_RETRY_AFTER_MS: u64 = 10 * 60 * 1_000;
 
-/// Exponential backoff without jitter: the run sends one request at a time, so there is no
-/// crowd of clients to spread out.
+/// Seed of [`Backoff::new`]'s jitter (a fixed one, like the RSA engine's default
+/// [`crate::run::RunSettings::seed`]); [`Epm::backoff`] seeds from the clock instead.
+const JITTER_SEED: u64 = 0x0ffb_0a2d_e9a1;
+
+/// Exponential backoff with equal jitter, for failures and for a 429 with no `Retry-After`
+/// (NOTES.md: "back off exponentially with jitter"): the ceiling starts at `first_ms` and doubles
+/// up to `max_ms`, and each wait is drawn from its upper half, so that retries spread apart yet
+/// never come at once.
 #[derive(Clone, Debug)]
 pub(crate) struct Backoff {
-    first_ms: u64,
-    next_ms: u64,
-    max_ms: u64,
+    ceilings: run::Backoff,
+    failures: u32,
+    rng: Rng,
 }
 
 impl Backoff {
+    /// With a fixed seed: the same waits every time.
     pub(crate) fn new(first_ms: u64, max_ms: u64) -> Self {
+        Backoff::seeded(first_ms, max_ms, JITTER_SEED)
+    }
+
+    /// With the jitter drawn from `seed`.
+    pub(crate) fn seeded(first_ms: u64, max_ms: u64, seed: u64) -> Self {
         Backoff {
-            first_ms,
-            next_ms: first_ms,
-            max_ms: max_ms.max(first_ms),
+            ceilings: run::Backoff {
+                base_ms: first_ms,
+                cap_ms: max_ms.max(first_ms),
+                max_attempts: u32::MAX,
+            },
+            failures: 0,
+            rng: Rng::new(seed),
         }
     }
 
-    /// The wait to use now; the one after is twice as long, up to the maximum.
+    /// The wait to use now, in `ceiling/2..=ceiling`; the next ceiling is twice this one, up to
+    /// the maximum.
     pub(crate) fn next_ms(&mut self) -> u64 {
-        let now = self.next_ms;
-        self.next_ms = (self.next_ms.saturating_mul(2)).min(self.max_ms);
-        now
+        self.failures = self.failures.saturating_add(1);
+        self.ceilings.equal_jitter_ms(self.failures, &mut self.rng)
     }
 
+    /// Back to the first ceiling.
     pub(crate) fn reset(&mut self) {
-        self.next_ms = self.first_ms;
+        self.failures = 0;
     }
 }
 
@@ -104,10 +123,18 @@ pub(crate) fn transient(status: u16) -> bool {
     status >= 500 || status == 408
 }
 
-/// `Retry-After` in delta-seconds, capped; an HTTP date is left to the caller's backoff.
+/// The wait a response's `Retry-After` asks for, capped: delta-seconds, or an HTTP-date taken
+/// relative to the response's own `Date` (the server's clock, so a skewed local clock does not
+/// matter; with no `Date`, a date is left to the caller's backoff).
 pub(crate) fn retry_after_ms(response: &Response) -> Option<u64> {
-    let secs: u64 = response.header("Retry-After")?.trim().parse().ok()?;
-    Some(secs.saturating_mul(1_000).min(MAX_RETRY_AFTER_MS))
+    let value = response.header("Retry-After")?;
+    let sent_ms = match retry_after::http_date_ms(value) {
+        Some(_) => response
+            .header("Date")
+            .and_then(retry_after::http_date_ms)?,
+        None => 0.0,
+    };
+    Some(retry_after::wait_ms(value, sent_ms)?.min(MAX_RETRY_AFTER_MS))
 }
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
@@ -128,6 +155,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// Current time, ms.
     pub(crate) fn now(&self) -> f64 {
         self.clock.now_ms()
+    }
+
+    /// A [`Backoff`] with the configured waits, its jitter seeded from the clock (so that two
+    /// panels draw different waits; under a test's virtual clock, the same ones every time).
+    pub(crate) fn backoff(&self) -> Backoff {
+        let seed = self.now() as u64;
+        Backoff::seeded(self.config.retry_first_ms, self.config.retry_max_ms, seed)
     }
 
     /// Waits until the run is running again; `false` if it was cancelled instead.
@@ -168,7 +202,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         parse: impl Fn(&[u8]) -> Result<T, ParseError>,
         emit: &mut impl FnMut(RunEvent),
     ) -> Result<(T, u16), String> {
-        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut backoff = self.backoff();
         let mut failures = 0;
         loop {
             let answer = classify(self.send(&build).await, &parse);
@@ -225,12 +259,27 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_to_its_ceiling_and_resets() {
+    fn backoff_doubles_with_jitter_to_its_ceiling_and_resets() {
         let mut b = Backoff::new(1_000, 10_000);
         let waits: Vec<_> = (0..6).map(|_| b.next_ms()).collect();
-        assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+        let ceilings = [1_000, 2_000, 4_000, 8_000, 10_000, 10_000];
+        for (wait, ceiling) in waits.iter().zip(ceilings) {
+            assert!((ceiling / 2..=ceiling).contains(wait), "{waits:?}");
+        }
+        assert_ne!(waits, ceilings, "jittered, not the bare ceilings");
         b.reset();
-        assert_eq!(b.next_ms(), 1_000);
+        assert!((500..=1_000).contains(&b.next_ms()));
+    }
+
+    #[test]
+    fn panels_seeded_apart_wait_apart_and_a_seed_repeats_its_waits() {
+        let waits = |seed| {
+            let mut b = Backoff::seeded(1_000, 30_000, seed);
+            (0..5).map(|_| b.next_ms()).collect::<Vec<_>>()
+        };
+        assert_eq!(waits(7), waits(7));
+        let firsts: Vec<u64> = (0..20).map(|seed| waits(seed)[0]).collect();
+        assert!(firsts.iter().any(|w| *w != firsts[0]), "{firsts:?}");
     }
 
     #[test]
@@ -243,15 +292,25 @@ mod tests {
             retry_after_ms(&with_header(429, "Retry-After", "99999")),
             Some(MAX_RETRY_AFTER_MS)
         );
+        assert_eq!(retry_after_ms(&Response::new(429, "")), None);
         assert_eq!(
-            retry_after_ms(&with_header(
-                429,
-                "Retry-After",
-                "Wed, 21 Oct 2015 07:28:00 GMT"
-            )),
+            retry_after_ms(&with_header(429, "Retry-After", "soon")),
             None
         );
-        assert_eq!(retry_after_ms(&Response::new(429, "")), None);
+    }
+
+    #[test]
+    fn a_retry_after_date_counts_from_the_responses_date() {
+        let mut r = with_header(429, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT");
+        r.headers
+            .push(("Date".into(), "Wed, 21 Oct 2015 07:27:48 GMT".into()));
+        assert_eq!(retry_after_ms(&r), Some(12_000));
+        r.headers[1].1 = "Wed, 21 Oct 2015 07:30:00 GMT".into();
+        assert_eq!(retry_after_ms(&r), Some(0), "a date already passed");
+        r.headers[1].1 = "Tue, 20 Oct 2015 07:28:00 GMT".into();
+        assert_eq!(retry_after_ms(&r), Some(MAX_RETRY_AFTER_MS));
+        r.headers.pop();
+        assert_eq!(retry_after_ms(&r), None, "no Date: the backoff decides");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
 use super::batch::{BatchReport, Stamp};
-use super::call::{classify, Answer, Backoff};
+use super::call::{classify, Answer};
 use super::list::match_plan;
 use super::lost::{lost_answer_stage, Listed};
 use super::run::Api;
@@ -39,7 +39,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             })
         };
         stage(emit, BatchStage::JobRunning);
-        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut backoff = self.backoff();
         let mut throttled = 0;
         let (outcome, message, http_status) = loop {
             let sent = self

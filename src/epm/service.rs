@@ -26,7 +26,8 @@ pub struct EpmConfig {
     pub job_timeout_ms: u64,
     /// Sends of one request before giving up on network errors, 5xx and 429.
     pub max_attempts: u32,
-    /// First wait after a failed send, in ms; doubles up to `retry_max_ms`.
+    /// Ceiling of the first wait after a failed send with no `Retry-After`, in ms; it doubles up
+    /// to `retry_max_ms`, and each wait is drawn from the upper half of its ceiling (jitter).
     pub retry_first_ms: u64,
     pub retry_max_ms: u64,
     /// A request with no answer after this long counts as a network timeout, ms.

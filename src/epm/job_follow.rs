@@ -2,7 +2,7 @@
 
 use crate::run::{Clock, Http, RunEvent};
 
-use super::call::{classify, Answer, Backoff};
+use super::call::{classify, Answer};
 use super::job::{parse_status, JobState, StatusBody};
 use super::poll::{Pace, PollSchedule};
 use super::service::Epm;
@@ -43,7 +43,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         name: &str,
         emit: &mut impl FnMut(RunEvent),
     ) -> Removal {
-        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut backoff = self.backoff();
         let mut throttled = 0;
         loop {
             if !self.wait_while_paused().await {
@@ -139,8 +139,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     ) -> JobEnd {
         let timeout = self.config.job_timeout_ms;
         let mut schedule = PollSchedule::new(self.config, users, *pace);
-        let mut trouble_backoff =
-            Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut trouble_backoff = self.backoff();
         let mut penalty_ms = 0;
         let url = match self.base.follow(href) {
             Ok(url) => url,

@@ -2,7 +2,7 @@
 
 use crate::run::{Clock, Http, RunEvent};
 
-use super::call::{classify, transient, Answer, Backoff};
+use super::call::{classify, transient, Answer};
 use super::job::parse_status;
 use super::service::Epm;
 use super::upload::{batch_file_name, chunks, delete_file_request, upload_chunk_request};
@@ -27,7 +27,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         emit: &mut impl FnMut(RunEvent),
     ) -> Result<String, UploadEnd> {
         let parts = chunks(file, self.config.chunk_size);
-        let mut backoff = Backoff::new(self.config.retry_first_ms, self.config.retry_max_ms);
+        let mut backoff = self.backoff();
         let mut failures = 0;
         let mut leftovers: Vec<String> = Vec::new();
         let mut attempt = 1;

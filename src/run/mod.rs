@@ -6,6 +6,7 @@ mod book;
 pub mod control;
 pub mod engine;
 pub mod event;
+pub mod follow_up;
 pub mod http;
 pub mod journal;
 pub mod outcome;

@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::launch::{begin, run_journal};
+use super::launch::{begin, run_journal, start_follow_up};
 use super::AppState;
 use crate::browser::yield_now::yield_now;
 use crate::epm::rehearse as epm_rehearse;
 use crate::flow::Step;
 use crate::rsa::rehearse as rsa_rehearse;
 use crate::run::action::RunAction;
+use crate::run::follow_up::{about_to, consent_given, is_mass, FollowUp};
 use crate::run::progress::Progress;
 use crate::run::{Outcome, UserResult};
 use crate::target::Target;
@@ -21,7 +22,8 @@ use crate::target::Target;
 const MASS_DELAY_S: u32 = 10;
 
 /// Names the tenant and the number of users, asks the admin to type that number (and above the
-/// threshold the tenant's host name), then starts the run.
+/// threshold the tenant's host name), then starts the run: the file's plan, or a follow-up the
+/// Results step asked for (retry, undo, enable again), with that follow-up's own users.
 #[component]
 pub fn Confirm() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -29,19 +31,31 @@ pub fn Confirm() -> impl IntoView {
     let typed_host = RwSignal::new(String::new());
     let countdown = RwSignal::new(None::<u32>);
     let ticker = StoredValue::new_local(None::<IntervalHandle>);
-    let users = Memo::new(move |_| state.removal_count());
+    let follow_up = state.run.follow_up;
+    let is_follow_up = Memo::new(move |_| follow_up.with(Option::is_some));
+    let users = Memo::new(move |_| {
+        follow_up
+            .with(|f| f.as_ref().map(FollowUp::users))
+            .unwrap_or_else(|| state.removal_count())
+    });
+    let action = Memo::new(move |_| {
+        follow_up
+            .with(|f| f.as_ref().map(|f| f.action))
+            .unwrap_or_else(|| match state.target.get() {
+                Target::Rsa => state.rsa_action.get(),
+                Target::Epm => RunAction::Remove,
+            })
+    });
     let connection = Memo::new(move |_| state.connection().map(|c| c.tenant()));
-    let mass = move || users.get() > state.mass_threshold.get();
+    let mass = move || is_mass(users.get(), state.mass_threshold.get());
     let confirmed = move || {
-        let count_ok =
-            typed.with(|t| t.trim().replace([',', ' ', '.'], "") == users.get().to_string());
-        let host_ok = !mass()
-            || connection.with(|c| {
-                c.as_ref().is_ok_and(|tenant| {
-                    typed_host.with(|h| h.trim().eq_ignore_ascii_case(tenant.trim()))
-                })
-            });
-        count_ok && host_ok && users.get() > 0
+        connection.with(|c| {
+            let tenant = c.as_ref().ok().map(String::as_str);
+            typed.with(|t| {
+                typed_host
+                    .with(|h| consent_given(t, h, users.get(), state.mass_threshold.get(), tenant))
+            })
+        })
     };
     let starting = RwSignal::new(false);
     // Listing a large plan's users, making the run's journal and starting the run each take a task
@@ -54,6 +68,26 @@ pub fn Confirm() -> impl IntoView {
             return;
         }
         starting.set(true);
+        if let Some(follow) = follow_up.get_untracked() {
+            spawn_local(async move {
+                yield_now().await;
+                if starting.try_get_untracked() != Some(true) {
+                    return;
+                }
+                let started = match state.connection() {
+                    Ok(connection) if follow.users() > 0 => {
+                        start_follow_up(state, connection, follow)
+                    }
+                    _ => false,
+                };
+                if started {
+                    follow_up.set(None);
+                } else {
+                    starting.try_set(false);
+                }
+            });
+            return;
+        }
         spawn_local(async move {
             yield_now().await;
             if starting.try_get_untracked() != Some(true) {
@@ -68,16 +102,12 @@ pub fn Confirm() -> impl IntoView {
                 Ok(connection) if !entries.is_empty() => connection,
                 _ => return starting.set(false),
             };
-            let journal = run_journal(state, &entries, true);
+            let journal = run_journal(state, &entries);
             yield_now().await;
             if starting.try_get_untracked() == Some(true) {
                 begin(state, connection, entries, journal, true);
             }
         });
-    };
-    let verb = move || match (state.target.get(), state.rsa_action.get()) {
-        (Target::Rsa, RunAction::Mark) => "mark for deletion",
-        _ => "remove",
     };
     let rehearsal_blocker = move || rehearsal_blocker(state);
     let start = move |_| {
@@ -116,7 +146,7 @@ pub fn Confirm() -> impl IntoView {
             {move || match connection.get() {
                 Err(e) => view! { <p class="error">{format!("Not connected: {e} Go back to Connect.")}</p> }.into_any(),
                 Ok(tenant) => view! {
-                    <Show when=move || state.target.get() == Target::Rsa>
+                    <Show when=move || state.target.get() == Target::Rsa && !is_follow_up.get()>
                         <fieldset class="choice" id="rsa-action">
                             <legend>"What to do with each user"</legend>
                             <label class="check">
@@ -140,13 +170,15 @@ pub fn Confirm() -> impl IntoView {
                             }}</p>
                         </fieldset>
                     </Show>
+                    {move || follow_up.with(|f| f.as_ref().map(|f| view! {
+                        <p class="warning" id="follow-up-what" role="note"><strong>{f.what()}</strong></p>
+                    }))}
                     <p class="danger-text" id="confirm-text">
-                        <strong>{let tenant = tenant.clone(); move || format!("You are about to {} {} users {} {} ({}).", verb(), users.get(),
-                            if state.rsa_action.get() == RunAction::Mark && state.target.get() == Target::Rsa { "on" } else { "from" },
-                            tenant, state.target.get().name())}</strong>
-                        {move || match (state.target.get(), state.rsa_action.get()) {
+                        <strong>{let tenant = tenant.clone(); move || about_to(action.get(), users.get(), &tenant, state.target.get().name())}</strong>
+                        {move || match (state.target.get(), action.get()) {
                             (Target::Rsa, RunAction::Mark) => " Marked users can be unmarked for seven days.",
-                            (Target::Rsa, _) => " Delete User Now cannot be undone.",
+                            (Target::Rsa, RunAction::Remove) => " Delete User Now cannot be undone.",
+                            (Target::Rsa, _) => "",
                             (Target::Epm, _) => " Removing a user from the identity domain removes it from every environment that shares it.",
                         }}
                     </p>
@@ -155,7 +187,8 @@ pub fn Confirm() -> impl IntoView {
                         prop:value=move || typed.get() on:input:target=move |ev| typed.set(ev.target().value()) />
                     <Show when=mass>
                         <p class="warning" id="mass-warning">{move || format!(
-                            "This is a mass removal: more than {} users. Type the tenant's host name as well; the run then waits {MASS_DELAY_S} seconds before its first request, and can be cancelled at no cost until then.",
+                            "This is a mass {}: more than {} users. Type the tenant's host name as well; the run then waits {MASS_DELAY_S} seconds before its first request, and can be cancelled at no cost until then.",
+                            if matches!(action.get(), RunAction::Remove | RunAction::Mark) { "removal" } else { "change" },
                             state.mass_threshold.get())}</p>
                         <label for="confirm-host">{let tenant = tenant.clone(); move || format!("Type {tenant} to confirm")}</label>
                         <input id="confirm-host" type="text" autocomplete="off" spellcheck="false"
@@ -170,20 +203,27 @@ pub fn Confirm() -> impl IntoView {
                         }.into_any(),
                         false => view! {
                             <div class="actions">
-                                <button type="button" class="secondary" on:click=move |_| state.go(Step::Preview)>"Back to preview"</button>
-                                <button type="button" id="rehearse" class="secondary" disabled=move || rehearsal_blocker().is_some()
-                                    title=move || rehearsal_blocker().unwrap_or_default() on:click=move |_| rehearse(state)>
-                                    "Rehearse (changes nobody)"
-                                </button>
+                                {move || if is_follow_up.get() {
+                                    view! { <button type="button" id="back-to-results" class="secondary" on:click=move |_| state.go(Step::Results)>"Back to results (start nothing)"</button> }.into_any()
+                                } else {
+                                    view! {
+                                        <button type="button" class="secondary" on:click=move |_| state.go(Step::Preview)>"Back to preview"</button>
+                                        <button type="button" id="rehearse" class="secondary" disabled=move || rehearsal_blocker().is_some()
+                                            title=move || rehearsal_blocker().unwrap_or_default() on:click=move |_| rehearse(state)>
+                                            "Rehearse (changes nobody)"
+                                        </button>
+                                    }.into_any()
+                                }}
                                 <button type="button" id="start-run" class="danger" disabled=move || !confirmed() || starting.get() on:click=start>
-                                    {move || match (starting.get(), state.target.get(), state.rsa_action.get()) {
+                                    {move || match (starting.get(), follow_up.with(|f| f.as_ref().map(FollowUp::start_label)), action.get()) {
                                         (true, _, _) => "Starting…".to_string(),
-                                        (_, Target::Rsa, RunAction::Mark) => format!("Mark {} users for deletion", users.get()),
+                                        (_, Some(label), _) => label,
+                                        (_, None, RunAction::Mark) => format!("Mark {} users for deletion", users.get()),
                                         _ => format!("Remove {} users now", users.get()),
                                     }}
                                 </button>
                             </div>
-                            {move || rehearsal_blocker().map(|why| view! { <p class="hint" id="rehearsal-hint">{why}</p> })}
+                            {move || (!is_follow_up.get()).then(rehearsal_blocker).flatten().map(|why| view! { <p class="hint" id="rehearsal-hint">{why}</p> })}
                         }.into_any(),
                     }}
                 }.into_any(),

@@ -20,6 +20,7 @@ use crate::flow::Step;
 use crate::rsa::steps::Change;
 use crate::rsa::{run_rsa, RsaJob, RsaMode, StepMap};
 use crate::run::action::RunAction;
+use crate::run::follow_up::{FollowUp, FollowUpKind};
 use crate::run::progress::Progress;
 use crate::run::{
     BatchStage, Control, Journal, PlanEntry, ResumePlan, RunEvent, RunSettings, SaveThrottle,
@@ -34,58 +35,82 @@ struct Work {
     unanswered: HashSet<String>,
 }
 
-/// Starts the engine for `entries` against `connection`; progress lands in `state.run`. A `fresh` run
-/// does what the admin chose (RSA: delete, with any steps first, or mark for deletion), forgets
-/// earlier results and starts a new journal; otherwise (retry) the new results replace those of the
-/// same rows, in the same journal and with the same action. Does nothing while a run is active
-/// (a second click on the same button before the page had a turn).
-pub fn start_run(state: AppState, connection: Connection, entries: Vec<PlanEntry>, fresh: bool) {
+/// Starts a run the Results step asked for (retry, undo, enable again) once the admin has
+/// confirmed it on the Run step. A retry's results replace those of the same rows, in the
+/// earlier run's journal and with its action (after an imported results file, in a new journal
+/// with the action the retry was confirmed with); an undo or an enable again is a run of its
+/// own. Returns false, starting nothing, while a run is active (a second click on the same
+/// button before the page had a turn) or runs in another tab.
+pub fn start_follow_up(state: AppState, connection: Connection, follow_up: FollowUp) -> bool {
     if state.run.active.get_untracked() || running_in_another_tab() {
-        return;
+        return false;
     }
-    let journal = run_journal(state, &entries, fresh);
+    let FollowUp {
+        kind,
+        action,
+        entries,
+    } = follow_up;
+    let (journal, fresh) = match kind {
+        FollowUpKind::Retry => (retry_journal(state, &entries, action), false),
+        FollowUpKind::Unmark => (
+            new_journal(
+                state,
+                &entries,
+                Vec::new(),
+                &RsaMode::Change(Change::Unmark),
+            ),
+            true,
+        ),
+        FollowUpKind::Reenable => (
+            new_journal(
+                state,
+                &entries,
+                Vec::new(),
+                &RsaMode::Change(Change::Reenable),
+            ),
+            true,
+        ),
+    };
     begin(state, connection, entries, journal, fresh);
+    true
 }
 
-/// The journal [`start_run`] starts `entries` with: for a `fresh` run a new one, otherwise the
-/// last run's, reopened for their rows (which it takes from `state`).
-pub fn run_journal(state: AppState, entries: &[PlanEntry], fresh: bool) -> Journal {
-    let earlier = if fresh {
-        None
-    } else {
-        state.run.journal.try_update_value(Option::take).flatten()
-    };
-    match earlier {
+/// The journal of a retry of `entries`: the last run's, reopened for their rows, or when there is
+/// none (results opened from a file) a new one doing `action`.
+fn retry_journal(state: AppState, entries: &[PlanEntry], action: RunAction) -> Journal {
+    match state.run.journal.try_update_value(Option::take).flatten() {
         Some(mut journal) => {
             let rows: Vec<usize> = entries.iter().map(|e| e.row).collect();
             journal.reopen(&rows);
             journal
         }
-        None => {
-            let mode = match state.rsa_action.get_untracked() {
-                RunAction::Mark => RsaMode::Change(Change::Mark),
-                _ => RsaMode::Remove(StepMap::from_resolutions(
-                    &state.lookups.get_untracked(),
-                    state.rsa_options.get_untracked(),
-                )),
-            };
-            new_journal(state, entries, state.skipped_rows(), &mode)
-        }
+        None => new_journal(
+            state,
+            entries,
+            state.skipped_rows(),
+            &mode_for(state, action),
+        ),
     }
 }
 
-/// Starts an RSA change of `entries` (undo a mark for deletion, enable again) as a run of its own.
-pub fn start_change(
-    state: AppState,
-    connection: Connection,
-    entries: Vec<PlanEntry>,
-    change: Change,
-) {
-    if state.run.active.get_untracked() || running_in_another_tab() {
-        return;
+/// The RSA mode of a new run doing `action`: a removal takes the steps the lookups call for.
+fn mode_for(state: AppState, action: RunAction) -> RsaMode {
+    match action {
+        RunAction::Mark => RsaMode::Change(Change::Mark),
+        RunAction::Unmark => RsaMode::Change(Change::Unmark),
+        RunAction::Reenable => RsaMode::Change(Change::Reenable),
+        RunAction::Remove => RsaMode::Remove(StepMap::from_resolutions(
+            &state.lookups.get_untracked(),
+            state.rsa_options.get_untracked(),
+        )),
     }
-    let journal = new_journal(state, &entries, Vec::new(), &RsaMode::Change(change));
-    begin(state, connection, entries, journal, true);
+}
+
+/// The journal of a first run of `entries`, confirmed on the Run step: a new one, doing what
+/// the admin chose (RSA: delete, with any steps first, or mark for deletion).
+pub fn run_journal(state: AppState, entries: &[PlanEntry]) -> Journal {
+    let mode = mode_for(state, state.rsa_action.get_untracked());
+    new_journal(state, entries, state.skipped_rows(), &mode)
 }
 
 fn new_journal(
@@ -110,7 +135,9 @@ fn new_journal(
     }
 }
 
-/// [`start_run`] with the journal [`run_journal`] made for it.
+/// Starts the engine for `entries` against `connection` with `journal`; progress lands in
+/// `state.run`. A `fresh` run forgets earlier results; otherwise (a retry) the new results
+/// replace those of the same rows.
 pub fn begin(
     state: AppState,
     connection: Connection,

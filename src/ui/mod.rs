@@ -48,6 +48,13 @@ pub fn App() -> impl IntoView {
         }
         step
     });
+    // A retry, undo or enable again waits for its confirmation on the Run step only: leaving the
+    // step forgets it, and the Run step shows the last run (or the file's plan) again.
+    Effect::new(move |_| {
+        if state.step.get() != Step::Run && state.run.follow_up.with_untracked(Option::is_some) {
+            state.run.follow_up.set(None);
+        }
+    });
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let step = Step::from_hash(&window().location().hash().unwrap_or_default());
         if state.step.get_untracked() != step {

@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use super::chart::Breakdown;
 use leptos::task::spawn_local;
 
-use super::launch::{start_change, start_run};
 use super::virtual_list::VirtualList;
 use super::{AppState, StepNav};
 use crate::browser::download_text;
@@ -19,10 +18,10 @@ use crate::results::{
     self, export_csv, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass, ResultsImport,
     RowOutcome, Tally,
 };
-use crate::rsa::steps::Change;
 use crate::run::action::RunAction;
+use crate::run::follow_up::FollowUp;
 use crate::run::progress::Progress;
-use crate::run::{Outcome, PlanEntry};
+use crate::run::Outcome;
 use crate::target::Target;
 
 /// Summary, filters, the table of every row, download and retry.
@@ -63,25 +62,41 @@ pub fn ResultsStep() -> impl IntoView {
             message.set(Some(e));
         }
     };
+    // Every run started from here changes accounts: it goes to the Run step's confirmation
+    // (typed count, and above the threshold the host name and the countdown), never straight out.
+    let confirm = move |follow_up: FollowUp| {
+        if follow_up.entries.is_empty() || state.run.active.get_untracked() {
+            return;
+        }
+        if let Err(e) = state.connection() {
+            return message.set(Some(format!("Connect again first: {e}")));
+        }
+        message.set(None);
+        state.run.follow_up.set(Some(follow_up));
+        state.go(Step::Run);
+    };
     let retry = move |_| {
         let entries = rows.with_untracked(|r| retry_plan(r));
-        match state.connection() {
-            Ok(connection) if !entries.is_empty() => start_run(state, connection, entries, false),
-            Ok(_) => {}
-            Err(e) => message.set(Some(format!("Connect again first: {e}"))),
-        }
+        // The earlier run's action (an imported results file: the action its outcomes show).
+        let action = state
+            .run
+            .journal
+            .with_value(|j| j.as_ref().map(|j| j.action))
+            .unwrap_or_else(|| state.run.action.get_untracked());
+        confirm(FollowUp::retry(entries, action));
     };
 
     let undo = Memo::new(move |_| rows.with(|r| undo_plan(r)));
     let reenable = Memo::new(move |_| rows.with(|r| reenable_plan(r)));
-    let change = move |entries: Vec<PlanEntry>, change: Change| match state.connection() {
-        Ok(connection) if state.target.get_untracked() == Target::Rsa => {
-            start_change(state, connection, entries, change)
+    let change = move |follow_up: FollowUp| {
+        if state.target.get_untracked() == Target::Rsa {
+            confirm(follow_up)
+        } else {
+            message.set(Some(
+                "Undo and enable again are RSA actions: connect to RSA Cloud Access Service."
+                    .into(),
+            ))
         }
-        Ok(_) => message.set(Some(
-            "Undo and enable again are RSA actions: connect to RSA Cloud Access Service.".into(),
-        )),
-        Err(e) => message.set(Some(format!("Connect again first: {e}"))),
     };
     // Which import is current: opening another file stops an earlier one still reading.
     let current_import = StoredValue::new(0u32);
@@ -221,13 +236,13 @@ pub fn ResultsStep() -> impl IntoView {
                 <div class="actions undo">
                     <Show when=move || undo.with(|u| !u.is_empty())>
                         <button type="button" id="undo-marks" class="secondary" disabled=move || state.run.active.get()
-                            on:click=move |_| change(undo.get_untracked(), Change::Unmark)>
+                            on:click=move |_| change(FollowUp::unmark(undo.get_untracked()))>
                             {move || format!("Undo: take the mark for deletion off the {} users marked", undo.with(Vec::len))}
                         </button>
                     </Show>
                     <Show when=move || reenable.with(|u| !u.is_empty())>
                         <button type="button" id="reenable" class="secondary" disabled=move || state.run.active.get()
-                            on:click=move |_| change(reenable.get_untracked(), Change::Reenable)>
+                            on:click=move |_| change(FollowUp::reenable(reenable.get_untracked()))>
                             {move || format!("Enable again the {} users left disabled, not deleted", reenable.with(Vec::len))}
                         </button>
                     </Show>

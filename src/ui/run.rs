@@ -17,7 +17,11 @@ use crate::target::Target;
 #[component]
 pub fn RunStep() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let started = Memo::new(move |_| state.run.progress.with(Option::is_some));
+    // A follow-up from the Results step (retry, undo, enable again) is confirmed like a first run.
+    let started = Memo::new(move |_| {
+        let waiting = state.run.follow_up.with(Option::is_some) && !state.run.active.get();
+        !waiting && state.run.progress.with(Option::is_some)
+    });
     move || {
         if started.get() {
             view! { <RunProgress /> }.into_any()

@@ -23,6 +23,7 @@ use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::rsa::RemovalOptions;
 use crate::run::action::RunAction;
+use crate::run::follow_up::FollowUp;
 use crate::run::progress::Progress;
 use crate::run::PlanEntry;
 use crate::run::{Auth, BatchStage, Control, Journal, UserResult};
@@ -106,6 +107,9 @@ pub struct RunState {
     pub action: RwSignal<RunAction>,
     /// The results are a rehearsal's predictions: nobody was changed.
     pub rehearsal: RwSignal<bool>,
+    /// A run the Results step asked for (retry, undo, enable again), shown on the Run step's
+    /// confirmation until it is confirmed and started, or the admin leaves the Run step.
+    pub follow_up: RwSignal<Option<FollowUp>>,
 }
 
 /// A run saved in this browser by an earlier visit: enough to describe it and to resume it.
@@ -146,6 +150,7 @@ impl RunState {
             saved: RwSignal::new(None),
             action: RwSignal::new(RunAction::Remove),
             rehearsal: RwSignal::new(false),
+            follow_up: RwSignal::new(None),
         }
     }
 

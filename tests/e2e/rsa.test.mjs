@@ -192,7 +192,11 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
   const [, removedFirst] = cancelled.match(/ (\d+) removed/);
   assert.ok(Number(removedFirst) < users.length, `the run was cancelled before the end: ${cancelled}`);
 
+  // The retry is confirmed like a first run, with its own count; a double press of the start button starts it once.
+  const retried = Number(/\((\d+)\)/.exec(await page.locator('#retry-failed').innerText())[1]);
   await page.locator('button', { hasText: 'Retry failed and not started' }).evaluate((b) => { b.click(); b.click(); });
+  await page.fill('#confirm-count', String(retried));
+  await page.locator('#start-run').evaluate((b) => { b.click(); b.click(); });
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   assert.match(await page.locator('#run-status').innerText(), /^Finished: (\d+) of \1 users/);
   await page.click('#see-results');

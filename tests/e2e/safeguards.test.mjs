@@ -122,6 +122,12 @@ test('mark for deletion then undo leaves the tenant as it was', async () => {
   await page.waitForSelector('text=Showing the results in marked.csv');
   assert.match(await page.locator('#undo-marks').innerText(), /5 users/);
   await page.click('#undo-marks');
+  // The undo changes accounts too: it is confirmed on the Run step first, with its own count.
+  await page.waitForSelector('#confirm-count');
+  assert.match(await page.locator('#confirm-text').innerText(), /take the mark for deletion off 5 users/);
+  assert.equal((await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'unmark').length, 0, 'nothing before the confirmation');
+  await page.fill('#confirm-count', '5');
+  await page.click('#start-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   await page.click('#see-results');
   const audit = await sandbox.control('/sandbox/audit');

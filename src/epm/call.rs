@@ -17,10 +17,6 @@ const PAUSE_CHECK_MS: u64 = 250;
 /// The longest `Retry-After` honoured, in ms.
 const MAX_RETRY_AFTER_MS: u64 = 10 * 60 * 1_000;
 
-/// Seed of [`Backoff::new`]'s jitter (a fixed one, like the RSA engine's default
-/// [`crate::run::RunSettings::seed`]); [`Epm::backoff`] seeds from the clock instead.
-const JITTER_SEED: u64 = 0x0ffb_0a2d_e9a1;
-
 /// Exponential backoff with equal jitter, for failures and for a 429 with no `Retry-After`
 /// (NOTES.md: "back off exponentially with jitter"): the ceiling starts at `first_ms` and doubles
 /// up to `max_ms`, and each wait is drawn from its upper half, so that retries spread apart yet
@@ -33,12 +29,7 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    /// With a fixed seed: the same waits every time.
-    pub(crate) fn new(first_ms: u64, max_ms: u64) -> Self {
-        Backoff::seeded(first_ms, max_ms, JITTER_SEED)
-    }
-
-    /// With the jitter drawn from `seed`.
+    /// With the jitter drawn from `seed` ([`Epm::backoff`] seeds from the clock).
     pub(crate) fn seeded(first_ms: u64, max_ms: u64, seed: u64) -> Self {
         Backoff {
             ceilings: run::Backoff {
@@ -260,7 +251,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_to_its_ceiling_and_resets() {
-        let mut b = Backoff::new(1_000, 10_000);
+        let mut b = Backoff::seeded(1_000, 10_000, 3);
         let waits: Vec<_> = (0..6).map(|_| b.next_ms()).collect();
         let ceilings = [1_000, 2_000, 4_000, 8_000, 10_000, 10_000];
         for (wait, ceiling) in waits.iter().zip(ceilings) {

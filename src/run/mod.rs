@@ -14,6 +14,7 @@ pub mod pacer;
 pub mod progress;
 pub mod retry_after;
 pub mod rng;
+pub mod status;
 pub mod testing;
 pub mod verdict;
 

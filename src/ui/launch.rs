@@ -301,6 +301,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     run.saved.set(None);
     run.batches.set(Vec::new());
     run.tenant.set(connection.tenant());
+    run.cancelled.set(false);
     run.active.set(true);
     let beating = keep_beating();
     state.go(Step::Run);

@@ -10,7 +10,8 @@ use crate::rsa::jwt::{refusal, strip_bearer};
 use crate::rsa::ApiBase;
 use crate::run::action::RunAction;
 use crate::run::progress::Progress;
-use crate::run::{Auth, BatchStage, Control, Outcome, PauseReason};
+use crate::run::status;
+use crate::run::{Auth, Control, Outcome, PauseReason};
 use crate::target::Target;
 
 /// Before a run: the confirmation. During and after: progress.
@@ -88,9 +89,10 @@ fn RunProgress() -> impl IntoView {
             <p id="run-status" aria-live="polite">{move || {
                 let now = now.get();
                 let active = run.active.get();
+                let (action, cancelled) = (run.action.get(), run.cancelled.get());
                 read(&|p| {
                 if !active {
-                    return format!("Finished: {} of {} users have an outcome.", p.done(), p.total);
+                    return status::ended(p, action, cancelled);
                 }
                 let rate = p.throughput_per_s(now).map(|r| format!("{} users/s", crate::decimal::fixed(r, 1))).unwrap_or_else(|| "measuring…".into());
                 let eta = p.eta_ms(now).map(|ms| format!(", about {} left", words(ms))).unwrap_or_default();
@@ -98,6 +100,7 @@ fn RunProgress() -> impl IntoView {
                     Some(PauseReason::CredentialRefused) => "Paused: the credential was refused.",
                     Some(PauseReason::Offline) => "Paused: the browser is offline.",
                     Some(PauseReason::ByAdmin) => "Paused.",
+                    None if cancelled => "Cancelling: no new request starts; waiting for those in flight.",
                     None if p.is_throttled(now) => "Throttled by the service: waiting.",
                     None => "Running.",
                 };
@@ -121,7 +124,7 @@ fn RunProgress() -> impl IntoView {
                     } else {
                         view! { <button type="button" id="pause" on:click=move |_| control(|c| c.pause(PauseReason::ByAdmin))>"Pause"</button> }.into_any()
                     }}
-                    <button type="button" id="cancel" class="secondary" on:click=move |_| control(Control::cancel)>"Cancel (finish what is in flight)"</button>
+                    <button type="button" id="cancel" class="secondary" on:click=move |_| { run.cancelled.set(true); control(Control::cancel) }>"Cancel (finish what is in flight)"</button>
                 </Show>
                 <Show when=move || !run.active.get()>
                     <button type="button" id="see-results" class="primary" on:click=move |_| state.go(Step::Results)>"See the results"</button>
@@ -138,16 +141,12 @@ fn BatchList() -> impl IntoView {
     view! {
         <Show when=move || run.batches.with(|b| !b.is_empty())>
             <ol class="batches">
-                {move || run.batches.get().into_iter().enumerate().map(|(i, (users, stage))| {
-                    let (class, text) = match &stage {
-                        BatchStage::Queued => ("queued", "queued".to_string()),
-                        BatchStage::Uploading => ("active", "uploading the file".to_string()),
-                        BatchStage::JobRunning => ("active", "removal job running".to_string()),
-                        BatchStage::Done(details) => ("done", format!("done: {details}")),
-                        BatchStage::Failed(why) => ("failed", format!("failed: {why}")),
-                    };
+                {move || {
+                    let (ended, cancelled) = (!run.active.get(), run.cancelled.get());
+                    run.batches.get().into_iter().enumerate().map(move |(i, (users, stage))| {
+                    let (class, text) = status::batch_line(&stage, ended, cancelled);
                     view! { <li class=class>{format!("Batch {} ({users} users): {text}", i + 1)}</li> }
-                }).collect_view()}
+                }).collect_view()}}
             </ol>
         </Show>
     }

@@ -93,6 +93,8 @@ pub struct RunState {
     pub notes: RwSignal<Vec<String>>,
     /// Whether the engine is still working.
     pub active: RwSignal<bool>,
+    /// The admin cancelled the active (or last) run.
+    pub cancelled: RwSignal<bool>,
     /// The tenant the run talks to.
     pub tenant: RwSignal<String>,
     /// Pause, resume, cancel and the credential of the active run (not `Send`: browser only).
@@ -143,6 +145,7 @@ impl RunState {
             batches: RwSignal::new(Vec::new()),
             notes: RwSignal::new(Vec::new()),
             active: RwSignal::new(false),
+            cancelled: RwSignal::new(false),
             tenant: RwSignal::new(String::new()),
             control: StoredValue::new_local(None),
             skipped: RwSignal::new(Vec::new()),

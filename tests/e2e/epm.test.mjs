@@ -87,3 +87,39 @@ test('EPM removal in batches, then a whole-job failure, agree with the audit log
   assert.ok(stillThere.every((r) => /after processing 3 of 6/.test(r.message)), JSON.stringify(csv2));
   assert.deepEqual(problems, []);
 });
+
+test('a cancelled EPM run says so, and the batches that never ran read "not started"', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const logins = tenant.epm.map((u) => u.userlogin)
+    .filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 200);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connect(page, demo);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(logins.length));
+  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
+  await page.click('#start-run');
+  await page.waitForSelector('ol.batches li.active');
+  await page.click('#cancel');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+
+  const status = await page.locator('#run-status').innerText();
+  const m = /^Cancelled: (\d+) removed, (?:.*, )?(\d+) not started \(of 200 users\)\.$/.exec(status);
+  assert.ok(m, status);
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').length;
+  assert.equal(Number(m[1]), removed, 'the status counts the users the service removed');
+  assert.ok(Number(m[2]) > 0, status);
+  const batches = await page.locator('ol.batches li').allInnerTexts();
+  assert.ok(batches.every((b) => !/uploading the file|queued|job running/.test(b)), batches.join('\n'));
+  const notStarted = batches.filter((b) => /: not started: the run was cancelled$/.test(b));
+  assert.ok(notStarted.length > 0, batches.join('\n'));
+  const sizes = notStarted.map((b) => Number(/\((\d+) users\)/.exec(b)[1])).reduce((a, b) => a + b, 0);
+  assert.ok(sizes <= Number(m[2]), `the users of the batches not started are among those not started: ${sizes}, ${status}`);
+  assert.deepEqual(problems, []);
+});

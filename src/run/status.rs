@@ -1,0 +1,151 @@
+//! What the Run step says about a run once it has ended, and each EPM batch's line.
+
+use super::action::RunAction;
+use super::event::BatchStage;
+use super::outcome::Outcome;
+use super::progress::Progress;
+
+/// The outcome a run of `action` is for: the one its status line always names.
+fn aim(action: RunAction) -> Outcome {
+    match action {
+        RunAction::Remove => Outcome::Removed,
+        RunAction::Mark => Outcome::Marked,
+        RunAction::Unmark | RunAction::Reenable => Outcome::Restored,
+    }
+}
+
+/// The status line of a run that has ended. A run the admin cancelled that left users not
+/// started says so ("Cancelled: 120 removed, 330 not started (of 450 users)."); otherwise
+/// "Finished: 450 of 450 users have an outcome: 440 removed, 10 not found.". A cancel that
+/// came too late to leave anyone out changed nothing: that run finished.
+pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> String {
+    let aim = aim(action);
+    let parts: Vec<String> = Outcome::ALL
+        .iter()
+        .filter(|o| **o == aim || progress.counts.get(o) > 0)
+        .map(|o| format!("{} {}", progress.counts.get(o), o.label()))
+        .collect();
+    let parts = parts.join(", ");
+    if cancel_requested && progress.counts.get(&Outcome::NotStarted) > 0 {
+        format!("Cancelled: {parts} (of {} users).", progress.total)
+    } else {
+        format!(
+            "Finished: {} of {} users have an outcome: {parts}.",
+            progress.done(),
+            progress.total
+        )
+    }
+}
+
+/// An EPM batch's line: its style class and words. Once the run has ended, a batch still
+/// queued (or whose file was uploaded ahead but whose job never started) never ran: the engine
+/// reports its users "not started".
+pub fn batch_line(stage: &BatchStage, run_ended: bool, cancelled: bool) -> (&'static str, String) {
+    match stage {
+        BatchStage::Queued | BatchStage::Uploading if run_ended => (
+            "not-started",
+            if cancelled {
+                "not started: the run was cancelled".to_string()
+            } else {
+                "not started".to_string()
+            },
+        ),
+        BatchStage::Queued => ("queued", "queued".to_string()),
+        BatchStage::Uploading => ("active", "uploading the file".to_string()),
+        BatchStage::JobRunning => ("active", "removal job running".to_string()),
+        BatchStage::Done(details) => ("done", format!("done: {details}")),
+        BatchStage::Failed(why) => ("failed", format!("failed: {why}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::{RunEvent, UserResult};
+
+    fn progress(outcomes: &[(Outcome, usize)]) -> Progress {
+        let total = outcomes.iter().map(|(_, n)| n).sum();
+        let mut p = Progress::new(total);
+        let mut row = 1;
+        for (outcome, n) in outcomes {
+            for _ in 0..*n {
+                row += 1;
+                p.apply(
+                    &RunEvent::Result(UserResult {
+                        row,
+                        user: format!("u{row}"),
+                        outcome: outcome.clone(),
+                        http_status: None,
+                        message: String::new(),
+                        attempts: 0,
+                        at_ms: 0.0,
+                    }),
+                    0.0,
+                );
+            }
+        }
+        p
+    }
+
+    #[test]
+    fn a_cancelled_run_says_it_was_cancelled_and_how_many_were_not_started() {
+        let p = progress(&[(Outcome::NotStarted, 450)]);
+        assert_eq!(
+            ended(&p, RunAction::Remove, true),
+            "Cancelled: 0 removed, 450 not started (of 450 users)."
+        );
+        let p = progress(&[
+            (Outcome::Removed, 100),
+            (Outcome::Failed, 20),
+            (Outcome::NotStarted, 330),
+        ]);
+        assert_eq!(
+            ended(&p, RunAction::Remove, true),
+            "Cancelled: 100 removed, 20 failed, 330 not started (of 450 users)."
+        );
+        let p = progress(&[(Outcome::Marked, 3), (Outcome::NotStarted, 2)]);
+        assert_eq!(
+            ended(&p, RunAction::Mark, true),
+            "Cancelled: 3 marked for deletion, 2 not started (of 5 users)."
+        );
+    }
+
+    #[test]
+    fn a_run_that_was_not_cancelled_or_left_nobody_out_finished() {
+        let p = progress(&[(Outcome::Removed, 440), (Outcome::NotFound, 10)]);
+        assert_eq!(
+            ended(&p, RunAction::Remove, false),
+            "Finished: 450 of 450 users have an outcome: 440 removed, 10 not found."
+        );
+        assert!(
+            ended(&p, RunAction::Remove, true).starts_with("Finished: "),
+            "a cancel after the last request changed nothing"
+        );
+    }
+
+    #[test]
+    fn batches_that_never_ran_read_not_started_once_the_run_has_ended() {
+        for stage in [BatchStage::Queued, BatchStage::Uploading] {
+            assert_eq!(
+                batch_line(&stage, true, true),
+                (
+                    "not-started",
+                    "not started: the run was cancelled".to_string()
+                )
+            );
+            assert_eq!(batch_line(&stage, true, false).1, "not started");
+        }
+        assert_eq!(
+            batch_line(&BatchStage::Queued, false, true),
+            ("queued", "queued".to_string())
+        );
+        assert_eq!(
+            batch_line(&BatchStage::Uploading, false, false).1,
+            "uploading the file"
+        );
+        assert_eq!(
+            batch_line(&BatchStage::Done("Processed - 3".into()), true, true),
+            ("done", "done: Processed - 3".to_string())
+        );
+    }
+}

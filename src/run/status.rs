@@ -1,9 +1,62 @@
-//! What the Run step says about a run once it has ended, and each EPM batch's line.
+//! What the Run step says about a run: the outcomes its breakdown lists, its status line once it
+//! has ended, and each EPM batch's line.
 
 use super::action::RunAction;
 use super::event::BatchStage;
 use super::outcome::Outcome;
 use super::progress::Progress;
+use crate::target::Target;
+
+/// The outcomes a run of `action` on `target` can report, in the order the Run step lists them,
+/// with the words it uses. An EPM removal never disables, never meets a user pending deletion
+/// and has no SCIM-managed users: it lists only removed, not found, not allowed (the signed-in
+/// admin's own login, set aside), failed and not started.
+pub fn run_outcomes(target: Target, action: RunAction) -> Vec<(Outcome, &'static str)> {
+    let wanted: &[Outcome] = match (target, action) {
+        (Target::Epm, _) => &[
+            Outcome::Removed,
+            Outcome::NotFound,
+            Outcome::NotAllowed,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+        (Target::Rsa, RunAction::Remove) => &[
+            Outcome::Removed,
+            Outcome::DisabledOnly,
+            Outcome::NotFound,
+            Outcome::NotAllowed,
+            Outcome::Conflict,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+        (Target::Rsa, RunAction::Mark) => &[
+            Outcome::Marked,
+            Outcome::Unchanged,
+            Outcome::NotFound,
+            Outcome::NotAllowed,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+        (Target::Rsa, RunAction::Unmark | RunAction::Reenable) => &[
+            Outcome::Restored,
+            Outcome::Unchanged,
+            Outcome::NotFound,
+            Outcome::Failed,
+            Outcome::NotStarted,
+        ],
+    };
+    wanted
+        .iter()
+        .map(|o| {
+            let words = match (target, o) {
+                (Target::Rsa, Outcome::NotAllowed) => "not allowed (SCIM / Azure AD)",
+                (Target::Epm, Outcome::NotAllowed) => "not allowed (your own account)",
+                (_, other) => other.label(),
+            };
+            (o.clone(), words)
+        })
+        .collect()
+}
 
 /// The outcome a run of `action` is for: the one its status line always names.
 fn aim(action: RunAction) -> Outcome {
@@ -85,6 +138,36 @@ mod tests {
             }
         }
         p
+    }
+
+    #[test]
+    fn an_epm_run_lists_only_the_outcomes_an_epm_removal_can_have() {
+        let epm: Vec<Outcome> = run_outcomes(Target::Epm, RunAction::Remove)
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        assert_eq!(
+            epm,
+            [
+                Outcome::Removed,
+                Outcome::NotFound,
+                Outcome::NotAllowed,
+                Outcome::Failed,
+                Outcome::NotStarted
+            ]
+        );
+        for (_, words) in run_outcomes(Target::Epm, RunAction::Remove) {
+            assert!(
+                !words.contains("SCIM")
+                    && !words.contains("disabled")
+                    && !words.contains("pending"),
+                "{words}"
+            );
+        }
+        let rsa = run_outcomes(Target::Rsa, RunAction::Remove);
+        assert!(rsa.contains(&(Outcome::NotAllowed, "not allowed (SCIM / Azure AD)")));
+        assert!(rsa.iter().any(|(o, _)| *o == Outcome::DisabledOnly));
+        assert!(rsa.iter().any(|(o, _)| *o == Outcome::Conflict));
     }
 
     #[test]

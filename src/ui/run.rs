@@ -74,7 +74,7 @@ fn RunProgress() -> impl IntoView {
     view! {
         <section class="card">
             <p id="run-what">{move || match run.action.get() {
-                RunAction::Remove if state.target.get() == crate::target::Target::Rsa =>
+                RunAction::Remove if state.target.get() == Target::Rsa =>
                     format!("Removing users from {} (Delete User Now cannot be undone).", run.tenant.get()),
                 RunAction::Remove => format!("Removing users from {}.", run.tenant.get()),
                 RunAction::Mark => format!("Marking users for deletion on {}: the service removes them within seven days; until then this can be undone.", run.tenant.get()),
@@ -107,10 +107,10 @@ fn RunProgress() -> impl IntoView {
                 format!("{state_text} {} of {} users done; {rate}{eta}.", p.done(), p.total)
                 })
             }}</p>
-            <Breakdown parts=Signal::derive(move || run.progress.with(|p| p.as_ref().map(|p| breakdown_parts(p, run.action.get())).unwrap_or_default()))
+            <Breakdown parts=Signal::derive(move || run.progress.with(|p| p.as_ref().map(|p| breakdown_parts(p, state.target.get(), run.action.get())).unwrap_or_default()))
                 label="Outcomes so far" />
             <div class="bars">
-                {move || run_outcomes(run.action.get()).into_iter().map(|(outcome, id, label)| bar(label, id, Some(outcome))).collect_view()}
+                {move || run_outcomes(state.target.get(), run.action.get()).into_iter().map(|(outcome, id, label)| bar(label, id, Some(outcome))).collect_view()}
             </div>
             <ThroughputChart done=Signal::derive(move || run.progress.with(|p| p.as_ref().map_or(0, Progress::done)))
                 active=run.active />
@@ -213,42 +213,13 @@ fn CredentialPrompt() -> impl IntoView {
     }
 }
 
-/// The outcomes a run of `action` can report, with the key and words its bars use.
-fn run_outcomes(action: RunAction) -> Vec<(Outcome, &'static str, &'static str)> {
-    let wanted: &[Outcome] = match action {
-        RunAction::Remove => &[
-            Outcome::Removed,
-            Outcome::DisabledOnly,
-            Outcome::NotFound,
-            Outcome::NotAllowed,
-            Outcome::Conflict,
-            Outcome::Failed,
-            Outcome::NotStarted,
-        ],
-        RunAction::Mark => &[
-            Outcome::Marked,
-            Outcome::Unchanged,
-            Outcome::NotFound,
-            Outcome::NotAllowed,
-            Outcome::Failed,
-            Outcome::NotStarted,
-        ],
-        RunAction::Unmark | RunAction::Reenable => &[
-            Outcome::Restored,
-            Outcome::Unchanged,
-            Outcome::NotFound,
-            Outcome::Failed,
-            Outcome::NotStarted,
-        ],
-    };
-    wanted
-        .iter()
-        .map(|o| {
-            let words = match o {
-                Outcome::NotAllowed => "not allowed (SCIM / Azure AD)",
-                other => other.label(),
-            };
-            (o.clone(), outcome_key(o), words)
+/// The outcomes a run of `action` on `target` can report, with the key and words its bars use.
+fn run_outcomes(target: Target, action: RunAction) -> Vec<(Outcome, &'static str, &'static str)> {
+    status::run_outcomes(target, action)
+        .into_iter()
+        .map(|(o, words)| {
+            let key = outcome_key(&o);
+            (o, key, words)
         })
         .collect()
 }
@@ -270,8 +241,8 @@ pub fn outcome_key(outcome: &Outcome) -> &'static str {
 }
 
 /// The run's counts as parts of the breakdown bar.
-fn breakdown_parts(progress: &Progress, action: RunAction) -> Vec<Part> {
-    run_outcomes(action)
+fn breakdown_parts(progress: &Progress, target: Target, action: RunAction) -> Vec<Part> {
+    run_outcomes(target, action)
         .into_iter()
         .map(|(outcome, key, label)| Part {
             key,

@@ -57,6 +57,12 @@ test('EPM removal in batches, then a whole-job failure, agree with the audit log
   assert.equal(batches.length, 3, batches.join('\n'));
   assert.ok(batches.every((b) => /done: Processed - \d+, Succeeded - \d+, Failed - \d+\./.test(b)), batches.join('\n'));
   await screenshot(page, 'epm-run');
+  // The breakdown lists the outcomes an EPM removal can have, none of RSA's.
+  const bars = await page.locator('.bars .bar-row').evaluateAll((rows) => rows.map((r) => r.dataset.outcome));
+  assert.deepEqual(bars, ['removed', 'not-found', 'not-allowed', 'failed', 'not-started']);
+  const words = await page.locator('.bars').innerText();
+  assert.ok(!/SCIM|Azure|disabled|pending deletion/.test(words), words);
+  assert.match(await page.locator('.bar-row[data-outcome=not-allowed]').innerText(), /^not allowed \(your own account\)/);
   const csv = await downloadResults(page);
   await screenshot(page, 'epm-results');
 

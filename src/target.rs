@@ -11,6 +11,28 @@ pub enum Target {
 }
 
 impl Target {
+    /// The placeholder of the Connect step's "own account" field. EPM with Basic sign-in
+    /// protects the user name when the field is empty; an OAuth token does not name its user.
+    pub fn own_account_placeholder(self, token_auth: bool) -> &'static str {
+        match (self, token_auth) {
+            (Target::Rsa, _) => "your user ID",
+            (Target::Epm, false) => "your login (defaults to the user name)",
+            (Target::Epm, true) => {
+                "your login (required to protect it: a token does not name its user)"
+            }
+        }
+    }
+
+    /// What the Connect step says when the admin's own account cannot be known: EPM with an
+    /// OAuth token and nothing entered. That login is then not kept out of the plan: it is sent,
+    /// and the service refuses it.
+    pub fn own_account_missing(self, token_auth: bool, own_account: &str) -> Option<&'static str> {
+        (self == Target::Epm && token_auth && own_account.trim().is_empty()).then_some(
+            "With an OAuth token Offboard cannot tell which login is yours. Enter your own login here for it to be \
+             protected: otherwise a row with your login is sent for removal like any other (the service refuses it).",
+        )
+    }
+
     /// The product name shown to the admin.
     pub fn name(self) -> &'static str {
         match self {
@@ -58,5 +80,27 @@ mod tests {
             let counts = plan.counts();
             assert_eq!((counts.header, counts.targets), (1, 1), "{target:?}");
         }
+    }
+
+    #[test]
+    fn with_an_epm_token_and_no_own_login_the_connect_step_asks_for_it() {
+        let missing = Target::Epm.own_account_missing(true, "  ");
+        assert!(missing.is_some_and(|m| m.contains("Enter your own login")));
+        assert_eq!(
+            Target::Epm.own_account_missing(true, "admin@example.com"),
+            None
+        );
+        assert_eq!(
+            Target::Epm.own_account_missing(false, ""),
+            None,
+            "Basic sign-in protects the user name"
+        );
+        assert_eq!(Target::Rsa.own_account_missing(true, ""), None);
+        assert!(!Target::Epm
+            .own_account_placeholder(true)
+            .contains("defaults to the user name"));
+        assert!(Target::Epm
+            .own_account_placeholder(false)
+            .contains("defaults to the user name"));
     }
 }

@@ -136,16 +136,22 @@ impl Filter {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     counts: [usize; OutcomeClass::ALL.len()],
+    /// Rows "retry failed" sends again ([`super::retry::is_retryable`]).
+    retryable: usize,
 }
 
 impl Tally {
     /// Counts the rows.
     pub fn of(rows: &[RowOutcome]) -> Tally {
         let mut counts = [0; OutcomeClass::ALL.len()];
+        let mut retryable = 0;
         for r in rows {
             counts[OutcomeClass::of(r).index()] += 1;
+            if let RowOutcome::Processed(result) = r {
+                retryable += usize::from(super::retry::is_retryable(result));
+            }
         }
-        Tally { counts }
+        Tally { counts, retryable }
     }
 
     /// Rows of one class.
@@ -158,13 +164,10 @@ impl Tally {
         self.counts.iter().sum()
     }
 
-    /// Rows that "retry failed" would send again (failed, not started, disabled only).
+    /// Rows that "retry failed" would send again (failed, not started, disabled only; not the
+    /// service refusing the caller's own account): as many as [`super::retry_plan`] holds.
     pub fn retryable(&self) -> usize {
-        OutcomeClass::ALL
-            .into_iter()
-            .filter(|c| c.outcome().is_some_and(|o| o.is_retryable()))
-            .map(|c| self.get(c))
-            .sum()
+        self.retryable
     }
 }
 

@@ -1,14 +1,37 @@
 //! New plans from earlier results: "retry failed", "undo marks" and "enable again", each
 //! keeping the users' original row numbers.
 
-use crate::run::outcome::{Outcome, PlanEntry};
+use crate::run::outcome::{Outcome, PlanEntry, UserResult};
 
 use super::row::RowOutcome;
 
 /// The users whose outcome may change if tried again (failed, not started, disabled only),
-/// in row order.
+/// in row order; never a user the service refused to remove because it is the caller's own
+/// account (see [`refused_as_own_account`]): trying again would fail the same way.
 pub fn retry_plan(rows: &[RowOutcome]) -> Vec<PlanEntry> {
-    plan_of(rows, Outcome::is_retryable)
+    plan_of_results(rows, is_retryable)
+}
+
+/// Whether "retry failed" sends this user again: [`Outcome::is_retryable`], unless the failure
+/// was the service refusing to remove the caller's own account.
+pub fn is_retryable(result: &UserResult) -> bool {
+    result.outcome.is_retryable()
+        && !(result.outcome == Outcome::Failed && refused_as_own_account(&result.message))
+}
+
+/// Whether a failure message is the service refusing to remove the account that makes the
+/// request (EPM: "User … cannot be removed. It is the account of the user who executes this
+/// command."). With an OAuth token the panel cannot know the admin's own login unless it is
+/// entered, so such a row can reach the service; it always fails again.
+pub fn refused_as_own_account(message: &str) -> bool {
+    let m = crate::case::to_lowercase(message);
+    [
+        "account of the user who executes this command",
+        "user who is executing this command",
+        "account of the user executing this command",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
 }
 
 /// The users this app marked for deletion ([`Outcome::Marked`]), in row order: the plan of an
@@ -24,10 +47,14 @@ pub fn reenable_plan(rows: &[RowOutcome]) -> Vec<PlanEntry> {
 }
 
 fn plan_of(rows: &[RowOutcome], wanted: impl Fn(&Outcome) -> bool) -> Vec<PlanEntry> {
+    plan_of_results(rows, |r| wanted(&r.outcome))
+}
+
+fn plan_of_results(rows: &[RowOutcome], wanted: impl Fn(&UserResult) -> bool) -> Vec<PlanEntry> {
     let mut plan: Vec<PlanEntry> = rows
         .iter()
         .filter_map(|r| match r {
-            RowOutcome::Processed(result) if wanted(&result.outcome) => Some(PlanEntry {
+            RowOutcome::Processed(result) if wanted(result) => Some(PlanEntry {
                 row: result.row,
                 user: result.user.clone(),
             }),
@@ -91,6 +118,35 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn the_service_refusing_to_remove_the_callers_own_account_is_not_retried() {
+        let mut own = r(3, "admin@example.com", Outcome::Failed);
+        own.message = "User admin@example.com cannot be removed. It is the account of the user who executes this command.".into();
+        let mut own_v2 = r(4, "ADMIN@example.com", Outcome::Failed);
+        own_v2.message = "EPMCSS-21149: User ADMIN@example.com cannot be removed. It is the account of the user who executes this command.".into();
+        let all = rows(
+            [
+                own.clone(),
+                own_v2.clone(),
+                r(5, "flaky", Outcome::Failed),
+                r(6, "later", Outcome::NotStarted),
+            ],
+            [],
+        );
+        assert_eq!(users(&retry_plan(&all)), [(5, "flaky"), (6, "later")]);
+        assert_eq!(
+            crate::results::Tally::of(&all).retryable(),
+            2,
+            "the button counts what the retry sends"
+        );
+        assert!(!is_retryable(&own) && !is_retryable(&own_v2));
+        assert!(refused_as_own_account(&own.message));
+        assert!(!refused_as_own_account(
+            "User x is not found. Verify that the user exists."
+        ));
+        assert!(!refused_as_own_account("timeout"));
     }
 
     #[test]

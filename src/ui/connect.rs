@@ -132,9 +132,11 @@ pub fn ConnectStep() -> impl IntoView {
             }}
             <label for="own-account">"Your own account (never removed)"</label>
             <input id="own-account" type="text" autocomplete="off"
-                placeholder=move || match state.target.get() { Target::Rsa => "your user ID", Target::Epm => "your login (defaults to the user name)" }
+                placeholder=move || state.target.get().own_account_placeholder(c.epm_oauth.get())
                 prop:value=move || state.own_account.get() disabled=move || state.run.active.get()
                 on:input:target=move |ev| { state.own_account.set(ev.target().value()); state.replan(); } />
+            {move || state.own_account.with(|own| state.target.get().own_account_missing(c.epm_oauth.get(), own))
+                .map(|why| view! { <p class="warning" id="own-account-needed" role="note">{why}</p> })}
             <Show when=move || state.run.active.get()>
                 <p class="hint" id="locked-while-running">"The target, the user name and your own account are locked while a removal is running: the run keeps the plan it started with."</p>
             </Show>

@@ -129,3 +129,41 @@ test('a cancelled EPM run says so, and the batches that never ran read "not star
   assert.ok(sizes <= Number(m[2]), `the users of the batches not started are among those not started: ${sizes}, ${status}`);
   assert.deepEqual(problems, []);
 });
+
+test('with an OAuth token the own login must be entered to be protected; its refusal is not offered for a retry', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const others = tenant.epm.map((u) => u.userlogin)
+    .filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 3);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.check('#target-epm');
+  await page.fill('#epm-base', demo.epm.baseUrl);
+  await page.check('#epm-oauth');
+  await page.fill('#epm-token', demo.epm.bearer);
+  const placeholder = await page.locator('#own-account').getAttribute('placeholder');
+  assert.ok(!/defaults to the user name/.test(placeholder), placeholder);
+  assert.match(placeholder, /token/);
+  assert.match(await page.locator('#own-account-needed').innerText(), /Enter your own login here for it to be protected/);
+  await page.fill('#own-account', tenant.epmAdmin);
+  await page.waitForSelector('#own-account-needed', { state: 'detached' });
+  await page.fill('#own-account', '');
+  await page.waitForSelector('#own-account-needed');
+
+  // Left empty: the admin's own login is sent, the service refuses it, and a retry does not offer it.
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['User Login', ...others, tenant.epmAdmin].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(others.length + 1));
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await page.click('#see-results');
+  await page.waitForSelector('#results-summary');
+  const failed = await page.locator('#results-counts [data-class=failed]').innerText();
+  assert.match(failed, /^1 failed/);
+  assert.equal(await page.locator('#retry-failed').innerText(), 'Retry failed and not started (0)');
+  assert.ok(await page.locator('#retry-failed').isDisabled(), 'nothing to retry: the refusal would only repeat');
+  assert.deepEqual(problems, []);
+});

@@ -50,7 +50,7 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   await page.click('.step-nav .primary');
   await page.click('.step-nav .primary');
   await page.fill('#confirm-count', String(ids.length));
-  await sandbox.control('/sandbox/faults', { failRate: 0.1, dropRate: 0.05, dropAfter: true, latencyMs: 60 });
+  await sandbox.control('/sandbox/faults', { failRate: 0.1, failAfter: true, dropRate: 0.05, dropAfter: true, latencyMs: 60 });
   await page.click('#start-run');
 
   await waitRemoved(page, 20);

@@ -2,6 +2,7 @@
 //! has ended, and each EPM batch's line.
 
 use super::action::RunAction;
+use super::control::PauseReason;
 use super::event::BatchStage;
 use super::outcome::Outcome;
 use super::progress::Progress;
@@ -87,6 +88,47 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
             progress.done(),
             progress.total
         )
+    }
+}
+
+/// The status line of a run under way at `now_ms`. A paused run gives no rate and no time left:
+/// both would drift while nothing is sent.
+pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
+    let done = format!("{} of {} users done", progress.done(), progress.total);
+    let paused = match progress.paused {
+        Some(PauseReason::CredentialRefused) => Some("Paused: the credential was refused."),
+        Some(PauseReason::Offline) => Some("Paused: the browser is offline."),
+        Some(PauseReason::ByAdmin) => Some("Paused."),
+        None => None,
+    };
+    if let Some(paused) = paused {
+        return format!("{paused} {done}.");
+    }
+    let state = if cancelling {
+        "Cancelling: no new request starts; waiting for those in flight."
+    } else if progress.is_throttled(now_ms) {
+        "Throttled by the service: waiting."
+    } else {
+        "Running."
+    };
+    let rate = progress
+        .throughput_per_s(now_ms)
+        .map(|r| format!("{} users/s", crate::decimal::fixed(r, 1)))
+        .unwrap_or_else(|| "measuring…".into());
+    let left = progress
+        .eta_ms(now_ms)
+        .map(|ms| format!(", about {} left", duration(ms)))
+        .unwrap_or_default();
+    format!("{state} {done}; {rate}{left}.")
+}
+
+/// A duration in ms as "42 s", "3 min 5 s" or "1 h 20 min".
+fn duration(ms: f64) -> String {
+    let s = (ms / 1000.0).round() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }
 
@@ -203,6 +245,42 @@ mod tests {
         assert!(
             ended(&p, RunAction::Remove, true).starts_with("Finished: "),
             "a cancel after the last request changed nothing"
+        );
+    }
+
+    #[test]
+    fn a_paused_run_shows_no_rate_and_no_time_left() {
+        let mut p = Progress::new(400);
+        let sending = RunEvent::Sending {
+            user: "u0".into(),
+            attempt: 1,
+        };
+        p.apply(&sending, 0.0);
+        for i in 0..352 {
+            p.apply(
+                &RunEvent::Result(UserResult {
+                    row: i + 2,
+                    user: format!("u{i}"),
+                    outcome: Outcome::Removed,
+                    http_status: Some(200),
+                    message: String::new(),
+                    attempts: 1,
+                    at_ms: 0.0,
+                }),
+                1_000.0 + 100.0 * i as f64,
+            );
+        }
+        let now = 36_200.0;
+        let going = running(&p, now, false);
+        assert!(
+            going.starts_with("Running. 352 of 400 users done; "),
+            "{going}"
+        );
+        assert!(going.contains(" left."), "{going}");
+        p.apply(&RunEvent::Paused(PauseReason::CredentialRefused), now);
+        assert_eq!(
+            running(&p, now + 60_000.0, false),
+            "Paused: the credential was refused. 352 of 400 users done."
         );
     }
 

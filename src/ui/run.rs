@@ -94,17 +94,7 @@ fn RunProgress() -> impl IntoView {
                 if !active {
                     return status::ended(p, action, cancelled);
                 }
-                let rate = p.throughput_per_s(now).map(|r| format!("{} users/s", crate::decimal::fixed(r, 1))).unwrap_or_else(|| "measuring…".into());
-                let eta = p.eta_ms(now).map(|ms| format!(", about {} left", words(ms))).unwrap_or_default();
-                let state_text = match p.paused {
-                    Some(PauseReason::CredentialRefused) => "Paused: the credential was refused.",
-                    Some(PauseReason::Offline) => "Paused: the browser is offline.",
-                    Some(PauseReason::ByAdmin) => "Paused.",
-                    None if cancelled => "Cancelling: no new request starts; waiting for those in flight.",
-                    None if p.is_throttled(now) => "Throttled by the service: waiting.",
-                    None => "Running.",
-                };
-                format!("{state_text} {} of {} users done; {rate}{eta}.", p.done(), p.total)
+                status::running(p, now, cancelled)
                 })
             }}</p>
             <Breakdown parts=Signal::derive(move || run.progress.with(|p| p.as_ref().map(|p| breakdown_parts(p, state.target.get(), run.action.get())).unwrap_or_default()))
@@ -250,14 +240,4 @@ fn breakdown_parts(progress: &Progress, target: Target, action: RunAction) -> Ve
             count: progress.counts.get(&outcome),
         })
         .collect()
-}
-
-/// "2 min 5 s" from milliseconds.
-fn words(ms: f64) -> String {
-    let s = (ms / 1000.0).round() as u64;
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
 }

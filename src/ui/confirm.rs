@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::connect::token_warnings;
 use super::launch::{begin, run_journal, start_follow_up};
 use super::AppState;
 use crate::browser::yield_now::yield_now;
@@ -173,6 +174,10 @@ pub fn Confirm() -> impl IntoView {
                     {move || follow_up.with(|f| f.as_ref().map(|f| view! {
                         <p class="warning" id="follow-up-what" role="note"><strong>{f.what()}</strong></p>
                     }))}
+                    {move || (state.target.get() == Target::Rsa && state.signing_key.with_value(Option::is_none))
+                        .then(|| token_warnings(&state, users.get()))
+                        .filter(|w| !w.is_empty())
+                        .map(|w| view! { <p class="warning" id="token-expiry" role="note">{w.join(" ")}</p> })}
                     <p class="danger-text" id="confirm-text">
                         <strong>{let tenant = tenant.clone(); move || about_to(action.get(), users.get(), &tenant, state.target.get().name())}</strong>
                         {move || match (state.target.get(), action.get()) {

@@ -185,6 +185,36 @@ fn JwtInfo() -> impl IntoView {
     }
 }
 
+/// Now (Unix seconds), and when a run of `users` users would end at a cautious pace.
+fn now_and_run_end(users: usize) -> (i64, Option<i64>) {
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    let run_end = (users > 0).then(|| {
+        let ms = crate::run::progress::estimate_duration_ms(users, 4, 250.0);
+        now + (ms / 1000.0) as i64
+    });
+    (now, run_end)
+}
+
+/// What the pasted RSA token warns of for a run of `users` users (it expires before the run
+/// would end): the Run step's confirmation repeats it, since the plan is known only then.
+pub(super) fn token_warnings(state: &AppState, users: usize) -> Vec<String> {
+    let token = state.creds.jwt.get();
+    let token = jwt::strip_bearer(&token);
+    let (Ok(summary), Ok(base)) = (
+        jwt::decode(token),
+        rsa::ApiBase::parse(&state.creds.rsa_base.get()),
+    ) else {
+        return Vec::new();
+    };
+    let (now, run_end) = now_and_run_end(users);
+    summary
+        .problems(&base, now, run_end)
+        .into_iter()
+        .filter(|p| !p.is_blocking())
+        .map(|p| p.to_string())
+        .collect()
+}
+
 /// Problems with what was entered: `(blocking, message)`.
 fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
     let mut out = Vec::new();
@@ -196,12 +226,7 @@ fn credential_problems(state: &AppState) -> Vec<(bool, String)> {
                 Err(e) => out.push((true, e.to_string())),
                 Ok(summary) => {
                     if let Ok(base) = rsa::ApiBase::parse(&state.creds.rsa_base.get()) {
-                        let now = (js_sys::Date::now() / 1000.0) as i64;
-                        let users = state.removal_count();
-                        let run_end = (users > 0).then(|| {
-                            let ms = crate::run::progress::estimate_duration_ms(users, 4, 250.0);
-                            now + (ms / 1000.0) as i64
-                        });
+                        let (now, run_end) = now_and_run_end(state.removal_count());
                         for p in summary.problems(&base, now, run_end) {
                             out.push((p.is_blocking(), p.to_string()));
                         }

@@ -267,6 +267,22 @@ async function downloadResults(page) {
 }
 
 /** Connects with the demo JWT, drops a file of `ids` and fills the confirmation for `count` users: ready to start. */
+test('a pasted token that would expire before the run ends is warned of on the Run step, where the plan is known', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const { jwt } = await sandbox.control('/sandbox/token', { ttlSecs: 120 });
+  const ids = Array.from({ length: 2_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await confirmRemoval(page, { rsa: { ...demo.rsa, jwt } }, ids);
+  assert.match(await page.locator('#token-expiry').innerText(), /expires .*before the run/i);
+  // A token with time to spare: no warning.
+  const spare = await openPanel(browser, sandbox.url + '/');
+  await confirmRemoval(spare.page, demo, ids.slice(0, 10));
+  assert.equal(await spare.page.locator('#token-expiry').count(), 0);
+  assert.deepEqual([...problems, ...spare.problems], []);
+  await page.close();
+  await spare.page.close();
+});
+
 async function confirmRemoval(page, demo, ids, count = ids.length) {
   await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
   await page.fill('#rsa-jwt', demo.rsa.jwt);

@@ -11,7 +11,7 @@ pub struct Needle {
 
 impl Needle {
     pub fn new(typed: &str) -> Needle {
-        let lower = crate::case::to_lowercase(typed.trim());
+        let lower = crate::case::fold(typed.trim());
         let number = lower
             .bytes()
             .all(|b| b.is_ascii_digit())
@@ -52,7 +52,7 @@ impl Needle {
             }
             false
         } else {
-            crate::case::to_lowercase(text).contains(&self.lower)
+            crate::case::fold(text).contains(&self.lower)
         }
     }
 
@@ -103,6 +103,13 @@ mod tests {
                 "{typed:?} in {text:?}"
             );
         }
+    }
+
+    #[test]
+    fn greek_final_sigma_matches_either_way() {
+        assert!(Needle::new("νικος").found_in("ΝΙΚΟΣ"));
+        assert!(Needle::new("ΝΙΚΟΣ").found_in("Νίκος, νικος@corp.gr"));
+        assert!(Needle::new("κοσ").found_in("ΝΙΚΟΣ"));
     }
 
     #[test]

@@ -18,12 +18,24 @@ pub fn lower(c: char) -> impl Iterator<Item = char> {
 }
 
 /// `text` lower-cased character by character. Unlike `str::to_lowercase`, a final `Σ` becomes
-/// `σ`, not `ς`: texts compared after lowering match either way.
+/// `σ`, not `ς`; compare texts with [`fold`], which reads every `ς` as `σ`.
 pub fn to_lowercase(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
     text.chars().flat_map(lower).collect()
+}
+
+/// `text` in the form two texts are compared in regardless of case: lower-cased, with the final
+/// sigma `ς` read as `σ` (`ΝΙΚΟΣ`, `νικος` and `νικοσ` fold alike).
+pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    text.chars()
+        .flat_map(lower)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
 }
 
 fn lower_one(c: char) -> char {
@@ -42,7 +54,7 @@ fn lower_one(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
-    use super::{lower, to_lowercase};
+    use super::{fold, lower, to_lowercase};
 
     #[test]
     fn every_character_lowers_as_std_lowers_it() {
@@ -69,5 +81,9 @@ mod tests {
         }
         assert_eq!(to_lowercase("ΝΙΚΟΣ"), "νικοσ");
         assert_eq!("ΝΙΚΟΣ".to_lowercase(), "νικος");
+        for text in ["ΝΙΚΟΣ", "νικος", "Νικοσ"] {
+            assert_eq!(fold(text), "νικοσ", "{text}");
+        }
+        assert_eq!(fold("JDOE@Corp.COM"), "jdoe@corp.com");
     }
 }

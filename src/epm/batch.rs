@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::run::outcome::PlanEntry;
+use crate::run::outcome::OUTCOME_UNKNOWN;
 use crate::run::{Outcome, UserResult};
 
 use super::job::{Counts, FailedItem, StatusBody};
@@ -185,11 +186,17 @@ fn failed_job_listed(
 ) -> BatchReport {
     let removed_message =
         format!("Removed: the job failed ({reason}), but List Users no longer has this login.");
+    let unproven = format!(
+        "{OUTCOME_UNKNOWN}: the job failed ({reason}), and List Users no longer has this login: \
+         the job removed it before failing, or the tenant never had it (Check who exists before \
+         the run tells them apart)."
+    );
     let results: Vec<UserResult> = users
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            let (outcome, message) = listed.outcome(i, u, &removed_message, reason);
+            let (outcome, message) =
+                listed.outcome(i, u, &removed_message, reason, Some(&unproven));
             result(u, outcome, message, stamp)
         })
         .collect();
@@ -320,7 +327,7 @@ pub fn map_failures(
                     let failed = format!(
                         "not removed: not among the job's named failures, but List Users still has it (the job counted {c})"
                     );
-                    let (outcome, message) = listed.outcome(i, u, &removed, &failed);
+                    let (outcome, message) = listed.outcome(i, u, &removed, &failed, None);
                     result(u, outcome, message, stamp)
                 }
                 (Some(c), None) if c.succeeded == 0 => result(
@@ -332,7 +339,7 @@ pub fn map_failures(
                 (Some(c), None) => result(
                     u,
                     Outcome::Failed,
-                    format!("outcome unknown: not among the job's named failures, but its counts disagree ({c}); {CHECK_CONSOLE}"),
+                    format!("{OUTCOME_UNKNOWN}: not among the job's named failures, but its counts disagree ({c}); {CHECK_CONSOLE}"),
                     stamp,
                 ),
                 (None, _) => result(u, Outcome::Removed, "removed".to_string(), stamp),
@@ -444,7 +451,10 @@ mod tests {
             report.results.iter().all(|r| r.outcome == Outcome::Failed),
             "two of three removed, but which is unknown: none is reported removed"
         );
-        assert!(report.results[0].message.starts_with("outcome unknown"));
+        assert!(
+            report.results.iter().all(UserResult::outcome_unknown),
+            "{report:?}"
+        );
         assert!(report.results[0].message.contains("counts disagree"));
         assert!(is_unclear(&users, &done));
     }
@@ -459,7 +469,7 @@ mod tests {
         let absent_before = HashSet::from([login_key("d")]);
         let listed = Listed {
             gone: &[true, true, false, true],
-            absent_before: &absent_before,
+            absent_before: Some(&absent_before),
         };
         let report = map_job(0, &users, &done, STAMP, Some(&listed));
         let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
@@ -491,10 +501,10 @@ mod tests {
             r#"{"status":1,"details":"Failed to remove users. An internal error occurred after processing 2 of 3 users."}"#,
         );
         assert!(is_unclear(&users, &failed));
-        let none = HashSet::new();
+        let none_missing = HashSet::new();
         let listed = Listed {
             gone: &[true, true, false],
-            absent_before: &none,
+            absent_before: Some(&none_missing),
         };
         let report = map_job(2, &users, &failed, STAMP, Some(&listed));
         let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
@@ -511,6 +521,23 @@ mod tests {
         assert_eq!(report.notes.len(), 1);
         assert!(report.notes[0]
             .starts_with("Batch 3: the job failed, but List Users no longer has 2 of its 3 users"));
+
+        // Without Check who exists, a login List Users lacks may never have existed: unknown.
+        let unchecked = Listed {
+            gone: &[true, true, false],
+            absent_before: None,
+        };
+        let report = map_job(2, &users, &failed, STAMP, Some(&unchecked));
+        assert!(
+            report.results[..2].iter().all(|r| r.outcome_unknown()),
+            "{report:?}"
+        );
+        assert!(report.results[0]
+            .message
+            .contains("or the tenant never had it"));
+        assert_eq!(report.results[2].outcome, Outcome::Failed);
+        assert!(!report.results[2].outcome_unknown());
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
     }
 
     #[test]

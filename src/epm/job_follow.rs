@@ -1,6 +1,6 @@
 //! Starting the removal job and following it to its end.
 
-use crate::run::{Clock, Http, RunEvent};
+use crate::run::{BatchStage, Clock, Http, RunEvent};
 
 use super::call::{classify, Answer};
 use super::job::{parse_status, JobState, StatusBody};
@@ -36,19 +36,36 @@ pub(super) const CHECK_CONSOLE: &str =
     "check the EPM job console: these users may have been removed";
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
-    /// Sends `DELETE …/users?filename=`. Repeated only when the service surely did not act on
-    /// it (401/403, 429); an unanswered request is not repeated, since a job may have started.
+    /// Sends `DELETE …/users?filename=` for batch `index` of `users` users, announcing the
+    /// batch's job as running just before each send: from then on its users may be removed (a
+    /// page closed then leaves them to List Users). Repeated only when the service surely did not
+    /// act on it (401/403, 429); an unanswered request is not repeated, since a job may have
+    /// started.
     pub(super) async fn request_removal(
         &self,
+        index: usize,
+        users: usize,
         name: &str,
         emit: &mut impl FnMut(RunEvent),
     ) -> Removal {
         let mut backoff = self.backoff();
         let mut throttled = 0;
+        let waiting = |emit: &mut dyn FnMut(RunEvent)| {
+            emit(RunEvent::Batch {
+                index,
+                users,
+                stage: BatchStage::Waiting,
+            })
+        };
         loop {
             if !self.wait_while_paused().await {
                 return Removal::NotSent;
             }
+            emit(RunEvent::Batch {
+                index,
+                users,
+                stage: BatchStage::JobRunning,
+            });
             let answer = classify(
                 self.send(|auth| remove_users_request(self.base, name, auth))
                     .await,
@@ -76,11 +93,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     };
                 }
                 Answer::CredentialRefused(status) => {
+                    waiting(emit);
                     if !self.await_credential(status, emit).await {
                         return Removal::NotSent;
                     }
                 }
                 Answer::Throttled { wait_ms } => {
+                    waiting(emit);
                     throttled += 1;
                     if throttled >= self.config.max_attempts {
                         return Removal::Failed {
@@ -172,7 +191,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     format!("HTTP {http_status}: {}", body.details_or_status())
                 }
                 // Not the job's end: the link or the job itself is not (or no longer) there.
-                Answer::Body { body, http_status } if http_status >= 400 => {
+                Answer::Body { body, http_status } if http_status >= 400 && http_status != 408 => {
                     return JobEnd::Unknown(format!(
                         "the job's status could not be read (HTTP {http_status}: {}); {CHECK_CONSOLE}",
                         body.details_or_status()

@@ -30,26 +30,32 @@ pub const ABSENT_BEFORE: &str =
 pub struct Listed<'a> {
     /// Per user of the batch, in order: List Users no longer has it.
     pub gone: &'a [bool],
-    /// The [`login_key`]s "Check who exists" found missing before the run.
-    pub absent_before: &'a HashSet<String>,
+    /// The [`login_key`]s "Check who exists" found missing before the run, when it ran.
+    pub absent_before: Option<&'a HashSet<String>>,
 }
 
 impl Listed<'_> {
-    /// User `i` of the batch (`user`): removed with `removed` when List Users no longer has it,
-    /// not found when it was missing before the run, otherwise failed with `failed`.
+    /// User `i` of the batch (`user`): when List Users no longer has it, not found if it was
+    /// missing before the run, otherwise removed with `removed` (or, when nothing is known of
+    /// before the run and the caller gives `unproven`, failed with that "outcome unknown"
+    /// message); when List Users still has it, failed with `failed`.
     pub fn outcome(
         &self,
         i: usize,
         user: &PlanEntry,
         removed: &str,
         failed: &str,
+        unproven: Option<&str>,
     ) -> (Outcome, String) {
-        match self.gone.get(i) {
-            Some(true) if self.absent_before.contains(&login_key(&user.user)) => {
+        if self.gone.get(i) != Some(&true) {
+            return (Outcome::Failed, failed.to_string());
+        }
+        match (self.absent_before, unproven) {
+            (Some(absent), _) if absent.contains(&login_key(&user.user)) => {
                 (Outcome::NotFound, ABSENT_BEFORE.to_string())
             }
-            Some(true) => (Outcome::Removed, removed.to_string()),
-            _ => (Outcome::Failed, failed.to_string()),
+            (None, Some(unproven)) => (Outcome::Failed, unproven.to_string()),
+            _ => (Outcome::Removed, removed.to_string()),
         }
     }
 }
@@ -144,13 +150,14 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let still_there = format!("{why} List Users still had this login afterwards.");
         let listed = Listed {
             gone,
-            absent_before: &self.config.absent_before,
+            absent_before: self.config.absent_before.as_ref(),
         };
         users
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let (outcome, message) = listed.outcome(i, u, GONE_AFTER_LOST_ANSWER, &still_there);
+                let (outcome, message) =
+                    listed.outcome(i, u, GONE_AFTER_LOST_ANSWER, &still_there, None);
                 UserResult {
                     row: u.row,
                     user: u.user.clone(),

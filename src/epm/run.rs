@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use futures::future::join;
 
 use crate::run::journal::{InterruptedJob, JOB_FOLLOWED};
-use crate::run::outcome::PlanEntry;
+use crate::run::outcome::{PlanEntry, OUTCOME_UNKNOWN};
 use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
 use super::batch::{all_users, is_unclear, login_key, map_job, split, BatchReport, Stamp};
@@ -221,9 +221,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                             }
                         },
                     };
-                    // From here its users may be removed: a page closed now leaves them to List Users.
-                    stage(&mut out(), index, users, BatchStage::JobRunning);
-                    let removal = self.request_removal(&name, &mut out()).await;
+                    let removal = self
+                        .request_removal(index, users.len(), &name, &mut out())
+                        .await;
                     (name, removal, false)
                 }
             };
@@ -272,14 +272,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             match std::mem::replace(&mut ahead, Ahead::Nothing) {
                 Ahead::Uploaded(next_name) if running() => {
                     let mut out2 = out();
-                    stage(
-                        &mut out2,
-                        index + 1,
-                        batches[index + 1],
-                        BatchStage::JobRunning,
-                    );
+                    let next_users = batches[index + 1].len();
                     let start = async {
-                        let removal = self.request_removal(&next_name, &mut out2).await;
+                        let removal = self
+                            .request_removal(index + 1, next_users, &next_name, &mut out2)
+                            .await;
                         if let Removal::Running(href) = &removal {
                             job_started(&mut out2, index + 1, href, &next_name);
                         }
@@ -388,6 +385,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 may_have_run,
             } => {
                 stage(emit, index, users, BatchStage::Failed(message.clone()));
+                let message = match (&outcome, may_have_run) {
+                    (Outcome::Failed, true) => format!("{OUTCOME_UNKNOWN}: {message}"),
+                    _ => message,
+                };
                 let results = self.same_for_all(users, outcome, &message, http_status, attempts);
                 return JobReport {
                     report: BatchReport {
@@ -409,7 +410,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         };
         let listed = gone.as_deref().map(|gone| Listed {
             gone,
-            absent_before: &self.config.absent_before,
+            absent_before: self.config.absent_before.as_ref(),
         });
         let report = map_job(index, users, &job, stamp, listed.as_ref());
         let last = match job.state() {

@@ -1050,7 +1050,7 @@ fn a_job_that_fails_midway_reports_removed_who_list_users_no_longer_has() {
     fake.fail_midway();
     let control = Control::new(admin());
     let cfg = EpmConfig {
-        absent_before: HashSet::from([login_key("ghost")]),
+        absent_before: Some(HashSet::from([login_key("ghost")])),
         ..config(10)
     };
     let (results, events) = run(
@@ -1155,4 +1155,51 @@ fn a_status_that_could_not_be_read_until_the_job_ended_says_it_can_be_read_again
         matches!((trouble, again), (Some(t), Some(a)) if t < a),
         "no 'still trying' left standing: {notes:?}"
     );
+}
+
+#[test]
+fn a_page_closed_while_the_removal_request_waits_out_a_429_leaves_its_users_not_started() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a"]);
+    let mut throttled = Response::new(429, "");
+    throttled.headers.push(("Retry-After".into(), "120".into()));
+    fake.fail(
+        1,
+        |r| r.method == Method::Delete && r.url.contains("/security/v1/users?"),
+        Ok(throttled),
+    );
+    let p = plan(&["a", "ghost"]);
+    let mut reopened = closed_during_run(&clock, &fake, &config(10), &p, 60_000);
+    assert!(fake.removed().is_empty() && reopened.interrupted_jobs().is_empty());
+    assert!(
+        reopened.interrupted_job_users().is_empty(),
+        "the only removal request was answered 429: nobody is in a job"
+    );
+    let settled = reopened.settle_interrupted_jobs_with(|l| l == "a", 0.0);
+    assert!(settled.is_empty(), "{settled:?}");
+    assert_eq!(
+        reopened.remaining().len(),
+        2,
+        "both are sent again on resume"
+    );
+}
+
+#[test]
+fn a_job_that_failed_outright_does_not_report_a_login_that_never_existed_removed() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.poison("b");
+    let (results, _) = run_as_admin(&clock, &fake, &config(10), &["a", "typo", "b"]);
+    assert!(fake.removed().is_empty());
+    let typo = outcome_of(&results, "typo");
+    assert!(typo.outcome_unknown(), "{typo:?}");
+    for login in ["a", "b"] {
+        let r = outcome_of(&results, login);
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert!(
+            !r.outcome_unknown(),
+            "List Users still has it: {}",
+            r.message
+        );
+    }
 }

@@ -67,7 +67,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     };
                     let listed = gone.as_deref().map(|gone| Listed {
                         gone,
-                        absent_before: &self.config.absent_before,
+                        absent_before: self.config.absent_before.as_ref(),
                     });
                     let report = map_v2(index, users, &body, stamp, listed.as_ref());
                     let removed = report

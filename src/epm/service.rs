@@ -36,9 +36,10 @@ pub struct EpmConfig {
     pub line_ending: LineEnding,
     /// The signed-in admin's login when it is not the Basic user (OAuth): never sent for removal.
     pub own_login: Option<String>,
-    /// The [`login_key`]s "Check who exists" found missing before the run: such a login that an
-    /// unclear end leaves gone is reported not found, not removed (`src/epm/lost.rs`).
-    pub absent_before: HashSet<String>,
+    /// When "Check who exists" ran on the plan: the [`login_key`]s it found missing. Such a login
+    /// that an unclear end leaves gone is reported not found, not removed; the others it found
+    /// and List Users no longer has were removed (`src/epm/lost.rs`).
+    pub absent_before: Option<HashSet<String>>,
     /// A refused credential pauses a run until a new one is given; a one-off call (the preview's
     /// or a resume's List Users) sets this to `false` and ends with an error instead.
     pub wait_for_credential: bool,
@@ -59,7 +60,7 @@ impl Default for EpmConfig {
             request_timeout_ms: 120_000,
             line_ending: LineEnding::CrLf,
             own_login: None,
-            absent_before: HashSet::new(),
+            absent_before: None,
             wait_for_credential: true,
         }
     }

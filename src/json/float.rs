@@ -106,7 +106,11 @@ impl Decimal {
             match self.cmp_binary(2 * m + 1, e - 1) {
                 Ordering::Greater if z == f64::MAX => return None,
                 Ordering::Greater => z = next_up(z),
-                Ordering::Equal => return Some(if m % 2 == 0 { z } else { next_up(z) }),
+                // The tie above `f64::MAX` (whose mantissa is odd) rounds to infinity.
+                Ordering::Equal => {
+                    let even = if m % 2 == 0 { z } else { next_up(z) };
+                    return even.is_finite().then_some(even);
+                }
                 Ordering::Less if z == 0.0 => return Some(z),
                 Ordering::Less => {
                     // Below the smallest float of a binade, the gap to the next one down is half.
@@ -357,6 +361,18 @@ mod tests {
         ] {
             same(text);
         }
+    }
+
+    #[test]
+    fn the_halfway_point_above_the_largest_float_is_out_of_range() {
+        let half_gap = halve(&format!("{:.1100}", 2f64.powi(971)));
+        let halfway = add_decimals(&format!("{:.1100}", f64::MAX), &half_gap);
+        assert_eq!(parse_f64(&halfway), None);
+        same(&halfway);
+        let mut below = halfway.clone().into_bytes();
+        let last = below.iter().rposition(|&d| d > b'0').unwrap();
+        below[last] -= 1;
+        same(&String::from_utf8(below).unwrap());
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Protocol for RsaLookup {
 
 /// The key under which two addresses count as the same.
 fn email_key(email: &str) -> String {
-    crate::case::to_lowercase(email.trim())
+    crate::case::fold(email.trim())
 }
 
 fn looks_like_email(email: &str) -> bool {

@@ -50,7 +50,11 @@ pub enum RunEvent {
 pub enum BatchStage {
     Queued,
     Uploading,
-    /// The removal job was accepted and is running (status -1; the API gives no percentage).
+    /// Its file is uploaded and its removal request waits (throttled, or for a new credential):
+    /// the service has not acted on it.
+    Waiting,
+    /// The removal is requested, or its job accepted and running (status -1; the API gives no
+    /// percentage): from here its users may be removed.
     JobRunning,
     /// The job finished; its `details` text.
     Done(String),

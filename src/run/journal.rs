@@ -252,6 +252,12 @@ impl Journal {
                 self.batches.push(members);
             }
             BatchStage::Uploading => self.forget_ended_jobs(),
+            // Its removal request was answered without effect (429, a refused credential).
+            BatchStage::Waiting => {
+                if let Some(members) = self.batches.get(index) {
+                    members.iter().for_each(|&i| self.in_job.remove(i));
+                }
+            }
             // Announced before the removal request is sent: its users may be removed from then on.
             BatchStage::JobRunning => {
                 if let Some(members) = self.batches.get(index) {
@@ -710,7 +716,7 @@ fn changes_journal(event: &RunEvent) -> bool {
             | RunEvent::Unacted { .. }
             | RunEvent::JobStarted { .. }
             | RunEvent::Batch {
-                stage: BatchStage::Uploading | BatchStage::JobRunning,
+                stage: BatchStage::Uploading | BatchStage::Waiting | BatchStage::JobRunning,
                 ..
             }
     )

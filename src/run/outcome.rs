@@ -94,8 +94,8 @@ pub struct UserResult {
     pub at_ms: f64,
 }
 
-/// Part of every message of a result whose outcome is unknown: a request may have taken effect
-/// without the panel learning it.
+/// Part of every message of a result whose outcome is unknown (in any case of ASCII letters): a
+/// request may have taken effect without the panel learning it.
 pub const OUTCOME_UNKNOWN: &str = "Outcome unknown";
 
 impl UserResult {
@@ -103,7 +103,13 @@ impl UserResult {
     /// result is failed, its message says [`OUTCOME_UNKNOWN`]). A retry of such a user reads a
     /// 404 as "removed": by that earlier request.
     pub fn outcome_unknown(&self) -> bool {
-        self.outcome == Outcome::Failed && self.message.contains(OUTCOME_UNKNOWN)
+        let marker = OUTCOME_UNKNOWN.as_bytes();
+        self.outcome == Outcome::Failed
+            && self
+                .message
+                .as_bytes()
+                .windows(marker.len())
+                .any(|w| w.eq_ignore_ascii_case(marker))
     }
 }
 
@@ -146,6 +152,11 @@ mod tests {
         )
         .outcome_unknown());
         assert!(!result(Outcome::NotStarted, "Outcome unknown").outcome_unknown());
+        assert!(result(
+            Outcome::Failed,
+            "Disabled; the delete got no clear answer. outcome unknown after 7 attempts"
+        )
+        .outcome_unknown());
     }
 
     #[test]

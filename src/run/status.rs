@@ -137,7 +137,7 @@ fn duration(ms: f64) -> String {
 /// reports its users "not started".
 pub fn batch_line(stage: &BatchStage, run_ended: bool, cancelled: bool) -> (&'static str, String) {
     match stage {
-        BatchStage::Queued | BatchStage::Uploading if run_ended => (
+        BatchStage::Queued | BatchStage::Uploading | BatchStage::Waiting if run_ended => (
             "not-started",
             if cancelled {
                 "not started: the run was cancelled".to_string()
@@ -147,6 +147,10 @@ pub fn batch_line(stage: &BatchStage, run_ended: bool, cancelled: bool) -> (&'st
         ),
         BatchStage::Queued => ("queued", "queued".to_string()),
         BatchStage::Uploading => ("active", "uploading the file".to_string()),
+        BatchStage::Waiting => (
+            "active",
+            "waiting to request the removal (throttled, or for a new credential)".to_string(),
+        ),
         BatchStage::JobRunning => ("active", "removal job running".to_string()),
         BatchStage::Done(details) => ("done", format!("done: {details}")),
         BatchStage::Failed(why) => ("failed", format!("failed: {why}")),

@@ -353,7 +353,9 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                 let config = EpmConfig {
                     own_login: state.effective_own_account(),
                     batch_size: state.epm_batch_size.get_untracked(),
-                    absent_before: state.presence.with_untracked(|p| absent_keys(p)),
+                    absent_before: state
+                        .presence
+                        .with_untracked(|p| (!p.is_empty()).then(|| absent_keys(p))),
                     ..EpmConfig::default()
                 };
                 let epm = Epm {

@@ -92,7 +92,10 @@ impl<'a> Book<'a> {
                 let state = &mut self.states[i];
                 state.unanswered = true;
                 state.resumed = true;
-                state.last_error = Some("the page was closed before its answer arrived".into());
+                state.last_error = Some(
+                    "an earlier request's outcome was not known (the page closed, or no clear answer came)"
+                        .into(),
+                );
             }
         }
     }
@@ -443,7 +446,7 @@ mod tests {
         );
         let results = book.cancel_pending(&Plain, 1.0);
         assert!(
-            results[0].message.contains("the page was closed"),
+            results[0].message.contains("the page closed, or no clear answer came"),
             "{}",
             results[0].message
         );

@@ -17,8 +17,9 @@ pub const GONE_AFTER_LOSS: &str =
     elsewhere while this run was changing it, or the ID is wrong).";
 /// Shown for 404 to the first step of a user that was in flight when the page was closed.
 pub const REMOVED_BEFORE_CLOSE: &str =
-    "Removed: the page was closed while this user's removal was under \
-    way; when the run went on, the service no longer had the user, so that removal went through.";
+    "Removed: an earlier removal of this user had an unknown outcome (the page closed while it was \
+    under way, or no clear answer came); sent again, the service no longer had the user, so that \
+    removal went through.";
 /// Shown for 405 to the unmark step.
 pub const UNMARK_NOT_ALLOWED: &str = "Not allowed: this user comes from a SCIM-managed or Azure Active \
     Directory identity source, whose users cannot be unmarked or deleted here. Remove the user in that \

@@ -446,7 +446,9 @@ mod tests {
         );
         let results = book.cancel_pending(&Plain, 1.0);
         assert!(
-            results[0].message.contains("the page closed, or no clear answer came"),
+            results[0]
+                .message
+                .contains("the page closed, or no clear answer came"),
             "{}",
             results[0].message
         );

@@ -85,6 +85,25 @@ pub fn login_key(login: &str) -> String {
     }
 }
 
+/// The message of a login whose earlier outcome was unknown and that a new job did not find.
+pub const REMOVED_EARLIER: &str = "Removed: an earlier removal of this login had an unknown outcome, and \
+    this job no longer found it, so that earlier removal most likely went through (the service cannot \
+    tell that from a login it never had).";
+
+/// Results of a retry: a login in `unknown_before` (whose earlier outcome was unknown, as
+/// [`login_key`]s) that the new job reports not found was removed by that earlier attempt.
+pub fn settle_earlier_unknowns(results: &mut [UserResult], unknown_before: &HashSet<String>) {
+    if unknown_before.is_empty() {
+        return;
+    }
+    for r in results {
+        if r.outcome == Outcome::NotFound && unknown_before.contains(&login_key(&r.user)) {
+            r.outcome = Outcome::Removed;
+            r.message = REMOVED_EARLIER.to_string();
+        }
+    }
+}
+
 /// Whether a failure message says the login does not exist.
 pub fn says_not_found(message: &str) -> bool {
     let m = crate::case::to_lowercase(message);

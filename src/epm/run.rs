@@ -11,7 +11,9 @@ use crate::run::journal::{InterruptedJob, JOB_FOLLOWED};
 use crate::run::outcome::{PlanEntry, OUTCOME_UNKNOWN};
 use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
-use super::batch::{all_users, is_unclear, login_key, map_job, split, BatchReport, Stamp};
+use super::batch::{
+    all_users, is_unclear, login_key, map_job, settle_earlier_unknowns, split, BatchReport, Stamp,
+};
 use super::job::{JobState, StatusBody};
 use super::job_follow::{JobEnd, Removal};
 use super::list::match_plan;
@@ -412,7 +414,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             gone,
             absent_before: self.config.absent_before.as_ref(),
         });
-        let report = map_job(index, users, &job, stamp, listed.as_ref());
+        let mut report = map_job(index, users, &job, stamp, listed.as_ref());
+        settle_earlier_unknowns(&mut report.results, &self.config.unknown_before);
         let last = match job.state() {
             JobState::Failed(_) => BatchStage::Failed(job.details_or_status()),
             _ => BatchStage::Done(job.details.clone().unwrap_or_else(|| "finished".into())),

@@ -1203,3 +1203,25 @@ fn a_job_that_failed_outright_does_not_report_a_login_that_never_existed_removed
         );
     }
 }
+
+#[test]
+fn a_retried_login_whose_outcome_was_unknown_reads_removed_when_the_new_job_finds_it_gone() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["b"]);
+    let cfg = EpmConfig {
+        unknown_before: HashSet::from([login_key("A")]),
+        ..config(10)
+    };
+    let (results, _) = run_as_admin(&clock, &fake, &cfg, &["a", "b", "ghost"]);
+    let a = outcome_of(&results, "a");
+    assert_eq!(
+        (a.outcome.clone(), a.message.as_str()),
+        (Outcome::Removed, super::batch::REMOVED_EARLIER)
+    );
+    assert_eq!(outcome_of(&results, "b").outcome, Outcome::Removed);
+    assert_eq!(
+        outcome_of(&results, "ghost").outcome,
+        Outcome::NotFound,
+        "a login whose earlier outcome was known stays not found"
+    );
+}

@@ -3,7 +3,7 @@
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
-use super::batch::{BatchReport, Stamp};
+use super::batch::{settle_earlier_unknowns, BatchReport, Stamp};
 use super::call::{classify, Answer};
 use super::list::match_plan;
 use super::lost::{lost_answer_stage, Listed};
@@ -69,7 +69,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         gone,
                         absent_before: self.config.absent_before.as_ref(),
                     });
-                    let report = map_v2(index, users, &body, stamp, listed.as_ref());
+                    let mut report = map_v2(index, users, &body, stamp, listed.as_ref());
+                    settle_earlier_unknowns(&mut report.results, &self.config.unknown_before);
                     let removed = report
                         .results
                         .iter()

@@ -40,6 +40,9 @@ pub struct EpmConfig {
     /// that an unclear end leaves gone is reported not found, not removed; the others it found
     /// and List Users no longer has were removed (`src/epm/lost.rs`).
     pub absent_before: Option<HashSet<String>>,
+    /// For a retry: the [`login_key`]s whose earlier outcome was unknown. The new job's "not
+    /// found" then means that earlier attempt removed them.
+    pub unknown_before: HashSet<String>,
     /// A refused credential pauses a run until a new one is given; a one-off call (the preview's
     /// or a resume's List Users) sets this to `false` and ends with an error instead.
     pub wait_for_credential: bool,
@@ -61,6 +64,7 @@ impl Default for EpmConfig {
             line_ending: LineEnding::CrLf,
             own_login: None,
             absent_before: None,
+            unknown_before: HashSet::new(),
             wait_for_credential: true,
         }
     }

@@ -1,9 +1,30 @@
 //! New plans from earlier results: "retry failed", "undo marks" and "enable again", each
 //! keeping the users' original row numbers.
 
+use crate::run::action::RunAction;
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
 
 use super::row::RowOutcome;
+
+/// What an RSA run did, as its results show it: a row removed, marked, changed back, or left as
+/// it was by a change, tells. `None` when no row tells (every one failed, not started, not found
+/// or not allowed): a retry then cannot tell deleting from marking for deletion.
+pub fn action_shown(results: &[UserResult]) -> Option<RunAction> {
+    use crate::rsa::steps::single::{
+        ALREADY_ENABLED, ALREADY_MARKED, ENABLED, NOT_MARKED, UNMARKED,
+    };
+    let begins = |r: &UserResult, text: &str| r.message.starts_with(text);
+    results.iter().find_map(|r| match r.outcome {
+        Outcome::Removed | Outcome::DisabledOnly | Outcome::Conflict => Some(RunAction::Remove),
+        Outcome::Marked => Some(RunAction::Mark),
+        Outcome::Unchanged if begins(r, ALREADY_MARKED) => Some(RunAction::Mark),
+        Outcome::Unchanged if begins(r, NOT_MARKED) => Some(RunAction::Unmark),
+        Outcome::Unchanged if begins(r, ALREADY_ENABLED) => Some(RunAction::Reenable),
+        Outcome::Restored if begins(r, UNMARKED) => Some(RunAction::Unmark),
+        Outcome::Restored if begins(r, ENABLED) => Some(RunAction::Reenable),
+        _ => None,
+    })
+}
 
 /// The users whose outcome may change if tried again (failed, not started, disabled only),
 /// in row order; never a user the service refused to remove because it is the caller's own
@@ -171,6 +192,38 @@ mod tests {
             users(&retry_plan(&all)),
             [(4, "half-done"), (7, "flaky")],
             "a user only disabled is finished by a retry"
+        );
+    }
+
+    #[test]
+    fn the_action_of_an_earlier_run_is_read_from_rows_that_show_it() {
+        use crate::rsa::steps::single::{ALREADY_MARKED, ENABLED};
+        let with = |outcome, message: &str| UserResult {
+            message: message.into(),
+            ..r(2, "u", outcome)
+        };
+        let failed = with(Outcome::Failed, "Outcome unknown after 7 attempts");
+        let not_found = with(Outcome::NotFound, "Not found");
+        assert_eq!(
+            action_shown(&[failed.clone(), not_found.clone()]),
+            None,
+            "nothing tells"
+        );
+        assert_eq!(
+            action_shown(&[failed.clone(), with(Outcome::Marked, "Marked")]),
+            Some(RunAction::Mark)
+        );
+        assert_eq!(
+            action_shown(&[with(Outcome::Unchanged, ALREADY_MARKED), failed.clone()]),
+            Some(RunAction::Mark)
+        );
+        assert_eq!(
+            action_shown(&[not_found, with(Outcome::Removed, "Removed")]),
+            Some(RunAction::Remove)
+        );
+        assert_eq!(
+            action_shown(&[with(Outcome::Restored, ENABLED), failed]),
+            Some(RunAction::Reenable)
         );
     }
 }

@@ -334,6 +334,14 @@ impl Journal {
             .collect()
     }
 
+    /// Records users whose earlier request's outcome is unknown (a retry of them): a resume
+    /// after a reload then treats them as "sent before, answer unknown", as the retry does.
+    pub fn carry_unanswered<'a>(&mut self, users: impl IntoIterator<Item = &'a String>) {
+        for user in users {
+            self.in_flight.insert(user.clone());
+        }
+    }
+
     /// The users sent a request whose result is unknown (sorted): for RSA, "sent before,
     /// answer unknown" when the run resumes.
     pub fn unanswered(&self) -> Vec<String> {
@@ -1092,6 +1100,21 @@ mod tests {
             .all(|r| r.outcome == Outcome::Failed && r.message == JOB_INTERRUPTED));
         assert!(j.remaining().is_empty() && j.is_finished());
         assert!(j.interrupted_job_users().is_empty());
+    }
+
+    #[test]
+    fn a_retry_of_unknown_outcomes_keeps_them_unanswered_through_a_reload() {
+        let p = plan(&["a".to_string(), "b".to_string(), "c".to_string()]);
+        let mut j = Journal::new(Target::Rsa, "x", "r", 0.0, p.clone(), Vec::new());
+        j.carry_unanswered(&["b".to_string(), "c".to_string()]);
+        j.apply(&RunEvent::Result(result(
+            &p[2],
+            Outcome::Removed,
+            "ok",
+            1.0,
+        )));
+        let j = Journal::from_json(&j.to_json()).unwrap();
+        assert_eq!(j.unanswered(), ["b".to_string()]);
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub fn begin(
     state: AppState,
     connection: Connection,
     entries: Vec<PlanEntry>,
-    journal: Journal,
+    mut journal: Journal,
     fresh: bool,
 ) {
     let run = state.run;
@@ -164,6 +164,7 @@ pub fn begin(
             })
         });
     }
+    journal.carry_unanswered(&unanswered);
     run.progress.set(Some(Progress::new(entries.len())));
     let work = Work {
         entries,
@@ -302,6 +303,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
     run.batches.set(Vec::new());
     run.tenant.set(connection.tenant());
     run.cancelled.set(false);
+    run.action_unknown.set(false);
     run.active.set(true);
     let beating = keep_beating();
     state.go(Step::Run);
@@ -356,6 +358,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                     absent_before: state
                         .presence
                         .with_untracked(|p| (!p.is_empty()).then(|| absent_keys(p))),
+                    unknown_before: work.unanswered.iter().map(|u| login_key(u)).collect(),
                     ..EpmConfig::default()
                 };
                 let epm = Epm {

@@ -15,13 +15,12 @@ use crate::browser::yield_now::in_slices;
 use crate::charts::Part;
 use crate::flow::Step;
 use crate::results::{
-    self, export_csv, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass, ResultsImport,
-    RowOutcome, Tally,
+    self, action_shown, export_csv, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass,
+    ResultsImport, RowOutcome, Tally,
 };
 use crate::run::action::RunAction;
 use crate::run::follow_up::FollowUp;
 use crate::run::progress::Progress;
-use crate::run::Outcome;
 use crate::target::Target;
 
 /// Summary, filters, the table of every row, download and retry.
@@ -76,6 +75,16 @@ pub fn ResultsStep() -> impl IntoView {
         state.go(Step::Run);
     };
     let retry = move |_| {
+        let from_file = state.run.journal.with_value(Option::is_none);
+        if from_file && state.run.action_unknown.get_untracked() {
+            message.set(Some(
+                "This results file does not show what its run did: no row was removed, marked for deletion or \
+                 changed, so a retry cannot tell deleting from marking for deletion. Start the run again from the \
+                 CSV step, where you choose the action."
+                    .into(),
+            ));
+            return;
+        }
         let entries = rows.with_untracked(|r| retry_plan(r));
         // The earlier run's action (an imported results file: the action its outcomes show).
         let action = state
@@ -134,12 +143,12 @@ pub fn ResultsStep() -> impl IntoView {
                     }
                     let run = state.run;
                     run.progress.set(Some(Progress::resumed(done.len(), &done)));
-                    run.action
-                        .set(if done.iter().any(|r| r.outcome == Outcome::Marked) {
-                            RunAction::Mark
-                        } else {
-                            RunAction::Remove
-                        });
+                    let shown = match state.target.get_untracked() {
+                        Target::Rsa => action_shown(&done),
+                        Target::Epm => Some(RunAction::Remove),
+                    };
+                    run.action.set(shown.unwrap_or(RunAction::Remove));
+                    run.action_unknown.set(shown.is_none());
                     run.rehearsal.set(false);
                     run.journal.set_value(None);
                     run.results.set(done);

@@ -95,6 +95,9 @@ pub struct RunState {
     pub active: RwSignal<bool>,
     /// The admin cancelled the active (or last) run.
     pub cancelled: RwSignal<bool>,
+    /// The results shown come from a file whose rows do not show what its run did (deleted, or
+    /// marked for deletion): a retry of them cannot be started from here.
+    pub action_unknown: RwSignal<bool>,
     /// The tenant the run talks to.
     pub tenant: RwSignal<String>,
     /// Pause, resume, cancel and the credential of the active run (not `Send`: browser only).
@@ -146,6 +149,7 @@ impl RunState {
             notes: RwSignal::new(Vec::new()),
             active: RwSignal::new(false),
             cancelled: RwSignal::new(false),
+            action_unknown: RwSignal::new(false),
             tenant: RwSignal::new(String::new()),
             control: StoredValue::new_local(None),
             skipped: RwSignal::new(Vec::new()),

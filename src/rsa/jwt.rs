@@ -161,17 +161,29 @@ pub fn strip_bearer(token: &str) -> &str {
 }
 
 /// Why a token pasted to resume a paused run cannot be used against `base` at `now` (Unix
-/// seconds): it is not a JWT, or it has a problem that [`JwtProblem::is_blocking`]. `None` when
-/// it can be tried.
+/// seconds): it is not a JWT, it has a problem that [`JwtProblem::is_blocking`], or it expires
+/// within a minute (the run would stop again at once). `None` when it can be tried.
 pub fn refusal(token: &str, base: &ApiBase, now: i64) -> Option<String> {
-    match decode(strip_bearer(token)) {
-        Err(e) => Some(e.to_string()),
-        Ok(summary) => summary
-            .problems(base, now, None)
-            .into_iter()
-            .find(JwtProblem::is_blocking)
-            .map(|p| p.to_string()),
+    let summary = match decode(strip_bearer(token)) {
+        Err(e) => return Some(e.to_string()),
+        Ok(summary) => summary,
+    };
+    if let Some(p) = summary
+        .problems(base, now, None)
+        .into_iter()
+        .find(JwtProblem::is_blocking)
+    {
+        return Some(p.to_string());
     }
+    summary
+        .seconds_left(now)
+        .filter(|&left| left < 60)
+        .map(|left| {
+            format!(
+                "The token expires in {}: paste a fresh one.",
+                duration_words(left)
+            )
+        })
 }
 
 impl JwtSummary {
@@ -328,6 +340,8 @@ mod tests {
             ),
             None
         );
+        let nearly = refusal(&good(NOW - 3000, NOW + 6), &base(), NOW).unwrap();
+        assert!(nearly.contains("expires in 6 seconds"), "{nearly}");
         let expired = refusal(&good(NOW - 4000, NOW - 600), &base(), NOW).unwrap();
         assert!(expired.contains("expired"), "{expired}");
         assert!(refusal("garbage", &base(), NOW).is_some());

@@ -84,12 +84,15 @@ impl FollowUp {
     /// The words of the button that starts the run.
     pub fn start_label(&self) -> String {
         let n = self.users();
+        let users = users_word(n);
         match (self.kind, self.action) {
-            (FollowUpKind::Retry, RunAction::Mark) => format!("Retry: mark {n} users for deletion"),
-            (FollowUpKind::Retry, RunAction::Remove) => format!("Retry: remove {n} users now"),
-            (FollowUpKind::Retry, action) => format!("Retry: {} for {n} users", action.label()),
-            (FollowUpKind::Unmark, _) => format!("Undo the mark for deletion of {n} users"),
-            (FollowUpKind::Reenable, _) => format!("Enable {n} users again"),
+            (FollowUpKind::Retry, RunAction::Mark) => {
+                format!("Retry: mark {n} {users} for deletion")
+            }
+            (FollowUpKind::Retry, RunAction::Remove) => format!("Retry: remove {n} {users} now"),
+            (FollowUpKind::Retry, action) => format!("Retry: {} for {n} {users}", action.label()),
+            (FollowUpKind::Unmark, _) => format!("Undo the mark for deletion of {n} {users}"),
+            (FollowUpKind::Reenable, _) => format!("Enable {n} {users} again"),
         }
     }
 }
@@ -206,6 +209,11 @@ mod tests {
         let again = FollowUp::reenable(entries(1));
         assert_eq!(again.action, RunAction::Reenable);
         assert!(again.what().contains("1 user the results"));
+        assert_eq!(again.start_label(), "Enable 1 user again");
+        assert_eq!(
+            FollowUp::retry(entries(1), RunAction::Remove).start_label(),
+            "Retry: remove 1 user now"
+        );
         assert_eq!(
             about_to(RunAction::Reenable, 1, "t.example", "RSA"),
             "You are about to enable 1 user again on t.example (RSA)."

@@ -205,7 +205,7 @@ pub fn ResultsStep() -> impl IntoView {
                 };
                 let (skipped, unknown) = (t.get(OutcomeClass::Skipped), t.get(OutcomeClass::Unknown));
                 let unknown_text = if unknown > 0 { format!(", {unknown} outcome unknown") } else { String::new() };
-                format!("{} rows: {} {done}, {} {not_done}{unknown_text}, {skipped} skipped", t.total(), t.get(class),
+                format!("{} {}: {} {done}, {} {not_done}{unknown_text}, {skipped} skipped", t.total(), if t.total() == 1 { "row" } else { "rows" }, t.get(class),
                     t.total() - t.get(class) - skipped - unknown)
             }}</h3>
             <Breakdown parts=Signal::derive(move || tally.with(|t| OutcomeClass::ALL.iter().map(|c| Part {

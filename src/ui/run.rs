@@ -168,9 +168,17 @@ fn CredentialPrompt() -> impl IntoView {
             });
         if rsa_token {
             let now = (js_sys::Date::now() / 1000.0) as i64;
-            let why = ApiBase::parse(&state.creds.rsa_base.get_untracked())
-                .ok()
-                .and_then(|base| refusal(&token, &base, now));
+            let refused_again = run.control.with_value(|c| {
+                c.as_ref()
+                    .is_some_and(|c| c.auth() == Auth::Bearer(token.clone()))
+            });
+            let why = if refused_again {
+                Some("this is the token the service has just refused: paste a new one.".into())
+            } else {
+                ApiBase::parse(&state.creds.rsa_base.get_untracked())
+                    .ok()
+                    .and_then(|base| refusal(&token, &base, now))
+            };
             if why.is_some() {
                 problem.set(why);
                 return;

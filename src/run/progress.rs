@@ -59,6 +59,8 @@ pub struct Progress {
     /// Users in the plan.
     pub total: usize,
     pub counts: OutcomeCounts,
+    /// Of the failed users, those whose outcome is unknown ([`super::outcome::UserResult::outcome_unknown`]).
+    pub unknown: usize,
     /// Requests waiting for an answer.
     pub in_flight: usize,
     /// Requests allowed in flight.
@@ -81,6 +83,7 @@ impl Progress {
         Progress {
             total,
             counts: OutcomeCounts::default(),
+            unknown: 0,
             in_flight: 0,
             concurrency: 0,
             retries: 0,
@@ -96,7 +99,10 @@ impl Progress {
     /// result. They count as done but not towards the throughput, which measures this session.
     pub fn resumed(total: usize, known: &[super::outcome::UserResult]) -> Self {
         let mut progress = Progress::new(total);
-        known.iter().for_each(|r| progress.counts.add(&r.outcome));
+        for r in known {
+            progress.counts.add(&r.outcome);
+            progress.unknown += usize::from(r.outcome_unknown());
+        }
         progress
     }
 
@@ -105,6 +111,7 @@ impl Progress {
         match event {
             RunEvent::Result(r) => {
                 self.counts.add(&r.outcome);
+                self.unknown += usize::from(r.outcome_unknown());
                 if r.outcome != Outcome::NotStarted {
                     self.recent.push_back(now_ms);
                 }

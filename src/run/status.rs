@@ -77,7 +77,13 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
     let parts: Vec<String> = Outcome::ALL
         .iter()
         .filter(|o| **o == aim || progress.counts.get(o) > 0)
-        .map(|o| format!("{} {}", progress.counts.get(o), o.label()))
+        .map(|o| match (o, progress.unknown) {
+            (Outcome::Failed, unknown) if unknown > 0 => format!(
+                "{} failed ({unknown} outcome unknown)",
+                progress.counts.get(o)
+            ),
+            _ => format!("{} {}", progress.counts.get(o), o.label()),
+        })
         .collect();
     let parts = parts.join(", ");
     if cancel_requested && progress.counts.get(&Outcome::NotStarted) > 0 {
@@ -236,6 +242,28 @@ mod tests {
         assert_eq!(
             ended(&p, RunAction::Mark, true),
             "Cancelled: 3 marked for deletion, 2 not started (of 5 users)."
+        );
+    }
+
+    #[test]
+    fn failures_whose_outcome_is_unknown_are_named() {
+        let mut p = progress(&[(Outcome::Removed, 12), (Outcome::Failed, 1)]);
+        p.apply(
+            &RunEvent::Result(UserResult {
+                row: 99,
+                user: "u99".into(),
+                outcome: Outcome::Failed,
+                http_status: None,
+                message: "Outcome unknown after 7 attempts".into(),
+                attempts: 7,
+                at_ms: 0.0,
+            }),
+            0.0,
+        );
+        p.total += 1;
+        assert_eq!(
+            ended(&p, RunAction::Remove, false),
+            "Finished: 14 of 14 users have an outcome: 12 removed, 2 failed (1 outcome unknown)."
         );
     }
 

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+import { connectEpm, dropFile, launchBrowser, openPanel, parseCsv, planLogins, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => {
@@ -13,12 +13,7 @@ before(async () => {
 after(async () => { await browser?.close(); await sandbox?.stop(); });
 
 async function connect(page, demo) {
-  await page.check('#target-epm');
-  await page.fill('#epm-base', demo.epm.baseUrl);
-  await page.fill('#epm-user', demo.epm.user);
-  await page.fill('#epm-password', demo.epm.password);
-  await page.fill('#epm-batch', '10');
-  await page.locator('#epm-batch').dispatchEvent('change');
+  await connectEpm(page, demo, 10);
   await page.click('#test-connection');
   await page.waitForSelector('#connection-status .success');
 }
@@ -105,11 +100,7 @@ test('a cancelled EPM run says so, and the batches that never ran read "not star
     .filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 200);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   await connect(page, demo);
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
+  await planLogins(page, logins);
   await page.fill('#confirm-count', String(logins.length));
   await sandbox.control('/sandbox/faults', { latencyMs: 300 });
   await page.click('#start-run');

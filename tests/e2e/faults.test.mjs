@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dropFile, launchBrowser, openPanel, parseCsv, screenshot, startSandbox } from './harness.mjs';
+import { connectEpm, dropFile, launchBrowser, openPanel, parseCsv, planLogins, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => { sandbox = await startSandbox(['--users', '700', '--latency-ms', '30']); browser = await launchBrowser(); });
@@ -148,17 +148,8 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 40);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   page.on('dialog', (d) => d.accept());
-  await page.check('#target-epm');
-  await page.fill('#epm-base', demo.epm.baseUrl);
-  await page.fill('#epm-user', demo.epm.user);
-  await page.fill('#epm-password', demo.epm.password);
-  await page.fill('#epm-batch', '10');
-  await page.locator('#epm-batch').dispatchEvent('change');
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
+  await connectEpm(page, demo, 10);
+  await planLogins(page, logins);
   await page.fill('#confirm-count', String(logins.length));
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
   await page.click('#start-run');

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dropFile, launchBrowser, openPanel, screenshot, startSandbox } from './harness.mjs';
+import { connectEpm, launchBrowser, openPanel, planLogins, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => {
@@ -39,17 +39,8 @@ test('"Retry failed" of more users than the threshold waits for the typed count,
     .filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 1200);
   assert.equal(logins.length, 1200, 'the tenant has enough users');
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
-  await page.check('#target-epm');
-  await page.fill('#epm-base', demo.epm.baseUrl);
-  await page.fill('#epm-user', demo.epm.user);
-  await page.fill('#epm-password', demo.epm.password);
-  await page.fill('#epm-batch', '300');
-  await page.locator('#epm-batch').dispatchEvent('change');
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
+  await connectEpm(page, demo, 300);
+  await planLogins(page, logins);
 
   // Every job fails half-way: List Users tells the half removed from the half "failed", offered for a retry.
   await sandbox.control('/sandbox/faults', { failNextJobs: 4 });

@@ -163,3 +163,22 @@ export async function accessibilityProblems(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
 }
+
+/** Signs in to the sandbox's EPM as its demo admin, with `batch` users per removal job. */
+export async function connectEpm(page, demo, batch) {
+  await page.check('#target-epm');
+  await page.fill('#epm-base', demo.epm.baseUrl);
+  await page.fill('#epm-user', demo.epm.user);
+  await page.fill('#epm-password', demo.epm.password);
+  await page.fill('#epm-batch', String(batch));
+  await page.locator('#epm-batch').dispatchEvent('change');
+}
+
+/** From the Connect step: drops `logins` as a `User Login` file and goes on to the Run step's confirmation. */
+export async function planLogins(page, logins) {
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+}

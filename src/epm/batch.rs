@@ -91,13 +91,20 @@ pub const REMOVED_EARLIER: &str = "Removed: an earlier removal of this login had
     tell that from a login it never had).";
 
 /// Results of a retry: a login in `unknown_before` (whose earlier outcome was unknown, as
-/// [`login_key`]s) that the new job reports not found was removed by that earlier attempt.
-pub fn settle_earlier_unknowns(results: &mut [UserResult], unknown_before: &HashSet<String>) {
+/// [`login_key`]s) that the new job reports not found was removed by that earlier attempt,
+/// unless "Check who exists" found it missing before (`absent_before`).
+pub fn settle_earlier_unknowns(
+    results: &mut [UserResult],
+    unknown_before: &HashSet<String>,
+    absent_before: Option<&HashSet<String>>,
+) {
     if unknown_before.is_empty() {
         return;
     }
     for r in results {
-        if r.outcome == Outcome::NotFound && unknown_before.contains(&login_key(&r.user)) {
+        let key = login_key(&r.user);
+        let missing_before = absent_before.is_some_and(|absent| absent.contains(&key));
+        if r.outcome == Outcome::NotFound && unknown_before.contains(&key) && !missing_before {
             r.outcome = Outcome::Removed;
             r.message = REMOVED_EARLIER.to_string();
         }

@@ -186,7 +186,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             let sent_at = active(paused_ms);
             let sent = self.send(|auth| job_status_request(&url, auth)).await;
             let trouble = match classify(sent, parse_status) {
-                Answer::Body { body, http_status } if http_status >= 500 => {
+                // Server trouble, or a request timeout: ask again.
+                Answer::Body { body, http_status } if http_status >= 500 || http_status == 408 => {
                     penalty_ms = trouble_backoff.next_ms();
                     format!("HTTP {http_status}: {}", body.details_or_status())
                 }

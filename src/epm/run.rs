@@ -415,7 +415,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             absent_before: self.config.absent_before.as_ref(),
         });
         let mut report = map_job(index, users, &job, stamp, listed.as_ref());
-        settle_earlier_unknowns(&mut report.results, &self.config.unknown_before);
+        settle_earlier_unknowns(
+            &mut report.results,
+            &self.config.unknown_before,
+            self.config.absent_before.as_ref(),
+        );
         let last = match job.state() {
             JobState::Failed(_) => BatchStage::Failed(job.details_or_status()),
             _ => BatchStage::Done(job.details.clone().unwrap_or_else(|| "finished".into())),

@@ -1209,10 +1209,16 @@ fn a_retried_login_whose_outcome_was_unknown_reads_removed_when_the_new_job_find
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["b"]);
     let cfg = EpmConfig {
-        unknown_before: HashSet::from([login_key("A")]),
+        unknown_before: HashSet::from([login_key("A"), login_key("missing")]),
+        absent_before: Some(HashSet::from([login_key("missing")])),
         ..config(10)
     };
-    let (results, _) = run_as_admin(&clock, &fake, &cfg, &["a", "b", "ghost"]);
+    let (results, _) = run_as_admin(&clock, &fake, &cfg, &["a", "b", "ghost", "missing"]);
+    assert_eq!(
+        outcome_of(&results, "missing").outcome,
+        Outcome::NotFound,
+        "Check who exists found it missing before: it never existed"
+    );
     let a = outcome_of(&results, "a");
     assert_eq!(
         (a.outcome.clone(), a.message.as_str()),
@@ -1224,4 +1230,25 @@ fn a_retried_login_whose_outcome_was_unknown_reads_removed_when_the_new_job_find
         Outcome::NotFound,
         "a login whose earlier outcome was known stays not found"
     );
+}
+
+#[test]
+fn a_job_status_answering_408_is_asked_again() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.jobs_take(100.0);
+    fake.fail(
+        1,
+        |r| r.method == Method::Get,
+        Ok(Response::new(
+            408,
+            r#"{"status":1,"details":"Request timeout"}"#,
+        )),
+    );
+    let (results, _) = run_as_admin(&clock, &fake, &config(10), &["a", "b"]);
+    assert_eq!(fake.removed(), ["a", "b"]);
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Removed, "{}", r.message);
+    }
+    assert!(fake.files().is_empty());
 }

@@ -70,7 +70,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         absent_before: self.config.absent_before.as_ref(),
                     });
                     let mut report = map_v2(index, users, &body, stamp, listed.as_ref());
-                    settle_earlier_unknowns(&mut report.results, &self.config.unknown_before);
+                    settle_earlier_unknowns(
+                        &mut report.results,
+                        &self.config.unknown_before,
+                        self.config.absent_before.as_ref(),
+                    );
                     let removed = report
                         .results
                         .iter()

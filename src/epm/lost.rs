@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use super::batch::login_key;
+use super::batch::{login_key, settle_earlier_unknowns};
 use super::list::match_plan;
 use super::poll::Pace;
 use super::service::Epm;
@@ -92,6 +92,39 @@ const MAX_WAIT_MS: u64 = 15_000;
 const STILL_MS: u64 = 60_000;
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
+    /// Per user of `users`, in order: whether List Users lacks its login now. `None` when List
+    /// Users fails.
+    pub(super) async fn gone_now(
+        &self,
+        users: &[PlanEntry],
+        emit: &mut dyn FnMut(RunEvent),
+    ) -> Option<Vec<bool>> {
+        let listed = self.list_users(emit).await.ok()?;
+        Some(
+            match_plan(users, &listed)
+                .iter()
+                .map(|p| p.user.is_none())
+                .collect(),
+        )
+    }
+
+    /// What List Users said of a batch (`gone`), with what Check who exists found before the run.
+    pub(super) fn listed<'a>(&'a self, gone: &'a [bool]) -> Listed<'a> {
+        Listed {
+            gone,
+            absent_before: self.config.absent_before.as_ref(),
+        }
+    }
+
+    /// A retry's results: [`settle_earlier_unknowns`] with this run's settings.
+    pub(super) fn settle_earlier_unknowns(&self, results: &mut [UserResult]) {
+        settle_earlier_unknowns(
+            results,
+            &self.config.unknown_before,
+            self.config.absent_before.as_ref(),
+        );
+    }
+
     /// How long to wait before first asking List Users about `users` users whose removal answer
     /// was lost: as long as their job would take at the run's `pace`, and at least a second.
     pub(super) fn lost_answer_wait(&self, users: usize, pace: Option<Pace>) -> u64 {
@@ -115,11 +148,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let (mut wait, mut gone, mut unchanged_since) = (wait_ms, Vec::new(), started);
         loop {
             self.clock.sleep(wait).await;
-            let listed = self.list_users(emit).await.ok()?;
-            let now_gone: Vec<bool> = match_plan(users, &listed)
-                .iter()
-                .map(|p| p.user.is_none())
-                .collect();
+            let now_gone = self.gone_now(users, emit).await?;
             let now = self.clock.now_ms();
             if now_gone != gone {
                 unchanged_since = now;
@@ -148,10 +177,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     ) -> Vec<UserResult> {
         let at_ms = self.now();
         let still_there = format!("{why} List Users still had this login afterwards.");
-        let listed = Listed {
-            gone,
-            absent_before: self.config.absent_before.as_ref(),
-        };
+        let listed = self.listed(gone);
         users
             .iter()
             .enumerate()

@@ -11,13 +11,10 @@ use crate::run::journal::{InterruptedJob, JOB_FOLLOWED};
 use crate::run::outcome::{PlanEntry, OUTCOME_UNKNOWN};
 use crate::run::{BatchStage, Clock, Http, Mode, Outcome, RunEvent, UserResult};
 
-use super::batch::{
-    all_users, is_unclear, login_key, map_job, settle_earlier_unknowns, split, BatchReport, Stamp,
-};
+use super::batch::{all_users, is_unclear, login_key, map_job, split, BatchReport, Stamp};
 use super::job::{JobState, StatusBody};
 use super::job_follow::{JobEnd, Removal};
-use super::list::match_plan;
-use super::lost::{lost_answer_stage, Listed};
+use super::lost::lost_answer_stage;
 use super::poll::Pace;
 use super::service::Epm;
 use super::upload::logins_csv;
@@ -410,16 +407,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             attempts: 1,
             at_ms: self.now(),
         };
-        let listed = gone.as_deref().map(|gone| Listed {
-            gone,
-            absent_before: self.config.absent_before.as_ref(),
-        });
+        let listed = gone.as_deref().map(|gone| self.listed(gone));
         let mut report = map_job(index, users, &job, stamp, listed.as_ref());
-        settle_earlier_unknowns(
-            &mut report.results,
-            &self.config.unknown_before,
-            self.config.absent_before.as_ref(),
-        );
+        self.settle_earlier_unknowns(&mut report.results);
         let last = match job.state() {
             JobState::Failed(_) => BatchStage::Failed(job.details_or_status()),
             _ => BatchStage::Done(job.details.clone().unwrap_or_else(|| "finished".into())),
@@ -450,16 +440,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             if !is_unclear(users, &job) {
                 return Ended::Finished(job, status);
             }
-            return match self.list_users(emit).await {
-                Ok(listed) => Ended::Listed {
-                    gone: match_plan(users, &listed)
-                        .iter()
-                        .map(|p| p.user.is_none())
-                        .collect(),
-                    job,
-                    status,
-                },
-                Err(_) => Ended::Finished(job, status),
+            return match self.gone_now(users, emit).await {
+                Some(gone) => Ended::Listed { gone, job, status },
+                None => Ended::Finished(job, status),
             };
         }
         let Ended::Failed {

@@ -3,10 +3,9 @@
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
-use super::batch::{settle_earlier_unknowns, BatchReport, Stamp};
+use super::batch::{BatchReport, Stamp};
 use super::call::{classify, Answer};
-use super::list::match_plan;
-use super::lost::{lost_answer_stage, Listed};
+use super::lost::lost_answer_stage;
 use super::run::Api;
 use super::service::Epm;
 use super::v2::{is_unclear, map_v2, parse_v2, remove_v2_request};
@@ -56,25 +55,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                     };
                     // Counts that disagree with the named failures: List Users says who is gone.
                     let gone = if is_unclear(users, &body) {
-                        self.list_users(emit).await.ok().map(|listed| {
-                            match_plan(users, &listed)
-                                .iter()
-                                .map(|p| p.user.is_none())
-                                .collect::<Vec<bool>>()
-                        })
+                        self.gone_now(users, emit).await
                     } else {
                         None
                     };
-                    let listed = gone.as_deref().map(|gone| Listed {
-                        gone,
-                        absent_before: self.config.absent_before.as_ref(),
-                    });
+                    let listed = gone.as_deref().map(|gone| self.listed(gone));
                     let mut report = map_v2(index, users, &body, stamp, listed.as_ref());
-                    settle_earlier_unknowns(
-                        &mut report.results,
-                        &self.config.unknown_before,
-                        self.config.absent_before.as_ref(),
-                    );
+                    self.settle_earlier_unknowns(&mut report.results);
                     let removed = report
                         .results
                         .iter()

@@ -1,5 +1,6 @@
-//! The gate every vendor API call passes: request log, 429 storm, latency, dropped connections,
-//! injected 500s, authentication, then the rate limit per verified credential.
+//! The gate every vendor API call passes: request log, 429 storm, authentication, the rate limit
+//! per verified credential (refusals and 429s answer at once, as a gateway's would), then
+//! latency, dropped connections and injected 500s.
 
 use crate::audit::{RequestRecord, System};
 use crate::bodies::{internal_error, too_many};
@@ -52,18 +53,6 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         if let Some(until) = faults.storm429_until.filter(|u| *u > arrival) {
             break 'answer too_many(epm, (until - arrival).div_ceil(1000), faults.retry_after);
         }
-        let delay = faults.sample_latency_ms();
-        if delay > 0 {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
-        }
-        let drop = rand::random::<f64>() < faults.drop_rate;
-        if drop && !faults.drop_after {
-            return drop_connection(&g.state, seq, arrival, kill).await;
-        }
-        let fail = rand::random::<f64>() < faults.fail_rate;
-        if fail && !faults.fail_after {
-            break 'answer internal_error(epm);
-        }
         // The bucket is the verified credential's, so that no one else's calls can drain it.
         let key = match g.system {
             System::Rsa => match rsa_api::authorize(&g.state, req.headers()) {
@@ -83,6 +72,18 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
             lock(&g.state.limiter).check(&key, faults.rate, faults.burst, Instant::now())
         {
             break 'answer too_many(epm, wait, faults.retry_after);
+        }
+        let delay = faults.sample_latency_ms();
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let drop = rand::random::<f64>() < faults.drop_rate;
+        if drop && !faults.drop_after {
+            return drop_connection(&g.state, seq, arrival, kill).await;
+        }
+        let fail = rand::random::<f64>() < faults.fail_rate;
+        if fail && !faults.fail_after {
+            break 'answer internal_error(epm);
         }
         let response = next.run(req).await;
         if drop {

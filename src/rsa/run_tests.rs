@@ -1,6 +1,6 @@
 //! The RSA run against a scripted service on virtual time.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 
 use futures::future::join;
@@ -884,4 +884,70 @@ fn an_admin_pause_is_not_lifted_by_a_refused_credential_and_the_new_one_that_fol
         during_pause.is_empty(),
         "requests sent while the admin had paused: {during_pause:?}"
     );
+}
+
+/// A service that allows `rate` requests a second with a burst of as many (a token bucket, as the
+/// sandbox's), answers a refusal at once with `Retry-After` in whole seconds, and the rest after
+/// `latency_ms`. Returns the script and a counter of 429s.
+fn token_bucket(
+    rate: f64,
+    latency_ms: u64,
+) -> (impl Fn(&Call) -> Reply + 'static, std::rc::Rc<Cell<usize>>) {
+    let refused = std::rc::Rc::new(Cell::new(0));
+    let count = refused.clone();
+    let bucket = Cell::new((rate, 0.0_f64));
+    let script = move |c: &Call| {
+        let (tokens, last) = bucket.get();
+        let tokens = (tokens + (c.at_ms - last) / 1000.0 * rate).min(rate);
+        if tokens >= 1.0 {
+            bucket.set((tokens - 1.0, c.at_ms));
+            Reply::status(200).after(latency_ms)
+        } else {
+            bucket.set((tokens, c.at_ms));
+            count.set(count.get() + 1);
+            let wait = ((1.0 - tokens) / rate).ceil().max(1.0);
+            Reply::status(429)
+                .after(2)
+                .header("Retry-After", &format!("{wait}"))
+        }
+    };
+    (script, refused)
+}
+
+#[test]
+fn against_a_rate_limit_the_run_keeps_close_to_it_with_few_429s() {
+    for (rate, users) in [(200.0, 20_000), (50.0, 3_000), (500.0, 20_000)] {
+        let p = plan(users);
+        let (script, refused) = token_bucket(rate, 50);
+        let ran = run(&p, RunSettings::default(), script, nothing);
+        assert!(ran.outcomes().iter().all(|o| *o == Outcome::Removed));
+        let last = ran
+            .http
+            .calls()
+            .iter()
+            .filter_map(|c| c.answered_at_ms)
+            .fold(0.0, f64::max);
+        let achieved = users as f64 / (last / 1000.0) / rate;
+        let share = refused.get() as f64 / (users + refused.get()) as f64;
+        eprintln!(
+            "rate {rate}: {:.1} % of it, {:.2} % 429s",
+            achieved * 100.0,
+            share * 100.0
+        );
+        assert!(
+            achieved >= 0.95,
+            "rate {rate}: {:.1} % of it",
+            achieved * 100.0
+        );
+        assert!(
+            share <= 0.01,
+            "rate {rate}: {:.2} % answered 429",
+            share * 100.0
+        );
+        assert_eq!(
+            ran.http.calls().len(),
+            users + refused.get(),
+            "rate {rate}: one accepted request per user"
+        );
+    }
 }

@@ -152,6 +152,7 @@ where
             (Mode::Paused(_), None) => paused_since = Some(now),
             (Mode::Running | Mode::Cancelled, Some(since)) => {
                 book.discount_pause(now - since);
+                pacer.on_resume(now);
                 paused_since = None;
             }
             _ => {}
@@ -170,6 +171,7 @@ where
                         auth_generation: control.auth_generation(),
                         pacer_epoch: pacer.epoch(),
                     };
+                    pacer.on_start(now);
                     on_event(RunEvent::Sending {
                         user: book.user(i).to_string(),
                         attempt,
@@ -228,7 +230,7 @@ fn next_wake_ms(
     let mut wait = poll_ms as f64;
     if control.mode() == Mode::Running && in_flight < pacer.limit() {
         if let Some(ready) = book.next_ready_at() {
-            wait = wait.min(ready.max(pacer.hold_until_ms()) - now);
+            wait = wait.min(ready.max(pacer.not_before_ms()) - now);
         }
     }
     wait.ceil().max(1.0) as u64

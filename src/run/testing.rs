@@ -3,7 +3,8 @@
 //! Simulated minutes run in milliseconds.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cmp::{Ordering as Order, Reverse};
+use std::collections::{BinaryHeap, HashMap};
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
@@ -19,7 +20,33 @@ pub const EPOCH_START_MS: f64 = 1_700_000_000_000.0;
 #[derive(Default)]
 struct ClockState {
     now: Cell<f64>,
-    timers: RefCell<Vec<(f64, Waker)>>,
+    /// Earliest deadline first; a run of thousands of requests keeps thousands of timeouts here.
+    timers: RefCell<BinaryHeap<Reverse<Timer>>>,
+}
+
+struct Timer {
+    deadline: f64,
+    waker: Waker,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Order::Equal
+    }
+}
+
+impl Eq for Timer {}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Order> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> Order {
+        self.deadline.total_cmp(&other.deadline)
+    }
 }
 
 /// Time that passes only when every task is waiting on it. Clones share one timeline.
@@ -42,15 +69,17 @@ impl VirtualClock {
     /// Jumps to the earliest pending timer and wakes every task due then. False if none is pending.
     fn advance(&self) -> bool {
         let mut timers = self.0.timers.borrow_mut();
-        let Some(next) = timers.iter().map(|(t, _)| *t).reduce(f64::min) else {
+        let Some(Reverse(next)) = timers.peek() else {
             return false;
         };
-        self.0.now.set(self.0.now.get().max(next));
+        self.0.now.set(self.0.now.get().max(next.deadline));
         let now = self.0.now.get();
-        let (due, later): (Vec<_>, Vec<_>) = timers.drain(..).partition(|(t, _)| *t <= now);
-        *timers = later;
+        let mut due = Vec::new();
+        while timers.peek().is_some_and(|Reverse(t)| t.deadline <= now) {
+            due.extend(timers.pop().map(|Reverse(t)| t.waker));
+        }
         drop(timers);
-        due.into_iter().for_each(|(_, w)| w.wake());
+        due.into_iter().for_each(Waker::wake);
         true
     }
 }
@@ -67,11 +96,10 @@ impl Future for Sleep {
         if self.clock.0.now.get() >= self.deadline {
             return Poll::Ready(());
         }
-        self.clock
-            .0
-            .timers
-            .borrow_mut()
-            .push((self.deadline, cx.waker().clone()));
+        self.clock.0.timers.borrow_mut().push(Reverse(Timer {
+            deadline: self.deadline,
+            waker: cx.waker().clone(),
+        }));
         Poll::Pending
     }
 }

@@ -886,19 +886,20 @@ fn an_admin_pause_is_not_lifted_by_a_refused_credential_and_the_new_one_that_fol
     );
 }
 
-/// A service that allows `rate` requests a second with a burst of as many (a token bucket, as the
+/// A service that allows `rate` requests a second with a burst of `burst` (a token bucket, as the
 /// sandbox's), answers a refusal at once with `Retry-After` in whole seconds, and the rest after
 /// `latency_ms`. Returns the script and a counter of 429s.
 fn token_bucket(
     rate: f64,
+    burst: f64,
     latency_ms: u64,
 ) -> (impl Fn(&Call) -> Reply + 'static, std::rc::Rc<Cell<usize>>) {
     let refused = std::rc::Rc::new(Cell::new(0));
     let count = refused.clone();
-    let bucket = Cell::new((rate, 0.0_f64));
+    let bucket = Cell::new((burst, 0.0_f64));
     let script = move |c: &Call| {
         let (tokens, last) = bucket.get();
-        let tokens = (tokens + (c.at_ms - last) / 1000.0 * rate).min(rate);
+        let tokens = (tokens + (c.at_ms - last) / 1000.0 * rate).min(burst);
         if tokens >= 1.0 {
             bucket.set((tokens - 1.0, c.at_ms));
             Reply::status(200).after(latency_ms)
@@ -916,9 +917,18 @@ fn token_bucket(
 
 #[test]
 fn against_a_rate_limit_the_run_keeps_close_to_it_with_few_429s() {
-    for (rate, users) in [(200.0, 20_000), (50.0, 3_000), (500.0, 20_000)] {
+    // Rate, burst, users, and the share of the rate the run must reach. A bucket smaller than a
+    // second's refill wastes refill during each one-second hold, which the learned rate misses
+    // (see `run::pacer::rate`): 83 % there, where halving the requests in flight alone reached 20 %.
+    let cases = [
+        (200.0, 200.0, 20_000, 0.95),
+        (50.0, 50.0, 3_000, 0.95),
+        (500.0, 500.0, 20_000, 0.95),
+        (200.0, 10.0, 10_000, 0.8),
+    ];
+    for (rate, burst, users, floor) in cases {
         let p = plan(users);
-        let (script, refused) = token_bucket(rate, 50);
+        let (script, refused) = token_bucket(rate, burst, 50);
         let ran = run(&p, RunSettings::default(), script, nothing);
         assert!(ran.outcomes().iter().all(|o| *o == Outcome::Removed));
         let last = ran
@@ -930,13 +940,13 @@ fn against_a_rate_limit_the_run_keeps_close_to_it_with_few_429s() {
         let achieved = users as f64 / (last / 1000.0) / rate;
         let share = refused.get() as f64 / (users + refused.get()) as f64;
         eprintln!(
-            "rate {rate}: {:.1} % of it, {:.2} % 429s",
+            "rate {rate}, burst {burst}: {:.1} % of it, {:.2} % 429s",
             achieved * 100.0,
             share * 100.0
         );
         assert!(
-            achieved >= 0.95,
-            "rate {rate}: {:.1} % of it",
+            achieved >= floor,
+            "rate {rate}, burst {burst}: {:.1} % of it",
             achieved * 100.0
         );
         assert!(

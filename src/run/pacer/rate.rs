@@ -1,0 +1,196 @@
+//! The start rate a token-bucket limit allows, learned from the service's throttling bursts.
+//!
+//! Concurrency alone overshoots a token bucket: the bucket's burst hides the limit until it is
+//! spent, so every probe ends in a burst of 429s and a `Retry-After` hold. So each burst also
+//! teaches a rate: between two bursts the bucket went from empty to empty, so the answers in
+//! between, over the time in between, are the service's refill rate. Starts are then spaced a
+//! little below it, and the rate is raised slowly while the starts keep up with it, to follow a
+//! limit that grows; each burst that measures the same limit again makes the raises rarer.
+//!
+//! The measure is exact when the bucket holds at least a `Retry-After` hold's worth of requests
+//! (the sandbox's holds one second's). A smaller bucket fills up during the hold and its refill
+//! beyond that is not counted: the rate learned is then too low, and the raises climb back to it.
+
+/// How long each raise waits at first, and at most.
+const PROBE_MS: f64 = 1_000.0;
+const MAX_PROBE_MS: f64 = 32_000.0;
+/// One raise.
+const PROBE_STEP: f64 = 1.02;
+/// The share of a learned rate that is used.
+const MARGIN: f64 = 0.97;
+/// Two measurements this close (relative) are the same limit.
+const SAME_RATE: f64 = 0.1;
+/// How far behind the clock the spacing may fall: a late timer starts the starts it missed.
+const CATCH_UP_MS: f64 = 20.0;
+
+/// Learns and applies a start rate. Pure; time (ms) is passed in.
+#[derive(Clone, Debug)]
+pub struct RateLearner {
+    /// Starts a second, once a burst has taught it.
+    per_sec: Option<f64>,
+    next_start_ms: f64,
+    /// The last burst, the first start or the end of a pause, and the answers since.
+    since_ms: Option<f64>,
+    answers: u64,
+    /// The limit the last burst measured, before the margin.
+    measured: Option<f64>,
+    probe_at_ms: f64,
+    probe_ms: f64,
+    starts_since_probe: u64,
+}
+
+impl Default for RateLearner {
+    fn default() -> Self {
+        RateLearner {
+            per_sec: None,
+            next_start_ms: f64::NEG_INFINITY,
+            since_ms: None,
+            answers: 0,
+            measured: None,
+            probe_at_ms: 0.0,
+            probe_ms: PROBE_MS,
+            starts_since_probe: 0,
+        }
+    }
+}
+
+impl RateLearner {
+    /// Starts a second, if a burst has taught one.
+    pub fn per_sec(&self) -> Option<f64> {
+        self.per_sec
+    }
+
+    /// No start before this instant (ms).
+    pub fn not_before_ms(&self) -> f64 {
+        match self.per_sec {
+            Some(_) => self.next_start_ms,
+            None => f64::NEG_INFINITY,
+        }
+    }
+
+    /// A request starts at `now_ms`.
+    pub fn on_start(&mut self, now_ms: f64) {
+        self.since_ms.get_or_insert(now_ms);
+        let Some(per_sec) = self.per_sec else { return };
+        self.next_start_ms = self.next_start_ms.max(now_ms - CATCH_UP_MS) + 1_000.0 / per_sec;
+        self.starts_since_probe += 1;
+        if now_ms >= self.probe_at_ms {
+            // Raise only if the starts kept up with the rate: an idle run learns nothing.
+            if self.starts_since_probe as f64 >= 0.9 * per_sec * self.probe_ms / 1_000.0 {
+                self.per_sec = Some(per_sec * PROBE_STEP);
+            }
+            self.probe_at_ms = now_ms + self.probe_ms;
+            self.starts_since_probe = 0;
+        }
+    }
+
+    /// A request got an answer that was not throttling.
+    pub fn on_answer(&mut self) {
+        self.answers += 1;
+    }
+
+    /// The run was paused until `now_ms`: the time without starts teaches no rate.
+    pub fn on_resume(&mut self, now_ms: f64) {
+        self.since_ms = Some(now_ms);
+        self.answers = 0;
+    }
+
+    /// A new throttling burst at `now_ms`; nothing starts before `hold_until_ms`.
+    pub fn on_burst(&mut self, now_ms: f64, hold_until_ms: f64) {
+        let secs = self
+            .since_ms
+            .map_or(0.0, |since| (now_ms - since) / 1_000.0);
+        if secs > 0.0 && self.answers > 0 {
+            let limit = self.answers as f64 / secs;
+            let steady = self
+                .measured
+                .is_some_and(|last| (limit - last).abs() <= SAME_RATE * last);
+            self.probe_ms = if steady {
+                (self.probe_ms * 2.0).min(MAX_PROBE_MS)
+            } else {
+                PROBE_MS
+            };
+            self.measured = Some(limit);
+            self.per_sec = Some(limit * MARGIN);
+        }
+        self.since_ms = Some(now_ms);
+        self.answers = 0;
+        self.next_start_ms = hold_until_ms;
+        self.probe_at_ms = hold_until_ms + self.probe_ms;
+        self.starts_since_probe = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(r: &mut RateLearner, n: u32) {
+        (0..n).for_each(|_| r.on_answer());
+    }
+
+    /// Starts as fast as the rate allows over `from_ms..to_ms` (1 ms ticks); returns how many.
+    fn start_at_the_rate(r: &mut RateLearner, from_ms: f64, to_ms: f64) -> u32 {
+        let mut starts = 0;
+        let mut now = from_ms;
+        while now < to_ms {
+            while now >= r.not_before_ms() {
+                r.on_start(now);
+                starts += 1;
+            }
+            now += 1.0;
+        }
+        starts
+    }
+
+    #[test]
+    fn two_bursts_teach_the_rate_between_them_and_starts_are_spaced_below_it() {
+        let mut r = RateLearner::default();
+        r.on_start(0.0);
+        answers(&mut r, 300);
+        r.on_burst(1_000.0, 2_000.0);
+        assert_eq!(r.per_sec(), Some(300.0 * MARGIN), "since the first start");
+        answers(&mut r, 400);
+        r.on_burst(3_000.0, 4_000.0);
+        assert_eq!(r.per_sec(), Some(200.0 * MARGIN), "400 answers in 2 s");
+        assert_eq!(r.not_before_ms(), 4_000.0, "the hold comes first");
+        let starts = start_at_the_rate(&mut r, 4_000.0, 5_000.0);
+        assert!((193..=195).contains(&starts), "{starts} starts in a second");
+    }
+
+    #[test]
+    fn the_rate_grows_only_while_the_starts_keep_up_and_more_slowly_once_the_limit_holds() {
+        let mut r = RateLearner::default();
+        r.on_start(0.0);
+        answers(&mut r, 100);
+        r.on_burst(1_000.0, 1_000.0);
+        let learned = r.per_sec().unwrap();
+        for second in 1..6 {
+            r.on_start(1_000.0 + 1_000.0 * f64::from(second));
+        }
+        assert_eq!(r.per_sec(), Some(learned), "one start a second is idle");
+        start_at_the_rate(&mut r, 6_000.0, 11_000.0);
+        let raised = r.per_sec().unwrap();
+        assert!(
+            raised > learned * 1.05,
+            "busy for 5 s: {learned} -> {raised}"
+        );
+        answers(&mut r, 1_000);
+        r.on_burst(11_000.0, 11_000.0);
+        assert_eq!(r.probe_ms, PROBE_MS * 2.0, "the same limit again");
+        answers(&mut r, 1_000);
+        r.on_burst(13_000.0, 13_000.0);
+        assert_eq!(r.probe_ms, PROBE_MS, "a new limit");
+    }
+
+    #[test]
+    fn a_pause_is_not_counted_in_the_next_rate() {
+        let mut r = RateLearner::default();
+        r.on_start(0.0);
+        answers(&mut r, 10);
+        r.on_resume(60_000.0);
+        answers(&mut r, 200);
+        r.on_burst(61_000.0, 62_000.0);
+        assert_eq!(r.per_sec(), Some(200.0 * MARGIN));
+    }
+}

@@ -961,3 +961,37 @@ fn against_a_rate_limit_the_run_keeps_close_to_it_with_few_429s() {
         );
     }
 }
+
+#[test]
+fn after_a_minute_at_capacity_the_run_returns_to_the_service_rate() {
+    // 200/s with a burst of 200; from 3 s to 63 s the service is at capacity: it throttles with
+    // `Retry-After: 10` and lets only one request in five through.
+    let users = 30_000;
+    let p = plan(users);
+    let (bucket, _) = token_bucket(200.0, 200.0, 50);
+    let arrivals = Cell::new(0_u32);
+    let script = move |c: &Call| {
+        if (3_000.0..63_000.0).contains(&c.at_ms) {
+            arrivals.set(arrivals.get() + 1);
+            if !arrivals.get().is_multiple_of(5) {
+                return Reply::status(429).after(2).header("Retry-After", "10");
+            }
+        }
+        bucket(c)
+    };
+    let ran = run(&p, RunSettings::default(), script, nothing);
+    assert!(ran.outcomes().iter().all(|o| *o == Outcome::Removed));
+    let calls = ran.http.calls();
+    let after: Vec<f64> = calls
+        .iter()
+        .filter(|c| c.at_ms >= 63_000.0)
+        .filter_map(|c| c.answered_at_ms)
+        .collect();
+    let last = after.iter().copied().fold(0.0, f64::max);
+    let rate = after.len() as f64 / ((last - 63_000.0) / 1000.0);
+    assert!(
+        rate >= 0.9 * 200.0,
+        "{rate:.1}/s over the {} requests after the service recovered",
+        after.len()
+    );
+}

@@ -7,6 +7,11 @@
 //! little below it, and the rate is raised slowly while the starts keep up with it, to follow a
 //! limit that grows; each burst that measures the same limit again makes the raises rarer.
 //!
+//! A rate limit asks to wait about the time one request takes to refill (the sandbox: a second).
+//! A longer `Retry-After` is a service at capacity, throttling whatever comes: a rate learned then
+//! would be far too low once that is over, and the run would crawl at it. Such a burst forgets the
+//! rate: the holds and the requests in flight pace the run, and the next short burst teaches again.
+//!
 //! The measure is exact when the bucket holds at least a `Retry-After` hold's worth of requests
 //! (the sandbox's holds one second's). A smaller bucket fills up during the hold and its refill
 //! beyond that is not counted: the rate learned is then too low, and the raises climb back to it.
@@ -22,6 +27,13 @@ const MARGIN: f64 = 0.97;
 const SAME_RATE: f64 = 0.1;
 /// How far behind the clock the spacing may fall: a late timer starts the starts it missed.
 const CATCH_UP_MS: f64 = 20.0;
+/// The part of a `Retry-After` hold counted in the time between bursts: a bucket refills during
+/// the hold, but a long hold (a service at capacity for a minute) says nothing of its rate.
+const HOLD_COUNTED_MS: f64 = 1_000.0;
+/// A longer `Retry-After` is not a rate limit's.
+const LONG_HOLD_MS: f64 = 2_000.0;
+/// The lowest rate the spacing uses; below it the holds alone pace the run.
+const MIN_RATE: f64 = 1.0;
 
 /// Learns and applies a start rate. Pure; time (ms) is passed in.
 #[derive(Clone, Debug)]
@@ -32,6 +44,8 @@ pub struct RateLearner {
     /// The last burst, the first start or the end of a pause, and the answers since.
     since_ms: Option<f64>,
     answers: u64,
+    /// The end of the last burst's hold.
+    hold_end_ms: f64,
     /// The limit the last burst measured, before the margin.
     measured: Option<f64>,
     probe_at_ms: f64,
@@ -46,6 +60,7 @@ impl Default for RateLearner {
             next_start_ms: f64::NEG_INFINITY,
             since_ms: None,
             answers: 0,
+            hold_end_ms: f64::NEG_INFINITY,
             measured: None,
             probe_at_ms: 0.0,
             probe_ms: PROBE_MS,
@@ -97,11 +112,20 @@ impl RateLearner {
 
     /// A new throttling burst at `now_ms`; nothing starts before `hold_until_ms`.
     pub fn on_burst(&mut self, now_ms: f64, hold_until_ms: f64) {
-        let secs = self
-            .since_ms
-            .map_or(0.0, |since| (now_ms - since) / 1_000.0);
+        if hold_until_ms - now_ms > LONG_HOLD_MS {
+            *self = RateLearner {
+                since_ms: Some(now_ms),
+                hold_end_ms: hold_until_ms,
+                ..RateLearner::default()
+            };
+            return;
+        }
+        let secs = self.since_ms.map_or(0.0, |since| {
+            let uncounted = (self.hold_end_ms.min(now_ms) - since - HOLD_COUNTED_MS).max(0.0);
+            (now_ms - since - uncounted) / 1_000.0
+        });
         if secs > 0.0 && self.answers > 0 {
-            let limit = self.answers as f64 / secs;
+            let limit = (self.answers as f64 / secs).max(MIN_RATE / MARGIN);
             let steady = self
                 .measured
                 .is_some_and(|last| (limit - last).abs() <= SAME_RATE * last);
@@ -116,6 +140,7 @@ impl RateLearner {
         self.since_ms = Some(now_ms);
         self.answers = 0;
         self.next_start_ms = hold_until_ms;
+        self.hold_end_ms = hold_until_ms;
         self.probe_at_ms = hold_until_ms + self.probe_ms;
         self.starts_since_probe = 0;
     }
@@ -181,6 +206,24 @@ mod tests {
         answers(&mut r, 1_000);
         r.on_burst(13_000.0, 13_000.0);
         assert_eq!(r.probe_ms, PROBE_MS, "a new limit");
+    }
+
+    #[test]
+    fn a_long_hold_counts_as_one_second_and_the_rate_stays_above_its_floor() {
+        let mut r = RateLearner::default();
+        r.on_start(0.0);
+        answers(&mut r, 100);
+        r.on_burst(1_000.0, 61_000.0);
+        answers(&mut r, 300);
+        r.on_burst(63_000.0, 64_000.0);
+        assert_eq!(
+            r.per_sec(),
+            Some(100.0 * MARGIN),
+            "300 answers in 1 s + 2 s"
+        );
+        answers(&mut r, 1);
+        r.on_burst(200_000.0, 200_000.0);
+        assert_eq!(r.per_sec(), Some(MIN_RATE));
     }
 
     #[test]

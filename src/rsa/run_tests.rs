@@ -995,3 +995,33 @@ fn after_a_minute_at_capacity_the_run_returns_to_the_service_rate() {
         after.len()
     );
 }
+
+#[test]
+fn throttling_that_comes_whatever_the_rate_does_not_bring_the_run_to_a_crawl() {
+    // No rate limit: one request in twenty is answered 429 with `Retry-After: 1`.
+    let users = 5_000;
+    let p = plan(users);
+    let arrivals = Cell::new(0_u32);
+    let refused = std::rc::Rc::new(Cell::new(0_usize));
+    let count = refused.clone();
+    let script = move |_: &Call| {
+        arrivals.set(arrivals.get() + 1);
+        if arrivals.get().is_multiple_of(20) {
+            count.set(count.get() + 1);
+            Reply::status(429).after(2).header("Retry-After", "1")
+        } else {
+            Reply::status(200).after(50)
+        }
+    };
+    let ran = run(&p, RunSettings::default(), script, nothing);
+    assert!(ran.outcomes().iter().all(|o| *o == Outcome::Removed));
+    let last = ran
+        .http
+        .calls()
+        .iter()
+        .filter_map(|c| c.answered_at_ms)
+        .fold(0.0, f64::max);
+    let rate = users as f64 / (last / 1000.0);
+    eprintln!("{rate:.1}/s with {} 429s", refused.get());
+    assert!(rate >= 10.0, "{rate:.1}/s");
+}

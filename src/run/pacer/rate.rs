@@ -32,6 +32,12 @@ const CATCH_UP_MS: f64 = 20.0;
 const HOLD_COUNTED_MS: f64 = 1_000.0;
 /// A longer `Retry-After` is not a rate limit's.
 const LONG_HOLD_MS: f64 = 2_000.0;
+/// Fewer answers between two bursts teach nothing: 429s that come whatever the rate.
+const MIN_ANSWERS: u64 = 30;
+/// The learned rate stays above this share of the highest one: 429s that come whatever the
+/// rate (a fault, not a limit) would otherwise bring it down burst after burst, each measure
+/// shortened by the hold before it.
+const BEST_SHARE: f64 = 0.25;
 /// The lowest rate the spacing uses; below it the holds alone pace the run.
 const MIN_RATE: f64 = 1.0;
 
@@ -46,8 +52,9 @@ pub struct RateLearner {
     answers: u64,
     /// The end of the last burst's hold.
     hold_end_ms: f64,
-    /// The limit the last burst measured, before the margin.
+    /// The limit the last burst measured, and the highest, before the margin.
     measured: Option<f64>,
+    best: Option<f64>,
     probe_at_ms: f64,
     probe_ms: f64,
     starts_since_probe: u64,
@@ -62,6 +69,7 @@ impl Default for RateLearner {
             answers: 0,
             hold_end_ms: f64::NEG_INFINITY,
             measured: None,
+            best: None,
             probe_at_ms: 0.0,
             probe_ms: PROBE_MS,
             starts_since_probe: 0,
@@ -124,8 +132,12 @@ impl RateLearner {
             let uncounted = (self.hold_end_ms.min(now_ms) - since - HOLD_COUNTED_MS).max(0.0);
             (now_ms - since - uncounted) / 1_000.0
         });
-        if secs > 0.0 && self.answers > 0 {
-            let limit = (self.answers as f64 / secs).max(MIN_RATE / MARGIN);
+        if secs > 0.0 && self.answers >= MIN_ANSWERS {
+            let floor = self.best.map_or(0.0, |best| BEST_SHARE * best);
+            let limit = (self.answers as f64 / secs)
+                .max(floor)
+                .max(MIN_RATE / MARGIN);
+            self.best = Some(self.best.map_or(limit, |best| best.max(limit)));
             let steady = self
                 .measured
                 .is_some_and(|last| (limit - last).abs() <= SAME_RATE * last);
@@ -213,17 +225,31 @@ mod tests {
         let mut r = RateLearner::default();
         r.on_start(0.0);
         answers(&mut r, 100);
-        r.on_burst(1_000.0, 61_000.0);
+        r.on_burst(1_000.0, 1_500.0);
         answers(&mut r, 300);
-        r.on_burst(63_000.0, 64_000.0);
+        r.on_burst(2_000.0, 62_000.0);
+        assert_eq!(r.per_sec(), None, "a long hold forgets the rate");
+        answers(&mut r, 300);
+        r.on_burst(64_000.0, 65_000.0);
         assert_eq!(
             r.per_sec(),
             Some(100.0 * MARGIN),
-            "300 answers in 1 s + 2 s"
+            "300 answers in 1 s of the hold + 2 s"
         );
-        answers(&mut r, 1);
-        r.on_burst(200_000.0, 200_000.0);
-        assert_eq!(r.per_sec(), Some(MIN_RATE));
+        answers(&mut r, 10);
+        r.on_burst(66_000.0, 67_000.0);
+        assert_eq!(
+            r.per_sec(),
+            Some(100.0 * MARGIN),
+            "10 answers teach nothing"
+        );
+        answers(&mut r, 60);
+        r.on_burst(126_000.0, 127_000.0);
+        assert_eq!(
+            r.per_sec(),
+            Some(BEST_SHARE * 100.0 * MARGIN),
+            "1/s is below the floor"
+        );
     }
 
     #[test]

@@ -69,11 +69,6 @@ impl Pacer {
         self.hold_until_ms.max(self.rate.not_before_ms())
     }
 
-    /// Starts a second learned from throttling, if the service has throttled yet.
-    pub fn rate_per_sec(&self) -> Option<f64> {
-        self.rate.per_sec()
-    }
-
     /// Whether one more request may start at `now_ms` with `in_flight` already running.
     pub fn may_start(&self, in_flight: usize, now_ms: f64) -> bool {
         in_flight < self.limit && now_ms >= self.not_before_ms()

@@ -72,6 +72,9 @@ pub struct Progress {
     /// Nothing starts before this instant (ms) because the service throttled us.
     pub throttled_until_ms: Option<f64>,
     started_ms: Option<f64>,
+    /// Outcomes (other than "not started") that arrived in this session, and when the last one did.
+    session_done: usize,
+    last_done_ms: Option<f64>,
     /// When each recent outcome (other than "not started") arrived.
     recent: VecDeque<f64>,
     window_ms: f64,
@@ -90,6 +93,8 @@ impl Progress {
             paused: None,
             throttled_until_ms: None,
             started_ms: None,
+            session_done: 0,
+            last_done_ms: None,
             recent: VecDeque::new(),
             window_ms: 30_000.0,
         }
@@ -114,6 +119,8 @@ impl Progress {
                 self.unknown += usize::from(r.outcome_unknown());
                 if r.outcome != Outcome::NotStarted {
                     self.recent.push_back(now_ms);
+                    self.session_done += 1;
+                    self.last_done_ms = Some(now_ms);
                 }
             }
             RunEvent::Sending { .. } => {
@@ -181,6 +188,14 @@ impl Progress {
             .filter(|t| **t >= now_ms - self.window_ms)
             .count();
         (span >= 1_000.0 && recent > 0).then(|| recent as f64 * 1_000.0 / span)
+    }
+
+    /// What this session did: the users that got an outcome (other than "not started") and the
+    /// time from its first request to the last of those outcomes, ms. `None` before any outcome.
+    pub fn session_span(&self) -> Option<(usize, f64)> {
+        let start = self.started_ms?;
+        let last = self.last_done_ms?;
+        Some((self.session_done, (last - start).max(0.0)))
     }
 
     /// Time left at the current throughput, ms.

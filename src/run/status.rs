@@ -86,14 +86,30 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
         })
         .collect();
     let parts = parts.join(", ");
+    let took = took(progress);
     if cancel_requested && progress.counts.get(&Outcome::NotStarted) > 0 {
-        format!("Cancelled: {parts} (of {} users).", progress.total)
+        format!("Cancelled: {parts} (of {} users).{took}", progress.total)
     } else {
         format!(
-            "Finished: {} of {} users have an outcome: {parts}.",
+            "Finished: {} of {} users have an outcome: {parts}.{took}",
             progress.done(),
             progress.total
         )
+    }
+}
+
+/// How long this session took for the users it did, and at what rate: " 40000 users in 3 min 25 s
+/// (195.1 users/s)." Empty when it did none. A resumed run counts only what this session did.
+fn took(progress: &Progress) -> String {
+    match progress.session_span() {
+        None => String::new(),
+        Some((1, _)) => " 1 user.".to_string(),
+        Some((users, ms)) if ms < 1.0 => format!(" {users} users."),
+        Some((users, ms)) => format!(
+            " {users} users in {} ({} users/s).",
+            duration(ms),
+            crate::decimal::fixed(users as f64 * 1_000.0 / ms, 1)
+        ),
     }
 }
 
@@ -128,8 +144,11 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
     format!("{state} {done}; {rate}{left}.")
 }
 
-/// A duration in ms as "42 s", "3 min 5 s" or "1 h 20 min".
+/// A duration in ms as "0.4 s", "42 s", "3 min 5 s" or "1 h 20 min".
 fn duration(ms: f64) -> String {
+    if ms < 950.0 {
+        return format!("{} s", crate::decimal::fixed(ms / 1000.0, 1));
+    }
     let s = (ms / 1000.0).round() as u64;
     match s {
         0..=59 => format!("{s} s"),
@@ -277,6 +296,87 @@ mod tests {
         assert!(
             ended(&p, RunAction::Remove, true).starts_with("Finished: "),
             "a cancel after the last request changed nothing"
+        );
+    }
+
+    fn removed_at(p: &mut Progress, row: usize, at_ms: f64) {
+        p.apply(
+            &RunEvent::Result(UserResult {
+                row,
+                user: format!("u{row}"),
+                outcome: Outcome::Removed,
+                http_status: Some(200),
+                message: String::new(),
+                attempts: 1,
+                at_ms,
+            }),
+            at_ms,
+        );
+    }
+
+    fn sending_at(p: &mut Progress, at_ms: f64) {
+        let sending = RunEvent::Sending {
+            user: "u".into(),
+            attempt: 1,
+        };
+        p.apply(&sending, at_ms);
+    }
+
+    #[test]
+    fn a_finished_run_says_how_long_it_took_and_at_what_rate() {
+        let mut p = Progress::new(40_000);
+        sending_at(&mut p, 1_000.0);
+        for i in 0..40_000 {
+            removed_at(
+                &mut p,
+                i + 2,
+                1_000.0 + 205_000.0 * (i + 1) as f64 / 40_000.0,
+            );
+        }
+        assert_eq!(
+            ended(&p, RunAction::Remove, false),
+            "Finished: 40000 of 40000 users have an outcome: 40000 removed. \
+             40000 users in 3 min 25 s (195.1 users/s)."
+        );
+
+        let mut quick = Progress::new(21);
+        sending_at(&mut quick, 0.0);
+        for i in 0..21 {
+            removed_at(&mut quick, i + 2, 20.0 * (i + 1) as f64);
+        }
+        assert!(
+            ended(&quick, RunAction::Remove, false).ends_with(" 21 users in 0.4 s (50.0 users/s)."),
+            "{}",
+            ended(&quick, RunAction::Remove, false)
+        );
+    }
+
+    #[test]
+    fn a_resumed_run_times_only_what_this_session_did() {
+        let known: Vec<UserResult> = (0..300)
+            .map(|i| UserResult {
+                row: i + 2,
+                user: format!("u{i}"),
+                outcome: Outcome::Removed,
+                http_status: Some(200),
+                message: String::new(),
+                attempts: 1,
+                at_ms: 0.0,
+            })
+            .collect();
+        let mut p = Progress::resumed(400, &known);
+        sending_at(&mut p, 50_000.0);
+        for i in 300..400 {
+            removed_at(&mut p, i + 2, 50_000.0 + 100.0 * (i - 299) as f64);
+        }
+        assert_eq!(
+            ended(&p, RunAction::Remove, false),
+            "Finished: 400 of 400 users have an outcome: 400 removed. 100 users in 10 s (10.0 users/s)."
+        );
+        assert_eq!(
+            ended(&Progress::resumed(300, &known), RunAction::Remove, false),
+            "Finished: 300 of 300 users have an outcome: 300 removed.",
+            "a session that did nothing gives no time"
         );
     }
 

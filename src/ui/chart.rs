@@ -36,8 +36,10 @@ pub fn ThroughputChart(
     let line = Memo::new(move |_| {
         samples.with(|s| s.sparkline(js_sys::Date::now(), f64::from(SPARK_W), f64::from(SPARK_H)))
     });
+    // A run that ended within its first second leaves nothing to draw: no empty frame then.
     view! {
-        <figure class="chart throughput" id="throughput-chart">
+        <figure class="chart throughput" id="throughput-chart"
+            hidden=move || !active.get() && line.with(Option::is_none)>
             <svg viewBox=format!("0 0 {SPARK_W} {SPARK_H}") preserveAspectRatio="none" role="img"
                 aria-label=move || line.with(|l| l.as_ref().map_or_else(
                     || "Throughput: measuring".to_string(),
@@ -46,7 +48,8 @@ pub fn ThroughputChart(
                 <polyline class="rate" fill="none" points=move || line.with(|l| l.as_ref().map(|l| l.points.clone()).unwrap_or_default()) />
             </svg>
             <figcaption>{move || line.with(|l| match l {
-                Some(l) => format!("Users per second, last two minutes (top of chart: {}). Now: {}/s.", fixed(l.max_per_s, 0), fixed(l.latest_per_s, 1)),
+                Some(l) if active.get() => format!("Users per second, last two minutes (top of chart: {}). Now: {}/s.", fixed(l.max_per_s, 0), fixed(l.latest_per_s, 1)),
+                Some(l) => format!("Users per second, the run's last two minutes (top of chart: {}).", fixed(l.max_per_s, 0)),
                 None => "Users per second: measuring…".to_string(),
             })}</figcaption>
         </figure>

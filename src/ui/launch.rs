@@ -395,7 +395,8 @@ const PREPARE_ENTRIES: usize = 20_000;
 /// Events waiting to be shown, and the journal they are also written to.
 struct Sink {
     run: RunState,
-    pending: Vec<RunEvent>,
+    /// Events not shown yet, each with the time it arrived (ms since the epoch).
+    pending: Vec<(f64, RunEvent)>,
     scheduled: bool,
     /// The run's journal; taken when the run ends.
     journal: Option<Journal>,
@@ -423,7 +424,7 @@ impl Sink {
     /// Queues one event; the first of a batch schedules the flush.
     fn push(sink: &Rc<RefCell<Sink>>, event: RunEvent) {
         let mut s = sink.borrow_mut();
-        s.pending.push(event);
+        s.pending.push((js_sys::Date::now(), event));
         if !s.scheduled {
             s.scheduled = true;
             let sink = sink.clone();
@@ -442,7 +443,7 @@ impl Sink {
             let Sink {
                 journal, throttle, ..
             } = &mut *s;
-            for event in &events {
+            for (_, event) in &events {
                 if let Some(journal) = journal {
                     journal.apply(event);
                 }
@@ -464,7 +465,7 @@ impl Sink {
                 }
             });
         }
-        show(run, events, now);
+        show(run, events);
     }
 
     /// Shows what is queued and saves the journal at once (the page is going away).
@@ -543,7 +544,7 @@ impl Sink {
 }
 
 /// Applies a batch of events to the run's signals, each signal once.
-fn show(run: RunState, events: Vec<RunEvent>, now: f64) {
+fn show(run: RunState, events: Vec<(f64, RunEvent)>) {
     if events.is_empty() {
         return;
     }
@@ -551,7 +552,7 @@ fn show(run: RunState, events: Vec<RunEvent>, now: f64) {
     let mode = run.control.with_value(|c| c.as_ref().map(Control::mode));
     run.progress.update(|p| {
         if let Some(p) = p {
-            events.iter().for_each(|e| p.apply(e, now));
+            events.iter().for_each(|(at, e)| p.apply(e, *at));
             if let Some(mode) = mode {
                 p.paused = mode.pause_reason();
             }
@@ -560,7 +561,7 @@ fn show(run: RunState, events: Vec<RunEvent>, now: f64) {
     let mut results = Vec::new();
     let mut notes = Vec::new();
     let mut batches = Vec::new();
-    for event in events {
+    for (_, event) in events {
         match event {
             RunEvent::Result(result) => results.push(result),
             RunEvent::Note(note) => notes.push(note),

@@ -89,6 +89,11 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   assert.equal(await bar('not-allowed'), expected.notAllowed.length);
   assert.equal(await bar('conflict'), expected.conflict.length);
   assert.equal(await page.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
+  // The end says how long the run took and at what rate, and leaves no empty chart still "measuring".
+  assert.match(await page.locator('#run-status').innerText(),
+    new RegExp(`^Finished: ${toRemove} of ${toRemove} users .* ${toRemove} users in [0-9.]+ s \\([0-9.]+ users/s\\)\\.$`));
+  const chart = page.locator('#throughput-chart');
+  assert.ok(!(await chart.isVisible()) || !/measuring/.test(await chart.innerText()), await chart.innerText());
   await screenshot(page, 'rsa-5-run');
   assert.deepEqual(await accessibilityProblems(page), [], 'rsa-5-run');
   await page.click('#see-results');

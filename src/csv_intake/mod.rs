@@ -62,7 +62,7 @@ pub use protected_list::{
 };
 pub use sniff::Delimiter;
 pub use table::{row_number, Table};
-pub use validate::{is_user_id, looks_like_email, Invalid, Note, MAX_LOGIN_CHARS};
+pub use validate::{email_address, is_user_id, looks_like_email, Invalid, Note, MAX_LOGIN_CHARS};
 
 /// The largest file taken in: 100 MB.
 pub const MAX_BYTES: usize = 100 * 1_000_000;

@@ -223,7 +223,7 @@ fn shape(value: &str, target: Target, email: bool) -> Result<(), Invalid> {
     }
     match target {
         Target::Rsa if is_user_id(value) => Ok(()),
-        Target::Rsa if email => Err(Invalid::RsaEmail),
+        Target::Rsa if email || email_address(value).is_some() => Err(Invalid::RsaEmail),
         Target::Rsa => Err(Invalid::NotUserId),
         Target::Epm => {
             if let Some(c) = value.chars().find(|c| c.is_whitespace()) {
@@ -292,7 +292,12 @@ fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Inv
     }
     match target {
         Target::Rsa if is_user_id_bytes(value) => Ok(()),
-        Target::Rsa if scan.email => Err(Invalid::RsaEmail),
+        Target::Rsa
+            if scan.email
+                || std::str::from_utf8(value).is_ok_and(|v| email_address(v).is_some()) =>
+        {
+            Err(Invalid::RsaEmail)
+        }
         Target::Rsa => Err(Invalid::NotUserId),
         Target::Epm if scan.space.is_some() => {
             Err(Invalid::Space(scan.space.unwrap_or(b' ') as char))
@@ -334,6 +339,25 @@ pub fn looks_like_email(value: &str) -> bool {
         && domain.first() != Some(&b'.')
         && domain.last() != Some(&b'.')
         && !value.chars().any(char::is_whitespace)
+}
+
+/// The e-mail address in a cell as mail programs copy it: `a@b.co` itself, `Name <a@b.co>`,
+/// `<a@b.co>` or `mailto:a@b.co`, with or without the `;` or `,` that separates recipients in a
+/// copied list. `None` when what remains does not look like an address ([`looks_like_email`]).
+pub fn email_address(value: &str) -> Option<&str> {
+    let mut s = value.trim();
+    if let Some(inner) = s.strip_suffix(|c| c == ';' || c == ',').map(str::trim_end) {
+        s = inner;
+    }
+    if let Some(open) = s.rfind('<') {
+        s = s[open + 1..].strip_suffix('>')?.trim();
+    }
+    if s.get(..7)
+        .is_some_and(|m| m.eq_ignore_ascii_case("mailto:"))
+    {
+        s = s[7..].trim_start();
+    }
+    looks_like_email(s).then_some(s)
 }
 
 /// The first letter of a value with ASCII letters that could pass for an ASCII letter: a letter of another
@@ -512,6 +536,52 @@ mod tests {
     fn ascii_trimming_matches_str_trim() {
         for s in ["", " ", " a ", "\t\x0B\x0Ca b\r\n", "ab", "\x1Fa\x1F"] {
             assert_eq!(trim_ascii(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_copied_from_a_mail_program_are_found_and_offered_for_a_lookup() {
+        for (cell, address) in [
+            ("jane.doe@example.com", "jane.doe@example.com"),
+            ("  <emma.garcia@example.com> ", "emma.garcia@example.com"),
+            (
+                "Emma Garcia <emma.garcia@example.com>",
+                "emma.garcia@example.com",
+            ),
+            (
+                "\"Garcia, Emma\" <emma.garcia@example.com>;",
+                "emma.garcia@example.com",
+            ),
+            (
+                "mailto:amara.ibrahim@example.com",
+                "amara.ibrahim@example.com",
+            ),
+            (
+                "MAILTO:amara.ibrahim@example.com",
+                "amara.ibrahim@example.com",
+            ),
+            ("lena.bianchi@example.com;", "lena.bianchi@example.com"),
+            ("lena.bianchi@example.com ,", "lena.bianchi@example.com"),
+        ] {
+            assert_eq!(email_address(cell), Some(address), "{cell:?}");
+            let checked = check(cell, Target::Rsa);
+            assert_eq!(checked.shape, Err(Invalid::RsaEmail), "{cell:?}");
+        }
+        for cell in [
+            "Emma Garcia <emma.garcia@example.com",
+            "<emma.garcia@example.com> Emma",
+            "mailto:",
+            "<>",
+            "a b@c.co;",
+            "jdoe;",
+            "\u{E9}",
+        ] {
+            assert_eq!(email_address(cell), None, "{cell:?}");
+            assert_eq!(
+                check(cell, Target::Rsa).shape,
+                Err(Invalid::NotUserId),
+                "{cell:?}"
+            );
         }
     }
 

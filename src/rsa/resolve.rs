@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::api;
 use super::base_url::ApiBase;
 use super::lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
+use crate::csv_intake::email_address;
 use crate::run::engine::{run_per_user, RunSettings};
 use crate::run::http::{Auth, Clock, Http, NetError, Request, Response};
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
@@ -158,14 +159,6 @@ fn email_key(email: &str) -> String {
     crate::case::fold(email.trim())
 }
 
-fn looks_like_email(email: &str) -> bool {
-    let email = email.trim();
-    email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
-        && !email.contains(char::is_whitespace)
-}
-
 /// A lookup's result from the engine, as an answer.
 fn answer_of(result: UserResult) -> Answer {
     let failed = |reason: String| Answer::Failed {
@@ -216,13 +209,16 @@ where
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
     let mut invalid = 0;
     for entry in entries {
-        if !looks_like_email(&entry.user) {
+        let Some(address) = email_address(&entry.user) else {
             invalid += 1;
             continue;
-        }
-        let count = rows_per_key.entry(email_key(&entry.user)).or_insert(0);
+        };
+        let count = rows_per_key.entry(email_key(address)).or_insert(0);
         if *count == 0 {
-            unique.push(entry.clone());
+            unique.push(PlanEntry {
+                row: entry.row,
+                user: address.to_string(),
+            });
         }
         *count += 1;
     }
@@ -269,9 +265,9 @@ where
         .map(|entry| Resolution {
             row: entry.row,
             email: entry.user.clone(),
-            answer: match answers.get(&email_key(&entry.user)) {
-                Some(answer) if looks_like_email(&entry.user) => answer.clone(),
-                _ => Answer::Failed {
+            answer: match email_address(&entry.user).and_then(|a| answers.get(&email_key(a))) {
+                Some(answer) => answer.clone(),
+                None => Answer::Failed {
                     reason: NOT_AN_EMAIL.to_string(),
                     attempts: 0,
                 },
@@ -530,6 +526,40 @@ mod tests {
             ran.resolutions[2].email, " jo@ACME.com ",
             "each row keeps its own text"
         );
+    }
+
+    #[test]
+    fn an_address_as_a_mail_program_copies_it_is_looked_up_bare() {
+        let input = entries(&[
+            "<emma.garcia@acme.com>",
+            "mailto:amara.ibrahim@acme.com",
+            "lena.bianchi@acme.com;",
+            "Garcia, Emma <Emma.Garcia@acme.com>,",
+        ]);
+        let ran = run(&input, RunSettings::default(), found, nothing);
+        ran.assert_one_answer_each(&input);
+        let mut sent: Vec<String> = ran.http.calls().into_iter().map(|c| c.user).collect();
+        sent.sort();
+        assert_eq!(
+            sent,
+            [
+                "amara.ibrahim@acme.com",
+                "emma.garcia@acme.com",
+                "lena.bianchi@acme.com"
+            ]
+        );
+        for (row, address) in [
+            (2, "emma.garcia@acme.com"),
+            (3, "amara.ibrahim@acme.com"),
+            (4, "lena.bianchi@acme.com"),
+            (5, "emma.garcia@acme.com"),
+        ] {
+            assert_eq!(
+                ran.resolutions[row - 2].plan_entry().map(|p| p.user),
+                Some(id_for(address)),
+                "row {row}"
+            );
+        }
     }
 
     #[test]

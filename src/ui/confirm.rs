@@ -128,9 +128,12 @@ pub fn Confirm() -> impl IntoView {
         .ok();
         ticker.set_value(handle);
     };
-    let cancel = move |_| {
+    let start_button = NodeRef::<leptos::html::Button>::new();
+    let refocus_start = RwSignal::new(false);
+    let cancel = move || {
         stop_ticker(ticker);
         countdown.set(None);
+        refocus_start.set(true);
     };
     on_cleanup(move || stop_ticker(ticker));
     // The countdown replaces the start button: the way to stop it takes the keyboard focus.
@@ -138,6 +141,13 @@ pub fn Confirm() -> impl IntoView {
     let cancel_button = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if let Some(button) = cancel_button.get().filter(|_| counting.get()) {
+            let _ = button.focus();
+        }
+    });
+    // A cancelled countdown gives the focus back to the start button it replaced.
+    Effect::new(move |_| {
+        if let Some(button) = start_button.get().filter(|_| refocus_start.get()) {
+            refocus_start.set(false);
             let _ = button.focus();
         }
     });
@@ -201,9 +211,10 @@ pub fn Confirm() -> impl IntoView {
                     </Show>
                     {move || match counting.get() {
                         true => view! {
-                            <div class="card alert" role="alert" id="countdown">
+                            <div class="card alert" role="alert" id="countdown"
+                                on:keydown=move |ev| if ev.key() == "Escape" { cancel() }>
                                 <p><strong>{move || format!("Starting in {} s. Nothing has been sent yet.", countdown.get().unwrap_or(0))}</strong></p>
-                                <button type="button" id="cancel-start" class="primary" node_ref=cancel_button on:click=cancel>"Cancel: do not start"</button>
+                                <button type="button" id="cancel-start" class="primary" node_ref=cancel_button on:click=move |_| cancel()>"Cancel: do not start"</button>
                             </div>
                         }.into_any(),
                         false => view! {
@@ -219,7 +230,7 @@ pub fn Confirm() -> impl IntoView {
                                         </button>
                                     }.into_any()
                                 }}
-                                <button type="button" id="start-run" class="danger" disabled=move || !confirmed() || starting.get() on:click=start>
+                                <button type="button" id="start-run" class="danger" node_ref=start_button disabled=move || !confirmed() || starting.get() on:click=start>
                                     {move || match (starting.get(), follow_up.with(|f| f.as_ref().map(FollowUp::start_label)), action.get()) {
                                         (true, _, _) => "Starting…".to_string(),
                                         (_, Some(label), _) => label,

@@ -35,6 +35,9 @@ pub fn ConnectStep() -> impl IntoView {
         let Ok(connection) = state.connection() else {
             return;
         };
+        if testing.get_untracked() {
+            return;
+        }
         testing.set(true);
         check.set(None);
         spawn_local(async move {
@@ -146,7 +149,9 @@ pub fn ConnectStep() -> impl IntoView {
                 }).collect_view()}
             </ul>
             <div class="actions">
-                <button type="button" id="test-connection" class="secondary" disabled=move || !ready.get() || testing.get() on:click=test>
+                // Not `disabled` while testing: a disabled button drops the keyboard focus to the page.
+                <button type="button" id="test-connection" class="secondary" disabled=move || !ready.get()
+                    aria-disabled=move || testing.get().then_some("true") on:click=test>
                     {move || if testing.get() { "Testing…" } else { "Test connection" }}
                 </button>
                 <button type="button" class="secondary" on:click=move |_| { c.clear_secrets(); state.signing_key.set_value(None); check.set(None); }>"Disconnect (forget credential)"</button>

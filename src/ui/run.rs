@@ -60,6 +60,21 @@ fn RunProgress() -> impl IntoView {
         })
     };
 
+    // The end of a run takes its Pause and Cancel buttons away: a keyboard focus left on the
+    // page goes to "See the results".
+    let see_results = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = see_results.get() {
+            let doc = document();
+            let on_page = doc
+                .active_element()
+                .is_none_or(|e| doc.body().is_some_and(|b| b.is_same_node(Some(e.as_ref()))));
+            if on_page {
+                let _ = button.focus();
+            }
+        }
+    });
+
     let bar = move |label: &'static str, id: &'static str, outcome: Option<Outcome>| {
         view! {
             <div class="bar-row" data-outcome=id>
@@ -117,7 +132,7 @@ fn RunProgress() -> impl IntoView {
                     <button type="button" id="cancel" class="secondary" on:click=move |_| { run.cancelled.set(true); control(Control::cancel) }>"Cancel (finish what is in flight)"</button>
                 </Show>
                 <Show when=move || !run.active.get()>
-                    <button type="button" id="see-results" class="primary" on:click=move |_| state.go(Step::Results)>"See the results"</button>
+                    <button type="button" id="see-results" class="primary" node_ref=see_results on:click=move |_| state.go(Step::Results)>"See the results"</button>
                 </Show>
             </div>
         </section>

@@ -36,6 +36,10 @@ test('a removal can be done with the keyboard alone', async () => {
   await page.keyboard.type(demo.rsa.adminRestApiUrl);
   await tabTo(page, '#rsa-jwt');
   await page.keyboard.insertText(demo.rsa.jwt);
+  await tabTo(page, '#test-connection');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#connection-status .success');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'test-connection', 'the focus stays on the button it pressed');
   await tabTo(page, '.step-nav .primary');
   await page.keyboard.press('Enter');
 

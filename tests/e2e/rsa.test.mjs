@@ -191,6 +191,8 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
   await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 2);
   await page.click('#cancel');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await page.waitForTimeout(100);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'see-results', 'the focus left on Cancel goes to the way on');
   await sandbox.control('/sandbox/faults', { latencyMs: 0 });
   await page.click('#see-results');
   const cancelled = await page.locator('#results-summary').innerText();

@@ -176,6 +176,13 @@ test('protected rows are never requested; the mass-removal check appears above t
     'the way to stop the countdown has the focus, and keeps it as the seconds go by');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#countdown', { state: 'detached' });
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-run', 'the focus goes back to the start button');
+  // Escape stops the countdown as well.
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#countdown');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#countdown', { state: 'detached' });
   await page.waitForTimeout(1_500);
   assert.equal((await sandbox.control('/sandbox/requests')).length, 0, 'cancelled during the delay: nothing was sent');
 

@@ -110,7 +110,7 @@ test('a cancelled EPM run says so, and the batches that never ran read "not star
   await sandbox.control('/sandbox/faults', { latencyMs: 0 });
 
   const status = await page.locator('#run-status').innerText();
-  const m = /^Cancelled: (\d+) removed, (?:.*, )?(\d+) not started \(of 200 users\)\.$/.exec(status);
+  const m = /^Cancelled: (\d+) removed, (?:.*, )?(\d+) not started \(of 200 users\)\.(?: \d+ users in [0-9.]+ (?:s|min [0-9]+ s) \([0-9.]+ users\/s\)\.)?$/.exec(status);
   assert.ok(m, status);
   const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').length;
   assert.equal(Number(m[1]), removed, 'the status counts the users the service removed');

@@ -22,6 +22,14 @@ pub fn iso8601_utc(ms: f64) -> Option<String> {
     ))
 }
 
+/// `YYYY-MM-DD HH:MM` in local time, for people: `ms` since the Unix epoch and the browser's
+/// `Date.getTimezoneOffset()` for that instant (minutes from local time to UTC, e.g. `-60` in
+/// Paris in winter). `None` when [`iso8601_utc`] has no text for it.
+pub fn local_minutes(ms: f64, timezone_offset_min: f64) -> Option<String> {
+    let local = ms - timezone_offset_min * 60_000.0;
+    iso8601_utc(local).map(|t| format!("{} {}", &t[..10], &t[11..16]))
+}
+
 /// Ms since the Unix epoch of a `YYYY-MM-DDTHH:MM:SSZ` time as [`iso8601_utc`] writes it;
 /// `None` for anything else (other shapes, impossible dates).
 pub fn parse_iso8601_utc(text: &str) -> Option<f64> {
@@ -78,6 +86,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_time_is_written_to_the_minute_with_the_browsers_offset() {
+        let t = 1_700_000_000_000.0; // 2023-11-14 22:13:20 UTC
+        assert_eq!(local_minutes(t, 0.0).as_deref(), Some("2023-11-14 22:13"));
+        assert_eq!(
+            local_minutes(t, -120.0).as_deref(),
+            Some("2023-11-15 00:13")
+        );
+        assert_eq!(local_minutes(t, 300.0).as_deref(), Some("2023-11-14 17:13"));
+        assert_eq!(local_minutes(f64::NAN, 0.0), None);
+    }
 
     #[test]
     fn known_instants_are_written_in_utc() {

@@ -9,7 +9,7 @@ use super::AppState;
 use crate::browser::live_run;
 use crate::browser::{clear_journal, load_journal};
 use crate::flow::Step;
-use crate::results::time::iso8601_utc;
+use crate::results::time::local_minutes;
 use crate::run::progress::Progress;
 use crate::target::Target;
 
@@ -55,7 +55,8 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
         .next()
         .unwrap_or_default()
         .to_string();
-    let when = iso8601_utc(journal.started_ms).unwrap_or_default();
+    let offset = js_sys::Date::new(&journal.started_ms.into()).get_timezone_offset();
+    let when = local_minutes(journal.started_ms, offset).unwrap_or_default();
     let remaining = saved.total - saved.done;
     let unanswered = journal.unanswered().len();
     let message = RwSignal::new(None::<String>);

@@ -268,15 +268,17 @@ impl<'a> Book<'a> {
         for i in queued {
             let st = &self.states[i];
             let last = st.last_error.clone().unwrap_or_default();
+            // Quoted in parentheses below: without its own full stop.
+            let said = last.trim_end_matches('.');
             let (outcome, message) = if st.unanswered {
                 (Outcome::Failed, format!(
-                    "Outcome unknown: a request got no clear answer ({last}) and the run was cancelled before it was \
+                    "Outcome unknown: a request got no clear answer ({said}) and the run was cancelled before it was \
                      sent again. Check whether this user still exists."
                 ))
             } else if st.failures > 0 {
                 (Outcome::Failed, format!("Not removed: the run was cancelled before the next attempt. Last error: {last}"))
             } else if st.step_sends > 0 {
-                (Outcome::NotStarted, format!("Not removed: the run was cancelled. The service had not acted on the earlier request ({last})."))
+                (Outcome::NotStarted, format!("Not removed: the run was cancelled. The service had not acted on the earlier request ({said})."))
             } else {
                 (
                     Outcome::NotStarted,
@@ -431,6 +433,37 @@ mod tests {
         assert!(!results[1].outcome_unknown());
         assert!(!book.has_pending());
         assert_eq!(book.into_results().len(), 3);
+    }
+
+    #[test]
+    fn a_cancel_quotes_the_last_answer_without_doubling_its_full_stop() {
+        let p = plan(&["a", "b"]);
+        let mut book = Book::new(&p);
+        let a = book.take_ready(0.0).unwrap();
+        book.state(a).step_sends = 1;
+        book.state(a).last_error =
+            Some("The service asked to slow down (HTTP 429, too many requests).".into());
+        book.requeue(a, 10.0);
+        let b = book.take_ready(0.0).unwrap();
+        book.state(b).unanswered = true;
+        book.state(b).failures = 1;
+        book.state(b).last_error = Some("No answer in time.".into());
+        book.requeue(b, 10.0);
+        let results = book.cancel_pending(&Plain, 1.0);
+        assert!(
+            results[0].message.ends_with(
+                "earlier request (The service asked to slow down (HTTP 429, too many requests))."
+            ),
+            "{}",
+            results[0].message
+        );
+        assert!(
+            results[1]
+                .message
+                .contains("(No answer in time) and the run"),
+            "{}",
+            results[1].message
+        );
     }
 
     #[test]

@@ -299,19 +299,20 @@ mod tests {
         );
     }
 
-    fn removed_at(p: &mut Progress, row: usize, at_ms: f64) {
-        p.apply(
-            &RunEvent::Result(UserResult {
-                row,
-                user: format!("u{row}"),
-                outcome: Outcome::Removed,
-                http_status: Some(200),
-                message: String::new(),
-                attempts: 1,
-                at_ms,
-            }),
+    fn removed(row: usize, at_ms: f64) -> UserResult {
+        UserResult {
+            row,
+            user: format!("u{row}"),
+            outcome: Outcome::Removed,
+            http_status: Some(200),
+            message: String::new(),
+            attempts: 1,
             at_ms,
-        );
+        }
+    }
+
+    fn removed_at(p: &mut Progress, row: usize, at_ms: f64) {
+        p.apply(&RunEvent::Result(removed(row, at_ms)), at_ms);
     }
 
     fn sending_at(p: &mut Progress, at_ms: f64) {
@@ -353,17 +354,7 @@ mod tests {
 
     #[test]
     fn a_resumed_run_times_only_what_this_session_did() {
-        let known: Vec<UserResult> = (0..300)
-            .map(|i| UserResult {
-                row: i + 2,
-                user: format!("u{i}"),
-                outcome: Outcome::Removed,
-                http_status: Some(200),
-                message: String::new(),
-                attempts: 1,
-                at_ms: 0.0,
-            })
-            .collect();
+        let known: Vec<UserResult> = (0..300).map(|i| removed(i + 2, 0.0)).collect();
         let mut p = Progress::resumed(400, &known);
         sending_at(&mut p, 50_000.0);
         for i in 300..400 {
@@ -389,18 +380,7 @@ mod tests {
         };
         p.apply(&sending, 0.0);
         for i in 0..352 {
-            p.apply(
-                &RunEvent::Result(UserResult {
-                    row: i + 2,
-                    user: format!("u{i}"),
-                    outcome: Outcome::Removed,
-                    http_status: Some(200),
-                    message: String::new(),
-                    attempts: 1,
-                    at_ms: 0.0,
-                }),
-                1_000.0 + 100.0 * i as f64,
-            );
+            removed_at(&mut p, i + 2, 1_000.0 + 100.0 * i as f64);
         }
         let now = 36_200.0;
         let going = running(&p, now, false);

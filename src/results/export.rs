@@ -2,13 +2,15 @@
 
 use std::borrow::Cow;
 
+use super::filter::OutcomeClass;
 use super::row::RowOutcome;
 use super::time::iso8601_utc;
 
 /// The header line of the export.
 pub const COLUMNS: [&str; 6] = ["row", "user", "outcome", "http_status", "message", "time"];
 
-/// Every row as CSV: `row,user,outcome,http_status,message,time`, CRLF line ends, `time` in
+/// Every row as CSV: `row,user,outcome,http_status,message,time`, CRLF line ends, `outcome` as the
+/// Results step words it ([`OutcomeClass::label`]: a failure whose outcome is unknown says so), `time` in
 /// ISO-8601 UTC. Starts with a UTF-8 byte-order mark so that Excel reads accented names right.
 /// Text that a spreadsheet would run as a formula is neutralised (see [`neutralise`]).
 pub fn export_csv(rows: &[RowOutcome]) -> String {
@@ -21,7 +23,7 @@ pub fn export_csv(rows: &[RowOutcome]) -> String {
         out.push(',');
         push_cell(&mut out, r.user());
         out.push(',');
-        push_cell(&mut out, r.label());
+        push_cell(&mut out, OutcomeClass::of(r).label());
         out.push(',');
         if let Some(status) = r.http_status() {
             push_number(&mut out, status.into());

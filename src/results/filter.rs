@@ -76,8 +76,8 @@ impl OutcomeClass {
             .find(|o| OutcomeClass::of_outcome(o) == self)
     }
 
-    /// The label shown for the class: the export's `outcome` column's words, and "outcome
-    /// unknown" for those of its failed rows whose outcome is unknown.
+    /// The label shown for the class, also the export's `outcome` column: the outcome's words,
+    /// and "outcome unknown" for failed rows whose outcome is unknown.
     pub fn label(self) -> &'static str {
         match self {
             OutcomeClass::Unknown => "outcome unknown",

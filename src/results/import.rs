@@ -7,6 +7,7 @@ use std::fmt;
 use crate::run::{Outcome, UserResult};
 
 use super::export::{restore, COLUMNS};
+use super::filter::OutcomeClass;
 use super::row::{RowOutcome, SkipReason, Skipped};
 use super::time::parse_iso8601_utc;
 use crate::csv_intake::{Delimiter, IntakeError, Table, Written};
@@ -195,8 +196,11 @@ fn read_row(cells: &[&str]) -> Result<RowOutcome, String> {
             reason,
         }));
     }
-    let outcome = Outcome::from_label(outcome)
-        .ok_or_else(|| format!("the outcome {outcome:?} is not one this app writes."))?;
+    let outcome = match outcome.trim() {
+        o if o.eq_ignore_ascii_case(OutcomeClass::Unknown.label()) => Outcome::Failed,
+        o => Outcome::from_label(o)
+            .ok_or_else(|| format!("the outcome {outcome:?} is not one this app writes."))?,
+    };
     let http_status = match status.trim() {
         "" => None,
         s => Some(
@@ -299,6 +303,12 @@ mod tests {
             r
         });
         let formula = result(20, "=cmd|' /C calc'!A0", Outcome::Failed, "-1");
+        let unknown = result(
+            21,
+            "u21",
+            Outcome::Failed,
+            "Outcome unknown after 5 attempts: Server error (HTTP 500).",
+        );
         let reasons = [
             SkipReason::Duplicate { of_row: 2 },
             SkipReason::Invalid("contains a space".into()),
@@ -314,7 +324,7 @@ mod tests {
             value: format!("@v{i}"),
             reason,
         });
-        rows(results.chain([formula]), skipped)
+        rows(results.chain([formula, unknown]), skipped)
     }
 
     #[test]
@@ -326,6 +336,23 @@ mod tests {
         assert_eq!(export_csv(&back), text);
         let without_bom = text.trim_start_matches('\u{feff}');
         assert_eq!(import_results(without_bom).unwrap(), all);
+    }
+
+    #[test]
+    fn a_failure_whose_outcome_is_unknown_says_so_in_the_file_as_on_the_page() {
+        let text = export_csv(&every_kind());
+        let line = |row: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("{row},")))
+                .unwrap()
+                .to_string()
+        };
+        assert!(
+            line("21").starts_with("21,u21,outcome unknown,200,"),
+            "{}",
+            line("21")
+        );
+        assert!(line("20").contains(",failed,"), "{}", line("20"));
     }
 
     #[test]

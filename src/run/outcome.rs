@@ -41,7 +41,8 @@ impl Outcome {
         Outcome::NotStarted,
     ];
 
-    /// Short label for tables and the CSV export.
+    /// Short label for tables and the CSV export (which says "outcome unknown" for a failure
+    /// whose outcome is unknown: [`crate::results::OutcomeClass::label`]).
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Removed => "removed",

@@ -85,6 +85,15 @@ impl OutcomeClass {
         }
     }
 
+    /// The class a [`OutcomeClass::label`] names, as the export writes it (ignoring case and
+    /// surrounding spaces).
+    pub fn from_label(label: &str) -> Option<OutcomeClass> {
+        let label = label.trim();
+        OutcomeClass::ALL
+            .into_iter()
+            .find(|c| c.label().eq_ignore_ascii_case(label))
+    }
+
     fn index(self) -> usize {
         OutcomeClass::ALL
             .iter()
@@ -335,5 +344,22 @@ mod tests {
         for o in Outcome::ALL {
             assert_eq!(OutcomeClass::of_outcome(&o).outcome(), Some(o));
         }
+    }
+
+    #[test]
+    fn every_label_reads_back_as_its_class_and_outcome() {
+        for c in OutcomeClass::ALL {
+            assert_eq!(
+                OutcomeClass::from_label(&format!(" {} ", c.label().to_uppercase())),
+                Some(c)
+            );
+        }
+        let outcome = |label: &str| OutcomeClass::from_label(label).and_then(OutcomeClass::outcome);
+        for o in Outcome::ALL {
+            assert_eq!(outcome(&format!(" {} ", o.label().to_uppercase())), Some(o));
+        }
+        assert_eq!(outcome("outcome unknown"), Some(Outcome::Failed));
+        assert_eq!(outcome("skipped"), None);
+        assert_eq!(OutcomeClass::from_label("gone"), None);
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::run::{Outcome, UserResult};
+use crate::run::UserResult;
 
 use super::export::{restore, COLUMNS};
 use super::filter::OutcomeClass;
@@ -196,11 +196,9 @@ fn read_row(cells: &[&str]) -> Result<RowOutcome, String> {
             reason,
         }));
     }
-    let outcome = match outcome.trim() {
-        o if o.eq_ignore_ascii_case(OutcomeClass::Unknown.label()) => Outcome::Failed,
-        o => Outcome::from_label(o)
-            .ok_or_else(|| format!("the outcome {outcome:?} is not one this app writes."))?,
-    };
+    let outcome = OutcomeClass::from_label(outcome)
+        .and_then(OutcomeClass::outcome)
+        .ok_or_else(|| format!("the outcome {outcome:?} is not one this app writes."))?;
     let http_status = match status.trim() {
         "" => None,
         s => Some(
@@ -281,6 +279,7 @@ mod tests {
     use crate::results::export::export_csv;
     use crate::results::retry::undo_plan;
     use crate::results::row::rows;
+    use crate::run::Outcome;
 
     fn result(row: usize, user: &str, outcome: Outcome, message: &str) -> UserResult {
         UserResult {

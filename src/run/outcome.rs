@@ -58,15 +58,6 @@ impl Outcome {
         }
     }
 
-    /// The outcome a [`Outcome::label`] names (as the export writes it, ignoring case and
-    /// surrounding spaces).
-    pub fn from_label(label: &str) -> Option<Outcome> {
-        let label = label.trim();
-        Outcome::ALL
-            .into_iter()
-            .find(|o| o.label().eq_ignore_ascii_case(label))
-    }
-
     /// Whether "retry failed" should include this user (a user only disabled is finished by a
     /// plain delete).
     pub fn is_retryable(&self) -> bool {
@@ -161,17 +152,10 @@ mod tests {
     }
 
     #[test]
-    fn every_label_is_distinct_and_reads_back() {
+    fn every_label_is_distinct() {
         let labels: std::collections::HashSet<_> =
             Outcome::ALL.iter().map(Outcome::label).collect();
         assert_eq!(labels.len(), Outcome::ALL.len());
-        for o in Outcome::ALL {
-            assert_eq!(
-                Outcome::from_label(&format!(" {} ", o.label().to_uppercase())),
-                Some(o)
-            );
-        }
-        assert_eq!(Outcome::from_label("skipped"), None);
         assert!(Outcome::DisabledOnly.is_retryable() && !Outcome::Marked.is_retryable());
     }
 }

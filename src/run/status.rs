@@ -374,11 +374,7 @@ mod tests {
     #[test]
     fn a_paused_run_shows_no_rate_and_no_time_left() {
         let mut p = Progress::new(400);
-        let sending = RunEvent::Sending {
-            user: "u0".into(),
-            attempt: 1,
-        };
-        p.apply(&sending, 0.0);
+        sending_at(&mut p, 0.0);
         for i in 0..352 {
             removed_at(&mut p, i + 2, 1_000.0 + 100.0 * i as f64);
         }

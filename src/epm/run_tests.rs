@@ -986,6 +986,122 @@ fn a_job_running_when_the_page_closed_is_followed_to_its_end_after_the_reload() 
 }
 
 #[test]
+fn the_file_uploaded_ahead_before_the_page_closed_is_deleted_when_the_run_resumes() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.jobs_take(60_000.0);
+    let p = plan(&["a", "b"]);
+    // The page closes while job 1 runs: batch 2's file is uploaded ahead, its job not started.
+    let mut reopened = closed_during_run(&clock, &fake, &config(1), &p, 30_000);
+    assert_eq!(fake.removal_requests(), 1);
+    assert_eq!(fake.files().len(), 2, "{:?}", fake.files());
+    let jobs = reopened.interrupted_jobs();
+    let left = reopened.left_files();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_ne!(
+        left[0], jobs[0].file,
+        "following the job deletes the job's own file"
+    );
+    assert!(fake.files().contains(&left[0]));
+
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let one_off = EpmConfig::one_off();
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &one_off,
+    };
+    let mut events = Vec::new();
+    let report = block_on(
+        &clock,
+        1e9,
+        epm.settle_interrupted_job(&jobs[0], &mut |e| events.push(e)),
+    )
+    .unwrap();
+    events.extend(report.results.into_iter().map(RunEvent::Result));
+    events.iter().for_each(|e| reopened.apply(e));
+    let left = reopened.left_files();
+    assert_eq!(
+        left.len(),
+        1,
+        "the job's deleted file is not left: {left:?}"
+    );
+    let mut deleted = Vec::new();
+    let notes = block_on(
+        &clock,
+        1e9,
+        epm.delete_left_files(&left, &mut |e| deleted.push(e)),
+    );
+    assert_eq!(notes, Vec::<String>::new());
+    assert!(fake.files().is_empty(), "{:?}", fake.files());
+    deleted.iter().for_each(|e| reopened.apply(e));
+    assert!(reopened.left_files().is_empty());
+    assert_eq!(reopened.remaining(), p[1..], "b is sent in a new job");
+}
+
+#[test]
+fn a_file_that_cannot_be_deleted_when_the_run_resumes_is_named_in_a_note() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a"]);
+    fake.put_file("offboard-old-b0002.csv", b"User Login\r\na\r\n");
+    fake.fail(
+        100,
+        |r| r.method == Method::Delete,
+        Ok(Response::new(
+            400,
+            r#"{"status":8,"details":"EPMAT-1: no rights"}"#,
+        )),
+    );
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let one_off = EpmConfig::one_off();
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &one_off,
+    };
+    let left = vec!["offboard-old-b0002.csv".to_string()];
+    let notes = block_on(&clock, 1e9, epm.delete_left_files(&left, &mut |_| {}));
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("offboard-old-b0002.csv")
+            && notes[0].contains("delete it in EPM's file list"),
+        "{}",
+        notes[0]
+    );
+}
+
+#[test]
+fn every_file_a_run_uploads_is_deleted_and_the_journal_says_so() {
+    let clock = VirtualClock::new();
+    let logins = ["a", "b", "c", "d", "e"];
+    let fake = FakeEpm::new(&clock, &logins);
+    let (_, events) = run_as_admin(&clock, &fake, &config(2), &logins);
+    let named = |f: fn(&RunEvent) -> Option<&String>| -> Vec<String> {
+        let mut v: Vec<String> = events.iter().filter_map(f).cloned().collect();
+        v.sort();
+        v
+    };
+    let uploaded = named(|e| match e {
+        RunEvent::FileUploading { file } => Some(file),
+        _ => None,
+    });
+    let deleted = named(|e| match e {
+        RunEvent::FileDeleted { file } => Some(file),
+        _ => None,
+    });
+    assert_eq!(uploaded.len(), 3, "{uploaded:?}");
+    assert_eq!(uploaded, deleted);
+    assert!(fake.files().is_empty());
+}
+
+#[test]
 fn a_job_started_while_the_last_batch_is_cleaned_up_is_saved_at_once() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["a", "b"]);

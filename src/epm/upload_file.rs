@@ -33,6 +33,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let mut attempt = 1;
         let result = 'attempts: loop {
             let name = batch_file_name(run_id, index, attempt);
+            emit(RunEvent::FileUploading { file: name.clone() });
             let mut next = 0;
             while next < parts.len() {
                 if !self.wait_while_paused().await {
@@ -126,6 +127,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             let _ = self
                 .send(|auth| delete_file_request(self.base, &name, auth))
                 .await;
+            emit(RunEvent::FileDeleted { file: name });
         }
         result
     }
@@ -135,8 +137,40 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         &self,
         index: usize,
         name: &str,
-        mut emit: &mut dyn FnMut(RunEvent),
+        emit: &mut dyn FnMut(RunEvent),
     ) -> Option<String> {
+        let why = self.delete_named(name, emit).await.err()?;
+        Some(format!(
+            "Batch {}: the uploaded file {name} could not be deleted ({why}); delete it in EPM's file list.",
+            index + 1
+        ))
+    }
+
+    /// Deletes the files a page closed during the run left on the service (uploaded ahead for a
+    /// batch whose job never started, or not deleted yet): a note for each that could not be.
+    pub async fn delete_left_files(
+        &self,
+        files: &[String],
+        emit: &mut dyn FnMut(RunEvent),
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        for name in files {
+            if let Err(why) = self.delete_named(name, emit).await {
+                notes.push(format!(
+                    "The file {name}, uploaded before the page closed, could not be deleted ({why}); \
+                     delete it in EPM's file list."
+                ));
+            }
+        }
+        notes
+    }
+
+    /// Deletes the file `name`; `Err` (why) when the service did not.
+    async fn delete_named(
+        &self,
+        name: &str,
+        mut emit: &mut dyn FnMut(RunEvent),
+    ) -> Result<(), String> {
         let outcome = self
             .call_safely(
                 |auth| delete_file_request(self.base, name, auth),
@@ -144,16 +178,16 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 &mut emit,
             )
             .await;
-        let why = match outcome {
-            Ok((body, _)) if body.status == 0 => return None,
-            // Gone already: a first request whose answer was lost deleted it.
-            Ok((_, 404)) => return None,
-            Ok((body, _)) => body.details_or_status(),
-            Err(why) => why,
-        };
-        Some(format!(
-            "Batch {}: the uploaded file {name} could not be deleted ({why}); delete it in EPM's file list.",
-            index + 1
-        ))
+        match outcome {
+            // Gone already (404): a first request whose answer was lost deleted it.
+            Ok((body, status)) if body.status == 0 || status == 404 => {
+                emit(RunEvent::FileDeleted {
+                    file: name.to_string(),
+                });
+                Ok(())
+            }
+            Ok((body, _)) => Err(body.details_or_status()),
+            Err(why) => Err(why),
+        }
     }
 }

@@ -40,6 +40,11 @@ pub enum RunEvent {
         href: String,
         file: String,
     },
+    /// EPM v1: a file of this name may be on the service from now on (its upload starts). Saved
+    /// so that a run resumed after a reload deletes the files the closed page left.
+    FileUploading { file: String },
+    /// EPM v1: the file is off the service (deleted, or found gone).
+    FileDeleted { file: String },
     /// Every request sent for `user` so far was answered without being carried out (throttled,
     /// credential refused, or an error that says nothing was done); it waits to be sent again.
     Unacted { user: String },

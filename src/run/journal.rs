@@ -51,11 +51,12 @@ pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while th
     check the EPM job console (and the identity domain's users) to see whether this user was removed. \
     Not sent again.";
 
-/// The result of an EPM user whose job was running when the page closed, and whom List Users no
-/// longer has when the run resumes.
+/// The result of an EPM user whose job was running when the page closed, and whom List Users
+/// does not have when the run resumes: the job removed it, or (the run cannot tell) the login
+/// never existed.
 pub const JOB_SETTLED_GONE: &str =
-    "Removed: the page was closed while this user's removal job ran; \
-    when the run went on, the identity domain no longer had this login.";
+    "Removed: the page was closed while this user's removal job ran; when the run went on, List Users \
+    no longer had this login (that job removed it, or the login never existed).";
 
 /// Ends the message of an EPM user whose job was running when the page closed, and which the
 /// resumed run followed to its end.
@@ -108,6 +109,8 @@ pub struct Journal {
     in_job: sets::Marks,
     /// EPM jobs started, with their link, file and users (see [`InterruptedJob`]).
     jobs: Vec<jobs::JobWire>,
+    /// EPM v1 files that may be on the service: uploaded (or being uploaded) and not deleted.
+    files: Vec<String>,
     /// Plan index of each row.
     by_row: HashMap<usize, usize>,
     /// Plan indices of each batch announced in the current run (not saved).
@@ -131,6 +134,7 @@ impl PartialEq for Journal {
             && self.in_flight == other.in_flight
             && self.in_job == other.in_job
             && self.live_jobs() == other.live_jobs()
+            && self.files == other.files
             && self.action == other.action
             && self.steps == other.steps
     }
@@ -158,6 +162,7 @@ impl Journal {
             in_flight: sets::Names::default(),
             in_job: sets::Marks::default(),
             jobs: Vec::new(),
+            files: Vec::new(),
             by_row,
             action: RunAction::Remove,
             steps: String::new(),
@@ -204,8 +209,8 @@ impl Journal {
 
     /// Takes in one event of the run: `Sending` puts the user in flight, `Unacted` takes it out,
     /// `Result` records the outcome (and takes the user out of flight and out of any started
-    /// batch), `Batch` follows EPM batches and `JobStarted` saves a job's link. Other events
-    /// change nothing.
+    /// batch), `Batch` follows EPM batches, `JobStarted` saves a job's link, and `FileUploading`
+    /// and `FileDeleted` keep the EPM files that may be on the service. Other events change nothing.
     pub fn apply(&mut self, event: &RunEvent) {
         match event {
             RunEvent::Sending { user, .. } => {
@@ -216,6 +221,10 @@ impl Journal {
             }
             RunEvent::Result(result) => self.record(result.clone()),
             RunEvent::JobStarted { index, href, file } => self.follow_job(*index, href, file),
+            RunEvent::FileUploading { file } if !self.files.contains(file) => {
+                self.files.push(file.clone());
+            }
+            RunEvent::FileDeleted { file } => self.files.retain(|f| f != file),
             RunEvent::Batch {
                 index,
                 users,
@@ -456,6 +465,7 @@ impl Journal {
             .field("sent", self.in_flight.as_slice())
             .field("job", &self.in_job.to_vec())
             .field("jobs", &self.live_jobs())
+            .field("files", &self.files)
             .field("act", self.action.code())
             .field("stp", &self.steps)
             .finish();
@@ -501,6 +511,8 @@ struct Wire {
     job: Vec<usize>,
     /// EPM jobs that may still run (absent in older saves).
     jobs: Vec<jobs::JobWire>,
+    /// EPM files that may be on the service (absent in older saves).
+    files: Vec<String>,
     /// The run's action ([`RunAction::code`]); absent in older saves (remove).
     act: String,
     /// One step code per plan entry, or empty (absent in older saves).
@@ -526,6 +538,7 @@ impl FromJson for Wire {
             sent: json::required(obj, "sent")?,
             job: json::required(obj, "job")?,
             jobs: json::field(obj, "jobs")?.unwrap_or_default(),
+            files: json::field(obj, "files")?.unwrap_or_default(),
             act: json::field(obj, "act")?.unwrap_or_default(),
             stp: json::field(obj, "stp")?.unwrap_or_default(),
         })
@@ -712,6 +725,7 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
     journal.in_flight.extend(w.sent);
     journal.in_job.extend(w.job);
     journal.jobs = w.jobs;
+    journal.files = w.files;
     journal.action = action;
     journal.steps = w.stp;
     Ok(journal)
@@ -725,6 +739,8 @@ fn changes_journal(event: &RunEvent) -> bool {
             | RunEvent::Sending { .. }
             | RunEvent::Unacted { .. }
             | RunEvent::JobStarted { .. }
+            | RunEvent::FileUploading { .. }
+            | RunEvent::FileDeleted { .. }
             | RunEvent::Batch {
                 stage: BatchStage::Uploading | BatchStage::Waiting | BatchStage::JobRunning,
                 ..

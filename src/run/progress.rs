@@ -139,7 +139,9 @@ impl Progress {
             RunEvent::Batch { .. }
             | RunEvent::Note(_)
             | RunEvent::Unacted { .. }
-            | RunEvent::JobStarted { .. } => {}
+            | RunEvent::JobStarted { .. }
+            | RunEvent::FileUploading { .. }
+            | RunEvent::FileDeleted { .. } => {}
         }
         while self
             .recent

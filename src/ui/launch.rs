@@ -184,11 +184,13 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
     let Connection::Epm { base, auth } = connection.clone() else {
         return continue_run(state, connection, journal);
     };
-    if journal.interrupted_job_users().is_empty() {
+    if journal.interrupted_job_users().is_empty() && journal.left_files().is_empty() {
         return continue_run(state, connection, journal);
     }
     // Following the interrupted jobs is part of the run: other tabs must not take it up meanwhile.
+    // A reload of this tab meanwhile is not another tab: it offers the run again at once.
     let beating = keep_beating();
+    let on_leave = window_event_listener(leptos::ev::pagehide, |_| live_run::end());
     spawn_local(async move {
         let control = Control::new(auth);
         let config = EpmConfig::one_off();
@@ -201,8 +203,9 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
             config: &config,
         };
         let mut notes = Vec::new();
+        let mut deleted = Vec::new();
         for job in journal.interrupted_jobs() {
-            match epm.settle_interrupted_job(&job, &mut |_| {}).await {
+            match epm.settle_interrupted_job(&job, &mut |e| deleted.push(e)).await {
                 Ok(report) => {
                     notes.extend(report.notes);
                     for result in report.results {
@@ -235,7 +238,14 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
                 }
             }
         }
+        // Files uploaded ahead for a batch whose job never started, or not deleted yet.
+        deleted.iter().for_each(|e| journal.apply(e));
+        let left = journal.left_files();
+        deleted.clear();
+        notes.extend(epm.delete_left_files(&left, &mut |e| deleted.push(e)).await);
+        deleted.iter().for_each(|e| journal.apply(e));
         state.run.notes.set(notes);
+        on_leave.remove();
         if let Some(beating) = beating {
             beating.clear();
         }

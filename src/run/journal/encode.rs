@@ -159,6 +159,7 @@ impl Journal {
     pub fn encode(&mut self) -> String {
         self.prepare_encode(usize::MAX);
         let jobs = json(&self.live_jobs());
+        let files = json(&self.files);
         let cache = &mut self.encoded;
         if cache.tail.as_ref().is_none_or(|(a, _)| *a != self.action) {
             let tail = format!(
@@ -215,6 +216,7 @@ impl Journal {
                 + sent.len()
                 + job.len()
                 + jobs.len()
+                + files.len()
                 + tail.len()
                 + 40,
         );
@@ -237,6 +239,8 @@ impl Journal {
         out.push_str(&job);
         out.push_str(",\"jobs\":");
         out.push_str(&jobs);
+        out.push_str(",\"files\":");
+        out.push_str(&files);
         out.push_str(tail);
         out
     }

@@ -49,6 +49,18 @@ impl Journal {
             .collect()
     }
 
+    /// The EPM files the run may have left on the service, uploaded and not deleted, but for
+    /// those of [`Journal::interrupted_jobs`] (following a job deletes its file): to be deleted
+    /// when the run resumes.
+    pub fn left_files(&self) -> Vec<String> {
+        let live = self.live_jobs();
+        self.files
+            .iter()
+            .filter(|f| !live.iter().any(|(_, _, file, _)| file == *f))
+            .cloned()
+            .collect()
+    }
+
     /// The jobs whose removal may still be running, each with its users without a result (in
     /// a started batch, see [`Journal::interrupted_job_users`]), in the order they started.
     pub fn interrupted_jobs(&self) -> Vec<InterruptedJob> {

@@ -24,6 +24,8 @@ struct OldWire<'a> {
     #[serde(default)]
     jobs: Vec<OldJob<'a>>,
     #[serde(default)]
+    files: Vec<Cow<'a, str>>,
+    #[serde(default)]
     act: Cow<'a, str>,
     #[serde(default)]
     stp: Cow<'a, str>,
@@ -108,6 +110,7 @@ fn old_to_json(j: &Journal) -> String {
                 )
             })
             .collect(),
+        files: j.files.iter().map(|f| Cow::Borrowed(&**f)).collect(),
         act: Cow::Borrowed(j.action.code()),
         stp: Cow::Borrowed(&j.steps),
     };
@@ -153,6 +156,7 @@ fn old_from_json(text: &str) -> Result<Journal, String> {
                 (batch, href.into_owned(), file.into_owned(), members)
             })
             .collect(),
+        files: strings(w.files),
         act: w.act.into_owned(),
         stp: w.stp.into_owned(),
     })
@@ -199,9 +203,10 @@ fn journal() -> impl Strategy<Value = Journal> {
         prop::collection::vec((0..1000usize, text(), reason()), 0..4),
         (any::<bool>(), text(), text(), ms()),
         (0..4usize, any::<bool>()),
+        prop::collection::vec(text(), 0..3),
     )
         .prop_map(
-            |(entries, skipped, (rsa, base, run, started), (action, steps))| {
+            |(entries, skipped, (rsa, base, run, started), (action, steps), files)| {
                 let plan = entries
                     .iter()
                     .enumerate()
@@ -228,6 +233,7 @@ fn journal() -> impl Strategy<Value = Journal> {
                 };
                 let mut j = Journal::new(target, &base, &run, started, plan, skipped)
                     .for_action(action, steps);
+                j.files = files;
                 for (i, ((user, sent, job), done)) in entries.into_iter().enumerate() {
                     if sent {
                         j.in_flight.insert(user.clone());

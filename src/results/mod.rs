@@ -12,5 +12,5 @@ pub mod time;
 pub use export::export_csv;
 pub use filter::{Filter, OutcomeClass, Tally};
 pub use import::{import_results, ImportError, ResultsImport};
-pub use retry::{action_shown, reenable_plan, retry_plan, undo_plan};
+pub use retry::{action_shown, reenable_plan, retry_plan, uncertain_marks, undo_plan};
 pub use row::{rows, RowOutcome, SkipReason, Skipped};

@@ -56,9 +56,25 @@ pub fn refused_as_own_account(message: &str) -> bool {
 }
 
 /// The users this app marked for deletion ([`Outcome::Marked`]), in row order: the plan of an
-/// undo (unmark). Users that were marked before the run are not among them.
+/// undo (unmark). Users that were marked before the run are not among them, nor those found
+/// marked after a request that got no clear answer ([`uncertain_marks`]): an undo changes only
+/// what the run is known to have changed.
 pub fn undo_plan(rows: &[RowOutcome]) -> Vec<PlanEntry> {
-    plan_of(rows, |o| *o == Outcome::Marked)
+    plan_of_results(rows, |r| {
+        r.outcome == Outcome::Marked && !is_uncertain_mark(r)
+    })
+}
+
+/// The users found marked after a request that got no clear answer, in row order: the run most
+/// likely marked them, but they may have been marked before it, so [`undo_plan`] leaves them
+/// for the admin to check.
+pub fn uncertain_marks(rows: &[RowOutcome]) -> Vec<PlanEntry> {
+    plan_of_results(rows, is_uncertain_mark)
+}
+
+fn is_uncertain_mark(result: &UserResult) -> bool {
+    use crate::rsa::steps::single::MARKED_EARLIER_START;
+    result.outcome == Outcome::Marked && result.message.starts_with(MARKED_EARLIER_START)
 }
 
 /// The users this app disabled but did not delete ([`Outcome::DisabledOnly`]), in row order:
@@ -192,6 +208,32 @@ mod tests {
             users(&retry_plan(&all)),
             [(4, "half-done"), (7, "flaky")],
             "a user only disabled is finished by a retry"
+        );
+    }
+
+    #[test]
+    fn undo_leaves_users_found_marked_after_an_unclear_answer() {
+        use crate::rsa::steps::single::{MARKED, MARKED_EARLIER};
+        let with = |row, user: &str, message: &str| UserResult {
+            message: message.into(),
+            ..r(row, user, Outcome::Marked)
+        };
+        let earlier_version = "Marked for deletion: an earlier request got no clear answer and the user is \
+            marked now, most likely by that request. The service removes the user within seven days; until \
+            then this can be undone.";
+        let all = rows(
+            [
+                with(2, "marked", MARKED),
+                with(3, "unclear", MARKED_EARLIER),
+                with(4, "unclear-in-an-older-file", earlier_version),
+                with(5, "marked-too", MARKED),
+            ],
+            [],
+        );
+        assert_eq!(users(&undo_plan(&all)), [(2, "marked"), (5, "marked-too")]);
+        assert_eq!(
+            users(&uncertain_marks(&all)),
+            [(3, "unclear"), (4, "unclear-in-an-older-file")]
         );
     }
 

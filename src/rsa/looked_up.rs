@@ -2,8 +2,9 @@
 //! removed, unless it is the admin's own account, matches a protected pattern, or is a user the
 //! plan already removes (by its ID on another row, or by another address found earlier).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use super::lookup::Blocker;
 use super::resolve::Resolution;
 use crate::csv_intake::{fold_eq, Counts, ProtectedMatcher};
 use crate::results::SkipReason;
@@ -93,6 +94,25 @@ pub fn counts_with<'a>(
     counts
 }
 
+/// The looked-up rows the plan removes (their decision in `decisions` is [`Decision::Remove`])
+/// whose user `blocker` would stop, in the order of `lookups`: the users the Preview's choices
+/// (disable first, unmark first) apply to. The admin's own account, protected users and rows
+/// another row already removes are not among them, as the run does not touch them.
+pub fn blocked<'a>(
+    lookups: &'a [Resolution],
+    decisions: &[(usize, Decision)],
+    blocker: Blocker,
+) -> Vec<&'a Resolution> {
+    let removed: HashSet<usize> = decisions
+        .iter()
+        .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row))
+        .collect();
+    lookups
+        .iter()
+        .filter(|r| r.answer.blocker() == Some(blocker) && removed.contains(&r.row))
+        .collect()
+}
+
 /// A user ID as the engine compares them: trimmed, ASCII case ignored.
 fn id_key(id: &str) -> String {
     id.trim().to_ascii_lowercase()
@@ -163,6 +183,41 @@ mod tests {
                 (4, Decision::Remove(entry(4, "id-b"))),
             ]
         );
+    }
+
+    fn enabled(row: usize, email: &str, id: &str) -> Resolution {
+        let mut r = found(row, email, id);
+        if let Answer::Found(user) = &mut r.answer {
+            user.user_status = "Enabled".into();
+        }
+        r
+    }
+
+    #[test]
+    fn the_users_to_disable_first_are_only_those_the_run_removes() {
+        let lookups = [
+            enabled(2, "me@acme.com", "id-me"),
+            enabled(3, "a@acme.com", "id-a"),
+            enabled(4, "A@ACME.COM", "id-a"),
+            found(5, "off@acme.com", "id-off"),
+            enabled(6, "vip@acme.com", "id-vip"),
+            enabled(7, "b@acme.com", "id-b"),
+        ];
+        let patterns = ["vip@*".to_string()];
+        let protected = ProtectedMatcher::new(&patterns);
+        let decided = decide(&lookups, &[], Some("me@acme.com"), &protected);
+        let rows = |blocker| -> Vec<usize> {
+            blocked(&lookups, &decided, blocker)
+                .iter()
+                .map(|r| r.row)
+                .collect()
+        };
+        assert_eq!(
+            rows(Blocker::Enabled),
+            [3, 7],
+            "not the own account, the duplicate, the disabled user or the protected one"
+        );
+        assert_eq!(rows(Blocker::PendingDeletion), Vec::<usize>::new());
     }
 
     #[test]

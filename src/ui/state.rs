@@ -536,6 +536,10 @@ impl AppState {
     }
 }
 
+/// Why a row the admin dropped after List Users is not processed.
+pub const DROPPED: &str =
+    "the tenant has no such login (List Users); dropped from the plan before the run";
+
 fn skipped_rows(
     loaded: &Loaded,
     looked_up: &HashMap<usize, Decision>,
@@ -546,9 +550,7 @@ fn skipped_rows(
         .filter_map(|i| {
             let row = row_number(i) as usize;
             let reason = match plan.class(i) {
-                Class::Target if dropped.contains(&row) => SkipReason::Invalid(
-                    "the tenant has no such login (List Users); dropped from the plan before the run".into(),
-                ),
+                Class::Target if dropped.contains(&row) => SkipReason::Invalid(DROPPED.into()),
                 Class::Target => return None,
                 Class::Invalid { .. } if looked_up.contains_key(&row) => match &looked_up[&row] {
                     Decision::Remove(_) => return None,

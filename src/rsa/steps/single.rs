@@ -23,10 +23,14 @@ pub enum Change {
 pub const MARKED: &str =
     "Marked for deletion: the service removes the user within seven days; until then \
     this can be undone.";
+/// How [`MARKED_EARLIER`] begins, as results files of every version of the panel say it.
+pub const MARKED_EARLIER_START: &str =
+    "Marked for deletion: an earlier request got no clear answer and the user is marked now";
 /// Shown when a re-sent mark found the user marked after an earlier request went unanswered.
+/// The user may have been marked before this run: an undo of the run leaves it.
 pub const MARKED_EARLIER: &str = "Marked for deletion: an earlier request got no clear answer and the user is \
-    marked now, most likely by that request. The service removes the user within seven days; until then this \
-    can be undone.";
+    marked now, most likely by that request, but perhaps before this run: an undo of this run leaves it (check \
+    it in the admin console). The service removes the user within seven days.";
 /// Shown for a user that was marked before this run.
 pub const ALREADY_MARKED: &str =
     "Already marked for deletion before this run: left as it was (an undo of \

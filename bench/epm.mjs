@@ -33,7 +33,7 @@ export async function runEpm(browser) {
     await startLongTasks(page);
     const run = await clickAndTime(page, '#start-run', '#see-results');
     const long = await stopLongTasks(page);
-    const removedShown = Number(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText());
+    const removedShown = Number((await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText()).replaceAll(',', ''));
     await context.close();
 
     const seconds = run.dom / 1000;

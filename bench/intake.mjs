@@ -172,7 +172,7 @@ export async function runIntake(browser, sandbox) {
     readMs: read.ms,
     faults,
     intakeLong, mem, memBefore: before,
-    preview: { ...preview, long: previewLong, rows: previewRows },
+    preview: { ...preview, long: previewLong, rows: previewRows.replaceAll(',', '') },
     scroll: scrollStats,
     problems,
   };

@@ -67,6 +67,20 @@ pub fn tenths(tenths: u64) -> String {
     out
 }
 
+/// A count as the panel shows it: a comma between each group of three digits (`39985` is `39,985`),
+/// so that 40,000 leavers read at a glance. Row numbers, statuses and the results file keep plain digits.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// Writes `value` with exactly `width` digits, zeros in front.
 fn push_padded(out: &mut String, value: u64, width: u32) {
     for place in (0..width).rev() {
@@ -188,6 +202,31 @@ mod tests {
                 / (1u64 << (random.next_u64() % 40)) as f64;
             assert_like_std(value);
             assert_like_std(-value);
+        }
+    }
+
+    /// The grouping built from the other end: thousands peeled off by division.
+    fn grouped_by_division(n: usize) -> String {
+        match n {
+            0..1000 => n.to_string(),
+            _ => format!("{},{:03}", grouped_by_division(n / 1000), n % 1000),
+        }
+    }
+
+    #[test]
+    fn counts_are_grouped_in_threes() {
+        assert_eq!(grouped(39_985), "39,985");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(999), "999");
+        let mut random = crate::run::rng::Rng::new(7);
+        let edges = (1..20)
+            .filter_map(|p| 10usize.checked_pow(p))
+            .flat_map(|power| [power - 1, power, power + 1]);
+        let randoms = (0..10_000).map(|_| random.next_u64() as usize >> (random.next_u64() % 64));
+        for n in (0..20_000).chain(edges).chain(randoms).chain([usize::MAX]) {
+            let text = grouped(n);
+            assert_eq!(text, grouped_by_division(n), "{n}");
+            assert_eq!(text.replace(',', ""), n.to_string(), "{n}");
         }
     }
 

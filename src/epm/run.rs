@@ -137,8 +137,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let users: Vec<PlanEntry> = batches.iter().flat_map(|b| b.iter().cloned()).collect();
         emit(RunEvent::Note(format!(
             "Run cancelled: {} batch(es) with {} user(s) were not started.",
-            batches.len(),
-            users.len()
+            crate::decimal::grouped(batches.len()),
+            crate::decimal::grouped(users.len())
         )));
         BatchReport {
             results: self.same_for_all(

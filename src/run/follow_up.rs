@@ -7,6 +7,7 @@
 
 use super::action::RunAction;
 use super::outcome::PlanEntry;
+use crate::decimal::grouped;
 
 /// What a follow-up run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,27 +65,24 @@ impl FollowUp {
 
     /// The line that says what this run is and where its users come from.
     pub fn what(&self) -> String {
-        let n = self.users();
+        let (n, users) = (grouped(self.users()), users_word(self.users()));
         match self.kind {
             FollowUpKind::Retry => format!(
-                "This is a retry of {n} {} whose earlier run failed or did not start: a new run, confirmed like the first one.",
-                users_word(n)
+                "This is a retry of {n} {users} whose earlier run failed or did not start: a new run, confirmed like the first one."
             ),
             FollowUpKind::Unmark => format!(
-                "This undoes the mark for deletion of the {n} {} the results list as marked.",
-                users_word(n)
+                "This undoes the mark for deletion of the {n} {users} the results list as marked."
             ),
             FollowUpKind::Reenable => format!(
-                "This enables again the {n} {} the results list as disabled, not deleted.",
-                users_word(n)
+                "This enables again the {n} {users} the results list as disabled, not deleted."
             ),
         }
     }
 
     /// The words of the button that starts the run.
     pub fn start_label(&self) -> String {
-        let n = self.users();
-        let users = users_word(n);
+        let n = grouped(self.users());
+        let users = users_word(self.users());
         match (self.kind, self.action) {
             (FollowUpKind::Retry, RunAction::Mark) => {
                 format!("Retry: mark {n} {users} for deletion")
@@ -99,14 +97,12 @@ impl FollowUp {
 
 /// "You are about to remove 12 users from tenant.example (Oracle EPM Cloud)." for any action.
 pub fn about_to(action: RunAction, users: usize, tenant: &str, system: &str) -> String {
+    let (n, word) = (grouped(users), users_word(users));
     let what = match action {
-        RunAction::Remove => format!("remove {users} {} from", users_word(users)),
-        RunAction::Mark => format!("mark {users} {} for deletion on", users_word(users)),
-        RunAction::Unmark => format!(
-            "take the mark for deletion off {users} {} on",
-            users_word(users)
-        ),
-        RunAction::Reenable => format!("enable {users} {} again on", users_word(users)),
+        RunAction::Remove => format!("remove {n} {word} from"),
+        RunAction::Mark => format!("mark {n} {word} for deletion on"),
+        RunAction::Unmark => format!("take the mark for deletion off {n} {word} on"),
+        RunAction::Reenable => format!("enable {n} {word} again on"),
     };
     format!("You are about to {what} {tenant} ({system}).")
 }
@@ -158,8 +154,8 @@ mod tests {
     fn a_retry_is_confirmed_with_its_own_number_of_users_and_named_as_a_retry() {
         let retry = FollowUp::retry(entries(2_000), RunAction::Remove);
         assert_eq!(retry.users(), 2_000);
-        assert!(retry.what().starts_with("This is a retry of 2000 users"));
-        assert_eq!(retry.start_label(), "Retry: remove 2000 users now");
+        assert!(retry.what().starts_with("This is a retry of 2,000 users"));
+        assert_eq!(retry.start_label(), "Retry: remove 2,000 users now");
         assert!(!consent_given(
             "",
             "",
@@ -221,6 +217,10 @@ mod tests {
         assert_eq!(
             about_to(RunAction::Mark, 6, "t.example", "RSA"),
             "You are about to mark 6 users for deletion on t.example (RSA)."
+        );
+        assert_eq!(
+            about_to(RunAction::Remove, 39_985, "t.example", "RSA"),
+            "You are about to remove 39,985 users from t.example (RSA)."
         );
         let marked_retry = FollowUp::retry(entries(3), RunAction::Mark);
         assert_eq!(

@@ -6,6 +6,7 @@ use super::control::PauseReason;
 use super::event::BatchStage;
 use super::outcome::Outcome;
 use super::progress::Progress;
+use crate::decimal::grouped;
 use crate::target::Target;
 
 /// The outcomes a run of `action` on `target` can report, in the order the Run step lists them,
@@ -79,34 +80,39 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
         .filter(|o| **o == aim || progress.counts.get(o) > 0)
         .map(|o| match (o, progress.unknown) {
             (Outcome::Failed, unknown) if unknown > 0 => format!(
-                "{} failed ({unknown} outcome unknown)",
-                progress.counts.get(o)
+                "{} failed ({} outcome unknown)",
+                grouped(progress.counts.get(o)),
+                grouped(unknown)
             ),
-            _ => format!("{} {}", progress.counts.get(o), o.label()),
+            _ => format!("{} {}", grouped(progress.counts.get(o)), o.label()),
         })
         .collect();
     let parts = parts.join(", ");
     let took = took(progress);
     if cancel_requested && progress.counts.get(&Outcome::NotStarted) > 0 {
-        format!("Cancelled: {parts} (of {} users).{took}", progress.total)
+        format!(
+            "Cancelled: {parts} (of {} users).{took}",
+            grouped(progress.total)
+        )
     } else {
         format!(
             "Finished: {} of {} users have an outcome: {parts}.{took}",
-            progress.done(),
-            progress.total
+            grouped(progress.done()),
+            grouped(progress.total)
         )
     }
 }
 
-/// How long this session took for the users it did, and at what rate: " 40000 users in 3 min 25 s
+/// How long this session took for the users it did, and at what rate: " 40,000 users in 3 min 25 s
 /// (195.1 users/s)." Empty when it did none. A resumed run counts only what this session did.
 fn took(progress: &Progress) -> String {
     match progress.session_span() {
         None => String::new(),
         Some((1, _)) => " 1 user.".to_string(),
-        Some((users, ms)) if ms < 1.0 => format!(" {users} users."),
+        Some((users, ms)) if ms < 1.0 => format!(" {} users.", grouped(users)),
         Some((users, ms)) => format!(
-            " {users} users in {} ({} users/s).",
+            " {} users in {} ({} users/s).",
+            grouped(users),
             duration(ms),
             crate::decimal::fixed(users as f64 * 1_000.0 / ms, 1)
         ),
@@ -116,7 +122,11 @@ fn took(progress: &Progress) -> String {
 /// The status line of a run under way at `now_ms`. A paused run gives no rate and no time left:
 /// both would drift while nothing is sent.
 pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
-    let done = format!("{} of {} users done", progress.done(), progress.total);
+    let done = format!(
+        "{} of {} users done",
+        grouped(progress.done()),
+        grouped(progress.total)
+    );
     let paused = match progress.paused {
         Some(PauseReason::CredentialRefused) => Some("Paused: the credential was refused."),
         Some(PauseReason::Offline) => Some("Paused: the browser is offline."),
@@ -336,8 +346,8 @@ mod tests {
         }
         assert_eq!(
             ended(&p, RunAction::Remove, false),
-            "Finished: 40000 of 40000 users have an outcome: 40000 removed. \
-             40000 users in 3 min 25 s (195.1 users/s)."
+            "Finished: 40,000 of 40,000 users have an outcome: 40,000 removed. \
+             40,000 users in 3 min 25 s (195.1 users/s)."
         );
 
         let mut quick = Progress::new(21);

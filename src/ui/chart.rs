@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::charts::{stacked, Part, Samples};
-use crate::decimal::{fixed, tenths};
+use crate::decimal::{fixed, grouped, tenths};
 
 const SPARK_W: u32 = 600;
 const SPARK_H: u32 = 80;
@@ -69,7 +69,14 @@ pub fn Breakdown(
     let description = move || {
         segments.with(|s| {
             s.iter()
-                .map(|s| format!("{} {} ({}%)", s.count, s.label, tenths(s.per_mille.into())))
+                .map(|s| {
+                    format!(
+                        "{} {} ({}%)",
+                        grouped(s.count),
+                        s.label,
+                        tenths(s.per_mille.into())
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         })
@@ -82,7 +89,7 @@ pub fn Breakdown(
                 {move || segments.get().into_iter().map(|s| view! {
                     <rect class=format!("seg seg-{}", s.key) x=fixed(s.x, 2) y="0"
                         width=fixed(s.width, 2) height=BAR_H>
-                        <title>{format!("{}: {} ({}%)", s.label, s.count, tenths(s.per_mille.into()))}</title>
+                        <title>{format!("{}: {} ({}%)", s.label, grouped(s.count), tenths(s.per_mille.into()))}</title>
                     </rect>
                 }).collect_view()}
             </svg>
@@ -90,7 +97,7 @@ pub fn Breakdown(
                 <ul class="legend">
                     {move || segments.get().into_iter().map(|s| view! {
                         <li><span class=format!("swatch seg-{}", s.key) aria-hidden="true"></span>
-                            {format!("{} {} ({}%)", s.count, s.label, tenths(s.per_mille.into()))}</li>
+                            {format!("{} {} ({}%)", grouped(s.count), s.label, tenths(s.per_mille.into()))}</li>
                     }).collect_view()}
                 </ul>
             </figcaption>

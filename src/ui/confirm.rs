@@ -10,6 +10,7 @@ use super::connect::token_warnings;
 use super::launch::{begin, run_journal, start_follow_up};
 use super::AppState;
 use crate::browser::yield_now::yield_now;
+use crate::decimal::grouped;
 use crate::epm::rehearse as epm_rehearse;
 use crate::flow::Step;
 use crate::rsa::rehearse as rsa_rehearse;
@@ -197,14 +198,14 @@ pub fn Confirm() -> impl IntoView {
                             (Target::Epm, _) => " Removing a user from the identity domain removes it from every environment that shares it.",
                         }}
                     </p>
-                    <label for="confirm-count">{format!("Type {} to confirm", users.get())}</label>
+                    <label for="confirm-count">{format!("Type {} to confirm", grouped(users.get()))}</label>
                     <input id="confirm-count" type="text" inputmode="numeric" autocomplete="off"
                         prop:value=move || typed.get() on:input:target=move |ev| typed.set(ev.target().value()) />
                     <Show when=mass>
                         <p class="warning" id="mass-warning">{move || format!(
                             "This is a mass {}: more than {} users. Type the tenant's host name as well; the run then waits {MASS_DELAY_S} seconds before its first request, and can be cancelled at no cost until then.",
                             if matches!(action.get(), RunAction::Remove | RunAction::Mark) { "removal" } else { "change" },
-                            state.mass_threshold.get())}</p>
+                            grouped(state.mass_threshold.get()))}</p>
                         <label for="confirm-host">{let tenant = tenant.clone(); move || format!("Type {tenant} to confirm")}</label>
                         <input id="confirm-host" type="text" autocomplete="off" spellcheck="false"
                             prop:value=move || typed_host.get() on:input:target=move |ev| typed_host.set(ev.target().value()) />
@@ -234,8 +235,8 @@ pub fn Confirm() -> impl IntoView {
                                     {move || match (starting.get(), follow_up.with(|f| f.as_ref().map(FollowUp::start_label)), action.get()) {
                                         (true, _, _) => "Starting…".to_string(),
                                         (_, Some(label), _) => label,
-                                        (_, None, RunAction::Mark) => format!("Mark {} users for deletion", users.get()),
-                                        _ => format!("Remove {} users now", users.get()),
+                                        (_, None, RunAction::Mark) => format!("Mark {} users for deletion", grouped(users.get())),
+                                        _ => format!("Remove {} users now", grouped(users.get())),
                                     }}
                                 </button>
                             </div>

@@ -7,6 +7,7 @@ use super::{AppState, StepNav};
 use crate::browser::file::read_file_warming;
 use crate::browser::yield_now::in_slices;
 use crate::csv_intake::{self, Intake, IntakeError, Options, Table};
+use crate::decimal::grouped;
 
 /// Drop zone, file picker and paste box; shows what was read or why it was refused.
 #[component]
@@ -124,8 +125,8 @@ pub fn CsvStep() -> impl IntoView {
                 <p class="success" role="status" id="intake-summary">
                     {format!(
                         "Read {}: {} rows, {}, {}. {} to remove, {} not processed.",
-                        l.source, counts.total(), l.table.encoding().name(), delimiter,
-                        counts.targets, counts.total() - counts.targets,
+                        l.source, grouped(counts.total()), l.table.encoding().name(), delimiter,
+                        grouped(counts.targets), grouped(counts.total() - counts.targets),
                     )}
                 </p>
                 {l.table.encoding().warning().map(|w| view! { <p class="warning" role="alert" id="intake-encoding">{w}</p> })}

@@ -9,7 +9,8 @@ use leptos::task::spawn_local;
 use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
 use crate::browser::{BrowserClock, FetchHttp};
-use crate::rsa::looked_up::Decision;
+use crate::decimal::grouped;
+use crate::rsa::looked_up::{blocked, Decision};
 use crate::rsa::lookup::Blocker;
 use crate::rsa::resolve::{resolve_emails, ResolveProgress};
 use crate::run::{Control, RunSettings};
@@ -85,14 +86,15 @@ pub fn EmailLookup() -> impl IntoView {
             let missing = count(&|r| r.answer.user().is_none());
             let left_out = count(&|r| r.answer.user().is_some() && !removed.contains(&r.row));
             let left_out = if left_out > 0 {
-                format!(" {left_out} found but left out: your own account, protected, or a user another row already removes.")
+                format!(" {} found but left out: your own account, protected, or a user another row already removes.", grouped(left_out))
             } else {
                 String::new()
             };
             format!(
-                "{ok} found and removable; {enabled} still enabled and {pending} pending deletion (would be refused \
-                 with 409); {scim} from a SCIM or Azure AD source (would be refused with 405); {missing} not found or \
-                 not looked up (will not be processed).{left_out}"
+                "{} found and removable; {} still enabled and {} pending deletion (would be refused \
+                 with 409); {} from a SCIM or Azure AD source (would be refused with 405); {} not found or \
+                 not looked up (will not be processed).{left_out}",
+                grouped(ok), grouped(enabled), grouped(pending), grouped(scim), grouped(missing)
             )
         })
     };
@@ -118,10 +120,10 @@ pub fn EmailLookup() -> impl IntoView {
     view! {
         <Show when=move || emails.with(|e| !e.is_empty())>
             <section class="card" id="email-lookup">
-                <h3>{move || format!("{} rows hold e-mail addresses", emails.with(Vec::len))}</h3>
+                <h3>{move || format!("{} rows hold e-mail addresses", grouped(emails.with(Vec::len)))}</h3>
                 <p class="hint">"RSA removes users by user ID. Look the addresses up with the User Details API (read-only): found users join the plan, and users that are still enabled, pending deletion or SCIM-managed are flagged before anything is removed."</p>
                 <button type="button" id="lookup-emails" class="primary" disabled=move || active.get() || state.run.active.get() on:click=start>
-                    {move || format!("Look up {} e-mail addresses", emails.with(Vec::len))}
+                    {move || format!("Look up {} e-mail addresses", grouped(emails.with(Vec::len)))}
                 </button>
                 <Show when=move || active.get()>
                     <button type="button" class="secondary" on:click=move |_| control.with_value(|c| if let Some(c) = c { c.cancel() })>"Stop"</button>
@@ -132,7 +134,7 @@ pub fn EmailLookup() -> impl IntoView {
                         <div class="progress" role="progressbar" aria-label="Lookup progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                             <div class="fill" style=format!("width:{percent}%")></div>
                         </div>
-                        <p role="status">{format!("{} of {} looked up.", p.done, p.total)}</p>
+                        <p role="status">{format!("{} of {} looked up.", grouped(p.done), grouped(p.total))}</p>
                     }
                 })}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -151,21 +153,20 @@ pub fn EmailLookup() -> impl IntoView {
 #[component]
 pub fn RemovalChoices() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let decisions = Memo::new(move |_| state.lookup_decisions());
     let count = move |blocker: Blocker| {
-        state.lookups.with(|l| {
-            l.iter()
-                .filter(|r| r.answer.blocker() == Some(blocker))
-                .count()
-        })
+        decisions.with(|d| state.lookups.with(|l| blocked(l, d, blocker).len()))
     };
     let enabled_list = move || {
-        state.lookups.with(|l| {
-            l.iter()
-                .filter(|r| r.answer.blocker() == Some(Blocker::Enabled))
-                .take(20)
-                .map(|r| format!("row {}: {}", r.row, r.email))
-                .collect::<Vec<_>>()
-                .join("; ")
+        decisions.with(|d| {
+            state.lookups.with(|l| {
+                blocked(l, d, Blocker::Enabled)
+                    .iter()
+                    .take(20)
+                    .map(|r| format!("row {}: {}", r.row, r.email))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
         })
     };
     view! {
@@ -173,13 +174,13 @@ pub fn RemovalChoices() -> impl IntoView {
             <div class="choice" id="enabled-users">
                 <p class="warning">{move || format!(
                     "{} users are still enabled: Delete User Now refuses them (409). {}{}",
-                    count(Blocker::Enabled), enabled_list(),
+                    grouped(count(Blocker::Enabled)), enabled_list(),
                     if count(Blocker::Enabled) > 20 { " …" } else { "" })}</p>
                 <label class="check">
                     <input type="checkbox" id="disable-first"
                         prop:checked=move || state.rsa_options.get().disable_first
                         on:change:target=move |ev| state.rsa_options.update(|o| o.disable_first = ev.target().checked()) />
-                    {move || format!("Disable these {} users first, then delete them (two requests per user, both shown in the results)", count(Blocker::Enabled))}
+                    {move || format!("Disable these {} users first, then delete them (two requests per user, both shown in the results)", grouped(count(Blocker::Enabled)))}
                 </label>
             </div>
         </Show>
@@ -187,7 +188,7 @@ pub fn RemovalChoices() -> impl IntoView {
             <div class="choice" id="pending-users">
                 <p class="hint">{move || format!(
                     "{} users are pending deletion: the service removes them within seven days. They are left alone unless you choose otherwise.",
-                    count(Blocker::PendingDeletion))}</p>
+                    grouped(count(Blocker::PendingDeletion)))}</p>
                 <label class="check">
                     <input type="checkbox" id="unmark-pending"
                         prop:checked=move || state.rsa_options.get().unmark_pending

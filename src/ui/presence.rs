@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
 use crate::browser::{BrowserClock, FetchHttp};
+use crate::decimal::grouped;
 use crate::epm::list::match_plan;
 use crate::epm::{Epm, EpmConfig};
 use crate::run::Control;
@@ -96,11 +97,11 @@ pub fn EpmPresence() -> impl IntoView {
                     <p id="presence-summary">{move || {
                         let total = state.presence.with(Vec::len);
                         let missing = missing.with(Vec::len);
-                        format!("{} of {total} logins exist; {missing} not found.", total - missing)
+                        format!("{} of {} logins exist; {} not found.", grouped(total - missing), grouped(total), grouped(missing))
                     }}</p>
                     <Show when=move || missing.with(|m| m.iter().any(|r| !state.dropped.with(|d| d.contains(r))))>
                         <button type="button" id="drop-missing" class="primary" on:click=drop_missing>
-                            {move || format!("Drop the {} not-found logins from the plan", missing.with(Vec::len))}
+                            {move || format!("Drop the {} not-found logins from the plan", grouped(missing.with(Vec::len)))}
                         </button>
                     </Show>
                     <VirtualList len=Signal::derive(move || state.presence.with(Vec::len)) row label="Logins and whether they exist" height=240 />

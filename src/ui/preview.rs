@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use super::state::DROPPED;
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::csv_intake::{row_number, Class};
+use crate::decimal::grouped;
 use crate::rsa::looked_up::{counts_with, Decision};
 use crate::search::Needle;
 
@@ -57,7 +59,10 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .map(|(&row, _)| row as u32 - 1)
                     .collect()
             });
-            query.with(|q| Lists::new(&loaded, q, &found))
+            let dropped: HashSet<u32> = state
+                .dropped
+                .with(|d| d.iter().map(|&row| row as u32 - 1).collect());
+            query.with(|q| Lists::new(&loaded, q, &found, &dropped))
         }
     });
     // A search looks at every row: in a big file it starts once typing pauses, not at each key.
@@ -96,9 +101,12 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .map(|n| n.to_string())
                     .collect::<Vec<_>>()
                     .join("; ");
-                let looked_up =
-                    decided.with_untracked(|d| d.get(&(row_number(row) as usize)).cloned());
+                let number = row_number(row) as usize;
+                let looked_up = decided.with_untracked(|d| d.get(&number).cloned());
                 let reason = match looked_up {
+                    _ if state.dropped.with_untracked(|d| d.contains(&number)) => {
+                        DROPPED.to_string()
+                    }
                     Some(Decision::Remove(entry)) => {
                         format!("found by its e-mail address: user ID {}", entry.user)
                     }
@@ -150,6 +158,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             ("header", counts.header, "header"),
             ("your own account", counts.excluded_self, "self"),
             ("protected", counts.protected, "protected"),
+            (
+                "not in the tenant (dropped)",
+                state.dropped.with(HashSet::len),
+                "dropped",
+            ),
         ]
     };
     let target_rows = Signal::derive(move || targets.with(Rows::len));
@@ -157,16 +170,16 @@ fn Preview(loaded: Loaded) -> impl IntoView {
 
     view! {
         <section class="card">
-            <p>{format!("{}: {} rows read ({}).", loaded.source, counts.total(), loaded.table.encoding().name())}</p>
+            <p>{format!("{}: {} rows read ({}).", loaded.source, grouped(counts.total()), loaded.table.encoding().name())}</p>
             {loaded.table.encoding().warning().map(|w| view! { <p class="warning">{w}</p> })}
             <ul class="counts" id="preview-counts">
                 {move || summary()
                     .into_iter()
                     .filter(|(_, n, key)| *n > 0 || *key == "targets")
                     .map(|(label, n, key)| if key == "targets" {
-                        view! { <li data-count=key><strong>{move || state.removal_count()}</strong>" "{label}</li> }.into_any()
+                        view! { <li data-count=key><strong>{move || grouped(state.removal_count())}</strong>" "{label}</li> }.into_any()
                     } else {
-                        view! { <li data-count=key><strong>{n}</strong>" "{label}</li> }.into_any()
+                        view! { <li data-count=key><strong>{grouped(n)}</strong>" "{label}</li> }.into_any()
                     })
                     .collect_view()}
             </ul>
@@ -180,11 +193,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         <super::presence::EpmPresence />
         <super::protected::Safeguards />
         <section class="card">
-            <h3>{move || format!("Will be removed ({})", target_rows.get())}</h3>
+            <h3>{move || format!("Will be removed ({})", grouped(target_rows.get()))}</h3>
             <VirtualList len=target_rows row=row_view(targets) label="Users that will be removed" />
         </section>
         <section class="card">
-            <h3>{move || format!("Will not be processed ({})", skipped_rows.get())}</h3>
+            <h3>{move || format!("Will not be processed ({})", grouped(skipped_rows.get()))}</h3>
             <VirtualList len=skipped_rows row=row_view(skipped) label="Rows that will not be processed" height=240 />
         </section>
     }
@@ -242,11 +255,14 @@ struct Lists {
 }
 
 impl Lists {
-    /// The lists for `query`; `found` are rows (by index) whose looked-up user is removed.
-    fn new(loaded: &Loaded, query: &str, found: &HashSet<u32>) -> Lists {
+    /// The lists for `query`; `found` are rows (by index) whose looked-up user is removed,
+    /// `dropped` rows (by index) the admin dropped from the plan after List Users.
+    fn new(loaded: &Loaded, query: &str, found: &HashSet<u32>, dropped: &HashSet<u32>) -> Lists {
         let (table, plan) = (&loaded.table, &loaded.plan);
-        let removed =
-            |i: usize, class: &Class| *class == Class::Target || found.contains(&(i as u32));
+        let removed = |i: usize, class: &Class| {
+            let i = i as u32;
+            !dropped.contains(&i) && (*class == Class::Target || found.contains(&i))
+        };
         let needle = Needle::new(query);
         if needle.is_empty() {
             let skipped: Vec<u32> = plan

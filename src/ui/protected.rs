@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use super::AppState;
 use crate::browser::{download_text, read_file, save_setting};
 use crate::csv_intake::{parse_protected, protected_text};
+use crate::decimal::grouped;
 use crate::target::Target;
 
 /// Where the protected-accounts list is kept.
@@ -35,7 +36,7 @@ pub fn Safeguards() -> impl IntoView {
         let note = match save_setting(PROTECTED_KEY, &stored) {
             Ok(()) => format!(
                 "{} protected {} kept in this browser.",
-                list.patterns.len(),
+                grouped(list.patterns.len()),
                 if list.patterns.len() == 1 {
                     "entry"
                 } else {
@@ -84,7 +85,7 @@ pub fn Safeguards() -> impl IntoView {
     view! {
         <details class="card safeguards" id="safeguards">
             <summary>{move || format!("Safeguards: {} protected accounts; confirm by tenant name above {} users",
-                state.protected.with(Vec::len), state.mass_threshold.get())}</summary>
+                grouped(state.protected.with(Vec::len)), grouped(state.mass_threshold.get()))}</summary>
             <label for="protected-list">"Protected accounts: never removed. One login, user ID or pattern per line (admin@*, *-breakglass@*)."</label>
             <textarea id="protected-list" rows="5" spellcheck="false"
                 prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value())></textarea>

@@ -5,6 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::chart::Breakdown;
+use crate::decimal::grouped;
 use leptos::task::spawn_local;
 
 use super::virtual_list::VirtualList;
@@ -15,8 +16,8 @@ use crate::browser::yield_now::in_slices;
 use crate::charts::Part;
 use crate::flow::Step;
 use crate::results::{
-    self, action_shown, export_csv, reenable_plan, retry_plan, undo_plan, Filter, OutcomeClass,
-    ResultsImport, RowOutcome, Tally,
+    self, action_shown, export_csv, reenable_plan, retry_plan, uncertain_marks, undo_plan, Filter,
+    OutcomeClass, ResultsImport, RowOutcome, Tally,
 };
 use crate::run::action::RunAction;
 use crate::run::follow_up::FollowUp;
@@ -96,6 +97,7 @@ pub fn ResultsStep() -> impl IntoView {
     };
 
     let undo = Memo::new(move |_| rows.with(|r| undo_plan(r)));
+    let uncertain = Memo::new(move |_| rows.with(|r| uncertain_marks(r).len()));
     let reenable = Memo::new(move |_| rows.with(|r| reenable_plan(r)));
     let change = move |follow_up: FollowUp| {
         if state.target.get_untracked() == Target::Rsa {
@@ -204,9 +206,9 @@ pub fn ResultsStep() -> impl IntoView {
                     (RunAction::Unmark | RunAction::Reenable, _) => (OutcomeClass::Restored, "restored", "not restored"),
                 };
                 let (skipped, unknown) = (t.get(OutcomeClass::Skipped), t.get(OutcomeClass::Unknown));
-                let unknown_text = if unknown > 0 { format!(", {unknown} outcome unknown") } else { String::new() };
-                format!("{} {}: {} {done}, {} {not_done}{unknown_text}, {skipped} skipped", t.total(), if t.total() == 1 { "row" } else { "rows" }, t.get(class),
-                    t.total() - t.get(class) - skipped - unknown)
+                let unknown_text = if unknown > 0 { format!(", {} outcome unknown", grouped(unknown)) } else { String::new() };
+                format!("{} {}: {} {done}, {} {not_done}{unknown_text}, {} skipped", grouped(t.total()), if t.total() == 1 { "row" } else { "rows" },
+                    grouped(t.get(class)), grouped(t.total() - t.get(class) - skipped - unknown), grouped(skipped))
             }}</h3>
             <Breakdown parts=Signal::derive(move || tally.with(|t| OutcomeClass::ALL.iter().map(|c| Part {
                     key: css_class(*c),
@@ -223,7 +225,7 @@ pub fn ResultsStep() -> impl IntoView {
                             <li data-class=css_class(c)>
                                 <button type="button" class="link" aria-pressed=move || (class.get() == Some(c)).to_string()
                                     on:click=move |_| class.update(|k| *k = if *k == Some(c) { None } else { Some(c) })>
-                                    <strong>{t.get(c)}</strong>" "{c.label()}
+                                    <strong>{grouped(t.get(c))}</strong>" "{c.label()}
                                 </button>
                             </li>
                         }
@@ -237,22 +239,29 @@ pub fn ResultsStep() -> impl IntoView {
                 <button type="button" id="download" class="primary" on:click=download>"Download results (CSV)"</button>
                 <Show when=move || !state.run.rehearsal.get()>
                     <button type="button" id="retry-failed" class="secondary" disabled=move || tally.with(|t| t.retryable() == 0) || state.run.active.get() on:click=retry>
-                        {move || format!("Retry failed and not started ({})", tally.with(|t| t.retryable()))}
+                        {move || format!("Retry failed and not started ({})", grouped(tally.with(|t| t.retryable())))}
                     </button>
                 </Show>
             </div>
-            <Show when=move || !state.run.rehearsal.get() && (undo.with(|u| !u.is_empty()) || reenable.with(|u| !u.is_empty()))>
+            <Show when=move || !state.run.rehearsal.get() && (undo.with(|u| !u.is_empty()) || uncertain.get() > 0 || reenable.with(|u| !u.is_empty()))>
                 <div class="actions undo">
                     <Show when=move || undo.with(|u| !u.is_empty())>
                         <button type="button" id="undo-marks" class="secondary" disabled=move || state.run.active.get()
                             on:click=move |_| change(FollowUp::unmark(undo.get_untracked()))>
-                            {move || format!("Undo: take the mark for deletion off the {} users marked", undo.with(Vec::len))}
+                            {move || format!("Undo: take the mark for deletion off the {} users marked", grouped(undo.with(Vec::len)))}
                         </button>
+                    </Show>
+                    <Show when=move || { uncertain.get() > 0 }>
+                        <p class="warning" id="uncertain-marks">{move || format!(
+                            "{} users were found marked after a request that got no clear answer: this run most likely marked them, \
+                             but they may have been marked before it, so the undo leaves them. Search the results for \"perhaps before this run\" \
+                             and check them in the admin console.",
+                            grouped(uncertain.get()))}</p>
                     </Show>
                     <Show when=move || reenable.with(|u| !u.is_empty())>
                         <button type="button" id="reenable" class="secondary" disabled=move || state.run.active.get()
                             on:click=move |_| change(FollowUp::reenable(reenable.get_untracked()))>
-                            {move || format!("Enable again the {} users left disabled, not deleted", reenable.with(Vec::len))}
+                            {move || format!("Enable again the {} users left disabled, not deleted", grouped(reenable.with(Vec::len)))}
                         </button>
                     </Show>
                 </div>

@@ -8,6 +8,7 @@ use super::state::SavedRun;
 use super::AppState;
 use crate::browser::live_run;
 use crate::browser::{clear_journal, load_journal};
+use crate::decimal::grouped;
 use crate::flow::Step;
 use crate::results::time::local_minutes;
 use crate::run::progress::Progress;
@@ -129,19 +130,20 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
     let text = if finished {
         format!(
             "Your last run ({} users on {host}, started {when}) is saved in this browser.",
-            saved.total
+            grouped(saved.total)
         )
     } else {
         let checks = if unanswered > 0 {
             format!(
-                " {unanswered} requests were sent but not answered: they are checked again first."
+                " {} requests were sent but not answered: they are checked again first.",
+                grouped(unanswered)
             )
         } else {
             String::new()
         };
         format!(
-            "A run on {host} (started {when}) stopped before it ended: {} of {} users have a result, {remaining} remain.{checks}",
-            saved.done, saved.total
+            "A run on {host} (started {when}) stopped before it ended: {} of {} users have a result, {} remain.{checks}",
+            grouped(saved.done), grouped(saved.total), grouped(remaining)
         )
     };
     view! {

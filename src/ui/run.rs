@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::chart::{Breakdown, ThroughputChart};
 use super::AppState;
 use crate::charts::Part;
+use crate::decimal::grouped;
 use crate::flow::Step;
 use crate::rsa::jwt::{refusal, strip_bearer};
 use crate::rsa::ApiBase;
@@ -80,7 +81,7 @@ fn RunProgress() -> impl IntoView {
             <div class="bar-row" data-outcome=id>
                 <span class="bar-label">{label}</span>
                 <span class="bar-count">{move || {
-                    read(&|p| outcome.as_ref().map_or(p.done(), |o| p.counts.get(o)).to_string())
+                    read(&|p| grouped(outcome.as_ref().map_or(p.done(), |o| p.counts.get(o))))
                 }}</span>
             </div>
         }
@@ -98,7 +99,7 @@ fn RunProgress() -> impl IntoView {
             }}</p>
             <div class="progress" role="progressbar" aria-label="Overall progress" aria-valuemin="0" aria-valuemax="100"
                 aria-valuenow=move || read(&|p| p.percent().to_string())
-                aria-valuetext=move || read(&|p| format!("{} of {} users done", p.done(), p.total))>
+                aria-valuetext=move || read(&|p| format!("{} of {} users done", grouped(p.done()), grouped(p.total)))>
                 <div class="fill" style=move || read(&|p| format!("width:{}%", p.percent()))></div>
             </div>
             <p id="run-status" aria-live="polite">{move || {

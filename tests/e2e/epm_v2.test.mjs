@@ -33,6 +33,12 @@ test('unknown logins are found by List Users and dropped; a v2 removal agrees wi
   await page.waitForSelector('#presence-summary');
   assert.equal(await page.locator('#presence-summary').innerText(), `${known.length} of ${lines.length - 1} logins exist; 2 not found.`);
   await page.click('#drop-missing');
+  // The lists the admin checks agree with the count: the dropped logins move to the rows not processed.
+  await page.waitForFunction((n) => document.body.innerText.includes(`Will be removed (${n})`), known.length);
+  assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), String(known.length));
+  assert.equal(await page.locator('#preview-counts [data-count=dropped] strong').innerText(), '2');
+  const notProcessed = await page.locator('[aria-label="Rows that will not be processed"]').innerText();
+  for (const login of unknown) assert.match(notProcessed, new RegExp(`${login.replace(/\./g, '\\.')}\\s+the tenant has no such login`));
   await screenshot(page, 'epm-presence');
   assert.deepEqual(await accessibilityProblems(page), []);
   await page.click('.step-nav .primary');

@@ -44,11 +44,16 @@ test('"Retry failed" of more users than the threshold waits for the typed count,
 
   // Every job fails half-way: List Users tells the half removed from the half "failed", offered for a retry.
   await sandbox.control('/sandbox/faults', { failNextJobs: 4 });
+  // Counts of a thousand and more are shown with thousands separators; the typed count may leave them out.
+  assert.match(await page.locator('#confirm-text').innerText(), /remove 1,200 users/);
+  assert.match(await page.locator('label[for=confirm-count]').innerText(), /^Type 1,200 to confirm$/);
   await confirmAndStart(page, logins.length);
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   await page.click('#see-results');
+  assert.match(await page.locator('#results-summary').innerText(), /^1,201 rows: /);
   await page.waitForSelector('#retry-failed:not([disabled])');
-  const retried = Number(/\((\d+)\)/.exec(await page.locator('#retry-failed').innerText())[1]);
+  const retried = Number(/\(([\d,]+)\)/.exec(await page.locator('#retry-failed').innerText())[1].replaceAll(',', ''));
+  const shown = retried.toLocaleString('en-US');
   assert.ok(retried > 500, `more users to retry than the threshold: ${retried}`);
   const download = page.waitForEvent('download');
   await page.click('#download');
@@ -58,9 +63,9 @@ test('"Retry failed" of more users than the threshold waits for the typed count,
   const before = await sent();
   await page.click('#retry-failed');
   await page.waitForSelector('#confirm-count');
-  assert.match(await page.locator('#follow-up-what').innerText(), new RegExp(`retry of ${retried} users`));
-  assert.match(await page.locator('#confirm-text').innerText(), new RegExp(`remove ${retried} users`));
-  assert.match(await page.locator('label[for=confirm-count]').innerText(), new RegExp(`Type ${retried} to confirm`));
+  assert.match(await page.locator('#follow-up-what').innerText(), new RegExp(`retry of ${shown} users`));
+  assert.match(await page.locator('#confirm-text').innerText(), new RegExp(`remove ${shown} users`));
+  assert.match(await page.locator('label[for=confirm-count]').innerText(), new RegExp(`Type ${shown} to confirm`));
   assert.equal(await page.locator('#confirm-host').count(), 1, 'above the threshold the host name is asked for');
   assert.equal(await page.locator('#rehearse').count(), 0, 'no rehearsal of a retry');
   await screenshot(page, 'followups-retry-confirm');
@@ -84,7 +89,7 @@ test('"Retry failed" of more users than the threshold waits for the typed count,
   await page.waitForSelector('text=Showing the results in failed.csv');
   await page.click('#retry-failed');
   await page.waitForSelector('#confirm-count');
-  assert.match(await page.locator('#follow-up-what').innerText(), new RegExp(`retry of ${retried} users`));
+  assert.match(await page.locator('#follow-up-what').innerText(), new RegExp(`retry of ${shown} users`));
   await page.waitForTimeout(1_500);
   assert.deepEqual(await sent(), before, 'nothing was sent for the imported results either');
 

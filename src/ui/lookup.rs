@@ -73,8 +73,8 @@ pub fn EmailLookup() -> impl IntoView {
     let summary = move || {
         let removed: HashSet<usize> = state
             .lookup_decisions()
-            .into_iter()
-            .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(row))
+            .iter()
+            .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row))
             .collect();
         state.lookups.with(|found| {
             let count = |f: &dyn Fn(&crate::rsa::resolve::Resolution) -> bool| found.iter().filter(|r| f(r)).count();
@@ -153,42 +153,44 @@ pub fn EmailLookup() -> impl IntoView {
 #[component]
 pub fn RemovalChoices() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let decisions = Memo::new(move |_| state.lookup_decisions());
-    let count = move |blocker: Blocker| {
-        decisions.with(|d| state.lookups.with(|l| blocked(l, d, blocker).len()))
-    };
-    let enabled_list = move || {
-        decisions.with(|d| {
-            state.lookups.with(|l| {
-                blocked(l, d, Blocker::Enabled)
-                    .iter()
-                    .take(20)
-                    .map(|r| format!("row {}: {}", r.row, r.email))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
+    // Counted once per change of the lookups or the plan: the view reads each count several times.
+    let blocked_users = Memo::new(move |_| {
+        let decisions = state.lookup_decisions();
+        state.lookups.with(|l| {
+            let enabled = blocked(l, &decisions, Blocker::Enabled);
+            let listed = enabled
+                .iter()
+                .take(20)
+                .map(|r| format!("row {}: {}", r.row, r.email))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let pending = blocked(l, &decisions, Blocker::PendingDeletion).len();
+            (enabled.len(), pending, listed)
         })
-    };
+    });
+    let enabled = move || blocked_users.with(|(enabled, _, _)| *enabled);
+    let pending = move || blocked_users.with(|(_, pending, _)| *pending);
+    let enabled_list = move || blocked_users.with(|(_, _, listed)| listed.clone());
     view! {
-        <Show when=move || { count(Blocker::Enabled) > 0 }>
+        <Show when=move || { enabled() > 0 }>
             <div class="choice" id="enabled-users">
                 <p class="warning">{move || format!(
                     "{} users are still enabled: Delete User Now refuses them (409). {}{}",
-                    grouped(count(Blocker::Enabled)), enabled_list(),
-                    if count(Blocker::Enabled) > 20 { " …" } else { "" })}</p>
+                    grouped(enabled()), enabled_list(),
+                    if enabled() > 20 { " …" } else { "" })}</p>
                 <label class="check">
                     <input type="checkbox" id="disable-first"
                         prop:checked=move || state.rsa_options.get().disable_first
                         on:change:target=move |ev| state.rsa_options.update(|o| o.disable_first = ev.target().checked()) />
-                    {move || format!("Disable these {} users first, then delete them (two requests per user, both shown in the results)", grouped(count(Blocker::Enabled)))}
+                    {move || format!("Disable these {} users first, then delete them (two requests per user, both shown in the results)", grouped(enabled()))}
                 </label>
             </div>
         </Show>
-        <Show when=move || { count(Blocker::PendingDeletion) > 0 }>
+        <Show when=move || { pending() > 0 }>
             <div class="choice" id="pending-users">
                 <p class="hint">{move || format!(
                     "{} users are pending deletion: the service removes them within seven days. They are left alone unless you choose otherwise.",
-                    grouped(count(Blocker::PendingDeletion)))}</p>
+                    grouped(pending()))}</p>
                 <label class="check">
                     <input type="checkbox" id="unmark-pending"
                         prop:checked=move || state.rsa_options.get().unmark_pending

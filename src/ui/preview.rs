@@ -47,7 +47,8 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     let decided = Memo::new(move |_| {
         state
             .lookup_decisions()
-            .into_iter()
+            .iter()
+            .cloned()
             .collect::<HashMap<_, _>>()
     });
     let lists = Memo::new({

@@ -75,6 +75,9 @@ pub struct AppState {
     pub rsa_action: RwSignal<RunAction>,
     /// RSA: disable enabled users first; unmark users pending deletion and delete them now.
     pub rsa_options: RwSignal<RemovalOptions>,
+    /// RSA: [`AppState::lookup_decisions`], worked out once per change for all its readers (a
+    /// 40,000-address lookup is decided once, not once per count and list that shows it).
+    decisions: Memo<Arc<Vec<(usize, Decision)>>>,
 }
 
 /// The mass-removal threshold when none was set: the figure directory sync tools stop at.
@@ -244,7 +247,7 @@ impl Connection {
 impl AppState {
     /// Fresh state, starting at `step`.
     pub fn new(step: Step) -> Self {
-        AppState {
+        let mut state = AppState {
             step: RwSignal::new(step),
             target: RwSignal::new(Target::default()),
             own_account: RwSignal::new(String::new()),
@@ -278,7 +281,11 @@ impl AppState {
                     .and_then(|t| t.trim().parse().ok())
                     .unwrap_or(DEFAULT_MASS_THRESHOLD),
             ),
-        }
+            decisions: Memo::new(|_| Arc::default()),
+        };
+        let unshared = state;
+        state.decisions = Memo::new(move |_| Arc::new(unshared.decide_lookups()));
+        state
     }
 
     /// Moves the stepper to `step`.
@@ -460,14 +467,10 @@ impl AppState {
     /// Who the run removes, in row order: the plan's users and those found by e-mail address.
     pub fn removal_entries(&self) -> Vec<PlanEntry> {
         let mut entries = self.planned_entries();
-        entries.extend(
-            self.lookup_decisions()
-                .into_iter()
-                .filter_map(|(_, d)| match d {
-                    Decision::Remove(entry) => Some(entry),
-                    Decision::Skip(_) => None,
-                }),
-        );
+        entries.extend(self.lookup_decisions().iter().filter_map(|(_, d)| match d {
+            Decision::Remove(entry) => Some(entry.clone()),
+            Decision::Skip(_) => None,
+        }));
         self.dropped
             .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
         crate::sort::sort_by_key(&mut entries, |e| e.row as u64);
@@ -491,7 +494,11 @@ impl AppState {
 
     /// What the plan does with each row whose e-mail address was looked up: removes the user
     /// found, unless it is the admin's own account, protected, or already removed by another row.
-    pub fn lookup_decisions(&self) -> Vec<(usize, Decision)> {
+    pub fn lookup_decisions(&self) -> Arc<Vec<(usize, Decision)>> {
+        self.decisions.get()
+    }
+
+    fn decide_lookups(&self) -> Vec<(usize, Decision)> {
         if self.lookups.with(Vec::is_empty) {
             return Vec::new();
         }
@@ -508,7 +515,7 @@ impl AppState {
     /// (or a user the run does not remove), and rows the admin dropped after List Users.
     pub fn skipped_rows(&self) -> Vec<Skipped> {
         let decisions: HashMap<usize, Decision> =
-            untrack(|| self.lookup_decisions()).into_iter().collect();
+            self.decisions.get_untracked().iter().cloned().collect();
         let dropped = self.dropped.get_untracked();
         self.loaded.with_untracked(|l| {
             l.as_ref()

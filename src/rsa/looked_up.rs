@@ -33,15 +33,14 @@ pub fn decide(
         .rev()
         .map(|e| (id_key(&e.user), e.row))
         .collect();
-    let mut in_order: Vec<&Resolution> = lookups.iter().collect();
-    crate::sort::sort_by_key(&mut in_order, |r| r.row as u64);
-    let mut decided: HashMap<usize, Decision> = HashMap::with_capacity(lookups.len());
-    for r in in_order {
+    // Decided in row order (the first row of a user removes it), kept in the order of `lookups`.
+    let mut in_order: Vec<usize> = (0..lookups.len()).collect();
+    crate::sort::sort_by_key(&mut in_order, |&i| lookups[i].row as u64);
+    let mut decided: Vec<Option<Decision>> = vec![None; lookups.len()];
+    for i in in_order {
+        let r = &lookups[i];
         let Some(user) = r.answer.user() else {
-            decided.insert(
-                r.row,
-                Decision::Skip(SkipReason::Invalid(r.answer.message())),
-            );
+            decided[i] = Some(Decision::Skip(SkipReason::Invalid(r.answer.message())));
             continue;
         };
         let mine = |value: &str| own.is_some_and(|o| fold_eq(o, value.trim()));
@@ -53,12 +52,13 @@ pub fn decide(
         {
             Decision::Skip(SkipReason::Protected(pattern.to_string()))
         } else {
-            match first_row.get(&id_key(&user.id)) {
+            let key = id_key(&user.id);
+            match first_row.get(&key) {
                 Some(&of_row) if of_row != r.row => {
                     Decision::Skip(SkipReason::Duplicate { of_row })
                 }
                 _ => {
-                    first_row.insert(id_key(&user.id), r.row);
+                    first_row.insert(key, r.row);
                     Decision::Remove(PlanEntry {
                         row: r.row,
                         user: user.id.clone(),
@@ -66,11 +66,12 @@ pub fn decide(
                 }
             }
         };
-        decided.insert(r.row, decision);
+        decided[i] = Some(decision);
     }
     lookups
         .iter()
-        .filter_map(|r| decided.remove(&r.row).map(|d| (r.row, d)))
+        .zip(decided)
+        .filter_map(|(r, d)| d.map(|d| (r.row, d)))
         .collect()
 }
 

@@ -256,22 +256,32 @@ where
     )
     .await;
 
-    let answers: HashMap<String, Answer> = results
+    let mut answers: HashMap<String, Answer> = results
         .into_iter()
         .map(|r| (email_key(&r.user), answer_of(r)))
         .collect();
+    // Each answer goes to its address's last row as it is, and is copied for the rows before.
     entries
         .iter()
-        .map(|entry| Resolution {
-            row: entry.row,
-            email: entry.user.clone(),
-            answer: match email_address(&entry.user).and_then(|a| answers.get(&email_key(a))) {
-                Some(answer) => answer.clone(),
-                None => Answer::Failed {
+        .map(|entry| {
+            let key = email_address(&entry.user).map(email_key);
+            let rows_left = key.as_ref().and_then(|k| rows_per_key.get_mut(k));
+            let answer = match (key.as_ref(), rows_left) {
+                (Some(k), Some(left)) if *left > 1 => {
+                    *left -= 1;
+                    answers.get(k).cloned()
+                }
+                (Some(k), Some(_)) => answers.remove(k),
+                _ => None,
+            };
+            Resolution {
+                row: entry.row,
+                email: entry.user.clone(),
+                answer: answer.unwrap_or_else(|| Answer::Failed {
                     reason: NOT_AN_EMAIL.to_string(),
                     attempts: 0,
-                },
-            },
+                }),
+            }
         })
         .collect()
 }

@@ -106,7 +106,8 @@ impl RsaUser {
     /// sources that answer 405 "SCIM Managed" and "Azure Active Directory (SCIM)": a source is
     /// taken for one of them when its name says SCIM (an LDAP directory named after Azure is not).
     pub fn blocker(&self) -> Option<Blocker> {
-        if self.identity_source.to_ascii_lowercase().contains("scim") {
+        let scim = |w: &[u8]| w.eq_ignore_ascii_case(b"scim");
+        if self.identity_source.as_bytes().windows(4).any(scim) {
             Some(Blocker::ManagedSource)
         } else if self.mark_deleted {
             Some(Blocker::PendingDeletion)

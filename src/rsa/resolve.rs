@@ -230,9 +230,15 @@ where
         throttled_until_ms: None,
     };
     on_progress(&progress);
+    // Each answer is read as it arrives, so the end of a long lookup has little left to do.
+    let mut answers: HashMap<String, Answer> = HashMap::with_capacity(unique.len());
     let mut on_event = |event: RunEvent| {
         match event {
-            RunEvent::Result(r) => progress.done += rows_per_key[&email_key(&r.user)],
+            RunEvent::Result(r) => {
+                let key = email_key(&r.user);
+                progress.done += rows_per_key[&key];
+                answers.insert(key, answer_of(r));
+            }
             RunEvent::Paused(reason) => progress.paused = Some(reason),
             RunEvent::Sending { .. } if progress.paused.is_some() => progress.paused = None,
             RunEvent::Throttled { wait_ms } => {
@@ -255,11 +261,14 @@ where
         &mut on_event,
     )
     .await;
-
-    let mut answers: HashMap<String, Answer> = results
-        .into_iter()
-        .map(|r| (email_key(&r.user), answer_of(r)))
-        .collect();
+    // The engine reports every user as an event; its results cover any it did not.
+    if answers.len() < unique.len() {
+        for r in results {
+            answers
+                .entry(email_key(&r.user))
+                .or_insert_with(|| answer_of(r));
+        }
+    }
     // Each answer goes to its address's last row as it is, and is copied for the rows before.
     entries
         .iter()

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
-use crate::browser::{BrowserClock, FetchHttp};
+use crate::browser::{BrowserClock, WorkerHttp};
 use crate::decimal::grouped;
 use crate::rsa::looked_up::{blocked, Decision};
 use crate::rsa::lookup::Blocker;
@@ -42,11 +42,19 @@ pub fn EmailLookup() -> impl IntoView {
         active.set(true);
         error.set(None);
         spawn_local(async move {
-            let mut on_progress = move |p: &ResolveProgress| progress.set(Some(p.clone()));
+            // At most a few redraws a second: a 40,000-address lookup reports each answer.
+            let mut shown_at = f64::NEG_INFINITY;
+            let mut on_progress = move |p: &ResolveProgress| {
+                let now = js_sys::Date::now();
+                if now - shown_at >= PROGRESS_EVERY_MS || p.done == p.total {
+                    shown_at = now;
+                    progress.set(Some(p.clone()));
+                }
+            };
             let found = resolve_emails(
                 &entries,
                 &base,
-                &FetchHttp::default(),
+                &WorkerHttp::for_run(),
                 &BrowserClock,
                 &run_control,
                 &RunSettings::default(),
@@ -147,6 +155,9 @@ pub fn EmailLookup() -> impl IntoView {
         </Show>
     }
 }
+
+/// The least time between two redraws of the lookup's progress, in ms.
+const PROGRESS_EVERY_MS: f64 = 100.0;
 
 /// What to do with found users that Delete User Now would refuse: disable enabled ones first;
 /// unmark users pending deletion and delete them now. Both are off unless the admin chooses them.

@@ -95,22 +95,26 @@ pub fn counts_with<'a>(
     counts
 }
 
-/// The looked-up rows the plan removes (their decision in `decisions` is [`Decision::Remove`])
-/// whose user `blocker` would stop, in the order of `lookups`: the users the Preview's choices
+/// The looked-up rows the plan removes: those whose decision is [`Decision::Remove`].
+pub fn removed_rows(decisions: &[(usize, Decision)]) -> HashSet<usize> {
+    decisions
+        .iter()
+        .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row))
+        .collect()
+}
+
+/// The looked-up rows among `removed` ([`removed_rows`]) whose user `blocker` would stop (`None`:
+/// nothing stops it), in the order of `lookups`: with a blocker, the users the Preview's choices
 /// (disable first, unmark first) apply to. The admin's own account, protected users and rows
 /// another row already removes are not among them, as the run does not touch them.
 pub fn blocked<'a>(
     lookups: &'a [Resolution],
-    decisions: &[(usize, Decision)],
-    blocker: Blocker,
+    removed: &HashSet<usize>,
+    blocker: Option<Blocker>,
 ) -> Vec<&'a Resolution> {
-    let removed: HashSet<usize> = decisions
-        .iter()
-        .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row))
-        .collect();
     lookups
         .iter()
-        .filter(|r| r.answer.blocker() == Some(blocker) && removed.contains(&r.row))
+        .filter(|r| removed.contains(&r.row) && r.answer.blocker() == blocker)
         .collect()
 }
 
@@ -208,7 +212,7 @@ mod tests {
         let protected = ProtectedMatcher::new(&patterns);
         let decided = decide(&lookups, &[], Some("me@acme.com"), &protected);
         let rows = |blocker| -> Vec<usize> {
-            blocked(&lookups, &decided, blocker)
+            blocked(&lookups, &removed_rows(&decided), Some(blocker))
                 .iter()
                 .map(|r| r.row)
                 .collect()

@@ -1,6 +1,5 @@
 //! RSA: resolving the list's e-mail addresses to user IDs before anything is removed.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -10,7 +9,7 @@ use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
 use crate::browser::{BrowserClock, WorkerHttp};
 use crate::decimal::grouped;
-use crate::rsa::looked_up::{blocked, Decision};
+use crate::rsa::looked_up::{blocked, removed_rows};
 use crate::rsa::lookup::Blocker;
 use crate::rsa::resolve::{resolve_emails, ResolveProgress};
 use crate::run::{Control, RunSettings};
@@ -79,18 +78,14 @@ pub fn EmailLookup() -> impl IntoView {
     };
 
     let summary = move || {
-        let removed: HashSet<usize> = state
-            .lookup_decisions()
-            .iter()
-            .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row))
-            .collect();
+        let removed = removed_rows(&state.lookup_decisions());
         state.lookups.with(|found| {
             let count = |f: &dyn Fn(&crate::rsa::resolve::Resolution) -> bool| found.iter().filter(|r| f(r)).count();
-            let planned = |r: &crate::rsa::resolve::Resolution, b: Option<Blocker>| removed.contains(&r.row) && r.answer.blocker() == b;
-            let ok = count(&|r| planned(r, None));
-            let enabled = count(&|r| planned(r, Some(Blocker::Enabled)));
-            let pending = count(&|r| planned(r, Some(Blocker::PendingDeletion)));
-            let scim = count(&|r| planned(r, Some(Blocker::ManagedSource)));
+            let planned = |b: Option<Blocker>| blocked(found, &removed, b).len();
+            let ok = planned(None);
+            let enabled = planned(Some(Blocker::Enabled));
+            let pending = planned(Some(Blocker::PendingDeletion));
+            let scim = planned(Some(Blocker::ManagedSource));
             let missing = count(&|r| r.answer.user().is_none());
             let left_out = count(&|r| r.answer.user().is_some() && !removed.contains(&r.row));
             let left_out = if left_out > 0 {
@@ -166,16 +161,16 @@ pub fn RemovalChoices() -> impl IntoView {
     let state = expect_context::<AppState>();
     // Counted once per change of the lookups or the plan: the view reads each count several times.
     let blocked_users = Memo::new(move |_| {
-        let decisions = state.lookup_decisions();
+        let removed = removed_rows(&state.lookup_decisions());
         state.lookups.with(|l| {
-            let enabled = blocked(l, &decisions, Blocker::Enabled);
+            let enabled = blocked(l, &removed, Some(Blocker::Enabled));
             let listed = enabled
                 .iter()
                 .take(20)
                 .map(|r| format!("row {}: {}", r.row, r.email))
                 .collect::<Vec<_>>()
                 .join("; ");
-            let pending = blocked(l, &decisions, Blocker::PendingDeletion).len();
+            let pending = blocked(l, &removed, Some(Blocker::PendingDeletion)).len();
             (enabled.len(), pending, listed)
         })
     });

@@ -208,12 +208,16 @@ where
     let mut unique: Vec<PlanEntry> = Vec::new();
     let mut rows_per_key: HashMap<String, usize> = HashMap::new();
     let mut invalid = 0;
+    // Each entry's address key (None: not an address), kept for handing out the answers.
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(entries.len());
     for entry in entries {
         let Some(address) = email_address(&entry.user) else {
             invalid += 1;
+            keys.push(None);
             continue;
         };
-        let count = rows_per_key.entry(email_key(address)).or_insert(0);
+        let key = email_key(address);
+        let count = rows_per_key.entry(key.clone()).or_insert(0);
         if *count == 0 {
             unique.push(PlanEntry {
                 row: entry.row,
@@ -221,6 +225,7 @@ where
             });
         }
         *count += 1;
+        keys.push(Some(key));
     }
 
     let mut progress = ResolveProgress {
@@ -272,8 +277,8 @@ where
     // Each answer goes to its address's last row as it is, and is copied for the rows before.
     entries
         .iter()
-        .map(|entry| {
-            let key = email_address(&entry.user).map(email_key);
+        .zip(keys)
+        .map(|(entry, key)| {
             let rows_left = key.as_ref().and_then(|k| rows_per_key.get_mut(k));
             let answer = match (key.as_ref(), rows_left) {
                 (Some(k), Some(left)) if *left > 1 => {

@@ -317,6 +317,10 @@ mod tests {
             SkipReason::ExcludedSelf,
             SkipReason::Protected("svc-*".into()),
             SkipReason::Protected(String::new()),
+            SkipReason::NotInTenant("no user has this e-mail address (lookup)".into()),
+            SkipReason::NotInTenant(String::new()),
+            SkipReason::NotLookedUp("the lookup was cancelled.".into()),
+            SkipReason::NotLookedUp(String::new()),
         ];
         let skipped = reasons.into_iter().enumerate().map(|(i, reason)| Skipped {
             row: 30 + i,

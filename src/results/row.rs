@@ -2,7 +2,8 @@
 
 use crate::run::UserResult;
 
-/// Why intake did not put a row in the plan.
+/// Why a row is not in the plan: intake's reasons, and what a lookup (RSA User Details, EPM List
+/// Users) found out before the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SkipReason {
     /// The same identifier (ignoring case) as this earlier row, which was kept.
@@ -17,6 +18,11 @@ pub enum SkipReason {
     ExcludedSelf,
     /// A protected account; the pattern it matched.
     Protected(String),
+    /// The tenant has no such user (an e-mail address no user has, a login List Users lacks); how
+    /// that was found out.
+    NotInTenant(String),
+    /// Its e-mail address got no answer from the lookup (refused, failed, cancelled); why.
+    NotLookedUp(String),
 }
 
 impl SkipReason {
@@ -35,6 +41,12 @@ impl SkipReason {
             SkipReason::Protected(pattern) => {
                 format!("protected account (matches {pattern}): never removed")
             }
+            SkipReason::NotInTenant(how) if how.trim().is_empty() => {
+                "not in the tenant".to_string()
+            }
+            SkipReason::NotInTenant(how) => format!("not in the tenant: {how}"),
+            SkipReason::NotLookedUp(why) if why.trim().is_empty() => "not looked up".to_string(),
+            SkipReason::NotLookedUp(why) => format!("not looked up: {why}"),
         }
     }
 }
@@ -49,6 +61,8 @@ impl SkipReason {
             "header row" => SkipReason::Header,
             "your own account: never removed" => SkipReason::ExcludedSelf,
             "protected account: never removed" => SkipReason::Protected(String::new()),
+            "not in the tenant" => SkipReason::NotInTenant(String::new()),
+            "not looked up" => SkipReason::NotLookedUp(String::new()),
             _ => {
                 if let Some(row) = m.strip_prefix("duplicate of row ") {
                     SkipReason::Duplicate {
@@ -56,6 +70,10 @@ impl SkipReason {
                     }
                 } else if let Some(why) = m.strip_prefix("invalid: ") {
                     SkipReason::Invalid(why.to_string())
+                } else if let Some(how) = m.strip_prefix("not in the tenant: ") {
+                    SkipReason::NotInTenant(how.to_string())
+                } else if let Some(why) = m.strip_prefix("not looked up: ") {
+                    SkipReason::NotLookedUp(why.to_string())
                 } else {
                     let pattern = m
                         .strip_prefix("protected account (matches ")?

@@ -5,10 +5,23 @@
 use std::collections::{HashMap, HashSet};
 
 use super::lookup::Blocker;
-use super::resolve::Resolution;
+use super::resolve::{Answer, Resolution, NOT_AN_EMAIL, NOT_LOOKED_UP_PREFIX};
 use crate::csv_intake::{fold_eq, Counts, ProtectedMatcher};
 use crate::results::SkipReason;
 use crate::run::PlanEntry;
+
+/// How a row whose address no user has is known not to be in the tenant.
+pub const NO_SUCH_ADDRESS: &str = "no user has this e-mail address (lookup)";
+
+/// Why a row whose lookup got no answer is left out: not looked up, or invalid when the row holds
+/// no e-mail address at all.
+fn not_looked_up(reason: &str) -> SkipReason {
+    if reason == NOT_AN_EMAIL {
+        return SkipReason::Invalid(NOT_AN_EMAIL.into());
+    }
+    let why = reason.strip_prefix(NOT_LOOKED_UP_PREFIX).unwrap_or(reason);
+    SkipReason::NotLookedUp(why.to_string())
+}
 
 /// What happens to one looked-up row.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,9 +52,18 @@ pub fn decide(
     let mut decided: Vec<Option<Decision>> = vec![None; lookups.len()];
     for i in in_order {
         let r = &lookups[i];
-        let Some(user) = r.answer.user() else {
-            decided[i] = Some(Decision::Skip(SkipReason::Invalid(r.answer.message())));
-            continue;
+        let user = match &r.answer {
+            Answer::Found(user) => user,
+            Answer::NotFound => {
+                decided[i] = Some(Decision::Skip(SkipReason::NotInTenant(
+                    NO_SUCH_ADDRESS.into(),
+                )));
+                continue;
+            }
+            Answer::Failed { reason, .. } => {
+                decided[i] = Some(Decision::Skip(not_looked_up(reason)));
+                continue;
+            }
         };
         let mine = |value: &str| own.is_some_and(|o| fold_eq(o, value.trim()));
         let decision = if mine(&user.id) || mine(&user.email_address) {
@@ -75,24 +97,49 @@ pub fn decide(
         .collect()
 }
 
+/// The Preview's counts: the intake's classes with each looked-up row moved to what its decision
+/// makes of it, and the looked-up rows the tenant lacks or the lookup could not answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecidedCounts {
+    pub classes: Counts,
+    /// Addresses no user has.
+    pub not_in_tenant: usize,
+    /// Addresses the lookup got no answer for.
+    pub not_looked_up: usize,
+}
+
+impl DecidedCounts {
+    /// The sum over all classes: the rows read.
+    pub fn total(&self) -> usize {
+        self.classes.total() + self.not_in_tenant + self.not_looked_up
+    }
+}
+
 /// The intake's `counts` once the looked-up rows (each counted invalid by the intake, as an
 /// address is not a user ID) are decided: each moves to what its decision makes of it.
 pub fn counts_with<'a>(
-    mut counts: Counts,
+    counts: Counts,
     decisions: impl IntoIterator<Item = &'a Decision>,
-) -> Counts {
+) -> DecidedCounts {
+    let mut decided = DecidedCounts {
+        classes: counts,
+        ..DecidedCounts::default()
+    };
     for decision in decisions {
-        counts.invalid = counts.invalid.saturating_sub(1);
+        let c = &mut decided.classes;
+        c.invalid = c.invalid.saturating_sub(1);
         let class = match decision {
-            Decision::Remove(_) => &mut counts.targets,
-            Decision::Skip(SkipReason::Duplicate { .. }) => &mut counts.duplicates,
-            Decision::Skip(SkipReason::ExcludedSelf) => &mut counts.excluded_self,
-            Decision::Skip(SkipReason::Protected(_)) => &mut counts.protected,
-            Decision::Skip(_) => &mut counts.invalid,
+            Decision::Remove(_) => &mut c.targets,
+            Decision::Skip(SkipReason::Duplicate { .. }) => &mut c.duplicates,
+            Decision::Skip(SkipReason::ExcludedSelf) => &mut c.excluded_self,
+            Decision::Skip(SkipReason::Protected(_)) => &mut c.protected,
+            Decision::Skip(SkipReason::NotInTenant(_)) => &mut decided.not_in_tenant,
+            Decision::Skip(SkipReason::NotLookedUp(_)) => &mut decided.not_looked_up,
+            Decision::Skip(_) => &mut c.invalid,
         };
         *class += 1;
     }
-    counts
+    decided
 }
 
 /// The looked-up rows the plan removes: those whose decision is [`Decision::Remove`].
@@ -127,7 +174,7 @@ fn id_key(id: &str) -> String {
 mod tests {
     use super::*;
     use crate::rsa::lookup::RsaUser;
-    use crate::rsa::resolve::Answer;
+    use crate::rsa::resolve::CANCELLED;
 
     fn found(row: usize, email: &str, id: &str) -> Resolution {
         Resolution {
@@ -236,10 +283,26 @@ mod tests {
                 email: "gone@acme.com".into(),
                 answer: Answer::NotFound,
             },
+            Resolution {
+                row: 7,
+                email: "slow@acme.com".into(),
+                answer: Answer::Failed {
+                    reason: "Gave up after 5 attempts: Server error (HTTP 500).".into(),
+                    attempts: 5,
+                },
+            },
+            Resolution {
+                row: 8,
+                email: "no address".into(),
+                answer: Answer::Failed {
+                    reason: NOT_AN_EMAIL.into(),
+                    attempts: 0,
+                },
+            },
         ];
         let intake = Counts {
             targets: 1,
-            invalid: 4,
+            invalid: 6,
             header: 1,
             ..Counts::default()
         };
@@ -248,14 +311,20 @@ mod tests {
         let counts = counts_with(intake, decided.iter().map(|(_, d)| d));
         assert_eq!(
             counts,
-            Counts {
-                targets: 2,
-                duplicates: 1,
-                invalid: 1,
-                header: 1,
-                excluded_self: 1,
-                ..Counts::default()
-            }
+            DecidedCounts {
+                classes: Counts {
+                    targets: 2,
+                    duplicates: 1,
+                    invalid: 1,
+                    header: 1,
+                    excluded_self: 1,
+                    ..Counts::default()
+                },
+                not_in_tenant: 1,
+                not_looked_up: 1,
+            },
+            "the address nobody has is not in the tenant, the one without answer not looked up, \
+             and the row without an address stays invalid"
         );
         assert_eq!(counts.total(), intake.total());
     }
@@ -284,9 +353,34 @@ mod tests {
                 ),
                 (
                     3,
-                    Decision::Skip(SkipReason::Invalid(missing.answer.message()))
+                    Decision::Skip(SkipReason::NotInTenant(NO_SUCH_ADDRESS.into()))
                 ),
             ]
+        );
+        assert_eq!(
+            SkipReason::NotInTenant(NO_SUCH_ADDRESS.into()).message(),
+            "not in the tenant: no user has this e-mail address (lookup)"
+        );
+    }
+
+    #[test]
+    fn an_address_without_answer_is_not_looked_up_and_says_why_once() {
+        let cancelled = Resolution {
+            row: 2,
+            email: "a@acme.com".into(),
+            answer: Answer::Failed {
+                reason: CANCELLED.into(),
+                attempts: 0,
+            },
+        };
+        let decided = decide(&[cancelled], &[], None, &ProtectedMatcher::new(&[]));
+        let [(2, Decision::Skip(reason))] = &decided[..] else {
+            panic!("one skipped row: {decided:?}");
+        };
+        assert_eq!(reason.message(), "not looked up: the lookup was cancelled.");
+        assert_eq!(
+            SkipReason::from_message(&reason.message()).as_ref(),
+            Some(reason)
         );
     }
 }

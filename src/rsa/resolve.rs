@@ -22,6 +22,8 @@ pub const NOT_FOUND: &str =
 pub const REFUSED: &str = "The service refused the credential (HTTP 403): the token has expired or was revoked, \
     was made for another tenant, or the API key lacks permission to look up users. The lookup is paused and keeps \
     its queue: give a new credential to continue.";
+/// How the answers of rows never looked up begin.
+pub const NOT_LOOKED_UP_PREFIX: &str = "Not looked up: ";
 /// Shown for a row whose lookup never started because it was cancelled.
 pub const CANCELLED: &str = "Not looked up: the lookup was cancelled.";
 /// Shown for a row that holds no e-mail address.

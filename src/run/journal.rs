@@ -548,7 +548,8 @@ impl FromJson for Wire {
 /// One known result: (outcome, HTTP status, message index, attempts, ms after the start).
 type DoneWire = (u8, Option<u16>, u32, u32, f64);
 
-/// Why a row was skipped: `"b"`, `"h"` or `"s"`, or `{"d": row}`, `{"i": why}`, `{"p": why}`.
+/// Why a row was skipped: `"b"`, `"h"` or `"s"`, or `{"d": row}`, `{"i": why}`, `{"p": why}`,
+/// `{"n": how}` (not in the tenant), `{"l": why}` (not looked up).
 enum SkipWire<'a> {
     Duplicate(usize),
     Invalid(Cow<'a, str>),
@@ -556,6 +557,8 @@ enum SkipWire<'a> {
     Header,
     ExcludedSelf,
     Protected(Cow<'a, str>),
+    NotInTenant(Cow<'a, str>),
+    NotLookedUp(Cow<'a, str>),
 }
 
 impl ToJson for SkipWire<'_> {
@@ -564,6 +567,8 @@ impl ToJson for SkipWire<'_> {
             SkipWire::Duplicate(row) => ObjectWriter::new(out).field("d", row).finish(),
             SkipWire::Invalid(why) => ObjectWriter::new(out).field("i", &**why).finish(),
             SkipWire::Protected(p) => ObjectWriter::new(out).field("p", &**p).finish(),
+            SkipWire::NotInTenant(how) => ObjectWriter::new(out).field("n", &**how).finish(),
+            SkipWire::NotLookedUp(why) => ObjectWriter::new(out).field("l", &**why).finish(),
             SkipWire::Blank => "b".write_json(out),
             SkipWire::Header => "h".write_json(out),
             SkipWire::ExcludedSelf => "s".write_json(out),
@@ -594,6 +599,8 @@ impl FromJson for SkipWire<'static> {
             ("d", Some(inner)) => usize::from_json(inner).map(SkipWire::Duplicate),
             ("i", Some(inner)) => text(inner).map(SkipWire::Invalid),
             ("p", Some(inner)) => text(inner).map(SkipWire::Protected),
+            ("n", Some(inner)) => text(inner).map(SkipWire::NotInTenant),
+            ("l", Some(inner)) => text(inner).map(SkipWire::NotLookedUp),
             _ => {
                 return Err(DecodeError::invalid_value(format!(
                     "unknown skip reason {}",
@@ -613,6 +620,8 @@ fn skip_to_wire(s: &Skipped) -> (usize, &str, SkipWire<'_>) {
         SkipReason::Header => SkipWire::Header,
         SkipReason::ExcludedSelf => SkipWire::ExcludedSelf,
         SkipReason::Protected(p) => SkipWire::Protected(Cow::Borrowed(p)),
+        SkipReason::NotInTenant(how) => SkipWire::NotInTenant(Cow::Borrowed(how)),
+        SkipReason::NotLookedUp(why) => SkipWire::NotLookedUp(Cow::Borrowed(why)),
     };
     (s.row, &s.value, reason)
 }
@@ -625,6 +634,8 @@ fn skip_from_wire((row, value, reason): (usize, String, SkipWire<'_>)) -> Skippe
         SkipWire::Header => SkipReason::Header,
         SkipWire::ExcludedSelf => SkipReason::ExcludedSelf,
         SkipWire::Protected(p) => SkipReason::Protected(p.into_owned()),
+        SkipWire::NotInTenant(how) => SkipReason::NotInTenant(how.into_owned()),
+        SkipWire::NotLookedUp(why) => SkipReason::NotLookedUp(why.into_owned()),
     };
     Skipped { row, value, reason }
 }

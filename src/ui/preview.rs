@@ -11,6 +11,7 @@ use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::csv_intake::{row_number, Class};
 use crate::decimal::grouped;
+use crate::results::SkipReason;
 use crate::rsa::looked_up::{counts_with, Decision};
 use crate::search::Needle;
 
@@ -106,7 +107,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 let looked_up = decided.with_untracked(|d| d.get(&number).cloned());
                 let reason = match looked_up {
                     _ if state.dropped.with_untracked(|d| d.contains(&number)) => {
-                        DROPPED.to_string()
+                        SkipReason::NotInTenant(DROPPED.into()).message()
                     }
                     Some(Decision::Remove(entry)) => {
                         format!("found by its e-mail address: user ID {}", entry.user)
@@ -150,7 +151,8 @@ fn Preview(loaded: Loaded) -> impl IntoView {
 
     // The intake's counts, with each looked-up row moved to what its lookup made of it.
     let summary = move || {
-        let counts = decided.with(|d| counts_with(counts, d.values()));
+        let decided = decided.with(|d| counts_with(counts, d.values()));
+        let counts = decided.classes;
         [
             ("to remove", counts.targets, "targets"),
             ("duplicates", counts.duplicates, "duplicates"),
@@ -159,6 +161,12 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             ("header", counts.header, "header"),
             ("your own account", counts.excluded_self, "self"),
             ("protected", counts.protected, "protected"),
+            (
+                "not in the tenant (no such address)",
+                decided.not_in_tenant,
+                "not-in-tenant",
+            ),
+            ("not looked up", decided.not_looked_up, "not-looked-up"),
             (
                 "not in the tenant (dropped)",
                 state.dropped.with(HashSet::len),

@@ -543,9 +543,8 @@ impl AppState {
     }
 }
 
-/// Why a row the admin dropped after List Users is not processed.
-pub const DROPPED: &str =
-    "the tenant has no such login (List Users); dropped from the plan before the run";
+/// How a row the admin dropped after List Users is known not to be in the tenant.
+pub const DROPPED: &str = "List Users has no such login; dropped from the plan before the run";
 
 fn skipped_rows(
     loaded: &Loaded,
@@ -557,7 +556,7 @@ fn skipped_rows(
         .filter_map(|i| {
             let row = row_number(i) as usize;
             let reason = match plan.class(i) {
-                Class::Target if dropped.contains(&row) => SkipReason::Invalid(DROPPED.into()),
+                Class::Target if dropped.contains(&row) => SkipReason::NotInTenant(DROPPED.into()),
                 Class::Target => return None,
                 Class::Invalid { .. } if looked_up.contains_key(&row) => match &looked_up[&row] {
                     Decision::Remove(_) => return None,

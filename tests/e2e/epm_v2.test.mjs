@@ -38,7 +38,7 @@ test('unknown logins are found by List Users and dropped; a v2 removal agrees wi
   assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), String(known.length));
   assert.equal(await page.locator('#preview-counts [data-count=dropped] strong').innerText(), '2');
   const notProcessed = await page.locator('[aria-label="Rows that will not be processed"]').innerText();
-  for (const login of unknown) assert.match(notProcessed, new RegExp(`${login.replace(/\./g, '\\.')}\\s+the tenant has no such login`));
+  for (const login of unknown) assert.match(notProcessed, new RegExp(`${login.replace(/\./g, '\\.')}\\s+not in the tenant: List Users has no such login`));
   await screenshot(page, 'epm-presence');
   assert.deepEqual(await accessibilityProblems(page), []);
   await page.click('.step-nav .primary');

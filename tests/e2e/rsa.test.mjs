@@ -154,6 +154,12 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), '7');
   const counts = await page.locator('#preview-counts strong').allInnerTexts();
   assert.equal(counts.map(Number).reduce((a, b) => a + b, 0), lines.length, `the counts add up to the rows read: ${counts}`);
+  assert.equal(await page.locator('#preview-counts [data-count=not-in-tenant] strong').innerText(), '1');
+  assert.equal(await page.locator('#preview-counts [data-count=invalid]').count(), 0, 'an address nobody has is not invalid');
+  await page.fill('#search', 'nobody.at.all');
+  await page.waitForFunction(() => /Will not be processed \(1\)/.test(document.body.innerText));
+  assert.match(await page.locator('[aria-label="Rows that will not be processed"]').innerText(),
+    /not in the tenant: no user has this e-mail address/);
   await page.fill('#search', me.emailAddress);
   await page.waitForFunction(() => /Will not be processed \(1\)/.test(document.body.innerText));
   assert.match(await page.locator('[aria-label="Rows that will not be processed"]').innerText(), /your own account/);

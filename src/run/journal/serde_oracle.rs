@@ -48,6 +48,10 @@ enum OldSkip<'a> {
     ExcludedSelf,
     #[serde(rename = "p")]
     Protected(Cow<'a, str>),
+    #[serde(rename = "n")]
+    NotInTenant(Cow<'a, str>),
+    #[serde(rename = "l")]
+    NotLookedUp(Cow<'a, str>),
 }
 
 fn old_skip(s: &Skipped) -> (usize, Cow<'_, str>, OldSkip<'_>) {
@@ -58,6 +62,8 @@ fn old_skip(s: &Skipped) -> (usize, Cow<'_, str>, OldSkip<'_>) {
         SkipReason::Header => OldSkip::Header,
         SkipReason::ExcludedSelf => OldSkip::ExcludedSelf,
         SkipReason::Protected(p) => OldSkip::Protected(Cow::Borrowed(p)),
+        SkipReason::NotInTenant(how) => OldSkip::NotInTenant(Cow::Borrowed(how)),
+        SkipReason::NotLookedUp(why) => OldSkip::NotLookedUp(Cow::Borrowed(why)),
     };
     (s.row, Cow::Borrowed(&s.value), reason)
 }
@@ -134,6 +140,8 @@ fn old_from_json(text: &str) -> Result<Journal, String> {
             OldSkip::Header => SkipWire::Header,
             OldSkip::ExcludedSelf => SkipWire::ExcludedSelf,
             OldSkip::Protected(p) => SkipWire::Protected(p),
+            OldSkip::NotInTenant(how) => SkipWire::NotInTenant(how),
+            OldSkip::NotLookedUp(why) => SkipWire::NotLookedUp(why),
         };
         (row, value.into_owned(), reason)
     };
@@ -184,6 +192,8 @@ fn reason() -> impl Strategy<Value = SkipReason> {
         Just(SkipReason::Header),
         Just(SkipReason::ExcludedSelf),
         text().prop_map(SkipReason::Protected),
+        text().prop_map(SkipReason::NotInTenant),
+        text().prop_map(SkipReason::NotLookedUp),
     ]
 }
 

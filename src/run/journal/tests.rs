@@ -99,6 +99,8 @@ fn every_kind_of_skip() -> Vec<Skipped> {
         SkipReason::Header,
         SkipReason::ExcludedSelf,
         SkipReason::Protected("admin*".into()),
+        SkipReason::NotInTenant("no user has this e-mail address (lookup)".into()),
+        SkipReason::NotLookedUp("the lookup was cancelled.".into()),
     ];
     reasons
         .into_iter()

@@ -41,11 +41,9 @@ pub fn decide(
     protected: &ProtectedMatcher,
 ) -> Vec<(usize, Decision)> {
     let own = own.map(str::trim).filter(|o| !o.is_empty());
-    let mut first_row: HashMap<String, usize> = planned
-        .iter()
-        .rev()
-        .map(|e| (id_key(&e.user), e.row))
-        .collect();
+    let mut first_row: HashMap<String, usize> =
+        HashMap::with_capacity(planned.len() + lookups.len());
+    first_row.extend(planned.iter().rev().map(|e| (id_key(&e.user), e.row)));
     // Decided in row order (the first row of a user removes it), kept in the order of `lookups`.
     let mut in_order: Vec<usize> = (0..lookups.len()).collect();
     crate::sort::sort_by_key(&mut in_order, |&i| lookups[i].row as u64);
@@ -142,15 +140,57 @@ pub fn counts_with<'a>(
     decided
 }
 
-/// The looked-up rows the plan removes: those whose decision is [`Decision::Remove`].
-pub fn removed_rows(decisions: &[(usize, Decision)]) -> HashSet<usize> {
-    decisions
-        .iter()
-        .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row))
-        .collect()
+/// The decisions for the looked-up rows, with what their readers look for: the decision of a row,
+/// and the rows the plan removes. Built once per change of the lookups or the plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decisions {
+    list: Vec<(usize, Decision)>,
+    /// Row → position in `list`.
+    by_row: HashMap<usize, usize>,
+    removed: HashSet<usize>,
 }
 
-/// The looked-up rows among `removed` ([`removed_rows`]) whose user `blocker` would stop (`None`:
+impl Decisions {
+    /// Indexes [`decide`]'s answer.
+    pub fn new(list: Vec<(usize, Decision)>) -> Decisions {
+        let by_row = list
+            .iter()
+            .enumerate()
+            .map(|(i, (row, _))| (*row, i))
+            .collect();
+        let mut removed = HashSet::with_capacity(list.len());
+        removed.extend(
+            list.iter()
+                .filter_map(|(row, d)| matches!(d, Decision::Remove(_)).then_some(*row)),
+        );
+        Decisions {
+            list,
+            by_row,
+            removed,
+        }
+    }
+
+    /// Each looked-up row and its decision, in the order of the lookups.
+    pub fn iter(&self) -> impl Iterator<Item = &(usize, Decision)> {
+        self.list.iter()
+    }
+
+    /// The decision for the row numbered `row`, if its address was looked up.
+    pub fn get(&self, row: usize) -> Option<&Decision> {
+        self.by_row.get(&row).map(|&i| &self.list[i].1)
+    }
+
+    /// The looked-up rows the plan removes: those whose decision is [`Decision::Remove`].
+    pub fn removed(&self) -> &HashSet<usize> {
+        &self.removed
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// The looked-up rows among `removed` ([`Decisions::removed`]) whose user `blocker` would stop (`None`:
 /// nothing stops it), in the order of `lookups`: with a blocker, the users the Preview's choices
 /// (disable first, unmark first) apply to. The admin's own account, protected users and rows
 /// another row already removes are not among them, as the run does not touch them.
@@ -161,8 +201,45 @@ pub fn blocked<'a>(
 ) -> Vec<&'a Resolution> {
     lookups
         .iter()
-        .filter(|r| removed.contains(&r.row) && r.answer.blocker() == blocker)
+        .filter(|r| r.answer.blocker() == blocker && removed.contains(&r.row))
         .collect()
+}
+
+/// The lookup's answers counted for its summary, in one pass: the users the plan removes by what
+/// would stop them ([`blocked`]), the users found but left out, and the addresses without a user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Removed, and nothing stops them.
+    pub removable: usize,
+    pub enabled: usize,
+    pub pending_deletion: usize,
+    pub managed_source: usize,
+    /// Found, but not removed: the admin's own account, protected, or removed by another row.
+    pub left_out: usize,
+    pub not_found: usize,
+    pub not_looked_up: usize,
+}
+
+impl Tally {
+    /// Counts `lookups`; `removed` as [`Decisions::removed`].
+    pub fn new(lookups: &[Resolution], removed: &HashSet<usize>) -> Tally {
+        let mut t = Tally::default();
+        for r in lookups {
+            let count = match &r.answer {
+                Answer::NotFound => &mut t.not_found,
+                Answer::Failed { .. } => &mut t.not_looked_up,
+                Answer::Found(_) if !removed.contains(&r.row) => &mut t.left_out,
+                Answer::Found(user) => match user.blocker() {
+                    None => &mut t.removable,
+                    Some(Blocker::Enabled) => &mut t.enabled,
+                    Some(Blocker::PendingDeletion) => &mut t.pending_deletion,
+                    Some(Blocker::ManagedSource) => &mut t.managed_source,
+                },
+            };
+            *count += 1;
+        }
+        t
+    }
 }
 
 /// A user ID as the engine compares them: trimmed, ASCII case ignored.
@@ -257,9 +334,9 @@ mod tests {
         ];
         let patterns = ["vip@*".to_string()];
         let protected = ProtectedMatcher::new(&patterns);
-        let decided = decide(&lookups, &[], Some("me@acme.com"), &protected);
+        let decided = Decisions::new(decide(&lookups, &[], Some("me@acme.com"), &protected));
         let rows = |blocker| -> Vec<usize> {
-            blocked(&lookups, &removed_rows(&decided), Some(blocker))
+            blocked(&lookups, decided.removed(), Some(blocker))
                 .iter()
                 .map(|r| r.row)
                 .collect()
@@ -270,6 +347,25 @@ mod tests {
             "not the own account, the duplicate, the disabled user or the protected one"
         );
         assert_eq!(rows(Blocker::PendingDeletion), Vec::<usize>::new());
+        let tally = Tally::new(&lookups, decided.removed());
+        assert_eq!(
+            tally,
+            Tally {
+                removable: 1,
+                enabled: 2,
+                left_out: 3,
+                ..Tally::default()
+            },
+            "the own account, the duplicate and the protected user are left out"
+        );
+        for (blocker, counted) in [
+            (None, tally.removable),
+            (Some(Blocker::Enabled), tally.enabled),
+            (Some(Blocker::PendingDeletion), tally.pending_deletion),
+            (Some(Blocker::ManagedSource), tally.managed_source),
+        ] {
+            assert_eq!(blocked(&lookups, decided.removed(), blocker).len(), counted);
+        }
     }
 
     #[test]
@@ -360,6 +456,28 @@ mod tests {
         assert_eq!(
             SkipReason::NotInTenant(NO_SUCH_ADDRESS.into()).message(),
             "not in the tenant: no user has this e-mail address (lookup)"
+        );
+    }
+
+    #[test]
+    fn decisions_are_found_by_row_and_the_removed_rows_are_those_removed() {
+        let lookups = [
+            found(4, "a@acme.com", "id-a"),
+            found(2, "b@acme.com", "id-b"),
+            found(3, "A@acme.com", "id-a"),
+        ];
+        let decided = Decisions::new(decide(&lookups, &[], None, &ProtectedMatcher::new(&[])));
+        assert_eq!(decided.get(2), Some(&Decision::Remove(entry(2, "id-b"))));
+        assert_eq!(
+            decided.get(4),
+            Some(&Decision::Skip(SkipReason::Duplicate { of_row: 3 }))
+        );
+        assert_eq!(decided.get(5), None, "row 5 was not looked up");
+        assert_eq!(decided.removed(), &HashSet::from([2, 3]));
+        assert_eq!(
+            decided.iter().map(|(row, _)| *row).collect::<Vec<_>>(),
+            [4, 2, 3],
+            "in the order of the lookups"
         );
     }
 

@@ -9,7 +9,7 @@ use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
 use crate::browser::{BrowserClock, WorkerHttp};
 use crate::decimal::grouped;
-use crate::rsa::looked_up::{blocked, removed_rows};
+use crate::rsa::looked_up::{blocked, Tally};
 use crate::rsa::lookup::Blocker;
 use crate::rsa::resolve::{resolve_emails, ResolveProgress};
 use crate::run::{Control, RunSettings};
@@ -78,28 +78,22 @@ pub fn EmailLookup() -> impl IntoView {
     };
 
     let summary = move || {
-        let removed = removed_rows(&state.lookup_decisions());
-        state.lookups.with(|found| {
-            let count = |f: &dyn Fn(&crate::rsa::resolve::Resolution) -> bool| found.iter().filter(|r| f(r)).count();
-            let planned = |b: Option<Blocker>| blocked(found, &removed, b).len();
-            let ok = planned(None);
-            let enabled = planned(Some(Blocker::Enabled));
-            let pending = planned(Some(Blocker::PendingDeletion));
-            let scim = planned(Some(Blocker::ManagedSource));
-            let missing = count(&|r| r.answer.user().is_none());
-            let left_out = count(&|r| r.answer.user().is_some() && !removed.contains(&r.row));
-            let left_out = if left_out > 0 {
-                format!(" {} found but left out: your own account, protected, or a user another row already removes.", grouped(left_out))
-            } else {
-                String::new()
-            };
-            format!(
-                "{} found and removable; {} still enabled and {} pending deletion (would be refused \
-                 with 409); {} from a SCIM or Azure AD source (would be refused with 405); {} not found or \
-                 not looked up (will not be processed).{left_out}",
-                grouped(ok), grouped(enabled), grouped(pending), grouped(scim), grouped(missing)
-            )
-        })
+        let decisions = state.lookup_decisions();
+        let t = state
+            .lookups
+            .with(|found| Tally::new(found, decisions.removed()));
+        let left_out = if t.left_out > 0 {
+            format!(" {} found but left out: your own account, protected, or a user another row already removes.", grouped(t.left_out))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} found and removable; {} still enabled and {} pending deletion (would be refused \
+             with 409); {} from a SCIM or Azure AD source (would be refused with 405); {} not found \
+             (not in the tenant) and {} not looked up: neither will be processed.{left_out}",
+            grouped(t.removable), grouped(t.enabled), grouped(t.pending_deletion), grouped(t.managed_source),
+            grouped(t.not_found), grouped(t.not_looked_up)
+        )
     };
     let row = move |i: usize| {
         let Some(r) = state.lookups.with_untracked(|f| f.get(i).cloned()) else {
@@ -161,16 +155,17 @@ pub fn RemovalChoices() -> impl IntoView {
     let state = expect_context::<AppState>();
     // Counted once per change of the lookups or the plan: the view reads each count several times.
     let blocked_users = Memo::new(move |_| {
-        let removed = removed_rows(&state.lookup_decisions());
+        let decisions = state.lookup_decisions();
+        let removed = decisions.removed();
         state.lookups.with(|l| {
-            let enabled = blocked(l, &removed, Some(Blocker::Enabled));
+            let enabled = blocked(l, removed, Some(Blocker::Enabled));
             let listed = enabled
                 .iter()
                 .take(20)
                 .map(|r| format!("row {}: {}", r.row, r.email))
                 .collect::<Vec<_>>()
                 .join("; ");
-            let pending = blocked(l, &removed, Some(Blocker::PendingDeletion)).len();
+            let pending = blocked(l, removed, Some(Blocker::PendingDeletion)).len();
             (enabled.len(), pending, listed)
         })
     });

@@ -1,6 +1,6 @@
 //! Preview step: exactly who will be removed, and every row that will not be, with its reason.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,22 +45,15 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     // row; a search lists both by looking at every row, once per query.
     // Rows whose e-mail address was looked up: the user found joins the users to remove, or the
     // row says why not (own account, protected, a user removed by another row, nobody found).
-    let decided = Memo::new(move |_| {
-        state
-            .lookup_decisions()
-            .iter()
-            .cloned()
-            .collect::<HashMap<_, _>>()
-    });
     let lists = Memo::new({
         let loaded = loaded.clone();
         move |_| {
-            let found: HashSet<u32> = decided.with(|d| {
-                d.iter()
-                    .filter(|(_, d)| matches!(d, Decision::Remove(_)))
-                    .map(|(&row, _)| row as u32 - 1)
-                    .collect()
-            });
+            let found: HashSet<u32> = state
+                .lookup_decisions()
+                .removed()
+                .iter()
+                .map(|&row| row as u32 - 1)
+                .collect();
             let dropped: HashSet<u32> = state
                 .dropped
                 .with(|d| d.iter().map(|&row| row as u32 - 1).collect());
@@ -104,7 +97,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let number = row_number(row) as usize;
-                let looked_up = decided.with_untracked(|d| d.get(&number).cloned());
+                let looked_up = state.decisions_untracked().get(number).cloned();
                 let reason = match looked_up {
                     _ if state.dropped.with_untracked(|d| d.contains(&number)) => {
                         SkipReason::NotInTenant(DROPPED.into()).message()
@@ -151,7 +144,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
 
     // The intake's counts, with each looked-up row moved to what its lookup made of it.
     let summary = move || {
-        let decided = decided.with(|d| counts_with(counts, d.values()));
+        let decided = counts_with(counts, state.lookup_decisions().iter().map(|(_, d)| d));
         let counts = decided.classes;
         [
             ("to remove", counts.targets, "targets"),

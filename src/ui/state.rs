@@ -1,6 +1,6 @@
 //! The panel's state, kept in one place and shared by every step through context.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -18,7 +18,7 @@ use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::results::{SkipReason, Skipped};
 use crate::rsa::jwt::strip_bearer;
-use crate::rsa::looked_up::{decide, Decision};
+use crate::rsa::looked_up::{decide, Decision, Decisions};
 use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::rsa::RemovalOptions;
@@ -77,7 +77,7 @@ pub struct AppState {
     pub rsa_options: RwSignal<RemovalOptions>,
     /// RSA: [`AppState::lookup_decisions`], worked out once per change for all its readers (a
     /// 40,000-address lookup is decided once, not once per count and list that shows it).
-    decisions: Memo<Arc<Vec<(usize, Decision)>>>,
+    decisions: Memo<Arc<Decisions>>,
 }
 
 /// The mass-removal threshold when none was set: the figure directory sync tools stop at.
@@ -284,7 +284,7 @@ impl AppState {
             decisions: Memo::new(|_| Arc::default()),
         };
         let unshared = state;
-        state.decisions = Memo::new(move |_| Arc::new(unshared.decide_lookups()));
+        state.decisions = Memo::new(move |_| Arc::new(Decisions::new(unshared.decide_lookups())));
         state
     }
 
@@ -494,8 +494,13 @@ impl AppState {
 
     /// What the plan does with each row whose e-mail address was looked up: removes the user
     /// found, unless it is the admin's own account, protected, or already removed by another row.
-    pub fn lookup_decisions(&self) -> Arc<Vec<(usize, Decision)>> {
+    pub fn lookup_decisions(&self) -> Arc<Decisions> {
         self.decisions.get()
+    }
+
+    /// [`AppState::lookup_decisions`], not tracked: for a view its list already redraws.
+    pub fn decisions_untracked(&self) -> Arc<Decisions> {
+        self.decisions.get_untracked()
     }
 
     fn decide_lookups(&self) -> Vec<(usize, Decision)> {
@@ -514,8 +519,7 @@ impl AppState {
     /// The rows kept out of the run, with why: intake's, e-mail rows whose lookup found nobody
     /// (or a user the run does not remove), and rows the admin dropped after List Users.
     pub fn skipped_rows(&self) -> Vec<Skipped> {
-        let decisions: HashMap<usize, Decision> =
-            self.decisions.get_untracked().iter().cloned().collect();
+        let decisions = self.decisions.get_untracked();
         let dropped = self.dropped.get_untracked();
         self.loaded.with_untracked(|l| {
             l.as_ref()
@@ -546,11 +550,7 @@ impl AppState {
 /// How a row the admin dropped after List Users is known not to be in the tenant.
 pub const DROPPED: &str = "List Users has no such login; dropped from the plan before the run";
 
-fn skipped_rows(
-    loaded: &Loaded,
-    looked_up: &HashMap<usize, Decision>,
-    dropped: &HashSet<usize>,
-) -> Vec<Skipped> {
+fn skipped_rows(loaded: &Loaded, looked_up: &Decisions, dropped: &HashSet<usize>) -> Vec<Skipped> {
     let plan = &loaded.plan;
     (0..loaded.table.len())
         .filter_map(|i| {
@@ -558,14 +558,14 @@ fn skipped_rows(
             let reason = match plan.class(i) {
                 Class::Target if dropped.contains(&row) => SkipReason::NotInTenant(DROPPED.into()),
                 Class::Target => return None,
-                Class::Invalid { .. } if looked_up.contains_key(&row) => match &looked_up[&row] {
-                    Decision::Remove(_) => return None,
-                    Decision::Skip(reason) => reason.clone(),
-                },
                 Class::Duplicate { of_row } => SkipReason::Duplicate {
                     of_row: of_row as usize,
                 },
-                Class::Invalid { reason } => SkipReason::Invalid(reason.to_string()),
+                Class::Invalid { reason } => match looked_up.get(row) {
+                    Some(Decision::Remove(_)) => return None,
+                    Some(Decision::Skip(why)) => why.clone(),
+                    None => SkipReason::Invalid(reason.to_string()),
+                },
                 Class::Blank => SkipReason::Blank,
                 Class::Header => SkipReason::Header,
                 Class::ExcludedSelf => SkipReason::ExcludedSelf,

@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::lookup::Blocker;
 use super::resolve::{Answer, Resolution, NOT_AN_EMAIL, NOT_LOOKED_UP_PREFIX};
+use super::RemovalOptions;
 use crate::csv_intake::{fold_eq, Counts, ProtectedMatcher};
+use crate::decimal::grouped;
 use crate::results::SkipReason;
 use crate::run::PlanEntry;
 
@@ -242,6 +244,49 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// What the confirmation of a Delete User Now run says of the users it removes that the
+    /// service will refuse, given the admin's choices: enabled ones not disabled first, ones
+    /// pending deletion not unmarked first (409), SCIM or Azure AD ones (405). `None`: no such user.
+    pub fn refusal_note(&self, options: RemovalOptions) -> Option<String> {
+        let enabled = if options.disable_first {
+            0
+        } else {
+            self.enabled
+        };
+        let pending = if options.unmark_pending {
+            0
+        } else {
+            self.pending_deletion
+        };
+        let parts = [
+            (enabled, "still enabled (409)"),
+            (pending, "pending deletion (409)"),
+            (self.managed_source, "from a SCIM or Azure AD source (405)"),
+        ];
+        let refused: usize = parts.iter().map(|(n, _)| n).sum();
+        if refused == 0 {
+            return None;
+        }
+        let which = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{} {what}", grouped(*n)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let choices = if enabled + pending > 0 {
+            " The Preview's choices can disable or unmark users first."
+        } else {
+            ""
+        };
+        Some(format!(
+            "The lookup found that the service will refuse {} of them: {which}. They will be \
+             listed as not removed.{choices}",
+            grouped(refused)
+        ))
+    }
+}
+
 /// A user ID as the engine compares them: trimmed, ASCII case ignored.
 fn id_key(id: &str) -> String {
     id.trim().to_ascii_lowercase()
@@ -456,6 +501,54 @@ mod tests {
         assert_eq!(
             SkipReason::NotInTenant(NO_SUCH_ADDRESS.into()).message(),
             "not in the tenant: no user has this e-mail address (lookup)"
+        );
+    }
+
+    #[test]
+    fn the_refusal_note_names_only_the_users_the_choices_leave_refused() {
+        let tally = Tally {
+            removable: 10,
+            enabled: 4_830,
+            pending_deletion: 3,
+            managed_source: 2,
+            ..Tally::default()
+        };
+        let note = |disable_first, unmark_pending| {
+            tally.refusal_note(RemovalOptions {
+                disable_first,
+                unmark_pending,
+            })
+        };
+        assert_eq!(
+            note(false, false).as_deref(),
+            Some(
+                "The lookup found that the service will refuse 4,835 of them: 4,830 still enabled \
+                 (409), 3 pending deletion (409), 2 from a SCIM or Azure AD source (405). They will \
+                 be listed as not removed. The Preview's choices can disable or unmark users first."
+            )
+        );
+        assert_eq!(
+            note(true, true).as_deref(),
+            Some(
+                "The lookup found that the service will refuse 2 of them: 2 from a SCIM or Azure AD \
+                 source (405). They will be listed as not removed."
+            ),
+            "no choice helps a SCIM-managed user"
+        );
+        assert!(note(true, false)
+            .unwrap()
+            .contains("refuse 5 of them: 3 pending deletion"));
+        let clean = Tally {
+            removable: 10,
+            enabled: 4,
+            ..Tally::default()
+        };
+        assert_eq!(
+            clean.refusal_note(RemovalOptions {
+                disable_first: true,
+                unmark_pending: false
+            }),
+            None
         );
     }
 

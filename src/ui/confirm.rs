@@ -13,6 +13,7 @@ use crate::browser::yield_now::yield_now;
 use crate::decimal::grouped;
 use crate::epm::rehearse as epm_rehearse;
 use crate::flow::Step;
+use crate::rsa::looked_up::Tally;
 use crate::rsa::rehearse as rsa_rehearse;
 use crate::run::action::RunAction;
 use crate::run::follow_up::{about_to, consent_given, is_mass, FollowUp};
@@ -49,6 +50,18 @@ pub fn Confirm() -> impl IntoView {
             })
     });
     let connection = Memo::new(move |_| state.connection().map(|c| c.tenant()));
+    // Users the e-mail lookup found that Delete User Now will refuse, with the Preview's choices.
+    let refusals = Memo::new(move |_| {
+        let delete_now = state.target.get() == Target::Rsa && action.get() == RunAction::Remove;
+        if !delete_now || is_follow_up.get() {
+            return None;
+        }
+        let decisions = state.lookup_decisions();
+        state
+            .lookups
+            .with(|l| Tally::new(l, decisions.removed()))
+            .refusal_note(state.rsa_options.get())
+    });
     let mass = move || is_mass(users.get(), state.mass_threshold.get());
     let confirmed = move || {
         connection.with(|c| {
@@ -198,6 +211,7 @@ pub fn Confirm() -> impl IntoView {
                             (Target::Epm, _) => " Removing a user from the identity domain removes it from every environment that shares it.",
                         }}
                     </p>
+                    {move || refusals.get().map(|note| view! { <p class="warning" id="expected-refusals" role="note">{note}</p> })}
                     <label for="confirm-count">{format!("Type {} to confirm", grouped(users.get()))}</label>
                     <input id="confirm-count" type="text" inputmode="numeric" autocomplete="off"
                         prop:value=move || typed.get() on:input:target=move |ev| typed.set(ev.target().value()) />

@@ -170,6 +170,8 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   await page.waitForFunction(() => /Will be removed \(1\)/.test(document.body.innerText));
   assert.match(await page.locator('[aria-label="Users that will be removed"]').innerText(), new RegExp(`user ID ${disabled[0].id}`));
   await page.click('.step-nav .primary');
+  assert.match(await page.locator('#expected-refusals').innerText(), /the service will refuse 2 of them: 2 still enabled \(409\)\./,
+    'the confirmation says who the lookup knows will be refused');
   await page.fill('#confirm-count', '7');
   await screenshot(page, 'rsa-lookup-confirm');
   await page.click('#start-run');

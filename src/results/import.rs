@@ -321,6 +321,7 @@ mod tests {
             SkipReason::NotInTenant(String::new()),
             SkipReason::NotLookedUp("the lookup was cancelled.".into()),
             SkipReason::NotLookedUp(String::new()),
+            SkipReason::LeftOut,
         ];
         let skipped = reasons.into_iter().enumerate().map(|(i, reason)| Skipped {
             row: 30 + i,

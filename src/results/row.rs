@@ -23,7 +23,12 @@ pub enum SkipReason {
     NotInTenant(String),
     /// Its e-mail address got no answer from the lookup (refused, failed, cancelled); why.
     NotLookedUp(String),
+    /// The admin left the row out on the Preview.
+    LeftOut,
 }
+
+/// [`SkipReason::LeftOut`] in the admin's words.
+const LEFT_OUT: &str = "left out by you on the Preview";
 
 impl SkipReason {
     /// The reason in the admin's words.
@@ -47,6 +52,7 @@ impl SkipReason {
             SkipReason::NotInTenant(how) => format!("not in the tenant: {how}"),
             SkipReason::NotLookedUp(why) if why.trim().is_empty() => "not looked up".to_string(),
             SkipReason::NotLookedUp(why) => format!("not looked up: {why}"),
+            SkipReason::LeftOut => LEFT_OUT.to_string(),
         }
     }
 }
@@ -63,6 +69,7 @@ impl SkipReason {
             "protected account: never removed" => SkipReason::Protected(String::new()),
             "not in the tenant" => SkipReason::NotInTenant(String::new()),
             "not looked up" => SkipReason::NotLookedUp(String::new()),
+            LEFT_OUT => SkipReason::LeftOut,
             _ => {
                 if let Some(row) = m.strip_prefix("duplicate of row ") {
                     SkipReason::Duplicate {

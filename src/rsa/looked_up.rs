@@ -12,6 +12,19 @@ use crate::decimal::grouped;
 use crate::results::SkipReason;
 use crate::run::PlanEntry;
 
+/// The decisions once the admin left `rows` (row numbers) out on the Preview: a user a left-out
+/// row would remove is left out instead; rows the plan already leaves out keep their reason.
+pub fn leave_out(decisions: &mut [(usize, Decision)], rows: &HashSet<usize>) {
+    if rows.is_empty() {
+        return;
+    }
+    for (row, decision) in decisions {
+        if matches!(decision, Decision::Remove(_)) && rows.contains(row) {
+            *decision = Decision::Skip(SkipReason::LeftOut);
+        }
+    }
+}
+
 /// How a row whose address no user has is known not to be in the tenant.
 pub const NO_SUCH_ADDRESS: &str = "no user has this e-mail address (lookup)";
 
@@ -106,12 +119,14 @@ pub struct DecidedCounts {
     pub not_in_tenant: usize,
     /// Addresses the lookup got no answer for.
     pub not_looked_up: usize,
+    /// Rows whose user the admin left out on the Preview.
+    pub left_out: usize,
 }
 
 impl DecidedCounts {
     /// The sum over all classes: the rows read.
     pub fn total(&self) -> usize {
-        self.classes.total() + self.not_in_tenant + self.not_looked_up
+        self.classes.total() + self.not_in_tenant + self.not_looked_up + self.left_out
     }
 }
 
@@ -135,6 +150,7 @@ pub fn counts_with<'a>(
             Decision::Skip(SkipReason::Protected(_)) => &mut c.protected,
             Decision::Skip(SkipReason::NotInTenant(_)) => &mut decided.not_in_tenant,
             Decision::Skip(SkipReason::NotLookedUp(_)) => &mut decided.not_looked_up,
+            Decision::Skip(SkipReason::LeftOut) => &mut decided.left_out,
             Decision::Skip(_) => &mut c.invalid,
         };
         *class += 1;
@@ -463,6 +479,7 @@ mod tests {
                 },
                 not_in_tenant: 1,
                 not_looked_up: 1,
+                left_out: 0,
             },
             "the address nobody has is not in the tenant, the one without answer not looked up, \
              and the row without an address stays invalid"
@@ -550,6 +567,42 @@ mod tests {
             }),
             None
         );
+    }
+
+    #[test]
+    fn a_left_out_row_removes_nobody_and_other_rows_keep_their_decision() {
+        let lookups = [
+            found(2, "a@acme.com", "id-a"),
+            found(3, "A@acme.com", "id-a"),
+            found(4, "b@acme.com", "id-b"),
+            Resolution {
+                row: 5,
+                email: "gone@acme.com".into(),
+                answer: Answer::NotFound,
+            },
+        ];
+        let mut decided = decide(&lookups, &[], None, &ProtectedMatcher::new(&[]));
+        leave_out(&mut decided, &HashSet::from([2, 5]));
+        assert_eq!(
+            decided,
+            [
+                (2, Decision::Skip(SkipReason::LeftOut)),
+                (3, Decision::Skip(SkipReason::Duplicate { of_row: 2 })),
+                (4, Decision::Remove(entry(4, "id-b"))),
+                (
+                    5,
+                    Decision::Skip(SkipReason::NotInTenant(NO_SUCH_ADDRESS.into()))
+                ),
+            ],
+            "its duplicate stays a duplicate, so the user is not removed by another row"
+        );
+        let intake = Counts {
+            invalid: 4,
+            ..Counts::default()
+        };
+        let counts = counts_with(intake, decided.iter().map(|(_, d)| d));
+        assert_eq!((counts.left_out, counts.classes.targets), (1, 1));
+        assert_eq!(counts.total(), intake.total());
     }
 
     #[test]

@@ -548,8 +548,8 @@ impl FromJson for Wire {
 /// One known result: (outcome, HTTP status, message index, attempts, ms after the start).
 type DoneWire = (u8, Option<u16>, u32, u32, f64);
 
-/// Why a row was skipped: `"b"`, `"h"` or `"s"`, or `{"d": row}`, `{"i": why}`, `{"p": why}`,
-/// `{"n": how}` (not in the tenant), `{"l": why}` (not looked up).
+/// Why a row was skipped: `"b"`, `"h"`, `"s"` or `"o"` (left out), or `{"d": row}`, `{"i": why}`,
+/// `{"p": why}`, `{"n": how}` (not in the tenant), `{"l": why}` (not looked up).
 enum SkipWire<'a> {
     Duplicate(usize),
     Invalid(Cow<'a, str>),
@@ -559,6 +559,7 @@ enum SkipWire<'a> {
     Protected(Cow<'a, str>),
     NotInTenant(Cow<'a, str>),
     NotLookedUp(Cow<'a, str>),
+    LeftOut,
 }
 
 impl ToJson for SkipWire<'_> {
@@ -572,6 +573,7 @@ impl ToJson for SkipWire<'_> {
             SkipWire::Blank => "b".write_json(out),
             SkipWire::Header => "h".write_json(out),
             SkipWire::ExcludedSelf => "s".write_json(out),
+            SkipWire::LeftOut => "o".write_json(out),
         }
     }
 }
@@ -596,6 +598,7 @@ impl FromJson for SkipWire<'static> {
             ("b", None | Some(Value::Null)) => Ok(SkipWire::Blank),
             ("h", None | Some(Value::Null)) => Ok(SkipWire::Header),
             ("s", None | Some(Value::Null)) => Ok(SkipWire::ExcludedSelf),
+            ("o", None | Some(Value::Null)) => Ok(SkipWire::LeftOut),
             ("d", Some(inner)) => usize::from_json(inner).map(SkipWire::Duplicate),
             ("i", Some(inner)) => text(inner).map(SkipWire::Invalid),
             ("p", Some(inner)) => text(inner).map(SkipWire::Protected),
@@ -622,6 +625,7 @@ fn skip_to_wire(s: &Skipped) -> (usize, &str, SkipWire<'_>) {
         SkipReason::Protected(p) => SkipWire::Protected(Cow::Borrowed(p)),
         SkipReason::NotInTenant(how) => SkipWire::NotInTenant(Cow::Borrowed(how)),
         SkipReason::NotLookedUp(why) => SkipWire::NotLookedUp(Cow::Borrowed(why)),
+        SkipReason::LeftOut => SkipWire::LeftOut,
     };
     (s.row, &s.value, reason)
 }
@@ -636,6 +640,7 @@ fn skip_from_wire((row, value, reason): (usize, String, SkipWire<'_>)) -> Skippe
         SkipWire::Protected(p) => SkipReason::Protected(p.into_owned()),
         SkipWire::NotInTenant(how) => SkipReason::NotInTenant(how.into_owned()),
         SkipWire::NotLookedUp(why) => SkipReason::NotLookedUp(why.into_owned()),
+        SkipWire::LeftOut => SkipReason::LeftOut,
     };
     Skipped { row, value, reason }
 }

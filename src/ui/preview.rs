@@ -54,10 +54,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 .iter()
                 .map(|&row| row as u32 - 1)
                 .collect();
-            let dropped: HashSet<u32> = state
-                .dropped
-                .with(|d| d.iter().map(|&row| row as u32 - 1).collect());
-            query.with(|q| Lists::new(&loaded, q, &found, &dropped))
+            let index =
+                |rows: &HashSet<usize>| rows.iter().map(|&row| row as u32 - 1).collect::<Vec<_>>();
+            let mut aside: HashSet<u32> = state.dropped.with(index).into_iter().collect();
+            aside.extend(state.left_out.with(index));
+            query.with(|q| Lists::new(&loaded, q, &found, &aside))
         }
     });
     // A search looks at every row: in a big file it starts once typing pauses, not at each key.
@@ -98,10 +99,17 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .join("; ");
                 let number = row_number(row) as usize;
                 let looked_up = state.decisions_untracked().get(number).cloned();
+                let dropped = state.dropped.with_untracked(|d| d.contains(&number));
+                let left_out = !dropped && state.left_out.with_untracked(|l| l.contains(&number));
+                let removed = !dropped
+                    && !left_out
+                    && match &looked_up {
+                        Some(decision) => matches!(decision, Decision::Remove(_)),
+                        None => class == Class::Target,
+                    };
                 let reason = match looked_up {
-                    _ if state.dropped.with_untracked(|d| d.contains(&number)) => {
-                        SkipReason::NotInTenant(DROPPED.into()).message()
-                    }
+                    _ if dropped => SkipReason::NotInTenant(DROPPED.into()).message(),
+                    _ if left_out => SkipReason::LeftOut.message(),
                     Some(Decision::Remove(entry)) => {
                         format!("found by its e-mail address: user ID {}", entry.user)
                     }
@@ -109,10 +117,29 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     None if class == Class::Target => notes,
                     None => class.to_string(),
                 };
+                // A user to remove can be left out, and a row left out put back.
+                let action = (removed || left_out).then(|| {
+                    let (text, title) = if left_out {
+                        ("Put back", format!("Put row {number} back in the run"))
+                    } else {
+                        ("Leave out", format!("Leave row {number} out of the run"))
+                    };
+                    let toggle = move |_| {
+                        state.left_out.update(|l| {
+                            if !l.remove(&number) {
+                                l.insert(number);
+                            }
+                        })
+                    };
+                    view! {
+                        <button type="button" class="row-action" title=title.clone() aria-label=title
+                            disabled=move || state.run.active.get() on:click=toggle>{text}</button>
+                    }
+                });
                 view! {
                     <span class="cell num" role="cell">{row_number(row)}</span>
                     <span class="cell value mono" role="cell">{shown}</span>
-                    <span class="cell reason" role="cell">{reason}</span>
+                    <span class="cell reason with-action" role="cell">{action}<span class="why">{reason}</span></span>
                 }
                 .into_any()
             }
@@ -142,6 +169,17 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         })
     };
 
+    // The plan's own users the admin left out (looked-up rows are counted with their decisions).
+    let left_out_rows = {
+        let loaded = loaded.clone();
+        move || {
+            let aside = |row: &&usize| {
+                loaded.plan.class(**row - 1) == Class::Target
+                    && !state.dropped.with(|d| d.contains(*row))
+            };
+            state.left_out.with(|l| l.iter().filter(aside).count())
+        }
+    };
     // The intake's counts, with each looked-up row moved to what its lookup made of it.
     let summary = move || {
         let decided = counts_with(counts, state.lookup_decisions().iter().map(|(_, d)| d));
@@ -164,6 +202,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 "not in the tenant (dropped)",
                 state.dropped.with(HashSet::len),
                 "dropped",
+            ),
+            (
+                "left out by you",
+                left_out_rows() + decided.left_out,
+                "left-out",
             ),
         ]
     };
@@ -258,12 +301,13 @@ struct Lists {
 
 impl Lists {
     /// The lists for `query`; `found` are rows (by index) whose looked-up user is removed,
-    /// `dropped` rows (by index) the admin dropped from the plan after List Users.
-    fn new(loaded: &Loaded, query: &str, found: &HashSet<u32>, dropped: &HashSet<u32>) -> Lists {
+    /// `aside` rows (by index) the admin set aside after the intake: dropped after List Users, or
+    /// left out.
+    fn new(loaded: &Loaded, query: &str, found: &HashSet<u32>, aside: &HashSet<u32>) -> Lists {
         let (table, plan) = (&loaded.table, &loaded.plan);
         let removed = |i: usize, class: &Class| {
             let i = i as u32;
-            !dropped.contains(&i) && (*class == Class::Target || found.contains(&i))
+            !aside.contains(&i) && (*class == Class::Target || found.contains(&i))
         };
         let needle = Needle::new(query);
         if needle.is_empty() {

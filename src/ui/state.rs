@@ -18,7 +18,7 @@ use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::results::{SkipReason, Skipped};
 use crate::rsa::jwt::strip_bearer;
-use crate::rsa::looked_up::{decide, Decision, Decisions};
+use crate::rsa::looked_up::{decide, leave_out, Decision, Decisions};
 use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::rsa::RemovalOptions;
@@ -67,6 +67,9 @@ pub struct AppState {
     pub presence: RwSignal<Vec<Presence>>,
     /// Rows the admin dropped from the plan after the preview (EPM logins that do not exist).
     pub dropped: RwSignal<HashSet<usize>>,
+    /// Rows the admin left out on the Preview (by row number): never removed. Kept while the same
+    /// file stays in, whatever is re-planned.
+    pub left_out: RwSignal<HashSet<usize>>,
     /// Protected accounts (logins, IDs, `*` patterns): never removed. Kept in this browser.
     pub protected: RwSignal<Vec<String>>,
     /// Above this many users the confirmation also asks for the tenant's host name.
@@ -269,6 +272,7 @@ impl AppState {
             epm_v2: RwSignal::new(load_setting(EPM_API_KEY).as_deref() == Some("v2")),
             presence: RwSignal::new(Vec::new()),
             dropped: RwSignal::new(HashSet::new()),
+            left_out: RwSignal::new(HashSet::new()),
             protected: RwSignal::new(
                 load_setting(PROTECTED_KEY)
                     .map(|t| csv_intake::parse_protected(&t).patterns)
@@ -357,6 +361,7 @@ impl AppState {
                     Ok(plan) => {
                         self.intake_error.set(None);
                         self.forget_checks();
+                        self.left_out.set(HashSet::new());
                         self.loaded.set(Some(Loaded {
                             source,
                             table: Arc::new(table),
@@ -439,14 +444,15 @@ impl AppState {
         })
     }
 
-    /// How many users the run would remove: the plan's, less rows dropped after List Users,
-    /// plus the users found by e-mail that [`AppState::lookup_decisions`] removes.
+    /// How many users the run would remove: the plan's, less rows dropped after List Users or left
+    /// out on the Preview, plus the users found by e-mail that [`AppState::lookup_decisions`] removes.
     pub fn removal_count(&self) -> usize {
         let dropped = self.dropped.get();
-        let kept = |row: usize| !dropped.contains(&row);
+        let left_out = self.left_out.get();
+        let kept = |row: usize| !dropped.contains(&row) && !left_out.contains(&row);
         let targets = self.loaded.with(|l| {
             l.as_ref().map_or(0, |l| {
-                if dropped.is_empty() {
+                if dropped.is_empty() && left_out.is_empty() {
                     l.plan.counts().targets
                 } else {
                     l.plan
@@ -473,6 +479,8 @@ impl AppState {
         }));
         self.dropped
             .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
+        self.left_out
+            .with(|left_out| entries.retain(|e| !left_out.contains(&e.row)));
         crate::sort::sort_by_key(&mut entries, |e| e.row as u64);
         entries
     }
@@ -512,8 +520,11 @@ impl AppState {
         let protected = self.protected.get();
         let protected = ProtectedMatcher::new(&protected);
         let own = self.effective_own_account();
-        self.lookups
-            .with(|found| decide(found, &planned, own.as_deref(), &protected))
+        let mut decided = self
+            .lookups
+            .with(|found| decide(found, &planned, own.as_deref(), &protected));
+        self.left_out.with(|rows| leave_out(&mut decided, rows));
+        decided
     }
 
     /// The rows kept out of the run, with why: intake's, e-mail rows whose lookup found nobody
@@ -521,9 +532,11 @@ impl AppState {
     pub fn skipped_rows(&self) -> Vec<Skipped> {
         let decisions = self.decisions.get_untracked();
         let dropped = self.dropped.get_untracked();
+        let left_out = self.left_out.get_untracked();
         self.loaded.with_untracked(|l| {
-            l.as_ref()
-                .map_or_else(Vec::new, |l| skipped_rows(l, &decisions, &dropped))
+            l.as_ref().map_or_else(Vec::new, |l| {
+                skipped_rows(l, &decisions, &dropped, &left_out)
+            })
         })
     }
 
@@ -550,13 +563,19 @@ impl AppState {
 /// How a row the admin dropped after List Users is known not to be in the tenant.
 pub const DROPPED: &str = "List Users has no such login; dropped from the plan before the run";
 
-fn skipped_rows(loaded: &Loaded, looked_up: &Decisions, dropped: &HashSet<usize>) -> Vec<Skipped> {
+fn skipped_rows(
+    loaded: &Loaded,
+    looked_up: &Decisions,
+    dropped: &HashSet<usize>,
+    left_out: &HashSet<usize>,
+) -> Vec<Skipped> {
     let plan = &loaded.plan;
     (0..loaded.table.len())
         .filter_map(|i| {
             let row = row_number(i) as usize;
             let reason = match plan.class(i) {
                 Class::Target if dropped.contains(&row) => SkipReason::NotInTenant(DROPPED.into()),
+                Class::Target if left_out.contains(&row) => SkipReason::LeftOut,
                 Class::Target => return None,
                 Class::Duplicate { of_row } => SkipReason::Duplicate {
                     of_row: of_row as usize,

@@ -199,6 +199,52 @@ test('protected rows are never requested; the mass-removal check appears above t
   assert.deepEqual(problems, []);
 });
 
+test('a row left out on the Preview is never requested, is listed with why, and can be put back', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = pick(tenant, (u) => u.userStatus === 'Disabled' && !u.markDeleted && plain(u), 6);
+  const [keep, second, ...rest] = users;
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connect(page, demo);
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  const count = async (key) => Number(await page.locator(`#preview-counts [data-count=${key}] strong`).innerText());
+  const toRemove = page.locator('[aria-label="Users that will be removed"]');
+  const notProcessed = page.locator('[aria-label="Rows that will not be processed"]');
+
+  await page.click('button[aria-label="Leave row 2 out of the run"]');
+  await page.waitForFunction(() => /Will be removed \(5\)/.test(document.body.innerText));
+  assert.equal(await count('targets'), 5);
+  assert.equal(await count('left-out'), 1);
+  assert.doesNotMatch(await toRemove.innerText(), new RegExp(keep.id));
+  assert.match(await notProcessed.innerText(), new RegExp(`${keep.id}\\s+Put back\\s+left out by you on the Preview`));
+  // A second one, put back again: only the first stays out.
+  await page.click('button[aria-label="Leave row 3 out of the run"]');
+  await page.waitForFunction(() => /Will be removed \(4\)/.test(document.body.innerText));
+  await page.click('button[aria-label="Put row 3 back in the run"]');
+  await page.waitForFunction(() => /Will be removed \(5\)/.test(document.body.innerText));
+  assert.match(await toRemove.innerText(), new RegExp(second.id));
+  await screenshot(page, 'safeguards-5-left-out');
+
+  await page.click('.step-nav .primary');
+  assert.match(await page.locator('label[for=confirm-count]').innerText(), /Type 5 to confirm/);
+  await page.fill('#confirm-count', '5');
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  const sent = (await sandbox.control('/sandbox/requests')).map((r) => r.path.toLowerCase());
+  assert.ok(!sent.some((p) => p.includes(keep.id.toLowerCase())), 'the row left out was never requested');
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user).sort();
+  assert.deepEqual(removed, [second, ...rest].map((u) => u.id).sort());
+  await page.click('#see-results');
+  const results = await downloadResults(page);
+  assert.equal(results.size, users.length + 1, 'a line for every row, the header included');
+  assert.equal(results.get(2).outcome, 'skipped');
+  assert.equal(results.get(2).message, 'left out by you on the Preview');
+  assert.deepEqual(problems, []);
+});
+
 test('a run whose journal does not fit in the browser storage says so once, stops saving and still ends', async () => {
   await sandbox.control('/sandbox/reset', {});
   const demo = await sandbox.control('/sandbox/demo');

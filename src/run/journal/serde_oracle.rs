@@ -52,6 +52,8 @@ enum OldSkip<'a> {
     NotInTenant(Cow<'a, str>),
     #[serde(rename = "l")]
     NotLookedUp(Cow<'a, str>),
+    #[serde(rename = "o")]
+    LeftOut,
 }
 
 fn old_skip(s: &Skipped) -> (usize, Cow<'_, str>, OldSkip<'_>) {
@@ -64,6 +66,7 @@ fn old_skip(s: &Skipped) -> (usize, Cow<'_, str>, OldSkip<'_>) {
         SkipReason::Protected(p) => OldSkip::Protected(Cow::Borrowed(p)),
         SkipReason::NotInTenant(how) => OldSkip::NotInTenant(Cow::Borrowed(how)),
         SkipReason::NotLookedUp(why) => OldSkip::NotLookedUp(Cow::Borrowed(why)),
+        SkipReason::LeftOut => OldSkip::LeftOut,
     };
     (s.row, Cow::Borrowed(&s.value), reason)
 }
@@ -142,6 +145,7 @@ fn old_from_json(text: &str) -> Result<Journal, String> {
             OldSkip::Protected(p) => SkipWire::Protected(p),
             OldSkip::NotInTenant(how) => SkipWire::NotInTenant(how),
             OldSkip::NotLookedUp(why) => SkipWire::NotLookedUp(why),
+            OldSkip::LeftOut => SkipWire::LeftOut,
         };
         (row, value.into_owned(), reason)
     };
@@ -194,6 +198,7 @@ fn reason() -> impl Strategy<Value = SkipReason> {
         text().prop_map(SkipReason::Protected),
         text().prop_map(SkipReason::NotInTenant),
         text().prop_map(SkipReason::NotLookedUp),
+        Just(SkipReason::LeftOut),
     ]
 }
 

@@ -101,6 +101,7 @@ fn every_kind_of_skip() -> Vec<Skipped> {
         SkipReason::Protected("admin*".into()),
         SkipReason::NotInTenant("no user has this e-mail address (lookup)".into()),
         SkipReason::NotLookedUp("the lookup was cancelled.".into()),
+        SkipReason::LeftOut,
     ];
     reasons
         .into_iter()

@@ -3,7 +3,7 @@
 use crate::run::Outcome;
 use crate::search::Needle;
 
-use super::row::RowOutcome;
+use super::row::{RowOutcome, SKIP_KINDS};
 
 /// The classes the table filters by and counts: one per [`Outcome`], failed results whose
 /// outcome is unknown (a request may have acted, [`crate::run::UserResult::outcome_unknown`]), and
@@ -147,6 +147,8 @@ pub struct Tally {
     counts: [usize; OutcomeClass::ALL.len()],
     /// Rows "retry failed" sends again ([`super::retry::is_retryable`]).
     retryable: usize,
+    /// Skipped rows per kind of reason ([`SKIP_KINDS`]).
+    skipped: [usize; SKIP_KINDS.len()],
 }
 
 impl Tally {
@@ -154,13 +156,30 @@ impl Tally {
     pub fn of(rows: &[RowOutcome]) -> Tally {
         let mut counts = [0; OutcomeClass::ALL.len()];
         let mut retryable = 0;
+        let mut skipped = [0; SKIP_KINDS.len()];
         for r in rows {
             counts[OutcomeClass::of(r).index()] += 1;
-            if let RowOutcome::Processed(result) = r {
-                retryable += usize::from(super::retry::is_retryable(result));
+            match r {
+                RowOutcome::Processed(result) => {
+                    retryable += usize::from(super::retry::is_retryable(result));
+                }
+                RowOutcome::Skipped(s) => skipped[s.reason.kind()] += 1,
             }
         }
-        Tally { counts, retryable }
+        Tally {
+            counts,
+            retryable,
+            skipped,
+        }
+    }
+
+    /// The skipped rows by kind of reason, in the order of [`SKIP_KINDS`]: the kinds with rows.
+    pub fn skipped_by_kind(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        SKIP_KINDS
+            .iter()
+            .zip(self.skipped)
+            .filter(|(_, n)| *n > 0)
+            .map(|(kind, n)| (*kind, n))
     }
 
     /// Rows of one class.
@@ -261,6 +280,40 @@ mod tests {
             OutcomeClass::ALL.iter().map(|c| t.get(*c)).sum::<usize>(),
             t.total()
         );
+    }
+
+    #[test]
+    fn skipped_rows_are_counted_by_kind_of_reason() {
+        let skipped = |row, reason| Skipped {
+            row,
+            value: format!("v{row}"),
+            reason,
+        };
+        let all = rows(
+            [],
+            [
+                skipped(1, SkipReason::Header),
+                skipped(2, SkipReason::NotInTenant("no user".into())),
+                skipped(3, SkipReason::LeftOut),
+                skipped(4, SkipReason::NotInTenant("List Users".into())),
+                skipped(5, SkipReason::Duplicate { of_row: 4 }),
+            ],
+        );
+        let t = Tally::of(&all);
+        assert_eq!(
+            t.skipped_by_kind().collect::<Vec<_>>(),
+            [
+                ("duplicates", 1),
+                ("header", 1),
+                ("not in the tenant", 2),
+                ("left out by you", 1)
+            ]
+        );
+        assert_eq!(
+            t.skipped_by_kind().map(|(_, n)| n).sum::<usize>(),
+            t.get(OutcomeClass::Skipped)
+        );
+        assert_eq!(Tally::of(&sample()).skipped_by_kind().count(), 2);
     }
 
     #[test]

@@ -27,10 +27,38 @@ pub enum SkipReason {
     LeftOut,
 }
 
+/// The kinds of reason ([`SkipReason::kind`]), as summaries name them (the Preview's count labels).
+pub const SKIP_KINDS: [&str; 9] = [
+    "duplicates",
+    "invalid",
+    "blank",
+    "header",
+    "your own account",
+    "protected",
+    "not in the tenant",
+    "not looked up",
+    "left out by you",
+];
+
 /// [`SkipReason::LeftOut`] in the admin's words.
 const LEFT_OUT: &str = "left out by you on the Preview";
 
 impl SkipReason {
+    /// The reason's kind: its position in [`SKIP_KINDS`].
+    pub fn kind(&self) -> usize {
+        match self {
+            SkipReason::Duplicate { .. } => 0,
+            SkipReason::Invalid(_) => 1,
+            SkipReason::Blank => 2,
+            SkipReason::Header => 3,
+            SkipReason::ExcludedSelf => 4,
+            SkipReason::Protected(_) => 5,
+            SkipReason::NotInTenant(_) => 6,
+            SkipReason::NotLookedUp(_) => 7,
+            SkipReason::LeftOut => 8,
+        }
+    }
+
     /// The reason in the admin's words.
     pub fn message(&self) -> String {
         match self {

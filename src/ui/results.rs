@@ -210,6 +210,10 @@ pub fn ResultsStep() -> impl IntoView {
                 format!("{} {}: {} {done}, {} {not_done}{unknown_text}, {} skipped", grouped(t.total()), if t.total() == 1 { "row" } else { "rows" },
                     grouped(t.get(class)), grouped(t.total() - t.get(class) - skipped - unknown), grouped(skipped))
             }}</h3>
+            {move || tally.with(|t| {
+                let why = t.skipped_by_kind().map(|(kind, n)| format!("{kind}: {}", grouped(n))).collect::<Vec<_>>();
+                (!why.is_empty()).then(|| view! { <p class="hint" id="skipped-why">{format!("Skipped rows, by reason: {}.", why.join(", "))}</p> })
+            })}
             <Breakdown parts=Signal::derive(move || tally.with(|t| OutcomeClass::ALL.iter().map(|c| Part {
                     key: css_class(*c),
                     label: c.label().to_string(),

@@ -182,6 +182,8 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   assert.deepEqual(after.sort(), disabled.map((u) => u.id).sort(), 'the own account was not removed, nobody twice');
   await page.click('#see-results');
   assert.match(await page.locator('#results-summary').innerText(), /^11 rows: 5 removed, 2 not removed, 4 skipped/);
+  assert.equal(await page.locator('#skipped-why').innerText(),
+    'Skipped rows, by reason: duplicates: 1, header: 1, your own account: 1, not in the tenant: 1.');
   assert.deepEqual(problems, []);
 });
 

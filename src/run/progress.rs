@@ -269,6 +269,37 @@ mod tests {
     }
 
     #[test]
+    fn failures_whose_outcome_is_unknown_are_counted_among_the_failed_and_apart() {
+        let unknown = |message: &str| {
+            let mut event = result(Outcome::Failed);
+            if let RunEvent::Result(r) = &mut event {
+                r.message = message.into();
+            }
+            event
+        };
+        let mut p = Progress::new(3);
+        p.apply(&unknown("Outcome unknown after 5 attempts: timeout"), 0.0);
+        p.apply(
+            &unknown("Failed after 5 attempts: Server error (HTTP 500)"),
+            0.0,
+        );
+        p.apply(&result(Outcome::Removed), 0.0);
+        assert_eq!((p.counts.get(&Outcome::Failed), p.unknown), (2, 1));
+        let known: Vec<_> = [unknown("outcome unknown: the page was closed")]
+            .into_iter()
+            .filter_map(|e| match e {
+                RunEvent::Result(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            Progress::resumed(2, &known).unknown,
+            1,
+            "after a resume too"
+        );
+    }
+
+    #[test]
     fn throughput_uses_the_last_thirty_seconds_and_gives_an_eta() {
         let mut p = Progress::new(100);
         p.apply(

@@ -77,9 +77,16 @@ fn RunProgress() -> impl IntoView {
     });
 
     let bar = move |label: &'static str, id: &'static str, outcome: Option<Outcome>| {
+        let failed = outcome == Some(Outcome::Failed);
         view! {
             <div class="bar-row" data-outcome=id>
-                <span class="bar-label">{label}</span>
+                <span class="bar-label">{label}
+                    // Failed users whose request may have acted, as the results count them apart.
+                    {move || failed
+                        .then(|| run.progress.with(|p| p.as_ref().map_or(0, |p| p.unknown)))
+                        .filter(|n| *n > 0)
+                        .map(|n| view! { <span class="bar-note">{format!(" ({} outcome unknown)", grouped(n))}</span> })}
+                </span>
                 <span class="bar-count">{move || {
                     read(&|p| grouped(outcome.as_ref().map_or(p.done(), |o| p.counts.get(o))))
                 }}</span>

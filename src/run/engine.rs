@@ -145,6 +145,7 @@ where
     let mut in_flight = FuturesUnordered::new();
     on_event(RunEvent::Concurrency(pacer.limit()));
     let mut paused_since = None;
+    let mut pace = None;
     loop {
         let now = clock.now_ms();
         let mode = control.mode();
@@ -213,6 +214,10 @@ where
                 now: clock.now_ms(),
             };
             on_reply.handle(protocol, ticket, reply, on_event);
+        }
+        if pacer.rate_per_s() != pace {
+            pace = pacer.rate_per_s();
+            on_event(RunEvent::Pace { per_s: pace });
         }
     }
     book.into_results()

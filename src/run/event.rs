@@ -16,6 +16,9 @@ pub enum RunEvent {
     Throttled { wait_ms: u64 },
     /// The number of requests allowed in flight changed.
     Concurrency(usize),
+    /// The start rate the run keeps to changed: learned from the service's throttling (requests a
+    /// second), or none (no limit learned yet, or forgotten).
+    Pace { per_s: Option<f64> },
     /// An EPM batch moved to a new stage.
     Batch {
         index: usize,

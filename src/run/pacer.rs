@@ -59,6 +59,11 @@ impl Pacer {
         }
     }
 
+    /// The start rate learned from the service's throttling (requests a second), if any.
+    pub fn rate_per_s(&self) -> Option<f64> {
+        self.rate.per_sec()
+    }
+
     /// Requests allowed in flight now.
     pub fn limit(&self) -> usize {
         self.limit

@@ -65,6 +65,8 @@ pub struct Progress {
     pub in_flight: usize,
     /// Requests allowed in flight.
     pub concurrency: usize,
+    /// The start rate learned from the service's throttling (requests a second), if any.
+    pub pace_per_s: Option<f64>,
     /// Retries scheduled so far (5xx and lost answers).
     pub retries: usize,
     /// Set when the engine paused itself; cleared when it sends again.
@@ -89,6 +91,7 @@ impl Progress {
             unknown: 0,
             in_flight: 0,
             concurrency: 0,
+            pace_per_s: None,
             retries: 0,
             paused: None,
             throttled_until_ms: None,
@@ -134,6 +137,7 @@ impl Progress {
                     Some(self.throttled_until_ms.map_or(until, |t| t.max(until)));
             }
             RunEvent::Concurrency(n) => self.concurrency = *n,
+            RunEvent::Pace { per_s } => self.pace_per_s = *per_s,
             RunEvent::InFlight(n) => self.in_flight = *n,
             RunEvent::Retrying { .. } => self.retries += 1,
             RunEvent::Batch { .. }

@@ -151,7 +151,16 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
         .eta_ms(now_ms)
         .map(|ms| format!(", about {} left", duration(ms)))
         .unwrap_or_default();
-    format!("{state} {done}; {rate}{left}.")
+    let pace = progress
+        .pace_per_s
+        .map(|r| {
+            format!(
+                " Paced at about {} requests/s, learned from the service's throttling.",
+                grouped(r.round() as usize)
+            )
+        })
+        .unwrap_or_default();
+    format!("{state} {done}; {rate}{left}.{pace}")
 }
 
 /// A duration in ms as "0.4 s", "42 s", "3 min 5 s" or "1 h 20 min".
@@ -400,6 +409,32 @@ mod tests {
             running(&p, now + 60_000.0, false),
             "Paused: the credential was refused. 352 of 400 users done."
         );
+    }
+
+    #[test]
+    fn a_run_paced_to_a_learned_limit_says_so_until_the_limit_is_forgotten() {
+        let mut p = Progress::new(4_000);
+        sending_at(&mut p, 0.0);
+        for i in 0..2_000 {
+            removed_at(&mut p, i + 2, 5.0 * i as f64);
+        }
+        let now = 10_000.0;
+        assert!(!running(&p, now, false).contains("Paced"));
+        p.apply(
+            &RunEvent::Pace {
+                per_s: Some(1_939.6),
+            },
+            now,
+        );
+        let going = running(&p, now, false);
+        assert!(
+            going.ends_with(
+                " left. Paced at about 1,940 requests/s, learned from the service's throttling."
+            ),
+            "{going}"
+        );
+        p.apply(&RunEvent::Pace { per_s: None }, now);
+        assert!(!running(&p, now, false).contains("Paced"));
     }
 
     #[test]

@@ -310,3 +310,34 @@ async function confirmRemoval(page, demo, ids, count = ids.length) {
   await page.click('.step-nav .primary');
   await page.fill('#confirm-count', String(count));
 }
+
+test('against a small rate limit the run says the pace it learned from the 429s, and climbs to the limit', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const before = await sandbox.control('/sandbox/faults');
+  // IDs the tenant does not have: each is answered (404) and counts towards the limit like a removal.
+  const ids = Array.from({ length: 480 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await confirmRemoval(page, demo, ids);
+  // 40 requests a second, in a bucket of 10: a one-second hold refills only a quarter of a second's worth.
+  await sandbox.control('/sandbox/faults', { rate: 40, burst: 10 });
+  const pace = async () => Number(/Paced at about (\d+) requests\/s, learned from the service's throttling\./
+    .exec(await page.locator('#run-status').innerText())?.[1] ?? 0);
+  try {
+    await page.click('#start-run');
+    await page.waitForFunction(() => /Paced at about/.test(document.querySelector('#run-status')?.textContent ?? ''),
+      null, { timeout: 30_000 });
+    const first = await pace();
+    assert.ok(first > 0 && first < 40, `first paced at ${first}/s, below the limit of 40/s`);
+    const throttledBefore = (await sandbox.control('/sandbox/requests')).filter((r) => r.status === 429).length;
+    await page.waitForFunction(() => Number(/Paced at about (\d+)/.exec(document.querySelector('#run-status')?.textContent ?? '')?.[1] ?? 0) >= 32,
+      null, { timeout: 30_000 });
+    assert.ok(await pace() <= 60, `paced at ${await pace()}/s`);
+    const throttledAfter = (await sandbox.control('/sandbox/requests')).filter((r) => r.status === 429).length;
+    assert.ok(throttledAfter - throttledBefore <= 20, `${throttledAfter - throttledBefore} 429s while climbing`);
+    await page.click('#cancel');
+    await page.waitForSelector('#see-results', { timeout: 60_000 });
+  } finally {
+    await sandbox.control('/sandbox/faults', { rate: before.rate, burst: before.burst });
+  }
+  assert.deepEqual(problems, []);
+});

@@ -15,12 +15,17 @@
 //! The measure is exact when the bucket holds at least a `Retry-After` hold's worth of requests
 //! (the sandbox's holds one second's). A smaller bucket fills up during the hold and its refill
 //! beyond that is not counted: the rate learned is then too low, and the raises climb back to it.
+//! A bucket so small that a burst lets too few answers through is measured over several bursts;
+//! that rate is tentative. Spaced below it, a bucket stops throttling; if throttling goes on, the
+//! 429s come whatever the rate (faults, not a limit): the rate is forgotten, and from then on
+//! bursts of few answers teach nothing.
 
 /// How long each raise waits at first, and at most.
 const PROBE_MS: f64 = 1_000.0;
 const MAX_PROBE_MS: f64 = 32_000.0;
-/// One raise.
+/// One raise, and one of a tentative rate.
 const PROBE_STEP: f64 = 1.02;
+const TENTATIVE_STEP: f64 = 1.1;
 /// The share of a learned rate that is used.
 const MARGIN: f64 = 0.97;
 /// Two measurements this close (relative) are the same limit.
@@ -47,11 +52,25 @@ pub struct RateLearner {
     /// Starts a second, once a burst has taught it.
     per_sec: Option<f64>,
     next_start_ms: f64,
-    /// The last burst, the first start or the end of a pause, and the answers since.
+    /// Where the measure starts (a burst that taught a rate, the first start or the end of a
+    /// pause), and the answers since.
     since_ms: Option<f64>,
     answers: u64,
-    /// The end of the last burst's hold.
+    /// The last burst's hold.
+    hold_start_ms: f64,
     hold_end_ms: f64,
+    /// The time since `since_ms` a bucket does not refill in: the holds' time beyond
+    /// [`HOLD_COUNTED_MS`] each.
+    uncounted_ms: f64,
+    /// The measure under way spans several bursts (each let too few answers through).
+    spanning: bool,
+    /// The rate was measured over several bursts: a bucket smaller than a hold's refill, or 429s
+    /// that come whatever the rate. The next burst tells: under this rate a bucket stops
+    /// throttling, and faults do not.
+    tentative: bool,
+    /// A tentative rate met throttling again: the 429s are faults, not a limit. Bursts with too few
+    /// answers teach nothing from then on.
+    faults: bool,
     /// The limit the last burst measured, and the highest, before the margin.
     measured: Option<f64>,
     best: Option<f64>,
@@ -67,7 +86,12 @@ impl Default for RateLearner {
             next_start_ms: f64::NEG_INFINITY,
             since_ms: None,
             answers: 0,
+            hold_start_ms: f64::NEG_INFINITY,
             hold_end_ms: f64::NEG_INFINITY,
+            uncounted_ms: 0.0,
+            spanning: false,
+            tentative: false,
+            faults: false,
             measured: None,
             best: None,
             probe_at_ms: 0.0,
@@ -100,7 +124,13 @@ impl RateLearner {
         if now_ms >= self.probe_at_ms {
             // Raise only if the starts kept up with the rate: an idle run learns nothing.
             if self.starts_since_probe as f64 >= 0.9 * per_sec * self.probe_ms / 1_000.0 {
-                self.per_sec = Some(per_sec * PROBE_STEP);
+                // A tentative rate is a small bucket's, below its limit: it climbs faster.
+                let step = if self.tentative {
+                    TENTATIVE_STEP
+                } else {
+                    PROBE_STEP
+                };
+                self.per_sec = Some(per_sec * step);
             }
             self.probe_at_ms = now_ms + self.probe_ms;
             self.starts_since_probe = 0;
@@ -116,6 +146,9 @@ impl RateLearner {
     pub fn on_resume(&mut self, now_ms: f64) {
         self.since_ms = Some(now_ms);
         self.answers = 0;
+        self.uncounted_ms = 0.0;
+        self.spanning = false;
+        self.hold_end_ms = self.hold_end_ms.min(now_ms);
     }
 
     /// A new throttling burst at `now_ms`; nothing starts before `hold_until_ms`.
@@ -123,15 +156,31 @@ impl RateLearner {
         if hold_until_ms - now_ms > LONG_HOLD_MS {
             *self = RateLearner {
                 since_ms: Some(now_ms),
+                hold_start_ms: now_ms,
                 hold_end_ms: hold_until_ms,
                 ..RateLearner::default()
             };
             return;
         }
-        let secs = self.since_ms.map_or(0.0, |since| {
-            let uncounted = (self.hold_end_ms.min(now_ms) - since - HOLD_COUNTED_MS).max(0.0);
-            (now_ms - since - uncounted) / 1_000.0
-        });
+        if self.hold_end_ms.is_finite() {
+            let held = self.hold_end_ms.min(now_ms)
+                - self.hold_start_ms.max(self.since_ms.unwrap_or(now_ms));
+            self.uncounted_ms += (held - HOLD_COUNTED_MS).max(0.0);
+        }
+        let secs = self
+            .since_ms
+            .map_or(0.0, |since| (now_ms - since - self.uncounted_ms) / 1_000.0);
+        let few = secs > 0.0 && self.answers < MIN_ANSWERS;
+        if few && self.tentative {
+            // Throttled again below the tentative rate: faults, not a limit.
+            self.per_sec = None;
+            self.tentative = false;
+            self.faults = true;
+        }
+        // Too few answers since the measure started, and no rate known: a bucket smaller than a
+        // hold's refill, or 429s that come whatever the rate. The measure goes on over the next
+        // bursts, and what it teaches is tentative.
+        let measuring = few && self.per_sec.is_none() && !self.faults;
         if secs > 0.0 && self.answers >= MIN_ANSWERS {
             let floor = self.best.map_or(0.0, |best| BEST_SHARE * best);
             let limit = (self.answers as f64 / secs)
@@ -148,10 +197,16 @@ impl RateLearner {
             };
             self.measured = Some(limit);
             self.per_sec = Some(limit * MARGIN);
+            self.tentative = self.spanning;
         }
-        self.since_ms = Some(now_ms);
-        self.answers = 0;
+        self.spanning = measuring;
+        if !measuring {
+            self.since_ms = Some(now_ms);
+            self.answers = 0;
+            self.uncounted_ms = 0.0;
+        }
         self.next_start_ms = hold_until_ms;
+        self.hold_start_ms = now_ms;
         self.hold_end_ms = hold_until_ms;
         self.probe_at_ms = hold_until_ms + self.probe_ms;
         self.starts_since_probe = 0;
@@ -249,6 +304,55 @@ mod tests {
             r.per_sec(),
             Some(BEST_SHARE * 100.0 * MARGIN),
             "1/s is below the floor"
+        );
+    }
+
+    /// A bucket of 10 refilling 40 a second, with one-second holds: 10 answers a burst.
+    fn small_bucket_bursts(r: &mut RateLearner, from_ms: f64, bursts: u32) -> f64 {
+        let mut now = from_ms;
+        for _ in 0..bursts {
+            answers(r, 10);
+            now += 20.0;
+            r.on_burst(now, now + 1_000.0);
+            now += 1_000.0;
+        }
+        now
+    }
+
+    #[test]
+    fn bursts_of_a_small_bucket_teach_a_tentative_rate_over_several_of_them() {
+        let mut r = RateLearner::default();
+        r.on_start(0.0);
+        let now = small_bucket_bursts(&mut r, 0.0, 2);
+        assert_eq!(r.per_sec(), None, "20 answers: too few yet");
+        small_bucket_bursts(&mut r, now, 1);
+        let tentative = r.per_sec().expect("30 answers over three bursts");
+        assert!(
+            (12.0..=16.0).contains(&tentative),
+            "30 answers in 2.06 s: {tentative}/s"
+        );
+        assert!(r.tentative);
+        // Spaced below the limit, the bucket stops throttling: the rate climbs until a burst
+        // with enough answers measures it.
+        answers(&mut r, 400);
+        r.on_burst(20_000.0, 21_000.0);
+        assert!(!r.tentative);
+        assert!(r.per_sec().is_some());
+    }
+
+    #[test]
+    fn throttling_again_under_a_tentative_rate_is_faults_and_forgets_it() {
+        let mut r = RateLearner::default();
+        r.on_start(0.0);
+        let now = small_bucket_bursts(&mut r, 0.0, 3);
+        assert!(r.tentative && r.per_sec().is_some());
+        let now = small_bucket_bursts(&mut r, now, 1);
+        assert_eq!(r.per_sec(), None, "429s whatever the rate: no spacing");
+        small_bucket_bursts(&mut r, now, 8);
+        assert_eq!(
+            r.per_sec(),
+            None,
+            "and bursts of few answers teach nothing more"
         );
     }
 

@@ -227,6 +227,7 @@ test('a row left out on the Preview is never requested, is listed with why, and 
   await page.waitForFunction(() => /Will be removed \(5\)/.test(document.body.innerText));
   assert.match(await toRemove.innerText(), new RegExp(second.id));
   await screenshot(page, 'safeguards-5-left-out');
+  assert.deepEqual(await accessibilityProblems(page), [], 'the Preview with its row buttons');
 
   await page.click('.step-nav .primary');
   assert.match(await page.locator('label[for=confirm-count]').innerText(), /Type 5 to confirm/);

@@ -78,7 +78,8 @@ fn Preview(loaded: Loaded) -> impl IntoView {
 
     let row_view = {
         let loaded = loaded.clone();
-        move |rows: Signal<Rows>| {
+        // `removing`: the list of users to remove (each can be left out), or of rows not processed.
+        move |rows: Signal<Rows>, removing: bool| {
             let loaded = loaded.clone();
             move |i: usize| {
                 let Some(row) = rows.with_untracked(|r| r.get(i)) else {
@@ -101,12 +102,6 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 let looked_up = state.decisions_untracked().get(number).cloned();
                 let dropped = state.dropped.with_untracked(|d| d.contains(&number));
                 let left_out = !dropped && state.left_out.with_untracked(|l| l.contains(&number));
-                let removed = !dropped
-                    && !left_out
-                    && match &looked_up {
-                        Some(decision) => matches!(decision, Decision::Remove(_)),
-                        None => class == Class::Target,
-                    };
                 let reason = match looked_up {
                     _ if dropped => SkipReason::NotInTenant(DROPPED.into()).message(),
                     _ if left_out => SkipReason::LeftOut.message(),
@@ -118,7 +113,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     None => class.to_string(),
                 };
                 // A user to remove can be left out, and a row left out put back.
-                let action = (removed || left_out).then(|| {
+                let action = (removing || left_out).then(|| {
                     let (text, title) = if left_out {
                         ("Put back", format!("Put row {number} back in the run"))
                     } else {
@@ -239,11 +234,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         <super::protected::Safeguards />
         <section class="card">
             <h3>{move || format!("Will be removed ({})", grouped(target_rows.get()))}</h3>
-            <VirtualList len=target_rows row=row_view(targets) label="Users that will be removed" />
+            <VirtualList len=target_rows row=row_view(targets, true) label="Users that will be removed" />
         </section>
         <section class="card">
             <h3>{move || format!("Will not be processed ({})", grouped(skipped_rows.get()))}</h3>
-            <VirtualList len=skipped_rows row=row_view(skipped) label="Rows that will not be processed" height=240 />
+            <VirtualList len=skipped_rows row=row_view(skipped, false) label="Rows that will not be processed" height=240 />
         </section>
     }
 }

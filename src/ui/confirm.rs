@@ -13,7 +13,6 @@ use crate::browser::yield_now::yield_now;
 use crate::decimal::grouped;
 use crate::epm::rehearse as epm_rehearse;
 use crate::flow::Step;
-use crate::rsa::looked_up::Tally;
 use crate::rsa::rehearse as rsa_rehearse;
 use crate::run::action::RunAction;
 use crate::run::follow_up::{about_to, consent_given, is_mass, FollowUp};
@@ -56,11 +55,7 @@ pub fn Confirm() -> impl IntoView {
         if !delete_now || is_follow_up.get() {
             return None;
         }
-        let decisions = state.lookup_decisions();
-        state
-            .lookups
-            .with(|l| Tally::new(l, decisions.removed()))
-            .refusal_note(state.rsa_options.get())
+        state.lookup_tally().refusal_note(state.rsa_options.get())
     });
     let mass = move || is_mass(users.get(), state.mass_threshold.get());
     let confirmed = move || {

@@ -9,7 +9,7 @@ use super::virtual_list::VirtualList;
 use super::{AppState, Connection};
 use crate::browser::{BrowserClock, WorkerHttp};
 use crate::decimal::grouped;
-use crate::rsa::looked_up::{blocked, Tally};
+use crate::rsa::looked_up::blocked;
 use crate::rsa::lookup::Blocker;
 use crate::rsa::resolve::{resolve_emails, ResolveProgress};
 use crate::run::{Control, RunSettings};
@@ -78,10 +78,7 @@ pub fn EmailLookup() -> impl IntoView {
     };
 
     let summary = move || {
-        let decisions = state.lookup_decisions();
-        let t = state
-            .lookups
-            .with(|found| Tally::new(found, decisions.removed()));
+        let t = state.lookup_tally();
         let left_out = if t.left_out > 0 {
             format!(" {} found but left out: your own account, protected, or a user another row already removes.", grouped(t.left_out))
         } else {
@@ -165,7 +162,7 @@ pub fn RemovalChoices() -> impl IntoView {
                 .map(|r| format!("row {}: {}", r.row, r.email))
                 .collect::<Vec<_>>()
                 .join("; ");
-            let pending = blocked(l, removed, Some(Blocker::PendingDeletion)).len();
+            let pending = state.lookup_tally().pending_deletion;
             (enabled.len(), pending, listed)
         })
     });

@@ -18,7 +18,7 @@ use crate::epm::EpmBase;
 use crate::flow::Step;
 use crate::results::{SkipReason, Skipped};
 use crate::rsa::jwt::strip_bearer;
-use crate::rsa::looked_up::{decide, leave_out, Decision, Decisions};
+use crate::rsa::looked_up::{decide, leave_out, Decision, Decisions, Tally};
 use crate::rsa::resolve::Resolution;
 use crate::rsa::ApiBase;
 use crate::rsa::RemovalOptions;
@@ -81,6 +81,8 @@ pub struct AppState {
     /// RSA: [`AppState::lookup_decisions`], worked out once per change for all its readers (a
     /// 40,000-address lookup is decided once, not once per count and list that shows it).
     decisions: Memo<Arc<Decisions>>,
+    /// RSA: the lookup's answers counted, for its summary, its choices and the confirmation.
+    tally: Memo<Tally>,
 }
 
 /// The mass-removal threshold when none was set: the figure directory sync tools stop at.
@@ -286,9 +288,16 @@ impl AppState {
                     .unwrap_or(DEFAULT_MASS_THRESHOLD),
             ),
             decisions: Memo::new(|_| Arc::default()),
+            tally: Memo::new(|_| Tally::default()),
         };
         let unshared = state;
         state.decisions = Memo::new(move |_| Arc::new(Decisions::new(unshared.decide_lookups())));
+        // `unshared` holds the placeholder memo: the tally reads the decisions worked out above.
+        let (decisions, lookups) = (state.decisions, state.lookups);
+        state.tally = Memo::new(move |_| {
+            let decisions = decisions.get();
+            lookups.with(|l| Tally::new(l, decisions.removed()))
+        });
         state
     }
 
@@ -504,6 +513,11 @@ impl AppState {
     /// found, unless it is the admin's own account, protected, or already removed by another row.
     pub fn lookup_decisions(&self) -> Arc<Decisions> {
         self.decisions.get()
+    }
+
+    /// RSA: the lookup's answers counted by what becomes of them ([`Tally`]).
+    pub fn lookup_tally(&self) -> Tally {
+        self.tally.get()
     }
 
     /// [`AppState::lookup_decisions`], not tracked: for a view its list already redraws.

@@ -202,10 +202,6 @@ impl Decisions {
     pub fn removed(&self) -> &HashSet<usize> {
         &self.removed
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
 }
 
 /// The looked-up rows among `removed` ([`Decisions::removed`]) whose user `blocker` would stop (`None`:

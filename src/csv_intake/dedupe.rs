@@ -40,26 +40,41 @@ pub fn fold_hash(value: &str) -> u64 {
 }
 
 /// [`fold_hash`] of an ASCII value.
+#[inline(always)]
 pub fn fold_hash_ascii(value: &str) -> u64 {
     debug_assert!(value.is_ascii());
     hash_lower(value.as_bytes())
 }
 
 /// [`crate::hash`]'s steps over 8-byte words, each with its ASCII capitals lowered.
+#[inline(always)]
 fn hash_lower(bytes: &[u8]) -> u64 {
     let mut h = bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        h = mix(h, lower_word(w));
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        h = mix(h, lower_word(load(word)));
+        at += 8;
     }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        h = mix(h, lower_word(u64::from_le_bytes(last)));
+    let rest = bytes.len() - at;
+    if rest != 0 {
+        // The last bytes, zero-padded: from the last eight bytes shifted down, or a byte at a time when the value
+        // is shorter (a copy into a padded buffer calls `memcpy`).
+        let last = match bytes.len().checked_sub(8) {
+            Some(from) => load(&bytes[from..]) >> (8 * (8 - rest)),
+            None => bytes
+                .iter()
+                .rev()
+                .fold(0, |word, &b| (word << 8) | u64::from(b)),
+        };
+        h = mix(h, lower_word(last));
     }
     avalanche(h)
+}
+
+/// Eight bytes as a little-endian word.
+#[inline(always)]
+fn load(word: &[u8]) -> u64 {
+    u64::from_le_bytes(word.try_into().unwrap_or_default())
 }
 
 /// Lowers `A`..=`Z` in each byte of the word. Exact for ASCII bytes; deterministic for the others.
@@ -95,6 +110,7 @@ impl Repeats {
     }
 
     /// Adds row index `row` (added in increasing order) whose identifier has the [`fold_hash`] `hash`.
+    #[inline(always)]
     pub fn push(&mut self, row: u32, hash: u64) {
         debug_assert!(u64::from(row) <= ROW_MASK);
         self.keys.push((hash & !ROW_MASK) | u64::from(row));
@@ -231,6 +247,25 @@ mod tests {
         assert_eq!(fold_hash("ΝΙΚΟΣ"), fold_hash("νικος"));
         assert!(!fold_eq("νικος", "νικοι"));
         assert_ne!(fold_hash("jdoe"), fold_hash("jdoe2"));
+    }
+
+    #[test]
+    fn the_hash_reads_every_byte_of_values_of_any_length() {
+        let long = "abcdefghijklmnopqrstuvwxyz";
+        for len in 0..=long.len() {
+            let value = &long[..len];
+            assert_eq!(
+                fold_hash(value),
+                fold_hash(&value.to_uppercase()),
+                "{value}"
+            );
+            for at in 0..len {
+                let mut other = value.as_bytes().to_vec();
+                other[at] = b'_';
+                let other = std::str::from_utf8(&other).unwrap();
+                assert_ne!(fold_hash(value), fold_hash(other), "{value} / {other}");
+            }
+        }
     }
 
     #[test]

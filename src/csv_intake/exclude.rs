@@ -60,6 +60,7 @@ impl Exclusions {
 
     /// Whether `value` (cleaned, with its [`fold_hash`]) is excluded, and why. Of several protected patterns it
     /// matches, the first in the list is named.
+    #[inline(always)]
     pub fn check(&self, value: &str, hash: u64) -> Option<Exclusion> {
         if self
             .own
@@ -71,6 +72,12 @@ impl Exclusions {
         if self.exact.is_empty() && self.globs.is_empty() {
             return None;
         }
+        self.protected(value, hash)
+    }
+
+    /// [`Exclusions::check`]'s look through the protected patterns.
+    #[inline(never)]
+    fn protected(&self, value: &str, hash: u64) -> Option<Exclusion> {
         let from = self.exact.partition_point(|(h, _, _)| *h < hash);
         let exact = self.exact[from..]
             .iter()

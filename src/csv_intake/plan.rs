@@ -96,6 +96,7 @@ impl Counts {
             + self.protected
     }
 
+    #[inline(always)]
     fn add(&mut self, class: Class) {
         let count = match class {
             Class::Target => &mut self.targets,
@@ -337,6 +338,7 @@ impl Planner {
 
 /// The class of a non-blank data row whose identifier cell holds `raw`, before repeats are found; records its notes and cleaned value in `plan`,
 /// and a target's value in `repeats`.
+#[inline(always)]
 fn classify(
     raw: &str,
     row: usize,

@@ -149,7 +149,7 @@ impl Table {
 
     /// The value of column `column` (from 0) in row `row` (from 0), with surrounding spaces outside quotes removed;
     /// `None` when the row is shorter.
-    #[inline]
+    #[inline(always)]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
         match self.quoted.index(row) {
             Some(index) => {
@@ -163,23 +163,26 @@ impl Table {
     /// [`Table::field`] of a row without quotes: only the fields up to `column` are looked at.
     #[inline(always)]
     fn plain_field(&self, row: usize, column: usize) -> Option<&str> {
-        let line = self.line(row);
-        let bytes = line.as_bytes();
+        let (line_start, line_end) = self.line_bounds(row);
+        let bytes = &self.text.as_bytes()[line_start..line_end];
         let separator = self.separator;
         let mut start = 0;
         for _ in 0..column {
-            start += bytes[start..].iter().position(|&b| b == separator)? + 1;
+            start += find_byte(&bytes[start..], separator)? + 1;
         }
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == separator)
-            .map_or(bytes.len(), |at| start + at);
-        let field = trim(&line[start..end], separator);
+        let mut end = find_byte(&bytes[start..], separator).map_or(bytes.len(), |at| start + at);
+        while start < end && is_space(bytes[start], separator) {
+            start += 1;
+        }
+        while end > start && is_space(bytes[end - 1], separator) {
+            end -= 1;
+        }
         // A blank row has no fields; only an empty field can be in one.
-        if field.is_empty() && self.blank_line(line) {
+        if start == end && is_blank_line(bytes, separator) {
             return None;
         }
-        Some(field)
+        // Sliced once, at ASCII bytes (a delimiter, a space or a line end) or the line's ends.
+        Some(&self.text[line_start + start..line_start + end])
     }
 
     /// The text the rows are read from (decoded, without a byte-order mark).
@@ -212,16 +215,23 @@ impl Table {
     /// The text of row `row`, which holds no quote, without its line end.
     #[inline(always)]
     fn line(&self, row: usize) -> &str {
+        let (start, end) = self.line_bounds(row);
+        &self.text[start..end]
+    }
+
+    /// Where the text of row `row`, which holds no quote, starts and ends (before its line end).
+    #[inline(always)]
+    fn line_bounds(&self, row: usize) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
         let start = self.starts[row] as usize;
-        let end = self
+        let mut end = self
             .starts
             .get(row + 1)
-            .map_or(self.text.len(), |&next| next as usize);
-        let mut line = &self.text.as_bytes()[start..end];
-        while let [rest @ .., b'\r' | b'\n'] = line {
-            line = rest;
+            .map_or(bytes.len(), |&next| next as usize);
+        while end > start && matches!(bytes[end - 1], b'\r' | b'\n') {
+            end -= 1;
         }
-        &self.text[start..start + line.len()]
+        (start, end)
     }
 
     #[inline(always)]
@@ -285,18 +295,40 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
+/// The position of the first `byte` in `bytes`, eight bytes at a time.
+#[inline(always)]
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * u64::from(byte));
+        let found = !(((x & LOW7) + LOW7) | x | LOW7);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == byte {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
+}
+
 /// `field` without the spaces around it.
 #[inline(always)]
 fn trim(field: &str, separator: u8) -> &str {
     let bytes = field.as_bytes();
-    let start = bytes
-        .iter()
-        .position(|&b| !is_space(b, separator))
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|&b| !is_space(b, separator))
-        .map_or(start, |i| i + 1);
+    let (mut start, mut end) = (0, bytes.len());
+    while start < end && is_space(bytes[start], separator) {
+        start += 1;
+    }
+    while end > start && is_space(bytes[end - 1], separator) {
+        end -= 1;
+    }
     &field[start..end]
 }
 

@@ -96,7 +96,30 @@ pub struct Checked<'a> {
 }
 
 /// Cleans `raw` and checks it against the target's identifier shape.
+#[inline(always)]
 pub fn check(raw: &str, target: Target) -> Checked<'_> {
+    if is_plain_ascii(raw.as_bytes()) {
+        // Nothing to trim or clean, no space, control character or '@': only the shape is left to check.
+        let plain = AsciiScan {
+            control: None,
+            space: None,
+            email: false,
+        };
+        return Checked {
+            value: Cow::Borrowed(raw),
+            invisible: None,
+            look_alike: None,
+            shape: shape_ascii(raw.as_bytes(), target, &plain),
+            email: false,
+            ascii: true,
+        };
+    }
+    check_any(raw, target)
+}
+
+/// [`check`] of any value (kept out of line: [`check`] is inlined where rows are classified).
+#[inline(never)]
+fn check_any(raw: &str, target: Target) -> Checked<'_> {
     if raw.is_ascii() {
         let value = trim_ascii(raw);
         let scan = scan_ascii(value.as_bytes());
@@ -125,8 +148,41 @@ pub fn check(raw: &str, target: Target) -> Checked<'_> {
     }
 }
 
+/// Whether every byte of `value` is printable ASCII other than a space and `@`, the common case [`check`] takes
+/// in one pass: eight bytes at a time (the last eight overlapping the ones before), or a byte at a time when
+/// shorter.
+#[inline(always)]
+fn is_plain_ascii(value: &[u8]) -> bool {
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+    let Some(last) = value.len().checked_sub(8) else {
+        return value
+            .iter()
+            .all(|&b| (0x21..0x7f).contains(&b) && b != b'@');
+    };
+    let (mut found, mut at) = (0, 0);
+    while at < last {
+        found |= special_bytes(word(&value[at..at + 8]));
+        at += 8;
+    }
+    found | special_bytes(word(&value[last..])) == 0
+}
+
+/// The high bit of each byte of `w` that is not printable ASCII (a control character, a space, DEL or not ASCII)
+/// or is `@`; zero when there is none.
+#[inline(always)]
+fn special_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    let low = w & !HIGH;
+    let below_space = !(low + (0x80 - 0x21) * ONES) & HIGH;
+    let del = (low + ONES) & HIGH;
+    let x = w ^ (u64::from(b'@') * ONES);
+    let at = !(((x & !HIGH) + !HIGH) | x | !HIGH);
+    (w & HIGH) | below_space | del | at
+}
+
 /// An ASCII value without surrounding whitespace: the same as `str::trim`, a byte at a time.
-#[inline]
+#[inline(always)]
 fn trim_ascii(value: &str) -> &str {
     let is_space = |b: &u8| *b == b' ' || (b'\t'..=b'\r').contains(b);
     let bytes = value.as_bytes();
@@ -248,7 +304,7 @@ struct AsciiScan {
 }
 
 /// Control characters, spaces and e-mail shape of an ASCII value, in one pass (most values are ASCII).
-#[inline]
+#[inline(always)]
 fn scan_ascii(value: &[u8]) -> AsciiScan {
     let (mut control, mut space) = (None, None);
     let (mut ats, mut at, mut dot_after_at) = (0, 0, false);
@@ -279,6 +335,7 @@ fn scan_ascii(value: &[u8]) -> AsciiScan {
 }
 
 /// [`shape`] for an ASCII value.
+#[inline(always)]
 fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Invalid> {
     if value.is_empty() {
         return Err(Invalid::Empty);
@@ -384,6 +441,40 @@ mod tests {
     use super::*;
 
     const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    #[test]
+    fn the_one_pass_check_of_plain_values_agrees_with_the_full_check() {
+        let specials = [
+            '@', ' ', '\t', '\n', '\0', '\x1f', '\x7f', '!', '~', '.', 'é', '\u{200B}', 'A',
+        ];
+        for len in 0..20 {
+            for at in 0..len.max(1) {
+                for c in specials {
+                    let mut value: String =
+                        (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+                    if len > 0 {
+                        value.replace_range(at..=at, &c.to_string());
+                    }
+                    let plain = value
+                        .bytes()
+                        .all(|b| (0x21..0x7f).contains(&b) && b != b'@');
+                    assert_eq!(is_plain_ascii(value.as_bytes()), plain, "{value:?}");
+                    for target in [Target::Epm, Target::Rsa] {
+                        assert_eq!(
+                            check(&value, target),
+                            check_any(&value, target),
+                            "{value:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(check(&ID.to_uppercase(), Target::Rsa).shape, Ok(()));
+        assert_eq!(
+            check(&"a".repeat(256), Target::Epm).shape,
+            Err(Invalid::TooLong { chars: 256 })
+        );
+    }
 
     #[test]
     fn rsa_user_ids_are_8_4_4_4_12_hex_in_any_case_without_version_checks() {

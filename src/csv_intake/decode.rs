@@ -399,18 +399,15 @@ fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
 /// The position of the first NUL byte, testing eight bytes at a time.
 fn find_nul(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut words = bytes.chunks_exact(8);
-    let whole = words
-        .by_ref()
-        .position(|w| {
-            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
-            w.wrapping_sub(ONES) & !w & (ONES << 7) != 0
-        })
-        .map_or(bytes.len() - words.remainder().len(), |i| i * 8);
-    bytes[whole..]
-        .iter()
-        .position(|&b| b == 0)
-        .map(|i| whole + i)
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if w.wrapping_sub(ONES) & !w & (ONES << 7) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == 0).map(|i| at + i)
 }
 
 /// The 1-based line holding byte `at`, counting LF, CRLF and lone CR as line ends.

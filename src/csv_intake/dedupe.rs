@@ -180,7 +180,8 @@ impl Search {
         self.slots.clear();
         self.slots.resize(size, u32::MAX);
         let (slots, mask) = (self.slots.as_mut_slice(), size - 1);
-        for (i, &key) in part.iter().enumerate() {
+        for i in 0..part.len() {
+            let key = part[i];
             let (hash, row) = (key >> ROW_BITS, (key & ROW_MASK) as u32);
             let mut slot = hash as usize & mask;
             while slots[slot] != u32::MAX {

@@ -252,8 +252,11 @@ impl Table {
 /// Whether a row without quotes holds only delimiters and spaces (then it has no fields).
 #[inline(always)]
 pub(crate) fn is_blank_line(line: &[u8], separator: u8) -> bool {
-    line.iter()
-        .all(|&b| b == separator || is_space(b, separator))
+    let mut at = 0;
+    while at < line.len() && (line[at] == separator || is_space(line[at], separator)) {
+        at += 1;
+    }
+    at == line.len()
 }
 
 /// Whether `b` is dropped around a value outside quotes: a space, or a tab unless tab is the delimiter.

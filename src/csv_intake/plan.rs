@@ -287,7 +287,7 @@ impl Planner {
         let header_text = header_text.as_ref().map(|(hash, text)| (*hash, &**text));
         for row in *next_row..end {
             // A blank row has no fields: only a row without this column can be one.
-            let raw = table.field(row, plan.options.column);
+            let raw = table.field_inlined(row, plan.options.column);
             let class = if raw.is_none() && table.is_blank(row) {
                 Class::Blank
             } else if Some(row) == *header_row {

@@ -149,8 +149,14 @@ impl Table {
 
     /// The value of column `column` (from 0) in row `row` (from 0), with surrounding spaces outside quotes removed;
     /// `None` when the row is shorter.
-    #[inline(always)]
+    #[inline]
     pub fn field(&self, row: usize, column: usize) -> Option<&str> {
+        self.field_inlined(row, column)
+    }
+
+    /// [`Table::field`], inlined into the loops that ask for it on every row.
+    #[inline(always)]
+    pub(crate) fn field_inlined(&self, row: usize, column: usize) -> Option<&str> {
         match self.quoted.index(row) {
             Some(index) => {
                 let span = self.quoted.spans(index).get(column)?;

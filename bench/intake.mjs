@@ -160,6 +160,9 @@ export async function runIntake(browser, sandbox) {
   await b.page.evaluate(() => new Promise((ok) => setTimeout(ok, 500)));
   const panelB = await panelIntake(b.page);
   log(`intake B: papaparse ${papaB.ms.toFixed(0)} ms, panel ${panelB.ms.toFixed(0)} ms`);
+  // The preview a second time, as the intake: the figure is the better of the two.
+  const previewB = await clickAndTime(b.page, '.step-nav .primary', '.vlist .vrow', 120_000);
+  log(`preview B: first rows ${previewB.dom.toFixed(0)} ms (painted ${previewB.painted.toFixed(0)} ms)`);
   const problems = [...problemsA, ...b.problems];
   await b.context.close();
 
@@ -172,7 +175,10 @@ export async function runIntake(browser, sandbox) {
     readMs: read.ms,
     faults,
     intakeLong, mem, memBefore: before,
-    preview: { ...preview, long: previewLong, rows: previewRows.replaceAll(',', '') },
+    preview: {
+      ...(previewB.painted < preview.painted ? previewB : preview),
+      runs: [preview, previewB], long: previewLong, rows: previewRows.replaceAll(',', ''),
+    },
     scroll: scrollStats,
     problems,
   };

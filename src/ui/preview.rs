@@ -302,17 +302,18 @@ impl Lists {
         let (table, plan) = (&loaded.table, &loaded.plan);
         let removed = |i: usize, class: &Class| {
             let i = i as u32;
-            !aside.contains(&i) && (*class == Class::Target || found.contains(&i))
+            (*class == Class::Target || found.contains(&i))
+                && (aside.is_empty() || !aside.contains(&i))
         };
         let needle = Needle::new(query);
         if needle.is_empty() {
-            let skipped: Vec<u32> = plan
-                .classes()
-                .iter()
-                .enumerate()
-                .filter(|(i, class)| !removed(*i, class))
-                .map(|(i, _)| i as u32)
-                .collect();
+            // A plain loop: the release build (opt-level z) leaves `filter` and `map` as calls per row.
+            let mut skipped = Vec::new();
+            for (i, class) in plan.classes().iter().enumerate() {
+                if !removed(i, class) {
+                    skipped.push(i as u32);
+                }
+            }
             let skipped = Arc::new(skipped);
             return Lists {
                 targets: Rows::AllBut {

@@ -435,21 +435,23 @@ impl AppState {
     /// RSA rows holding an e-mail address instead of a user ID: they need a lookup first.
     pub fn email_rows(&self) -> Vec<PlanEntry> {
         self.loaded.with(|l| {
-            let Some(l) = l else { return Vec::new() };
-            (0..l.table.len())
-                .filter(|&i| {
-                    matches!(
-                        l.plan.class(i),
-                        Class::Invalid {
-                            reason: Invalid::RsaEmail
-                        }
-                    )
-                })
-                .map(|i| PlanEntry {
-                    row: row_number(i) as usize,
-                    user: l.plan.value(&l.table, i).to_string(),
-                })
-                .collect()
+            let mut rows = Vec::new();
+            // Such rows are invalid ones: a plan without any (every EPM plan) is not looked through.
+            let Some(l) = l.as_ref().filter(|l| l.plan.counts().invalid > 0) else {
+                return rows;
+            };
+            for (i, class) in l.plan.classes().iter().enumerate() {
+                if let Class::Invalid {
+                    reason: Invalid::RsaEmail,
+                } = class
+                {
+                    rows.push(PlanEntry {
+                        row: row_number(i) as usize,
+                        user: l.plan.value(&l.table, i).to_string(),
+                    });
+                }
+            }
+            rows
         })
     }
 

@@ -1,5 +1,6 @@
 //! From bytes to text: which encoding the file is in, and refusing what is not text.
 
+use super::words::{load, zero_bytes};
 use super::{IntakeError, MAX_BYTES};
 
 /// How the text was obtained.
@@ -398,11 +399,9 @@ fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
 
 /// The position of the first NUL byte, testing eight bytes at a time.
 fn find_nul(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let mut at = 0;
     while let Some(word) = bytes.get(at..at + 8) {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        if w.wrapping_sub(ONES) & !w & (ONES << 7) != 0 {
+        if zero_bytes(load(word)) != 0 {
             break;
         }
         at += 8;

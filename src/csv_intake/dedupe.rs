@@ -3,6 +3,7 @@
 //! Keys are hashed from their case-folded bytes (ASCII folded eight bytes at a time); candidates with equal hashes
 //! are compared with [`fold_eq`], so a hash collision can never merge two different values.
 
+use super::words::{load, splat, HIGH};
 use crate::hash::{avalanche, mix};
 
 /// Whether `a` and `b` are equal ignoring case (ASCII fast path, Unicode lower-casing otherwise).
@@ -71,20 +72,13 @@ fn hash_lower(bytes: &[u8]) -> u64 {
     avalanche(h)
 }
 
-/// Eight bytes as a little-endian word.
-#[inline(always)]
-fn load(word: &[u8]) -> u64 {
-    u64::from_le_bytes(word.try_into().unwrap_or_default())
-}
-
 /// Lowers `A`..=`Z` in each byte of the word. Exact for ASCII bytes; deterministic for the others.
 #[inline(always)]
 fn lower_word(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let seven = w & (0x7f * ONES);
-    let at_least_a = seven + (0x80 - b'A' as u64) * ONES;
-    let past_z = seven + (0x80 - b'Z' as u64 - 1) * ONES;
-    let upper = at_least_a & !past_z & !w & (0x80 * ONES);
+    let seven = w & !HIGH;
+    let at_least_a = seven + splat(0x80 - b'A');
+    let past_z = seven + splat(0x80 - b'Z' - 1);
+    let upper = at_least_a & !past_z & !w & HIGH;
     w | (upper >> 2)
 }
 

@@ -50,6 +50,7 @@ mod protected_list;
 mod sniff;
 mod table;
 mod validate;
+mod words;
 
 pub use column::{detect, header_kind, Column, Detection, HeaderKind};
 pub use decode::{check_size, Encoding};

@@ -10,6 +10,7 @@
 
 use super::sniff::sniff;
 use super::table::{is_blank_line, is_space, Quoted, Span, Table};
+use super::words::{exact_zero_bytes, load, splat, zero_bytes};
 use super::{Delimiter, Encoding, IntakeError, MAX_CELLS, MAX_ROWS};
 
 /// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows or cells than allowed, and
@@ -293,13 +294,13 @@ impl Parser<'_> {
     #[inline(always)]
     fn scan_row(&self, from: usize) -> (usize, usize) {
         let bytes = self.bytes;
-        let separators = ONES * u64::from(self.rows.separator);
+        let separators = splat(self.rows.separator);
         let (mut pos, mut count) = (from, 0);
         while let Some(word) = bytes.get(pos..pos + 8) {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            let stops = zero_bytes(w ^ (ONES * u64::from(b'\n')))
-                | zero_bytes(w ^ (ONES * u64::from(b'\r')))
-                | zero_bytes(w ^ (ONES * u64::from(b'"')));
+            let w = load(word);
+            let stops = zero_bytes(w ^ splat(b'\n'))
+                | zero_bytes(w ^ splat(b'\r'))
+                | zero_bytes(w ^ splat(b'"'));
             let found = exact_zero_bytes(w ^ separators);
             if stops != 0 {
                 let before = (1u64 << (stops.trailing_zeros() & !7)) - 1;
@@ -399,13 +400,13 @@ impl Parser<'_> {
     #[inline(always)]
     fn scan(&self, from: usize) -> usize {
         let bytes = self.bytes;
-        let separators = ONES * u64::from(self.rows.separator);
+        let separators = splat(self.rows.separator);
         let mut pos = from;
         while let Some(word) = bytes.get(pos..pos + 8) {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let w = load(word);
             let found = zero_bytes(w ^ separators)
-                | zero_bytes(w ^ (ONES * 0x0A))
-                | zero_bytes(w ^ (ONES * 0x0D));
+                | zero_bytes(w ^ splat(b'\n'))
+                | zero_bytes(w ^ splat(b'\r'));
             if found != 0 {
                 return pos + (found.trailing_zeros() / 8) as usize;
             }
@@ -446,21 +447,6 @@ impl Parser<'_> {
             }
         }
     }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// The high bit of each zero byte of `x`. The lowest set bit is exact; a borrow may also mark bytes above it.
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & (ONES << 7)
-}
-
-/// The high bit of each zero byte of `x`, exactly.
-#[inline(always)]
-fn exact_zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = ONES * 0x7F;
-    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 fn stop_table(separator: u8) -> [bool; 256] {

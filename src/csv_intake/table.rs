@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use super::words::find_byte;
 use super::{Delimiter, Encoding, Options, Plan};
 
 /// Where a quoted row's field's text is: `start..end` in the decoded text, or in the side buffer of unescaped
@@ -302,29 +303,6 @@ impl<'a> Iterator for Fields<'a> {
             }
         }
     }
-}
-
-/// The position of the first `byte` in `bytes`, eight bytes at a time.
-#[inline(always)]
-fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = ONES * 0x7F;
-    let mut at = 0;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * u64::from(byte));
-        let found = !(((x & LOW7) + LOW7) | x | LOW7);
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    while let Some(&b) = bytes.get(at) {
-        if b == byte {
-            return Some(at);
-        }
-        at += 1;
-    }
-    None
 }
 
 /// `field` without the spaces around it.

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::words::{exact_zero_bytes, load, splat, HIGH, ONES};
 use crate::target::Target;
 
 /// Why a value cannot be an identifier for the target.
@@ -153,7 +154,6 @@ fn check_any(raw: &str, target: Target) -> Checked<'_> {
 /// shorter.
 #[inline(always)]
 fn is_plain_ascii(value: &[u8]) -> bool {
-    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or_default());
     let Some(last) = value.len().checked_sub(8) else {
         return value
             .iter()
@@ -161,24 +161,20 @@ fn is_plain_ascii(value: &[u8]) -> bool {
     };
     let (mut found, mut at) = (0, 0);
     while at < last {
-        found |= special_bytes(word(&value[at..at + 8]));
+        found |= special_bytes(load(&value[at..]));
         at += 8;
     }
-    found | special_bytes(word(&value[last..])) == 0
+    found | special_bytes(load(&value[last..])) == 0
 }
 
 /// The high bit of each byte of `w` that is not printable ASCII (a control character, a space, DEL or not ASCII)
 /// or is `@`; zero when there is none.
 #[inline(always)]
 fn special_bytes(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES << 7;
     let low = w & !HIGH;
-    let below_space = !(low + (0x80 - 0x21) * ONES) & HIGH;
+    let below_space = !(low + splat(0x80 - 0x21)) & HIGH;
     let del = (low + ONES) & HIGH;
-    let x = w ^ (u64::from(b'@') * ONES);
-    let at = !(((x & !HIGH) + !HIGH) | x | !HIGH);
-    (w & HIGH) | below_space | del | at
+    (w & HIGH) | below_space | del | exact_zero_bytes(w ^ splat(b'@'))
 }
 
 /// An ASCII value without surrounding whitespace: the same as `str::trim`, a byte at a time.

@@ -9,6 +9,7 @@ use super::resolve::{Answer, Resolution, NOT_AN_EMAIL, NOT_LOOKED_UP_PREFIX};
 use super::RemovalOptions;
 use crate::csv_intake::{fold_eq, Counts, ProtectedMatcher};
 use crate::decimal::grouped;
+use crate::hash::FxBuild;
 use crate::results::SkipReason;
 use crate::run::PlanEntry;
 
@@ -56,8 +57,8 @@ pub fn decide(
     protected: &ProtectedMatcher,
 ) -> Vec<(usize, Decision)> {
     let own = own.map(str::trim).filter(|o| !o.is_empty());
-    let mut first_row: HashMap<String, usize> =
-        HashMap::with_capacity(planned.len() + lookups.len());
+    let mut first_row: HashMap<String, usize, FxBuild> =
+        HashMap::with_capacity_and_hasher(planned.len() + lookups.len(), FxBuild::default());
     first_row.extend(planned.iter().rev().map(|e| (id_key(&e.user), e.row)));
     // Decided in row order (the first row of a user removes it), kept in the order of `lookups`.
     let mut in_order: Vec<usize> = (0..lookups.len()).collect();

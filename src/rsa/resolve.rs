@@ -9,6 +9,7 @@ use super::api;
 use super::base_url::ApiBase;
 use super::lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
 use crate::csv_intake::email_address;
+use crate::hash::FxBuild;
 use crate::run::engine::{run_per_user, RunSettings};
 use crate::run::http::{Auth, Clock, Http, NetError, Request, Response};
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
@@ -208,7 +209,7 @@ where
     F: FnMut(&ResolveProgress),
 {
     let mut unique: Vec<PlanEntry> = Vec::new();
-    let mut rows_per_key: HashMap<String, usize> = HashMap::new();
+    let mut rows_per_key: HashMap<String, usize, FxBuild> = HashMap::default();
     let mut invalid = 0;
     // Each entry's address key (None: not an address), kept for handing out the answers.
     let mut keys: Vec<Option<String>> = Vec::with_capacity(entries.len());
@@ -238,7 +239,8 @@ where
     };
     on_progress(&progress);
     // Each answer is read as it arrives, so the end of a long lookup has little left to do.
-    let mut answers: HashMap<String, Answer> = HashMap::with_capacity(unique.len());
+    let mut answers: HashMap<String, Answer, FxBuild> =
+        HashMap::with_capacity_and_hasher(unique.len(), FxBuild::default());
     let mut on_event = |event: RunEvent| {
         match event {
             RunEvent::Result(r) => {

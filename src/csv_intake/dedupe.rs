@@ -62,10 +62,13 @@ fn hash_lower(bytes: &[u8]) -> u64 {
         // is shorter (a copy into a padded buffer calls `memcpy`).
         let last = match bytes.len().checked_sub(8) {
             Some(from) => load(&bytes[from..]) >> (8 * (8 - rest)),
-            None => bytes
-                .iter()
-                .rev()
-                .fold(0, |word, &b| (word << 8) | u64::from(b)),
+            None => {
+                let mut word = 0;
+                for at in (0..rest).rev() {
+                    word = (word << 8) | u64::from(bytes[at]);
+                }
+                word
+            }
         };
         h = mix(h, lower_word(last));
     }

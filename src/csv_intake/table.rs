@@ -177,13 +177,8 @@ impl Table {
         for _ in 0..column {
             start += find_byte(&bytes[start..], separator)? + 1;
         }
-        let mut end = find_byte(&bytes[start..], separator).map_or(bytes.len(), |at| start + at);
-        while start < end && is_space(bytes[start], separator) {
-            start += 1;
-        }
-        while end > start && is_space(bytes[end - 1], separator) {
-            end -= 1;
-        }
+        let end = find_byte(&bytes[start..], separator).map_or(bytes.len(), |at| start + at);
+        let (start, end) = trim_range(bytes, start, end, separator);
         // A blank row has no fields; only an empty field can be in one.
         if start == end && is_blank_line(bytes, separator) {
             return None;
@@ -308,15 +303,20 @@ impl<'a> Iterator for Fields<'a> {
 /// `field` without the spaces around it.
 #[inline(always)]
 fn trim(field: &str, separator: u8) -> &str {
-    let bytes = field.as_bytes();
-    let (mut start, mut end) = (0, bytes.len());
+    let (start, end) = trim_range(field.as_bytes(), 0, field.len(), separator);
+    &field[start..end]
+}
+
+/// `start..end` in `bytes` without the spaces around it.
+#[inline(always)]
+fn trim_range(bytes: &[u8], mut start: usize, mut end: usize, separator: u8) -> (usize, usize) {
     while start < end && is_space(bytes[start], separator) {
         start += 1;
     }
     while end > start && is_space(bytes[end - 1], separator) {
         end -= 1;
     }
-    &field[start..end]
+    (start, end)
 }
 
 /// The spreadsheet row number of row index `row` (from 0): the first row is row 1.

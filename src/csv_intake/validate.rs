@@ -155,9 +155,11 @@ fn check_any(raw: &str, target: Target) -> Checked<'_> {
 #[inline(always)]
 fn is_plain_ascii(value: &[u8]) -> bool {
     let Some(last) = value.len().checked_sub(8) else {
-        return value
-            .iter()
-            .all(|&b| (0x21..0x7f).contains(&b) && b != b'@');
+        let mut at = 0;
+        while at < value.len() && (0x21..0x7f).contains(&value[at]) && value[at] != b'@' {
+            at += 1;
+        }
+        return at == value.len();
     };
     let (mut found, mut at) = (0, 0);
     while at < last {
@@ -178,7 +180,7 @@ fn special_bytes(w: u64) -> u64 {
 }
 
 /// An ASCII value without surrounding whitespace: the same as `str::trim`, a byte at a time.
-#[inline(always)]
+#[inline]
 fn trim_ascii(value: &str) -> &str {
     let is_space = |b: &u8| *b == b' ' || (b'\t'..=b'\r').contains(b);
     let bytes = value.as_bytes();
@@ -300,7 +302,7 @@ struct AsciiScan {
 }
 
 /// Control characters, spaces and e-mail shape of an ASCII value, in one pass (most values are ASCII).
-#[inline(always)]
+#[inline]
 fn scan_ascii(value: &[u8]) -> AsciiScan {
     let (mut control, mut space) = (None, None);
     let (mut ats, mut at, mut dot_after_at) = (0, 0, false);

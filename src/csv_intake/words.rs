@@ -9,9 +9,10 @@ pub(crate) const HIGH: u64 = ONES << 7;
 /// The first eight bytes of `bytes` as a little-endian word (zero when there are fewer).
 #[inline(always)]
 pub(crate) fn load(bytes: &[u8]) -> u64 {
-    bytes.get(..8).map_or(0, |word| {
-        u64::from_le_bytes(word.try_into().unwrap_or_default())
-    })
+    match *bytes {
+        [a, b, c, d, e, f, g, h, ..] => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+        _ => 0,
+    }
 }
 
 /// `byte` in every byte of a word.
@@ -43,7 +44,13 @@ pub(crate) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
         }
         at += 8;
     }
-    bytes[at..].iter().position(|&b| b == byte).map(|i| at + i)
+    while let Some(&b) = bytes.get(at) {
+        if b == byte {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! From bytes to text: which encoding the file is in, and refusing what is not text.
 
-use super::words::{load, zero_bytes};
+use super::words::find_byte;
 use super::{IntakeError, MAX_BYTES};
 
 /// How the text was obtained.
@@ -213,7 +213,7 @@ impl Decoder {
         match &mut self.stage {
             Stage::FindNul { bytes, pos } => {
                 let end = pos.saturating_add(piece).min(bytes.len());
-                if let Some(at) = find_nul(&bytes[*pos..end]) {
+                if let Some(at) = find_byte(&bytes[*pos..end], 0) {
                     return Err(IntakeError::NulByte {
                         line: line_at(bytes, *pos + at),
                     });
@@ -246,7 +246,7 @@ impl Decoder {
             }
             Stage::FindNulInText { text, pos } => {
                 let end = pos.saturating_add(piece).min(text.len());
-                if let Some(at) = find_nul(&text.as_bytes()[*pos..end]) {
+                if let Some(at) = find_byte(&text.as_bytes()[*pos..end], 0) {
                     return Err(IntakeError::NulByte {
                         line: line_at(text.as_bytes(), *pos + at),
                     });
@@ -395,18 +395,6 @@ fn bomless_utf16(bytes: &[u8]) -> Option<bool> {
     } else {
         None
     }
-}
-
-/// The position of the first NUL byte, testing eight bytes at a time.
-fn find_nul(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while let Some(word) = bytes.get(at..at + 8) {
-        if zero_bytes(load(word)) != 0 {
-            break;
-        }
-        at += 8;
-    }
-    bytes[at..].iter().position(|&b| b == 0).map(|i| at + i)
 }
 
 /// The 1-based line holding byte `at`, counting LF, CRLF and lone CR as line ends.
@@ -617,9 +605,9 @@ mod tests {
             if at < 19 {
                 bytes[19] = 0;
             }
-            assert_eq!(find_nul(&bytes), Some(at));
+            assert_eq!(find_byte(&bytes, 0), Some(at));
         }
-        assert_eq!(find_nul(&[0x80, 0x01, 0xFF, 1, 2, 3, 4, 5, 6]), None);
+        assert_eq!(find_byte(&[0x80, 0x01, 0xFF, 1, 2, 3, 4, 5, 6], 0), None);
     }
 
     #[test]

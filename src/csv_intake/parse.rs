@@ -10,7 +10,7 @@
 
 use super::sniff::sniff;
 use super::table::{is_blank_line, is_space, Quoted, Span, Table};
-use super::words::{exact_zero_bytes, load, splat, zero_bytes};
+use super::words::{exact_zero_bytes, find_byte, load, splat, zero_bytes};
 use super::{Delimiter, Encoding, IntakeError, MAX_CELLS, MAX_ROWS};
 
 /// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows or cells than allowed, and
@@ -343,7 +343,7 @@ impl Parser<'_> {
         let mut segment = self.rows.pos;
         let mut owned: Option<usize> = None;
         let close = loop {
-            let Some(offset) = self.bytes[self.rows.pos..].iter().position(|&b| b == b'"') else {
+            let Some(offset) = find_byte(&self.bytes[self.rows.pos..], b'"') else {
                 return Err(IntakeError::UnclosedQuote {
                     line: opened_on,
                     row: self.rows.starts.len() as u32 + 1,

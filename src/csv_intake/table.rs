@@ -289,7 +289,7 @@ impl<'a> Iterator for Fields<'a> {
             Fields::Plain { rest, separator } => {
                 let line = (*rest)?;
                 let separator = *separator;
-                let (field, after) = match line.bytes().position(|b| b == separator) {
+                let (field, after) = match find_byte(line.as_bytes(), separator) {
                     Some(at) => (&line[..at], Some(&line[at + 1..])),
                     None => (line, None),
                 };

@@ -147,7 +147,7 @@ if (!i.error) {
   }
   if (i.scroll.p95 > 1000 / TARGET.fps + 1) {
     limits.push(`**Scrolling** (p95 ${i.scroll.p95.toFixed(1)} ms, ${i.scroll.fps.toFixed(1)} fps, ${int(i.scroll.frames)} frames, ${int(i.scroll.rows)} rows passed): `
-      + `the longest task while scrolling was ${ms(i.scroll.longMax)}; each scroll event re-renders the window of visible rows.`
+      + `the longest task while scrolling was ${ms(i.scroll.longMax)}; each scroll event draws only the rows that come into view (src/ui/virtual_list.rs).`
       + ` Headless Chromium with --disable-gpu rasterises in software on 2 shared cores, which also counts here.`);
   }
   if (i.mem.total > TARGET.memoryBytes) {

@@ -422,3 +422,102 @@ async fn a_new_runs_first_save_makes_room_by_forgetting_the_journal_it_replaces(
     assert!(load_journal().is_none());
     assert_eq!(journal_piece_keys(), Vec::<String>::new());
 }
+
+/// The rows a virtual list shows: (aria-rowindex, text, element) in order.
+fn shown_rows(root: &web_sys::Element) -> Vec<(u32, String, web_sys::Element)> {
+    let rows = root.query_selector_all(".vrow").unwrap();
+    (0..rows.length())
+        .map(|i| {
+            let row: web_sys::Element = rows.item(i).unwrap().unchecked_into();
+            let index = row.get_attribute("aria-rowindex").unwrap().parse().unwrap();
+            (index, row.text_content().unwrap(), row)
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_virtual_list_keeps_the_rows_still_in_view_while_scrolling_and_draws_them_again_when_the_rows_change(
+) {
+    use leptos::prelude::*;
+    use offboard::browser::sleep_ms;
+    use offboard::ui::VirtualList;
+
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    // As in the panel, the length is derived from the rows, so a change of the rows reaches the list through it.
+    let edition = RwSignal::new(1u32);
+    let len = Signal::derive(move || {
+        edition.track();
+        100_000usize
+    });
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! {
+            <VirtualList len row=move |i| format!("edition {} row {i}", edition.get_untracked()) label="Test rows" row_height=32 height=320 />
+        }
+    });
+    let list: web_sys::HtmlElement = root
+        .query_selector(".vlist")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    list.style().set_property("overflow-y", "auto").unwrap();
+
+    let top = shown_rows(&root);
+    assert_eq!(top.first().map(|r| r.0), Some(1));
+    assert!(top
+        .iter()
+        .all(|(n, text, _)| *text == format!("edition 1 row {}", n - 1)));
+    let last_at_top = top.last().unwrap().0;
+
+    // Scrolling down by 20 rows: every row shown is the right one, and the ones still in view are the same elements.
+    list.set_scroll_top(20 * 32);
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    sleep_ms(30).await;
+    let scrolled = shown_rows(&root);
+    assert!(
+        scrolled.last().unwrap().0 > last_at_top,
+        "rows came in at the bottom: scrollTop {}, {:?}",
+        list.scroll_top(),
+        scrolled.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
+    assert!(
+        scrolled.windows(2).all(|w| w[1].0 == w[0].0 + 1),
+        "the rows are in order"
+    );
+    assert!(scrolled
+        .iter()
+        .all(|(n, text, _)| *text == format!("edition 1 row {}", n - 1)));
+    let kept = scrolled
+        .iter()
+        .filter(|(n, _, row)| {
+            top.iter()
+                .any(|(m, _, old)| m == n && old.is_same_node(Some(row)))
+        })
+        .count();
+    let still_in_view = scrolled
+        .iter()
+        .filter(|(n, _, _)| *n <= last_at_top)
+        .count();
+    assert!(still_in_view > 0);
+    assert_eq!(
+        kept, still_in_view,
+        "the rows still in view were not drawn again"
+    );
+
+    // New rows with the same length: every row shows the new edition.
+    edition.set(2);
+    sleep_ms(30).await;
+    let redrawn = shown_rows(&root);
+    assert_eq!(redrawn.len(), scrolled.len());
+    assert!(
+        redrawn
+            .iter()
+            .all(|(n, text, _)| *text == format!("edition 2 row {}", n - 1)),
+        "{:?}",
+        redrawn.iter().map(|r| &r.1).collect::<Vec<_>>()
+    );
+    drop(handle);
+    root.remove();
+}

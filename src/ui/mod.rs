@@ -18,6 +18,7 @@ mod template;
 mod virtual_list;
 
 pub use state::{AppState, Connection, Loaded, RunState};
+pub use virtual_list::VirtualList;
 
 use crate::flow::Step;
 use crate::run::PauseReason;

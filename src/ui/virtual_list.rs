@@ -1,4 +1,5 @@
-//! A scrolling list that renders only the rows in view, so 1,000,000 rows stay smooth.
+//! A scrolling list that renders only the rows in view, and while scrolling only the rows that come into view,
+//! so 1,000,000 rows stay smooth.
 
 use std::sync::Arc;
 
@@ -54,6 +55,16 @@ fn list(
         let last = (first + visible + 2 * OVERSCAN).min(len);
         first..last
     };
+    // Whatever `len` reads may also change what a row shows: every such change counts as new rows, drawn again in
+    // full, while scrolling keeps the rows still in view and only draws those that come in.
+    let contents = Memo::new(move |n: Option<&u32>| {
+        len.track();
+        n.map_or(0, |n| n.wrapping_add(1))
+    });
+    let keyed_window = move || {
+        let contents = contents.get();
+        window().map(move |i| (contents, i))
+    };
     view! {
         <div
             class="vlist"
@@ -66,14 +77,11 @@ fn list(
         >
             <div style=move || format!("height:{}px;position:relative", len.get() * row_height)>
                 <div style=move || format!("position:absolute;top:{}px;left:0;right:0", window().start * row_height)>
-                    {move || {
-                        let row = row.clone();
-                        window().map(move |i| view! {
-                            <div class="vrow" role="row" aria-rowindex=i + 1 style=format!("height:{row_height}px")>
-                                {row(i)}
-                            </div>
-                        }).collect_view()
-                    }}
+                    <For each=keyed_window key=|k| *k let((_, i))>
+                        <div class="vrow" role="row" aria-rowindex=i + 1 style=format!("height:{row_height}px")>
+                            {row(i)}
+                        </div>
+                    </For>
                 </div>
             </div>
         </div>

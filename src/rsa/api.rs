@@ -203,5 +203,11 @@ mod tests {
         assert!(!is_user_id("eb2e12ae1112451b98e1dfe4e6afd60d"));
         assert!(!is_user_id("eb2e12ae-1112-451b-98e1-dfe4e6afd60g"));
         assert!(!is_user_id("jdoe@acme.com"));
+        assert!(
+            !is_user_id("eb2e12a-e1112-451b-98e1-dfe4e6afd60d"),
+            "a dash one place early"
+        );
+        assert!(!is_user_id("-b2e12ae-1112-451b-98e1-dfe4e6afd60d"));
+        assert!(!is_user_id("eb2e12ae-1112-451b-98e1-dfe4e6afd60d-"));
     }
 }

@@ -103,10 +103,11 @@ pub fn EmailLookup() -> impl IntoView {
         } else {
             "cell reason"
         };
+        let message = r.answer.message();
         view! {
             <span class="cell num" role="cell">{r.row}</span>
-            <span class="cell value mono" role="cell">{r.email.clone()}</span>
-            <span class=class role="cell">{r.answer.message()}</span>
+            <span class="cell value mono" role="cell" title=r.email.clone()>{r.email.clone()}</span>
+            <span class=class role="cell" title=message>{message.clone()}</span>
         }
         .into_any()
     };
@@ -135,7 +136,8 @@ pub fn EmailLookup() -> impl IntoView {
                 <Show when=move || state.lookups.with(|l| !l.is_empty())>
                     <p id="lookup-summary">{summary}</p>
                     <RemovalChoices />
-                    <VirtualList len=Signal::derive(move || state.lookups.with(Vec::len)) row label="E-mail addresses looked up" height=240 />
+                    <VirtualList len=Signal::derive(move || state.lookups.with(Vec::len)) row label="E-mail addresses looked up" height=240
+                        columns=["Row", "E-mail address", "Found"].map(String::from).to_vec() />
                 </Show>
             </section>
         </Show>

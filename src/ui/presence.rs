@@ -78,8 +78,8 @@ pub fn EpmPresence() -> impl IntoView {
         };
         view! {
             <span class="cell num" role="cell">{p.entry.row}</span>
-            <span class="cell value mono" role="cell">{p.entry.user.clone()}</span>
-            <span class=class role="cell">{text}</span>
+            <span class="cell value mono" role="cell" title=p.entry.user.clone()>{p.entry.user.clone()}</span>
+            <span class=class role="cell" title=text>{text.clone()}</span>
         }
         .into_any()
     };
@@ -104,7 +104,8 @@ pub fn EpmPresence() -> impl IntoView {
                             {move || format!("Drop the {} not-found logins from the plan", grouped(missing.with(Vec::len)))}
                         </button>
                     </Show>
-                    <VirtualList len=Signal::derive(move || state.presence.with(Vec::len)) row label="Logins and whether they exist" height=240 />
+                    <VirtualList len=Signal::derive(move || state.presence.with(Vec::len)) row label="Logins and whether they exist" height=240
+                        columns=["Row", "User login", "In the identity domain"].map(String::from).to_vec() />
                 </Show>
             </section>
         </Show>

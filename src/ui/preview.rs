@@ -133,8 +133,8 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 });
                 view! {
                     <span class="cell num" role="cell">{row_number(row)}</span>
-                    <span class="cell value mono" role="cell">{shown}</span>
-                    <span class="cell reason with-action" role="cell">{action}<span class="why">{reason}</span></span>
+                    <span class="cell value mono" role="cell" title=shown>{shown.clone()}</span>
+                    <span class="cell reason with-action" role="cell">{action}<span class="why" title=reason>{reason.clone()}</span></span>
                 }
                 .into_any()
             }
@@ -205,6 +205,14 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             ),
         ]
     };
+    // The lists' headings name the identifier column as the file does.
+    let column = loaded
+        .detection
+        .columns
+        .iter()
+        .find(|c| c.index == loaded.plan.options().column)
+        .map_or_else(|| "Value".to_string(), |c| c.title());
+    let headings = |last: &str| vec!["Row".to_string(), column.clone(), last.to_string()];
     let target_rows = Signal::derive(move || targets.with(Rows::len));
     let skipped_rows = Signal::derive(move || skipped.with(Rows::len));
 
@@ -234,11 +242,13 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         <super::protected::Safeguards />
         <section class="card">
             <h3>{move || format!("Will be removed ({})", grouped(target_rows.get()))}</h3>
-            <VirtualList len=target_rows row=row_view(targets, true) label="Users that will be removed" />
+            <VirtualList len=target_rows row=row_view(targets, true) label="Users that will be removed"
+                columns=headings("Notes") />
         </section>
         <section class="card">
             <h3>{move || format!("Will not be processed ({})", grouped(skipped_rows.get()))}</h3>
-            <VirtualList len=skipped_rows row=row_view(skipped, false) label="Rows that will not be processed" height=240 />
+            <VirtualList len=skipped_rows row=row_view(skipped, false) label="Rows that will not be processed" height=240
+                columns=headings("Reason") />
         </section>
     }
 }

@@ -175,12 +175,13 @@ pub fn ResultsStep() -> impl IntoView {
         };
         let class = OutcomeClass::of(&row);
         let class_name = format!("cell outcome {}", css_class(class));
+        let (user, message) = (row.user().to_string(), row.message());
         view! {
             <span class="cell num" role="cell">{row.row()}</span>
-            <span class="cell value mono" role="cell">{row.user().to_string()}</span>
-            <span class=class_name role="cell">{class.label()}</span>
+            <span class="cell value mono" role="cell" title=user>{user.clone()}</span>
+            <span class=class_name role="cell" title=class.label()>{class.label()}</span>
             <span class="cell num" role="cell">{row.http_status().map(|s| s.to_string()).unwrap_or_default()}</span>
-            <span class="cell reason" role="cell">{row.message()}</span>
+            <span class="cell reason" role="cell" title=message>{message.clone()}</span>
         }
         .into_any()
     };
@@ -276,7 +277,8 @@ pub fn ResultsStep() -> impl IntoView {
             {move || info.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </section>
         <section class="card results-list">
-            <VirtualList len=Signal::derive(move || shown.with(Vec::len)) row=row_view label="Every row of the file with its outcome" />
+            <VirtualList len=Signal::derive(move || shown.with(Vec::len)) row=row_view label="Every row of the file with its outcome"
+                columns=["Row", "User", "Outcome", "HTTP", "Message"].map(String::from).to_vec() />
         </section>
         <StepNav />
     }

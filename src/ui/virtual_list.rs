@@ -28,6 +28,9 @@ pub fn VirtualList<F, V>(
     /// Accessible name of the list.
     #[prop(into)]
     label: String,
+    /// Column headings, shown above the rows and kept in view while they scroll; none if empty.
+    #[prop(optional)]
+    columns: Vec<String>,
 ) -> impl IntoView
 where
     F: Fn(usize) -> V + Send + Sync + Clone + 'static,
@@ -35,7 +38,7 @@ where
 {
     // Every list shares one copy of the code below: only this wrapper depends on the row's type.
     let row: RowView = Arc::new(move |i| row(i).into_view().into_any());
-    list(len, row, row_height, height, label)
+    list(len, row, row_height, height, label, columns)
 }
 
 fn list(
@@ -44,7 +47,17 @@ fn list(
     row_height: usize,
     height: usize,
     label: String,
+    columns: Vec<String>,
 ) -> AnyView {
+    // The headings are the table's first row: the rows' indices and the count include it.
+    let heading_rows = usize::from(!columns.is_empty());
+    let heading = (!columns.is_empty()).then(|| {
+        view! {
+            <div class="vhead" role="row" aria-rowindex="1" style=format!("height:{row_height}px")>
+                {columns.into_iter().map(|c| view! { <span class="cell" role="columnheader">{c}</span> }).collect_view()}
+            </div>
+        }
+    });
     let scroll_top = RwSignal::new(0usize);
     let visible = height.div_ceil(row_height);
     let window = move || {
@@ -70,15 +83,16 @@ fn list(
             class="vlist"
             role="table"
             aria-label=label
-            aria-rowcount=move || len.get()
+            aria-rowcount=move || len.get() + heading_rows
             tabindex="0"
             style=format!("height:{height}px")
             on:scroll:target=move |ev| scroll_top.set(ev.target().scroll_top().max(0) as usize)
         >
+            {heading}
             <div style=move || format!("height:{}px;position:relative", len.get() * row_height)>
                 <div style=move || format!("position:absolute;top:{}px;left:0;right:0", window().start * row_height)>
                     <For each=keyed_window key=|k| *k let((_, i))>
-                        <div class="vrow" role="row" aria-rowindex=i + 1 style=format!("height:{row_height}px")>
+                        <div class="vrow" role="row" aria-rowindex=i + 1 + heading_rows style=format!("height:{row_height}px")>
                             {row(i)}
                         </div>
                     </For>

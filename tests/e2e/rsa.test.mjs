@@ -63,16 +63,18 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   const list = (label) => page.locator(`[aria-label="${label}"]`);
   const someone = expected.removed[0];
   await page.fill('#search', someone.slice(2, 14).toUpperCase());
-  await page.waitForFunction(() => document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === '1');
-  assert.match(await list('Users that will be removed').locator('[role=row]').first().innerText(), new RegExp(someone, 'i'));
-  assert.equal(await list('Rows that will not be processed').getAttribute('aria-rowcount'), '1');
-  assert.match(await list('Rows that will not be processed').locator('[role=row]').first().innerText(), /duplicate/i);
+  await page.waitForFunction(() => document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === '2');
+  // The lists' first row is their headings, naming the file's identifier column; the count includes it.
+  assert.deepEqual(await list('Users that will be removed').locator('[role=columnheader]').allInnerTexts(), ['Row', 'User ID', 'Notes']);
+  assert.match(await list('Users that will be removed').locator('.vrow').first().innerText(), new RegExp(someone, 'i'));
+  assert.equal(await list('Rows that will not be processed').getAttribute('aria-rowcount'), '2');
+  assert.match(await list('Rows that will not be processed').locator('.vrow').first().innerText(), /duplicate/i);
   await page.fill('#search', '1');
-  await page.waitForFunction(() => document.querySelector('[aria-label="Rows that will not be processed"]')?.getAttribute('aria-rowcount') !== '0');
-  assert.match(await list('Rows that will not be processed').locator('[role=row]').first().innerText(), /^1\s/);
+  await page.waitForFunction(() => document.querySelector('[aria-label="Rows that will not be processed"]')?.getAttribute('aria-rowcount') !== '1');
+  assert.match(await list('Rows that will not be processed').locator('.vrow').first().innerText(), /^1\s/);
   await page.fill('#search', '');
   await page.waitForFunction((n) => document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === n,
-    String(toRemove));
+    String(toRemove + 1));
   await screenshot(page, 'rsa-3-preview');
   assert.deepEqual(await accessibilityProblems(page), [], 'rsa-3-preview');
   await page.click('.step-nav .primary');
@@ -102,6 +104,15 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   await page.click('#download');
   const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
   await screenshot(page, 'rsa-6-results');
+  const results = page.locator('[aria-label="Every row of the file with its outcome"]');
+  assert.deepEqual(await results.locator('[role=columnheader]').allInnerTexts(), ['Row', 'User', 'Outcome', 'HTTP', 'Message']);
+  // A user ID is shown whole, and a cell cut short by the width holds its whole text as its tooltip.
+  const cells = await results.locator('.vrow .cell').evaluateAll((all) =>
+    all.map((c) => ({ text: c.textContent, title: c.title, cut: c.scrollWidth > c.clientWidth })));
+  const ids = cells.filter((c) => /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(c.text));
+  assert.ok(ids.length > 0 && ids.every((c) => !c.cut), 'every user ID is shown whole');
+  assert.ok(cells.some((c) => c.cut), 'the long messages are cut short at this width');
+  assert.deepEqual(cells.filter((c) => c.cut && c.title !== c.text), [], 'a cut cell has its whole text as its tooltip');
   assert.deepEqual(await accessibilityProblems(page), [], 'rsa-6-results');
 
   const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');

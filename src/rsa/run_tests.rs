@@ -1049,3 +1049,171 @@ fn throttling_that_comes_whatever_the_rate_does_not_bring_the_run_to_a_crawl() {
     eprintln!("{rate:.1}/s with {} 429s", refused.get());
     assert!(rate >= 10.0, "{rate:.1}/s");
 }
+
+#[test]
+fn an_outage_holds_the_run_instead_of_failing_the_users_and_it_ends_when_the_service_is_back() {
+    let p = plan(5_000);
+    let outage = 5_000.0..125_000.0;
+    let down = outage.clone();
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        move |c| {
+            if down.contains(&c.at_ms) {
+                Reply::status(503).body("{\"message\":\"maintenance\"}")
+            } else {
+                Reply::status(200)
+            }
+        },
+        nothing,
+    );
+    assert!(ran.outcomes().iter().all(|o| *o == Outcome::Removed));
+    ran.assert_accounted(&p);
+    let held_at: Vec<f64> = ran
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, RunEvent::Holding { .. }))
+        .map(|(t, _)| *t)
+        .collect();
+    let over_at: Vec<f64> = ran
+        .events
+        .iter()
+        .filter(|(_, e)| *e == RunEvent::HoldOver)
+        .map(|(t, _)| *t)
+        .collect();
+    assert!(
+        !held_at.is_empty() && held_at[0] < outage.start + 2_000.0,
+        "{held_at:?}"
+    );
+    assert_eq!(over_at.len(), 1, "one hold, over once the service answers");
+    assert!(
+        over_at[0] >= outage.end && over_at[0] < outage.end + 31_000.0,
+        "{over_at:?}"
+    );
+    // Once holding, one request at a time reached the failing service, after waits growing to 30 s.
+    let during: Vec<Call> = ran
+        .http
+        .calls()
+        .into_iter()
+        .filter(|c| c.at_ms > held_at[0] + 100.0 && outage.contains(&c.at_ms))
+        .collect();
+    assert!(
+        during.len() <= 12,
+        "{} requests while holding",
+        during.len()
+    );
+    assert!(
+        during.windows(2).all(|w| w[1].at_ms >= w[0].at_ms + 100.0),
+        "one at a time"
+    );
+    let Some((_, RunEvent::Holding { reason, .. })) = ran
+        .events
+        .iter()
+        .find(|(_, e)| matches!(e, RunEvent::Holding { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("503") && reason.contains("maintenance"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_hold_gives_up_after_its_limit_and_the_users_the_service_still_fails_end_failed() {
+    let p = plan(50);
+    let settings = RunSettings {
+        max_hold_ms: 60_000,
+        ..RunSettings::default()
+    };
+    let ran = run(&p, settings, |_| Reply::status(502), nothing);
+    assert!(ran.outcomes().iter().all(|o| *o == Outcome::Failed));
+    ran.assert_accounted(&p);
+    let note_at = ran
+        .events
+        .iter()
+        .find(
+            |(_, e)| matches!(e, RunEvent::Note(n) if n.contains("failed every request for 1 min")),
+        )
+        .map(|(t, _)| *t)
+        .expect("the run says it stopped waiting");
+    assert!((60_000.0..95_000.0).contains(&note_at), "{note_at}");
+    assert_eq!(
+        ran.count_events(|e| *e == RunEvent::HoldOver),
+        1,
+        "it holds once, then never again"
+    );
+    assert!(ran.results.iter().all(|r| r.http_status == Some(502)));
+}
+
+#[test]
+fn a_few_users_the_service_always_fails_never_hold_a_run_that_is_otherwise_answered() {
+    let p = plan(400);
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        |c| {
+            if user_no(c) % 50 == 7 {
+                Reply::status(503)
+            } else {
+                Reply::status(200)
+            }
+        },
+        nothing,
+    );
+    assert_eq!(
+        ran.count_events(|e| matches!(e, RunEvent::Holding { .. })),
+        0
+    );
+    let failed = ran
+        .outcomes()
+        .iter()
+        .filter(|o| **o == Outcome::Failed)
+        .count();
+    assert_eq!(failed, 8);
+    assert!(ran
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .all(|r| r.attempts == 5));
+    ran.assert_accounted(&p);
+}
+
+#[test]
+fn a_block_of_users_the_service_always_fails_holds_the_run_only_until_a_fresh_user_is_answered() {
+    let p = plan(2_000);
+    let bad = 100..130;
+    let ran = run(
+        &p,
+        RunSettings::default(),
+        move |c| {
+            if bad.contains(&user_no(c)) {
+                Reply::status(503)
+            } else {
+                Reply::status(200)
+            }
+        },
+        nothing,
+    );
+    let failed: Vec<usize> = ran
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.outcome == Outcome::Failed)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, (100..130).collect::<Vec<_>>());
+    let last_hold_event = ran
+        .events
+        .iter()
+        .rev()
+        .find(|(_, e)| matches!(e, RunEvent::Holding { .. } | RunEvent::HoldOver));
+    assert!(
+        matches!(last_hold_event, None | Some((_, RunEvent::HoldOver))),
+        "a hold ended by an answer"
+    );
+    let last = ran.results.iter().map(|r| r.at_ms).fold(0.0, f64::max);
+    let took_ms = last - crate::run::testing::EPOCH_START_MS;
+    assert!(took_ms < 120_000.0, "the run ended after {took_ms} ms");
+    ran.assert_accounted(&p);
+}

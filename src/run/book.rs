@@ -123,14 +123,15 @@ impl<'a> Book<'a> {
             .reduce(f64::min)
     }
 
-    /// The next user to send at `now_ms`: due retries first (oldest due first), then fresh users.
-    pub fn take_ready(&mut self, now_ms: f64) -> Option<usize> {
+    /// The next user to send at `now_ms`: due retries first (oldest due first), then fresh users;
+    /// or fresh users first if `fresh_first`.
+    pub fn take_ready(&mut self, now_ms: f64, fresh_first: bool) -> Option<usize> {
         let due = (0..self.waiting.len())
             .filter(|k| self.waiting[*k].0 <= now_ms)
             .min_by(|a, b| self.waiting[*a].0.total_cmp(&self.waiting[*b].0));
-        let i = match due {
-            Some(k) => self.waiting.swap_remove(k).1,
-            None => self.fresh.pop_front()?,
+        let i = match (due, fresh_first && !self.fresh.is_empty()) {
+            (Some(k), false) => self.waiting.swap_remove(k).1,
+            _ => self.fresh.pop_front()?,
         };
         debug_assert!(
             self.results[i].is_none(),
@@ -355,9 +356,9 @@ mod tests {
     fn a_repeated_user_id_is_sent_once_and_both_rows_get_its_outcome() {
         let p = plan(&["A-1", "b-2", "a-1"]);
         let mut book = Book::new(&p);
-        assert_eq!(book.take_ready(0.0), Some(0));
-        assert_eq!(book.take_ready(0.0), Some(1));
-        assert_eq!(book.take_ready(0.0), None, "row 4 repeats row 2");
+        assert_eq!(book.take_ready(0.0, false), Some(0));
+        assert_eq!(book.take_ready(0.0, false), Some(1));
+        assert_eq!(book.take_ready(0.0, false), None, "row 4 repeats row 2");
         let done = book.finish(&Plain, 0, answered(Outcome::Removed, 200, "Removed."), 5.0);
         assert_eq!(done.len(), 2);
         assert_eq!(
@@ -401,24 +402,36 @@ mod tests {
     fn due_retries_go_before_fresh_users_and_future_ones_wait() {
         let p = plan(&["a", "b", "c"]);
         let mut book = Book::new(&p);
-        let a = book.take_ready(0.0).unwrap();
-        let b = book.take_ready(0.0).unwrap();
+        let a = book.take_ready(0.0, false).unwrap();
+        let b = book.take_ready(0.0, false).unwrap();
         book.requeue(a, 500.0);
         book.requeue(b, 100.0);
         assert_eq!(book.next_ready_at(), Some(f64::NEG_INFINITY));
-        assert_eq!(book.take_ready(200.0), Some(b));
-        assert_eq!(book.take_ready(200.0), Some(2));
+        assert_eq!(book.take_ready(200.0, false), Some(b));
+        assert_eq!(book.take_ready(200.0, false), Some(2));
         assert_eq!(book.next_ready_at(), Some(500.0));
-        assert_eq!(book.take_ready(200.0), None);
-        assert_eq!(book.take_ready(500.0), Some(a));
+        assert_eq!(book.take_ready(200.0, false), None);
+        assert_eq!(book.take_ready(500.0, false), Some(a));
         assert_eq!(book.state(a).sends, 2);
+    }
+
+    #[test]
+    fn fresh_first_takes_fresh_users_before_due_retries_then_the_retries() {
+        let p = plan(&["a", "b", "c"]);
+        let mut book = Book::new(&p);
+        let a = book.take_ready(0.0, false).unwrap();
+        book.requeue(a, 0.0);
+        assert_eq!(book.take_ready(10.0, true), Some(1));
+        assert_eq!(book.take_ready(10.0, true), Some(2));
+        assert_eq!(book.take_ready(10.0, true), Some(a), "no fresh user left");
+        assert_eq!(book.take_ready(10.0, true), None);
     }
 
     #[test]
     fn cancelling_tells_untouched_users_from_ones_with_an_unknown_outcome() {
         let p = plan(&["a", "b", "c"]);
         let mut book = Book::new(&p);
-        let a = book.take_ready(0.0).unwrap();
+        let a = book.take_ready(0.0, false).unwrap();
         book.state(a).unanswered = true;
         book.state(a).failures = 1;
         book.state(a).last_error = Some("no response in time".into());
@@ -439,12 +452,12 @@ mod tests {
     fn a_cancel_quotes_the_last_answer_without_doubling_its_full_stop() {
         let p = plan(&["a", "b"]);
         let mut book = Book::new(&p);
-        let a = book.take_ready(0.0).unwrap();
+        let a = book.take_ready(0.0, false).unwrap();
         book.state(a).step_sends = 1;
         book.state(a).last_error =
             Some("The service asked to slow down (HTTP 429, too many requests).".into());
         book.requeue(a, 10.0);
-        let b = book.take_ready(0.0).unwrap();
+        let b = book.take_ready(0.0, false).unwrap();
         book.state(b).unanswered = true;
         book.state(b).failures = 1;
         book.state(b).last_error = Some("No answer in time.".into());
@@ -491,7 +504,7 @@ mod tests {
     fn a_step_that_went_through_starts_the_next_afresh_and_keeps_the_trail() {
         let p = plan(&["a", "b"]);
         let mut book = Book::new(&p);
-        let a = book.take_ready(0.0).unwrap();
+        let a = book.take_ready(0.0, false).unwrap();
         book.state(a).failures = 3;
         book.state(a).unanswered = true;
         book.state(a).throttled_since = Some(0.0);
@@ -505,7 +518,7 @@ mod tests {
         assert!(!st.resumed);
         assert_eq!(st.last_status, Some(200));
         assert_eq!(
-            book.take_ready(10.0),
+            book.take_ready(10.0, false),
             Some(a),
             "the next step goes before fresh users"
         );
@@ -519,7 +532,7 @@ mod tests {
     fn a_user_cancelled_between_steps_is_worded_by_the_protocol() {
         let p = plan(&["a"]);
         let mut book = Book::new(&p);
-        let a = book.take_ready(0.0).unwrap();
+        let a = book.take_ready(0.0, false).unwrap();
         book.advance(a, 200, "Disabled".into(), 10.0);
         let results = book.cancel_pending(&Plain, 11.0);
         assert_eq!(

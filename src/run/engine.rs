@@ -9,6 +9,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::backoff::Backoff;
 use super::book::Book;
+use super::breaker::{Breaker, Failed};
 use super::control::{Control, Mode, PauseReason};
 use super::event::RunEvent;
 use super::http::{Clock, Http, NetError, Request, Response};
@@ -25,6 +26,8 @@ pub struct RunSettings {
     pub backoff: Backoff,
     /// A user throttled (429) without pause for this long is reported failed, ms.
     pub max_throttled_ms: u64,
+    /// The longest a run holds while the service fails every request ([`super::breaker`]), ms.
+    pub max_hold_ms: u64,
     /// The longest `Retry-After` honoured, ms (longer ones are cut to this).
     pub max_wait_ms: u64,
     /// A request with no answer after this long counts as a timeout, ms.
@@ -41,6 +44,7 @@ impl Default for RunSettings {
             pacer: PacerSettings::default(),
             backoff: Backoff::default(),
             max_throttled_ms: 15 * 60_000,
+            max_hold_ms: 15 * 60_000,
             max_wait_ms: 10 * 60_000,
             request_timeout_ms: 60_000,
             poll_ms: 250,
@@ -56,6 +60,8 @@ const RECHECKS: u32 = 2;
 /// Which request a reply belongs to, and the conditions it was sent under.
 struct Ticket {
     index: usize,
+    /// Sent while the run held ([`Breaker`]).
+    probe: bool,
     auth_generation: u32,
     pacer_epoch: u64,
 }
@@ -95,7 +101,8 @@ pub struct ResumePlan<'a> {
 /// [`Control::replace_auth`] is called; each step has its own allowance of failures and of
 /// throttled time; cancelling lets in-flight requests finish and reports the rest (a user
 /// between steps too, worded by [`Protocol::conclude`]); nothing starts while paused or before
-/// a `Retry-After` instant.
+/// a `Retry-After` instant; while the service fails everyone's requests the run holds
+/// ([`super::breaker`]) instead of using up the users' attempts.
 pub async fn run_per_user<P, H, C, F>(
     plan: &[PlanEntry],
     protocol: &P,
@@ -141,6 +148,7 @@ where
     // Booking a large plan takes a while: the page gets a turn before the first requests.
     clock.sleep(0).await;
     let mut pacer = Pacer::new(settings.pacer);
+    let mut breaker = Breaker::new(settings.backoff, settings.max_hold_ms);
     let mut rng = Rng::new(settings.seed);
     let mut in_flight = FuturesUnordered::new();
     on_event(RunEvent::Concurrency(pacer.limit()));
@@ -154,6 +162,7 @@ where
             (Mode::Running | Mode::Cancelled, Some(since)) => {
                 book.discount_pause(now - since);
                 pacer.on_resume(now);
+                breaker.on_resume(now - since, now);
                 paused_since = None;
             }
             _ => {}
@@ -162,13 +171,23 @@ where
             Mode::Cancelled => emit_results(book.cancel_pending(protocol, now), on_event),
             Mode::Paused(_) => {}
             Mode::Running => {
-                while pacer.may_start(in_flight.len(), now) {
-                    let Some(i) = book.take_ready(now) else { break };
+                if breaker.give_up_if_due(now) {
+                    on_event(RunEvent::HoldOver);
+                    on_event(RunEvent::Note(gave_up_note(settings.max_hold_ms)));
+                }
+                while pacer.may_start(in_flight.len(), now)
+                    && breaker.may_start(in_flight.len(), now)
+                {
+                    // A hold sends fresh users first: a few users the service always fails do not keep it.
+                    let Some(i) = book.take_ready(now, breaker.holding()) else {
+                        break;
+                    };
                     let state = book.state(i);
                     let (attempt, step) = (state.sends, state.step);
                     let request = protocol.request(book.user(i), step, &control.auth());
                     let ticket = Ticket {
                         index: i,
+                        probe: breaker.holding(),
                         auth_generation: control.auth_generation(),
                         pacer_epoch: pacer.epoch(),
                     };
@@ -189,6 +208,7 @@ where
         let wait_ms = next_wake_ms(
             &book,
             &pacer,
+            &breaker,
             control,
             in_flight.len(),
             now,
@@ -208,6 +228,7 @@ where
             let mut on_reply = OnReply {
                 book: &mut book,
                 pacer: &mut pacer,
+                breaker: &mut breaker,
                 rng: &mut rng,
                 control,
                 settings,
@@ -227,6 +248,7 @@ where
 fn next_wake_ms(
     book: &Book,
     pacer: &Pacer,
+    breaker: &Breaker,
     control: &Control,
     in_flight: usize,
     now: f64,
@@ -235,7 +257,8 @@ fn next_wake_ms(
     let mut wait = poll_ms as f64;
     if control.mode() == Mode::Running && in_flight < pacer.limit() {
         if let Some(ready) = book.next_ready_at() {
-            wait = wait.min(ready.max(pacer.not_before_ms()) - now);
+            let not_before = pacer.not_before_ms().max(breaker.not_before_ms());
+            wait = wait.min(ready.max(not_before) - now);
         }
     }
     wait.ceil().max(1.0) as u64
@@ -257,6 +280,7 @@ impl OnReply<'_, '_> {
 struct OnReply<'s, 'a> {
     book: &'s mut Book<'a>,
     pacer: &'s mut Pacer,
+    breaker: &'s mut Breaker,
     rng: &'s mut Rng,
     control: &'s Control,
     settings: &'s RunSettings,
@@ -308,6 +332,7 @@ impl OnReply<'_, '_> {
                 self.book.advance(i, status, message, self.now);
             }
             Verdict::CredentialRefused { status, message } => {
+                self.answered(on_event);
                 let state = self.book.state(i);
                 state.last_status = Some(status);
                 state.last_error = Some(message.clone());
@@ -329,6 +354,7 @@ impl OnReply<'_, '_> {
                 wait_ms,
                 message,
             } => {
+                self.answered(on_event);
                 let state = self.book.state(i);
                 state.last_status = Some(status);
                 state.last_error = Some(message);
@@ -360,12 +386,32 @@ impl OnReply<'_, '_> {
                 maybe_done,
             } => {
                 let state = self.book.state(i);
-                state.failures += 1;
                 state.unanswered |= maybe_done;
                 state.last_status = status.or(state.last_status);
                 state.last_error = Some(message.clone());
                 state.throttled_since = None;
-                let (failures, attempt) = (state.failures, state.sends);
+                let (attempt, first) = (state.sends, state.step_sends == 1);
+                let failed = self
+                    .breaker
+                    .on_failure(i, first, ticket.probe, self.now, self.rng);
+                if let Failed::Holding { wait_ms } = failed {
+                    on_event(RunEvent::Holding {
+                        wait_ms,
+                        reason: message.clone(),
+                    });
+                    on_event(RunEvent::Retrying {
+                        user: self.book.user(i).to_string(),
+                        attempt,
+                        wait_ms,
+                        reason: message,
+                    });
+                    self.unacted(i, on_event);
+                    self.book.requeue(i, self.now);
+                    return;
+                }
+                let state = self.book.state(i);
+                state.failures += 1;
+                let failures = state.failures;
                 let recheck = if state.unanswered { RECHECKS } else { 0 };
                 if self
                     .settings
@@ -393,10 +439,27 @@ impl OnReply<'_, '_> {
 impl OnReply<'_, '_> {
     /// An answer that settled its step: the pacer may open up.
     fn on_success<F: FnMut(RunEvent)>(&mut self, on_event: &mut F) {
+        self.answered(on_event);
         if let Some(limit) = self.pacer.on_success() {
             on_event(RunEvent::Concurrency(limit));
         }
     }
+
+    /// The service answered, whatever it said: a hold is over.
+    fn answered<F: FnMut(RunEvent)>(&mut self, on_event: &mut F) {
+        if self.breaker.on_answer() {
+            on_event(RunEvent::HoldOver);
+        }
+    }
+}
+
+/// What the run says when a hold lasted `max_hold_ms` and it stops holding.
+fn gave_up_note(max_hold_ms: u64) -> String {
+    format!(
+        "The service has failed every request for {} min: the run no longer waits for it, and users whose \
+         requests still fail end \"failed\" (retry them from the results).",
+        max_hold_ms / 60_000
+    )
 }
 
 fn emit_results<F: FnMut(RunEvent)>(results: Vec<UserResult>, on_event: &mut F) {

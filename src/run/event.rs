@@ -36,6 +36,12 @@ pub enum RunEvent {
     },
     /// The number of requests now waiting for an answer.
     InFlight(usize),
+    /// The service failed the requests of several users in a row with no answer between: the run
+    /// holds, one request at a time, the next in `wait_ms`, and failures meanwhile count against
+    /// nobody. `reason` is the last failure.
+    Holding { wait_ms: u64, reason: String },
+    /// The hold is over: the service answered, or it held too long (a [`RunEvent::Note`] says so).
+    HoldOver,
     /// EPM v1: batch `index`'s removal job runs; its `Job Status` link and the uploaded file it
     /// reads, saved so that a run resumed after a reload follows the job instead of starting another.
     JobStarted {

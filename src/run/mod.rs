@@ -3,6 +3,7 @@
 pub mod action;
 pub mod backoff;
 mod book;
+pub mod breaker;
 pub mod control;
 pub mod engine;
 pub mod event;

@@ -53,6 +53,15 @@ impl OutcomeCounts {
     }
 }
 
+/// A run holding while the service fails every request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hold {
+    /// When the next request is sent (ms).
+    pub next_ms: f64,
+    /// The last failure.
+    pub reason: String,
+}
+
 /// The state of a run as the progress view shows it. Pure: feed it every event with the time it arrived.
 #[derive(Clone, Debug)]
 pub struct Progress {
@@ -73,6 +82,8 @@ pub struct Progress {
     pub paused: Option<PauseReason>,
     /// Nothing starts before this instant (ms) because the service throttled us.
     pub throttled_until_ms: Option<f64>,
+    /// Set while the run holds because the service fails every request ([`RunEvent::Holding`]).
+    pub holding: Option<Hold>,
     started_ms: Option<f64>,
     /// Outcomes (other than "not started") that arrived in this session, and when the last one did.
     session_done: usize,
@@ -95,6 +106,7 @@ impl Progress {
             retries: 0,
             paused: None,
             throttled_until_ms: None,
+            holding: None,
             started_ms: None,
             session_done: 0,
             last_done_ms: None,
@@ -140,6 +152,13 @@ impl Progress {
             RunEvent::Pace { per_s } => self.pace_per_s = *per_s,
             RunEvent::InFlight(n) => self.in_flight = *n,
             RunEvent::Retrying { .. } => self.retries += 1,
+            RunEvent::Holding { wait_ms, reason } => {
+                self.holding = Some(Hold {
+                    next_ms: now_ms + *wait_ms as f64,
+                    reason: reason.clone(),
+                })
+            }
+            RunEvent::HoldOver => self.holding = None,
             RunEvent::Batch { .. }
             | RunEvent::Note(_)
             | RunEvent::Unacted { .. }

@@ -2,6 +2,7 @@
 //! has ended, and each EPM batch's line.
 
 use super::action::RunAction;
+use super::breaker::TRIP_USERS;
 use super::control::PauseReason;
 use super::event::BatchStage;
 use super::outcome::Outcome;
@@ -135,6 +136,20 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
     };
     if let Some(paused) = paused {
         return format!("{paused} {done}.");
+    }
+    if let (Some(hold), false) = (&progress.holding, cancelling) {
+        let next = (hold.next_ms - now_ms).max(0.0);
+        let next = if next < 1_000.0 {
+            "now".to_string()
+        } else {
+            format!("in {}", duration(next))
+        };
+        return format!(
+            "Holding: the service failed the requests of {} users in a row (last: {}). \
+             One request at a time until it answers again, the next {next}; \
+             no user is failed meanwhile. {done}.",
+            TRIP_USERS, hold.reason
+        );
     }
     let state = if cancelling {
         "Cancelling: no new request starts; waiting for those in flight."
@@ -409,6 +424,38 @@ mod tests {
             running(&p, now + 60_000.0, false),
             "Paused: the credential was refused. 352 of 400 users done."
         );
+    }
+
+    #[test]
+    fn a_holding_run_says_why_and_when_it_tries_next_until_the_service_answers() {
+        let mut p = Progress::new(400);
+        sending_at(&mut p, 0.0);
+        removed_at(&mut p, 2, 500.0);
+        let reason = "Server error (HTTP 503): maintenance".to_string();
+        p.apply(
+            &RunEvent::Holding {
+                wait_ms: 12_000,
+                reason: reason.clone(),
+            },
+            1_000.0,
+        );
+        let held = running(&p, 2_000.0, false);
+        assert_eq!(
+            held,
+            "Holding: the service failed the requests of 8 users in a row (last: Server error (HTTP 503): \
+             maintenance). One request at a time until it answers again, the next in 11 s; no user is \
+             failed meanwhile. 1 of 400 users done."
+        );
+        assert!(running(&p, 13_500.0, false).contains("the next now;"));
+        assert!(
+            running(&p, 2_000.0, true).starts_with("Cancelling"),
+            "a cancel is said over the hold"
+        );
+        p.apply(&RunEvent::Paused(PauseReason::ByAdmin), 3_000.0);
+        assert!(running(&p, 3_000.0, false).starts_with("Paused."));
+        p.apply(&RunEvent::HoldOver, 20_000.0);
+        p.paused = None;
+        assert!(running(&p, 20_000.0, false).starts_with("Running. 1 of 400"));
     }
 
     #[test]

@@ -180,3 +180,44 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   assert.deepEqual(removed.sort(), logins.map((l) => l.toLowerCase()).sort());
   assert.deepEqual(problems, []);
 });
+
+test('an RSA run holds through an outage without failing anyone, and carries on when the service is back', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  await sandbox.control('/sandbox/faults', { failRate: 0, dropRate: 0, latencyMs: 40 });
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const gone = new Set((await sandbox.control('/sandbox/audit')).map((a) => a.user));
+  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource) &&
+    !gone.has(u.id)).slice(0, 120);
+  assert.equal(users.length, 120, 'the seeded tenant has enough disabled users left');
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(users.length));
+  await page.click('#start-run');
+  await waitRemoved(page, 20);
+
+  // The service answers 500 to everything: the run holds, and only one request at a time reaches it.
+  await sandbox.control('/sandbox/faults', { failRate: 1 });
+  await page.waitForFunction(() => /^Holding: the service failed the requests of 8 users in a row \(last: .*HTTP 500/
+    .test(document.querySelector('#run-status')?.textContent ?? ''), null, { timeout: 30_000 });
+  const sent = (await sandbox.control('/sandbox/requests')).length;
+  await page.waitForTimeout(4_000);
+  const sentHolding = (await sandbox.control('/sandbox/requests')).length - sent;
+  assert.ok(sentHolding <= 5, `${sentHolding} requests in 4 s of holding`);
+  assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0', 'nobody failed');
+  assert.ok(await removedCount(page) < users.length, 'the outage came mid-run');
+  await screenshot(page, 'outage-holding');
+
+  await sandbox.control('/sandbox/faults', { failRate: 0 });
+  await page.waitForSelector('#see-results', { timeout: 90_000 });
+  assert.equal(await removedCount(page), users.length);
+  assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0');
+  const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove' && !gone.has(a.user));
+  assert.deepEqual(audit.map((a) => a.user).sort(), users.map((u) => u.id).sort(), 'each user removed once');
+  assert.deepEqual(problems, []);
+});

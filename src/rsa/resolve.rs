@@ -9,10 +9,13 @@ use super::api;
 use super::base_url::ApiBase;
 use super::lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
 use crate::csv_intake::email_address;
+use crate::decimal::grouped;
 use crate::hash::FxBuild;
 use crate::run::engine::{run_per_user, RunSettings};
 use crate::run::http::{Auth, Clock, Http, NetError, Request, Response};
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
+use crate::run::progress::Hold;
+use crate::run::status;
 use crate::run::verdict::{AttemptContext, Protocol, Verdict};
 use crate::run::{Control, PauseReason, RunEvent};
 
@@ -107,6 +110,33 @@ pub struct ResolveProgress {
     pub paused: Option<PauseReason>,
     /// Nothing is sent before this instant (ms since the epoch) because the service throttled us.
     pub throttled_until_ms: Option<f64>,
+    /// Set while the lookup holds because the service fails every request.
+    pub holding: Option<Hold>,
+}
+
+impl ResolveProgress {
+    /// The lookup's status line at `now_ms` (ms since the epoch).
+    pub fn status(&self, now_ms: f64) -> String {
+        let done = format!(
+            "{} of {} looked up.",
+            grouped(self.done),
+            grouped(self.total)
+        );
+        let state = match (self.paused, &self.holding) {
+            (Some(PauseReason::CredentialRefused), _) => {
+                "Paused: the service refused the credential. Stop, connect with a new one (step 1), \
+                 and look the addresses up again."
+                    .to_string()
+            }
+            (Some(_), _) => "Paused.".to_string(),
+            (None, Some(hold)) => status::holding(hold, now_ms),
+            (None, None) if self.throttled_until_ms.is_some_and(|t| t > now_ms) => {
+                "Throttled by the service: waiting.".to_string()
+            }
+            (None, None) => return done,
+        };
+        format!("{state} {done}")
+    }
 }
 
 /// User Details as a per-user [`Protocol`]: the "user" is an e-mail address.
@@ -236,6 +266,7 @@ where
         total: entries.len(),
         paused: None,
         throttled_until_ms: None,
+        holding: None,
     };
     on_progress(&progress);
     // Each answer is read as it arrives, so the end of a long lookup has little left to do.
@@ -255,6 +286,11 @@ where
                 progress.throttled_until_ms =
                     Some(progress.throttled_until_ms.map_or(until, |t| t.max(until)));
             }
+            RunEvent::Holding { wait_ms, reason } => {
+                let next_ms = clock.now_ms() + wait_ms as f64;
+                progress.holding = Some(Hold { next_ms, reason });
+            }
+            RunEvent::HoldOver => progress.holding = None,
             _ => return,
         }
         on_progress(&progress);
@@ -726,6 +762,73 @@ mod tests {
             .iter()
             .any(|(_, p)| p.paused == Some(PauseReason::CredentialRefused)));
         assert_eq!(ran.progress.last().unwrap().1.paused, None);
+    }
+
+    #[test]
+    fn a_lookup_holds_through_an_outage_says_so_and_finds_everyone_once_it_is_over() {
+        let input = numbered(300);
+        let outage = 2_000.0..62_000.0;
+        let down = outage.clone();
+        let ran = run(
+            &input,
+            RunSettings::default(),
+            move |c| {
+                if down.contains(&c.at_ms) {
+                    Reply::status(502)
+                } else {
+                    found(c)
+                }
+            },
+            nothing,
+        );
+        ran.assert_one_answer_each(&input);
+        assert!(ran.resolutions.iter().all(|r| r.answer.user().is_some()));
+        let held: Vec<f64> = ran
+            .progress
+            .iter()
+            .filter(|(_, p)| p.holding.is_some())
+            .map(|(t, _)| *t)
+            .collect();
+        assert!(
+            !held.is_empty() && held[0] < outage.start + 2_000.0,
+            "{held:?}"
+        );
+        let (_, last) = ran.progress.last().unwrap();
+        assert_eq!(last.holding, None, "the hold is over");
+    }
+
+    #[test]
+    fn the_lookup_status_says_why_it_waits() {
+        let mut p = ResolveProgress {
+            done: 3,
+            total: 1_200,
+            paused: None,
+            throttled_until_ms: None,
+            holding: None,
+        };
+        assert_eq!(p.status(0.0), "3 of 1,200 looked up.");
+        p.throttled_until_ms = Some(5_000.0);
+        assert_eq!(
+            p.status(1_000.0),
+            "Throttled by the service: waiting. 3 of 1,200 looked up."
+        );
+        assert_eq!(p.status(6_000.0), "3 of 1,200 looked up.");
+        p.holding = Some(Hold {
+            next_ms: 4_000.0,
+            reason: "no answer".into(),
+        });
+        let held = p.status(1_000.0);
+        assert!(
+            held.starts_with(
+                "Holding: the service failed the requests of 8 users in a row (last: no answer)."
+            ) && held
+                .ends_with("the next in 3 s; no user is failed meanwhile. 3 of 1,200 looked up."),
+            "{held}"
+        );
+        p.paused = Some(PauseReason::CredentialRefused);
+        assert!(p.status(1_000.0).starts_with(
+            "Paused: the service refused the credential. Stop, connect with a new one"
+        ));
     }
 
     #[test]

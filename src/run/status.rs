@@ -6,7 +6,7 @@ use super::breaker::TRIP_USERS;
 use super::control::PauseReason;
 use super::event::BatchStage;
 use super::outcome::Outcome;
-use super::progress::Progress;
+use super::progress::{Hold, Progress};
 use crate::decimal::grouped;
 use crate::target::Target;
 
@@ -138,18 +138,7 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
         return format!("{paused} {done}.");
     }
     if let (Some(hold), false) = (&progress.holding, cancelling) {
-        let next = (hold.next_ms - now_ms).max(0.0);
-        let next = if next < 1_000.0 {
-            "now".to_string()
-        } else {
-            format!("in {}", duration(next))
-        };
-        return format!(
-            "Holding: the service failed the requests of {} users in a row (last: {}). \
-             One request at a time until it answers again, the next {next}; \
-             no user is failed meanwhile. {done}.",
-            TRIP_USERS, hold.reason
-        );
+        return format!("{} {done}.", holding(hold, now_ms));
     }
     let state = if cancelling {
         "Cancelling: no new request starts; waiting for those in flight."
@@ -176,6 +165,21 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
         })
         .unwrap_or_default();
     format!("{state} {done}; {rate}{left}.{pace}")
+}
+
+/// What a run (or a lookup) holding at `now_ms` says: why, and when it tries again.
+pub fn holding(hold: &Hold, now_ms: f64) -> String {
+    let next = (hold.next_ms - now_ms).max(0.0);
+    let next = if next < 1_000.0 {
+        "now".to_string()
+    } else {
+        format!("in {}", duration(next))
+    };
+    format!(
+        "Holding: the service failed the requests of {TRIP_USERS} users in a row (last: {}). \
+         One request at a time until it answers again, the next {next}; no user is failed meanwhile.",
+        hold.reason
+    )
 }
 
 /// A duration in ms as "0.4 s", "42 s", "3 min 5 s" or "1 h 20 min".

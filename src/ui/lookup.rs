@@ -42,11 +42,16 @@ pub fn EmailLookup() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             // At most a few redraws a second: a 40,000-address lookup reports each answer.
+            // A pause or a hold starting or ending shows at once.
             let mut shown_at = f64::NEG_INFINITY;
+            let mut shown_state = (None, false);
             let mut on_progress = move |p: &ResolveProgress| {
                 let now = js_sys::Date::now();
-                if now - shown_at >= PROGRESS_EVERY_MS || p.done == p.total {
+                let state = (p.paused, p.holding.is_some());
+                if now - shown_at >= PROGRESS_EVERY_MS || p.done == p.total || state != shown_state
+                {
                     shown_at = now;
+                    shown_state = state;
                     progress.set(Some(p.clone()));
                 }
             };
@@ -129,7 +134,7 @@ pub fn EmailLookup() -> impl IntoView {
                         <div class="progress" role="progressbar" aria-label="Lookup progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                             <div class="fill" style=format!("width:{percent}%")></div>
                         </div>
-                        <p role="status">{format!("{} of {} looked up.", grouped(p.done), grouped(p.total))}</p>
+                        <p role="status" id="lookup-status">{p.status(js_sys::Date::now())}</p>
                     }
                 })}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

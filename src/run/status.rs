@@ -167,6 +167,38 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
     format!("{state} {done}; {rate}{left}.{pace}")
 }
 
+/// The page's title when nothing has run: the one `index.html` gives.
+pub const PAGE_TITLE: &str = "Offboard — bulk user removal";
+
+/// The browser tab's title, so that a run in a background tab can be followed from the tab strip:
+/// "42% · Running · Offboard", "42% · Paused · Offboard", "Finished, 3 failed · Offboard";
+/// [`PAGE_TITLE`] before any run.
+pub fn tab_title(progress: Option<&Progress>, active: bool, cancelled: bool) -> String {
+    let Some(p) = progress else {
+        return PAGE_TITLE.to_string();
+    };
+    let state = if active {
+        let doing = match (p.paused, &p.holding) {
+            (Some(_), _) => "Paused",
+            (None, Some(_)) => "Holding",
+            (None, None) if cancelled => "Cancelling",
+            (None, None) => "Running",
+        };
+        format!("{}% · {doing}", p.percent())
+    } else {
+        let end = if cancelled && p.counts.not_started > 0 {
+            "Cancelled"
+        } else {
+            "Finished"
+        };
+        match p.counts.failed {
+            0 => end.to_string(),
+            n => format!("{end}, {} failed", grouped(n)),
+        }
+    };
+    format!("{state} · Offboard")
+}
+
 /// What a run (or a lookup) holding at `now_ms` says: why, and when it tries again.
 pub fn holding(hold: &Hold, now_ms: f64) -> String {
     let next = (hold.next_ms - now_ms).max(0.0);
@@ -427,6 +459,41 @@ mod tests {
         assert_eq!(
             running(&p, now + 60_000.0, false),
             "Paused: the credential was refused. 352 of 400 users done."
+        );
+    }
+
+    #[test]
+    fn the_tab_title_follows_the_run() {
+        assert!(include_str!("../../index.html").contains(&format!("<title>{PAGE_TITLE}</title>")));
+        assert_eq!(tab_title(None, false, false), PAGE_TITLE);
+        let mut p = progress(&[(Outcome::Removed, 42), (Outcome::NotStarted, 0)]);
+        p.total = 100;
+        assert_eq!(tab_title(Some(&p), true, false), "42% · Running · Offboard");
+        assert_eq!(
+            tab_title(Some(&p), true, true),
+            "42% · Cancelling · Offboard"
+        );
+        p.apply(
+            &RunEvent::Holding {
+                wait_ms: 1_000,
+                reason: "no answer".into(),
+            },
+            0.0,
+        );
+        assert_eq!(tab_title(Some(&p), true, false), "42% · Holding · Offboard");
+        p.apply(&RunEvent::Paused(PauseReason::Offline), 0.0);
+        assert_eq!(tab_title(Some(&p), true, false), "42% · Paused · Offboard");
+        let done = progress(&[(Outcome::Removed, 1_200), (Outcome::Failed, 1_500)]);
+        assert_eq!(
+            tab_title(Some(&done), false, false),
+            "Finished, 1,500 failed · Offboard"
+        );
+        let cut = progress(&[(Outcome::Removed, 5), (Outcome::NotStarted, 5)]);
+        assert_eq!(tab_title(Some(&cut), false, true), "Cancelled · Offboard");
+        assert_eq!(
+            tab_title(Some(&cut), false, false),
+            "Finished · Offboard",
+            "a run left unfinished by a reload is not cancelled"
         );
     }
 

@@ -56,6 +56,18 @@ pub fn App() -> impl IntoView {
             state.run.follow_up.set(None);
         }
     });
+    // The tab's title follows a run, for an admin who watches it from another tab.
+    Effect::new(move |shown: Option<String>| {
+        let run = state.run;
+        let (active, cancelled) = (run.active.get(), run.cancelled.get());
+        let title = run
+            .progress
+            .with(|p| crate::run::status::tab_title(p.as_ref(), active, cancelled));
+        if shown.as_ref() != Some(&title) {
+            document().set_title(&title);
+        }
+        title
+    });
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let step = Step::from_hash(&window().location().hash().unwrap_or_default());
         if state.step.get_untracked() != step {

@@ -211,12 +211,14 @@ test('an RSA run holds through an outage without failing anyone, and carries on 
   assert.ok(sentHolding <= 5, `${sentHolding} requests in 4 s of holding`);
   assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0', 'nobody failed');
   assert.ok(await removedCount(page) < users.length, 'the outage came mid-run');
+  assert.match(await page.title(), /^\d+% · Holding · Offboard$/, 'the tab title says so too');
   await screenshot(page, 'outage-holding');
 
   await sandbox.control('/sandbox/faults', { failRate: 0 });
   await page.waitForSelector('#see-results', { timeout: 90_000 });
   assert.equal(await removedCount(page), users.length);
   assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0');
+  assert.equal(await page.title(), 'Finished · Offboard');
   const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove' && !gone.has(a.user));
   assert.deepEqual(audit.map((a) => a.user).sort(), users.map((u) => u.id).sort(), 'each user removed once');
   assert.deepEqual(problems, []);

@@ -29,7 +29,8 @@ pub fn common<'r>(
         }
     };
     let status = response.status;
-    if matches!(status, 404 | 405) && looks_like_html(&response.body) {
+    // The API answers JSON: a web page is a static host or a proxy answering in its place.
+    if matches!(status, 200..=299 | 404 | 405) && looks_like_html(&response.body) {
         return Err(failed(
             status,
             format!(

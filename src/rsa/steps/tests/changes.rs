@@ -196,3 +196,33 @@ fn every_documented_code_of_each_change_has_its_meaning() {
         f("restored")
     );
 }
+
+#[test]
+fn a_web_page_answering_ok_is_not_taken_for_a_change_or_a_step_that_went_through() {
+    let ctx = crate::run::AttemptContext {
+        now_ms: EPOCH_START_MS,
+        attempt: 1,
+        earlier_unanswered: false,
+        resumed: false,
+        user: "eb2e12ae-1112-451b-98e1-dfe4e6afd60d",
+        step: 0,
+    };
+    let page = Ok(crate::run::Response::new(
+        200,
+        "<!doctype html><title>Offboard</title>",
+    ));
+    for change in [Change::Mark, Change::Unmark, Change::Reenable] {
+        assert_eq!(
+            verdict_kind(&judge_change(change, &page, &ctx)),
+            "final:failed"
+        );
+    }
+    for step in [Step::Disable, Step::Unmark] {
+        let verdict = judge_step(step, &page, &ctx);
+        assert_eq!(verdict_kind(&verdict), "final:failed");
+        let crate::run::Verdict::Final { message, .. } = verdict else {
+            unreachable!()
+        };
+        assert!(message.contains("came from a web page"), "{message}");
+    }
+}

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::state::DROPPED;
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
+use crate::browser::yield_now::in_slices;
 use crate::csv_intake::{row_number, Class};
 use crate::decimal::grouped;
 use crate::results::SkipReason;
@@ -45,24 +47,55 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     // row; a search lists both by looking at every row, once per query.
     // Rows whose e-mail address was looked up: the user found joins the users to remove, or the
     // row says why not (own account, protected, a user removed by another row, nobody found).
-    let lists = Memo::new({
+    let found = move || -> HashSet<u32> {
+        state
+            .lookup_decisions()
+            .removed()
+            .iter()
+            .map(|&row| row as u32 - 1)
+            .collect()
+    };
+    let aside = move || -> HashSet<u32> {
+        let index =
+            |rows: &HashSet<usize>| rows.iter().map(|&row| row as u32 - 1).collect::<Vec<_>>();
+        let mut aside: HashSet<u32> = state.dropped.with(index).into_iter().collect();
+        aside.extend(state.left_out.with(index));
+        aside
+    };
+    // A search looks at every row: in a big file it starts once typing pauses, not at each key, and
+    // runs a slice at a time, so that the page never stops answering; the lists shown stay until it ends.
+    let big = loaded.table.len() > SEARCH_AT_ONCE_ROWS;
+    let lists = RwSignal::new(Lists::new(&loaded, "", &found(), &aside()));
+    let searching = RwSignal::new(false);
+    let searches = StoredValue::new(0u64);
+    Effect::new({
         let loaded = loaded.clone();
-        move |_| {
-            let found: HashSet<u32> = state
-                .lookup_decisions()
-                .removed()
-                .iter()
-                .map(|&row| row as u32 - 1)
-                .collect();
-            let index =
-                |rows: &HashSet<usize>| rows.iter().map(|&row| row as u32 - 1).collect::<Vec<_>>();
-            let mut aside: HashSet<u32> = state.dropped.with(index).into_iter().collect();
-            aside.extend(state.left_out.with(index));
-            query.with(|q| Lists::new(&loaded, q, &found, &aside))
+        move |first: Option<()>| {
+            let (found, aside, typed) = (found(), aside(), query.get());
+            if first.is_none() {
+                return;
+            }
+            let this = searches.get_value().wrapping_add(1);
+            searches.set_value(this);
+            let needle = Needle::new(&typed);
+            if !big || needle.is_empty() {
+                searching.set(false);
+                lists.set(Lists::new(&loaded, &typed, &found, &aside));
+                return;
+            }
+            searching.set(true);
+            let loaded = loaded.clone();
+            spawn_local(async move {
+                let mut search = Search::new(needle);
+                let step = |s: &mut Search| s.step(&loaded, &found, &aside);
+                let current = |_: &Search| searches.try_get_value() == Some(this);
+                if in_slices(&mut search, step, current).await {
+                    lists.try_set(search.into_lists());
+                    searching.try_set(false);
+                }
+            });
         }
     });
-    // A search looks at every row: in a big file it starts once typing pauses, not at each key.
-    let big = loaded.table.len() > SEARCH_AT_ONCE_ROWS;
     let mut search_later = debounce(Duration::from_millis(SEARCH_PAUSE_MS), move |text| {
         query.set(text)
     });
@@ -236,6 +269,9 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             <input id="search" type="search" placeholder="a login, an ID or a row number"
                 prop:value=move || query.get()
                 on:input:target=move |ev| search(ev.target().value()) />
+            <Show when=move || searching.get()>
+                <p class="hint" role="status" id="searching">{format!("Searching {} rows…", grouped(loaded.table.len()))}</p>
+            </Show>
         </section>
         <super::lookup::EmailLookup />
         <super::presence::EpmPresence />
@@ -309,45 +345,80 @@ impl Lists {
     /// `aside` rows (by index) the admin set aside after the intake: dropped after List Users, or
     /// left out.
     fn new(loaded: &Loaded, query: &str, found: &HashSet<u32>, aside: &HashSet<u32>) -> Lists {
-        let (table, plan) = (&loaded.table, &loaded.plan);
-        let removed = |i: usize, class: &Class| {
-            let i = i as u32;
-            (*class == Class::Target || found.contains(&i))
-                && (aside.is_empty() || !aside.contains(&i))
-        };
         let needle = Needle::new(query);
         if needle.is_empty() {
             // A plain loop: the release build (opt-level z) leaves `filter` and `map` as calls per row.
             let mut skipped = Vec::new();
-            for (i, class) in plan.classes().iter().enumerate() {
-                if !removed(i, class) {
+            for (i, class) in loaded.plan.classes().iter().enumerate() {
+                if !removed(i, class, found, aside) {
                     skipped.push(i as u32);
                 }
             }
             let skipped = Arc::new(skipped);
             return Lists {
                 targets: Rows::AllBut {
-                    len: table.len(),
+                    len: loaded.table.len(),
                     except: skipped.clone(),
                 },
                 skipped: Rows::Listed(skipped),
             };
         }
-        let (mut targets, mut skipped) = (Vec::new(), Vec::new());
-        for (i, class) in plan.classes().iter().enumerate() {
-            let hit = needle.is_row(u64::from(row_number(i)))
-                || table.fields(i).any(|f| needle.found_in(f));
+        let mut search = Search::new(needle);
+        while !search.step(loaded, found, aside) {}
+        search.into_lists()
+    }
+}
+
+/// Whether row index `i` of class `class` is among the users to remove (see [`Lists::new`]).
+fn removed(i: usize, class: &Class, found: &HashSet<u32>, aside: &HashSet<u32>) -> bool {
+    let i = i as u32;
+    (*class == Class::Target || found.contains(&i)) && (aside.is_empty() || !aside.contains(&i))
+}
+
+/// A search of every row for a needle, a few thousand rows at a time.
+struct Search {
+    needle: Needle,
+    next: usize,
+    targets: Vec<u32>,
+    skipped: Vec<u32>,
+}
+
+impl Search {
+    /// Rows looked at by one [`Search::step`].
+    const STEP_ROWS: usize = 4_096;
+
+    fn new(needle: Needle) -> Search {
+        Search {
+            needle,
+            next: 0,
+            targets: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Looks at the next rows; true once every row was looked at.
+    fn step(&mut self, loaded: &Loaded, found: &HashSet<u32>, aside: &HashSet<u32>) -> bool {
+        let classes = loaded.plan.classes();
+        let end = (self.next + Self::STEP_ROWS).min(classes.len());
+        for (i, class) in classes.iter().enumerate().take(end).skip(self.next) {
+            let hit = self.needle.is_row(u64::from(row_number(i)))
+                || loaded.table.fields(i).any(|f| self.needle.found_in(f));
             if hit {
-                if removed(i, class) {
-                    targets.push(i as u32);
+                if removed(i, class, found, aside) {
+                    self.targets.push(i as u32);
                 } else {
-                    skipped.push(i as u32);
+                    self.skipped.push(i as u32);
                 }
             }
         }
+        self.next = end;
+        end == classes.len()
+    }
+
+    fn into_lists(self) -> Lists {
         Lists {
-            targets: Rows::Listed(Arc::new(targets)),
-            skipped: Rows::Listed(Arc::new(skipped)),
+            targets: Rows::Listed(Arc::new(self.targets)),
+            skipped: Rows::Listed(Arc::new(self.skipped)),
         }
     }
 }

@@ -65,3 +65,34 @@ test('a file that mixes UTF-8 and ANSI is read with a warning naming the line wh
   assert.equal(await page.locator('#intake-encoding').count(), 0, 'a file all in ANSI gets no warning');
   assert.deepEqual(problems, []);
 });
+
+test('a big file is searched a slice at a time, and both lists show what the search found', async () => {
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.check('#target-epm');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  const logins = Array.from({ length: 60_000 }, (_, i) => `user${i}@example.com`);
+  await dropFile(page, 'big.csv', ['User Login', ...logins, 'USER777@example.com'].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.waitForSelector('.vlist .vrow');
+  const rowcount = (label) => page.locator(`[aria-label="${label}"]`).getAttribute('aria-rowcount');
+  assert.equal(await rowcount('Users that will be removed'), '60001', '60,000 users and the headings');
+  await page.evaluate(() => {
+    window.sawSearching = false;
+    new MutationObserver(() => { window.sawSearching ||= document.getElementById('searching') !== null; })
+      .observe(document.body, { childList: true, subtree: true });
+  });
+  await page.fill('#search', 'USER777@');
+  await page.waitForFunction(() =>
+    document.querySelector('[aria-label="Rows that will not be processed"]')?.getAttribute('aria-rowcount') === '2');
+  assert.equal(await rowcount('Users that will be removed'), '2', 'the user, in any case');
+  assert.match(await page.locator('[aria-label="Users that will be removed"] .vrow').first().innerText(), /^779\s+user777@example\.com/);
+  assert.match(await page.locator('[aria-label="Rows that will not be processed"] .vrow').first().innerText(),
+    /^60002\s+USER777@example\.com\s+duplicate of row 779/);
+  assert.ok(await page.evaluate(() => window.sawSearching), 'the page said it was searching');
+  assert.equal(await page.locator('#searching').count(), 0, 'and stopped saying so once done');
+  await page.fill('#search', '');
+  await page.waitForFunction(() =>
+    document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === '60001');
+  assert.deepEqual(problems, []);
+});

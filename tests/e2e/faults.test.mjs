@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connectEpm, dropFile, launchBrowser, openPanel, parseCsv, planLogins, screenshot, startSandbox } from './harness.mjs';
+import { connectEpm, dropFile, launchBrowser, openPanel, parseCsv, planLogins, planRows, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => { sandbox = await startSandbox(['--users', '700', '--latency-ms', '30']); browser = await launchBrowser(); });
@@ -192,11 +192,7 @@ test('an RSA run holds through an outage without failing anyone, and carries on 
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
   await page.fill('#rsa-jwt', demo.rsa.jwt);
-  await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
-  await page.waitForSelector('#intake-summary');
-  await page.click('.step-nav .primary');
-  await page.click('.step-nav .primary');
+  await planRows(page, 'userID', users.map((u) => u.id));
   await page.fill('#confirm-count', String(users.length));
   await page.click('#start-run');
   await waitRemoved(page, 20);

@@ -176,8 +176,13 @@ export async function connectEpm(page, demo, batch) {
 
 /** From the Connect step: drops `logins` as a `User Login` file and goes on to the Run step's confirmation. */
 export async function planLogins(page, logins) {
+  await planRows(page, 'User Login', logins);
+}
+
+/** From the Connect step: drops `values` under `header` as a file and goes on to the Run step's confirmation. */
+export async function planRows(page, header, values) {
   await page.click('.step-nav .primary');
-  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
+  await dropFile(page, 'leavers.csv', [header, ...values].join('\n'));
   await page.waitForSelector('#intake-summary');
   await page.click('.step-nav .primary');
   await page.click('.step-nav .primary');

@@ -56,6 +56,11 @@ impl Needle {
         }
     }
 
+    /// Whether the search holds the byte `b` (once lower-cased).
+    pub fn holds(&self, b: u8) -> bool {
+        self.lower.as_bytes().contains(&b)
+    }
+
     /// Whether the search is the number `row` (leading zeros allowed).
     pub fn is_row(&self, row: u64) -> bool {
         self.number == Some(row)

@@ -214,6 +214,22 @@ impl Table {
         }
     }
 
+    /// Whether some field of row `row` holds a text `found` finds, where `found` finds nothing that
+    /// holds the byte fields are split at ([`Table::separator`]) or a line end: a row without quotes is
+    /// then searched as one line, at once, instead of field by field.
+    #[inline]
+    pub fn any_field(&self, row: usize, found: impl Fn(&str) -> bool) -> bool {
+        match self.quoted.index(row) {
+            Some(_) => self.fields(row).any(found),
+            None => found(self.line(row)),
+        }
+    }
+
+    /// The byte fields are split at: the delimiter, or a comma when there is none.
+    pub fn separator(&self) -> u8 {
+        self.separator
+    }
+
     /// The text of row `row`, which holds no quote, without its line end.
     #[inline(always)]
     fn line(&self, row: usize) -> &str {

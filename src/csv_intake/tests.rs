@@ -638,3 +638,37 @@ mod sliced_props {
         }
     }
 }
+
+#[test]
+fn a_search_without_the_separator_finds_the_same_rows_in_whole_lines_as_in_fields() {
+    let mut random = crate::run::rng::Rng::new(11);
+    let alphabet = ['a', 'B', ' ', '\t', ',', ';', '"', 'é', 'ß', 'S', 's', 'x'];
+    let pick = |random: &mut crate::run::rng::Rng, len: u64| -> String {
+        (0..random.next_u64() % len)
+            .map(|_| alphabet[(random.next_u64() % alphabet.len() as u64) as usize])
+            .collect()
+    };
+    let mut rows_compared = 0;
+    for _ in 0..300 {
+        let lines: Vec<String> = (0..8).map(|_| pick(&mut random, 14)).collect();
+        let Ok(table) = read_pasted(&lines.join("\r\n")) else {
+            continue;
+        };
+        for _ in 0..20 {
+            let needle = crate::search::Needle::new(&pick(&mut random, 4));
+            if needle.is_empty() || needle.holds(table.separator()) {
+                continue;
+            }
+            for row in 0..table.len() {
+                let holds = |text: &str| needle.found_in(text);
+                assert_eq!(
+                    table.any_field(row, holds),
+                    table.fields(row).any(holds),
+                    "{needle:?} in row {row} of {lines:?}"
+                );
+                rows_compared += 1;
+            }
+        }
+    }
+    assert!(rows_compared > 10_000, "{rows_compared}");
+}

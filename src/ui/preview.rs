@@ -400,9 +400,20 @@ impl Search {
     fn step(&mut self, loaded: &Loaded, found: &HashSet<u32>, aside: &HashSet<u32>) -> bool {
         let classes = loaded.plan.classes();
         let end = (self.next + Self::STEP_ROWS).min(classes.len());
+        let (table, needle) = (&loaded.table, &self.needle);
+        // A search without the separator or a line end in it cannot span two fields: each row is
+        // searched whole.
+        let whole_rows = ![table.separator(), b'\n', b'\r']
+            .iter()
+            .any(|&b| needle.holds(b));
         for (i, class) in classes.iter().enumerate().take(end).skip(self.next) {
-            let hit = self.needle.is_row(u64::from(row_number(i)))
-                || loaded.table.fields(i).any(|f| self.needle.found_in(f));
+            let holds = |text: &str| needle.found_in(text);
+            let hit = needle.is_row(u64::from(row_number(i)))
+                || if whole_rows {
+                    table.any_field(i, holds)
+                } else {
+                    table.fields(i).any(holds)
+                };
             if hit {
                 if removed(i, class, found, aside) {
                     self.targets.push(i as u32);

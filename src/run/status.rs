@@ -90,7 +90,7 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
         .collect();
     let parts = parts.join(", ");
     let took = took(progress);
-    if cancel_requested && progress.counts.get(&Outcome::NotStarted) > 0 {
+    if cut_short(progress, cancel_requested) {
         format!(
             "Cancelled: {parts} (of {} users).{took}",
             grouped(progress.total)
@@ -102,6 +102,11 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
             grouped(progress.total)
         )
     }
+}
+
+/// Whether a run that has ended was cancelled: the admin asked, in time to leave users not started.
+fn cut_short(progress: &Progress, cancel_requested: bool) -> bool {
+    cancel_requested && progress.counts.get(&Outcome::NotStarted) > 0
 }
 
 /// How long this session took for the users it did, and at what rate: " 40,000 users in 3 min 25 s
@@ -186,7 +191,7 @@ pub fn tab_title(progress: Option<&Progress>, active: bool, cancelled: bool) -> 
         };
         format!("{}% · {doing}", p.percent())
     } else {
-        let end = if cancelled && p.counts.not_started > 0 {
+        let end = if cut_short(p, cancelled) {
             "Cancelled"
         } else {
             "Finished"

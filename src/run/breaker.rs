@@ -8,8 +8,8 @@
 use super::backoff::Backoff;
 use super::rng::Rng;
 
-/// Different users whose requests failed in a row that make the run hold. More than one user's
-/// whole allowance of attempts, so that one user the service keeps failing never trips it.
+/// Different users whose first requests failed in a row that make the run hold: one or two may be
+/// users the service cannot handle; eight in a row, with no answer between, is the service.
 pub const TRIP_USERS: usize = 8;
 
 /// What the breaker decided about a failed request.

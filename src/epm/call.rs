@@ -10,6 +10,7 @@ use crate::run::{self, retry_after};
 use crate::run::{Auth, Clock, Http, Mode, NetError, PauseReason, Request, Response, RunEvent};
 
 use super::json::ParseError;
+use super::outage::Exhausted;
 use super::service::Epm;
 
 /// How often a paused run looks at its control, in ms.
@@ -70,6 +71,18 @@ pub(crate) enum Answer<T> {
     Refused { http_status: u16, message: String },
     /// A non-error status whose body could not be read.
     Unreadable { http_status: u16, error: ParseError },
+}
+
+impl<T> Answer<T> {
+    /// Whether this is what an outage gives: no answer, a 5xx or a 408 (the service answered
+    /// nothing usable, and may when asked again).
+    pub(crate) fn is_outage(&self) -> bool {
+        match self {
+            Answer::Transient(_) => true,
+            Answer::Body { http_status, .. } => transient(*http_status),
+            _ => false,
+        }
+    }
 }
 
 /// Sorts a send's result, reading the body with `parse`.
@@ -155,14 +168,60 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         Backoff::seeded(self.config.retry_first_ms, self.config.retry_max_ms, seed)
     }
 
-    /// Waits until the run is running again; `false` if it was cancelled instead.
+    /// Waits until the run is running again; `false` if it was cancelled instead. Time paused
+    /// does not count as holding through an outage.
     pub(crate) async fn wait_while_paused(&self) -> bool {
+        let since = self.now();
         loop {
             match self.control.mode() {
-                Mode::Running => return true,
-                Mode::Cancelled => return false,
+                Mode::Running | Mode::Cancelled => break,
                 Mode::Paused(_) => self.clock.sleep(PAUSE_CHECK_MS).await,
             }
+        }
+        self.outage.on_paused(self.now() - since);
+        self.control.mode() == Mode::Running
+    }
+
+    /// A request the run may send again has failed its last attempt with no usable answer
+    /// (`failures` sends, the last failing with `why`): `Some(wait)` to hold (announced) and
+    /// send it again after `wait`, or `None` to give up on it (`src/epm/outage.rs`).
+    pub(crate) fn hold_or_give_up(
+        &self,
+        backoff: &mut Backoff,
+        failures: u32,
+        why: &str,
+        emit: &mut impl FnMut(RunEvent),
+    ) -> Option<u64> {
+        match self
+            .outage
+            .on_exhausted(self.now(), self.config.max_hold_ms)
+        {
+            Exhausted::Hold => {
+                let wait = backoff.next_ms();
+                emit(RunEvent::Holding {
+                    wait_ms: wait,
+                    reason: format!("the service failed the same request {failures} times in a row (last: {why})"),
+                });
+                Some(wait)
+            }
+            Exhausted::GiveUp { just_now } => {
+                if just_now {
+                    emit(RunEvent::HoldOver);
+                    emit(RunEvent::Note(format!(
+                        "The service has failed every request for {} min: the run no longer waits for it, and \
+                         batches whose requests still fail end \"failed\" (retry them from the results).",
+                        self.config.max_hold_ms / 60_000
+                    )));
+                }
+                None
+            }
+        }
+    }
+
+    /// The service answered, whatever it said: a hold is over.
+    pub(crate) fn answered(&self, emit: &mut impl FnMut(RunEvent)) {
+        if self.outage.on_answer() {
+            emit(RunEvent::HoldOver);
         }
     }
 
@@ -197,7 +256,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         let mut failures = 0;
         loop {
             let answer = classify(self.send(&build).await, &parse);
-            let (wait, why) = match answer {
+            let outage = answer.is_outage();
+            if !outage {
+                self.answered(emit);
+            }
+            let (mut wait, why) = match answer {
                 Answer::Body { http_status, .. } if transient(http_status) => {
                     (backoff.next_ms(), format!("HTTP {http_status}"))
                 }
@@ -231,7 +294,13 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             };
             failures += 1;
             if failures >= self.config.max_attempts.max(1) {
-                return Err(format!("gave up after {failures} attempts: {why}"));
+                let held = outage
+                    .then(|| self.hold_or_give_up(&mut backoff, failures, &why, emit))
+                    .flatten();
+                match held {
+                    Some(hold) => wait = hold,
+                    None => return Err(format!("gave up after {failures} attempts: {why}")),
+                }
             }
             self.clock.sleep(wait).await;
         }

@@ -236,6 +236,7 @@ mod tests {
             control: &control,
             base: &base,
             config: &cfg,
+            outage: Default::default(),
         };
         let users = block_on(&clock, 1e9, epm.list_users(&mut |_| {})).unwrap();
         let logins: Vec<_> = users.iter().map(|u| u.login.as_str()).collect();

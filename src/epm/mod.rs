@@ -14,6 +14,7 @@ mod job_follow;
 mod json;
 pub mod list;
 mod lost;
+mod outage;
 mod poll;
 pub mod rehearse;
 mod run;
@@ -33,6 +34,7 @@ pub use batch::{batch_size_within_limits, BatchReport, DEFAULT_BATCH_SIZE, MAX_B
 pub use job::{parse_status, Counts, JobState, StatusBody};
 pub use json::ParseError;
 pub use list::{EpmUser, Presence};
+pub use outage::Outage;
 pub use service::{Epm, EpmConfig};
 pub use upload::{run_id_from_ms, LineEnding};
 pub use url::{BaseError, EpmBase};

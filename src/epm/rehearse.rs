@@ -121,6 +121,7 @@ mod tests {
                 control: &control,
                 base: &base,
                 config: &config,
+                outage: Default::default(),
             };
             let results = if v2 {
                 block_on(&clock, 1e9, epm.remove_v2(&p, &mut |_| {}))

@@ -47,6 +47,7 @@ fn run(
         control,
         base: &base,
         config: cfg,
+        outage: Default::default(),
     };
     let events = RefCell::new(Vec::new());
     let p = plan(logins);
@@ -286,6 +287,7 @@ fn a_refused_credential_pauses_the_run_until_a_new_one_is_given() {
         control: &control,
         base: &base,
         config: &cfg,
+        outage: Default::default(),
     };
     let p = plan(&["a", "b", "c", "d"]);
     let events = RefCell::new(Vec::new());
@@ -886,6 +888,7 @@ fn a_one_off_list_users_with_a_refused_credential_ends_with_an_error_instead_of_
         control: &control,
         base: &base,
         config: &config,
+        outage: Default::default(),
     };
     let listed = block_on(&clock, 60_000.0, epm.list_users(&mut |_| {}));
     let why = listed.expect_err("a refused credential is an error");
@@ -963,6 +966,7 @@ fn a_job_running_when_the_page_closed_is_followed_to_its_end_after_the_reload() 
         control: &control,
         base: &base,
         config: &one_off,
+        outage: Default::default(),
     };
     let report = block_on(
         &clock,
@@ -1014,6 +1018,7 @@ fn the_file_uploaded_ahead_before_the_page_closed_is_deleted_when_the_run_resume
         control: &control,
         base: &base,
         config: &one_off,
+        outage: Default::default(),
     };
     let mut events = Vec::new();
     let report = block_on(
@@ -1065,6 +1070,7 @@ fn a_file_that_cannot_be_deleted_when_the_run_resumes_is_named_in_a_note() {
         control: &control,
         base: &base,
         config: &one_off,
+        outage: Default::default(),
     };
     let left = vec!["offboard-old-b0002.csv".to_string()];
     let notes = block_on(&clock, 1e9, epm.delete_left_files(&left, &mut |_| {}));
@@ -1148,6 +1154,7 @@ fn closed_during_run(
         control: &control,
         base: &base,
         config,
+        outage: Default::default(),
     };
     let mut on_event = |e: RunEvent| journal.borrow_mut().apply(&e);
     let run = epm.remove_v1("run1", p, &mut on_event);
@@ -1367,4 +1374,135 @@ fn a_job_status_answering_408_is_asked_again() {
         assert_eq!(r.outcome, Outcome::Removed, "{}", r.message);
     }
     assert!(fake.files().is_empty());
+}
+
+/// Every request from `from_ms` to `to_ms` after now (virtual time) is answered 503.
+fn outage(clock: &VirtualClock, fake: &FakeEpm, from_ms: f64, to_ms: f64) {
+    let (c, t0) = (clock.clone(), clock.now_ms());
+    fake.fail(
+        usize::MAX,
+        move |_| (t0 + from_ms..t0 + to_ms).contains(&c.now_ms()),
+        Ok(Response::new(503, "Service Unavailable")),
+    );
+}
+
+fn logins(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("u{i}")).collect()
+}
+
+/// When each event `want` picks came (ms).
+fn times(events: &[(f64, RunEvent)], want: impl Fn(&RunEvent) -> bool) -> Vec<f64> {
+    events
+        .iter()
+        .filter(|(_, e)| want(e))
+        .map(|(t, _)| *t)
+        .collect()
+}
+
+#[test]
+fn an_outage_from_the_start_holds_the_uploads_instead_of_failing_every_batch() {
+    let clock = VirtualClock::new();
+    let all = logins(100);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let fake = FakeEpm::new(&clock, &refs);
+    outage(&clock, &fake, 0.0, 120_000.0);
+    let t0 = clock.now_ms();
+    let seen = RefCell::new(Vec::new());
+    let control = Control::new(admin());
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &refs,
+        |e| seen.borrow_mut().push((clock.now_ms() - t0, e.clone())),
+    );
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Removed),
+        "{:?}",
+        results.iter().find(|r| r.outcome != Outcome::Removed)
+    );
+    assert_eq!(fake.removed().len(), 100, "each login removed once");
+    let seen = seen.into_inner();
+    let held = times(&seen, |e| matches!(e, RunEvent::Holding { .. }));
+    let over = times(&seen, |e| *e == RunEvent::HoldOver);
+    assert!(!held.is_empty() && held[0] < 20_000.0, "{held:?}");
+    assert!(
+        over.len() == 1 && (120_000.0..151_000.0).contains(&over[0]),
+        "one hold, over once the service answers: {over:?}"
+    );
+    let probes = fake
+        .log()
+        .iter()
+        .filter(|r| r.url.contains("/contents"))
+        .count();
+    assert!(
+        probes <= 5 + 10 + 10,
+        "5 attempts, a few probes while holding, then one upload per batch: {probes}"
+    );
+    let Some((_, RunEvent::Holding { reason, .. })) = seen
+        .iter()
+        .find(|(_, e)| matches!(e, RunEvent::Holding { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("the service failed the same request 5 times in a row (last: HTTP 503"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_run_holds_fifteen_minutes_at_most_then_fails_the_batches_as_before() {
+    let clock = VirtualClock::new();
+    let all = logins(30);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let fake = FakeEpm::new(&clock, &refs);
+    outage(&clock, &fake, 0.0, f64::INFINITY);
+    let t0 = clock.now_ms();
+    let (results, events) = run_as_admin(&clock, &fake, &config(10), &refs);
+    assert!(results
+        .iter()
+        .all(|r| r.outcome == Outcome::Failed && r.message.starts_with("the upload failed after")));
+    let took = clock.now_ms() - t0;
+    assert!(
+        (15.0 * 60_000.0..17.0 * 60_000.0).contains(&took),
+        "held 15 min, then the other two batches failed after their attempts: {took} ms"
+    );
+    let gave_up: Vec<String> = notes(&events)
+        .into_iter()
+        .filter(|n| n.contains("failed every request for 15 min"))
+        .collect();
+    assert_eq!(gave_up.len(), 1, "{:?}", notes(&events));
+    assert_eq!(
+        events.iter().filter(|e| **e == RunEvent::HoldOver).count(),
+        1
+    );
+}
+
+#[test]
+fn a_one_off_call_gives_up_after_its_attempts_instead_of_holding() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["u1"]);
+    outage(&clock, &fake, 0.0, f64::INFINITY);
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let cfg = EpmConfig::one_off();
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &cfg,
+        outage: Default::default(),
+    };
+    let mut events = Vec::new();
+    let listed = block_on(&clock, 1e9, epm.list_users(&mut |e| events.push(e)));
+    assert!(
+        listed.is_err_and(|e| e.starts_with("gave up after 5 attempts: HTTP 503")),
+        "the preview's Check who exists says why at once"
+    );
+    assert!(!events.iter().any(|e| matches!(e, RunEvent::Holding { .. })));
+    assert_eq!(fake.log().len(), 5);
 }

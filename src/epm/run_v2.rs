@@ -200,6 +200,7 @@ mod tests {
             control: &control,
             base: &base,
             config: &cfg,
+            outage: Default::default(),
         };
         let p = plan(logins);
         let events = RefCell::new(Vec::new());

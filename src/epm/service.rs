@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use crate::run::{Auth, Clock, Control, Http};
 
 use super::batch::{login_key, DEFAULT_BATCH_SIZE};
+use super::outage::Outage;
 use super::upload::{LineEnding, MAX_CHUNK_BYTES};
 use super::url::EpmBase;
 
@@ -24,8 +25,12 @@ pub struct EpmConfig {
     /// How long a job may run (time paused for a new credential excluded) before its users
     /// are reported as "did not finish".
     pub job_timeout_ms: u64,
-    /// Sends of one request before giving up on network errors, 5xx and 429.
+    /// Sends of one request before giving up on network errors, 5xx and 429; a request the run
+    /// may repeat then holds instead, while the run may still hold (see `max_hold_ms`).
     pub max_attempts: u32,
+    /// How long a run holds in all through an outage (`src/epm/outage.rs`), time paused
+    /// excluded; 0: never (a one-off call).
+    pub max_hold_ms: u64,
     /// Ceiling of the first wait after a failed send with no `Retry-After`, in ms; it doubles up
     /// to `retry_max_ms`, and each wait is drawn from the upper half of its ceiling (jitter).
     pub retry_first_ms: u64,
@@ -58,6 +63,7 @@ impl Default for EpmConfig {
             poll_max_ms: 5_000,
             job_timeout_ms: 30 * 60 * 1_000,
             max_attempts: 5,
+            max_hold_ms: 15 * 60 * 1_000,
             retry_first_ms: 1_000,
             retry_max_ms: 30_000,
             request_timeout_ms: 120_000,
@@ -71,10 +77,12 @@ impl Default for EpmConfig {
 }
 
 impl EpmConfig {
-    /// The settings of a one-off call outside a run: a refused credential is an error.
+    /// The settings of a one-off call outside a run: a refused credential is an error, and an
+    /// outage is not waited out.
     pub fn one_off() -> Self {
         EpmConfig {
             wait_for_credential: false,
+            max_hold_ms: 0,
             ..EpmConfig::default()
         }
     }
@@ -88,6 +96,8 @@ pub struct Epm<'a, H, C> {
     pub control: &'a Control,
     pub base: &'a EpmBase,
     pub config: &'a EpmConfig,
+    /// Whether the run holds through an outage: new for each run.
+    pub outage: Outage,
 }
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {

@@ -18,7 +18,8 @@ pub(super) enum UploadEnd {
 
 impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// Uploads the file under a fresh name, chunk by chunk. A send that may have half-written
-    /// the file starts over under the next name, since the service never overwrites.
+    /// the file starts over under the next name, since the service never overwrites. Through an
+    /// outage it holds rather than fails (`src/epm/outage.rs`).
     pub(super) async fn upload(
         &self,
         index: usize,
@@ -48,7 +49,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                         .await,
                     parse_status,
                 );
-                let (wait, why) = match answer {
+                let outage = answer.is_outage();
+                if !outage {
+                    self.answered(emit);
+                }
+                let (mut wait, why) = match answer {
                     Answer::Body { body, .. } if body.status == 0 => {
                         next += 1;
                         continue;
@@ -111,10 +116,20 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 leftovers.push(name);
                 failures += 1;
                 if failures >= self.config.max_attempts.max(1) {
-                    break 'attempts Err(UploadEnd::Failed {
-                        message: format!("the upload failed after {failures} attempts: {why}"),
-                        http_status: None,
-                    });
+                    let held = outage
+                        .then(|| self.hold_or_give_up(&mut backoff, failures, &why, emit))
+                        .flatten();
+                    match held {
+                        Some(hold) => wait = hold,
+                        None => {
+                            break 'attempts Err(UploadEnd::Failed {
+                                message: format!(
+                                    "the upload failed after {failures} attempts: {why}"
+                                ),
+                                http_status: None,
+                            })
+                        }
+                    }
                 }
                 self.clock.sleep(wait).await;
                 attempt += 1;

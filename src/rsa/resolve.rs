@@ -815,7 +815,7 @@ mod tests {
         assert_eq!(p.status(6_000.0), "3 of 1,200 looked up.");
         p.holding = Some(Hold {
             next_ms: 4_000.0,
-            reason: "no answer".into(),
+            reason: "the service failed the requests of 8 users in a row (last: no answer)".into(),
         });
         let held = p.status(1_000.0);
         assert!(

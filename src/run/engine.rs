@@ -9,7 +9,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::backoff::Backoff;
 use super::book::Book;
-use super::breaker::{Breaker, Failed};
+use super::breaker::{Breaker, Failed, TRIP_USERS};
 use super::control::{Control, Mode, PauseReason};
 use super::event::RunEvent;
 use super::http::{Clock, Http, NetError, Request, Response};
@@ -397,7 +397,9 @@ impl OnReply<'_, '_> {
                 if let Failed::Holding { wait_ms } = failed {
                     on_event(RunEvent::Holding {
                         wait_ms,
-                        reason: message.clone(),
+                        reason: format!(
+                            "the service failed the requests of {TRIP_USERS} users in a row (last: {message})"
+                        ),
                     });
                     on_event(RunEvent::Retrying {
                         user: self.book.user(i).to_string(),

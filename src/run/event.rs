@@ -36,9 +36,10 @@ pub enum RunEvent {
     },
     /// The number of requests now waiting for an answer.
     InFlight(usize),
-    /// The service failed the requests of several users in a row with no answer between: the run
-    /// holds, one request at a time, the next in `wait_ms`, and failures meanwhile count against
-    /// nobody. `reason` is the last failure.
+    /// The service failed every request for a while with no answer between: the run holds, one
+    /// request at a time, the next in `wait_ms`, and failures meanwhile count against nobody.
+    /// `reason` says what failed, and how ("the service failed the requests of 8 users in a row
+    /// (last: …)").
     Holding { wait_ms: u64, reason: String },
     /// The hold is over: the service answered, or it held too long (a [`RunEvent::Note`] says so).
     HoldOver,

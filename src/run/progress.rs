@@ -58,7 +58,7 @@ impl OutcomeCounts {
 pub struct Hold {
     /// When the next request is sent (ms).
     pub next_ms: f64,
-    /// The last failure.
+    /// What failed, and how ([`RunEvent::Holding`]'s `reason`).
     pub reason: String,
 }
 

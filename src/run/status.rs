@@ -2,7 +2,6 @@
 //! has ended, and each EPM batch's line.
 
 use super::action::RunAction;
-use super::breaker::TRIP_USERS;
 use super::control::PauseReason;
 use super::event::BatchStage;
 use super::outcome::Outcome;
@@ -213,8 +212,7 @@ pub fn holding(hold: &Hold, now_ms: f64) -> String {
         format!("in {}", duration(next))
     };
     format!(
-        "Holding: the service failed the requests of {TRIP_USERS} users in a row (last: {}). \
-         One request at a time until it answers again, the next {next}; no user is failed meanwhile.",
+        "Holding: {}. One request at a time until it answers again, the next {next}; no user is failed meanwhile.",
         hold.reason
     )
 }
@@ -507,7 +505,10 @@ mod tests {
         let mut p = Progress::new(400);
         sending_at(&mut p, 0.0);
         removed_at(&mut p, 2, 500.0);
-        let reason = "Server error (HTTP 503): maintenance".to_string();
+        let reason =
+            "the service failed the requests of 8 users in a row (last: Server error (HTTP 503): \
+                      maintenance)"
+                .to_string();
         p.apply(
             &RunEvent::Holding {
                 wait_ms: 12_000,

@@ -201,6 +201,7 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
             control: &control,
             base: &base,
             config: &config,
+            outage: Default::default(),
         };
         let mut notes = Vec::new();
         let mut deleted = Vec::new();
@@ -377,6 +378,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                     control: &control,
                     base: &base,
                     config: &config,
+                    outage: Default::default(),
                 };
                 let run_id = crate::epm::run_id_from_ms(js_sys::Date::now());
                 if state.epm_v2.get_untracked() {

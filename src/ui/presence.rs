@@ -37,6 +37,7 @@ pub fn EpmPresence() -> impl IntoView {
                 control: &control,
                 base: &base,
                 config: &config,
+                outage: Default::default(),
             };
             match epm.list_users(&mut |_| {}).await {
                 Ok(users) => state.presence.set(match_plan(&entries, &users)),

@@ -219,3 +219,34 @@ test('an RSA run holds through an outage without failing anyone, and carries on 
   assert.deepEqual(audit.map((a) => a.user).sort(), users.map((u) => u.id).sort(), 'each user removed once');
   assert.deepEqual(problems, []);
 });
+
+test('an EPM run started during an outage holds instead of failing its batches, and removes everyone once the service is back', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 30);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connectEpm(page, demo, 10);
+  await planLogins(page, logins);
+  await page.fill('#confirm-count', String(logins.length));
+  await sandbox.control('/sandbox/faults', { epmUsersPerSec: 200, latencyMs: 0, failRate: 1, dropRate: 0 });
+  await page.click('#start-run');
+
+  // Five failed uploads in a row (about 8 to 15 s of backoff), then the run holds instead of failing the batch.
+  await page.waitForFunction(() => /^Holding: the service failed the same request 5 times in a row \(last: HTTP 500/
+    .test(document.querySelector('#run-status')?.textContent ?? ''), null, { timeout: 40_000 });
+  assert.match(await page.title(), /^0% · Holding · Offboard$/);
+  assert.equal(await page.locator('.bar-row[data-outcome=failed] .bar-count').innerText(), '0', 'no batch failed');
+  const sent = (await sandbox.control('/sandbox/requests')).length;
+  await page.waitForTimeout(4_000);
+  const sentHolding = (await sandbox.control('/sandbox/requests')).length - sent;
+  assert.ok(sentHolding <= 3, `${sentHolding} requests in 4 s of holding`);
+
+  await sandbox.control('/sandbox/faults', { failRate: 0 });
+  await page.waitForSelector('#see-results', { timeout: 90_000 });
+  assert.equal(await removedCount(page), logins.length);
+  assert.equal(await page.title(), 'Finished · Offboard');
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase());
+  assert.deepEqual(removed.sort(), logins.map((l) => l.toLowerCase()).sort(), 'each login removed once');
+  assert.deepEqual(problems, []);
+});

@@ -241,6 +241,7 @@ test('an EPM run started during an outage holds instead of failing its batches, 
   await page.waitForTimeout(4_000);
   const sentHolding = (await sandbox.control('/sandbox/requests')).length - sent;
   assert.ok(sentHolding <= 3, `${sentHolding} requests in 4 s of holding`);
+  await screenshot(page, 'epm-outage-holding');
 
   await sandbox.control('/sandbox/faults', { failRate: 0 });
   await page.waitForSelector('#see-results', { timeout: 90_000 });

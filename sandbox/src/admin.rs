@@ -1,7 +1,7 @@
 //! Sandbox control endpoints under `/sandbox/` (not vendor APIs; no authentication).
 
 use crate::clock::{lock, now_ms, now_secs};
-use crate::demo::{EPM_IDENTITY_DOMAIN, EPM_PASSWORD};
+use crate::demo::{EPM_IDENTITY_DOMAIN, EPM_PASSWORD, OAUTH_CLIENT_ID};
 use crate::faults::FaultsUpdate;
 use crate::jwt;
 use crate::state::AppState;
@@ -59,6 +59,8 @@ pub fn demo_info(state: &AppState) -> Value {
             "keyFile": state.key.key_file(&admin_url),
             "keyFilePath": state.key_file_path,
             "accessId": state.key.access_id,
+            "oauthToken": state.key.oauth_token(&format!("{}/oauth2", state.base_url)),
+            "oauthClientId": OAUTH_CLIENT_ID,
         },
         "epm": {
             "baseUrl": state.base_url,

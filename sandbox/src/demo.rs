@@ -19,6 +19,12 @@ pub const KEY_BITS: usize = 2048;
 pub const EPM_IDENTITY_DOMAIN: &str = "exampleco";
 /// EPM demo password.
 pub const EPM_PASSWORD: &str = "sandbox-demo-pw";
+/// The demo OAuth 2.0 API client (newer tenants' form of API access): its ID is its tokens' `sub`.
+pub const OAUTH_CLIENT_ID: &str = "offboard-demo-client";
+/// The audience of the demo client's access tokens: the API, named as a resource, not as a URL.
+pub const OAUTH_AUDIENCE: &str = "cloud-administration-api";
+/// How long the demo client's access tokens live: the one-hour limit is the API key's, not theirs.
+pub const OAUTH_TTL_SECS: u64 = 2 * 3600;
 
 /// The demo Administration API key.
 #[derive(Clone)]
@@ -89,6 +95,22 @@ impl DemoKey {
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
+    }
+
+    /// An OAuth 2.0 access token of the demo API client, as the tenant's authorisation server at
+    /// `issuer` would issue it: issued now, valid [`OAUTH_TTL_SECS`].
+    pub fn oauth_token(&self, issuer: &str) -> String {
+        let iat = now_secs();
+        let claims = json!({
+            "iss": issuer,
+            "sub": OAUTH_CLIENT_ID,
+            "client_id": OAUTH_CLIENT_ID,
+            "aud": OAUTH_AUDIENCE,
+            "scope": "cloud-administration",
+            "iat": iat,
+            "exp": iat + OAUTH_TTL_SECS,
+        });
+        jwt::mint(&self.private, "RS256", &claims).unwrap_or_default()
     }
 
     /// A valid RS256 token for `audience`, issued now, valid `ttl_secs`.

@@ -1,5 +1,7 @@
 //! JSON Web Tokens as the RSA Cloud Administration APIs use them: RS256, `sub` = access ID,
-//! `aud` = adminRestApiUrl, lifetime of one hour at most, 60 s of clock skew.
+//! `aud` = adminRestApiUrl, lifetime of one hour at most, 60 s of clock skew. Newer tenants' OAuth
+//! 2.0 API clients send their access tokens the same way (NOTES.md); the sandbox's are JWTs too,
+//! checked by [`verify_oauth`].
 
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -110,11 +112,33 @@ pub fn mint(key: &RsaPrivateKey, alg: &str, claims: &Value) -> Result<String, St
     Ok(format!("{signing_input}.{}", B64.encode(signature)))
 }
 
-/// Verifies a token against the known `(access ID, public key)` pairs and the expected audience.
+/// Verifies a token made from an API key against the known `(access ID, public key)` pairs and
+/// the expected audience.
 pub fn verify(
     token: &str,
     keys: &[(&str, &RsaPublicKey)],
     audience: &str,
+    now: u64,
+) -> Result<Verified, Rejection> {
+    verify_with(token, keys, audience, Some(MAX_LIFETIME_SECS), now)
+}
+
+/// Verifies an OAuth 2.0 access token issued to `client` (its ID and the authorisation
+/// server's public key) for `audience`: the same checks, but its lifetime is the server's choice.
+pub fn verify_oauth(
+    token: &str,
+    client: (&str, &RsaPublicKey),
+    audience: &str,
+    now: u64,
+) -> Result<Verified, Rejection> {
+    verify_with(token, &[client], audience, None, now)
+}
+
+fn verify_with(
+    token: &str,
+    keys: &[(&str, &RsaPublicKey)],
+    audience: &str,
+    max_lifetime_secs: Option<u64>,
     now: u64,
 ) -> Result<Verified, Rejection> {
     let parts: Vec<&str> = token.trim().split('.').collect();
@@ -157,7 +181,7 @@ pub fn verify(
     }
     let iat = seconds(&claims, "iat")?;
     let exp = seconds(&claims, "exp")?;
-    if exp < iat || exp - iat > MAX_LIFETIME_SECS {
+    if exp < iat || max_lifetime_secs.is_some_and(|max| exp - iat > max) {
         return Err(Rejection::Lifetime);
     }
     if now > exp.saturating_add(SKEW_SECS) {

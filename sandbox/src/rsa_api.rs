@@ -5,6 +5,7 @@
 use crate::audit::{Action, System};
 use crate::bodies::rsa_error;
 use crate::clock::{iso8601, lock, now_ms, now_secs};
+use crate::demo::{OAUTH_AUDIENCE, OAUTH_CLIENT_ID};
 use crate::jwt::{self, Rejection};
 use crate::state::AppState;
 use crate::tenant::{is_user_id, UserStatus};
@@ -62,7 +63,16 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, Reject
         _ => return Err(Rejection::Missing),
     };
     let keys = [(state.key.access_id.as_str(), &state.key.public)];
-    let verified = jwt::verify(token, &keys, &state.admin_url(), now_secs())?;
+    let verified = match jwt::verify(token, &keys, &state.admin_url(), now_secs()) {
+        // Not the API key's access ID: perhaps the OAuth API client's access token.
+        Err(Rejection::UnknownSubject) => jwt::verify_oauth(
+            token,
+            (OAUTH_CLIENT_ID, &state.key.public),
+            OAUTH_AUDIENCE,
+            now_secs(),
+        )?,
+        other => other?,
+    };
     let issued_ms = (verified.iat + 1) * 1000 - 1;
     if state.faults().is_revoked(issued_ms, now_ms()) {
         return Err(Rejection::Revoked);

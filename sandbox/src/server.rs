@@ -241,7 +241,8 @@ impl Sandbox {
                Admin REST API URL: {}\n  \
                Key file:           {}\n  \
                Access ID:          {}\n  \
-               JWT (valid 60 min): {}\n\
+               JWT (valid 60 min): {}\n  \
+               OAuth access token: {} (API client {}, valid 2 h)\n\
              \n\
              Oracle EPM Cloud (emulated)\n  \
                Base URL:           {url}\n  \
@@ -255,6 +256,8 @@ impl Sandbox {
             self.state.key_file_path.display(),
             s(&rsa["accessId"]),
             s(&rsa["jwt"]),
+            s(&rsa["oauthToken"]),
+            s(&rsa["oauthClientId"]),
             s(&epm["user"]),
             s(&epm["identityDomain"]),
             s(&epm["user"]),

@@ -1,4 +1,9 @@
 //! Reading a pasted JWT (decoded, not verified) and saying what is wrong with it before any request is sent.
+//!
+//! The service's rules (RS256, `sub`, `aud` = adminRestApiUrl, `iat`, `exp` at most an hour later) are those
+//! of a token made from an Administration API key. Newer tenants use OAuth 2.0 API clients, whose access
+//! tokens are sent the same way (NOTES.md) but are written by the authorisation server: for those only the
+//! expiry, and an audience naming another tenant's API, are checked.
 
 use crate::json::{self, Value};
 
@@ -22,6 +27,10 @@ pub struct JwtSummary {
     pub iat: Option<i64>,
     /// Expires at, Unix seconds.
     pub exp: Option<i64>,
+    /// An OAuth 2.0 access token rather than one made from an API key: it carries claims only an
+    /// authorisation server writes (`iss`, `scope`, `scp`, `client_id`), or its audience is not an
+    /// Admin REST API URL.
+    pub oauth: bool,
 }
 
 /// A pasted text that is not a JWT at all.
@@ -57,12 +66,17 @@ pub enum JwtProblem {
     WrongAudience { aud: Vec<String>, expected: String },
     /// Valid now, but expires before the run is expected to end.
     ExpiresBeforeRunEnds { exp: i64, run_end: i64 },
+    /// An OAuth 2.0 access token: only its expiry can be checked here.
+    OAuthToken { aud: Vec<String> },
 }
 
 impl JwtProblem {
     /// True when the service would refuse the token right away; false for a warning.
     pub fn is_blocking(&self) -> bool {
-        !matches!(self, JwtProblem::ExpiresBeforeRunEnds { .. })
+        !matches!(
+            self,
+            JwtProblem::ExpiresBeforeRunEnds { .. } | JwtProblem::OAuthToken { .. }
+        )
     }
 }
 
@@ -98,6 +112,12 @@ impl std::fmt::Display for JwtProblem {
                 "The token is for {} but this panel talks to {expected}. The token's \"aud\" must be the \
                  adminRestApiUrl of the same tenant.",
                 if aud.is_empty() { "no audience".to_string() } else { aud.join(", ") }
+            ),
+            JwtProblem::OAuthToken { aud } => write!(
+                f,
+                "This looks like an OAuth 2.0 access token (audience: {}), not a token made from an API key: \
+                 Offboard checks only when it expires. Test connection tells whether the service accepts it.",
+                if aud.is_empty() { "none".to_string() } else { aud.join(", ") }
             ),
             JwtProblem::ExpiresBeforeRunEnds { exp, run_end } => write!(
                 f,
@@ -135,7 +155,12 @@ pub fn decode(token: &str) -> Result<JwtSummary, NotAJwt> {
             .collect(),
         _ => Vec::new(),
     };
+    let oauth = ["iss", "scope", "scp", "client_id"]
+        .iter()
+        .any(|claim| claims.get(claim).is_some())
+        || (!aud.is_empty() && !aud.iter().any(|a| names_admin_api(a)));
     Ok(JwtSummary {
+        oauth,
         alg: header
             .get("alg")
             .and_then(Value::as_str)
@@ -190,6 +215,9 @@ impl JwtSummary {
     /// Everything wrong with the token for `base` at `now` (Unix seconds). `run_end` is when the
     /// run is expected to finish, if known. Empty means it should be accepted.
     pub fn problems(&self, base: &ApiBase, now: i64, run_end: Option<i64>) -> Vec<JwtProblem> {
+        if self.oauth {
+            return self.oauth_problems(base, now, run_end);
+        }
         let mut out = Vec::new();
         if self.alg != "RS256" {
             out.push(JwtProblem::WrongAlgorithm(if self.alg.is_empty() {
@@ -226,18 +254,48 @@ impl JwtSummary {
                 out.push(JwtProblem::LifetimeTooLong { seconds: lifetime });
             }
         }
-        if now > exp.saturating_add(SKEW_S) {
-            out.push(JwtProblem::Expired { exp, now });
-        } else if let Some(run_end) = run_end.filter(|end| *end > exp) {
-            out.push(JwtProblem::ExpiresBeforeRunEnds { exp, run_end });
-        }
+        out.extend(self.expiry_problems(now, run_end));
         out
+    }
+
+    /// An OAuth 2.0 access token's problems: the claims are the authorisation server's, so only
+    /// an audience naming another tenant's Admin REST API and the expiry are checked.
+    fn oauth_problems(&self, base: &ApiBase, now: i64, run_end: Option<i64>) -> Vec<JwtProblem> {
+        let mut out = vec![JwtProblem::OAuthToken {
+            aud: self.aud.clone(),
+        }];
+        let apis: Vec<&String> = self.aud.iter().filter(|a| names_admin_api(a)).collect();
+        if !apis.is_empty() && !apis.iter().any(|a| base.matches_audience(a)) {
+            out.push(JwtProblem::WrongAudience {
+                aud: self.aud.clone(),
+                expected: base.to_string(),
+            });
+        }
+        out.extend(self.expiry_problems(now, run_end));
+        out
+    }
+
+    /// Expired (beyond the skew), or expiring before `run_end`; nothing without `exp`.
+    fn expiry_problems(&self, now: i64, run_end: Option<i64>) -> Option<JwtProblem> {
+        let exp = self.exp?;
+        if now > exp.saturating_add(SKEW_S) {
+            Some(JwtProblem::Expired { exp, now })
+        } else {
+            run_end
+                .filter(|end| *end > exp)
+                .map(|run_end| JwtProblem::ExpiresBeforeRunEnds { exp, run_end })
+        }
     }
 
     /// Seconds until expiry (negative once expired), if the token says.
     pub fn seconds_left(&self, now: i64) -> Option<i64> {
         self.exp.map(|exp| exp.saturating_sub(now))
     }
+}
+
+/// Whether an audience names a Cloud Administration REST API (`…/AdminInterface/…`).
+fn names_admin_api(aud: &str) -> bool {
+    aud.to_ascii_lowercase().contains("/admininterface")
 }
 
 fn json_part(part: &str) -> Option<Value> {
@@ -507,6 +565,92 @@ mod tests {
             ),
         );
         assert_eq!(decode(&t).unwrap().problems(&base(), NOW, None), vec![]);
+    }
+
+    #[test]
+    fn an_oauth_access_token_is_checked_for_its_expiry_only() {
+        let blocking = |t: &str, now: i64| -> Vec<JwtProblem> {
+            let s = decode(t).unwrap();
+            assert!(s.oauth, "{t}");
+            s.problems(&base(), now, None)
+                .into_iter()
+                .filter(JwtProblem::is_blocking)
+                .collect()
+        };
+        // Audience other than an Admin REST API, two hours of life, another algorithm: not the API key's rules.
+        let t = token(
+            r#"{"typ":"at+jwt","alg":"PS256"}"#,
+            &format!(
+                r#"{{"sub":"client-7","aud":"cloud-administration-api","iat":{NOW},"exp":{}}}"#,
+                NOW + 7200
+            ),
+        );
+        assert_eq!(blocking(&t, NOW), vec![]);
+        let p = decode(&t).unwrap().problems(&base(), NOW, Some(NOW + 9000));
+        assert!(
+            matches!(
+                &p[..],
+                [
+                    JwtProblem::OAuthToken { .. },
+                    JwtProblem::ExpiresBeforeRunEnds { .. }
+                ]
+            ),
+            "{p:?}"
+        );
+        assert!(
+            p[0].to_string()
+                .contains("OAuth 2.0 access token (audience: cloud-administration-api)"),
+            "{}",
+            p[0]
+        );
+        assert_eq!(refusal(&t, &base(), NOW), None, "a resumed run takes it");
+        assert_eq!(
+            blocking(&t, NOW + 7300),
+            vec![JwtProblem::Expired {
+                exp: NOW + 7200,
+                now: NOW + 7300
+            }]
+        );
+        assert!(refusal(&t, &base(), NOW + 7300).is_some_and(|r| r.contains("expired")));
+        // An authorisation server's claims mark it even with the API's audience; another tenant's API is still refused.
+        let other = "https://other.access.securid.com/AdminInterface/restapi/v1";
+        let t = token(
+            r#"{"alg":"RS256"}"#,
+            &format!(
+                r#"{{"iss":"https://idp.example","scope":"admin","aud":"{other}","exp":{}}}"#,
+                NOW + 7200
+            ),
+        );
+        assert!(matches!(
+            &blocking(&t, NOW)[..],
+            [JwtProblem::WrongAudience { .. }]
+        ));
+        let t = token(
+            r#"{"alg":"RS256"}"#,
+            &format!(
+                r#"{{"iss":"https://idp.example","aud":"{AUD}","iat":{NOW},"exp":{}}}"#,
+                NOW + 7200
+            ),
+        );
+        assert_eq!(
+            blocking(&t, NOW),
+            vec![],
+            "no one-hour limit for an OAuth token"
+        );
+    }
+
+    #[test]
+    fn a_token_without_an_audience_or_oauth_claims_is_held_to_the_api_keys_rules() {
+        let s = decode(&token(
+            r#"{"alg":"RS256"}"#,
+            r#"{"sub":"ak-1","iat":1,"exp":2}"#,
+        ))
+        .unwrap();
+        assert!(!s.oauth);
+        assert!(s
+            .problems(&base(), NOW, None)
+            .contains(&JwtProblem::MissingClaim("aud")));
+        assert!(!decode(&good(NOW, NOW + 60)).unwrap().oauth);
     }
 
     #[test]

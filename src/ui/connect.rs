@@ -182,7 +182,8 @@ fn JwtInfo() -> impl IntoView {
             .unwrap_or_else(|| "no expiry".into());
         Some(view! {
             <dl class="jwt" id="jwt-info">
-                <dt>"Access ID (sub)"</dt><dd class="mono">{summary.sub.clone().unwrap_or_default()}</dd>
+                <dt>{if summary.oauth { "Subject (sub)" } else { "Access ID (sub)" }}</dt>
+                <dd class="mono">{summary.sub.clone().unwrap_or_default()}</dd>
                 <dt>"Audience (aud)"</dt><dd class="mono">{summary.aud.join(", ")}</dd>
                 <dt>"Expires"</dt><dd>{left}</dd>
             </dl>
@@ -215,7 +216,7 @@ pub(super) fn token_warnings(state: &AppState, users: usize) -> Vec<String> {
     summary
         .problems(&base, now, run_end)
         .into_iter()
-        .filter(|p| !p.is_blocking())
+        .filter(|p| matches!(p, jwt::JwtProblem::ExpiresBeforeRunEnds { .. }))
         .map(|p| p.to_string())
         .collect()
 }

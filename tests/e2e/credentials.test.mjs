@@ -1,9 +1,10 @@
 // Credentials: the key file mints tokens in the page; a credential revoked mid-run pauses the run with
-// its queue intact, and a new one resumes it without losing or repeating anybody.
+// its queue intact, and a new one resumes it without losing or repeating anybody; a newer tenant's OAuth 2.0
+// access token is taken as the JWT is.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dropFile, launchBrowser, openPanel, screenshot, startSandbox } from './harness.mjs';
+import { dropFile, launchBrowser, openPanel, planRows, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
 before(async () => { sandbox = await startSandbox(['--users', '300']); browser = await launchBrowser(); });
@@ -105,5 +106,32 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   assert.ok([...okPerPath.values()].every((n) => n === 1));
   const afterSuccess = requests.filter((r, i) => requests.slice(0, i).some((p) => p.path === r.path && p.status === 200));
   assert.deepEqual(afterSuccess, [], 'no DELETE after a user was removed');
+  assert.deepEqual(problems, []);
+});
+
+test("a newer tenant's OAuth 2.0 access token is taken, checked only for its expiry, and removes users", async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const gone = new Set((await sandbox.control('/sandbox/audit')).map((a) => a.user));
+  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource) &&
+    !gone.has(u.id)).slice(0, 10);
+  assert.equal(users.length, 10);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+  await page.fill('#rsa-jwt', demo.rsa.oauthToken);
+  assert.match(await page.locator('#jwt-info').innerText(), /Subject \(sub\)\s+offboard-demo-client/);
+  assert.deepEqual(await page.locator('ul.problems li.error').allInnerTexts(), [], 'two hours of life do not block it');
+  assert.match((await page.locator('ul.problems li.warning').allInnerTexts()).join('\n'),
+    /^This looks like an OAuth 2\.0 access token \(audience: cloud-administration-api\), not a token made from an API key/);
+  await page.click('#test-connection');
+  await page.waitForSelector('#connection-status .success');
+
+  await planRows(page, 'userID', users.map((u) => u.id));
+  await page.fill('#confirm-count', String(users.length));
+  await page.click('#start-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  assert.equal(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText(), String(users.length));
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => !gone.has(a.user)).map((a) => a.user);
+  assert.deepEqual(removed.sort(), users.map((u) => u.id).sort());
   assert.deepEqual(problems, []);
 });

@@ -166,6 +166,56 @@ async fn jwt_defects_are_refused_with_403() {
 }
 
 #[tokio::test]
+async fn an_oauth_api_clients_access_token_is_accepted_with_its_own_lifetime() {
+    let sb = &sandbox().await;
+    let now = now_secs();
+    let unknown_user = "/users/0a1b2c3d-0000-4000-8000-00000000abcd";
+    let demo = sb.get("demo").await;
+    let oauth = |claims: Value| {
+        let mut c = json!({"sub": "offboard-demo-client", "aud": "cloud-administration-api", "iat": now, "exp": now + 7200});
+        c.as_object_mut()
+            .unwrap()
+            .extend(claims.as_object().unwrap().clone());
+        sb.token(c)
+    };
+    let status = |jwt: String| async move {
+        status_json(
+            sb.rsa_with(Method::DELETE, unknown_user, &jwt)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    let demo_token = demo["rsa"]["oauthToken"].as_str().unwrap().to_string();
+    assert_eq!(
+        status(demo_token).await.0,
+        404,
+        "authenticated, then user not found"
+    );
+    assert_eq!(
+        status(oauth(json!({})).await).await.0,
+        404,
+        "two hours of life are the server's choice"
+    );
+    for (claims, reason) in [
+        (json!({"iat": now - 9000, "exp": now - 1800}), "expired"),
+        (
+            json!({"aud": format!("{}/AdminInterface/restapi/v1", sb.url)}),
+            "aud",
+        ),
+        (json!({"sub": "another-client"}), "sub"),
+    ] {
+        let (code, body) = status(oauth(claims).await).await;
+        assert_eq!(code, 403, "{reason}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(reason),
+            "{reason}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn lookup_returns_the_user_by_email() {
     let sb = &sandbox().await;
     let user = sb.rsa_user(|u| u["userStatus"] == "Enabled").await;

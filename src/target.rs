@@ -33,6 +33,26 @@ impl Target {
         )
     }
 
+    /// What the Connect step says when the own account is the EPM Basic user name (none entered)
+    /// and that name may carry a classic identity domain (`idm1.jdoe@example.com`): the login
+    /// without it is kept out of the removal too, and how to stop that if it is someone else's.
+    pub fn own_account_from_sign_in(
+        self,
+        token_auth: bool,
+        own_account: &str,
+        user: &str,
+    ) -> Option<String> {
+        if self != Target::Epm || token_auth || !own_account.trim().is_empty() {
+            return None;
+        }
+        let login = crate::csv_intake::classic_domain_user(user)?;
+        Some(format!(
+            "You sign in as {}. In a classic identity domain that is the login {login}, so {login} is kept out of the \
+             removal too. If {login} is someone else, enter your own login here: only it is then kept out.",
+            user.trim()
+        ))
+    }
+
     /// The product name shown to the admin.
     pub fn name(self) -> &'static str {
         match self {
@@ -102,5 +122,34 @@ mod tests {
         assert!(Target::Epm
             .own_account_placeholder(false)
             .contains("defaults to the user name"));
+    }
+
+    #[test]
+    fn a_sign_in_name_that_may_carry_an_identity_domain_says_which_other_login_it_keeps_out() {
+        let note = Target::Epm.own_account_from_sign_in(false, "", " offboard.admin@example.com ");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "You sign in as offboard.admin@example.com. In a classic identity domain that is the login \
+                 admin@example.com, so admin@example.com is kept out of the removal too. If admin@example.com is \
+                 someone else, enter your own login here: only it is then kept out."
+            )
+        );
+        let user = "idm1.jdoe";
+        assert_eq!(
+            Target::Epm.own_account_from_sign_in(false, "jdoe", user),
+            None,
+            "entered: taken as written"
+        );
+        assert_eq!(
+            Target::Epm.own_account_from_sign_in(true, "", user),
+            None,
+            "a token names nobody"
+        );
+        assert_eq!(Target::Rsa.own_account_from_sign_in(false, "", user), None);
+        assert_eq!(
+            Target::Epm.own_account_from_sign_in(false, "", "jdoe@example.com"),
+            None
+        );
     }
 }

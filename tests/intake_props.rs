@@ -263,7 +263,7 @@ proptest! {
             prop_assert!(detection.header);
             prop_assert_eq!(detection.suggested(), column);
         }
-        let options = Options { target: file.target, column, header: file.header, own_account: None, protected: vec![] };
+        let options = Options { target: file.target, column, header: file.header, own_account: None, own_is_sign_in: false, protected: vec![] };
         let plan = csv_intake::plan(&table, &options).unwrap();
         prop_assert_eq!(plan.counts().total(), table.len());
 

@@ -3,6 +3,14 @@
 use super::dedupe::{fold_eq, fold_hash, folded};
 use crate::target::Target;
 
+/// The login a Basic user name means in a classic identity domain, where it is written
+/// `identitydomain.user` (NOTES.md): `jdoe@example.com` for `idm1.jdoe@example.com`. A login with a
+/// dot of its own (`john.smith@example.com`) reads the same way, so this is a guess, said to the admin.
+pub fn classic_domain_user(sign_in: &str) -> Option<&str> {
+    let (domain, user) = sign_in.trim().split_once('.')?;
+    (!domain.is_empty() && !domain.contains('@') && !user.is_empty()).then_some(user)
+}
+
 /// Why a valid identifier is kept out of the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exclusion {
@@ -24,18 +32,21 @@ pub struct Exclusions {
 }
 
 impl Exclusions {
-    /// `own`: the admin's account. For EPM a classic identity-domain login `domain.jdoe` also excludes `jdoe`.
-    /// `patterns`: protected accounts, `*` matching any run of characters, case-insensitive.
-    pub fn new(target: Target, own: Option<&str>, patterns: &[String]) -> Exclusions {
+    /// `own`: the admin's account. For EPM, when it is the Basic sign-in name (`own_is_sign_in`: none
+    /// was entered), a classic identity-domain form `domain.jdoe` also excludes `jdoe`
+    /// ([`classic_domain_user`]). `patterns`: protected accounts, `*` matching any run of characters,
+    /// case-insensitive.
+    pub fn new(
+        target: Target,
+        own: Option<&str>,
+        own_is_sign_in: bool,
+        patterns: &[String],
+    ) -> Exclusions {
         let mut forms = Vec::new();
         if let Some(own) = own.map(str::trim).filter(|o| !o.is_empty()) {
             forms.push(own.to_string());
-            if target == Target::Epm {
-                if let Some((domain, user)) = own.split_once('.') {
-                    if !domain.is_empty() && !domain.contains('@') && !user.is_empty() {
-                        forms.push(user.to_string());
-                    }
-                }
+            if target == Target::Epm && own_is_sign_in {
+                forms.extend(classic_domain_user(own).map(str::to_string));
             }
         }
         let (mut exact, mut globs) = (Vec::new(), Vec::new());
@@ -133,7 +144,7 @@ mod tests {
 
     #[test]
     fn own_account_is_matched_case_insensitively_and_trimmed() {
-        let ex = Exclusions::new(Target::Epm, Some(" Admin@Example.com "), &[]);
+        let ex = Exclusions::new(Target::Epm, Some(" Admin@Example.com "), false, &[]);
         assert_eq!(
             ex.check("admin@example.COM", fold_hash("admin@example.COM")),
             Some(Exclusion::OwnAccount)
@@ -146,7 +157,7 @@ mod tests {
 
     #[test]
     fn epm_identity_domain_prefix_also_excludes_the_bare_login() {
-        let ex = Exclusions::new(Target::Epm, Some("idm123.jadmin"), &[]);
+        let ex = Exclusions::new(Target::Epm, Some("idm123.jadmin"), true, &[]);
         assert_eq!(
             ex.check("JAdmin", fold_hash("JAdmin")),
             Some(Exclusion::OwnAccount)
@@ -156,8 +167,17 @@ mod tests {
             Some(Exclusion::OwnAccount)
         );
         assert_eq!(ex.check("idm123", fold_hash("idm123")), None);
-        let rsa = Exclusions::new(Target::Rsa, Some("idm123.jadmin"), &[]);
+        let rsa = Exclusions::new(Target::Rsa, Some("idm123.jadmin"), true, &[]);
         assert_eq!(rsa.check("jadmin", fold_hash("jadmin")), None);
+        let typed = Exclusions::new(Target::Epm, Some("idm123.jadmin"), false, &[]);
+        assert_eq!(typed.check("jadmin", fold_hash("jadmin")), None);
+        assert_eq!(
+            classic_domain_user(" idm1.jdoe@example.com "),
+            Some("jdoe@example.com")
+        );
+        assert_eq!(classic_domain_user("jdoe@example.com"), None);
+        assert_eq!(classic_domain_user("jdoe@corp.example.com"), None);
+        assert_eq!(classic_domain_user(".jdoe"), None);
     }
 
     #[test]
@@ -165,6 +185,7 @@ mod tests {
         let ex = Exclusions::new(
             Target::Epm,
             None,
+            false,
             &patterns(&["svc_*", "*@vip.example.com", "break*glass*"]),
         );
         assert_eq!(
@@ -185,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_pattern_without_stars_matches_exactly() {
-        let ex = Exclusions::new(Target::Epm, None, &patterns(&["root"]));
+        let ex = Exclusions::new(Target::Epm, None, false, &patterns(&["root"]));
         assert_eq!(
             ex.check("ROOT", fold_hash("ROOT")),
             Some(Exclusion::Protected(0))
@@ -196,12 +217,12 @@ mod tests {
     #[test]
     fn the_first_matching_pattern_is_named_whether_plain_or_starred() {
         let list = patterns(&["svc_*", "svc_backup", "ops", "*"]);
-        let ex = Exclusions::new(Target::Epm, None, &list);
+        let ex = Exclusions::new(Target::Epm, None, false, &list);
         let named = |v: &str| ex.check(v, fold_hash(v));
         assert_eq!(named("SVC_Backup"), Some(Exclusion::Protected(0)));
         assert_eq!(named("Ops"), Some(Exclusion::Protected(2)));
         assert_eq!(named("anyone"), Some(Exclusion::Protected(3)));
-        let plain_first = Exclusions::new(Target::Epm, None, &patterns(&["OPS", "o*"]));
+        let plain_first = Exclusions::new(Target::Epm, None, false, &patterns(&["OPS", "o*"]));
         assert_eq!(
             plain_first.check("ops", fold_hash("ops")),
             Some(Exclusion::Protected(0))
@@ -215,7 +236,7 @@ mod tests {
     #[test]
     fn thousands_of_plain_patterns_each_match_their_own_login_only() {
         let list: Vec<String> = (0..5_000).map(|i| format!("svc-{i}@Corp.io")).collect();
-        let ex = Exclusions::new(Target::Epm, None, &list);
+        let ex = Exclusions::new(Target::Epm, None, false, &list);
         for i in [0, 1, 2_499, 4_999] {
             let v = format!("SVC-{i}@corp.IO");
             assert_eq!(
@@ -227,7 +248,7 @@ mod tests {
         for v in ["svc-5000@corp.io", "svc-1@corp.io.evil", "Ärger@corp.io"] {
             assert_eq!(ex.check(v, fold_hash(v)), None, "{v}");
         }
-        let accented = Exclusions::new(Target::Epm, None, &patterns(&["ÉLODIE@corp.io"]));
+        let accented = Exclusions::new(Target::Epm, None, false, &patterns(&["ÉLODIE@corp.io"]));
         let v = "élodie@CORP.io";
         assert_eq!(
             accented.check(v, fold_hash(v)),
@@ -237,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_starred_pattern_with_a_capital_sigma_matches_its_own_spelling() {
-        let ex = Exclusions::new(Target::Epm, None, &patterns(&["NIKOΣ@*"]));
+        let ex = Exclusions::new(Target::Epm, None, false, &patterns(&["NIKOΣ@*"]));
         for v in ["NIKOΣ@corp.gr", "nikoσ@corp.gr", "nikoς@corp.gr"] {
             assert_eq!(
                 ex.check(v, fold_hash(v)),
@@ -249,8 +270,8 @@ mod tests {
 
     #[test]
     fn a_final_sigma_is_the_same_letter_as_a_sigma_in_the_own_account_and_plain_patterns() {
-        let own = Exclusions::new(Target::Rsa, Some("ΝΙΚΟΣ"), &[]);
-        let listed = Exclusions::new(Target::Rsa, None, &patterns(&["ΑΝΝΑΣ"]));
+        let own = Exclusions::new(Target::Rsa, Some("ΝΙΚΟΣ"), false, &[]);
+        let listed = Exclusions::new(Target::Rsa, None, false, &patterns(&["ΑΝΝΑΣ"]));
         for (ex, v, why) in [
             (&own, "νικος", Exclusion::OwnAccount),
             (&own, "νικοσ", Exclusion::OwnAccount),

@@ -56,6 +56,7 @@ pub use column::{detect, header_kind, Column, Detection, HeaderKind};
 pub use decode::{check_size, Encoding};
 pub use dedupe::{fold_eq, folded};
 pub use error::IntakeError;
+pub use exclude::classic_domain_user;
 pub use intake::{Intake, Pieces};
 pub use plan::{plan, Class, Counts, Options, Plan};
 pub use protected_list::{

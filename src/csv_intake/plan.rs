@@ -21,6 +21,10 @@ pub struct Options {
     pub header: bool,
     /// The admin's own account, never removed.
     pub own_account: Option<String>,
+    /// The own account is the EPM Basic sign-in name (none was entered): its classic
+    /// identity-domain form also keeps the login without the domain out
+    /// ([`super::exclude::classic_domain_user`]).
+    pub own_is_sign_in: bool,
     /// Protected accounts, `*` as wildcard, case-insensitive; never removed.
     pub protected: Vec<String>,
 }
@@ -33,6 +37,7 @@ impl Options {
             column: detection.suggested(),
             header: detection.header,
             own_account: None,
+            own_is_sign_in: false,
             protected: Vec::new(),
         }
     }
@@ -248,6 +253,7 @@ impl Planner {
         let exclusions = Exclusions::new(
             options.target,
             options.own_account.as_deref(),
+            options.own_is_sign_in,
             &options.protected,
         );
         Ok(Planner {

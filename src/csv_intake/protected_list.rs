@@ -69,7 +69,7 @@ impl<'p> ProtectedMatcher<'p> {
     pub fn new(patterns: &'p [String]) -> Self {
         ProtectedMatcher {
             patterns,
-            exclusions: Exclusions::new(Target::Epm, None, patterns),
+            exclusions: Exclusions::new(Target::Epm, None, false, patterns),
         }
     }
 

@@ -270,10 +270,36 @@ fn the_own_account_with_an_identity_domain_prefix_is_excluded_without_it() {
     let table = read_pasted("login\njadmin\njdoe\n").unwrap();
     let mut options = options(Target::Epm, &table);
     options.own_account = Some("idm1.JAdmin".into());
+    options.own_is_sign_in = true;
     let plan = plan(&table, &options).unwrap();
     assert_eq!(
         plan.classes(),
         [Class::Header, Class::ExcludedSelf, Class::Target]
+    );
+}
+
+#[test]
+fn an_own_login_entered_by_the_admin_is_taken_as_written() {
+    let table = read_pasted(
+        "login
+admin@example.com
+offboard.admin@example.com
+",
+    )
+    .unwrap();
+    let mut options = options(Target::Epm, &table);
+    options.own_account = Some("offboard.admin@example.com".into());
+    options.own_is_sign_in = true;
+    assert_eq!(
+        plan(&table, &options).unwrap().classes(),
+        [Class::Header, Class::ExcludedSelf, Class::ExcludedSelf],
+        "a sign-in name may carry a classic identity domain: both are kept out"
+    );
+    options.own_is_sign_in = false;
+    assert_eq!(
+        plan(&table, &options).unwrap().classes(),
+        [Class::Header, Class::Target, Class::ExcludedSelf],
+        "the login entered is the admin's, dot and all"
     );
 }
 
@@ -356,6 +382,7 @@ fn more_than_a_million_data_rows_without_a_header_is_refused() {
         column: 0,
         header: false,
         own_account: None,
+        own_is_sign_in: false,
         protected: vec![],
     };
     assert_eq!(

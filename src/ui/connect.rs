@@ -140,6 +140,9 @@ pub fn ConnectStep() -> impl IntoView {
                 on:input:target=move |ev| { state.own_account.set(ev.target().value()); state.replan(); } />
             {move || state.own_account.with(|own| state.target.get().own_account_missing(c.epm_oauth.get(), own))
                 .map(|why| view! { <p class="warning" id="own-account-needed" role="note">{why}</p> })}
+            {move || state.own_account.with(|own| c.epm_user.with(|user|
+                state.target.get().own_account_from_sign_in(c.epm_oauth.get(), own, user)))
+                .map(|note| view! { <p class="hint" id="own-account-from-sign-in" role="note">{note}</p> })}
             <Show when=move || state.run.active.get()>
                 <p class="hint" id="locked-while-running">"The target, the user name and your own account are locked while a removal is running: the run keeps the plan it started with."</p>
             </Show>

@@ -142,6 +142,7 @@ fn planned(state: AppState, intake: Intake) -> Intake {
     let target = state.target.get_untracked();
     intake.planning(Options {
         own_account: state.effective_own_account(),
+        own_is_sign_in: state.own_is_sign_in(),
         protected: state.protected.get_untracked(),
         ..Options::detected(target, &Default::default())
     })

@@ -421,6 +421,7 @@ impl AppState {
             options.column = column;
         }
         options.own_account = self.effective_own_account();
+        options.own_is_sign_in = self.own_is_sign_in();
         options.protected = self.protected.get_untracked();
         csv_intake::plan(table, &options)
     }
@@ -554,6 +555,12 @@ impl AppState {
                 skipped_rows(l, &decisions, &dropped, &left_out)
             })
         })
+    }
+
+    /// Whether [`AppState::effective_own_account`] is the EPM Basic user name, none being entered.
+    pub fn own_is_sign_in(&self) -> bool {
+        self.own_account.with_untracked(|own| own.trim().is_empty())
+            && self.effective_own_account().is_some()
     }
 
     /// The account never to remove: as entered, or for EPM with Basic sign-in, the user name.

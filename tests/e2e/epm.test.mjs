@@ -161,3 +161,31 @@ test('with an OAuth token the own login must be entered to be protected; its ref
   assert.ok(await page.locator('#retry-failed').isDisabled(), 'nothing to retry: the refusal would only repeat');
   assert.deepEqual(problems, []);
 });
+
+test('a sign-in name with a dot also keeps the login after it out, says so, and a login entered is taken as written', async () => {
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const admin = tenant.epmAdmin;
+  const bare = admin.slice(admin.indexOf('.') + 1);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await connectEpm(page, demo, 10);
+  assert.equal(await page.locator('#own-account-from-sign-in').innerText(),
+    `You sign in as ${admin}. In a classic identity domain that is the login ${bare}, so ${bare} is kept out of the ` +
+    `removal too. If ${bare} is someone else, enter your own login here: only it is then kept out.`);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['User Login', bare, admin, 'someone.else@example.com'].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  const count = async (key) => Number(await page.locator(`#preview-counts [data-count=${key}] strong`).innerText().catch(() => '0'));
+  assert.equal(await count('targets'), 1);
+  assert.equal(await count('self'), 2);
+
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  await page.fill('#own-account', admin);
+  await page.waitForSelector('#own-account-from-sign-in', { state: 'detached' });
+  await page.locator('nav.stepper a', { hasText: 'Preview' }).click();
+  await page.waitForSelector('#preview-counts');
+  assert.equal(await count('targets'), 2, `${bare} is someone else's login now`);
+  assert.equal(await count('self'), 1);
+  assert.deepEqual(problems, []);
+});

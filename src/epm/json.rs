@@ -84,7 +84,8 @@ pub(crate) fn snippet(text: &str) -> String {
     }
 }
 
-/// Parses a body that must be a JSON object.
+/// Parses a body that must be a JSON object. A comma before a closing bracket is taken: the
+/// reference's own example of a finished job has one.
 pub(crate) fn object(body: &[u8]) -> Result<Map, ParseError> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim_start_matches('\u{feff}').trim();
@@ -94,7 +95,7 @@ pub(crate) fn object(body: &[u8]) -> Result<Map, ParseError> {
     if text.starts_with('<') {
         return Err(ParseError::Html(snippet(text)));
     }
-    match crate::json::parse(text) {
+    match crate::json::parse_allowing_trailing_commas(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ParseError::NotObject),
         Err(e) => Err(ParseError::NotJson(format!(

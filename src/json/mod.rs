@@ -15,7 +15,7 @@ mod write;
 mod tests;
 
 pub use decode::{field, required, DecodeError, FromJson};
-pub use parse::{parse, parse_bytes, JsonError};
+pub use parse::{parse, parse_allowing_trailing_commas, parse_bytes, JsonError};
 pub use write::{to_string, ObjectWriter, ToJson};
 
 /// A JSON value.

@@ -1,5 +1,6 @@
 //! Reading JSON text: strict RFC 8259, with serde_json's limits (127 nested arrays and
-//! objects; numbers beyond the range of `f64` refused).
+//! objects; numbers beyond the range of `f64` refused). [`parse_allowing_trailing_commas`] also
+//! takes a comma before a closing bracket, as a vendor's documented answer has one.
 
 use super::{Map, Number, Value, N};
 
@@ -28,10 +29,21 @@ impl std::error::Error for JsonError {}
 
 /// Parses one JSON value; only whitespace may follow it.
 pub fn parse(text: &str) -> Result<Value, JsonError> {
+    parse_with(text, false)
+}
+
+/// [`parse`], also taking a comma after the last item of an array or object (`[1,2,]`), as in
+/// the EPM reference's "Job Completes without Errors" example.
+pub fn parse_allowing_trailing_commas(text: &str) -> Result<Value, JsonError> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, trailing_commas: bool) -> Result<Value, JsonError> {
     let mut p = Parser {
         text,
         at: 0,
         depth: 0,
+        trailing_commas,
     };
     let value = p.value()?;
     p.skip_whitespace();
@@ -73,6 +85,8 @@ struct Parser<'a> {
     at: usize,
     /// Containers open around the current position.
     depth: usize,
+    /// A comma may come before a closing bracket.
+    trailing_commas: bool,
 }
 
 impl Parser<'_> {
@@ -143,6 +157,17 @@ impl Parser<'_> {
         value
     }
 
+    /// After a comma: whether trailing commas are taken and `close` comes next (then read).
+    fn closes_after_comma(&mut self, close: u8) -> bool {
+        if !self.trailing_commas {
+            return false;
+        }
+        self.skip_whitespace();
+        let closes = self.peek() == Some(close);
+        self.at += usize::from(closes);
+        closes
+    }
+
     fn array(&mut self) -> Result<Value, JsonError> {
         let mut items = Vec::new();
         self.skip_whitespace();
@@ -154,6 +179,7 @@ impl Parser<'_> {
             items.push(self.value()?);
             self.skip_whitespace();
             match self.next() {
+                Some(b',') if self.closes_after_comma(b']') => return Ok(Value::Array(items)),
                 Some(b',') => {}
                 Some(b']') => return Ok(Value::Array(items)),
                 None => return Err(self.error("EOF while parsing a list")),
@@ -181,6 +207,9 @@ impl Parser<'_> {
             entries.push((key, self.value()?));
             self.skip_whitespace();
             match self.next() {
+                Some(b',') if self.closes_after_comma(b'}') => {
+                    return Ok(Value::Object(entries.into_iter().collect()))
+                }
                 Some(b',') => {}
                 Some(b'}') => return Ok(Value::Object(entries.into_iter().collect())),
                 None => return Err(self.error("EOF while parsing an object")),

@@ -351,3 +351,19 @@ fn typed_reading_names_the_place_of_the_fault() {
     );
     assert_eq!(field::<Option<String>>(obj, "m"), Ok(None));
 }
+
+#[test]
+fn a_trailing_comma_is_taken_only_where_asked_for_and_only_one() {
+    use super::parse_allowing_trailing_commas as lenient;
+    assert_eq!(lenient("[1, 2 ,\n]").unwrap(), parse("[1,2]").unwrap());
+    assert_eq!(
+        lenient(r#"{"a": [1,], "b": {"c": null,},}"#).unwrap(),
+        parse(r#"{"a": [1], "b": {"c": null}}"#).unwrap()
+    );
+    for strict_only in ["[1,]", r#"{"a":1,}"#] {
+        assert!(parse(strict_only).is_err(), "{strict_only}");
+    }
+    for never in ["[,]", "[1,,]", "{,}", r#"{"a":1,,}"#, "[1,", "[1 2]"] {
+        assert!(lenient(never).is_err(), "{never}");
+    }
+}

@@ -53,6 +53,20 @@ impl Target {
         ))
     }
 
+    /// Why results from a run against `self` cannot start a run (retry, undo, enable again) while
+    /// step 1 is switched to `connected`: the users are this system's, and the other would be sent them.
+    pub fn switched_away(self, connected: Target) -> Option<String> {
+        (self != connected).then(|| {
+            format!(
+                "These results are from a run against {}, and step 1 is now switched to {}: switch back and connect \
+                 to {} to start a run from them.",
+                self.name(),
+                connected.name(),
+                self.name()
+            )
+        })
+    }
+
     /// The product name shown to the admin.
     pub fn name(self) -> &'static str {
         match self {
@@ -122,6 +136,19 @@ mod tests {
         assert!(Target::Epm
             .own_account_placeholder(false)
             .contains("defaults to the user name"));
+    }
+
+    #[test]
+    fn results_start_runs_only_against_the_system_they_came_from() {
+        assert_eq!(Target::Rsa.switched_away(Target::Rsa), None);
+        assert_eq!(
+            Target::Rsa.switched_away(Target::Epm).as_deref(),
+            Some(
+                "These results are from a run against RSA Cloud Access Service, and step 1 is now switched to \
+                 Oracle EPM Cloud: switch back and connect to RSA Cloud Access Service to start a run from them."
+            )
+        );
+        assert!(Target::Epm.switched_away(Target::Rsa).is_some());
     }
 
     #[test]

@@ -78,12 +78,16 @@ pub struct Progress {
     pub pace_per_s: Option<f64>,
     /// Retries scheduled so far (5xx and lost answers).
     pub retries: usize,
-    /// Set when the engine paused itself; cleared when it sends again.
+    /// Why the run is paused, if it is: set by the engine's events and by the admin's pause and
+    /// resume, through [`Progress::set_paused`].
     pub paused: Option<PauseReason>,
     /// Nothing starts before this instant (ms) because the service throttled us.
     pub throttled_until_ms: Option<f64>,
     /// Set while the run holds because the service fails every request ([`RunEvent::Holding`]).
     pub holding: Option<Hold>,
+    /// When the current pause began.
+    paused_since: Option<f64>,
+    /// When the first request was sent, moved on by the time paused since.
     started_ms: Option<f64>,
     /// Outcomes (other than "not started") that arrived in this session, and when the last one did.
     session_done: usize,
@@ -107,6 +111,7 @@ impl Progress {
             paused: None,
             throttled_until_ms: None,
             holding: None,
+            paused_since: None,
             started_ms: None,
             session_done: 0,
             last_done_ms: None,
@@ -140,9 +145,9 @@ impl Progress {
             }
             RunEvent::Sending { .. } => {
                 self.started_ms.get_or_insert(now_ms);
-                self.paused = None;
+                self.set_paused(None, now_ms);
             }
-            RunEvent::Paused(reason) => self.paused = Some(*reason),
+            RunEvent::Paused(reason) => self.set_paused(Some(*reason), now_ms),
             RunEvent::Throttled { wait_ms } => {
                 let until = now_ms + *wait_ms as f64;
                 self.throttled_until_ms =
@@ -173,6 +178,28 @@ impl Progress {
         {
             self.recent.pop_front();
         }
+    }
+
+    /// The run is paused for `reason` from `now_ms`, or (`None`) goes on. Time paused is cut out
+    /// of the throughput and of how long the run took: after a pause the rate is the rate of the
+    /// time spent running.
+    pub fn set_paused(&mut self, reason: Option<PauseReason>, now_ms: f64) {
+        match (self.paused_since, reason) {
+            (None, Some(_)) => self.paused_since = Some(now_ms),
+            (Some(since), None) => {
+                let paused = (now_ms - since).max(0.0);
+                self.recent.iter_mut().for_each(|t| *t += paused);
+                for at in [&mut self.started_ms, &mut self.last_done_ms]
+                    .into_iter()
+                    .flatten()
+                {
+                    *at += paused;
+                }
+                self.paused_since = None;
+            }
+            _ => {}
+        }
+        self.paused = reason;
     }
 
     /// Users with an outcome.
@@ -345,6 +372,43 @@ mod tests {
         assert!(
             (rate - 1.0 / 30.0).abs() < 1e-9,
             "old outcomes left the window: {rate}"
+        );
+    }
+
+    #[test]
+    fn time_paused_counts_neither_in_the_rate_nor_in_how_long_the_run_took() {
+        let mut p = Progress::new(150);
+        let sending = RunEvent::Sending {
+            user: "u".into(),
+            attempt: 1,
+        };
+        p.apply(&sending, 0.0);
+        for t in 1..=30 {
+            p.apply(&result(Outcome::Removed), f64::from(t) * 200.0);
+        }
+        p.set_paused(Some(PauseReason::ByAdmin), 6_000.0);
+        p.set_paused(None, 46_000.0);
+        p.apply(&sending, 46_000.0);
+        for t in 1..=10 {
+            p.apply(&result(Outcome::Removed), 46_000.0 + f64::from(t) * 200.0);
+        }
+        let rate = p.throughput_per_s(48_000.0).unwrap();
+        assert!(
+            (rate - 5.0).abs() < 1e-9,
+            "the rate of the 8 s spent running: {rate}"
+        );
+        assert_eq!(p.eta_ms(48_000.0), Some(22_000.0));
+        assert_eq!(
+            p.session_span(),
+            Some((40, 8_000.0)),
+            "the 40 s paused left out"
+        );
+        p.apply(&RunEvent::Paused(PauseReason::CredentialRefused), 50_000.0);
+        p.apply(&sending, 60_000.0);
+        assert_eq!(
+            p.session_span(),
+            Some((40, 8_000.0)),
+            "and through another pause"
         );
     }
 

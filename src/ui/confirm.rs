@@ -325,6 +325,7 @@ fn rehearse(state: AppState) {
     run.progress
         .set(Some(Progress::resumed(predictions.len(), &predictions)));
     run.action.set(RunAction::Remove);
+    run.target.set(state.target.get_untracked());
     run.journal.set_value(None);
     run.results.set(predictions);
     run.skipped.set(skipped);

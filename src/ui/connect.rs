@@ -144,7 +144,7 @@ pub fn ConnectStep() -> impl IntoView {
                 state.target.get().own_account_from_sign_in(c.epm_oauth.get(), own, user)))
                 .map(|note| view! { <p class="hint" id="own-account-from-sign-in" role="note">{note}</p> })}
             <Show when=move || state.run.active.get()>
-                <p class="hint" id="locked-while-running">"The target, the user name and your own account are locked while a removal is running: the run keeps the plan it started with."</p>
+                <p class="hint" id="locked-while-running">"The target, the user name and your own account are locked while a removal is running: the run keeps the plan it started with. Disconnect waits for its end too: the run holds the credential until then (cancel it to stop sooner)."</p>
             </Show>
             <ul class="problems">
                 {move || problems.get().into_iter().map(|(blocking, text)| view! {
@@ -157,7 +157,8 @@ pub fn ConnectStep() -> impl IntoView {
                     aria-disabled=move || testing.get().then_some("true") on:click=test>
                     {move || if testing.get() { "Testing…" } else { "Test connection" }}
                 </button>
-                <button type="button" class="secondary" on:click=move |_| { c.clear_secrets(); state.signing_key.set_value(None); check.set(None); }>"Disconnect (forget credential)"</button>
+                <button type="button" class="secondary" id="disconnect" disabled=move || state.run.active.get()
+                    on:click=move |_| { c.clear_secrets(); state.signing_key.set_value(None); check.set(None); }>"Disconnect (forget credential)"</button>
             </div>
             <div role="status" id="connection-status">
                 {move || check.get().map(|(ok, message)| view! { <p class=if ok { "success" } else { "error" }>{message}</p> })}

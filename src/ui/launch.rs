@@ -307,6 +307,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
         }
     };
     run.action.set(journal.action);
+    run.target.set(journal.target);
     run.rehearsal.set(false);
     let control = Control::new(connection.auth().clone());
     run.control.set_value(Some(control.clone()));
@@ -566,7 +567,7 @@ fn show(run: RunState, events: Vec<(f64, RunEvent)>) {
         if let Some(p) = p {
             events.iter().for_each(|(at, e)| p.apply(e, *at));
             if let Some(mode) = mode {
-                p.paused = mode.pause_reason();
+                p.set_paused(mode.pause_reason(), js_sys::Date::now());
             }
         }
     });

@@ -68,6 +68,10 @@ pub fn ResultsStep() -> impl IntoView {
         if follow_up.entries.is_empty() || state.run.active.get_untracked() {
             return;
         }
+        let ran_on = state.run.target.get_untracked();
+        if let Some(why) = ran_on.switched_away(state.target.get_untracked()) {
+            return message.set(Some(why));
+        }
         if let Err(e) = state.connection() {
             return message.set(Some(format!("Connect again first: {e}")));
         }
@@ -100,7 +104,7 @@ pub fn ResultsStep() -> impl IntoView {
     let uncertain = Memo::new(move |_| rows.with(|r| uncertain_marks(r).len()));
     let reenable = Memo::new(move |_| rows.with(|r| reenable_plan(r)));
     let change = move |follow_up: FollowUp| {
-        if state.target.get_untracked() == Target::Rsa {
+        if state.run.target.get_untracked() == Target::Rsa {
             confirm(follow_up)
         } else {
             message.set(Some(
@@ -144,7 +148,9 @@ pub fn ResultsStep() -> impl IntoView {
                         }
                     }
                     let run = state.run;
+                    class.set(None);
                     run.progress.set(Some(Progress::resumed(done.len(), &done)));
+                    run.target.set(state.target.get_untracked());
                     let shown = match state.target.get_untracked() {
                         Target::Rsa => action_shown(&done),
                         Target::Epm => Some(RunAction::Remove),
@@ -211,6 +217,14 @@ pub fn ResultsStep() -> impl IntoView {
                 format!("{} {}: {} {done}, {} {not_done}{unknown_text}, {} skipped", grouped(t.total()), if t.total() == 1 { "row" } else { "rows" },
                     grouped(t.get(class)), grouped(t.total() - t.get(class) - skipped - unknown), grouped(skipped))
             }}</h3>
+            <Show when=move || state.run.active.get()>
+                <p class="warning" id="results-partial" role="status">{move || state.run.progress.with(|p| {
+                    let (done, total) = p.as_ref().map_or((0, 0), |p| (p.done(), p.total));
+                    format!("The run is still going: this page shows the {} users with an outcome so far, of {} \
+                        (the others are added as their outcomes arrive), and a download now holds only those.",
+                        grouped(done), grouped(total))
+                })}</p>
+            </Show>
             {move || tally.with(|t| {
                 let why = t.skipped_by_kind().map(|(kind, n)| format!("{kind}: {}", grouped(n))).collect::<Vec<_>>();
                 (!why.is_empty()).then(|| view! { <p class="hint" id="skipped-why">{format!("Skipped rows, by reason: {}.", why.join(", "))}</p> })
@@ -241,7 +255,9 @@ pub fn ResultsStep() -> impl IntoView {
             <input id="results-search" type="search" placeholder="a user, an outcome, a message or a row number"
                 prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value()) />
             <div class="actions">
-                <button type="button" id="download" class="primary" on:click=download>"Download results (CSV)"</button>
+                <button type="button" id="download" class="primary" on:click=download>
+                    {move || if state.run.active.get() { "Download results so far (CSV)" } else { "Download results (CSV)" }}
+                </button>
                 <Show when=move || !state.run.rehearsal.get()>
                     <button type="button" id="retry-failed" class="secondary" disabled=move || tally.with(|t| t.retryable() == 0) || state.run.active.get() on:click=retry>
                         {move || format!("Retry failed and not started ({})", grouped(tally.with(|t| t.retryable())))}

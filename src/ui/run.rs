@@ -97,7 +97,7 @@ fn RunProgress() -> impl IntoView {
     view! {
         <section class="card">
             <p id="run-what">{move || match run.action.get() {
-                RunAction::Remove if state.target.get() == Target::Rsa =>
+                RunAction::Remove if run.target.get() == Target::Rsa =>
                     format!("Removing users from {} (Delete User Now cannot be undone).", run.tenant.get()),
                 RunAction::Remove => format!("Removing users from {}.", run.tenant.get()),
                 RunAction::Mark => format!("Marking users for deletion on {}: the service removes them within seven days; until then this can be undone.", run.tenant.get()),
@@ -120,10 +120,10 @@ fn RunProgress() -> impl IntoView {
                 status::running(p, now, cancelled)
                 })
             }}</p>
-            <Breakdown parts=Signal::derive(move || run.progress.with(|p| p.as_ref().map(|p| breakdown_parts(p, state.target.get(), run.action.get())).unwrap_or_default()))
+            <Breakdown parts=Signal::derive(move || run.progress.with(|p| p.as_ref().map(|p| breakdown_parts(p, run.target.get(), run.action.get())).unwrap_or_default()))
                 label="Outcomes so far" />
             <div class="bars">
-                {move || run_outcomes(state.target.get(), run.action.get()).into_iter().map(|(outcome, id, label)| bar(label, id, Some(outcome))).collect_view()}
+                {move || run_outcomes(run.target.get(), run.action.get()).into_iter().map(|(outcome, id, label)| bar(label, id, Some(outcome))).collect_view()}
             </div>
             <ThroughputChart done=Signal::derive(move || run.progress.with(|p| p.as_ref().map_or(0, Progress::done)))
                 active=run.active />
@@ -132,10 +132,12 @@ fn RunProgress() -> impl IntoView {
             <ul class="notes">{move || run.notes.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
             <div class="actions">
                 <Show when=move || run.active.get()>
+                    // Pause and Resume take each other's place: the second click of a double click
+                    // would undo the first.
                     {move || if paused() {
-                        view! { <button type="button" id="resume" on:click=move |_| control(Control::resume)>"Resume"</button> }.into_any()
+                        view! { <button type="button" id="resume" on:click=move |ev| if ev.detail() < 2 { control(Control::resume) }>"Resume"</button> }.into_any()
                     } else {
-                        view! { <button type="button" id="pause" on:click=move |_| control(|c| c.pause(PauseReason::ByAdmin))>"Pause"</button> }.into_any()
+                        view! { <button type="button" id="pause" on:click=move |ev| if ev.detail() < 2 { control(|c| c.pause(PauseReason::ByAdmin)) }>"Pause"</button> }.into_any()
                     }}
                     <button type="button" id="cancel" class="secondary" on:click=move |_| { run.cancelled.set(true); control(Control::cancel) }>"Cancel (finish what is in flight)"</button>
                 </Show>

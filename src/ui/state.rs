@@ -108,6 +108,8 @@ pub struct RunState {
     pub action_unknown: RwSignal<bool>,
     /// The tenant the run talks to.
     pub tenant: RwSignal<String>,
+    /// The system the run (or the results shown) is about, whatever step 1 is switched to since.
+    pub target: RwSignal<Target>,
     /// Pause, resume, cancel and the credential of the active run (not `Send`: browser only).
     pub control: StoredValue<Option<Control>, LocalStorage>,
     /// The input rows the run left out, with why: the results list them beside the run's rows.
@@ -159,6 +161,7 @@ impl RunState {
             cancelled: RwSignal::new(false),
             action_unknown: RwSignal::new(false),
             tenant: RwSignal::new(String::new()),
+            target: RwSignal::new(Target::Rsa),
             control: StoredValue::new_local(None),
             skipped: RwSignal::new(Vec::new()),
             journal: StoredValue::new_local(None),
@@ -181,7 +184,7 @@ impl RunState {
         if let Some(mode) = mode {
             self.progress.update(|p| {
                 if let Some(p) = p {
-                    p.paused = mode.pause_reason();
+                    p.set_paused(mode.pause_reason(), js_sys::Date::now());
                 }
             });
         }

@@ -63,7 +63,8 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await page.click('#pause');
   assert.match(await page.locator('#run-status').innerText(), /^Paused\./, 'the status says the run is paused');
   await sandbox.control('/sandbox/faults', { revokeCredentials: true });
-  await page.click('#resume');
+  // A double click on Resume resumes: its second click does not land on the Pause button that replaced it.
+  await page.dblclick('#resume');
   await page.waitForSelector('#credential-refused', { timeout: 30_000 });
   assert.match(await page.locator('#run-status').innerText(), /credential was refused/);
   await screenshot(page, 'credential-refused');
@@ -73,6 +74,9 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await page.locator('nav.stepper a', { hasText: 'Results' }).click();
   await page.waitForFunction((n) => document.querySelector('#results-summary')?.textContent.includes(`${n} removed`),
     doneWhilePaused, { timeout: 5_000 });
+  assert.match(await page.locator('#results-partial').innerText(),
+    new RegExp(`^The run is still going: this page shows the ${doneWhilePaused} users with an outcome so far, of ${users.length} `));
+  assert.equal(await page.locator('#download').innerText(), 'Download results so far (CSV)');
   // What the run was planned with cannot change under it.
   await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
   await page.waitForSelector('#locked-while-running');

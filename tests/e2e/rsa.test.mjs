@@ -115,6 +115,23 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
   assert.deepEqual(cells.filter((c) => c.cut && c.title !== c.text), [], 'a cut cell has its whole text as its tooltip');
   assert.deepEqual(await accessibilityProblems(page), [], 'rsa-6-results');
 
+  // Half a laptop screen (800 px): the user IDs stay whole in the results and the preview, and the message keeps room.
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 800, height: wide.height });
+  const shown = (list) => list.locator('.vrow .cell').evaluateAll((all) => all.filter((c) => c.offsetParent)
+    .map((c) => ({ text: c.textContent, cut: c.scrollWidth > c.clientWidth, width: c.clientWidth, reason: c.classList.contains('reason') })));
+  const isId = (c) => /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(c.text);
+  const narrow = await shown(results);
+  assert.ok(narrow.filter(isId).length > 0 && narrow.filter(isId).every((c) => !c.cut), `every user ID is whole at 800 px: ${JSON.stringify(narrow.filter(isId).find((c) => c.cut))}`);
+  assert.ok(narrow.filter((c) => c.reason).every((c) => c.width >= 90), `messages keep room: ${narrow.filter((c) => c.reason).map((c) => c.width)}`);
+  await page.locator('nav.stepper a', { hasText: 'Preview' }).click();
+  const preview = page.locator('[aria-label="Users that will be removed"]');
+  await preview.locator('.vrow').first().waitFor();
+  const previewIds = (await shown(preview)).filter(isId);
+  assert.ok(previewIds.length > 0 && previewIds.every((c) => !c.cut), 'every user ID is whole in the preview at 800 px');
+  await page.setViewportSize(wide);
+  await page.locator('nav.stepper a', { hasText: 'Results' }).click();
+
   const audit = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove');
   const removedInAudit = audit.map((a) => a.user).sort();
   assert.deepEqual(removedInAudit, [...expected.removed].sort(), 'exactly the disabled users were removed');
@@ -210,6 +227,9 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
   await sandbox.control('/sandbox/faults', { latencyMs: 400 });
   await page.click('#start-run');
   await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent) >= 2);
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  assert.ok(await page.locator('#disconnect').isDisabled(), 'the credential cannot be forgotten under a running run');
+  await page.locator('nav.stepper a', { hasText: 'Run' }).click();
   await page.click('#cancel');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   await page.waitForTimeout(100);
@@ -219,6 +239,20 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
   const cancelled = await page.locator('#results-summary').innerText();
   const [, removedFirst] = cancelled.match(/ (\d+) removed/);
   assert.ok(Number(removedFirst) < users.length, `the run was cancelled before the end: ${cancelled}`);
+
+  // Step 1 switched to EPM: the results stay RSA's, and a retry would send their user IDs to EPM, so it is refused.
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  await page.check('#target-epm');
+  await page.locator('nav.stepper a', { hasText: 'Run' }).click();
+  assert.match(await page.locator('#run-what').innerText(), /Delete User Now cannot be undone/, 'the run is still shown as RSA');
+  await page.locator('nav.stepper a', { hasText: 'Results' }).click();
+  await page.click('#retry-failed');
+  assert.match(await page.locator('.card [role=alert]').innerText(),
+    /^These results are from a run against RSA Cloud Access Service, and step 1 is now switched to Oracle EPM Cloud/);
+  assert.equal(await page.locator('#confirm-count').count(), 0, 'no confirmation of a run against EPM');
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  await page.check('#target-rsa');
+  await page.locator('nav.stepper a', { hasText: 'Results' }).click();
 
   // The retry is confirmed like a first run, with its own count; a double press of the start button starts it once.
   const retried = Number(/\((\d+)\)/.exec(await page.locator('#retry-failed').innerText())[1]);

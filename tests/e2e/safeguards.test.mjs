@@ -118,8 +118,11 @@ test('mark for deletion then undo leaves the tenant as it was', async () => {
   const file = await (await download).path();
   const exported = parseCsv(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   assert.equal(exported.filter((r) => r.outcome === 'marked for deletion').length, 5, 'the file lists the 5 marks');
+  await page.click('#results-counts [data-class=marked] button');
+  assert.equal(await page.locator('#results-counts button[aria-pressed=true]').count(), 1);
   await page.setInputFiles('#open-results', { name: 'marked.csv', mimeType: 'text/csv', buffer: readFileSync(file) });
   await page.waitForSelector('text=Showing the results in marked.csv');
+  assert.equal(await page.locator('#results-counts button[aria-pressed=true]').count(), 0, 'a file opened shows all its rows');
   assert.match(await page.locator('#undo-marks').innerText(), /5 users/);
   await page.click('#undo-marks');
   // The undo changes accounts too: it is confirmed on the Run step first, with its own count.

@@ -176,7 +176,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         attempts: u32,
     ) -> Vec<UserResult> {
         let at_ms = self.now();
-        let still_there = format!("{why} List Users still had this login afterwards.");
+        let still_there = format!(
+            "{}. List Users still had this login afterwards.",
+            why.trim_end_matches('.')
+        );
         let listed = self.listed(gone);
         users
             .iter()

@@ -44,7 +44,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
 
     /// Follows a job that was running when the page closed ([`InterruptedJob`]) to its end: one
     /// result per user, each message ending with [`JOB_FOLLOWED`], and the job's file deleted.
-    /// `Err` (why) when the job's end cannot be read; its users are then left to List Users.
+    /// `Err` (what became of the job, as "the job … {why}") when its end cannot be read, or leaves
+    /// its users' outcomes in doubt (it failed part-way, or its counts disagree): its users are
+    /// then left to List Users, as they are after such a job in a run.
     pub async fn settle_interrupted_job(
         &self,
         job: &InterruptedJob,
@@ -57,8 +59,14 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             .await
         {
             JobEnd::Finished(body, status) => (body, status),
-            JobEnd::Unknown(why) => return Err(why),
+            JobEnd::Unknown(why) => return Err(format!("could not be followed ({why})")),
         };
+        if is_unclear(&job.users, &body) {
+            return Err(format!(
+                "ended without saying who it removed ({})",
+                body.details_or_status()
+            ));
+        }
         let stamp = Stamp {
             http_status: Some(status),
             attempts: 1,

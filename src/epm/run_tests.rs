@@ -602,7 +602,7 @@ fn users_still_listed_after_a_lost_answer_stay_failed_and_the_file_stays() {
         assert!(r.message.contains("may have been removed"), "{}", r.message);
         assert!(
             r.message
-                .ends_with("List Users still had this login afterwards."),
+                .ends_with("may have been removed. List Users still had this login afterwards."),
             "{}",
             r.message
         );
@@ -1505,4 +1505,172 @@ fn a_one_off_call_gives_up_after_its_attempts_instead_of_holding() {
     );
     assert!(!events.iter().any(|e| matches!(e, RunEvent::Holding { .. })));
     assert_eq!(fake.log().len(), 5);
+}
+
+/// Lists the users the fake still has, as the resumed page does, and settles the interrupted
+/// job's users with it.
+fn settle_with_list_users(clock: &VirtualClock, fake: &FakeEpm, journal: &mut crate::run::Journal) {
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let cfg = EpmConfig::one_off();
+    let epm = Epm {
+        http: fake,
+        clock,
+        control: &control,
+        base: &base,
+        config: &cfg,
+        outage: Default::default(),
+    };
+    let users = block_on(clock, 1e9, epm.list_users(&mut |_| {})).unwrap();
+    let there: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
+    journal.settle_interrupted_jobs_with(|l| there.contains(&login_key(l)), clock.now_ms());
+}
+
+#[test]
+fn users_of_a_job_still_running_when_the_page_closed_are_sent_again_and_their_not_found_reads_removed(
+) {
+    let clock = VirtualClock::new();
+    let all = ["a", "b", "c", "d", "e", "f"];
+    let fake = FakeEpm::new(&clock, &all);
+    fake.jobs_take(2_000.0);
+    // The job starts, but its answer is a 500: no Job Status link is saved.
+    fake.answer_after(
+        1,
+        |r| r.method == Method::Delete && r.url.contains("/security/v1/users?"),
+        Ok(Response::new(500, "Internal Server Error")),
+    );
+    let p = plan(&all);
+    let mut reopened = closed_during_run(&clock, &fake, &config(10), &p, 5_000);
+    assert!(reopened.interrupted_jobs().is_empty(), "no link to follow");
+    assert_eq!(reopened.interrupted_job_users().len(), 6);
+    settle_with_list_users(&clock, &fake, &mut reopened);
+    let again = reopened.remaining();
+    assert_eq!(again.len(), 6, "the job had removed nobody yet: {again:?}");
+    let unanswered: HashSet<String> = reopened.unanswered().into_iter().collect();
+    assert_eq!(
+        unanswered.len(),
+        again.len(),
+        "each user sent again may have been removed meanwhile"
+    );
+
+    // The resumed run sends them in a new job; the first job removes them before it reaches them.
+    let cfg = EpmConfig {
+        unknown_before: unanswered.iter().map(|u| login_key(u)).collect(),
+        ..config(10)
+    };
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &cfg,
+        outage: Default::default(),
+    };
+    let results = block_on(&clock, 1e9, epm.remove_v1("run2", &again, &mut |_| {}));
+    assert_eq!(fake.removal_requests(), 2);
+    assert_eq!(
+        fake.removed().len(),
+        6,
+        "each removed once, by the first job"
+    );
+    for r in &results {
+        assert_eq!(r.outcome, Outcome::Removed, "{r:?}");
+    }
+}
+
+#[test]
+fn a_job_followed_after_the_reload_that_fails_part_way_leaves_its_users_to_list_users() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b", "c", "d"]);
+    fake.jobs_take(1_000.0);
+    fake.poison("c");
+    fake.fail_midway();
+    let p = plan(&["a", "b", "c", "d"]);
+    let mut reopened = closed_during_run(&clock, &fake, &config(10), &p, 1_000);
+    let jobs = reopened.interrupted_jobs();
+    assert_eq!(jobs.len(), 1);
+    let base = EpmBase::parse("https://epm.example.com").unwrap();
+    let control = Control::new(admin());
+    let cfg = EpmConfig::one_off();
+    let epm = Epm {
+        http: &fake,
+        clock: &clock,
+        control: &control,
+        base: &base,
+        config: &cfg,
+        outage: Default::default(),
+    };
+    let why = block_on(
+        &clock,
+        1e9,
+        epm.settle_interrupted_job(&jobs[0], &mut |_| {}),
+    )
+    .map(|r| r.results)
+    .unwrap_err();
+    assert!(
+        why.starts_with("ended without saying who it removed ("),
+        "{why}"
+    );
+    settle_with_list_users(&clock, &fake, &mut reopened);
+    let results = reopened.results();
+    let removed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Removed)
+        .map(|r| r.user.as_str())
+        .collect();
+    assert_eq!(
+        removed,
+        ["a", "b"],
+        "the two the job removed before it failed"
+    );
+    let again: Vec<String> = reopened.remaining().into_iter().map(|e| e.user).collect();
+    assert_eq!(again, ["c", "d"], "the others are sent again");
+}
+
+#[test]
+fn a_partly_uploaded_file_is_deleted_even_when_its_deletion_is_throttled_and_named_when_it_cannot_be(
+) {
+    let is_upload = |r: &crate::run::Request| r.url.contains("/contents");
+    let is_file_delete = |r: &crate::run::Request| {
+        r.method == Method::Delete && r.url.contains("/applicationsnapshots/")
+    };
+    let mut throttled = Response::new(429, "");
+    throttled.headers.push(("Retry-After".into(), "2".into()));
+    for refused in [false, true] {
+        let clock = VirtualClock::new();
+        let fake = FakeEpm::new(&clock, &["a", "b"]);
+        // The upload takes effect, but its answer is a 500: it is uploaded again under the next name.
+        fake.answer_after(1, is_upload, Ok(Response::new(500, "")));
+        fake.fail(1, is_file_delete, Ok(throttled.clone()));
+        if refused {
+            fake.fail(usize::MAX, is_file_delete, Ok(Response::new(403, "")));
+        }
+        let cfg = EpmConfig {
+            wait_for_credential: false,
+            ..config(10)
+        };
+        let (results, events) = run_as_admin(&clock, &fake, &cfg, &["a", "b"]);
+        assert!(
+            results.iter().all(|r| r.outcome == Outcome::Removed),
+            "{results:?}"
+        );
+        let named: Vec<String> = notes(&events)
+            .into_iter()
+            .filter(|n| n.contains("partly uploaded file"))
+            .collect();
+        if refused {
+            assert_eq!(fake.files().len(), 2, "{:?}", fake.files());
+            assert_eq!(named.len(), 1, "{named:?}");
+            assert!(named[0].starts_with("Batch 1: the partly uploaded file offboard-run1-b0001.csv could not be deleted"), "{named:?}");
+        } else {
+            assert!(
+                fake.files().is_empty(),
+                "the 429 was waited out: {:?}",
+                fake.files()
+            );
+            assert!(named.is_empty(), "{named:?}");
+        }
+    }
 }

@@ -142,7 +142,8 @@ impl FakeEpm {
         self.state.borrow_mut().never_finish = true;
     }
 
-    /// Jobs end after this many ms per login in their file, whatever the polls.
+    /// Jobs end after this many ms per login in their file, whatever the polls: they take effect
+    /// then, even if nobody polls them.
     pub(crate) fn jobs_take(&self, ms_per_user: f64) {
         self.state.borrow_mut().ms_per_user = Some(ms_per_user);
     }
@@ -206,6 +207,7 @@ impl FakeEpm {
     fn handle(&self, req: &Request) -> Result<Response, NetError> {
         let mut st = self.state.borrow_mut();
         st.log.push(req.clone());
+        st.run_due_jobs(self.clock.now_ms());
         if let Some((after, new_auth)) = st.expire_after.clone() {
             if st.log.len() > after {
                 st.valid_auth = new_auth;
@@ -353,6 +355,20 @@ impl State {
         let mut body = self.jobs[id - 1].result.clone().unwrap_or(Value::Null);
         body["links"] = self_link;
         body
+    }
+
+    /// Jobs with an end time ([`FakeEpm::jobs_take`]) take effect when it has passed, polled or not.
+    fn run_due_jobs(&mut self, now: f64) {
+        for i in 0..self.jobs.len() {
+            let job = &self.jobs[i];
+            if job.result.is_none()
+                && job.due_ms.is_some_and(|due| due <= now)
+                && !self.never_finish
+            {
+                let file = job.file.clone();
+                self.jobs[i].result = Some(self.run_job(&file));
+            }
+        }
     }
 
     fn run_job(&mut self, file: &str) -> Value {

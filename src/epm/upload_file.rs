@@ -137,12 +137,29 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             }
             break Ok(name);
         };
+        // Half-written files of ours that may or may not exist (gone already: deleted). Once one
+        // cannot be deleted, the service is not deleting: the rest are named with it, for the
+        // admin to delete by hand.
+        let mut kept: Vec<String> = Vec::new();
+        let mut why = String::new();
         for name in leftovers {
-            // Best effort: a half-written file of ours that may or may not exist.
-            let _ = self
-                .send(|auth| delete_file_request(self.base, &name, auth))
-                .await;
-            emit(RunEvent::FileDeleted { file: name });
+            if kept.is_empty() {
+                match self.delete_named(&name, emit).await {
+                    Ok(()) => continue,
+                    Err(e) => why = e,
+                }
+            }
+            kept.push(name);
+        }
+        if let (Some(first), Some(last)) = (kept.first(), kept.last()) {
+            let files = match kept.len() {
+                1 => format!("the partly uploaded file {first}"),
+                n => format!("{n} partly uploaded files ({first} to {last})"),
+            };
+            emit(RunEvent::Note(format!(
+                "Batch {}: {files} could not be deleted ({why}); delete what EPM's file list still has of them.",
+                index + 1
+            )));
         }
         result
     }
@@ -181,7 +198,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     }
 
     /// Deletes the file `name`; `Err` (why) when the service did not.
-    async fn delete_named(
+    pub(super) async fn delete_named(
         &self,
         name: &str,
         mut emit: &mut dyn FnMut(RunEvent),

@@ -387,17 +387,23 @@ impl Journal {
 
     /// Settles the users of [`Journal::interrupted_job_users`] from what the service says now:
     /// a user `still_there` says is gone is reported removed with [`JOB_SETTLED_GONE`] and
-    /// returned; the others become remaining again, to be sent in a new job.
+    /// returned; the others become remaining again, to be sent in a new job, and unanswered: the
+    /// interrupted job may still be running, so the new job's "not found" means it removed them.
     pub fn settle_interrupted_jobs_with(
         &mut self,
         still_there: impl Fn(&str) -> bool,
         at_ms: f64,
     ) -> Vec<UserResult> {
-        let gone: Vec<UserResult> = self
+        let (there, gone): (Vec<usize>, Vec<usize>) = self
             .in_job
             .take()
             .into_iter()
-            .filter(|&i| !still_there(&self.plan[i].user))
+            .partition(|&i| still_there(&self.plan[i].user));
+        for i in there {
+            self.in_flight.insert(self.plan[i].user.clone());
+        }
+        let gone: Vec<UserResult> = gone
+            .into_iter()
             .map(|i| UserResult {
                 row: self.plan[i].row,
                 user: self.plan[i].user.clone(),

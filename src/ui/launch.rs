@@ -214,8 +214,8 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
                     }
                 }
                 Err(why) => notes.push(format!(
-                    "Batch {}: the removal job that was running when the page closed could not be followed ({why}); \
-                     its users are looked for with List Users.",
+                    "Batch {}: the removal job that was running when the page closed {why}; its users are looked \
+                     for with List Users.",
                     job.batch + 1
                 )),
             }

@@ -52,8 +52,14 @@ pub fn ResultsStep() -> impl IntoView {
 
     let download = move |_| {
         let csv = rows.with_untracked(|r| export_csv(r));
+        // A rehearsal's file says so in its name: its outcomes are predictions, nobody was changed.
+        let kind = if state.run.rehearsal.get_untracked() {
+            "rehearsal"
+        } else {
+            "results"
+        };
         let name = format!(
-            "offboard-results-{}.csv",
+            "offboard-{kind}-{}.csv",
             crate::results::time::iso8601_utc(js_sys::Date::now())
                 .unwrap_or_default()
                 .replace(':', "-")

@@ -160,7 +160,7 @@ fn BatchList() -> impl IntoView {
                     let (ended, cancelled) = (!run.active.get(), run.cancelled.get());
                     run.batches.get().into_iter().enumerate().map(move |(i, (users, stage))| {
                     let (class, text) = status::batch_line(&stage, ended, cancelled);
-                    view! { <li class=class>{format!("Batch {} ({users} users): {text}", i + 1)}</li> }
+                    view! { <li class=class>{format!("Batch {} ({} {}): {text}", i + 1, grouped(users), if users == 1 { "user" } else { "users" })}</li> }
                 }).collect_view()}}
             </ol>
         </Show>

@@ -19,10 +19,12 @@ async function connect(page, demo) {
   await page.click('.step-nav .primary');
 }
 
-async function downloadResults(page) {
+async function downloadResults(page, kind = 'results') {
   const download = page.waitForEvent('download');
   await page.click('#download');
-  const rows = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const file = await download;
+  assert.match(file.suggestedFilename(), new RegExp(`^offboard-${kind}-\\d{4}-\\d\\d-\\d\\dT[0-9-]+Z\\.csv$`));
+  const rows = parseCsv(readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, ''));
   return new Map(rows.map((r) => [Number(r.row), r]));
 }
 
@@ -51,7 +53,7 @@ test('a rehearsal predicts the real run row by row; enabled users are disabled b
   await page.waitForSelector('#rehearsal-note');
   await screenshot(page, 'safeguards-2-rehearsal');
   assert.deepEqual(await accessibilityProblems(page), [], 'rehearsal results');
-  const predicted = await downloadResults(page);
+  const predicted = await downloadResults(page, 'rehearsal');
   assert.equal((await sandbox.control('/sandbox/audit')).length, 0, 'a rehearsal changes nobody');
 
   await page.click('#start-real-run');

@@ -352,6 +352,11 @@ fn an_interrupted_job_is_settled_from_who_is_still_there() {
         ["u1@example.com", "u3@example.com"],
         "the one still there is sent again, with the batch that never started"
     );
+    assert_eq!(
+        j.unanswered(),
+        ["u1@example.com"],
+        "its job may still remove it: a \"not found\" then means removed"
+    );
     assert!(j.interrupted_job_users().is_empty());
 }
 

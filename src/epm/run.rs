@@ -258,7 +258,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 Err(ended) => (ended, None),
             };
             // A lost answer, a failed job or counts that disagree: List Users says who is gone.
-            let ended = self.check_unclear(users, ended, pace, &mut out()).await;
+            let ended = self
+                .check_unclear(index, users, ended, pace, &mut out())
+                .await;
             ahead = match uploaded {
                 None | Some((_, Err(UploadEnd::Cancelled))) => Ahead::Nothing,
                 Some((_, Ok(name))) => Ahead::Uploaded(name),
@@ -439,6 +441,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
     /// this one too when List Users fails.
     async fn check_unclear(
         &self,
+        index: usize,
         users: &[PlanEntry],
         ended: Ended,
         pace: Option<Pace>,
@@ -463,6 +466,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         else {
             return ended;
         };
+        emit(RunEvent::Note(format!(
+            "Batch {}: no clear answer to the removal request; List Users is asked who is gone until that stops \
+             changing (a job may be running), then each user gets an outcome.",
+            index + 1
+        )));
         let wait = self.lost_answer_wait(users.len(), pace);
         match self.gone_after_lost_answer(users, wait, emit).await {
             Some(gone) => Ended::Checked {

@@ -607,6 +607,12 @@ fn users_still_listed_after_a_lost_answer_stay_failed_and_the_file_stays() {
             r.message
         );
     }
+    assert!(
+        notes(&events).iter().any(|n| n
+            .starts_with("Batch 1: no clear answer to the removal request; List Users is asked")),
+        "the wait is explained while it lasts: {:?}",
+        notes(&events)
+    );
     let lists = fake
         .log()
         .iter()

@@ -1492,19 +1492,10 @@ fn a_one_off_call_gives_up_after_its_attempts_instead_of_holding() {
     let clock = VirtualClock::new();
     let fake = FakeEpm::new(&clock, &["u1"]);
     outage(&clock, &fake, 0.0, f64::INFINITY);
-    let base = EpmBase::parse("https://epm.example.com").unwrap();
-    let control = Control::new(admin());
-    let cfg = EpmConfig::one_off();
-    let epm = Epm {
-        http: &fake,
-        clock: &clock,
-        control: &control,
-        base: &base,
-        config: &cfg,
-        outage: Default::default(),
-    };
     let mut events = Vec::new();
-    let listed = block_on(&clock, 1e9, epm.list_users(&mut |e| events.push(e)));
+    let listed = with_epm(&clock, &fake, &EpmConfig::one_off(), |epm| {
+        block_on(&clock, 1e9, epm.list_users(&mut |e| events.push(e)))
+    });
     assert!(
         listed.is_err_and(|e| e.starts_with("gave up after 5 attempts: HTTP 503")),
         "the preview's Check who exists says why at once"
@@ -1513,21 +1504,33 @@ fn a_one_off_call_gives_up_after_its_attempts_instead_of_holding() {
     assert_eq!(fake.log().len(), 5);
 }
 
-/// Lists the users the fake still has, as the resumed page does, and settles the interrupted
-/// job's users with it.
-fn settle_with_list_users(clock: &VirtualClock, fake: &FakeEpm, journal: &mut crate::run::Journal) {
+/// Runs `f` with the fake tenant reached as the Basic admin under `cfg`, with a control of its own.
+fn with_epm<R>(
+    clock: &VirtualClock,
+    fake: &FakeEpm,
+    cfg: &EpmConfig,
+    f: impl FnOnce(&Epm<'_, FakeEpm, VirtualClock>) -> R,
+) -> R {
     let base = EpmBase::parse("https://epm.example.com").unwrap();
     let control = Control::new(admin());
-    let cfg = EpmConfig::one_off();
     let epm = Epm {
         http: fake,
         clock,
         control: &control,
         base: &base,
-        config: &cfg,
+        config: cfg,
         outage: Default::default(),
     };
-    let users = block_on(clock, 1e9, epm.list_users(&mut |_| {})).unwrap();
+    f(&epm)
+}
+
+/// Lists the users the fake still has, as the resumed page does, and settles the interrupted
+/// job's users with it.
+fn settle_with_list_users(clock: &VirtualClock, fake: &FakeEpm, journal: &mut crate::run::Journal) {
+    let users = with_epm(clock, fake, &EpmConfig::one_off(), |epm| {
+        block_on(clock, 1e9, epm.list_users(&mut |_| {}))
+    })
+    .unwrap();
     let there: HashSet<String> = users.iter().map(|u| login_key(&u.login)).collect();
     journal.settle_interrupted_jobs_with(|l| there.contains(&login_key(l)), clock.now_ms());
 }
@@ -1564,17 +1567,9 @@ fn users_of_a_job_still_running_when_the_page_closed_are_sent_again_and_their_no
         unknown_before: unanswered.iter().map(|u| login_key(u)).collect(),
         ..config(10)
     };
-    let base = EpmBase::parse("https://epm.example.com").unwrap();
-    let control = Control::new(admin());
-    let epm = Epm {
-        http: &fake,
-        clock: &clock,
-        control: &control,
-        base: &base,
-        config: &cfg,
-        outage: Default::default(),
-    };
-    let results = block_on(&clock, 1e9, epm.remove_v1("run2", &again, &mut |_| {}));
+    let results = with_epm(&clock, &fake, &cfg, |epm| {
+        block_on(&clock, 1e9, epm.remove_v1("run2", &again, &mut |_| {}))
+    });
     assert_eq!(fake.removal_requests(), 2);
     assert_eq!(
         fake.removed().len(),
@@ -1597,22 +1592,13 @@ fn a_job_followed_after_the_reload_that_fails_part_way_leaves_its_users_to_list_
     let mut reopened = closed_during_run(&clock, &fake, &config(10), &p, 1_000);
     let jobs = reopened.interrupted_jobs();
     assert_eq!(jobs.len(), 1);
-    let base = EpmBase::parse("https://epm.example.com").unwrap();
-    let control = Control::new(admin());
-    let cfg = EpmConfig::one_off();
-    let epm = Epm {
-        http: &fake,
-        clock: &clock,
-        control: &control,
-        base: &base,
-        config: &cfg,
-        outage: Default::default(),
-    };
-    let why = block_on(
-        &clock,
-        1e9,
-        epm.settle_interrupted_job(&jobs[0], &mut |_| {}),
-    )
+    let why = with_epm(&clock, &fake, &EpmConfig::one_off(), |epm| {
+        block_on(
+            &clock,
+            1e9,
+            epm.settle_interrupted_job(&jobs[0], &mut |_| {}),
+        )
+    })
     .map(|r| r.results)
     .unwrap_err();
     assert!(

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use super::control::PauseReason;
-use super::event::RunEvent;
+use super::event::{BatchStage, RunEvent};
 use super::outcome::Outcome;
 
 /// How many users ended in each outcome.
@@ -87,6 +87,9 @@ pub struct Progress {
     pub holding: Option<Hold>,
     /// When the current pause began.
     paused_since: Option<f64>,
+    /// The throughput counts from here: the end of the last long stall (a long `Retry-After`, a
+    /// hold), whose outcome-less time says nothing of the rate once the run goes on.
+    measure_from_ms: f64,
     /// When the first request was sent, moved on by the time paused since.
     started_ms: Option<f64>,
     /// Outcomes (other than "not started") that arrived in this session, and when the last one did.
@@ -96,6 +99,10 @@ pub struct Progress {
     recent: VecDeque<f64>,
     window_ms: f64,
 }
+
+/// A wait for the service this long (ms) or longer is a stall: the throughput is measured
+/// afresh after it.
+const STALL_MS: u64 = 5_000;
 
 impl Progress {
     /// Progress of a run over `total` users, with a 30 s throughput window.
@@ -112,6 +119,7 @@ impl Progress {
             throttled_until_ms: None,
             holding: None,
             paused_since: None,
+            measure_from_ms: f64::NEG_INFINITY,
             started_ms: None,
             session_done: 0,
             last_done_ms: None,
@@ -152,6 +160,9 @@ impl Progress {
                 let until = now_ms + *wait_ms as f64;
                 self.throttled_until_ms =
                     Some(self.throttled_until_ms.map_or(until, |t| t.max(until)));
+                if *wait_ms >= STALL_MS {
+                    self.measure_from_ms = self.measure_from_ms.max(until);
+                }
             }
             RunEvent::Concurrency(n) => self.concurrency = *n,
             RunEvent::Pace { per_s } => self.pace_per_s = *per_s,
@@ -163,7 +174,16 @@ impl Progress {
                     reason: reason.clone(),
                 })
             }
-            RunEvent::HoldOver => self.holding = None,
+            RunEvent::HoldOver => {
+                self.holding = None;
+                self.measure_from_ms = self.measure_from_ms.max(now_ms);
+            }
+            RunEvent::Batch {
+                stage: BatchStage::Uploading | BatchStage::JobRunning,
+                ..
+            } => {
+                self.started_ms.get_or_insert(now_ms);
+            }
             RunEvent::Batch { .. }
             | RunEvent::Note(_)
             | RunEvent::Unacted { .. }
@@ -229,16 +249,16 @@ impl Progress {
         self.throttled_until_ms.is_some_and(|t| t > now_ms)
     }
 
-    /// Users finished per second over the last 30 s (or since the start, if shorter).
-    /// `None` until there is at least a second of history with an outcome in it.
+    /// Users finished per second over the last 30 s (or since the start, or since the end of a
+    /// long stall, if shorter). `None` until there is at least a second of history with an
+    /// outcome in it, and during a long stall.
     pub fn throughput_per_s(&self, now_ms: f64) -> Option<f64> {
-        let start = self.started_ms?;
-        let span = (now_ms - start).min(self.window_ms);
-        let recent = self
-            .recent
-            .iter()
-            .filter(|t| **t >= now_ms - self.window_ms)
-            .count();
+        let from = self
+            .started_ms?
+            .max(self.measure_from_ms)
+            .max(now_ms - self.window_ms);
+        let span = now_ms - from;
+        let recent = self.recent.iter().filter(|t| **t >= from).count();
         (span >= 1_000.0 && recent > 0).then(|| recent as f64 * 1_000.0 / span)
     }
 
@@ -410,6 +430,69 @@ mod tests {
             Some((40, 8_000.0)),
             "and through another pause"
         );
+    }
+
+    #[test]
+    fn an_epm_run_is_timed_from_its_first_batch() {
+        let mut p = Progress::new(2_000);
+        let stage = |stage| RunEvent::Batch {
+            index: 0,
+            users: 1_000,
+            stage,
+        };
+        p.apply(&stage(BatchStage::Queued), 0.0);
+        p.apply(&stage(BatchStage::Uploading), 1_000.0);
+        p.apply(&stage(BatchStage::JobRunning), 1_500.0);
+        for _ in 0..1_000 {
+            p.apply(&result(Outcome::Removed), 3_000.0);
+        }
+        let rate = p.throughput_per_s(3_000.0).unwrap();
+        assert!(
+            (rate - 500.0).abs() < 1e-9,
+            "1,000 users in the 2 s since the upload: {rate}"
+        );
+        assert_eq!(p.session_span(), Some((1_000, 2_000.0)));
+    }
+
+    #[test]
+    fn after_a_long_stall_the_rate_is_measured_afresh() {
+        let mut p = Progress::new(10_000);
+        p.apply(
+            &RunEvent::Sending {
+                user: "u".into(),
+                attempt: 1,
+            },
+            0.0,
+        );
+        for t in 1..=100 {
+            p.apply(&result(Outcome::Removed), f64::from(t) * 100.0);
+        }
+        p.apply(&RunEvent::Throttled { wait_ms: 30_000 }, 10_000.0);
+        assert_eq!(
+            p.throughput_per_s(20_000.0),
+            None,
+            "no rate while the service makes the run wait"
+        );
+        for t in 1..=200 {
+            p.apply(&result(Outcome::Removed), 40_000.0 + f64::from(t) * 10.0);
+        }
+        let rate = p.throughput_per_s(42_000.0).unwrap();
+        assert!(
+            (rate - 100.0).abs() < 1e-9,
+            "the 2 s since the wait, not the 30 s with it: {rate}"
+        );
+        // A short wait (one stray 429) does not restart the measure.
+        p.apply(&RunEvent::Throttled { wait_ms: 1_000 }, 42_000.0);
+        assert!(p.throughput_per_s(43_500.0).is_some());
+        p.apply(
+            &RunEvent::Holding {
+                wait_ms: 1_000,
+                reason: "x".into(),
+            },
+            44_000.0,
+        );
+        p.apply(&RunEvent::HoldOver, 80_000.0);
+        assert_eq!(p.throughput_per_s(80_500.0), None);
     }
 
     #[test]

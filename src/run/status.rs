@@ -144,10 +144,20 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
     if let (Some(hold), false) = (&progress.holding, cancelling) {
         return format!("{} {done}.", holding(hold, now_ms));
     }
+    let pace = progress
+        .pace_per_s
+        .map(|r| {
+            format!(
+                " Paced at about {} requests/s, learned from the service's throttling.",
+                grouped(r.round() as usize)
+            )
+        })
+        .unwrap_or_default();
     let state = if cancelling {
         "Cancelling: no new request starts; waiting for those in flight."
     } else if progress.is_throttled(now_ms) {
-        "Throttled by the service: waiting."
+        // No rate or time left: both would say what the wait does, not what the run will.
+        return format!("Throttled by the service: waiting. {done}.{pace}");
     } else {
         "Running."
     };
@@ -158,15 +168,6 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
     let left = progress
         .eta_ms(now_ms)
         .map(|ms| format!(", about {} left", duration(ms)))
-        .unwrap_or_default();
-    let pace = progress
-        .pace_per_s
-        .map(|r| {
-            format!(
-                " Paced at about {} requests/s, learned from the service's throttling.",
-                grouped(r.round() as usize)
-            )
-        })
         .unwrap_or_default();
     format!("{state} {done}; {rate}{left}.{pace}")
 }
@@ -394,6 +395,23 @@ mod tests {
             attempt: 1,
         };
         p.apply(&sending, at_ms);
+    }
+
+    #[test]
+    fn a_throttled_run_gives_no_rate_or_time_left_until_it_runs_again() {
+        let mut p = Progress::new(40_000);
+        sending_at(&mut p, 0.0);
+        (2..300).for_each(|row| removed_at(&mut p, row, row as f64 * 30.0));
+        p.apply(&RunEvent::Throttled { wait_ms: 30_000 }, 9_000.0);
+        assert_eq!(
+            running(&p, 20_000.0, false),
+            "Throttled by the service: waiting. 298 of 40,000 users done."
+        );
+        (300..400).for_each(|row| removed_at(&mut p, row, 39_000.0 + row as f64 * 10.0));
+        assert_eq!(
+            running(&p, 43_000.0, false),
+            "Running. 398 of 40,000 users done; 25.0 users/s, about 26 min 24 s left."
+        );
     }
 
     #[test]

@@ -53,7 +53,11 @@ pub fn KeyFileInput() -> impl IntoView {
                 if state.creds.rsa_base.get_untracked().trim().is_empty() {
                     state.creds.rsa_base.set(signing.file.admin_rest_api_url.clone());
                 }
-                state.creds.jwt.set(token);
+                state.creds.jwt.set(token.clone());
+                // A run paused for a refused credential goes on with the new key's token.
+                if state.run.active.get_untracked() {
+                    state.run.with_control(|c| c.replace_auth(Auth::Bearer(token)));
+                }
                 let shown = format!(
                     "Key file loaded for access ID {}. Tokens are made in this tab and renewed before they expire; the key never leaves it.",
                     signing.file.access_id
@@ -73,6 +77,21 @@ pub fn KeyFileInput() -> impl IntoView {
             Err(e) => view! { <p class="error" role="alert" id="key-file-status">{e}</p> }.into_any(),
         })}
     }
+}
+
+/// Makes a new token from the loaded key file, at the admin's request, and gives it to the run
+/// (which a refused credential paused) and to the Connect step. `Err` says why not.
+pub async fn resume_with_new_token(state: AppState) -> Result<(), String> {
+    let Some(mut signing) = state.signing_key.get_value() else {
+        return Err("no key file is loaded".into());
+    };
+    let token = signing.mint().await?;
+    state
+        .run
+        .with_control(|c| c.replace_auth(Auth::Bearer(token.clone())));
+    state.creds.jwt.set(token);
+    state.signing_key.set_value(Some(signing));
+    Ok(())
 }
 
 /// While a run is active and a key file is loaded: renews the token before it expires, and mints a

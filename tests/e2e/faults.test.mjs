@@ -60,7 +60,7 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   await page.waitForSelector('#credential-refused', { timeout: 30_000 });
   let { jwt } = await sandbox.control('/sandbox/token', {});
   await page.fill('#new-credential', jwt);
-  await page.click('#credential-refused button');
+  await page.click('#credential-refused button.primary');
 
   await waitRemoved(page, 120);
   const beforeReload = await removedCount(page);

@@ -42,7 +42,11 @@ impl Target {
         own_account: &str,
         user: &str,
     ) -> Option<String> {
-        if self != Target::Epm || token_auth || !own_account.trim().is_empty() {
+        let typed = own_account.trim();
+        if self != Target::Epm
+            || token_auth
+            || !(typed.is_empty() || typed.eq_ignore_ascii_case(user.trim()))
+        {
             return None;
         }
         let login = crate::csv_intake::classic_domain_user(user)?;
@@ -167,6 +171,12 @@ mod tests {
             Target::Epm.own_account_from_sign_in(false, "jdoe", user),
             None,
             "entered: taken as written"
+        );
+        assert!(
+            Target::Epm
+                .own_account_from_sign_in(false, " IDM1.jdoe ", user)
+                .is_some(),
+            "the sign-in name entered is still the sign-in name"
         );
         assert_eq!(
             Target::Epm.own_account_from_sign_in(true, "", user),

@@ -294,7 +294,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             };
             failures += 1;
             if failures >= self.config.max_attempts.max(1) {
-                let held = outage
+                // A cancelled run does not wait out an outage: its clean-up gives up as before.
+                let held = (outage && self.control.mode() != Mode::Cancelled)
                     .then(|| self.hold_or_give_up(&mut backoff, failures, &why, emit))
                     .flatten();
                 match held {
@@ -303,6 +304,10 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 }
             }
             self.clock.sleep(wait).await;
+            if self.outage.holding() {
+                // Held: nothing is sent while the admin pauses, and that time does not count.
+                self.wait_while_paused().await;
+            }
         }
     }
 }

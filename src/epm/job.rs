@@ -180,7 +180,8 @@ mod tests {
       "status": 1, "items": null
     }"#;
 
-    /// The reference's Example 3 with its trailing comma removed.
+    /// The reference's Example 3, repaired: its comma after the last item removed, and the
+    /// closing bracket of `items` it lacks put back.
     const EXAMPLE_3: &str = r#"{
       "links": [{"rel": "self", "href": "https://epm.example.com/interop/rest/security/v1/jobs/17",
                  "data": null, "action": "GET"}],
@@ -232,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn the_reference_text_of_example_3_with_its_trailing_comma_reads_the_same() {
+    fn a_comma_after_the_last_item_as_in_the_reference_example_3_reads_the_same() {
         let as_documented = EXAMPLE_3.replace(
             "could not be removed.\"}\n      ]",
             "could not be removed.\"},\n      ]",

@@ -85,7 +85,8 @@ pub(crate) fn snippet(text: &str) -> String {
 }
 
 /// Parses a body that must be a JSON object. A comma before a closing bracket is taken: the
-/// reference's own example of a finished job has one.
+/// reference's own example of a finished job has one after its last item (its `items` also
+/// lacks its closing bracket, which is not guessed at).
 pub(crate) fn object(body: &[u8]) -> Result<Map, ParseError> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim_start_matches('\u{feff}').trim();

@@ -32,7 +32,6 @@ pub(crate) enum Exhausted {
 
 impl Outage {
     /// Whether the run holds.
-    #[cfg(test)]
     pub(crate) fn holding(&self) -> bool {
         self.since.get().is_some()
     }

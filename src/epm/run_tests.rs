@@ -1666,3 +1666,33 @@ fn a_partly_uploaded_file_is_deleted_even_when_its_deletion_is_throttled_and_nam
         }
     }
 }
+
+#[test]
+fn a_run_cancelled_while_it_holds_ends_without_waiting_out_the_outage() {
+    let clock = VirtualClock::new();
+    let all = logins(30);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let fake = FakeEpm::new(&clock, &refs);
+    outage(&clock, &fake, 0.0, f64::INFINITY);
+    let control = Control::new(admin());
+    let t0 = clock.now_ms();
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &refs,
+        |e| {
+            if matches!(e, RunEvent::Holding { .. }) {
+                control.cancel();
+            }
+        },
+    );
+    let took = clock.now_ms() - t0;
+    assert!(
+        took < 180_000.0,
+        "the clean-up gives up as before instead of holding: {took} ms"
+    );
+    assert!(results.iter().all(|r| r.outcome != Outcome::Removed));
+}

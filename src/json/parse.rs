@@ -32,8 +32,8 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
     parse_with(text, false)
 }
 
-/// [`parse`], also taking a comma after the last item of an array or object (`[1,2,]`), as in
-/// the EPM reference's "Job Completes without Errors" example.
+/// [`parse`], also taking a comma after the last item of an array or object (`[1,2,]`), as the
+/// EPM reference's "Job Completes without Errors" example has one.
 pub fn parse_allowing_trailing_commas(text: &str) -> Result<Value, JsonError> {
     parse_with(text, true)
 }

@@ -28,8 +28,8 @@ pub struct JwtSummary {
     /// Expires at, Unix seconds.
     pub exp: Option<i64>,
     /// An OAuth 2.0 access token rather than one made from an API key: it carries claims only an
-    /// authorisation server writes (`iss`, `scope`, `scp`, `client_id`), or its audience is not an
-    /// Admin REST API URL.
+    /// authorisation server writes (`iss`, `scope`, `scp`, `client_id`), or its audience names the
+    /// API as a resource, not a web address (an API key's token names the adminRestApiUrl).
     pub oauth: bool,
 }
 
@@ -158,7 +158,7 @@ pub fn decode(token: &str) -> Result<JwtSummary, NotAJwt> {
     let oauth = ["iss", "scope", "scp", "client_id"]
         .iter()
         .any(|claim| claims.get(claim).is_some())
-        || (!aud.is_empty() && !aud.iter().any(|a| names_admin_api(a)));
+        || (!aud.is_empty() && !aud.iter().any(|a| a.contains("://")));
     Ok(JwtSummary {
         oauth,
         alg: header
@@ -259,11 +259,15 @@ impl JwtSummary {
     }
 
     /// An OAuth 2.0 access token's problems: the claims are the authorisation server's, so only
-    /// an audience naming another tenant's Admin REST API and the expiry are checked.
+    /// the algorithm (every token the service takes is RS256), an audience naming another
+    /// tenant's Admin REST API and the expiry are checked.
     fn oauth_problems(&self, base: &ApiBase, now: i64, run_end: Option<i64>) -> Vec<JwtProblem> {
         let mut out = vec![JwtProblem::OAuthToken {
             aud: self.aud.clone(),
         }];
+        if self.alg != "RS256" {
+            out.push(JwtProblem::WrongAlgorithm(self.alg.clone()));
+        }
         let apis: Vec<&String> = self.aud.iter().filter(|a| names_admin_api(a)).collect();
         if !apis.is_empty() && !apis.iter().any(|a| base.matches_audience(a)) {
             out.push(JwtProblem::WrongAudience {
@@ -577,9 +581,9 @@ mod tests {
                 .filter(JwtProblem::is_blocking)
                 .collect()
         };
-        // Audience other than an Admin REST API, two hours of life, another algorithm: not the API key's rules.
+        // An audience that names the API as a resource, two hours of life: not the API key's rules.
         let t = token(
-            r#"{"typ":"at+jwt","alg":"PS256"}"#,
+            r#"{"typ":"at+jwt","alg":"RS256"}"#,
             &format!(
                 r#"{{"sub":"client-7","aud":"cloud-administration-api","iat":{NOW},"exp":{}}}"#,
                 NOW + 7200
@@ -651,6 +655,32 @@ mod tests {
             .problems(&base(), NOW, None)
             .contains(&JwtProblem::MissingClaim("aud")));
         assert!(!decode(&good(NOW, NOW + 60)).unwrap().oauth);
+        // A web address that is not the API (the tenant's host alone) is a mistaken API-key token.
+        let host_only = token(
+            r#"{"alg":"RS256"}"#,
+            &format!(
+                r#"{{"sub":"ak-1","aud":"https://acme.access.securid.com","iat":{NOW},"exp":{}}}"#,
+                NOW + 60
+            ),
+        );
+        let p = decode(&host_only).unwrap().problems(&base(), NOW, None);
+        assert!(
+            matches!(&p[..], [JwtProblem::WrongAudience { .. }]),
+            "{p:?}"
+        );
+        // An OAuth token too must be RS256.
+        let hs = token(
+            r#"{"alg":"HS256"}"#,
+            &format!(
+                r#"{{"iss":"https://idp.example","aud":"api","exp":{}}}"#,
+                NOW + 60
+            ),
+        );
+        let p = decode(&hs).unwrap().problems(&base(), NOW, None);
+        assert!(
+            p.contains(&JwtProblem::WrongAlgorithm("HS256".into())),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -54,15 +54,20 @@ pub fn KeyFileInput() -> impl IntoView {
                     state.creds.rsa_base.set(signing.file.admin_rest_api_url.clone());
                 }
                 state.creds.jwt.set(token.clone());
-                // A run paused for a refused credential goes on with the new key's token.
+                // A run paused for a refused credential goes on with the new key's token, renewed
+                // from now on like a run started with the key file.
+                let renewing = state.signing_key.with_value(Option::is_some);
+                state.signing_key.set_value(Some(signing.clone()));
                 if state.run.active.get_untracked() {
                     state.run.with_control(|c| c.replace_auth(Auth::Bearer(token)));
+                    if !renewing {
+                        keep_token_fresh(state);
+                    }
                 }
                 let shown = format!(
                     "Key file loaded for access ID {}. Tokens are made in this tab and renewed before they expire; the key never leaves it.",
                     signing.file.access_id
                 );
-                state.signing_key.set_value(Some(signing));
                 Ok::<_, String>(shown)
             }
             .await;

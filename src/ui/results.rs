@@ -294,7 +294,7 @@ pub fn ResultsStep() -> impl IntoView {
                 </div>
             </Show>
             <label for="open-results">"Open an earlier run's results file (to undo its marks or enable its users again)"</label>
-            <input id="open-results" type="file" accept=".csv,text/csv" on:change:target=open_file />
+            <input id="open-results" type="file" accept=".csv,text/csv" disabled=move || state.run.active.get() on:change:target=open_file />
             {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             {move || info.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </section>

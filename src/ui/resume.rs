@@ -118,6 +118,9 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
                 .set(Some(Progress::resumed(journal.plan().len(), &so_far)));
             state.run.results.set(so_far);
             state.run.skipped.set(journal.skipped().to_vec());
+            state.run.target.set(journal.target);
+            state.run.action.set(journal.action);
+            state.run.rehearsal.set(false);
             state.run.journal.set_value(Some((*journal).clone()));
             state.go(Step::Results);
         }

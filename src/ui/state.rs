@@ -560,10 +560,15 @@ impl AppState {
         })
     }
 
-    /// Whether [`AppState::effective_own_account`] is the EPM Basic user name, none being entered.
+    /// Whether [`AppState::effective_own_account`] is the EPM Basic user name: none was entered, or
+    /// the one entered is that name.
     pub fn own_is_sign_in(&self) -> bool {
-        self.own_account.with_untracked(|own| own.trim().is_empty())
-            && self.effective_own_account().is_some()
+        let user = self.creds.epm_user.get_untracked();
+        self.effective_own_account().is_some_and(|own| {
+            self.own_account
+                .with_untracked(|typed| typed.trim().is_empty())
+                || own.eq_ignore_ascii_case(user.trim())
+        })
     }
 
     /// The account never to remove: as entered, or for EPM with Basic sign-in, the user name.

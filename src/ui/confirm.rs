@@ -114,9 +114,12 @@ pub fn Confirm() -> impl IntoView {
             };
             let journal = run_journal(state, &entries);
             yield_now().await;
-            if starting.try_get_untracked() == Some(true) {
-                begin(state, connection, entries, journal, true);
+            // Checked at the last moment: another tab may have started since this one's confirmation.
+            if starting.try_get_untracked() != Some(true) || super::launch::running_in_another_tab()
+            {
+                return starting.set(false);
             }
+            begin(state, connection, entries, journal, true);
         });
     };
     let rehearsal_blocker = move || rehearsal_blocker(state);

@@ -284,7 +284,8 @@ fn keep_beating() -> Option<IntervalHandle> {
 }
 
 /// Whether another tab of this browser runs a removal (see [`live_run`]); if so, says so in a dialog.
-fn running_in_another_tab() -> bool {
+/// Whether another tab of this browser runs a removal; if so, says so (an alert).
+pub(super) fn running_in_another_tab() -> bool {
     let other = live_run::in_another_tab();
     if other {
         if let Some(window) = web_sys::window() {

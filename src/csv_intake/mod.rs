@@ -53,7 +53,7 @@ mod validate;
 mod words;
 
 pub use column::{detect, header_kind, Column, Detection, HeaderKind};
-pub use decode::{check_size, Encoding};
+pub use decode::{check_size, decode, Encoding};
 pub use dedupe::{fold_eq, folded};
 pub use error::IntakeError;
 pub use exclude::classic_domain_user;

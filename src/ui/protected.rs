@@ -19,16 +19,28 @@ pub const THRESHOLD_KEY: &str = "offboard.threshold.v1";
 #[component]
 pub fn Safeguards() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let text = RwSignal::new(protected_text(&state.protected.get_untracked()));
-    let problems = RwSignal::new(Vec::<String>::new());
-    let saved_note = RwSignal::new(None::<String>);
+    let draft = state.protected_draft;
+    let text = Signal::derive(move || {
+        draft
+            .get()
+            .unwrap_or_else(|| protected_text(&state.protected.get()))
+    });
+    let said = state.protected_said;
+    let saved_note = move |note: String| said.update(|(n, _)| *n = Some(note));
+    // Edits not applied protect nobody: said beside the list and in the summary.
+    let unapplied = Memo::new(move |_| {
+        draft.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| state.protected.with(|p| parse_protected(d).patterns != *p))
+        })
+    });
 
     let apply = move |source: String| {
         if state.run.active.get_untracked() {
-            saved_note.set(Some(
+            saved_note(
                 "Not applied: a removal is running, and it keeps the plan it started with. Apply the list once it ends."
                     .into(),
-            ));
+            );
             return;
         }
         let list = parse_protected(&source);
@@ -46,10 +58,9 @@ pub fn Safeguards() -> impl IntoView {
             Err(e) => e,
         };
         state.protected.set(list.patterns);
-        problems.set(list.problems);
-        saved_note.set(Some(note));
-        text.set(source);
-        state.replan();
+        said.set((Some(note), list.problems));
+        draft.set(None);
+        state.replan_keeping_checks();
     };
     let export = move |_| {
         let body = protected_text(&state.protected.get_untracked());
@@ -58,7 +69,7 @@ pub fn Safeguards() -> impl IntoView {
             "text/plain;charset=utf-8",
             &body,
         ) {
-            saved_note.set(Some(e));
+            saved_note(e);
         }
     };
     let import = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {
@@ -68,8 +79,12 @@ pub fn Safeguards() -> impl IntoView {
         ev.target().set_value("");
         spawn_local(async move {
             match read_file(&file).await {
-                Ok(bytes) => apply(String::from_utf8_lossy(&bytes).into_owned()),
-                Err(e) => saved_note.set(Some(format!("{}: {e}", file.name()))),
+                // Read as the CSV step reads a file: UTF-8, UTF-16 or Windows-1252.
+                Ok(bytes) => match crate::csv_intake::decode(bytes) {
+                    Ok((text, _)) => apply(text),
+                    Err(e) => saved_note(format!("{}: {e}", file.name())),
+                },
+                Err(e) => saved_note(format!("{}: {e}", file.name())),
             }
         });
     };
@@ -84,11 +99,15 @@ pub fn Safeguards() -> impl IntoView {
 
     view! {
         <details class="card safeguards" id="safeguards">
-            <summary>{move || format!("Safeguards: {} protected accounts; confirm by tenant name above {} users",
-                grouped(state.protected.with(Vec::len)), grouped(state.mass_threshold.get()))}</summary>
+            <summary>{move || format!("Safeguards: {} protected accounts{}; confirm by tenant name above {} users",
+                grouped(state.protected.with(Vec::len)), if unapplied.get() { " (edits not applied)" } else { "" },
+                grouped(state.mass_threshold.get()))}</summary>
             <label for="protected-list">"Protected accounts: never removed. One login, user ID or pattern per line (admin@*, *-breakglass@*)."</label>
             <textarea id="protected-list" rows="5" spellcheck="false"
-                prop:value=move || text.get() on:input:target=move |ev| text.set(ev.target().value())></textarea>
+                prop:value=move || text.get() on:input:target=move |ev| draft.set(Some(ev.target().value()))></textarea>
+            <Show when=move || unapplied.get()>
+                <p class="warning" id="protected-unapplied" role="note">"These edits protect nobody until you click Apply and keep."</p>
+            </Show>
             <div class="actions">
                 <button type="button" id="protected-apply" class="primary" disabled=move || state.run.active.get()
                     on:click=move |_| apply(text.get_untracked())>"Apply and keep"</button>
@@ -96,8 +115,8 @@ pub fn Safeguards() -> impl IntoView {
                 <label for="protected-import">"Import a list"</label>
                 <input id="protected-import" type="file" accept=".txt,.csv,text/plain" disabled=move || state.run.active.get() on:change:target=import />
             </div>
-            {move || saved_note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
-            <ul class="problems">{move || problems.get().into_iter().map(|p| view! { <li class="warning">{p}</li> }).collect_view()}</ul>
+            {move || said.with(|(n, _)| n.clone()).map(|n| view! { <p class="hint" role="status" id="protected-said">{n}</p> })}
+            <ul class="problems">{move || said.with(|(_, p)| p.clone()).into_iter().map(|p| view! { <li class="warning">{p}</li> }).collect_view()}</ul>
             <Show when=move || state.target.get() == Target::Rsa && state.protected.with(|p| p.iter().any(|p| p.contains('@')))>
                 <p class="hint" id="protected-by-address">"RSA removes users by user ID: a pattern on e-mail addresses protects rows that give the address and users an e-mail lookup finds, not a row giving the user's ID. Add the user IDs of protected accounts too."</p>
             </Show>

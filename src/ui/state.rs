@@ -72,6 +72,10 @@ pub struct AppState {
     pub left_out: RwSignal<HashSet<usize>>,
     /// Protected accounts (logins, IDs, `*` patterns): never removed. Kept in this browser.
     pub protected: RwSignal<Vec<String>>,
+    /// The protected-accounts editor: its text while edited and not applied, and what the last
+    /// apply said. Kept here, as the Preview is drawn again by every plan.
+    pub protected_draft: RwSignal<Option<String>>,
+    pub protected_said: RwSignal<(Option<String>, Vec<String>)>,
     /// Above this many users the confirmation also asks for the tenant's host name.
     pub mass_threshold: RwSignal<usize>,
     /// RSA: delete now, or mark for deletion (undoable for seven days).
@@ -283,6 +287,8 @@ impl AppState {
                     .map(|t| csv_intake::parse_protected(&t).patterns)
                     .unwrap_or_default(),
             ),
+            protected_draft: RwSignal::new(None),
+            protected_said: RwSignal::new((None, Vec::new())),
             rsa_action: RwSignal::new(RunAction::Remove),
             rsa_options: RwSignal::new(RemovalOptions::default()),
             mass_threshold: RwSignal::new(
@@ -390,6 +396,16 @@ impl AppState {
 
     /// Rebuilds the plan after the target, own account or column changed (no re-reading).
     pub fn replan(&self) {
+        self.plan_again(true);
+    }
+
+    /// Plans again after the protected accounts changed: the lookups, List Users answers and
+    /// dropped rows still hold (the rows and their column are the same), and are kept.
+    pub fn replan_keeping_checks(&self) {
+        self.plan_again(false);
+    }
+
+    fn plan_again(&self, forget_checks: bool) {
         if self.run.active.get_untracked() {
             return;
         }
@@ -402,7 +418,9 @@ impl AppState {
         match self.build_plan(&loaded.table, &detection, column) {
             Ok(plan) => {
                 self.intake_error.set(None);
-                self.forget_checks();
+                if forget_checks {
+                    self.forget_checks();
+                }
                 self.loaded.set(Some(Loaded {
                     plan: Arc::new(plan),
                     detection,

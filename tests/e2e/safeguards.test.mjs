@@ -47,6 +47,15 @@ test('a rehearsal predicts the real run row by row; enabled users are disabled b
   await page.waitForSelector('#lookup-summary');
   assert.match(await page.locator('#enabled-users').innerText(), /3 users are still enabled/);
   await page.check('#disable-first');
+  // A protected list applied after the lookup keeps it: the plan and the choice made stay.
+  const planned = await page.locator('#preview-counts [data-count=targets] strong').innerText();
+  await page.click('#safeguards summary');
+  await page.fill('#protected-list', '00000000-0000-4000-8000-000000000000\n');
+  await page.click('#protected-apply');
+  await page.waitForSelector('#protected-said');
+  assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), planned);
+  assert.ok(await page.locator('#disable-first').isChecked(), 'the lookup and its choices are kept');
+  await page.click('#safeguards summary');
   await screenshot(page, 'safeguards-1-disable-first');
   await page.click('.step-nav .primary');
   await page.click('#rehearse');
@@ -155,11 +164,22 @@ test('protected rows are never requested; the mass-removal check appears above t
   await page.click('.step-nav .primary');
 
   await page.click('#safeguards summary');
-  await page.fill('#protected-list', `# break glass\n${keepExact.id.toUpperCase()}\n${keepPattern.id.slice(0, 13)}*\n`);
-  await page.click('#protected-apply');
+  const list = `# break glass\n${keepExact.id.toUpperCase()}\n${keepPattern.id.slice(0, 13)}*\n`;
+  // A list imported from a Windows "Unicode" (UTF-16) file reads as typed.
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${list}*\r\n`.replace(/\n/g, '\r\n'), 'utf16le')]);
+  await page.setInputFiles('#protected-import', { name: 'protected.txt', mimeType: 'text/plain', buffer: utf16 });
   await page.waitForSelector('#preview-counts [data-count=protected]');
   assert.equal(await page.locator('#preview-counts [data-count=protected] strong').innerText(), '2');
   assert.equal(await page.locator('#preview-counts [data-count=targets] strong').innerText(), String(rest.length));
+  // What the apply said stays in view through the new plan: the count kept, and the line left out.
+  assert.equal(await page.locator('#protected-said').innerText(), '2 protected entries kept in this browser.');
+  assert.match(await page.locator('#safeguards .problems').innerText(), /would protect every account/);
+  // An edit not applied protects nobody, and says so until it is applied or undone.
+  await page.fill('#protected-list', `${list}${rest[0].id}\n`);
+  await page.waitForSelector('#protected-unapplied');
+  assert.match(await page.locator('#safeguards summary').innerText(), /\(edits not applied\)/);
+  await page.fill('#protected-list', list);
+  await page.waitForSelector('#protected-unapplied', { state: 'detached' });
   await page.fill('#mass-threshold', '100');
   await page.click('.step-nav .primary');
   assert.equal(await page.locator('#confirm-host').count(), 0, 'no tenant check below the threshold');

@@ -16,9 +16,9 @@ use super::service::Epm;
 use crate::run::outcome::PlanEntry;
 use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
-/// The message of a user List Users no longer had after its removal request's answer was lost.
-pub const GONE_AFTER_LOST_ANSWER: &str =
-    "Removed: the answer to the removal request was lost, and \
+/// The message of a user List Users no longer had after its removal request got no clear answer
+/// (none, a server error, an unreadable one).
+pub const GONE_AFTER_LOST_ANSWER: &str = "Removed: the removal request got no clear answer, and \
     List Users no longer has this login (that request removed it, or the login never existed).";
 
 /// The message of a login List Users lacked both before the run and after an unclear end.

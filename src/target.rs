@@ -42,11 +42,7 @@ impl Target {
         own_account: &str,
         user: &str,
     ) -> Option<String> {
-        let typed = own_account.trim();
-        if self != Target::Epm
-            || token_auth
-            || !(typed.is_empty() || typed.eq_ignore_ascii_case(user.trim()))
-        {
+        if self != Target::Epm || token_auth || !own_account.trim().is_empty() {
             return None;
         }
         let login = crate::csv_intake::classic_domain_user(user)?;
@@ -172,11 +168,10 @@ mod tests {
             None,
             "entered: taken as written"
         );
-        assert!(
-            Target::Epm
-                .own_account_from_sign_in(false, " IDM1.jdoe ", user)
-                .is_some(),
-            "the sign-in name entered is still the sign-in name"
+        assert_eq!(
+            Target::Epm.own_account_from_sign_in(false, "idm1.jdoe", user),
+            None,
+            "the sign-in name entered is taken as written too: its dot is the login's"
         );
         assert_eq!(
             Target::Epm.own_account_from_sign_in(true, "", user),

@@ -578,15 +578,12 @@ impl AppState {
         })
     }
 
-    /// Whether [`AppState::effective_own_account`] is the EPM Basic user name: none was entered, or
-    /// the one entered is that name.
+    /// Whether [`AppState::effective_own_account`] is the EPM Basic user name, none being entered.
+    /// A login entered is taken as written, even the sign-in name itself: that is how the admin
+    /// says its dot is part of the login, not a classic identity domain's.
     pub fn own_is_sign_in(&self) -> bool {
-        let user = self.creds.epm_user.get_untracked();
-        self.effective_own_account().is_some_and(|own| {
-            self.own_account
-                .with_untracked(|typed| typed.trim().is_empty())
-                || own.eq_ignore_ascii_case(user.trim())
-        })
+        self.own_account.with_untracked(|own| own.trim().is_empty())
+            && self.effective_own_account().is_some()
     }
 
     /// The account never to remove: as entered, or for EPM with Basic sign-in, the user name.

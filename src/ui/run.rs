@@ -229,16 +229,18 @@ fn CredentialPrompt() -> impl IntoView {
                 <label for="new-credential">"Paste a new token (or the password again) to resume, or load a new key file on step 1"</label>
                 <input id="new-credential" type="password" autocomplete="off"
                     prop:value=move || fresh.get() on:input:target=move |ev| fresh.set(ev.target().value()) />
-                <button type="button" class="primary" on:click=resume>"Resume with the new credential"</button>
-                // The key file's own fresh tokens were refused: one more, at the admin's word (a key revoked for
-                // good is replaced by loading its successor on step 1, which resumes the run too).
-                <Show when=move || state.signing_key.with_value(Option::is_some)>
-                    <button type="button" class="secondary" id="resume-with-key-file" on:click=move |_| {
-                        leptos::task::spawn_local(async move {
-                            problem.set(super::key_file::resume_with_new_token(state).await.err());
-                        });
-                    }>"Make a new token from the key file and resume"</button>
-                </Show>
+                <div class="actions">
+                    <button type="button" class="primary" on:click=resume>"Resume with the new credential"</button>
+                    // The key file's own fresh tokens were refused: one more, at the admin's word (a key revoked for
+                    // good is replaced by loading its successor on step 1, which resumes the run too).
+                    <Show when=move || state.signing_key.with_value(Option::is_some)>
+                        <button type="button" class="secondary" id="resume-with-key-file" on:click=move |_| {
+                            leptos::task::spawn_local(async move {
+                                problem.set(super::key_file::resume_with_new_token(state).await.err());
+                            });
+                        }>"Make a new token from the key file and resume"</button>
+                    </Show>
+                </div>
                 {move || problem.get().map(|why| view! { <p class="error" id="new-credential-problem">{format!("Not resumed: {why}")}</p> })}
             </div>
         </Show>

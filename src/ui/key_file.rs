@@ -87,9 +87,15 @@ pub fn KeyFileInput() -> impl IntoView {
 /// Makes a new token from the loaded key file, at the admin's request, and gives it to the run
 /// (which a refused credential paused) and to the Connect step. `Err` says why not.
 pub async fn resume_with_new_token(state: AppState) -> Result<(), String> {
-    let Some(mut signing) = state.signing_key.get_value() else {
+    let Some(signing) = state.signing_key.get_value() else {
         return Err("no key file is loaded".into());
     };
+    renew(state, signing).await
+}
+
+/// Mints a new token from `signing` and gives it to the run and to the Connect step, keeping
+/// the key with its record of the token. `Err` says why no token was made.
+async fn renew(state: AppState, mut signing: SigningKey) -> Result<(), String> {
     let token = signing.mint().await?;
     state
         .run
@@ -108,7 +114,7 @@ pub fn keep_token_fresh(state: AppState) {
     spawn_local(async move {
         while state.run.active.get_untracked() {
             sleep_ms(2_000).await;
-            let Some(mut signing) = state.signing_key.get_value() else {
+            let Some(signing) = state.signing_key.get_value() else {
                 return;
             };
             let refused = state.run.progress.with_untracked(|p| {
@@ -119,18 +125,11 @@ pub fn keep_token_fresh(state: AppState) {
             if !due {
                 continue;
             }
-            match signing.mint().await {
-                Ok(token) => {
-                    state
-                        .run
-                        .with_control(|c| c.replace_auth(Auth::Bearer(token.clone())));
-                    state.creds.jwt.set(token);
-                    state.signing_key.set_value(Some(signing));
-                }
-                Err(e) => state
+            if let Err(e) = renew(state, signing).await {
+                state
                     .run
                     .notes
-                    .update(|n| n.push(format!("Could not make a new token: {e}"))),
+                    .update(|n| n.push(format!("Could not make a new token: {e}")));
             }
         }
     });

@@ -176,9 +176,14 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
 pub const PAGE_TITLE: &str = "Offboard — bulk user removal";
 
 /// The browser tab's title, so that a run in a background tab can be followed from the tab strip:
-/// "42% · Running · Offboard", "42% · Paused · Offboard", "Finished, 3 failed · Offboard";
+/// "42% · Running · Offboard", "42% · Throttled · Offboard" (at `now_ms`), "Finished, 3 failed · Offboard";
 /// [`PAGE_TITLE`] before any run.
-pub fn tab_title(progress: Option<&Progress>, active: bool, cancelled: bool) -> String {
+pub fn tab_title(
+    progress: Option<&Progress>,
+    active: bool,
+    cancelled: bool,
+    now_ms: f64,
+) -> String {
     let Some(p) = progress else {
         return PAGE_TITLE.to_string();
     };
@@ -187,6 +192,7 @@ pub fn tab_title(progress: Option<&Progress>, active: bool, cancelled: bool) -> 
             (Some(_), _) => "Paused",
             (None, Some(_)) => "Holding",
             (None, None) if cancelled => "Cancelling",
+            (None, None) if p.is_throttled(now_ms) => "Throttled",
             (None, None) => "Running",
         };
         format!("{}% · {doing}", p.percent())
@@ -486,13 +492,25 @@ mod tests {
     #[test]
     fn the_tab_title_follows_the_run() {
         assert!(include_str!("../../index.html").contains(&format!("<title>{PAGE_TITLE}</title>")));
-        assert_eq!(tab_title(None, false, false), PAGE_TITLE);
+        assert_eq!(tab_title(None, false, false, 0.0), PAGE_TITLE);
         let mut p = progress(&[(Outcome::Removed, 42), (Outcome::NotStarted, 0)]);
         p.total = 100;
-        assert_eq!(tab_title(Some(&p), true, false), "42% · Running · Offboard");
         assert_eq!(
-            tab_title(Some(&p), true, true),
+            tab_title(Some(&p), true, false, 0.0),
+            "42% · Running · Offboard"
+        );
+        assert_eq!(
+            tab_title(Some(&p), true, true, 0.0),
             "42% · Cancelling · Offboard"
+        );
+        p.apply(&RunEvent::Throttled { wait_ms: 30_000 }, 1_000.0);
+        assert_eq!(
+            tab_title(Some(&p), true, false, 2_000.0),
+            "42% · Throttled · Offboard"
+        );
+        assert_eq!(
+            tab_title(Some(&p), true, false, 31_500.0),
+            "42% · Running · Offboard"
         );
         p.apply(
             &RunEvent::Holding {
@@ -501,18 +519,27 @@ mod tests {
             },
             0.0,
         );
-        assert_eq!(tab_title(Some(&p), true, false), "42% · Holding · Offboard");
+        assert_eq!(
+            tab_title(Some(&p), true, false, 0.0),
+            "42% · Holding · Offboard"
+        );
         p.apply(&RunEvent::Paused(PauseReason::Offline), 0.0);
-        assert_eq!(tab_title(Some(&p), true, false), "42% · Paused · Offboard");
+        assert_eq!(
+            tab_title(Some(&p), true, false, 0.0),
+            "42% · Paused · Offboard"
+        );
         let done = progress(&[(Outcome::Removed, 1_200), (Outcome::Failed, 1_500)]);
         assert_eq!(
-            tab_title(Some(&done), false, false),
+            tab_title(Some(&done), false, false, 0.0),
             "Finished, 1,500 failed · Offboard"
         );
         let cut = progress(&[(Outcome::Removed, 5), (Outcome::NotStarted, 5)]);
-        assert_eq!(tab_title(Some(&cut), false, true), "Cancelled · Offboard");
         assert_eq!(
-            tab_title(Some(&cut), false, false),
+            tab_title(Some(&cut), false, true, 0.0),
+            "Cancelled · Offboard"
+        );
+        assert_eq!(
+            tab_title(Some(&cut), false, false, 0.0),
             "Finished · Offboard",
             "a run left unfinished by a reload is not cancelled"
         );

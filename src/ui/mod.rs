@@ -60,9 +60,9 @@ pub fn App() -> impl IntoView {
     Effect::new(move |shown: Option<String>| {
         let run = state.run;
         let (active, cancelled) = (run.active.get(), run.cancelled.get());
-        let title = run
-            .progress
-            .with(|p| crate::run::status::tab_title(p.as_ref(), active, cancelled));
+        let title = run.progress.with(|p| {
+            crate::run::status::tab_title(p.as_ref(), active, cancelled, js_sys::Date::now())
+        });
         if shown.as_ref() != Some(&title) {
             document().set_title(&title);
         }

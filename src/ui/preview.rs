@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use super::state::DROPPED;
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
-use crate::browser::yield_now::in_slices;
+use crate::browser::yield_now::{in_slices, yield_now};
 use crate::csv_intake::{row_number, Class};
 use crate::decimal::grouped;
 use crate::results::SkipReason;
@@ -109,6 +110,8 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     let targets = Signal::derive(move || lists.with(|l| l.targets.clone()));
     let skipped = Signal::derive(move || lists.with(|l| l.skipped.clone()));
 
+    // What the last Leave out / Put back did: the row itself moves to the other list.
+    let moved = RwSignal::new(None::<String>);
     let row_view = {
         let loaded = loaded.clone();
         // `removing`: the list of users to remove (each can be left out), or of rows not processed.
@@ -152,12 +155,22 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     } else {
                         ("Leave out", format!("Leave row {number} out of the run"))
                     };
-                    let toggle = move |_| {
-                        state.left_out.update(|l| {
-                            if !l.remove(&number) {
+                    let toggle = move |ev: web_sys::MouseEvent| {
+                        let put_back = state.left_out.try_update(|l| {
+                            let was_out = l.remove(&number);
+                            if !was_out {
                                 l.insert(number);
                             }
-                        })
+                            was_out
+                        });
+                        moved.set(Some(if put_back == Some(true) {
+                            format!("Row {number} put back in the run.")
+                        } else {
+                            format!("Row {number} left out of the run.")
+                        }));
+                        if let Some(button) = ev.current_target().and_then(|t| t.dyn_into().ok()) {
+                            keep_focus_in_list(button);
+                        }
                     };
                     view! {
                         <button type="button" class="row-action" title=title.clone() aria-label=title
@@ -269,6 +282,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             <input id="search" type="search" placeholder="a login, an ID or a row number"
                 prop:value=move || query.get()
                 on:input:target=move |ev| search(ev.target().value()) />
+            {move || moved.get().map(|m| view! { <p class="hint" role="status" id="row-moved">{m}</p> })}
             <Show when=move || searching.get()>
                 <p class="hint" role="status" id="searching">{format!("Searching {} rows…", grouped(loaded.table.len()))}</p>
             </Show>
@@ -287,6 +301,56 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 columns=headings("Reason") />
         </section>
     }
+}
+
+/// Once the row of `button` (a Leave out or Put back) has moved to the other list, gives the keyboard focus
+/// to the button of the row now in its place in the same list (the next with one, else the last), or to the
+/// list, unless the focus went elsewhere meanwhile.
+fn keep_focus_in_list(button: web_sys::Element) {
+    let Some(list) = button.closest(".vlist").ok().flatten() else {
+        return;
+    };
+    let place = |el: &web_sys::Element| {
+        el.closest(".vrow")
+            .ok()
+            .flatten()
+            .and_then(|row| row.get_attribute("aria-rowindex"))
+            .and_then(|i| i.parse::<usize>().ok())
+    };
+    let Some(at) = place(&button) else {
+        return;
+    };
+    spawn_local(async move {
+        yield_now().await;
+        let doc = document();
+        let lost = doc.active_element().is_none_or(|e| {
+            e.is_same_node(Some(button.as_ref()))
+                || doc.body().is_some_and(|b| b.is_same_node(Some(e.as_ref())))
+        });
+        if !lost {
+            return;
+        }
+        let buttons = list.query_selector_all(".row-action").ok();
+        let buttons = (0..buttons.as_ref().map_or(0, |b| b.length())).filter_map(|i| {
+            buttons
+                .as_ref()?
+                .item(i)?
+                .dyn_into::<web_sys::Element>()
+                .ok()
+        });
+        let mut chosen = None;
+        for b in buttons {
+            let next = place(&b).is_some_and(|p| p >= at);
+            chosen = Some(b);
+            if next {
+                break;
+            }
+        }
+        let target = chosen.unwrap_or(list);
+        if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
+            let _ = target.focus();
+        }
+    });
 }
 
 /// Whether the run would have anyone to remove.

@@ -203,7 +203,7 @@ pub fn whole_batch_failed(
 
 /// A failed job's users after List Users: those it no longer has were removed before the job
 /// failed; the others failed with the job's reason.
-fn failed_job_listed(
+pub(super) fn failed_job_listed(
     batch_index: usize,
     users: &[PlanEntry],
     reason: &str,

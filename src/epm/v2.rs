@@ -7,7 +7,8 @@ use crate::run::outcome::PlanEntry;
 use crate::run::{Auth, Method, Request};
 
 use super::batch::{
-    failures_disagree, map_failures, whole_batch_failed, BatchReport, Stamp, UserFailure,
+    failed_job_listed, failures_disagree, map_failures, whole_batch_failed, BatchReport, Stamp,
+    UserFailure,
 };
 use super::job::Counts;
 use super::json::{self, ParseError};
@@ -43,6 +44,14 @@ pub struct V2Answer {
     pub failed: Vec<UserFailure>,
     /// Whether the answer had a `details` object at all.
     pub has_details: bool,
+}
+
+impl V2Answer {
+    /// A failed answer (non-zero status, or an error) whose `details` give no counts: the failures
+    /// it names need not be all of them, so who was removed is not known from the answer.
+    fn failed_without_counts(&self) -> bool {
+        self.has_details && self.counts.is_none() && (self.status != 0 || self.error.is_some())
+    }
 }
 
 /// `POST {base}/interop/rest/security/v2/users/remove` with `{"users":[{"userlogin":…}]}`.
@@ -143,14 +152,16 @@ fn failed_item(item: &Map) -> Result<UserFailure, ParseError> {
     Ok(UserFailure { login, message })
 }
 
-/// Whether a v2 answer's counts disagree with the failures it names (List Users then settles
-/// the others).
+/// Whether a v2 answer's counts disagree with the failures it names, or a failed answer gives no
+/// counts (List Users then settles the users it does not name).
 pub fn is_unclear(users: &[PlanEntry], answer: &V2Answer) -> bool {
-    answer.has_details && failures_disagree(users, &answer.failed, answer.counts)
+    answer.failed_without_counts()
+        || answer.has_details && failures_disagree(users, &answer.failed, answer.counts)
 }
 
 /// Maps a v2 answer to one outcome per user of the batch: per-user outcomes when the answer
-/// has `details`; otherwise a request-level error (or non-zero status) fails the whole batch.
+/// has `details` with counts (or succeeded); a failed answer without counts follows List Users
+/// (`listed`) and otherwise fails the whole batch, as does a request-level error without `details`.
 pub fn map_v2(
     batch_index: usize,
     users: &[PlanEntry],
@@ -158,7 +169,7 @@ pub fn map_v2(
     stamp: Stamp,
     listed: Option<&Listed>,
 ) -> BatchReport {
-    if answer.has_details {
+    if answer.has_details && !answer.failed_without_counts() {
         let mut report = map_failures(
             batch_index,
             users,
@@ -178,9 +189,17 @@ pub fn map_v2(
     let reason = match (&answer.error, answer.status) {
         (Some(e), _) => e.to_string(),
         (None, 0) => return map_failures(batch_index, users, &[], None, stamp, None),
+        (None, status) if answer.has_details => {
+            format!("the service answered status {status} without counts")
+        }
         (None, status) => format!("the service answered status {status} without details"),
     };
-    whole_batch_failed(batch_index, users, &reason, None, stamp)
+    match listed {
+        Some(listed) if answer.failed_without_counts() => {
+            failed_job_listed(batch_index, users, &reason, listed, stamp)
+        }
+        _ => whole_batch_failed(batch_index, users, &reason, None, stamp),
+    }
 }
 
 #[cfg(test)]
@@ -264,6 +283,33 @@ mod tests {
         let report = map_v2(0, &users(&["a", "b"]), &a, STAMP, None);
         assert!(report.results.iter().all(|r| r.outcome == Outcome::Failed
             && r.message == "EPMCSS-21147: Failed to remove users. Invalid or insufficient parameters specified."));
+    }
+
+    #[test]
+    fn a_failed_answer_without_counts_removes_nobody_unless_list_users_says_so() {
+        let a = parse_v2(br#"{"status":1,"error":{"errorcode":"EPMCSS-21147","errormessage":"Failed to remove users."},
+            "details":{"faileditems":null}}"#)
+        .unwrap();
+        let batch = users(&["jdoe", "chris"]);
+        assert!(is_unclear(&batch, &a), "List Users is asked who is gone");
+        let report = map_v2(0, &batch, &a, STAMP, None);
+        assert!(
+            report.results.iter().all(|r| r.outcome == Outcome::Failed
+                && r.message == "EPMCSS-21147: Failed to remove users."),
+            "{:?}",
+            report.results
+        );
+        // Check who exists found both before the run: the one List Users no longer has was removed.
+        let (gone, everyone_there) = ([true, false], std::collections::HashSet::new());
+        let listed = Listed {
+            gone: &gone,
+            absent_before: Some(&everyone_there),
+        };
+        let report = map_v2(0, &batch, &a, STAMP, Some(&listed));
+        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(outcomes, [Outcome::Removed, Outcome::Failed]);
+        assert!(report.results[0].message.contains("List Users no longer has this login"));
+        assert_eq!(report.results[1].message, "EPMCSS-21147: Failed to remove users.");
     }
 
     #[test]

@@ -308,8 +308,13 @@ mod tests {
         let report = map_v2(0, &batch, &a, STAMP, Some(&listed));
         let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(outcomes, [Outcome::Removed, Outcome::Failed]);
-        assert!(report.results[0].message.contains("List Users no longer has this login"));
-        assert_eq!(report.results[1].message, "EPMCSS-21147: Failed to remove users.");
+        assert!(report.results[0]
+            .message
+            .contains("List Users no longer has this login"));
+        assert_eq!(
+            report.results[1].message,
+            "EPMCSS-21147: Failed to remove users."
+        );
     }
 
     #[test]

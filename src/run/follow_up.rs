@@ -115,6 +115,12 @@ fn users_word(n: usize) -> &'static str {
     }
 }
 
+/// The mass-change threshold written in `text` (a setting typed or saved), at least 1: "above 0
+/// users" would ask for the host name for every run, saying nothing. `None` if it is no number.
+pub fn mass_threshold(text: &str) -> Option<usize> {
+    text.trim().parse::<usize>().ok().map(|n| n.max(1))
+}
+
 /// Whether a run of `users` is a mass change: above the threshold it also asks for the tenant's
 /// host name and waits before its first request.
 pub fn is_mass(users: usize, threshold: usize) -> bool {
@@ -184,6 +190,18 @@ mod tests {
             ),
             "the retry's own count, not the first run's"
         );
+    }
+
+    #[test]
+    fn a_threshold_is_a_whole_number_of_at_least_one() {
+        assert_eq!(mass_threshold(" 250 "), Some(250));
+        assert_eq!(
+            mass_threshold("0"),
+            Some(1),
+            "a saved 0 would make every run a mass change"
+        );
+        assert_eq!(mass_threshold("-3"), None);
+        assert_eq!(mass_threshold("lots"), None);
     }
 
     #[test]

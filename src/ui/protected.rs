@@ -91,8 +91,7 @@ pub fn Safeguards() -> impl IntoView {
     let threshold_text = RwSignal::new(state.mass_threshold.get_untracked().to_string());
     let set_threshold = move |value: String| {
         threshold_text.set(value.clone());
-        // At least 1: "above 0 users" would ask for the host name for every run, saying nothing.
-        if let Ok(n) = value.trim().parse::<usize>().map(|n| n.max(1)) {
+        if let Some(n) = crate::run::follow_up::mass_threshold(&value) {
             state.mass_threshold.set(n);
             let _ = save_setting(THRESHOLD_KEY, &n.to_string());
         }

@@ -293,7 +293,7 @@ impl AppState {
             rsa_options: RwSignal::new(RemovalOptions::default()),
             mass_threshold: RwSignal::new(
                 load_setting(THRESHOLD_KEY)
-                    .and_then(|t| t.trim().parse().ok())
+                    .and_then(|t| crate::run::follow_up::mass_threshold(&t))
                     .unwrap_or(DEFAULT_MASS_THRESHOLD),
             ),
             decisions: Memo::new(|_| Arc::default()),

@@ -97,6 +97,14 @@ pub async fn resume_with_new_token(state: AppState) -> Result<(), String> {
 /// the key with its record of the token. `Err` says why no token was made.
 async fn renew(state: AppState, mut signing: SigningKey) -> Result<(), String> {
     let token = signing.mint().await?;
+    // Another key file loaded while this token was being signed has replaced the key: its own
+    // token is in use, and this one, from the key it replaced, is thrown away.
+    let replaced = state
+        .signing_key
+        .with_value(|k| k.as_ref().is_none_or(|k| k.key != signing.key));
+    if replaced {
+        return Ok(());
+    }
     state
         .run
         .with_control(|c| c.replace_auth(Auth::Bearer(token.clone())));
@@ -112,6 +120,8 @@ pub fn keep_token_fresh(state: AppState) {
         return;
     }
     spawn_local(async move {
+        // The token whose refusal the admin was told about (by its renewal time), to tell once.
+        let mut told_about = None;
         while state.run.active.get_untracked() {
             sleep_ms(2_000).await;
             let Some(signing) = state.signing_key.get_value() else {
@@ -120,8 +130,15 @@ pub fn keep_token_fresh(state: AppState) {
             let refused = state.run.progress.with_untracked(|p| {
                 p.as_ref().and_then(|p| p.paused) == Some(PauseReason::CredentialRefused)
             });
-            let due = signing.minter.needs_token(now_s())
-                || (refused && signing.minter.on_refused(now_s()) == RefusalAction::MintNew);
+            let action = refused.then(|| signing.minter.on_refused(now_s()));
+            if let Some(RefusalAction::AskAdmin(why)) = action {
+                let token = signing.minter.renew_at();
+                if told_about != Some(token) {
+                    told_about = Some(token);
+                    state.run.notes.update(|n| n.push(why.to_string()));
+                }
+            }
+            let due = signing.minter.needs_token(now_s()) || action == Some(RefusalAction::MintNew);
             if !due {
                 continue;
             }

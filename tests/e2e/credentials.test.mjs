@@ -67,6 +67,9 @@ test('a key file mints the token; a revoked credential pauses the run until a ne
   await page.dblclick('#resume');
   await page.waitForSelector('#credential-refused', { timeout: 30_000 });
   assert.match(await page.locator('#run-status').innerText(), /credential was refused/);
+  // The token refused had just been made from the key file: making another will not help, and the run says why.
+  await page.waitForFunction(() => /refused a token the panel had just made from the key file/.test(
+    document.querySelector('ul.notes')?.textContent), null, { timeout: 10_000 });
   await screenshot(page, 'credential-refused');
   const doneWhilePaused = Number(await page.locator('.bar-row[data-outcome=removed] .bar-count').innerText());
   assert.ok(doneWhilePaused < users.length, 'the run paused before the end');

@@ -85,6 +85,14 @@ pub fn connection_test(base: &ApiBase, auth: &Auth) -> Request {
     lookup_user(base, CONNECTION_TEST_EMAIL, auth)
 }
 
+/// The same lookup without a credential, which the API must refuse (see
+/// [`super::confirm_credential_checked`]).
+pub fn connection_test_without_credential(base: &ApiBase) -> Request {
+    let mut request = connection_test(base, &Auth::Bearer(String::new()));
+    request.headers.retain(|(name, _)| name != "Authorization");
+    request
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +199,15 @@ mod tests {
         assert!(String::from_utf8(test.body.unwrap())
             .unwrap()
             .contains(CONNECTION_TEST_EMAIL));
+        let bare = connection_test_without_credential(&base());
+        assert_eq!(header(&bare, "Authorization"), None);
+        assert_eq!(
+            (bare.url, bare.body),
+            (
+                test.url,
+                connection_test(&base(), &Auth::Bearer("t".into())).body
+            )
+        );
     }
 
     #[test]

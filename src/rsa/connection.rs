@@ -15,6 +15,9 @@ pub enum ConnectionCheck {
     NoAnswer { timed_out: bool, detail: String },
     /// Something answered, but it is a web page, not the API.
     NotTheApi(u16),
+    /// Something answered the lookup as the API would, but answered it just the same without a
+    /// credential: it checks none, so it is not the API (a proxy or gateway path leading elsewhere).
+    CredentialUnchecked(u16),
     /// The API answered with a server error.
     ServiceError(u16),
     /// Any other answer.
@@ -49,6 +52,21 @@ pub fn classify_connection(reply: &Result<Response, NetError>) -> ConnectionChec
     }
 }
 
+/// The check of the credential itself, once [`classify_connection`] said `Connected`: the same
+/// lookup sent without a credential (`unauthenticated`) must be refused, as the API refuses every
+/// request without one. An answer like the first shows the credential was never checked.
+pub fn confirm_credential_checked(
+    check: ConnectionCheck,
+    unauthenticated: &Result<Response, NetError>,
+) -> ConnectionCheck {
+    match (&check, unauthenticated) {
+        (ConnectionCheck::Connected, Ok(r)) if matches!(r.status, 200 | 404) => {
+            ConnectionCheck::CredentialUnchecked(r.status)
+        }
+        _ => check,
+    }
+}
+
 impl ConnectionCheck {
     /// Whether removal can go ahead.
     pub fn is_ok(&self) -> bool {
@@ -68,6 +86,9 @@ impl ConnectionCheck {
             ConnectionCheck::NoAnswer { .. } => "No answer reached this page.",
             ConnectionCheck::NotTheApi(_) => {
                 "Something answered, but it is not the Cloud Administration API."
+            }
+            ConnectionCheck::CredentialUnchecked(_) => {
+                "Something answered, but it did not check the credential: it is not the Cloud Administration API."
             }
             ConnectionCheck::ServiceError(_) => "The service answered with an internal error.",
             ConnectionCheck::Unexpected(..) => "The service gave an unexpected answer.",
@@ -113,10 +134,19 @@ impl ConnectionCheck {
                 "HTTP {status} with a web page from {base}. The address or the reverse proxy path is wrong: it \
                  must lead to /AdminInterface/restapi/v1 of your tenant."
             ),
+            ConnectionCheck::CredentialUnchecked(status) => format!(
+                "It answered HTTP {status} to a lookup sent without any credential, which the API refuses. Removals \
+                 sent there would not reach your tenant, and users would read \"not found\". The address or the \
+                 reverse proxy path is wrong: it must lead to /AdminInterface/restapi/v1 of your tenant ({base} now)."
+            ),
             ConnectionCheck::ServiceError(status) => {
                 format!("HTTP {status}. The service may be having trouble; try again in a few minutes.")
             }
-            ConnectionCheck::Unexpected(status, body) => format!("HTTP {status}: {body}"),
+            ConnectionCheck::Unexpected(status, body) => format!(
+                "HTTP {status}{}. Check the address: it must lead to /AdminInterface/restapi/v1 of your tenant \
+                 ({base} now).",
+                if body.trim().is_empty() { " with no text".to_string() } else { format!(": {body}") }
+            ),
         }
     }
 }
@@ -141,6 +171,40 @@ mod tests {
     fn a_404_for_the_impossible_address_means_connected_and_authorised() {
         assert!(check(404, r#"{"message":"User not found"}"#).is_ok());
         assert!(check(200, r#"{"id":"x"}"#).is_ok());
+    }
+
+    #[test]
+    fn an_answer_that_comes_just_the_same_without_a_credential_is_not_the_api() {
+        let without = |status: u16| Ok(Response::new(status, r#"{"message":"Not found"}"#));
+        let gateway = confirm_credential_checked(check(404, "{}"), &without(404));
+        assert_eq!(gateway, ConnectionCheck::CredentialUnchecked(404));
+        assert!(!gateway.is_ok());
+        let base = ApiBase::parse("https://acme.access.securid.com").unwrap();
+        assert!(
+            gateway.advice(&base).contains("without any credential"),
+            "{}",
+            gateway.advice(&base)
+        );
+        // The API refuses the lookup without a credential: the first answer stands.
+        for refused in [401, 403] {
+            assert!(confirm_credential_checked(check(404, "{}"), &without(refused)).is_ok());
+        }
+        assert!(confirm_credential_checked(check(404, "{}"), &Err(NetError::Timeout)).is_ok());
+        let refused = check(403, "");
+        assert_eq!(
+            confirm_credential_checked(refused.clone(), &without(404)),
+            refused
+        );
+    }
+
+    #[test]
+    fn an_unexpected_answer_without_text_points_at_the_address() {
+        let base = ApiBase::parse("https://acme.access.securid.com/nothing/here").unwrap();
+        let advice = check(405, "").advice(&base);
+        assert!(
+            advice.starts_with("HTTP 405 with no text. Check the address"),
+            "{advice}"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod run;
 pub mod steps;
 
 pub use base_url::ApiBase;
-pub use connection::{classify_connection, ConnectionCheck};
+pub use connection::{classify_connection, confirm_credential_checked, ConnectionCheck};
 pub use jwt::{JwtProblem, JwtSummary};
 pub use key_file::{KeyFile, SigningInput};
 pub use lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};

@@ -259,7 +259,13 @@ async fn test_connection(connection: &Connection) -> (bool, String) {
     match connection {
         Connection::Rsa { base, auth } => {
             let reply = http.send(rsa::api::connection_test(base, auth)).await;
-            let check = rsa::classify_connection(&reply);
+            let mut check = rsa::classify_connection(&reply);
+            if check.is_ok() {
+                let unauthenticated = http
+                    .send(rsa::api::connection_test_without_credential(base))
+                    .await;
+                check = rsa::confirm_credential_checked(check, &unauthenticated);
+            }
             (
                 check.is_ok(),
                 format!("{} {}", check.title(), check.advice(base)),

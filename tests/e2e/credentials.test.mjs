@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { dropFile, launchBrowser, openPanel, planRows, screenshot, startSandbox } from './harness.mjs';
 
 let sandbox, browser;
@@ -140,4 +141,38 @@ test("a newer tenant's OAuth 2.0 access token is taken, checked only for its exp
   const removed = (await sandbox.control('/sandbox/audit')).filter((a) => !gone.has(a.user)).map((a) => a.user);
   assert.deepEqual(removed.sort(), users.map((u) => u.id).sort());
   assert.deepEqual(problems, []);
+});
+
+test('an address whose server answers 404 to everything, credential or not, is not taken for the API', async () => {
+  // A gateway or proxy path leading elsewhere, answering JSON 404s (with CORS) to every request.
+  const gateway = http.createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+    if (req.method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end('{"message":"Not Found"}');
+  });
+  await new Promise((ok) => gateway.listen(0, '127.0.0.1', ok));
+  try {
+    const base = `http://127.0.0.1:${gateway.address().port}/AdminInterface/restapi/v1`;
+    const { jwt } = await sandbox.control('/sandbox/token', { aud: base });
+    const { page, problems } = await openPanel(browser, sandbox.url + '/');
+    await page.fill('#rsa-base', base);
+    await page.fill('#rsa-jwt', jwt);
+    await page.click('#test-connection');
+    await page.waitForSelector('#connection-status .error');
+    const said = await page.locator('#connection-status').innerText();
+    assert.match(said, /did not check the credential/);
+    assert.match(said, /HTTP 404 to a lookup sent without any credential/);
+    // The real API (the sandbox) refuses the lookup without a credential: it connects.
+    const demo = await sandbox.control('/sandbox/demo');
+    await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);
+    await page.fill('#rsa-jwt', demo.rsa.jwt);
+    await page.click('#test-connection');
+    await page.waitForSelector('#connection-status .success');
+    assert.deepEqual(problems, []);
+  } finally {
+    gateway.close();
+  }
 });

@@ -87,7 +87,7 @@ impl Target {
     pub fn template_csv(self) -> &'static str {
         match self {
             Target::Rsa => "User ID,Email,Note\r\n00000000-0000-0000-0000-000000000000,jane.doe@example.com,example row: replace it\r\n",
-            Target::Epm => "User Login\r\njane.doe@example.com\r\n",
+            Target::Epm => "User Login\r\n",
         }
     }
 
@@ -106,14 +106,23 @@ mod tests {
     use crate::csv_intake::{detect, plan, read_pasted, Options};
 
     #[test]
-    fn each_template_reads_back_as_one_user_with_its_header() {
-        for target in [Target::Rsa, Target::Epm] {
+    fn a_template_sent_back_unchanged_removes_nobody() {
+        let planned = |target: Target| {
             let table = read_pasted(target.template_csv()).unwrap();
             let detection = detect(&table, target);
-            let plan = plan(&table, &Options::detected(target, &detection)).unwrap();
-            let counts = plan.counts();
-            assert_eq!((counts.header, counts.targets), (1, 1), "{target:?}");
-        }
+            plan(&table, &Options::detected(target, &detection))
+        };
+        let rsa = planned(Target::Rsa).unwrap();
+        let counts = rsa.counts();
+        assert_eq!((counts.header, counts.invalid, counts.targets), (1, 1, 0));
+        assert!(rsa
+            .class(1)
+            .to_string()
+            .contains("the template's example row"));
+        assert_eq!(
+            planned(Target::Epm).unwrap_err(),
+            crate::csv_intake::IntakeError::HeaderOnly { header_row: 1 }
+        );
     }
 
     #[test]

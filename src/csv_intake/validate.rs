@@ -17,6 +17,8 @@ pub enum Invalid {
     ControlChar(char),
     /// RSA: not 8-4-4-4-12 hexadecimal digits.
     NotUserId,
+    /// RSA: the all-zero user ID, which no user has (the template's example row).
+    NilUserId,
     /// RSA: an e-mail address, which must be resolved to a user ID first.
     RsaEmail,
     /// EPM: whitespace inside the login (the character found).
@@ -35,6 +37,10 @@ impl fmt::Display for Invalid {
             Invalid::LineBreak => write!(f, "contains a line break"),
             Invalid::ControlChar(c) => write!(f, "contains the control character U+{:04X}", *c as u32),
             Invalid::NotUserId => write!(f, "not a user ID: a user ID is 8-4-4-4-12 hexadecimal digits"),
+            Invalid::NilUserId => write!(
+                f,
+                "the all-zero user ID, which no user has: the template's example row, to replace with real ones"
+            ),
             Invalid::RsaEmail => write!(
                 f,
                 "an e-mail address, not a user ID: RSA removes users by user ID, so look the user ID up first"
@@ -276,7 +282,7 @@ fn shape(value: &str, target: Target, email: bool) -> Result<(), Invalid> {
         });
     }
     match target {
-        Target::Rsa if is_user_id(value) => Ok(()),
+        Target::Rsa if is_user_id(value) => not_nil(value.as_bytes()),
         Target::Rsa if email || email_address(value).is_some() => Err(Invalid::RsaEmail),
         Target::Rsa => Err(Invalid::NotUserId),
         Target::Epm => {
@@ -346,7 +352,7 @@ fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Inv
         });
     }
     match target {
-        Target::Rsa if is_user_id_bytes(value) => Ok(()),
+        Target::Rsa if is_user_id_bytes(value) => not_nil(value),
         Target::Rsa
             if scan.email
                 || std::str::from_utf8(value).is_ok_and(|v| email_address(v).is_some()) =>
@@ -361,6 +367,19 @@ fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Inv
             chars: value.len() as u32,
         }),
         Target::Epm => Ok(()),
+    }
+}
+
+/// The all-zero user ID.
+const NIL_USER_ID: &[u8] = b"00000000-0000-0000-0000-000000000000";
+
+/// A user ID other than [`NIL_USER_ID`].
+#[inline(always)]
+fn not_nil(user_id: &[u8]) -> Result<(), Invalid> {
+    if user_id == NIL_USER_ID {
+        Err(Invalid::NilUserId)
+    } else {
+        Ok(())
     }
 }
 
@@ -479,8 +498,13 @@ mod tests {
         assert_eq!(check(ID, Target::Rsa).shape, Ok(()));
         assert_eq!(check(&ID.to_uppercase(), Target::Rsa).shape, Ok(()));
         assert_eq!(
-            check("00000000-0000-0000-0000-000000000000", Target::Rsa).shape,
+            check("00000000-0000-0000-0000-000000000001", Target::Rsa).shape,
             Ok(())
+        );
+        assert_eq!(
+            check("00000000-0000-0000-0000-000000000000", Target::Rsa).shape,
+            Err(Invalid::NilUserId),
+            "no user has the all-zero ID"
         );
         for bad in [
             "zzzzzzzz-0000-0000-0000-000000000000",

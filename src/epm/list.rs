@@ -126,6 +126,18 @@ pub fn absent_keys(presence: &[Presence]) -> HashSet<String> {
         .collect()
 }
 
+/// The logins "Check who exists" found missing before a run that started at `run_started_ms`
+/// (ms since the epoch): `None` without a check, or when its answer came at `checked_ms` after the
+/// run started (a resumed run, checked again meanwhile): a login missing then may be one the run
+/// itself removed.
+pub fn absent_before(
+    presence: &[Presence],
+    checked_ms: f64,
+    run_started_ms: f64,
+) -> Option<HashSet<String>> {
+    (!presence.is_empty() && checked_ms <= run_started_ms).then(|| absent_keys(presence))
+}
+
 /// The plan without the logins the tenant does not have.
 pub fn existing_only(presence: &[Presence]) -> Vec<PlanEntry> {
     presence
@@ -191,6 +203,16 @@ mod tests {
         assert_eq!(presence[1].user, None);
         assert!(presence[2].user.is_some());
         assert_eq!(absent_keys(&presence), HashSet::from(["ghost".to_string()]));
+        assert_eq!(
+            absent_before(&presence, 1_000.0, 2_000.0),
+            Some(HashSet::from(["ghost".to_string()]))
+        );
+        assert_eq!(
+            absent_before(&presence, 3_000.0, 2_000.0),
+            None,
+            "checked after the run started: it may have removed them"
+        );
+        assert_eq!(absent_before(&[], 1_000.0, 2_000.0), None);
         let kept = existing_only(&presence);
         assert_eq!(
             kept.iter().map(|e| e.row).collect::<Vec<_>>(),

@@ -14,7 +14,7 @@ use crate::browser::live_run;
 use crate::browser::yield_now::yield_now;
 use crate::browser::{clear_journal, BrowserClock, JournalStore, WorkerHttp};
 use crate::epm::batch::login_key;
-use crate::epm::list::absent_keys;
+use crate::epm::list::absent_before;
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
 use crate::rsa::steps::Change;
@@ -284,7 +284,6 @@ fn keep_beating() -> Option<IntervalHandle> {
 }
 
 /// Whether another tab of this browser runs a removal (see [`live_run`]); if so, says so in a dialog.
-/// Whether another tab of this browser runs a removal; if so, says so (an alert).
 pub(super) fn running_in_another_tab() -> bool {
     let other = live_run::in_another_tab();
     if other {
@@ -299,6 +298,7 @@ pub(super) fn running_in_another_tab() -> bool {
 
 fn launch(state: AppState, connection: Connection, work: Work, journal: Journal) {
     let run = state.run;
+    let run_started_ms = journal.started_ms;
     let mode = match RsaMode::from_journal(&journal) {
         Ok(mode) => mode,
         Err(why) => {
@@ -368,9 +368,9 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                 let config = EpmConfig {
                     own_login: state.effective_own_account(),
                     batch_size: state.epm_batch_size.get_untracked(),
-                    absent_before: state
-                        .presence
-                        .with_untracked(|p| (!p.is_empty()).then(|| absent_keys(p))),
+                    absent_before: state.presence.with_untracked(|p| {
+                        absent_before(p, state.presence_checked_ms.get_value(), run_started_ms)
+                    }),
                     unknown_before: work.unanswered.iter().map(|u| login_key(u)).collect(),
                     ..EpmConfig::default()
                 };

@@ -40,7 +40,10 @@ pub fn EpmPresence() -> impl IntoView {
                 outage: Default::default(),
             };
             match epm.list_users(&mut |_| {}).await {
-                Ok(users) => state.presence.set(match_plan(&entries, &users)),
+                Ok(users) => {
+                    state.presence_checked_ms.set_value(js_sys::Date::now());
+                    state.presence.set(match_plan(&entries, &users));
+                }
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);

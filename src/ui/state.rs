@@ -65,6 +65,8 @@ pub struct AppState {
     pub epm_v2: RwSignal<bool>,
     /// EPM: what List Users said about each login of the plan (empty until asked).
     pub presence: RwSignal<Vec<Presence>>,
+    /// EPM: when List Users gave `presence` (ms since the epoch).
+    pub presence_checked_ms: StoredValue<f64>,
     /// Rows the admin dropped from the plan after the preview (EPM logins that do not exist).
     pub dropped: RwSignal<HashSet<usize>>,
     /// Rows the admin left out on the Preview (by row number): never removed. Kept while the same
@@ -280,6 +282,7 @@ impl AppState {
             signing_key: StoredValue::new_local(None),
             epm_v2: RwSignal::new(load_setting(EPM_API_KEY).as_deref() == Some("v2")),
             presence: RwSignal::new(Vec::new()),
+            presence_checked_ms: StoredValue::new(0.0),
             dropped: RwSignal::new(HashSet::new()),
             left_out: RwSignal::new(HashSet::new()),
             protected: RwSignal::new(

@@ -12,6 +12,7 @@ pub mod epm;
 pub mod flow;
 pub mod hash;
 pub mod json;
+pub mod removal_plan;
 pub mod results;
 pub mod rsa;
 pub mod run;

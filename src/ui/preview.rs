@@ -8,12 +8,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::state::DROPPED;
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::browser::yield_now::{in_slices, yield_now};
 use crate::csv_intake::{row_number, Class};
 use crate::decimal::grouped;
+use crate::removal_plan::skip_reason;
 use crate::results::SkipReason;
 use crate::rsa::looked_up::{counts_with, Decision};
 use crate::search::Needle;
@@ -121,7 +121,6 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 let Some(row) = rows.with_untracked(|r| r.get(i)) else {
                     return ().into_any();
                 };
-                let class = loaded.plan.class(row);
                 let value = loaded.plan.value(&loaded.table, row).to_string();
                 let shown = if value.is_empty() {
                     loaded.table.fields(row).collect::<Vec<_>>().join(" · ")
@@ -135,18 +134,18 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let number = row_number(row) as usize;
-                let looked_up = state.decisions_untracked().get(number).cloned();
-                let dropped = state.dropped.with_untracked(|d| d.contains(&number));
-                let left_out = !dropped && state.left_out.with_untracked(|l| l.contains(&number));
-                let reason = match looked_up {
-                    _ if dropped => SkipReason::NotInTenant(DROPPED.into()).message(),
-                    _ if left_out => SkipReason::LeftOut.message(),
-                    Some(Decision::Remove(entry)) => {
-                        format!("found by its e-mail address: user ID {}", entry.user)
-                    }
-                    Some(Decision::Skip(why)) => why.message(),
-                    None if class == Class::Target => notes,
-                    None => class.to_string(),
+                let why_not = state
+                    .with_removal_plan(|plan, _, adjusted| skip_reason(plan, row, adjusted))
+                    .flatten();
+                let left_out = why_not == Some(SkipReason::LeftOut);
+                let reason = match why_not {
+                    Some(why) => why.message(),
+                    None => match state.decisions_untracked().get(number) {
+                        Some(Decision::Remove(entry)) => {
+                            format!("found by its e-mail address: user ID {}", entry.user)
+                        }
+                        _ => notes,
+                    },
                 };
                 // A user to remove can be left out, and a row left out put back.
                 let action = (removing || left_out).then(|| {

@@ -16,7 +16,8 @@ use crate::csv_intake::{
 use crate::epm::list::Presence;
 use crate::epm::EpmBase;
 use crate::flow::Step;
-use crate::results::{SkipReason, Skipped};
+use crate::removal_plan::{self, Adjustments};
+use crate::results::Skipped;
 use crate::rsa::jwt::strip_bearer;
 use crate::rsa::looked_up::{decide, leave_out, Decision, Decisions, Tally};
 use crate::rsa::resolve::Resolution;
@@ -480,45 +481,50 @@ impl AppState {
         })
     }
 
-    /// How many users the run would remove: the plan's, less rows dropped after List Users or left
-    /// out on the Preview, plus the users found by e-mail that [`AppState::lookup_decisions`] removes.
+    /// How many users the run would remove (see [`removal_plan::removal_count`]).
     pub fn removal_count(&self) -> usize {
-        let dropped = self.dropped.get();
-        let left_out = self.left_out.get();
-        let kept = |row: usize| !dropped.contains(&row) && !left_out.contains(&row);
-        let targets = self.loaded.with(|l| {
-            l.as_ref().map_or(0, |l| {
-                if dropped.is_empty() && left_out.is_empty() {
-                    l.plan.counts().targets
-                } else {
-                    l.plan
-                        .targets(&l.table)
-                        .filter(|(row, _)| kept(*row as usize))
-                        .count()
-                }
+        let looked_up = self.lookup_decisions();
+        self.dropped.with(|dropped| {
+            self.left_out.with(|left_out| {
+                let adjusted = Adjustments {
+                    looked_up: &looked_up,
+                    dropped,
+                    left_out,
+                };
+                self.loaded.with(|l| {
+                    l.as_ref().map_or(0, |l| {
+                        removal_plan::removal_count(&l.plan, &l.table, &adjusted)
+                    })
+                })
             })
-        });
-        let found = self
-            .lookup_decisions()
-            .iter()
-            .filter(|(row, d)| kept(*row) && matches!(d, Decision::Remove(_)))
-            .count();
-        targets + found
+        })
     }
 
     /// Who the run removes, in row order: the plan's users and those found by e-mail address.
     pub fn removal_entries(&self) -> Vec<PlanEntry> {
-        let mut entries = self.planned_entries();
-        entries.extend(self.lookup_decisions().iter().filter_map(|(_, d)| match d {
-            Decision::Remove(entry) => Some(entry.clone()),
-            Decision::Skip(_) => None,
-        }));
-        self.dropped
-            .with(|dropped| entries.retain(|e| !dropped.contains(&e.row)));
-        self.left_out
-            .with(|left_out| entries.retain(|e| !left_out.contains(&e.row)));
-        crate::sort::sort_by_key(&mut entries, |e| e.row as u64);
-        entries
+        self.with_removal_plan(|plan, table, adjusted| {
+            removal_plan::removal_entries(plan, table, adjusted)
+        })
+        .unwrap_or_default()
+    }
+
+    /// `f` of the loaded plan as adjusted before the run (not tracked); `None` before a file.
+    pub fn with_removal_plan<T>(
+        &self,
+        f: impl FnOnce(&Plan, &Table, &Adjustments) -> T,
+    ) -> Option<T> {
+        let looked_up = self.decisions.get_untracked();
+        self.dropped.with_untracked(|dropped| {
+            self.left_out.with_untracked(|left_out| {
+                let adjusted = Adjustments {
+                    looked_up: &looked_up,
+                    dropped,
+                    left_out,
+                };
+                self.loaded
+                    .with_untracked(|l| l.as_ref().map(|l| f(&l.plan, &l.table, &adjusted)))
+            })
+        })
     }
 
     /// The plan's users by row, as the CSV gave their IDs.
@@ -568,17 +574,10 @@ impl AppState {
         decided
     }
 
-    /// The rows kept out of the run, with why: intake's, e-mail rows whose lookup found nobody
-    /// (or a user the run does not remove), and rows the admin dropped after List Users.
+    /// The rows kept out of the run, with why (see [`removal_plan::skipped_rows`]).
     pub fn skipped_rows(&self) -> Vec<Skipped> {
-        let decisions = self.decisions.get_untracked();
-        let dropped = self.dropped.get_untracked();
-        let left_out = self.left_out.get_untracked();
-        self.loaded.with_untracked(|l| {
-            l.as_ref().map_or_else(Vec::new, |l| {
-                skipped_rows(l, &decisions, &dropped, &left_out)
-            })
-        })
+        self.with_removal_plan(removal_plan::skipped_rows)
+            .unwrap_or_default()
     }
 
     /// Whether [`AppState::effective_own_account`] is the EPM Basic user name, none being entered.
@@ -607,45 +606,4 @@ impl AppState {
         self.loaded.set(None);
         self.intake_error.set(Some(format!("{source}: {error}")));
     }
-}
-
-/// How a row the admin dropped after List Users is known not to be in the tenant.
-pub const DROPPED: &str = "List Users has no such login; dropped from the plan before the run";
-
-fn skipped_rows(
-    loaded: &Loaded,
-    looked_up: &Decisions,
-    dropped: &HashSet<usize>,
-    left_out: &HashSet<usize>,
-) -> Vec<Skipped> {
-    let plan = &loaded.plan;
-    (0..loaded.table.len())
-        .filter_map(|i| {
-            let row = row_number(i) as usize;
-            let reason = match plan.class(i) {
-                Class::Target if dropped.contains(&row) => SkipReason::NotInTenant(DROPPED.into()),
-                Class::Target if left_out.contains(&row) => SkipReason::LeftOut,
-                Class::Target => return None,
-                Class::Duplicate { of_row } => SkipReason::Duplicate {
-                    of_row: of_row as usize,
-                },
-                Class::Invalid { reason } => match looked_up.get(row) {
-                    Some(Decision::Remove(_)) => return None,
-                    Some(Decision::Skip(why)) => why.clone(),
-                    None => SkipReason::Invalid(reason.to_string()),
-                },
-                Class::Blank => SkipReason::Blank,
-                Class::Header => SkipReason::Header,
-                Class::ExcludedSelf => SkipReason::ExcludedSelf,
-                Class::Protected { pattern } => {
-                    SkipReason::Protected(plan.protected_pattern(pattern).to_string())
-                }
-            };
-            Some(Skipped {
-                row,
-                value: plan.value(&loaded.table, i).to_string(),
-                reason,
-            })
-        })
-        .collect()
 }

@@ -7,11 +7,23 @@
 use std::collections::HashMap;
 
 use super::{outcome_code, skip_to_wire, target_code, DoneWire, Journal, JOURNAL_VERSION};
+use crate::hash::FxBuild;
 use crate::json::{to_string as json, ToJson};
 use crate::results::Skipped;
 use crate::run::action::RunAction;
 use crate::run::outcome::PlanEntry;
 use crate::target::Target;
+
+/// The keys [`Journal::encode`] writes between the head and the tail, in order (their length is
+/// reserved with the rest, so that a journal of megabytes is never copied to grow its text).
+const KEYS: [&str; 6] = [
+    "\"msgs\":",
+    ",\"done\":[",
+    "],\"sent\":",
+    ",\"job\":",
+    ",\"jobs\":",
+    ",\"files\":",
+];
 
 /// What [`Journal::encode`] kept from its last call (not saved, not compared).
 #[derive(Clone, Debug, Default)]
@@ -172,7 +184,7 @@ impl Journal {
         cache.done.resize(self.results.len(), None);
 
         let mut messages: Vec<&str> = Vec::new();
-        let mut message_index: HashMap<&str, u32> = HashMap::new();
+        let mut message_index: HashMap<&str, u32, FxBuild> = HashMap::default();
         for (result, done) in self.results.iter().zip(cache.done.iter_mut()) {
             let Some(r) = result else {
                 continue;
@@ -218,12 +230,13 @@ impl Journal {
                 + jobs.len()
                 + files.len()
                 + tail.len()
-                + 40,
+                + KEYS.iter().map(|k| k.len()).sum::<usize>(),
         );
+        let [msgs_key, done_key, sent_key, job_key, jobs_key, files_key] = KEYS;
         out.push_str(head);
-        out.push_str("\"msgs\":");
+        out.push_str(msgs_key);
         out.push_str(&msgs);
-        out.push_str(",\"done\":[");
+        out.push_str(done_key);
         for (i, (result, done)) in self.results.iter().zip(&cache.done).enumerate() {
             if i > 0 {
                 out.push(',');
@@ -233,13 +246,13 @@ impl Journal {
                 _ => out.push_str("null"),
             }
         }
-        out.push_str("],\"sent\":");
+        out.push_str(sent_key);
         out.push_str(&sent);
-        out.push_str(",\"job\":");
+        out.push_str(job_key);
         out.push_str(&job);
-        out.push_str(",\"jobs\":");
+        out.push_str(jobs_key);
         out.push_str(&jobs);
-        out.push_str(",\"files\":");
+        out.push_str(files_key);
         out.push_str(&files);
         out.push_str(tail);
         out

@@ -512,7 +512,15 @@ fn the_incremental_text_is_always_the_whole_journal_text() {
             }
         }
         if step % 7 == 0 {
-            assert_eq!(j.encode(), j.to_json(), "after step {step}");
+            let text = j.encode();
+            assert_eq!(text, j.to_json(), "after step {step}");
+            // The text is written where it was reserved: a save never copies it to grow it.
+            assert!(
+                text.capacity() - text.len() <= 1,
+                "{} for {}",
+                text.capacity(),
+                text.len()
+            );
         }
     }
     j.action = RunAction::Unmark;

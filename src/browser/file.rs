@@ -6,7 +6,7 @@ use futures::future::{select, Either};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::yield_now::yield_now;
+use super::yield_now::{in_slices, yield_now};
 
 /// Reads a `File` (or any `Blob`) into bytes.
 pub async fn read_file(file: &web_sys::Blob) -> Result<Vec<u8>, String> {
@@ -52,11 +52,45 @@ async fn warm_heap(bytes: usize) {
 
 /// Offers `text` as a file download named `file_name`.
 pub fn download_text(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let fail = |what: &str| format!("the download could not be prepared ({what})");
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    offer(file_name, mime, &parts)
+}
+
+/// Rows written into one piece of a [`download_in_slices`] file (a few milliseconds' work).
+const DOWNLOAD_ROWS: usize = 2_000;
+
+/// Offers a file of `rows` rows as a download named `file_name`: `head` writes its start, then
+/// `write` its rows of a range, a few thousand at a time, each piece leaving wasm as bytes, with
+/// turns of the event loop in between, so that a file of megabytes never stops the page.
+pub async fn download_in_slices(
+    file_name: &str,
+    mime: &str,
+    rows: usize,
+    head: impl FnOnce(&mut String),
+    mut write: impl FnMut(&mut String, std::ops::Range<usize>),
+) -> Result<(), String> {
+    let parts = js_sys::Array::new();
+    let mut text = String::new();
+    head(&mut text);
+    let mut next = 0;
+    let step = |next: &mut usize| {
+        let end = (*next + DOWNLOAD_ROWS).min(rows);
+        write(&mut text, *next..end);
+        parts.push(&js_sys::Uint8Array::from(text.as_bytes()));
+        text.clear();
+        *next = end;
+        end == rows
+    };
+    in_slices(&mut next, step, |_| true).await;
+    offer(file_name, mime, &parts)
+}
+
+/// Offers a file of `parts` (strings or bytes) as a download named `file_name`.
+fn offer(file_name: &str, mime: &str, parts: &js_sys::Array) -> Result<(), String> {
+    let fail = |what: &str| format!("the download could not be prepared ({what})");
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options)
         .map_err(|_| fail("blob"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("url"))?;
     let document = web_sys::window()

@@ -10,7 +10,7 @@ pub mod worker_http;
 pub mod yield_now;
 
 pub use clock::{sleep_ms, BrowserClock};
-pub use file::{download_text, read_file};
+pub use file::{download_in_slices, download_text, read_file};
 pub use http::FetchHttp;
 pub use storage::{clear_journal, load_journal, load_setting, save_setting, JournalStore};
 pub use worker_http::WorkerHttp;

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::filter::OutcomeClass;
 use super::row::RowOutcome;
-use super::time::iso8601_utc;
+use super::time::push_iso8601_utc;
 
 /// The header line of the export.
 pub const COLUMNS: [&str; 6] = ["row", "user", "outcome", "http_status", "message", "time"];
@@ -15,28 +15,39 @@ pub const COLUMNS: [&str; 6] = ["row", "user", "outcome", "http_status", "messag
 /// Text that a spreadsheet would run as a formula is neutralised (see [`neutralise`]).
 pub fn export_csv(rows: &[RowOutcome]) -> String {
     let mut out = String::with_capacity(rows.len() * 96 + 64);
+    export_head(&mut out);
+    export_rows(&mut out, rows);
+    out
+}
+
+/// Appends the start of [`export_csv`]'s text: the byte-order mark and the header line.
+pub fn export_head(out: &mut String) {
     out.push('\u{feff}');
     out.push_str(&COLUMNS.join(","));
     out.push_str("\r\n");
+}
+
+/// Appends the lines of `rows` as [`export_csv`] writes them, so a large export can be written
+/// a slice of rows at a time.
+pub fn export_rows(out: &mut String, rows: &[RowOutcome]) {
     for r in rows {
-        push_number(&mut out, r.row() as u64);
+        push_number(out, r.row() as u64);
         out.push(',');
-        push_cell(&mut out, r.user());
+        push_cell(out, r.user());
         out.push(',');
-        push_cell(&mut out, OutcomeClass::of(r).label());
+        push_cell(out, OutcomeClass::of(r).label());
         out.push(',');
         if let Some(status) = r.http_status() {
-            push_number(&mut out, status.into());
+            push_number(out, status.into());
         }
         out.push(',');
-        push_cell(&mut out, &r.message());
+        push_cell(out, &r.message());
         out.push(',');
-        if let Some(time) = r.at_ms().and_then(iso8601_utc) {
-            out.push_str(&time);
+        if let Some(ms) = r.at_ms() {
+            push_iso8601_utc(out, ms);
         }
         out.push_str("\r\n");
     }
-    out
 }
 
 /// Appends `n` in decimal.

@@ -9,7 +9,7 @@ pub mod retry;
 pub mod row;
 pub mod time;
 
-pub use export::export_csv;
+pub use export::{export_csv, export_head, export_rows};
 pub use filter::{Filter, OutcomeClass, Tally};
 pub use import::{import_results, ImportError, ResultsImport};
 pub use retry::{action_shown, reenable_plan, retry_plan, uncertain_marks, undo_plan};

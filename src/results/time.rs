@@ -3,23 +3,40 @@
 /// `YYYY-MM-DDTHH:MM:SSZ` for a time in ms since the Unix epoch (before 1970 too); `None`
 /// for a value that is not a finite time within years 0–9999.
 pub fn iso8601_utc(ms: f64) -> Option<String> {
+    let mut text = String::with_capacity(20);
+    push_iso8601_utc(&mut text, ms).then_some(text)
+}
+
+/// Appends [`iso8601_utc`]'s text for `ms` to `out` (digit by digit: an export writes one per
+/// row); `false`, appending nothing, when it has none.
+pub fn push_iso8601_utc(out: &mut String, ms: f64) -> bool {
     if !ms.is_finite() {
-        return None;
+        return false;
     }
     let secs = (ms / 1_000.0).floor();
     if !(-62_167_219_200.0..=253_402_300_799.0).contains(&secs) {
-        return None;
+        return false;
     }
     let secs = secs as i64;
     let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400) as u32;
     let (y, m, d) = civil_from_days(days);
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        of_day / 3_600,
-        of_day % 3_600 / 60,
-        of_day % 60
-    ))
+    let fields = [
+        (y as u32, 4, '-'),
+        (m, 2, '-'),
+        (d, 2, 'T'),
+        (of_day / 3_600, 2, ':'),
+        (of_day % 3_600 / 60, 2, ':'),
+        (of_day % 60, 2, 'Z'),
+    ];
+    for (value, width, after) in fields {
+        for place in (0..width).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(after);
+    }
+    true
 }
 
 /// `YYYY-MM-DD HH:MM` in local time, for people: `ms` since the Unix epoch and the browser's

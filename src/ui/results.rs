@@ -1,5 +1,6 @@
 //! Results step: every input row with its outcome, filterable, downloadable, and "retry failed".
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -10,14 +11,14 @@ use leptos::task::spawn_local;
 
 use super::virtual_list::VirtualList;
 use super::{AppState, StepNav};
-use crate::browser::download_text;
+use crate::browser::download_in_slices;
 use crate::browser::read_file;
 use crate::browser::yield_now::in_slices;
 use crate::charts::Part;
 use crate::flow::Step;
 use crate::results::{
-    self, action_shown, export_csv, reenable_plan, retry_plan, uncertain_marks, undo_plan, Filter,
-    OutcomeClass, ResultsImport, RowOutcome, Tally,
+    self, action_shown, export_head, export_rows, reenable_plan, retry_plan, uncertain_marks,
+    undo_plan, Filter, OutcomeClass, ResultsImport, RowOutcome, Tally,
 };
 use crate::run::action::RunAction;
 use crate::run::follow_up::FollowUp;
@@ -35,7 +36,7 @@ pub fn ResultsStep() -> impl IntoView {
         state
             .run
             .results
-            .with_untracked(|r| results::rows(r.iter().cloned(), skipped))
+            .with_untracked(|r| Arc::new(results::rows(r.iter().cloned(), skipped)))
     });
     let tally = Memo::new(move |_| rows.with(|r| Tally::of(r)));
     let class = RwSignal::new(None::<OutcomeClass>);
@@ -50,8 +51,12 @@ pub fn ResultsStep() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let info = RwSignal::new(None::<String>);
 
+    // A large file is written a slice at a time; a click meanwhile starts no second one.
+    let downloading = RwSignal::new(false);
     let download = move |_| {
-        let csv = rows.with_untracked(|r| export_csv(r));
+        if downloading.get_untracked() {
+            return;
+        }
         // A rehearsal's file says so in its name: its outcomes are predictions, nobody was changed.
         let kind = if state.run.rehearsal.get_untracked() {
             "rehearsal"
@@ -64,9 +69,23 @@ pub fn ResultsStep() -> impl IntoView {
                 .unwrap_or_default()
                 .replace(':', "-")
         );
-        if let Err(e) = download_text(&name, "text/csv;charset=utf-8", &csv) {
-            message.set(Some(e));
-        }
+        // The rows as they are now: those of a run still going may change meanwhile.
+        let all = rows.get_untracked();
+        downloading.set(true);
+        spawn_local(async move {
+            let written = download_in_slices(
+                &name,
+                "text/csv;charset=utf-8",
+                all.len(),
+                export_head,
+                |out, range| export_rows(out, &all[range]),
+            )
+            .await;
+            if let Err(e) = written {
+                message.try_set(Some(e));
+            }
+            downloading.try_set(false);
+        });
     };
     // Every run started from here changes accounts: it goes to the Run step's confirmation
     // (typed count, and above the threshold the host name and the countdown), never straight out.

@@ -30,6 +30,10 @@ pub struct FollowUp {
     pub entries: Vec<PlanEntry>,
 }
 
+/// What an undo or an enable again does to the results shown (a retry adds to them).
+const REPLACES_RESULTS: &str =
+    "Its results replace the ones the Results step shows now: download those first to keep them.";
+
 impl FollowUp {
     /// "Retry failed and not started" of `entries`, with the earlier run's `action`.
     pub fn retry(entries: Vec<PlanEntry>, action: RunAction) -> Self {
@@ -71,10 +75,10 @@ impl FollowUp {
                 "This is a retry of {n} {users} whose earlier run failed or did not start: a new run, confirmed like the first one."
             ),
             FollowUpKind::Unmark => format!(
-                "This undoes the mark for deletion of the {n} {users} the results list as marked."
+                "This undoes the mark for deletion of the {n} {users} the results list as marked. {REPLACES_RESULTS}"
             ),
             FollowUpKind::Reenable => format!(
-                "This enables again the {n} {users} the results list as disabled, not deleted."
+                "This enables again the {n} {users} the results list as disabled, not deleted. {REPLACES_RESULTS}"
             ),
         }
     }
@@ -223,6 +227,16 @@ mod tests {
         let again = FollowUp::reenable(entries(1));
         assert_eq!(again.action, RunAction::Reenable);
         assert!(again.what().contains("1 user the results"));
+        for replacing in [&undo, &again] {
+            assert!(replacing
+                .what()
+                .ends_with("download those first to keep them."));
+        }
+        let retry = FollowUp::retry(entries(2), RunAction::Remove);
+        assert!(
+            !retry.what().contains("replace"),
+            "a retry adds to the results"
+        );
         assert_eq!(again.start_label(), "Enable 1 user again");
         assert_eq!(
             FollowUp::retry(entries(1), RunAction::Remove).start_label(),

@@ -31,22 +31,26 @@ impl Adjustments<'_> {
 }
 
 /// Why the row of index `i` is kept out of the run; `None` when the run removes its user (the
-/// plan's, or the one its e-mail address found).
+/// plan's, or the one its e-mail address found). Dropping and leaving out concern only such rows:
+/// any other row keeps the reason of its class.
 pub fn skip_reason(plan: &Plan, i: usize, adjusted: &Adjustments) -> Option<SkipReason> {
     let row = row_number(i) as usize;
-    if adjusted.dropped.contains(&row) {
-        return Some(SkipReason::NotInTenant(DROPPED.into()));
-    }
-    if adjusted.left_out.contains(&row) {
-        return Some(SkipReason::LeftOut);
-    }
+    let removed_unless_set_aside = || {
+        if adjusted.dropped.contains(&row) {
+            Some(SkipReason::NotInTenant(DROPPED.into()))
+        } else if adjusted.left_out.contains(&row) {
+            Some(SkipReason::LeftOut)
+        } else {
+            None
+        }
+    };
     let reason = match plan.class(i) {
-        Class::Target => return None,
+        Class::Target => return removed_unless_set_aside(),
         Class::Duplicate { of_row } => SkipReason::Duplicate {
             of_row: of_row as usize,
         },
         Class::Invalid { reason } => match adjusted.looked_up.get(row) {
-            Some(Decision::Remove(_)) => return None,
+            Some(Decision::Remove(_)) => return removed_unless_set_aside(),
             Some(Decision::Skip(why)) => why.clone(),
             None => SkipReason::Invalid(reason.to_string()),
         },
@@ -206,6 +210,19 @@ mod tests {
         assert_eq!(
             skip_reason(&plan, 3, &adjusted),
             Some(SkipReason::NotInTenant(DROPPED.into()))
+        );
+        assert_each_row_once(&table, &plan, &adjusted);
+        // A row left out that the plan does not remove anyway (it became a duplicate, or
+        // protected) keeps the reason of its class.
+        let left_out = HashSet::from([5]);
+        let adjusted = Adjustments {
+            looked_up: &looked_up,
+            dropped: &dropped,
+            left_out: &left_out,
+        };
+        assert_eq!(
+            skip_reason(&plan, 4, &adjusted),
+            Some(SkipReason::Duplicate { of_row: 2 })
         );
         assert_each_row_once(&table, &plan, &adjusted);
     }

@@ -148,7 +148,9 @@ pub fn map_job(
     if job.status != 0 {
         let reason = job.details_or_status();
         return match listed {
-            Some(listed) => failed_job_listed(batch_index, users, &reason, listed, stamp),
+            Some(listed) => {
+                failed_job_listed(batch_index, users, "the job", &reason, listed, stamp)
+            }
             None => whole_batch_failed(batch_index, users, &reason, job.counts(), stamp),
         };
     }
@@ -202,19 +204,21 @@ pub fn whole_batch_failed(
 }
 
 /// A failed job's users after List Users: those it no longer has were removed before the job
-/// failed; the others failed with the job's reason.
+/// failed; the others failed with the job's reason. `what` names what failed ("the job", or a v2
+/// run's "the removal request").
 pub(super) fn failed_job_listed(
     batch_index: usize,
     users: &[PlanEntry],
+    what: &str,
     reason: &str,
     listed: &Listed,
     stamp: Stamp,
 ) -> BatchReport {
     let removed_message =
-        format!("Removed: the job failed ({reason}), but List Users no longer has this login.");
+        format!("Removed: {what} failed ({reason}), but List Users no longer has this login.");
     let unproven = format!(
-        "{OUTCOME_UNKNOWN}: the job failed ({reason}), and List Users no longer has this login: \
-         the job removed it before failing, or the tenant never had it (Check who exists before \
+        "{OUTCOME_UNKNOWN}: {what} failed ({reason}), and List Users no longer has this login: \
+         {what} removed it before failing, or the tenant never had it (Check who exists before \
          the run tells them apart)."
     );
     let results: Vec<UserResult> = users
@@ -233,7 +237,7 @@ pub(super) fn failed_job_listed(
     let notes = (removed > 0)
         .then(|| {
             format!(
-                "Batch {}: the job failed, but List Users no longer has {removed} of its {} users: \
+                "Batch {}: {what} failed, but List Users no longer has {removed} of its {} users: \
                  they are reported removed.",
                 batch_index + 1,
                 users.len()

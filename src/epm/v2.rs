@@ -4,6 +4,7 @@
 use crate::json::{Map, Value};
 
 use crate::run::outcome::PlanEntry;
+use crate::run::Outcome;
 use crate::run::{Auth, Method, Request};
 
 use super::batch::{
@@ -194,12 +195,29 @@ pub fn map_v2(
         }
         (None, status) => format!("the service answered status {status} without details"),
     };
-    match listed {
-        Some(listed) if answer.failed_without_counts() => {
-            failed_job_listed(batch_index, users, &reason, listed, stamp)
-        }
-        _ => whole_batch_failed(batch_index, users, &reason, None, stamp),
+    if !answer.failed_without_counts() {
+        return whole_batch_failed(batch_index, users, &reason, None, stamp);
     }
+    // The users it names keep their own outcome and reason; of the others, List Users tells.
+    let named = map_failures(batch_index, users, &answer.failed, None, stamp, None);
+    let mut report = match listed {
+        Some(listed) => failed_job_listed(
+            batch_index,
+            users,
+            "the removal request",
+            &reason,
+            listed,
+            stamp,
+        ),
+        None => whole_batch_failed(batch_index, users, &reason, None, stamp),
+    };
+    for (result, own) in report.results.iter_mut().zip(named.results) {
+        if own.outcome != Outcome::Removed {
+            *result = own;
+        }
+    }
+    report.notes.extend(named.notes);
+    report
 }
 
 #[cfg(test)]
@@ -314,6 +332,48 @@ mod tests {
         assert_eq!(
             report.results[1].message,
             "EPMCSS-21147: Failed to remove users."
+        );
+    }
+
+    #[test]
+    fn a_failed_answer_without_counts_keeps_the_reasons_it_names() {
+        let a = parse_v2(br#"{"status":1,"error":null,"details":{"faileditems":[
+            {"userlogin":"jdoe","errorcode":"EPMCSS-21104","errormessage":"User jdoe is not found."},
+            {"userlogin":"chris","errorcode":"EPMCSS-21105","errormessage":"Cannot remove an administrator."}]}}"#)
+        .unwrap();
+        let batch = users(&["jdoe", "chris", "ann"]);
+        assert!(is_unclear(&batch, &a), "who else went is not known");
+        let report = map_v2(0, &batch, &a, STAMP, None);
+        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [Outcome::NotFound, Outcome::Failed, Outcome::Failed]
+        );
+        assert_eq!(
+            report.results[1].message,
+            "EPMCSS-21105: Cannot remove an administrator."
+        );
+        assert_eq!(
+            report.results[2].message,
+            "the service answered status 1 without counts"
+        );
+        let (gone, everyone_there) = ([true, false, true], std::collections::HashSet::new());
+        let listed = Listed {
+            gone: &gone,
+            absent_before: Some(&everyone_there),
+        };
+        let report = map_v2(0, &batch, &a, STAMP, Some(&listed));
+        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            [Outcome::NotFound, Outcome::Failed, Outcome::Removed]
+        );
+        assert!(
+            report.results[2]
+                .message
+                .contains("the removal request failed"),
+            "{}",
+            report.results[2].message
         );
     }
 

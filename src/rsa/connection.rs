@@ -142,11 +142,14 @@ impl ConnectionCheck {
             ConnectionCheck::ServiceError(status) => {
                 format!("HTTP {status}. The service may be having trouble; try again in a few minutes.")
             }
-            ConnectionCheck::Unexpected(status, body) => format!(
-                "HTTP {status}{}. Check the address: it must lead to /AdminInterface/restapi/v1 of your tenant \
-                 ({base} now).",
-                if body.trim().is_empty() { " with no text".to_string() } else { format!(": {body}") }
+            ConnectionCheck::Unexpected(429, _) => "HTTP 429: the service is limiting requests, perhaps for \
+                 a run using the same API key (in another tab or tool). Try again in a minute."
+                .to_string(),
+            ConnectionCheck::Unexpected(status, body) if body.trim().is_empty() => format!(
+                "HTTP {status} with no text. Check the address: it must lead to /AdminInterface/restapi/v1 of \
+                 your tenant ({base} now)."
             ),
+            ConnectionCheck::Unexpected(status, body) => format!("HTTP {status}: {body}"),
         }
     }
 }

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
+use crate::browser::sleep_ms;
 use crate::browser::yield_now::{in_slices, yield_now};
 use crate::csv_intake::{row_number, Class};
 use crate::decimal::grouped;
@@ -302,6 +303,10 @@ fn Preview(loaded: Loaded) -> impl IntoView {
     }
 }
 
+/// How often, and how many times, [`keep_focus_in_list`] looks whether the row has moved (5 s).
+const FOCUS_WAIT_MS: u64 = 20;
+const FOCUS_WAIT_TURNS: usize = 250;
+
 /// Once the row of `button` (a Leave out or Put back) has moved to the other list, gives the keyboard focus
 /// to the button of the row now in its place in the same list (the next with one, else the last), or to the
 /// list, unless the focus went elsewhere meanwhile.
@@ -320,7 +325,15 @@ fn keep_focus_in_list(button: web_sys::Element) {
         return;
     };
     spawn_local(async move {
+        // The lists are drawn again at once, or in a big file with a search typed once that search
+        // has looked at every row: the row moved when its button has left the page.
         yield_now().await;
+        for _ in 0..FOCUS_WAIT_TURNS {
+            if !button.is_connected() {
+                break;
+            }
+            sleep_ms(FOCUS_WAIT_MS).await;
+        }
         let doc = document();
         let lost = doc.active_element().is_none_or(|e| {
             e.is_same_node(Some(button.as_ref()))

@@ -25,5 +25,5 @@ pub use jwt::{JwtProblem, JwtSummary};
 pub use key_file::{KeyFile, SigningInput};
 pub use lookup::{judge_lookup, Blocker, LookupAnswer, RsaUser};
 pub use minter::{MintPolicy, RefusalAction, TokenMinter};
-pub use run::{run_rsa, run_rsa_removal, run_rsa_removal_resuming};
+pub use run::{run_rsa, run_rsa_checked, run_rsa_removal, run_rsa_removal_resuming};
 pub use steps::{RemovalOptions, RsaJob, RsaMode, StepMap};

@@ -2,13 +2,17 @@
 //! steps, marking for deletion, or an undo.
 
 use std::collections::HashSet;
+use std::pin::pin;
 
-use super::api::is_user_id;
+use futures::future::{select, Either};
+
+use super::api::{connection_test_without_credential, is_user_id};
 use super::base_url::ApiBase;
+use super::connection::{confirm_credential_checked, ConnectionCheck};
 use super::steps::{RsaJob, RsaMode};
 use crate::run::engine::{run_per_user_resuming, ResumePlan, RunSettings};
 use crate::run::outcome::{Outcome, PlanEntry, UserResult};
-use crate::run::{Clock, Control, Http, RunEvent};
+use crate::run::{Clock, Control, Http, NetError, RunEvent};
 
 /// Shown for a plan entry that is not a user ID (nothing is sent for it).
 pub const NOT_A_USER_ID: &str =
@@ -99,6 +103,64 @@ pub async fn run_rsa<H: Http, C: Clock, F: FnMut(RunEvent)>(
         results[i] = Some(result);
     }
     results.into_iter().flatten().collect()
+}
+
+/// How long [`run_rsa_checked`] waits for its check, ms.
+const CHECK_TIMEOUT_MS: u64 = 20_000;
+
+/// Why a run sends nothing to an address that answers without a credential (see [`run_rsa_checked`]).
+pub const ADDRESS_CHECKS_NO_CREDENTIAL: &str = "not started: the address answered a request sent without any \
+    credential as the API never does, so it is not the Cloud Administration API, and every removal sent there would \
+    have read \"not found\". Check the address on the Connect step (Test connection says what answers there).";
+
+/// [`run_rsa`], once the address has shown that it checks credentials: the lookup of "Test
+/// connection" is sent without one, and the API refuses it. When it is answered instead (a gateway,
+/// or a proxy path leading elsewhere, where every user would read "not found"), nothing else is
+/// sent: every user is "not started", and a note says why. An address that gives no answer to
+/// the check is left to the run, which has its own ways with outages.
+pub async fn run_rsa_checked<H: Http, C: Clock, F: FnMut(RunEvent)>(
+    work: ResumePlan<'_>,
+    job: &RsaJob,
+    http: &H,
+    clock: &C,
+    control: &Control,
+    settings: &RunSettings,
+    on_event: &mut F,
+) -> Vec<UserResult> {
+    let check = pin!(http.send(connection_test_without_credential(&job.base)));
+    let waited = pin!(clock.sleep(settings.request_timeout_ms.min(CHECK_TIMEOUT_MS)));
+    let answer = match select(check, waited).await {
+        Either::Left((answer, _)) => answer,
+        Either::Right(_) => Err(NetError::Timeout),
+    };
+    if let ConnectionCheck::CredentialUnchecked(status) =
+        confirm_credential_checked(ConnectionCheck::Connected, &answer)
+    {
+        on_event(RunEvent::Note(format!(
+            "Nobody was sent: {} answered HTTP {status} to a lookup sent without any credential, which the Cloud \
+             Administration API refuses. Check the address on the Connect step.",
+            job.base
+        )));
+        let at_ms = clock.now_ms();
+        return work
+            .plan
+            .iter()
+            .map(|e| {
+                let result = UserResult {
+                    row: e.row,
+                    user: e.user.clone(),
+                    outcome: Outcome::NotStarted,
+                    http_status: None,
+                    message: ADDRESS_CHECKS_NO_CREDENTIAL.to_string(),
+                    attempts: 0,
+                    at_ms,
+                };
+                on_event(RunEvent::Result(result.clone()));
+                result
+            })
+            .collect();
+    }
+    run_rsa(work, job, http, clock, control, settings, on_event).await
 }
 
 #[cfg(test)]

@@ -1217,3 +1217,73 @@ fn a_block_of_users_the_service_always_fails_holds_the_run_only_until_a_fresh_us
     assert!(took_ms < 120_000.0, "the run ended after {took_ms} ms");
     ran.assert_accounted(&p);
 }
+
+/// [`run_rsa_checked`] of `plan` against `script`: its results and the calls it made.
+fn run_checked(
+    plan: &[PlanEntry],
+    script: impl Fn(&Call) -> Reply + 'static,
+) -> (Vec<UserResult>, Vec<Call>, Vec<RunEvent>) {
+    let clock = VirtualClock::new();
+    let http = FakeHttp::new(&clock, script);
+    let control = Control::new(Auth::Bearer("t".into()));
+    let mut events = Vec::new();
+    let job = RsaJob {
+        base: base(),
+        mode: RsaMode::delete_only(),
+    };
+    let none = HashSet::new();
+    let work = ResumePlan {
+        plan,
+        unanswered: &none,
+    };
+    let results = block_on(
+        &clock,
+        SIMULATED_LIMIT_MS,
+        run_rsa_checked(
+            work,
+            &job,
+            &http,
+            &clock,
+            &control,
+            &RunSettings::default(),
+            &mut |e| events.push(e),
+        ),
+    );
+    (results, http.calls(), events)
+}
+
+#[test]
+fn an_address_that_answers_without_a_credential_is_sent_no_removal() {
+    let p = plan(5);
+    // A gateway answering 404 to everything: every DELETE would have read "not found".
+    let (results, calls, events) = run_checked(&p, |_| Reply::status(404));
+    assert_eq!(calls.len(), 1, "only the check was sent");
+    assert_eq!(calls[0].authorization, None);
+    assert!(calls[0].url.ends_with("/users/lookup"));
+    assert!(results.iter().all(|r| r.outcome == Outcome::NotStarted
+        && r.message == ADDRESS_CHECKS_NO_CREDENTIAL
+        && r.attempts == 0));
+    assert_eq!(results.len(), p.len());
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, RunEvent::Note(n) if n.starts_with("Nobody was sent"))));
+
+    // The API refuses the check: the run goes on as usual.
+    let (results, calls, _) = run_checked(&p, |call| match call.authorization {
+        None => Reply::status(403),
+        Some(_) => Reply::status(200),
+    });
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Removed),
+        "{results:?}"
+    );
+    assert_eq!(calls.len(), 1 + p.len());
+    // No answer to the check is no proof either way: the run goes on, with its own ways with outages.
+    for no_answer in [Reply::hang(), Reply::fail(NetError::Timeout)] {
+        let (results, _, _) = run_checked(&p, move |call| match call.authorization {
+            None => no_answer.clone(),
+            Some(_) => Reply::status(200),
+        });
+        assert!(results.iter().all(|r| r.outcome == Outcome::Removed));
+    }
+}

@@ -22,8 +22,16 @@ pub fn ConnectStep() -> impl IntoView {
     let check = RwSignal::new(None::<(bool, String)>);
     let testing = RwSignal::new(false);
 
+    // What a test said holds for what it tested: another target, address or credential clears it.
     Effect::new(move |_| {
         state.target.track();
+        c.rsa_base.track();
+        c.jwt.track();
+        c.epm_base.track();
+        c.epm_oauth.track();
+        c.epm_user.track();
+        c.epm_password.track();
+        c.epm_token.track();
         check.set(None);
     });
     let problems = Memo::new(move |_| credential_problems(&state));

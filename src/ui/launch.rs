@@ -18,7 +18,7 @@ use crate::epm::list::absent_before;
 use crate::epm::{Epm, EpmConfig};
 use crate::flow::Step;
 use crate::rsa::steps::Change;
-use crate::rsa::{run_rsa, RsaJob, RsaMode, StepMap};
+use crate::rsa::{run_rsa_checked, RsaJob, RsaMode, StepMap};
 use crate::run::action::RunAction;
 use crate::run::follow_up::{FollowUp, FollowUpKind};
 use crate::run::progress::Progress;
@@ -353,7 +353,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                     unanswered: &work.unanswered,
                 };
                 let job = RsaJob { base, mode };
-                run_rsa(
+                run_rsa_checked(
                     resume,
                     &job,
                     &http,

@@ -145,7 +145,9 @@ test("a newer tenant's OAuth 2.0 access token is taken, checked only for its exp
 
 test('an address whose server answers 404 to everything, credential or not, is not taken for the API', async () => {
   // A gateway or proxy path leading elsewhere, answering JSON 404s (with CORS) to every request.
+  const received = [];
   const gateway = http.createServer((req, res) => {
+    if (req.method !== 'OPTIONS') received.push(`${req.method} ${req.url}`);
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept');
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
@@ -165,6 +167,22 @@ test('an address whose server answers 404 to everything, credential or not, is n
     const said = await page.locator('#connection-status').innerText();
     assert.match(said, /did not check the credential/);
     assert.match(said, /HTTP 404 to a lookup sent without any credential/);
+    // Taken on regardless, a run there sends no removal: every user is "not started", saying why.
+    const tenant = await sandbox.control('/sandbox/tenant');
+    const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted).slice(0, 3);
+    await page.click('.step-nav .primary');
+    await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
+    await page.waitForSelector('#intake-summary');
+    await page.click('.step-nav .primary');
+    await page.click('.step-nav .primary');
+    await page.fill('#confirm-count', String(users.length));
+    await page.click('#start-run');
+    await page.waitForSelector('#see-results', { timeout: 60_000 });
+    assert.equal(await page.locator('.bar-row[data-outcome=not-started] .bar-count').innerText(), String(users.length));
+    assert.match(await page.locator('ul.notes').innerText(), /^Nobody was sent: /);
+    assert.deepEqual(received.filter((r) => !r.startsWith('POST /AdminInterface/restapi/v1/users/lookup')), [],
+      'no removal reached the gateway');
+    await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
     // The real API (the sandbox) refuses the lookup without a credential: it connects.
     const demo = await sandbox.control('/sandbox/demo');
     await page.fill('#rsa-base', demo.rsa.adminRestApiUrl);

@@ -187,9 +187,11 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     }
 }
 
-/// Larger is likelier (columns with equal ranks keep file order). RSA trusts content first (only user IDs can be
-/// removed); EPM trusts the header first (any word can be a login, so content says little). The criteria, most
-/// significant first, are packed into one integer: 8 bits each, then the 32-bit count of valid values.
+/// Larger is likelier (columns with equal ranks keep file order). A column with any value comes before an empty
+/// one, whatever its header says (a template's User ID column left empty, its Email column filled in). Then RSA
+/// trusts content first (only user IDs can be removed); EPM trusts the header first (any word can be a login, so
+/// content says little). The criteria, most significant first, are packed into one integer: 8 bits each, then the
+/// 32-bit count of valid values.
 fn rank(column: &Column, target: Target) -> u64 {
     let kind = |order: [HeaderKind; 3]| {
         column.kind.map_or(0, |k| {
@@ -210,7 +212,8 @@ fn rank(column: &Column, target: Target) -> u64 {
             0,
         ),
     };
-    first << 48 | second << 40 | third << 32 | u64::from(valid)
+    let filled = u64::from(column.sampled > 0);
+    filled << 56 | first << 48 | second << 40 | third << 32 | u64::from(valid)
 }
 
 /// Whether most of the (up to 20) non-blank rows after `first` hold `text` in `column` too.
@@ -322,6 +325,29 @@ mod tests {
         let text = format!("id,email,user id\n1,a@example.com,{A}\n2,b@example.com,{B}\n");
         let detection = detect(&table(&text), Target::Rsa);
         assert_eq!(detection.candidates, [2, 0, 1]);
+    }
+
+    #[test]
+    fn an_empty_column_is_never_suggested_over_one_with_values() {
+        let rsa = detect(
+            &table(
+                "User ID,Email,Note
+,jane.doe@example.com,
+,john.roe@example.com,leaver
+",
+            ),
+            Target::Rsa,
+        );
+        assert_eq!(rsa.suggested(), 1, "the e-mail addresses, to look up");
+        let epm = detect(
+            &table(
+                "User Login,Email
+,jane.doe@example.com
+",
+            ),
+            Target::Epm,
+        );
+        assert_eq!(epm.suggested(), 1);
     }
 
     #[test]

@@ -243,12 +243,14 @@ pub fn ResultsStep() -> impl IntoView {
                     grouped(t.get(class)), grouped(t.total() - t.get(class) - skipped - unknown), grouped(skipped))
             }}</h3>
             <Show when=move || state.run.active.get()>
-                <p class="warning" id="results-partial" role="status">{move || state.run.progress.with(|p| {
-                    let (done, total) = p.as_ref().map_or((0, 0), |p| (p.done(), p.total));
+                <p class="warning" id="results-partial" role="status">{move || {
+                    // The users listed, counted as the summary counts them (both redraw together).
+                    let done = rows.with(|r| r.iter().filter(|r| matches!(r, RowOutcome::Processed(_))).count());
+                    let total = state.run.progress.with_untracked(|p| p.as_ref().map_or(0, |p| p.total));
                     format!("The run is still going: this page shows the {} users with an outcome so far, of {} \
                         (the others are added as their outcomes arrive), and a download now holds only those.",
                         grouped(done), grouped(total))
-                })}</p>
+                }}</p>
             </Show>
             {move || tally.with(|t| {
                 let why = t.skipped_by_kind().map(|(kind, n)| format!("{kind}: {}", grouped(n))).collect::<Vec<_>>();

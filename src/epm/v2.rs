@@ -231,6 +231,10 @@ mod tests {
         at_ms: 0.0,
     };
 
+    fn outcomes(report: &BatchReport) -> Vec<Outcome> {
+        report.results.iter().map(|r| r.outcome.clone()).collect()
+    }
+
     fn users(logins: &[&str]) -> Vec<PlanEntry> {
         crate::epm::testing::plan(logins)
     }
@@ -281,9 +285,8 @@ mod tests {
                            {"userlogin":"chris","errorcode":"EPMCSS-21105","errormessage":"Cannot remove an administrator."}]}}"#)
         .unwrap();
         let report = map_v2(0, &users(&["jdoe", "chris", "ann"]), &a, STAMP, None);
-        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
-            outcomes,
+            outcomes(&report),
             [Outcome::NotFound, Outcome::Failed, Outcome::Removed]
         );
         assert_eq!(
@@ -324,8 +327,7 @@ mod tests {
             absent_before: Some(&everyone_there),
         };
         let report = map_v2(0, &batch, &a, STAMP, Some(&listed));
-        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
-        assert_eq!(outcomes, [Outcome::Removed, Outcome::Failed]);
+        assert_eq!(outcomes(&report), [Outcome::Removed, Outcome::Failed]);
         assert!(report.results[0]
             .message
             .contains("List Users no longer has this login"));
@@ -344,9 +346,8 @@ mod tests {
         let batch = users(&["jdoe", "chris", "ann"]);
         assert!(is_unclear(&batch, &a), "who else went is not known");
         let report = map_v2(0, &batch, &a, STAMP, None);
-        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
-            outcomes,
+            outcomes(&report),
             [Outcome::NotFound, Outcome::Failed, Outcome::Failed]
         );
         assert_eq!(
@@ -363,9 +364,8 @@ mod tests {
             absent_before: Some(&everyone_there),
         };
         let report = map_v2(0, &batch, &a, STAMP, Some(&listed));
-        let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
         assert_eq!(
-            outcomes,
+            outcomes(&report),
             [Outcome::NotFound, Outcome::Failed, Outcome::Removed]
         );
         assert!(

@@ -78,7 +78,7 @@ pub async fn run_rsa<H: Http, C: Clock, F: FnMut(RunEvent)>(
         (0..plan.len()).partition(|&i| is_user_id(plan[i].user.trim()));
     let mut results: Vec<Option<UserResult>> = vec![None; plan.len()];
     for i in invalid {
-        let result = unsent(&plan[i], Outcome::Failed, NOT_A_USER_ID, clock.now_ms());
+        let result = UserResult::unsent(&plan[i], Outcome::Failed, NOT_A_USER_ID, clock.now_ms());
         on_event(RunEvent::Result(result.clone()));
         results[i] = Some(result);
     }
@@ -138,26 +138,14 @@ pub async fn run_rsa_checked<H: Http, C: Clock, F: FnMut(RunEvent)>(
             .plan
             .iter()
             .map(|e| {
-                let result = unsent(e, Outcome::NotStarted, ADDRESS_CHECKS_NO_CREDENTIAL, at_ms);
+                let result =
+                    UserResult::unsent(e, Outcome::NotStarted, ADDRESS_CHECKS_NO_CREDENTIAL, at_ms);
                 on_event(RunEvent::Result(result.clone()));
                 result
             })
             .collect();
     }
     run_rsa(work, job, http, clock, control, settings, on_event).await
-}
-
-/// The result of a user the run sent nothing for.
-fn unsent(entry: &PlanEntry, outcome: Outcome, message: &str, at_ms: f64) -> UserResult {
-    UserResult {
-        row: entry.row,
-        user: entry.user.clone(),
-        outcome,
-        http_status: None,
-        message: message.to_string(),
-        attempts: 0,
-        at_ms,
-    }
 }
 
 #[cfg(test)]

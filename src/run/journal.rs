@@ -315,15 +315,7 @@ impl Journal {
                     } else {
                         (Outcome::NotStarted, NOT_STARTED_WHEN_CLOSED)
                     };
-                    UserResult {
-                        row: entry.row,
-                        user: entry.user.clone(),
-                        outcome,
-                        http_status: None,
-                        message: message.to_string(),
-                        attempts: 0,
-                        at_ms: f64::NAN,
-                    }
+                    UserResult::unsent(entry, outcome, message, f64::NAN)
                 }
             })
             .collect()

@@ -91,6 +91,19 @@ pub struct UserResult {
 pub const OUTCOME_UNKNOWN: &str = "Outcome unknown";
 
 impl UserResult {
+    /// The result of `entry` when nothing was sent for it: no HTTP status, no attempt.
+    pub fn unsent(entry: &PlanEntry, outcome: Outcome, message: &str, at_ms: f64) -> UserResult {
+        UserResult {
+            row: entry.row,
+            user: entry.user.clone(),
+            outcome,
+            http_status: None,
+            message: message.to_string(),
+            attempts: 0,
+            at_ms,
+        }
+    }
+
     /// Whether the service may have acted on this user without the panel learning it (the
     /// result is failed, its message says [`OUTCOME_UNKNOWN`]). A retry of such a user reads a
     /// 404 as "removed": by that earlier request.

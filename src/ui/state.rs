@@ -483,21 +483,12 @@ impl AppState {
 
     /// How many users the run would remove (see [`removal_plan::removal_count`]).
     pub fn removal_count(&self) -> usize {
-        let looked_up = self.lookup_decisions();
-        self.dropped.with(|dropped| {
-            self.left_out.with(|left_out| {
-                let adjusted = Adjustments {
-                    looked_up: &looked_up,
-                    dropped,
-                    left_out,
-                };
-                self.loaded.with(|l| {
-                    l.as_ref().map_or(0, |l| {
-                        removal_plan::removal_count(&l.plan, &l.table, &adjusted)
-                    })
-                })
-            })
-        })
+        self.decisions.track();
+        self.dropped.track();
+        self.left_out.track();
+        self.loaded.track();
+        self.with_removal_plan(removal_plan::removal_count)
+            .unwrap_or(0)
     }
 
     /// Who the run removes, in row order: the plan's users and those found by e-mail address.

@@ -376,7 +376,8 @@ const NIL_USER_ID: &[u8] = b"00000000-0000-0000-0000-000000000000";
 /// A user ID other than [`NIL_USER_ID`].
 #[inline(always)]
 fn not_nil(user_id: &[u8]) -> Result<(), Invalid> {
-    if user_id == NIL_USER_ID {
+    // Most IDs differ at their first digit: only those starting with 0 are compared whole.
+    if user_id.first() == Some(&b'0') && user_id == NIL_USER_ID {
         Err(Invalid::NilUserId)
     } else {
         Ok(())

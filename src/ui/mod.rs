@@ -181,6 +181,14 @@ fn watch_connectivity(state: AppState) {
 }
 
 /// Makes a panic visible: the page shows what went wrong instead of going dead.
+/// Whether the keyboard focus is on no control: on the page itself, as after the focused control
+/// was taken away.
+fn focus_on_page() -> bool {
+    let doc = document();
+    doc.active_element()
+        .is_none_or(|e| doc.body().is_some_and(|b| b.is_same_node(Some(e.as_ref()))))
+}
+
 pub fn install_panic_banner() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);

@@ -334,11 +334,10 @@ fn keep_focus_in_list(button: web_sys::Element) {
             }
             sleep_ms(FOCUS_WAIT_MS).await;
         }
-        let doc = document();
-        let lost = doc.active_element().is_none_or(|e| {
-            e.is_same_node(Some(button.as_ref()))
-                || doc.body().is_some_and(|b| b.is_same_node(Some(e.as_ref())))
-        });
+        let lost = super::focus_on_page()
+            || document()
+                .active_element()
+                .is_some_and(|e| e.is_same_node(Some(button.as_ref())));
         if !lost {
             return;
         }

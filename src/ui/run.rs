@@ -66,11 +66,7 @@ fn RunProgress() -> impl IntoView {
     let see_results = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if let Some(button) = see_results.get() {
-            let doc = document();
-            let on_page = doc
-                .active_element()
-                .is_none_or(|e| doc.body().is_some_and(|b| b.is_same_node(Some(e.as_ref()))));
-            if on_page {
+            if super::focus_on_page() {
                 let _ = button.focus();
             }
         }

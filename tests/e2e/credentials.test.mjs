@@ -170,11 +170,7 @@ test('an address whose server answers 404 to everything, credential or not, is n
     // Taken on regardless, a run there sends no removal: every user is "not started", saying why.
     const tenant = await sandbox.control('/sandbox/tenant');
     const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted).slice(0, 3);
-    await page.click('.step-nav .primary');
-    await dropFile(page, 'leavers.csv', ['userID', ...users.map((u) => u.id)].join('\n'));
-    await page.waitForSelector('#intake-summary');
-    await page.click('.step-nav .primary');
-    await page.click('.step-nav .primary');
+    await planRows(page, 'userID', users.map((u) => u.id));
     await page.fill('#confirm-count', String(users.length));
     await page.click('#start-run');
     await page.waitForSelector('#see-results', { timeout: 60_000 });

@@ -123,9 +123,9 @@ fn write_piece(
     i: usize,
     json: &str,
 ) -> Result<(), JsValue> {
-    let (key, range) = &save.writes[i];
+    let (key, piece) = save.piece(i, json);
     storage
-        .set_item(key, &json[range.clone()])
+        .set_item(key, &piece)
         .inspect_err(|_| forget_new(storage, save))
 }
 
@@ -178,19 +178,33 @@ fn remove_pieces(storage: &web_sys::Storage, keep: &[String]) {
     }
 }
 
+/// How many pieces [`load_journal`] reads between two turns of the event loop.
+const PIECES_PER_TURN: usize = 8;
+
 /// The saved journal: `None` when there is none (or no storage), otherwise it or why it
-/// cannot be read.
-pub fn load_journal() -> Option<Result<Journal, String>> {
+/// cannot be read. Its pieces are read a few at a time, and decoded in a turn of their own.
+pub async fn load_journal() -> Option<Result<Journal, String>> {
     let storage = local_storage().ok()?;
     let saved = storage.get_item(JOURNAL_KEY).ok()??;
     let Some(manifest) = pieces::read_manifest(&saved) else {
         return Some(Journal::from_json(&saved));
     };
-    Some(
-        pieces::assemble(&manifest, |key| storage.get_item(key).ok().flatten())
-            .map_err(|why| format!("The saved run is damaged and cannot be resumed: {why}."))
-            .and_then(|json| Journal::from_json(&json)),
-    )
+    let damaged = |why| format!("The saved run is damaged and cannot be resumed: {why}.");
+    let mut assembly = pieces::Assembly::new(&manifest);
+    while let Some(key) = assembly.next_key() {
+        if let Err(why) = assembly.add(storage.get_item(key).ok().flatten()) {
+            return Some(Err(damaged(why)));
+        }
+        if assembly.pieces_read().is_multiple_of(PIECES_PER_TURN) {
+            yield_now().await;
+        }
+    }
+    let json = match assembly.finish() {
+        Ok(json) => json,
+        Err(why) => return Some(Err(damaged(why))),
+    };
+    yield_now().await;
+    Some(Journal::from_json(&json))
 }
 
 /// Forgets the saved journal.

@@ -36,6 +36,7 @@ pub use jobs::InterruptedJob;
 
 mod encode;
 mod jobs;
+mod packing;
 pub mod pieces;
 #[cfg(test)]
 mod serde_oracle;

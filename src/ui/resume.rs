@@ -28,13 +28,20 @@ pub fn SavedRunBanner() -> impl IntoView {
         }
         .into_any();
     }
-    match load_journal() {
-        Some(Ok(journal)) => state.run.saved.set(Some(SavedRun::new(journal))),
-        Some(Err(why)) => problem.set(Some(format!(
-            "A run saved in this browser could not be read, so it cannot be resumed: {why}"
-        ))),
-        None => {}
-    }
+    leptos::task::spawn_local(async move {
+        let loaded = load_journal().await;
+        if state.run.active.get_untracked() {
+            // A run started meanwhile: its own journal replaces the one read.
+            return;
+        }
+        match loaded {
+            Some(Ok(journal)) => state.run.saved.set(Some(SavedRun::new(journal))),
+            Some(Err(why)) => problem.set(Some(format!(
+                "A run saved in this browser could not be read, so it cannot be resumed: {why}"
+            ))),
+            None => {}
+        }
+    });
     let shown = move || state.run.saved.get().filter(|_| !state.run.active.get());
     view! {
         {move || problem.get().map(|p| view! { <div class="card alert" role="alert">{p}</div> })}

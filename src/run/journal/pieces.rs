@@ -6,9 +6,11 @@
 //! under a new key, then the manifest. A key's text never changes once written, so a page
 //! closed in the middle of a save leaves the previous manifest naming complete pieces: the
 //! run resumes from the last finished save. Keys no manifest names are removed after a save.
+//! Each piece is kept [packed](super::packing) 15 bits to a character.
 
 use std::ops::Range;
 
+use super::packing::{pack, unpack};
 use crate::json::{self, to_string as json_text};
 
 /// The most bytes of text in one piece (fewer when a character would be cut).
@@ -40,11 +42,21 @@ pub struct Save {
     pub keys: Vec<String>,
 }
 
+impl Save {
+    /// The key and the stored text of write `i` of this save, planned for `text`.
+    pub fn piece(&self, i: usize, text: &str) -> (&str, String) {
+        let (key, range) = &self.writes[i];
+        (key, pack(&text.as_bytes()[range.clone()]))
+    }
+}
+
 /// A manifest read back.
 #[derive(Debug, PartialEq)]
 pub struct Manifest {
     pub keys: Vec<String>,
     pub bytes: usize,
+    /// Whether its pieces are packed (an earlier version kept them as plain text).
+    pub packed: bool,
 }
 
 impl Pieces {
@@ -80,7 +92,7 @@ impl Pieces {
             keys.push(key);
         }
         let manifest = format!(
-            "{{\"pieces\":{},\"bytes\":{}}}",
+            "{{\"pieces\":{},\"bytes\":{},\"packed\":true}}",
             json_text(&keys),
             text.len()
         );
@@ -124,34 +136,73 @@ pub fn read_manifest(saved: &str) -> Option<Manifest> {
     Some(Manifest {
         keys: json::required(obj, "pieces").ok()?,
         bytes: json::required(obj, "bytes").ok()?,
+        packed: obj.get("packed") == Some(&json::Value::Bool(true)),
     })
 }
 
-/// The text `manifest` names, reading each piece with `read`; why not when a piece is missing
-/// or the pieces do not add up to the length the manifest gives.
-pub fn assemble(
-    manifest: &Manifest,
-    mut read: impl FnMut(&str) -> Option<String>,
-) -> Result<String, String> {
-    let mut text = String::with_capacity(manifest.bytes);
-    for (i, key) in manifest.keys.iter().enumerate() {
-        let piece = read(key).ok_or_else(|| {
-            format!(
-                "piece {} of {} ({key}) is missing from the browser's storage",
-                i + 1,
-                manifest.keys.len()
-            )
-        })?;
-        text.push_str(&piece);
+/// The text a manifest names, read back a piece at a time ([`Assembly::add`]), so that a page
+/// can give its event loop a turn between pieces.
+pub struct Assembly<'m> {
+    manifest: &'m Manifest,
+    bytes: Vec<u8>,
+    read: usize,
+}
+
+impl<'m> Assembly<'m> {
+    /// An assembly of the pieces `manifest` names.
+    pub fn new(manifest: &'m Manifest) -> Assembly<'m> {
+        // The manifest may be damaged: its length only hints at the room needed.
+        let room = manifest
+            .bytes
+            .min(manifest.keys.len().saturating_mul(PIECE_BYTES));
+        Assembly {
+            manifest,
+            bytes: Vec::with_capacity(room),
+            read: 0,
+        }
     }
-    if text.len() != manifest.bytes {
-        return Err(format!(
-            "its pieces hold {} bytes where {} were saved",
-            text.len(),
-            manifest.bytes
-        ));
+
+    /// The key of the piece to read next, or `None` once all are read.
+    pub fn next_key(&self) -> Option<&'m str> {
+        self.manifest.keys.get(self.read).map(String::as_str)
     }
-    Ok(text)
+
+    /// Adds the piece read under [`Assembly::next_key`] (`None` if the browser has none); why
+    /// the journal cannot be read otherwise.
+    pub fn add(&mut self, piece: Option<String>) -> Result<(), String> {
+        let keys = &self.manifest.keys;
+        let which = || {
+            let key = keys.get(self.read).map_or("", String::as_str);
+            format!("piece {} of {} ({key})", self.read + 1, keys.len())
+        };
+        let piece =
+            piece.ok_or_else(|| format!("{} is missing from the browser's storage", which()))?;
+        if !self.manifest.packed {
+            self.bytes.extend_from_slice(piece.as_bytes());
+        } else if unpack(&piece, &mut self.bytes).is_none() {
+            return Err(format!("{} is not a journal's piece", which()));
+        }
+        self.read += 1;
+        Ok(())
+    }
+
+    /// How many pieces have been added.
+    pub fn pieces_read(&self) -> usize {
+        self.read
+    }
+
+    /// The text, once every piece is added; why not when the pieces do not add up to the
+    /// length the manifest gives.
+    pub fn finish(self) -> Result<String, String> {
+        if self.bytes.len() != self.manifest.bytes || self.next_key().is_some() {
+            return Err(format!(
+                "its pieces hold {} bytes where {} were saved",
+                self.bytes.len(),
+                self.manifest.bytes
+            ));
+        }
+        String::from_utf8(self.bytes).map_err(|_| "its pieces do not make a text".to_string())
+    }
 }
 
 #[cfg(test)]
@@ -168,12 +219,13 @@ mod tests {
     impl Store {
         /// Writes `save`'s pieces, and its manifest unless `crash` stops the page before it.
         fn write(&mut self, save: &Save, text: &str, crash: bool) {
-            for (key, range) in &save.writes {
+            for i in 0..save.writes.len() {
+                let (key, piece) = save.piece(i, text);
                 assert!(
                     !self.0.contains_key(key),
                     "{key} is written twice: a saved piece changed"
                 );
-                self.0.insert(key.clone(), text[range.clone()].to_string());
+                self.0.insert(key.to_string(), piece);
             }
             if !crash {
                 self.0.insert("journal".into(), save.manifest.clone());
@@ -181,8 +233,7 @@ mod tests {
         }
 
         fn load(&self) -> Result<String, String> {
-            let manifest = read_manifest(&self.0["journal"]).expect("a manifest");
-            assemble(&manifest, |key| self.0.get(key).cloned())
+            load(&self.0["journal"], |key| self.0.get(key).cloned())
         }
 
         fn save(&mut self, pieces: &mut Pieces, text: &str) -> usize {
@@ -192,6 +243,16 @@ mod tests {
             pieces.saved(save, text.to_string());
             written
         }
+    }
+
+    /// The journal text the manifest `saved` names, its pieces read with `read`.
+    fn load(saved: &str, read: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+        let manifest = read_manifest(saved).expect("a manifest");
+        let mut assembly = Assembly::new(&manifest);
+        while let Some(key) = assembly.next_key() {
+            assembly.add(read(key))?;
+        }
+        assembly.finish()
     }
 
     fn random_text(rng: &mut Rng, len: usize) -> String {
@@ -215,7 +276,7 @@ mod tests {
             store.save(&mut Pieces::new("p1.".into()), &text);
             assert_eq!(store.load().unwrap(), text, "a text of {len} characters");
             for piece in store.0.iter().filter(|(k, _)| k.as_str() != "journal") {
-                assert!(piece.1.len() <= PIECE_BYTES);
+                assert!(piece.1.chars().count() <= (PIECE_BYTES * 8 + 1).div_ceil(15));
             }
         }
     }
@@ -288,7 +349,12 @@ mod tests {
             store.load().unwrap_err(),
             "piece 2 of 3 (p1.1) is missing from the browser's storage"
         );
-        store.0.insert("p1.1".into(), "short".into());
+        store.0.insert("p1.1".into(), "j".repeat(PIECE_BYTES));
+        assert_eq!(
+            store.load().unwrap_err(),
+            "piece 2 of 3 (p1.1) is not a journal's piece"
+        );
+        store.0.insert("p1.1".into(), pack(b"short"));
         assert_eq!(
             store.load().unwrap_err(),
             format!(
@@ -300,6 +366,44 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_with_a_length_no_memory_holds_is_damaged_not_a_crash() {
+        for bytes in [usize::MAX, isize::MAX as usize, 4_294_967_295] {
+            let saved = format!(r#"{{"pieces":["k0"],"bytes":{bytes},"packed":true}}"#);
+            assert_eq!(
+                load(&saved, |_| Some(pack(b"x"))).unwrap_err(),
+                format!("its pieces hold 1 bytes where {bytes} were saved")
+            );
+        }
+    }
+
+    #[test]
+    fn a_journal_takes_about_half_the_characters_of_its_text() {
+        let text =
+            r#"{"rows":[2,3],"users":["0f5e7a1c-…"],"done":[["r",200,0,1,1520]]}"#.repeat(9000);
+        let mut store = Store::default();
+        store.save(&mut Pieces::new("p1.".into()), &text);
+        let stored: usize = store.0.values().map(|v| v.chars().count()).sum();
+        assert!(
+            stored * 15 < text.len() * 8 + 15 * 200,
+            "{stored} characters stored for a text of {} bytes",
+            text.len()
+        );
+        assert_eq!(store.load().unwrap(), text);
+    }
+
+    #[test]
+    fn pieces_saved_as_plain_text_by_an_earlier_version_are_read() {
+        let mut store = Store::default();
+        store.0.insert(
+            "journal".into(),
+            r#"{"pieces":["p0.0","p0.1"],"bytes":16}"#.into(),
+        );
+        store.0.insert("p0.0".into(), "{\"v\":1,".into());
+        store.0.insert("p0.1".into(), "\"x\":\"é\"}".into());
+        assert_eq!(store.load().unwrap(), "{\"v\":1,\"x\":\"é\"}");
+    }
+
+    #[test]
     fn a_journal_saved_whole_by_an_earlier_version_is_not_a_manifest() {
         assert_eq!(read_manifest(r#"{"v":1,"target":"rsa"}"#), None);
         assert_eq!(read_manifest("not json"), None);
@@ -307,7 +411,8 @@ mod tests {
             read_manifest(r#"{"pieces":["a","b"],"bytes":7}"#),
             Some(Manifest {
                 keys: vec!["a".into(), "b".into()],
-                bytes: 7
+                bytes: 7,
+                packed: false
             })
         );
     }

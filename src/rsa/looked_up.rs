@@ -220,6 +220,24 @@ pub fn blocked<'a>(
         .collect()
 }
 
+/// What the Preview says of a user it removes that `blocker` would stop, given the admin's
+/// choices on the lookup.
+pub fn blocked_note(blocker: Blocker, options: RemovalOptions) -> &'static str {
+    match (blocker, options.disable_first, options.unmark_pending) {
+        (Blocker::Enabled, true, _) => "still enabled: disabled first, then deleted",
+        (Blocker::Enabled, false, _) => {
+            "still enabled: Delete User Now refuses it (409) unless you choose to disable these users first"
+        }
+        (Blocker::PendingDeletion, _, true) => "pending deletion: unmarked, then deleted now",
+        (Blocker::PendingDeletion, _, false) => {
+            "pending deletion: left to the service, which removes it within seven days (Delete User Now refuses it: 409)"
+        }
+        (Blocker::ManagedSource, ..) => {
+            "SCIM or Azure AD source: refused here (405); remove it in that directory"
+        }
+    }
+}
+
 /// The lookup's answers counted for its summary, in one pass: the users the plan removes by what
 /// would stop them ([`blocked`]), the users found but left out, and the addresses without a user.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -516,6 +534,34 @@ mod tests {
             SkipReason::NotInTenant(NO_SUCH_ADDRESS.into()).message(),
             "not in the tenant: no user has this e-mail address (lookup)"
         );
+    }
+
+    #[test]
+    fn a_blocked_user_says_what_the_run_will_do_with_it_under_the_choices_made() {
+        let mut enabled = found(2, "a@acme.com", "id-a");
+        let mut pending = found(3, "b@acme.com", "id-b");
+        if let (Answer::Found(a), Answer::Found(b)) = (&mut enabled.answer, &mut pending.answer) {
+            a.user_status = "Enabled".into();
+            b.mark_deleted = true;
+        }
+        let note = |r: &Resolution, disable_first, unmark_pending| {
+            let options = RemovalOptions {
+                disable_first,
+                unmark_pending,
+            };
+            blocked_note(r.answer.blocker().expect("a blocker"), options)
+        };
+        assert!(note(&enabled, false, true).contains("refuses it (409)"));
+        assert_eq!(
+            note(&enabled, true, false),
+            "still enabled: disabled first, then deleted"
+        );
+        assert!(note(&pending, true, false).contains("left to the service"));
+        assert_eq!(
+            note(&pending, false, true),
+            "pending deletion: unmarked, then deleted now"
+        );
+        assert_eq!(found(4, "c@acme.com", "id-c").answer.blocker(), None);
     }
 
     #[test]

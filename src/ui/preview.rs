@@ -16,7 +16,7 @@ use crate::csv_intake::{row_number, Class};
 use crate::decimal::grouped;
 use crate::removal_plan::skip_reason;
 use crate::results::SkipReason;
-use crate::rsa::looked_up::{counts_with, Decision};
+use crate::rsa::looked_up::{blocked_note, counts_with, Decision};
 use crate::search::Needle;
 
 /// Counts, the identifier column, the users to remove and the rows left out, with a search box.
@@ -108,7 +108,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
             query.set(text)
         }
     };
-    let targets = Signal::derive(move || lists.with(|l| l.targets.clone()));
+    // The choices to disable or unmark looked-up users first change what their rows say.
+    let targets = Signal::derive(move || {
+        state.rsa_options.track();
+        lists.with(|l| l.targets.clone())
+    });
     let skipped = Signal::derive(move || lists.with(|l| l.skipped.clone()));
 
     // What the last Leave out / Put back did: the row itself moves to the other list.
@@ -139,15 +143,24 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .with_removal_plan(|plan, _, adjusted| skip_reason(plan, row, adjusted))
                     .flatten();
                 let left_out = why_not == Some(SkipReason::LeftOut);
-                let reason = match why_not {
+                let mut blocker = None;
+                let mut reason = match why_not {
                     Some(why) => why.message(),
                     None => match state.decisions_untracked().get(number) {
                         Some(Decision::Remove(entry)) => {
+                            // A user the service would refuse as it stands: the row says what the run does.
+                            blocker = state.lookups.with_untracked(|l| {
+                                l.iter().find(|r| r.row == number)?.answer.blocker()
+                            });
                             format!("found by its e-mail address: user ID {}", entry.user)
                         }
                         _ => notes,
                     },
                 };
+                if let Some(b) = blocker {
+                    let note = blocked_note(b, state.rsa_options.get_untracked());
+                    reason = format!("{reason}; {note}");
+                }
                 // A user to remove can be left out, and a row left out put back.
                 let action = (removing || left_out).then(|| {
                     let (text, title) = if left_out {
@@ -177,10 +190,11 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                             disabled=move || state.run.active.get() on:click=toggle>{text}</button>
                     }
                 });
+                let title = reason.clone();
                 view! {
                     <span class="cell num" role="cell">{row_number(row)}</span>
                     <span class="cell value mono" role="cell" title=shown>{shown.clone()}</span>
-                    <span class="cell reason with-action" role="cell">{action}<span class="why" title=reason>{reason.clone()}</span></span>
+                    <span class="cell reason with-action" role="cell">{action}<span class="why" title=title>{reason.clone()}</span></span>
                 }
                 .into_any()
             }

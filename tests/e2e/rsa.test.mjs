@@ -197,6 +197,14 @@ test('an e-mail list is resolved to user IDs, blocked users are flagged, and onl
   await page.fill('#search', disabled[0].emailAddress);
   await page.waitForFunction(() => /Will be removed \(1\)/.test(document.body.innerText));
   assert.match(await page.locator('[aria-label="Users that will be removed"]').innerText(), new RegExp(`user ID ${disabled[0].id}`));
+  // An enabled user's row says the service will refuse it, and what the choice to disable it first changes.
+  await page.fill('#search', enabled[0].emailAddress);
+  await page.waitForFunction(() => /Will be removed \(1\)/.test(document.body.innerText));
+  const enabledRow = page.locator('[aria-label="Users that will be removed"] .why');
+  assert.match(await enabledRow.innerText(), new RegExp(`user ID ${enabled[0].id}; still enabled: Delete User Now refuses it \\(409\\)`));
+  await page.check('#disable-first');
+  assert.match(await enabledRow.innerText(), /; still enabled: disabled first, then deleted$/);
+  await page.uncheck('#disable-first');
   await page.click('.step-nav .primary');
   assert.match(await page.locator('#expected-refusals').innerText(), /the service will refuse 2 of them: 2 still enabled \(409\)\./,
     'the confirmation says who the lookup knows will be refused');

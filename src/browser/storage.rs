@@ -204,7 +204,7 @@ pub async fn load_journal() -> Option<Result<Journal, String>> {
         Err(why) => return Some(Err(damaged(why))),
     };
     yield_now().await;
-    Some(Journal::from_json(&json))
+    Some(Journal::from_json_in_steps(&json, yield_now).await)
 }
 
 /// Forgets the saved journal.

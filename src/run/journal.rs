@@ -24,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 
 use super::action::RunAction;
 use super::event::{BatchStage, RunEvent};
@@ -474,24 +475,50 @@ impl Journal {
     /// Reads a saved journal; a clear message when the text is not one, was written by another
     /// version, or is damaged.
     pub fn from_json(json: &str) -> Result<Journal, String> {
-        let value = json::parse(json)
-            .map_err(|e| format!("The saved run cannot be read: it is not valid JSON ({e})."))?;
-        let version = match value.get("v") {
-            Some(v) => v.as_u64(),
-            None => return Err("The saved data is not an Offboard run journal.".to_string()),
-        };
-        if version != Some(u64::from(JOURNAL_VERSION)) {
-            let found = version.map_or_else(|| "unknown".to_string(), |v| v.to_string());
-            return Err(format!(
-                "The saved run was written by another version of Offboard (journal format {found}; \
-                 this version reads format {JOURNAL_VERSION}), so it cannot be resumed."
-            ));
-        }
-        let damaged =
-            |why: String| format!("The saved run is damaged and cannot be resumed: {why}.");
-        let wire = Wire::from_json(&value).map_err(|e| damaged(e.to_string()))?;
+        from_wire(decode(&parse(json)?)?).map_err(damaged)
+    }
+
+    /// [`Journal::from_json`] in three steps (parse, decode, build), awaiting `turn()` between
+    /// them: a page gives its event loop a turn there, so that reading a large journal does not
+    /// hold it for the sum of the three.
+    pub async fn from_json_in_steps<T: Future<Output = ()>>(
+        json: &str,
+        mut turn: impl FnMut() -> T,
+    ) -> Result<Journal, String> {
+        let value = parse(json)?;
+        turn().await;
+        let wire = decode(&value)?;
+        drop(value);
+        turn().await;
         from_wire(wire).map_err(damaged)
     }
+}
+
+/// A saved journal's text as JSON, written by this version.
+fn parse(json: &str) -> Result<Value, String> {
+    let value = json::parse(json)
+        .map_err(|e| format!("The saved run cannot be read: it is not valid JSON ({e})."))?;
+    let version = match value.get("v") {
+        Some(v) => v.as_u64(),
+        None => return Err("The saved data is not an Offboard run journal.".to_string()),
+    };
+    if version != Some(u64::from(JOURNAL_VERSION)) {
+        let found = version.map_or_else(|| "unknown".to_string(), |v| v.to_string());
+        return Err(format!(
+            "The saved run was written by another version of Offboard (journal format {found}; \
+             this version reads format {JOURNAL_VERSION}), so it cannot be resumed."
+        ));
+    }
+    Ok(value)
+}
+
+fn damaged(why: String) -> String {
+    format!("The saved run is damaged and cannot be resumed: {why}.")
+}
+
+/// The saved form of a parsed journal.
+fn decode(value: &Value) -> Result<Wire, String> {
+    Wire::from_json(value).map_err(|e| damaged(e.to_string()))
 }
 
 /// The saved form, as read back. Short keys and arrays keep a 40,000-user journal to a few MB;

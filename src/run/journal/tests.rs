@@ -756,3 +756,49 @@ fn a_resumed_rsa_run_rechecks_unanswered_users_and_never_resends_known_ones() {
         ]
     );
 }
+
+#[test]
+fn a_journal_read_in_steps_is_the_journal_read_at_once_and_gives_two_turns() {
+    let users: Vec<String> = (0..50).map(uid).collect();
+    let entries = plan(&users);
+    let mut journal = Journal::new(
+        Target::Rsa,
+        "https://t.example",
+        "run",
+        1.7e12,
+        entries.clone(),
+        Vec::new(),
+    );
+    for e in entries.iter().take(20) {
+        journal.apply(&RunEvent::Result(result(
+            e,
+            Outcome::Removed,
+            "Removed.",
+            1.7e12 + 5.0,
+        )));
+    }
+    let text = journal.encode();
+    let turns = RefCell::new(0);
+    let turn = || {
+        *turns.borrow_mut() += 1;
+        std::future::ready(())
+    };
+    let clock = VirtualClock::new();
+    let read = block_on(&clock, 1.0, Journal::from_json_in_steps(&text, turn)).unwrap();
+    assert_eq!(read, journal);
+    assert_eq!(read, Journal::from_json(&text).unwrap());
+    assert_eq!(*turns.borrow(), 2);
+
+    let damaged = text.replacen("\"done\":[[", "\"done\":[[99,", 1);
+    assert_eq!(
+        block_on(
+            &clock,
+            1.0,
+            Journal::from_json_in_steps(&damaged, || std::future::ready(()))
+        ),
+        Journal::from_json(&damaged)
+    );
+    assert!(Journal::from_json(&damaged)
+        .unwrap_err()
+        .contains("damaged"));
+}

@@ -1,7 +1,7 @@
 //! Starting a run: the engine works in the background; its events reach the page's state and the
 //! saved journal in batches, so a run of thousands of users does not redraw the page per event.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
@@ -176,17 +176,23 @@ pub fn begin(
 /// Continues the run of a saved `journal` after a reload: known results are kept, an EPM job
 /// that was running when the page closed is followed to its end (or, when it cannot be, its
 /// users are looked for with List Users), and RSA users whose request went unanswered are sent
-/// again (a "not found" then means "removed").
-pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) {
-    if state.run.active.get_untracked() || running_in_another_tab() {
-        return;
+/// again (a "not found" then means "removed"). `false` when it does not start: a run is
+/// already under way, in this tab or another.
+pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) -> bool {
+    thread_local!(static SETTLING: Cell<bool> = const { Cell::new(false) });
+    if state.run.active.get_untracked() || SETTLING.get() || running_in_another_tab() {
+        return false;
     }
     let Connection::Epm { base, auth } = connection.clone() else {
-        return continue_run(state, connection, journal);
+        continue_run(state, connection, journal);
+        return true;
     };
     if journal.interrupted_job_users().is_empty() && journal.left_files().is_empty() {
-        return continue_run(state, connection, journal);
+        continue_run(state, connection, journal);
+        return true;
     }
+    // The run is not active while its jobs and files are settled: a second call must not start it again.
+    SETTLING.set(true);
     // Following the interrupted jobs is part of the run: other tabs must not take it up meanwhile.
     // A reload of this tab meanwhile is not another tab: it offers the run again at once.
     let beating = keep_beating();
@@ -250,8 +256,10 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
         if let Some(beating) = beating {
             beating.clear();
         }
+        SETTLING.set(false);
         continue_run(state, connection, journal);
     });
+    true
 }
 
 /// [`resume_run`] once interrupted EPM jobs are settled.

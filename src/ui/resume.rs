@@ -101,15 +101,22 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
             }
             match state.connection() {
                 Ok(connection) => {
-                    if !journal.interrupted_job_users().is_empty() {
-                        resuming.set(true);
-                        message.set(Some(
+                    // Pressed once: a run resumed twice would send every removal twice.
+                    resuming.set(true);
+                    let settling = if !journal.interrupted_job_users().is_empty() {
+                        Some(
                             "Reading how the removal job that was running when the page closed ended \
-                             (a job still running is followed to its end)…"
-                                .into(),
-                        ));
+                             (a job still running is followed to its end)…",
+                        )
+                    } else if !journal.left_files().is_empty() {
+                        Some("Deleting the files the closed page had uploaded…")
+                    } else {
+                        None
+                    };
+                    message.set(settling.map(str::to_string));
+                    if !resume_run(state, connection, (*journal).clone()) {
+                        resuming.set(false);
                     }
-                    resume_run(state, connection, (*journal).clone());
                 }
                 Err(e) => message.set(Some(e)),
             }

@@ -181,6 +181,46 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   assert.deepEqual(problems, []);
 });
 
+test('an EPM run reloaded while its first file uploads is resumed once, even when Resume is pressed again', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 40);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  page.on('dialog', (d) => d.accept());
+  await connectEpm(page, demo, 10);
+  await planLogins(page, logins);
+  await page.fill('#confirm-count', String(logins.length));
+  // Every answer takes 2 s: the page is reloaded while the first batch's file uploads, before any job starts.
+  await sandbox.control('/sandbox/faults', { epmUsersPerSec: 200, latencyMs: 2000, failRate: 0, dropRate: 0 });
+  await page.click('#start-run');
+  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /uploading the file/.test(li.textContent)));
+  await page.reload();
+  await page.waitForSelector('#resume-run');
+  await page.click('#resume-run');
+  await page.fill('#epm-user', demo.epm.user);
+  await page.fill('#epm-password', demo.epm.password);
+  // Resuming first deletes the file the closed page uploaded (2 s): the button is pressed again meanwhile.
+  await page.dblclick('#resume-run');
+  await page.waitForTimeout(500);
+  await page.locator('#resume-run').click({ force: true, timeout: 1_000 }).catch(() => { /* gone: the run is on */ });
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  assert.match(await page.locator('#run-status').innerText(), /40 of 40 users/);
+  await page.click('#see-results');
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const processed = csv.filter((r) => r.outcome !== 'skipped');
+  assert.equal(processed.length, logins.length, 'one line per user');
+  for (const r of processed) assert.equal(r.outcome, 'removed', `${r.user}: ${r.message}`);
+  const removals = (await sandbox.control('/sandbox/requests')).filter((r) => r.method === 'DELETE' && /security\/v1\/users$/.test(r.path));
+  assert.equal(removals.length, 4, 'one removal job per batch of 10: the run was resumed once');
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase());
+  assert.deepEqual(removed.sort(), logins.map((l) => l.toLowerCase()).sort(), 'each user removed once');
+  assert.deepEqual(problems, []);
+});
+
 test('an RSA run holds through an outage without failing anyone, and carries on when the service is back', async () => {
   const demo = await sandbox.control('/sandbox/demo');
   await sandbox.control('/sandbox/faults', { failRate: 0, dropRate: 0, latencyMs: 40 });

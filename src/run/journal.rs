@@ -54,6 +54,12 @@ pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while th
     Not sent again.";
 
 /// The result of an EPM user whose job was running when the page closed, and whom List Users
+/// does not have when the run resumes, nor "Check who exists" before the run.
+pub const JOB_SETTLED_ABSENT: &str =
+    "Not found: the page was closed while this user's removal job ran; when the run went on, List \
+    Users had no such login, and Check who exists had found none before the run.";
+
+/// The result of an EPM user whose job was running when the page closed, and whom List Users
 /// does not have when the run resumes: the job removed it, or (the run cannot tell) the login
 /// never existed.
 pub const JOB_SETTLED_GONE: &str =
@@ -113,6 +119,9 @@ pub struct Journal {
     jobs: Vec<jobs::JobWire>,
     /// EPM v1 files that may be on the service: uploaded (or being uploaded) and not deleted.
     files: Vec<String>,
+    /// Plan indices of the users "Check who exists" found missing before the run started
+    /// (EPM); `None` without such a check.
+    absent: Option<Vec<usize>>,
     /// Plan index of each row.
     by_row: HashMap<usize, usize>,
     /// Plan indices of each batch announced in the current run (not saved).
@@ -137,6 +146,7 @@ impl PartialEq for Journal {
             && self.in_job == other.in_job
             && self.live_jobs() == other.live_jobs()
             && self.files == other.files
+            && self.absent == other.absent
             && self.action == other.action
             && self.steps == other.steps
     }
@@ -165,6 +175,7 @@ impl Journal {
             in_job: sets::Marks::default(),
             jobs: Vec::new(),
             files: Vec::new(),
+            absent: None,
             by_row,
             action: RunAction::Remove,
             steps: String::new(),
@@ -188,6 +199,27 @@ impl Journal {
         self.steps = steps;
         self.encoded.forget_tail();
         self
+    }
+
+    /// The same journal, knowing which of its users "Check who exists" found missing before the
+    /// run started (EPM): a resumed run still tells them from users it removed.
+    pub fn with_absent_before(mut self, absent: impl Fn(&str) -> bool) -> Self {
+        let indices = self.plan.iter().enumerate();
+        self.absent = Some(
+            indices
+                .filter(|(_, e)| absent(&e.user))
+                .map(|(i, _)| i)
+                .collect(),
+        );
+        self.encoded.forget_tail();
+        self
+    }
+
+    /// The users "Check who exists" found missing before the run started; `None` when no such
+    /// check came before it.
+    pub fn absent_before(&self) -> Option<Vec<&str>> {
+        let absent = self.absent.as_ref()?;
+        Some(absent.iter().map(|&i| self.plan[i].user.as_str()).collect())
     }
 
     /// The users' step codes, one character per plan entry ([`Journal::for_action`]); empty
@@ -380,8 +412,8 @@ impl Journal {
     }
 
     /// Settles the users of [`Journal::interrupted_job_users`] from what the service says now:
-    /// a user `still_there` says is gone is reported removed with [`JOB_SETTLED_GONE`] and
-    /// returned; the others become remaining again, to be sent in a new job, and unanswered: the
+    /// a user `still_there` says is gone is reported removed with [`JOB_SETTLED_GONE`] (not
+    /// found with [`JOB_SETTLED_ABSENT`] if it was absent before the run) and returned; the others become remaining again, to be sent in a new job, and unanswered: the
     /// interrupted job may still be running, so the new job's "not found" means it removed them.
     pub fn settle_interrupted_jobs_with(
         &mut self,
@@ -396,16 +428,24 @@ impl Journal {
         for i in there {
             self.in_flight.insert(self.plan[i].user.clone());
         }
+        let absent: HashSet<usize> = self.absent.iter().flatten().copied().collect();
         let gone: Vec<UserResult> = gone
             .into_iter()
-            .map(|i| UserResult {
-                row: self.plan[i].row,
-                user: self.plan[i].user.clone(),
-                outcome: Outcome::Removed,
-                http_status: None,
-                message: JOB_SETTLED_GONE.to_string(),
-                attempts: 1,
-                at_ms,
+            .map(|i| {
+                let (outcome, message) = if absent.contains(&i) {
+                    (Outcome::NotFound, JOB_SETTLED_ABSENT)
+                } else {
+                    (Outcome::Removed, JOB_SETTLED_GONE)
+                };
+                UserResult {
+                    row: self.plan[i].row,
+                    user: self.plan[i].user.clone(),
+                    outcome,
+                    http_status: None,
+                    message: message.to_string(),
+                    attempts: 1,
+                    at_ms,
+                }
             })
             .collect();
         gone.iter().cloned().for_each(|r| self.record(r));
@@ -466,6 +506,7 @@ impl Journal {
             .field("job", &self.in_job.to_vec())
             .field("jobs", &self.live_jobs())
             .field("files", &self.files)
+            .field("abs", &self.absent)
             .field("act", self.action.code())
             .field("stp", &self.steps)
             .finish();
@@ -540,6 +581,8 @@ struct Wire {
     /// EPM files that may be on the service (absent in older saves).
     files: Vec<String>,
     /// The run's action ([`RunAction::code`]); absent in older saves (remove).
+    /// Plan indices found missing before the run (absent or null in older saves).
+    abs: Option<Vec<usize>>,
     act: String,
     /// One step code per plan entry, or empty (absent in older saves).
     stp: String,
@@ -565,6 +608,7 @@ impl FromJson for Wire {
             job: json::required(obj, "job")?,
             jobs: json::field(obj, "jobs")?.unwrap_or_default(),
             files: json::field(obj, "files")?.unwrap_or_default(),
+            abs: json::field(obj, "abs")?.flatten(),
             act: json::field(obj, "act")?.unwrap_or_default(),
             stp: json::field(obj, "stp")?.unwrap_or_default(),
         })
@@ -722,6 +766,9 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
     if let Some(i) = w.jobs.iter().flat_map(|j| &j.3).find(|&&i| i >= n) {
         return Err(format!("job member {i} is outside the plan"));
     }
+    if let Some(i) = w.abs.iter().flatten().find(|&&i| i >= n) {
+        return Err(format!("absent user {i} is outside the plan"));
+    }
     let plan: Vec<PlanEntry> = w
         .rows
         .into_iter()
@@ -768,6 +815,7 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
     journal.in_job.extend(w.job);
     journal.jobs = w.jobs;
     journal.files = w.files;
+    journal.absent = w.abs;
     journal.action = action;
     journal.steps = w.stp;
     Ok(journal)

@@ -199,7 +199,10 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
     let on_leave = window_event_listener(leptos::ev::pagehide, |_| live_run::end());
     spawn_local(async move {
         let control = Control::new(auth);
-        let config = EpmConfig::one_off();
+        let config = EpmConfig {
+            absent_before: absent_keys_of(&journal),
+            ..EpmConfig::one_off()
+        };
         let (http, clock) = (WorkerHttp::for_run(), BrowserClock);
         let epm = Epm {
             http: &http,
@@ -262,6 +265,12 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
     true
 }
 
+/// The [`login_key`]s of the users "Check who exists" found missing before the journal's run.
+fn absent_keys_of(journal: &Journal) -> Option<HashSet<String>> {
+    let absent = journal.absent_before()?;
+    Some(absent.into_iter().map(login_key).collect())
+}
+
 /// [`resume_run`] once interrupted EPM jobs are settled.
 fn continue_run(state: AppState, connection: Connection, journal: Journal) {
     let run = state.run;
@@ -304,9 +313,20 @@ pub(super) fn running_in_another_tab() -> bool {
     other
 }
 
-fn launch(state: AppState, connection: Connection, work: Work, journal: Journal) {
+fn launch(state: AppState, connection: Connection, work: Work, mut journal: Journal) {
     let run = state.run;
     let run_started_ms = journal.started_ms;
+    // Who "Check who exists" found missing before the run is saved with it, for a resumed run.
+    if journal.target == crate::target::Target::Epm && journal.absent_before().is_none() {
+        let checked_ms = state.presence_checked_ms.get_value();
+        if let Some(absent) = state
+            .presence
+            .with_untracked(|p| absent_before(p, checked_ms, run_started_ms))
+        {
+            journal = journal.with_absent_before(|login| absent.contains(&login_key(login)));
+        }
+    }
+    let absent = absent_keys_of(&journal);
     let mode = match RsaMode::from_journal(&journal) {
         Ok(mode) => mode,
         Err(why) => {
@@ -376,9 +396,7 @@ fn launch(state: AppState, connection: Connection, work: Work, journal: Journal)
                 let config = EpmConfig {
                     own_login: state.effective_own_account(),
                     batch_size: state.epm_batch_size.get_untracked(),
-                    absent_before: state.presence.with_untracked(|p| {
-                        absent_before(p, state.presence_checked_ms.get_value(), run_started_ms)
-                    }),
+                    absent_before: absent,
                     unknown_before: work.unanswered.iter().map(|u| login_key(u)).collect(),
                     ..EpmConfig::default()
                 };

@@ -181,6 +181,48 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   assert.deepEqual(problems, []);
 });
 
+test('logins Check who exists found missing still read "not found" after a reload, when the interrupted job fails midway', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const known = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 18);
+  const ghosts = ['never.here@example.com', 'long.gone@example.com'];
+  const logins = [...known.slice(0, 9), ...ghosts, ...known.slice(9)];
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  page.on('dialog', (d) => d.accept());
+  await connectEpm(page, demo, 20);
+  await page.click('.step-nav .primary');
+  await dropFile(page, 'leavers.csv', ['User Login', ...logins].join('\n'));
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.click('#check-presence');
+  await page.waitForSelector('#presence-summary');
+  await page.click('.step-nav .primary');
+  await page.fill('#confirm-count', String(logins.length));
+  // The one job fails midway, while the page is closed: List Users then says who is gone.
+  await sandbox.control('/sandbox/faults', { epmUsersPerSec: 4, latencyMs: 0, failRate: 0, dropRate: 0, failNextJobs: 1 });
+  await page.click('#start-run');
+  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /job running/.test(li.textContent)));
+  await page.reload();
+  await page.waitForSelector('#resume-run');
+  await page.click('#resume-run');
+  await page.fill('#epm-user', demo.epm.user);
+  await page.fill('#epm-password', demo.epm.password);
+  await page.click('#resume-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await page.click('#see-results');
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const removed = new Set((await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase()));
+  for (const r of csv.filter((r) => r.outcome !== 'skipped')) {
+    if (ghosts.includes(r.user)) assert.equal(r.outcome, 'not found', `${r.user}: ${r.message}`);
+    else assert.equal(r.outcome === 'removed', removed.has(r.user.toLowerCase()), `${r.user}: ${r.outcome}: ${r.message}`);
+  }
+  assert.equal(csv.filter((r) => r.outcome !== 'skipped').length, logins.length);
+  assert.deepEqual(problems, []);
+});
+
 test('an EPM run reloaded while its first file uploads is resumed once, even when Resume is pressed again', async () => {
   await sandbox.control('/sandbox/reset', {});
   const demo = await sandbox.control('/sandbox/demo');

@@ -32,8 +32,9 @@ pub(super) struct Encoded {
     head: Option<(HeadKey, String)>,
     /// The head while [`Journal::prepare_encode`] writes it a piece at a time.
     draft: Option<HeadDraft>,
-    /// `,"act":…,"stp":…}`, with the action it was written for (the steps never change after
-    /// [`Journal::for_action`], which forgets it).
+    /// `,"abs":…,"act":…,"stp":…}`, with the action it was written for (the steps and the
+    /// absent users never change after [`Journal::for_action`] and
+    /// [`Journal::with_absent_before`], which forget it).
     tail: Option<(RunAction, String)>,
     /// Each known result's text by plan index, with the message index written in it.
     done: Vec<Option<(u32, String)>>,
@@ -175,7 +176,8 @@ impl Journal {
         let cache = &mut self.encoded;
         if cache.tail.as_ref().is_none_or(|(a, _)| *a != self.action) {
             let tail = format!(
-                ",\"act\":{},\"stp\":{}}}",
+                ",\"abs\":{},\"act\":{},\"stp\":{}}}",
+                json(&self.absent),
                 json(self.action.code()),
                 json(&self.steps)
             );

@@ -26,6 +26,8 @@ struct OldWire<'a> {
     #[serde(default)]
     files: Vec<Cow<'a, str>>,
     #[serde(default)]
+    abs: Option<Vec<usize>>,
+    #[serde(default)]
     act: Cow<'a, str>,
     #[serde(default)]
     stp: Cow<'a, str>,
@@ -120,6 +122,7 @@ fn old_to_json(j: &Journal) -> String {
             })
             .collect(),
         files: j.files.iter().map(|f| Cow::Borrowed(&**f)).collect(),
+        abs: j.absent.clone(),
         act: Cow::Borrowed(j.action.code()),
         stp: Cow::Borrowed(&j.steps),
     };
@@ -169,6 +172,7 @@ fn old_from_json(text: &str) -> Result<Journal, String> {
             })
             .collect(),
         files: strings(w.files),
+        abs: w.abs,
         act: w.act.into_owned(),
         stp: w.stp.into_owned(),
     })
@@ -217,11 +221,11 @@ fn journal() -> impl Strategy<Value = Journal> {
         prop::collection::vec((entry, done), 0..6),
         prop::collection::vec((0..1000usize, text(), reason()), 0..4),
         (any::<bool>(), text(), text(), ms()),
-        (0..4usize, any::<bool>()),
+        (0..4usize, any::<bool>(), any::<bool>()),
         prop::collection::vec(text(), 0..3),
     )
         .prop_map(
-            |(entries, skipped, (rsa, base, run, started), (action, steps), files)| {
+            |(entries, skipped, (rsa, base, run, started), (action, steps, checked), files)| {
                 let plan = entries
                     .iter()
                     .enumerate()
@@ -248,6 +252,9 @@ fn journal() -> impl Strategy<Value = Journal> {
                 };
                 let mut j = Journal::new(target, &base, &run, started, plan, skipped)
                     .for_action(action, steps);
+                if checked {
+                    j = j.with_absent_before(|user| user.len() % 2 == 0);
+                }
                 j.files = files;
                 for (i, ((user, sent, job), done)) in entries.into_iter().enumerate() {
                     if sent {

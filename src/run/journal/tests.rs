@@ -361,6 +361,39 @@ fn an_interrupted_job_is_settled_from_who_is_still_there() {
 }
 
 #[test]
+fn a_login_missing_before_the_run_is_not_found_when_its_interrupted_job_is_settled() {
+    let logins: Vec<String> = (0..3).map(|i| format!("u{i}@example.com")).collect();
+    let p = plan(&logins);
+    let mut j = Journal::new(Target::Epm, "x", "r", 0.0, p.clone(), Vec::new())
+        .with_absent_before(|login| login == "u2@example.com");
+    j.apply(&batch(0, 3, BatchStage::Queued));
+    j.apply(&batch(0, 3, BatchStage::JobRunning));
+    // The page is reloaded: what Check who exists found comes back with the journal.
+    let mut j = Journal::from_json(&j.encode()).unwrap();
+    assert_eq!(j.absent_before(), Some(vec!["u2@example.com"]));
+    let gone = j.settle_interrupted_jobs_with(|login| login == "u0@example.com", 5.0);
+    let outcomes: Vec<(&str, &Outcome, &str)> = gone
+        .iter()
+        .map(|r| (r.user.as_str(), &r.outcome, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("u1@example.com", &Outcome::Removed, JOB_SETTLED_GONE),
+            ("u2@example.com", &Outcome::NotFound, JOB_SETTLED_ABSENT),
+        ]
+    );
+    let unchecked = Journal::new(Target::Epm, "x", "r", 0.0, p, Vec::new());
+    assert_eq!(
+        Journal::from_json(&unchecked.to_json())
+            .unwrap()
+            .absent_before(),
+        None,
+        "no check before the run: nobody is known absent"
+    );
+}
+
+#[test]
 fn a_resumed_epm_run_cuts_its_batches_from_what_remains() {
     let logins: Vec<String> = (0..5).map(|i| format!("u{i}@example.com")).collect();
     let p = plan(&logins);

@@ -1,5 +1,7 @@
 //! RSA: the Administration API key file, dropped in once; the panel mints and renews tokens from it.
 
+use std::cell::Cell;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -43,6 +45,11 @@ pub fn KeyFileInput() -> impl IntoView {
             return;
         };
         input.set_value("");
+        // Of two files chosen in quick succession, the later one is kept whichever is read first.
+        thread_local!(static CHOSEN: Cell<u32> = const { Cell::new(0) });
+        let this = CHOSEN.get() + 1;
+        CHOSEN.set(this);
+        let latest = move || CHOSEN.get() == this;
         spawn_local(async move {
             let result = async {
                 let bytes = read_file(&file).await?;
@@ -50,6 +57,9 @@ pub fn KeyFileInput() -> impl IntoView {
                 let key = import_signing_key(&parsed).await?;
                 let mut signing = SigningKey { file: parsed, key, minter: TokenMinter::new(MintPolicy::default()) };
                 let token = signing.mint().await?;
+                if !latest() {
+                    return Ok(None);
+                }
                 if state.creds.rsa_base.get_untracked().trim().is_empty() {
                     state.creds.rsa_base.set(signing.file.admin_rest_api_url.clone());
                 }
@@ -68,10 +78,12 @@ pub fn KeyFileInput() -> impl IntoView {
                     "Key file loaded for access ID {}. Tokens are made in this tab and renewed before they expire; the key never leaves it.",
                     signing.file.access_id
                 );
-                Ok::<_, String>(shown)
+                Ok::<_, String>(Some(shown))
             }
             .await;
-            status.set(Some(result));
+            if latest() {
+                status.set(result.transpose());
+            }
         });
     };
     view! {

@@ -580,9 +580,9 @@ struct Wire {
     jobs: Vec<jobs::JobWire>,
     /// EPM files that may be on the service (absent in older saves).
     files: Vec<String>,
-    /// The run's action ([`RunAction::code`]); absent in older saves (remove).
     /// Plan indices found missing before the run (absent or null in older saves).
     abs: Option<Vec<usize>>,
+    /// The run's action ([`RunAction::code`]); absent in older saves (remove).
     act: String,
     /// One step code per plan entry, or empty (absent in older saves).
     stp: String,

@@ -243,7 +243,7 @@ pub fn Confirm() -> impl IntoView {
                                         </button>
                                     }.into_any()
                                 }}
-                                <button type="button" id="start-run" class="danger" node_ref=start_button disabled=move || !confirmed() || starting.get() on:click=start>
+                                <button type="button" id="start-run" class="danger" node_ref=start_button disabled=move || !confirmed() || starting.get() || state.run.busy() on:click=start>
                                     {move || match (starting.get(), follow_up.with(|f| f.as_ref().map(FollowUp::start_label)), action.get()) {
                                         (true, _, _) => "Starting…".to_string(),
                                         (_, Some(label), _) => label,

@@ -1,7 +1,7 @@
 //! Starting a run: the engine works in the background; its events reach the page's state and the
 //! saved journal in batches, so a run of thousands of users does not redraw the page per event.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
@@ -42,7 +42,7 @@ struct Work {
 /// own. Returns false, starting nothing, while a run is active (a second click on the same
 /// button before the page had a turn) or runs in another tab.
 pub fn start_follow_up(state: AppState, connection: Connection, follow_up: FollowUp) -> bool {
-    if state.run.active.get_untracked() || running_in_another_tab() {
+    if state.run.busy_untracked() || running_in_another_tab() {
         return false;
     }
     let FollowUp {
@@ -146,6 +146,9 @@ pub fn begin(
     fresh: bool,
 ) {
     let run = state.run;
+    if run.busy_untracked() {
+        return;
+    }
     run.notes.set(Vec::new());
     let mut unanswered = HashSet::new();
     if fresh {
@@ -179,8 +182,7 @@ pub fn begin(
 /// again (a "not found" then means "removed"). `false` when it does not start: a run is
 /// already under way, in this tab or another.
 pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) -> bool {
-    thread_local!(static SETTLING: Cell<bool> = const { Cell::new(false) });
-    if state.run.active.get_untracked() || SETTLING.get() || running_in_another_tab() {
+    if state.run.busy_untracked() || running_in_another_tab() {
         return false;
     }
     let Connection::Epm { base, auth } = connection.clone() else {
@@ -191,8 +193,8 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
         continue_run(state, connection, journal);
         return true;
     }
-    // The run is not active while its jobs and files are settled: a second call must not start it again.
-    SETTLING.set(true);
+    // The run is not active while its jobs and files are settled: nothing may start another meanwhile.
+    state.run.settling.set(true);
     // Following the interrupted jobs is part of the run: other tabs must not take it up meanwhile.
     // A reload of this tab meanwhile is not another tab: it offers the run again at once.
     let beating = keep_beating();
@@ -259,7 +261,7 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
         if let Some(beating) = beating {
             beating.clear();
         }
-        SETTLING.set(false);
+        state.run.settling.set(false);
         continue_run(state, connection, journal);
     });
     true

@@ -90,7 +90,7 @@ pub fn ResultsStep() -> impl IntoView {
     // Every run started from here changes accounts: it goes to the Run step's confirmation
     // (typed count, and above the threshold the host name and the countdown), never straight out.
     let confirm = move |follow_up: FollowUp| {
-        if follow_up.entries.is_empty() || state.run.active.get_untracked() {
+        if follow_up.entries.is_empty() || state.run.busy_untracked() {
             return;
         }
         let ran_on = state.run.target.get_untracked();
@@ -286,7 +286,7 @@ pub fn ResultsStep() -> impl IntoView {
                     {move || if state.run.active.get() { "Download results so far (CSV)" } else { "Download results (CSV)" }}
                 </button>
                 <Show when=move || !state.run.rehearsal.get()>
-                    <button type="button" id="retry-failed" class="secondary" disabled=move || tally.with(|t| t.retryable() == 0) || state.run.active.get() on:click=retry>
+                    <button type="button" id="retry-failed" class="secondary" disabled=move || tally.with(|t| t.retryable() == 0) || state.run.busy() on:click=retry>
                         {move || format!("Retry failed and not started ({})", grouped(tally.with(|t| t.retryable())))}
                     </button>
                 </Show>
@@ -294,7 +294,7 @@ pub fn ResultsStep() -> impl IntoView {
             <Show when=move || !state.run.rehearsal.get() && (undo.with(|u| !u.is_empty()) || uncertain.get() > 0 || reenable.with(|u| !u.is_empty()))>
                 <div class="actions undo">
                     <Show when=move || undo.with(|u| !u.is_empty())>
-                        <button type="button" id="undo-marks" class="secondary" disabled=move || state.run.active.get()
+                        <button type="button" id="undo-marks" class="secondary" disabled=move || state.run.busy()
                             on:click=move |_| change(FollowUp::unmark(undo.get_untracked()))>
                             {move || format!("Undo: take the mark for deletion off the {} users marked", grouped(undo.with(Vec::len)))}
                         </button>
@@ -307,7 +307,7 @@ pub fn ResultsStep() -> impl IntoView {
                             grouped(uncertain.get()))}</p>
                     </Show>
                     <Show when=move || reenable.with(|u| !u.is_empty())>
-                        <button type="button" id="reenable" class="secondary" disabled=move || state.run.active.get()
+                        <button type="button" id="reenable" class="secondary" disabled=move || state.run.busy()
                             on:click=move |_| change(FollowUp::reenable(reenable.get_untracked()))>
                             {move || format!("Enable again the {} users left disabled, not deleted", grouped(reenable.with(Vec::len)))}
                         </button>
@@ -315,7 +315,7 @@ pub fn ResultsStep() -> impl IntoView {
                 </div>
             </Show>
             <label for="open-results">"Open an earlier run's results file (to undo its marks or enable its users again)"</label>
-            <input id="open-results" type="file" accept=".csv,text/csv" disabled=move || state.run.active.get() on:change:target=open_file />
+            <input id="open-results" type="file" accept=".csv,text/csv" disabled=move || state.run.busy() on:change:target=open_file />
             {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             {move || info.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
         </section>

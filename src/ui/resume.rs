@@ -11,6 +11,7 @@ use crate::browser::{clear_journal, load_journal};
 use crate::decimal::grouped;
 use crate::flow::Step;
 use crate::results::time::local_minutes;
+use crate::rsa::RsaMode;
 use crate::run::progress::Progress;
 use crate::target::Target;
 
@@ -34,6 +35,8 @@ pub fn SavedRunBanner() -> impl IntoView {
             // A run started meanwhile: its own journal replaces the one read.
             return;
         }
+        // A journal whose steps this version cannot take is refused now, not when resumed.
+        let loaded = loaded.map(|l| l.and_then(|j| RsaMode::from_journal(&j).map(|_| j)));
         match loaded {
             Some(Ok(journal)) => state.run.saved.set(Some(SavedRun::new(journal))),
             Some(Err(why)) => problem.set(Some(format!(
@@ -68,7 +71,13 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
     let remaining = saved.total - saved.done;
     let unanswered = journal.unanswered().len();
     let message = RwSignal::new(None::<String>);
-    let resuming = RwSignal::new(false);
+    // What the resume does before the run goes on (it may follow a job to its end: minutes).
+    let settling_text = if !journal.interrupted_job_users().is_empty() {
+        "Reading how the removal job that was running when the page closed ended (a job still \
+         running is followed to its end)…"
+    } else {
+        "Deleting the files the closed page had uploaded…"
+    };
 
     let connected_here = move || {
         state.target.get() == target
@@ -84,7 +93,7 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
         let journal = journal.clone();
         let base = journal.base_url.clone();
         move |_| {
-            if resuming.get_untracked() {
+            if state.run.busy_untracked() {
                 return;
             }
             if !connected_here() {
@@ -101,21 +110,8 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
             }
             match state.connection() {
                 Ok(connection) => {
-                    // Pressed once: a run resumed twice would send every removal twice.
-                    resuming.set(true);
-                    let settling = if !journal.interrupted_job_users().is_empty() {
-                        Some(
-                            "Reading how the removal job that was running when the page closed ended \
-                             (a job still running is followed to its end)…",
-                        )
-                    } else if !journal.left_files().is_empty() {
-                        Some("Deleting the files the closed page had uploaded…")
-                    } else {
-                        None
-                    };
-                    message.set(settling.map(str::to_string));
-                    if !resume_run(state, connection, (*journal).clone()) {
-                        resuming.set(false);
+                    if resume_run(state, connection, (*journal).clone()) {
+                        message.set(None);
                     }
                 }
                 Err(e) => message.set(Some(e)),
@@ -168,12 +164,13 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
             <h2 id="saved-run-title">{if finished { "Last run" } else { "Interrupted run" }}</h2>
             <p>{text}</p>
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
+            {move || state.run.settling.get().then(|| view! { <p class="hint" role="status">{settling_text}</p> })}
             <div class="actions">
                 {(!finished).then(|| view! {
-                    <button type="button" id="resume-run" class="primary" disabled=move || resuming.get() on:click=resume>"Resume the run"</button>
+                    <button type="button" id="resume-run" class="primary" disabled=move || state.run.busy() on:click=resume>"Resume the run"</button>
                 })}
                 <button type="button" id="saved-results" class="secondary" on:click=show_results>"Show its results"</button>
-                <button type="button" id="forget-run" class="secondary" on:click=forget>"Forget it"</button>
+                <button type="button" id="forget-run" class="secondary" disabled=move || state.run.busy() on:click=forget>"Forget it"</button>
             </div>
         </section>
     }

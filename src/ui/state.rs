@@ -108,6 +108,9 @@ pub struct RunState {
     pub notes: RwSignal<Vec<String>>,
     /// Whether the engine is still working.
     pub active: RwSignal<bool>,
+    /// An EPM run resumed after a reload settles the job and files the closed page left before
+    /// it goes on ([`super::launch::resume_run`]): no other run may start meanwhile.
+    pub settling: RwSignal<bool>,
     /// The admin cancelled the active (or last) run.
     pub cancelled: RwSignal<bool>,
     /// The results shown come from a file whose rows do not show what its run did (deleted, or
@@ -158,6 +161,17 @@ impl SavedRun {
 }
 
 impl RunState {
+    /// Whether a run is under way (working, or settling before it goes on): nothing else may
+    /// start a run.
+    pub fn busy(&self) -> bool {
+        self.active.get() || self.settling.get()
+    }
+
+    /// [`RunState::busy`], not tracked.
+    pub fn busy_untracked(&self) -> bool {
+        self.active.get_untracked() || self.settling.get_untracked()
+    }
+
     fn new() -> Self {
         RunState {
             progress: RwSignal::new(None),
@@ -165,6 +179,7 @@ impl RunState {
             batches: RwSignal::new(Vec::new()),
             notes: RwSignal::new(Vec::new()),
             active: RwSignal::new(false),
+            settling: RwSignal::new(false),
             cancelled: RwSignal::new(false),
             action_unknown: RwSignal::new(false),
             tenant: RwSignal::new(String::new()),

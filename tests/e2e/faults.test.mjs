@@ -246,6 +246,9 @@ test('an EPM run reloaded while its first file uploads is resumed once, even whe
   await page.dblclick('#resume-run');
   await page.waitForTimeout(500);
   await page.locator('#resume-run').click({ force: true, timeout: 1_000 }).catch(() => { /* gone: the run is on */ });
+  // Meanwhile the card says what it does, and nothing else can start a run or forget this one.
+  assert.match(await page.locator('#saved-run').innerText(), /Deleting the files the closed page had uploaded/);
+  assert.ok(await page.locator('#forget-run').isDisabled(), 'the run being resumed cannot be forgotten');
   await sandbox.control('/sandbox/faults', { latencyMs: 0 });
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   assert.match(await page.locator('#run-status').innerText(), /40 of 40 users/);

@@ -151,10 +151,12 @@ pub struct Assembly<'m> {
 impl<'m> Assembly<'m> {
     /// An assembly of the pieces `manifest` names.
     pub fn new(manifest: &'m Manifest) -> Assembly<'m> {
-        // The manifest may be damaged: its length only hints at the room needed.
+        // The manifest may be damaged: its length only hints at the room needed (a browser
+        // keeps about 5 million characters for a site: at most 10 MB of packed text).
         let room = manifest
             .bytes
-            .min(manifest.keys.len().saturating_mul(PIECE_BYTES));
+            .min(manifest.keys.len().saturating_mul(PIECE_BYTES))
+            .min(16 << 20);
         Assembly {
             manifest,
             bytes: Vec::with_capacity(room),

@@ -25,6 +25,27 @@ async function waitRemoved(page, n) {
   }
 }
 
+/** Up to `n` of the tenant's EPM logins, the admin's own left out. */
+const epmLogins = (tenant, n) =>
+  tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, n);
+
+/** Reloads the page mid-run and takes the saved run's Resume to the Connect step, the EPM password entered again. */
+async function reloadAndSignInAgain(page, demo) {
+  await page.reload();
+  await page.waitForSelector('#resume-run');
+  await page.click('#resume-run');
+  await page.fill('#epm-user', demo.epm.user);
+  await page.fill('#epm-password', demo.epm.password);
+}
+
+/** From the end of a run: the Results step's downloaded CSV, read into rows. */
+async function resultsCsv(page) {
+  await page.click('#see-results');
+  const download = page.waitForEvent('download');
+  await page.click('#download');
+  return parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+}
+
 test('every row ends in exactly one outcome that agrees with the audit log, through faults and a reload', async () => {
   const demo = await sandbox.control('/sandbox/demo');
   const tenant = await sandbox.control('/sandbox/tenant');
@@ -85,11 +106,7 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   await page.click('#resume-run');
   await page.waitForSelector('#see-results', { timeout: 120_000 });
   await screenshot(page, 'resumed-run-finished');
-  await page.click('#see-results');
-
-  const download = page.waitForEvent('download');
-  await page.click('#download');
-  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const csv = await resultsCsv(page);
   assert.equal(csv.length, ids.length + 2, 'one line per input row: header, users and the invalid row');
   const byUser = new Map(csv.map((r) => [String(r.user ?? r.User ?? Object.values(r)[1]).toLowerCase(), r]));
   const outcomeOf = (id) => { const r = byUser.get(id.toLowerCase()); return r && (r.outcome ?? r.Outcome); };
@@ -145,7 +162,7 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   await sandbox.control('/sandbox/reset', {});
   const demo = await sandbox.control('/sandbox/demo');
   const tenant = await sandbox.control('/sandbox/tenant');
-  const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 40);
+  const logins = epmLogins(tenant, 40);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   page.on('dialog', (d) => d.accept());
   await connectEpm(page, demo, 10);
@@ -154,20 +171,13 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
   await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /job running/.test(li.textContent)));
-  await page.reload();
-  await page.waitForSelector('#resume-run');
-  await page.click('#resume-run');
+  await reloadAndSignInAgain(page, demo);
   assert.equal(await page.inputValue('#epm-base'), demo.epm.baseUrl);
   assert.equal(await page.inputValue('#epm-batch'), '10', 'the batch size is kept across the reload');
-  await page.fill('#epm-user', demo.epm.user);
-  await page.fill('#epm-password', demo.epm.password);
   // The job started before the reload is still running: the resumed run follows it to its end.
   await page.click('#resume-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
-  await page.click('#see-results');
-  const download = page.waitForEvent('download');
-  await page.click('#download');
-  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const csv = await resultsCsv(page);
   const processed = csv.filter((r) => r.outcome !== 'skipped');
   assert.equal(processed.length, logins.length);
   for (const r of processed) assert.equal(r.outcome, 'removed', `${r.user}: ${r.message}`);
@@ -185,7 +195,7 @@ test('logins Check who exists found missing still read "not found" after a reloa
   await sandbox.control('/sandbox/reset', {});
   const demo = await sandbox.control('/sandbox/demo');
   const tenant = await sandbox.control('/sandbox/tenant');
-  const known = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 18);
+  const known = epmLogins(tenant, 18);
   const ghosts = ['never.here@example.com', 'long.gone@example.com'];
   const logins = [...known.slice(0, 9), ...ghosts, ...known.slice(9)];
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
@@ -203,17 +213,10 @@ test('logins Check who exists found missing still read "not found" after a reloa
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 4, latencyMs: 0, failRate: 0, dropRate: 0, failNextJobs: 1 });
   await page.click('#start-run');
   await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /job running/.test(li.textContent)));
-  await page.reload();
-  await page.waitForSelector('#resume-run');
-  await page.click('#resume-run');
-  await page.fill('#epm-user', demo.epm.user);
-  await page.fill('#epm-password', demo.epm.password);
+  await reloadAndSignInAgain(page, demo);
   await page.click('#resume-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
-  await page.click('#see-results');
-  const download = page.waitForEvent('download');
-  await page.click('#download');
-  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const csv = await resultsCsv(page);
   const removed = new Set((await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase()));
   for (const r of csv.filter((r) => r.outcome !== 'skipped')) {
     if (ghosts.includes(r.user)) assert.equal(r.outcome, 'not found', `${r.user}: ${r.message}`);
@@ -227,7 +230,7 @@ test('an EPM run reloaded while its first file uploads is resumed once, even whe
   await sandbox.control('/sandbox/reset', {});
   const demo = await sandbox.control('/sandbox/demo');
   const tenant = await sandbox.control('/sandbox/tenant');
-  const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 40);
+  const logins = epmLogins(tenant, 40);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   page.on('dialog', (d) => d.accept());
   await connectEpm(page, demo, 10);
@@ -237,11 +240,7 @@ test('an EPM run reloaded while its first file uploads is resumed once, even whe
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 200, latencyMs: 2000, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
   await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /uploading the file/.test(li.textContent)));
-  await page.reload();
-  await page.waitForSelector('#resume-run');
-  await page.click('#resume-run');
-  await page.fill('#epm-user', demo.epm.user);
-  await page.fill('#epm-password', demo.epm.password);
+  await reloadAndSignInAgain(page, demo);
   // Resuming first deletes the file the closed page uploaded (2 s): the button is pressed again meanwhile.
   await page.dblclick('#resume-run');
   await page.waitForTimeout(500);
@@ -252,10 +251,7 @@ test('an EPM run reloaded while its first file uploads is resumed once, even whe
   await sandbox.control('/sandbox/faults', { latencyMs: 0 });
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   assert.match(await page.locator('#run-status').innerText(), /40 of 40 users/);
-  await page.click('#see-results');
-  const download = page.waitForEvent('download');
-  await page.click('#download');
-  const csv = parseCsv(readFileSync(await (await download).path(), 'utf8').replace(/^\uFEFF/, ''));
+  const csv = await resultsCsv(page);
   const processed = csv.filter((r) => r.outcome !== 'skipped');
   assert.equal(processed.length, logins.length, 'one line per user');
   for (const r of processed) assert.equal(r.outcome, 'removed', `${r.user}: ${r.message}`);
@@ -309,7 +305,7 @@ test('an EPM run started during an outage holds instead of failing its batches, 
   await sandbox.control('/sandbox/reset', {});
   const demo = await sandbox.control('/sandbox/demo');
   const tenant = await sandbox.control('/sandbox/tenant');
-  const logins = tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, 30);
+  const logins = epmLogins(tenant, 30);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   await connectEpm(page, demo, 10);
   await planLogins(page, logins);

@@ -29,6 +29,19 @@ async function waitRemoved(page, n) {
 const epmLogins = (tenant, n) =>
   tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, n);
 
+/** On a fresh tenant, a page confirming an EPM run of `n` logins in batches of 10. */
+async function confirmedEpmRun(n) {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const logins = epmLogins(await sandbox.control('/sandbox/tenant'), n);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  page.on('dialog', (d) => d.accept());
+  await connectEpm(page, demo, 10);
+  await planLogins(page, logins);
+  await page.fill('#confirm-count', String(logins.length));
+  return { demo, logins, page, problems };
+}
+
 /** Reloads the page mid-run and takes the saved run's Resume to the Connect step, the EPM password entered again. */
 async function reloadAndSignInAgain(page, demo) {
   await page.reload();
@@ -159,15 +172,7 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
 });
 
 test('an EPM run reloaded while its job runs follows that job to its end and agrees with the audit log', async () => {
-  await sandbox.control('/sandbox/reset', {});
-  const demo = await sandbox.control('/sandbox/demo');
-  const tenant = await sandbox.control('/sandbox/tenant');
-  const logins = epmLogins(tenant, 40);
-  const { page, problems } = await openPanel(browser, sandbox.url + '/');
-  page.on('dialog', (d) => d.accept());
-  await connectEpm(page, demo, 10);
-  await planLogins(page, logins);
-  await page.fill('#confirm-count', String(logins.length));
+  const { demo, logins, page, problems } = await confirmedEpmRun(40);
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
   await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /job running/.test(li.textContent)));
@@ -227,15 +232,7 @@ test('logins Check who exists found missing still read "not found" after a reloa
 });
 
 test('an EPM run reloaded while its first file uploads is resumed once, even when Resume is pressed again', async () => {
-  await sandbox.control('/sandbox/reset', {});
-  const demo = await sandbox.control('/sandbox/demo');
-  const tenant = await sandbox.control('/sandbox/tenant');
-  const logins = epmLogins(tenant, 40);
-  const { page, problems } = await openPanel(browser, sandbox.url + '/');
-  page.on('dialog', (d) => d.accept());
-  await connectEpm(page, demo, 10);
-  await planLogins(page, logins);
-  await page.fill('#confirm-count', String(logins.length));
+  const { demo, logins, page, problems } = await confirmedEpmRun(40);
   // Every answer takes 2 s: the page is reloaded while the first batch's file uploads, before any job starts.
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 200, latencyMs: 2000, failRate: 0, dropRate: 0 });
   await page.click('#start-run');

@@ -54,26 +54,27 @@ pub fn unpack(text: &str, out: &mut Vec<u8>) -> Option<()> {
     };
     let (body, end) = text.split_at(text.len() - 3);
     let end = unit(end)?;
+    if end == 0 {
+        return None;
+    }
+    // Every character holds 15 bits but the last, whose bits end before its end mark.
+    let fill = end.trailing_zeros() + 1;
+    let last = std::iter::once(Some((end >> fill, 15 - fill)));
     let mut bits: u32 = 0;
     let mut held = 0;
-    for c in body.chunks_exact(3) {
-        bits = bits << 15 | unit(c)?;
-        held += 15;
+    for unit in body
+        .chunks_exact(3)
+        .map(|c| unit(c).map(|u| (u, 15)))
+        .chain(last)
+    {
+        let (unit, width) = unit?;
+        bits = bits << width | unit;
+        held += width;
         while held >= 8 {
             held -= 8;
             out.push((bits >> held) as u8);
         }
         bits &= (1 << held) - 1;
-    }
-    if end == 0 {
-        return None;
-    }
-    let fill = end.trailing_zeros() + 1;
-    bits = bits << (15 - fill) | end >> fill;
-    held += 15 - fill;
-    while held >= 8 {
-        held -= 8;
-        out.push((bits >> held) as u8);
     }
     (held == 0).then_some(())
 }

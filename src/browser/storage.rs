@@ -3,6 +3,7 @@
 use wasm_bindgen::JsValue;
 
 use super::yield_now::yield_now;
+use crate::run::journal::damaged;
 use crate::run::journal::pieces::{self, Pieces, Save};
 use crate::run::Journal;
 
@@ -189,7 +190,6 @@ pub async fn load_journal() -> Option<Result<Journal, String>> {
     let Some(manifest) = pieces::read_manifest(&saved) else {
         return Some(Journal::from_json(&saved));
     };
-    let damaged = |why| format!("The saved run is damaged and cannot be resumed: {why}.");
     let mut assembly = pieces::Assembly::new(&manifest);
     while let Some(key) = assembly.next_key() {
         if let Err(why) = assembly.add(storage.get_item(key).ok().flatten()) {

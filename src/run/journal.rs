@@ -413,7 +413,8 @@ impl Journal {
 
     /// Settles the users of [`Journal::interrupted_job_users`] from what the service says now:
     /// a user `still_there` says is gone is reported removed with [`JOB_SETTLED_GONE`] (not
-    /// found with [`JOB_SETTLED_ABSENT`] if it was absent before the run) and returned; the others become remaining again, to be sent in a new job, and unanswered: the
+    /// found with [`JOB_SETTLED_ABSENT`] if it was absent before the run) and returned; the
+    /// others become remaining again, to be sent in a new job, and unanswered: the
     /// interrupted job may still be running, so the new job's "not found" means it removed them.
     pub fn settle_interrupted_jobs_with(
         &mut self,
@@ -553,7 +554,8 @@ fn parse(json: &str) -> Result<Value, String> {
     Ok(value)
 }
 
-fn damaged(why: String) -> String {
+/// What the page says of a saved journal that is damaged, and why.
+pub fn damaged(why: impl std::fmt::Display) -> String {
     format!("The saved run is damaged and cannot be resumed: {why}.")
 }
 

@@ -2,8 +2,9 @@
 //! its results, or forget it.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use super::launch::resume_run;
+use super::launch::{resume_run, running_in_another_tab};
 use super::state::SavedRun;
 use super::AppState;
 use crate::browser::live_run;
@@ -12,6 +13,7 @@ use crate::decimal::grouped;
 use crate::flow::Step;
 use crate::results::time::local_minutes;
 use crate::rsa::RsaMode;
+use crate::run::journal::Journal;
 use crate::run::progress::Progress;
 use crate::target::Target;
 
@@ -29,32 +31,93 @@ pub fn SavedRunBanner() -> impl IntoView {
         }
         .into_any();
     }
-    leptos::task::spawn_local(async move {
-        let loaded = load_journal().await;
+    spawn_local(async move {
+        let loaded = read_saved().await;
         if state.run.active.get_untracked() {
             // A run started meanwhile: its own journal replaces the one read.
             return;
         }
-        // A journal whose steps this version cannot take is refused now, not when resumed.
-        let loaded = loaded.map(|l| l.and_then(|j| RsaMode::from_journal(&j).map(|_| j)));
         match loaded {
             Some(Ok(journal)) => state.run.saved.set(Some(SavedRun::new(journal))),
-            Some(Err(why)) => problem.set(Some(format!(
-                "A run saved in this browser could not be read, so it cannot be resumed: {why}"
-            ))),
+            Some(Err(why)) => problem.set(Some(unreadable(&why))),
             None => {}
         }
     });
+    let card = Card {
+        notice: RwSignal::new(None),
+        reading: RwSignal::new(false),
+        problem,
+    };
     let shown = move || state.run.saved.get().filter(|_| !state.run.active.get());
     view! {
         {move || problem.get().map(|p| view! { <div class="card alert" role="alert">{p}</div> })}
-        {move || shown().map(|saved| view! { <SavedRunCard saved /> })}
+        {move || match shown() {
+            Some(saved) => view! { <SavedRunCard saved card /> }.into_any(),
+            None => card.notice.get().map(|n| view! { <div class="card" role="status" id="saved-run-notice">{n}</div> }).into_any(),
+        }}
     }
     .into_any()
 }
 
+/// The saved journal, refused when its steps are ones this version cannot take.
+async fn read_saved() -> Option<Result<Journal, String>> {
+    load_journal()
+        .await
+        .map(|loaded| loaded.and_then(|j| RsaMode::from_journal(&j).map(|_| j)))
+}
+
+fn unreadable(why: &str) -> String {
+    format!("A run saved in this browser could not be read, so it cannot be resumed: {why}")
+}
+
+/// The banner's state that outlives one card: the card is drawn anew when the saved run changes.
+#[derive(Clone, Copy)]
+struct Card {
+    /// What the last check of the saved run found (it changed, or is gone).
+    notice: RwSignal<Option<String>>,
+    /// The saved run is being read again.
+    reading: RwSignal<bool>,
+    problem: RwSignal<Option<String>>,
+}
+
+impl Card {
+    /// Reads the saved run again before acting on it: another tab may have gone on with it, or
+    /// forgotten it, since this page read it. Returns it when it is still the one `shown`;
+    /// otherwise the card shows what is saved now, says so, and the admin looks again.
+    async fn still_saved(self, state: AppState, shown: &Journal) -> Option<Journal> {
+        self.reading.set(true);
+        let loaded = read_saved().await;
+        self.reading.set(false);
+        match loaded {
+            Some(Ok(journal)) if journal == *shown => {
+                self.notice.set(None);
+                Some(journal)
+            }
+            Some(Ok(journal)) => {
+                self.notice.set(Some(
+                    "Another tab of this browser changed the saved run since this page read it: it is shown as it is now.".into(),
+                ));
+                state.run.saved.set(Some(SavedRun::new(journal)));
+                None
+            }
+            Some(Err(why)) => {
+                self.problem.set(Some(unreadable(&why)));
+                state.run.saved.set(None);
+                None
+            }
+            None => {
+                self.notice.set(Some(
+                    "The run is no longer saved in this browser: another tab forgot it.".into(),
+                ));
+                state.run.saved.set(None);
+                None
+            }
+        }
+    }
+}
+
 #[component]
-fn SavedRunCard(saved: SavedRun) -> impl IntoView {
+fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     let state = expect_context::<AppState>();
     let journal = saved.journal.clone();
     let target = journal.target;
@@ -93,7 +156,7 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
         let journal = journal.clone();
         let base = journal.base_url.clone();
         move |_| {
-            if state.run.busy_untracked() {
+            if state.run.busy_untracked() || card.reading.get_untracked() {
                 return;
             }
             if !connected_here() {
@@ -108,35 +171,52 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
                 ));
                 return;
             }
-            match state.connection() {
-                Ok(connection) => {
-                    if resume_run(state, connection, (*journal).clone()) {
-                        message.set(None);
-                    }
-                }
-                Err(e) => message.set(Some(e)),
+            if running_in_another_tab() {
+                return;
             }
+            let journal = journal.clone();
+            spawn_local(async move {
+                let Some(journal) = card.still_saved(state, &journal).await else {
+                    return;
+                };
+                match state.connection() {
+                    Ok(connection) => {
+                        if resume_run(state, connection, journal) {
+                            message.set(None);
+                        }
+                    }
+                    Err(e) => message.set(Some(e)),
+                }
+            });
         }
     };
     let show_results = {
         let journal = journal.clone();
         move |_| {
-            let so_far = journal.results_so_far();
-            state
-                .run
-                .progress
-                .set(Some(Progress::resumed(journal.plan().len(), &so_far)));
-            state.run.results.set(so_far);
-            state.run.skipped.set(journal.skipped().to_vec());
-            state.run.target.set(journal.target);
-            state.run.action.set(journal.action);
-            state.run.rehearsal.set(false);
-            state.run.journal.set_value(Some((*journal).clone()));
-            state.go(Step::Results);
+            if card.reading.get_untracked() {
+                return;
+            }
+            if live_run::in_another_tab() {
+                card.notice.set(Some(OTHER_TAB.into()));
+                return;
+            }
+            let journal = journal.clone();
+            spawn_local(async move {
+                card.still_saved(state, &journal).await;
+                // Changed or not, the results are those saved now.
+                if let Some(saved) = state.run.saved.get_untracked() {
+                    show_saved_results(state, &saved.journal);
+                }
+            });
         }
     };
     let forget = move |_| {
+        if live_run::in_another_tab() {
+            card.notice.set(Some(OTHER_TAB.into()));
+            return;
+        }
         clear_journal();
+        card.notice.set(None);
         state.run.saved.set(None);
     };
     let finished = remaining == 0;
@@ -163,15 +243,35 @@ fn SavedRunCard(saved: SavedRun) -> impl IntoView {
         <section class="card saved-run" id="saved-run" aria-labelledby="saved-run-title">
             <h2 id="saved-run-title">{if finished { "Last run" } else { "Interrupted run" }}</h2>
             <p>{text}</p>
+            {move || card.notice.get().map(|n| view! { <p class="hint" role="status" id="saved-run-notice">{n}</p> })}
             {move || message.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
             {move || state.run.settling.get().then(|| view! { <p class="hint" role="status">{settling_text}</p> })}
             <div class="actions">
                 {(!finished).then(|| view! {
-                    <button type="button" id="resume-run" class="primary" disabled=move || state.run.busy() on:click=resume>"Resume the run"</button>
+                    <button type="button" id="resume-run" class="primary" disabled=move || state.run.busy() || card.reading.get() on:click=resume>"Resume the run"</button>
                 })}
-                <button type="button" id="saved-results" class="secondary" on:click=show_results>"Show its results"</button>
-                <button type="button" id="forget-run" class="secondary" disabled=move || state.run.busy() on:click=forget>"Forget it"</button>
+                <button type="button" id="saved-results" class="secondary" disabled=move || card.reading.get() on:click=show_results>"Show its results"</button>
+                <button type="button" id="forget-run" class="secondary" disabled=move || state.run.busy() || card.reading.get() on:click=forget>"Forget it"</button>
             </div>
         </section>
     }
+}
+
+const OTHER_TAB: &str =
+    "A removal is running in another tab of this browser: follow it there, and look at this run once it has ended.";
+
+/// Opens the Results step on a saved run's results so far.
+fn show_saved_results(state: AppState, journal: &Journal) {
+    let so_far = journal.results_so_far();
+    state
+        .run
+        .progress
+        .set(Some(Progress::resumed(journal.plan().len(), &so_far)));
+    state.run.results.set(so_far);
+    state.run.skipped.set(journal.skipped().to_vec());
+    state.run.target.set(journal.target);
+    state.run.action.set(journal.action);
+    state.run.rehearsal.set(false);
+    state.run.journal.set_value(Some(journal.clone()));
+    state.go(Step::Results);
 }

@@ -340,6 +340,65 @@ test('an interrupted run shows a result for every input row: not started, or out
   assert.deepEqual(problems, []);
 });
 
+test('a tab that read an interrupted run before another tab resumed it to its end shows it as it ended, and sends nothing', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 40);
+  const { page, context, problems } = await openPanel(browser, sandbox.url + '/');
+  await confirmRemoval(page, demo, users.map((u) => u.id));
+  await page.click('#start-run');
+  await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= 10);
+  await page.reload();
+  await page.waitForSelector('#resume-run');
+  // Two more tabs read the interrupted run, and stay open while the first tab resumes it to its end.
+  const [looks, resumes] = [await context.newPage(), await context.newPage()];
+  for (const tab of [looks, resumes]) {
+    await tab.goto(sandbox.url + '/');
+    await tab.waitForSelector('#resume-run');
+  }
+  await page.click('#resume-run');
+  await page.fill('#rsa-jwt', demo.rsa.jwt);
+  await page.click('#resume-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+  const sent = (await sandbox.control('/sandbox/requests')).length;
+
+  // Its results, as the run ended: every user removed, none "not started" (the header row is skipped).
+  await looks.click('#saved-results');
+  await looks.waitForSelector('#results-summary');
+  assert.match(await looks.locator('#results-summary').innerText(), new RegExp(`^${users.length + 1} rows: ${users.length} removed, 0 not removed, 1 skipped`));
+
+  // Resume, connected: the run is read again, found ended, and nothing is sent.
+  await resumes.click('#resume-run');
+  await resumes.fill('#rsa-jwt', demo.rsa.jwt);
+  await resumes.click('#resume-run');
+  await resumes.waitForSelector('#saved-run-notice');
+  assert.match(await resumes.locator('#saved-run-notice').innerText(), /^Another tab of this browser changed the saved run since this page read it/);
+  assert.match(await resumes.locator('#saved-run').innerText(), new RegExp(`Your last run \\(${users.length} users`));
+  assert.equal(await resumes.locator('#resume-run').count(), 0, 'an ended run is not offered to resume');
+  await resumes.waitForTimeout(1_000);
+  assert.equal(await resumes.locator('#run-status').count(), 0, 'no run started');
+  assert.equal((await sandbox.control('/sandbox/requests')).length, sent, 'no request sent');
+  const removals = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user);
+  assert.deepEqual(removals.sort(), users.map((u) => u.id).sort(), 'every user removed once');
+
+  // Forgotten in one tab, the run is gone in the others when they act on it.
+  await page.reload();
+  await page.click('#forget-run');
+  await looks.reload();
+  await looks.waitForSelector('nav.stepper');
+  assert.equal(await looks.locator('#saved-run').count(), 0);
+  await resumes.click('#saved-results');
+  await resumes.waitForSelector('#saved-run-notice');
+  assert.match(await resumes.locator('#saved-run-notice').innerText(), /no longer saved in this browser/);
+  assert.equal(await resumes.locator('#saved-run').count(), 0);
+  await looks.close();
+  await resumes.close();
+  assert.deepEqual(problems, []);
+});
+
 async function downloadResults(page) {
   const download = page.waitForEvent('download');
   await page.click('#download');

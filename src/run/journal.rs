@@ -29,6 +29,7 @@ use std::future::Future;
 use super::action::RunAction;
 use super::event::{BatchStage, RunEvent};
 use super::outcome::{Outcome, PlanEntry, UserResult};
+use crate::hash::FxBuild;
 use crate::json::{self, DecodeError, FromJson, ObjectWriter, ToJson, Value};
 use crate::results::{SkipReason, Skipped};
 use crate::target::Target;
@@ -123,7 +124,7 @@ pub struct Journal {
     /// (EPM); `None` without such a check.
     absent: Option<Vec<usize>>,
     /// Plan index of each row.
-    by_row: HashMap<usize, usize>,
+    by_row: HashMap<usize, usize, FxBuild>,
     /// Plan indices of each batch announced in the current run (not saved).
     batches: Vec<Vec<usize>>,
     /// Where the next announced batch starts looking for members (not saved).
@@ -759,7 +760,7 @@ fn from_wire(w: Wire) -> Result<Journal, String> {
     if w.users.len() != n || w.done.len() != n {
         return Err("the plan and its results do not line up".to_string());
     }
-    if w.rows.iter().collect::<HashSet<_>>().len() != n {
+    if w.rows.iter().collect::<HashSet<_, FxBuild>>().len() != n {
         return Err("a row appears twice in the plan".to_string());
     }
     if let Some(i) = w.job.iter().find(|&&i| i >= n) {

@@ -50,22 +50,23 @@ mod tests;
 pub const JOURNAL_VERSION: u32 = 1;
 
 /// The result of an EPM user whose batch's removal may have started before the page closed.
-pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while their removal job ran; \
-    check the EPM job console (and the identity domain's users) to see whether this user was removed. \
-    Not sent again.";
+pub const JOB_INTERRUPTED: &str = "Outcome unknown: the page was closed while this user's removal was under way; \
+    check the identity domain's users (and the EPM job console, for a removal job) to see whether it was \
+    removed. Not sent again.";
 
-/// The result of an EPM user whose job was running when the page closed, and whom List Users
-/// does not have when the run resumes, nor "Check who exists" before the run.
+/// The result of an EPM user whose removal (a v1 job, a v2 request) was under way when the page
+/// closed, and whom List Users does not have when the run resumes, nor "Check who exists"
+/// before the run.
 pub const JOB_SETTLED_ABSENT: &str =
-    "Not found: the page was closed while this user's removal job ran; when the run went on, List \
+    "Not found: the page was closed while this user's removal was under way; when the run went on, List \
     Users had no such login, and Check who exists had found none before the run.";
 
-/// The result of an EPM user whose job was running when the page closed, and whom List Users
-/// does not have when the run resumes: the job removed it, or (the run cannot tell) the login
-/// never existed.
+/// The result of an EPM user whose removal (a v1 job, a v2 request) was under way when the page
+/// closed, and whom List Users does not have when the run resumes: that removal went through,
+/// or (the run cannot tell) the login never existed.
 pub const JOB_SETTLED_GONE: &str =
-    "Removed: the page was closed while this user's removal job ran; when the run went on, List Users \
-    no longer had this login (that job removed it, or the login never existed).";
+    "Removed: the page was closed while this user's removal was under way; when the run went on, List Users \
+    no longer had this login (that removal went through, or the login never existed).";
 
 /// Ends the message of an EPM user whose job was running when the page closed, and which the
 /// resumed run followed to its end.

@@ -136,8 +136,8 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     // What the resume does before the run goes on (it may follow a job to its end: minutes).
     let settling_text = if !journal.interrupted_job_users().is_empty() {
-        "Reading how the removal job that was running when the page closed ended (a job still \
-         running is followed to its end)…"
+        "Reading how the removal that was under way when the page closed ended (a removal job \
+         still running is followed to its end)…"
     } else {
         "Deleting the files the closed page had uploaded…"
     };

@@ -48,6 +48,12 @@ pub fn SavedRunBanner() -> impl IntoView {
         reading: RwSignal::new(false),
         problem,
     };
+    // A notice is about the saved run as this tab last read it: a run of this tab's own replaces it.
+    Effect::new(move || {
+        if state.run.busy() {
+            card.notice.set(None);
+        }
+    });
     let shown = move || state.run.saved.get().filter(|_| !state.run.active.get());
     view! {
         {move || problem.get().map(|p| view! { <div class="card alert" role="alert">{p}</div> })}
@@ -193,7 +199,7 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     let show_results = {
         let journal = journal.clone();
         move |_| {
-            if card.reading.get_untracked() {
+            if state.run.busy_untracked() || card.reading.get_untracked() {
                 return;
             }
             if live_run::in_another_tab() {
@@ -203,21 +209,32 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
             let journal = journal.clone();
             spawn_local(async move {
                 card.still_saved(state, &journal).await;
-                // Changed or not, the results are those saved now.
-                if let Some(saved) = state.run.saved.get_untracked() {
-                    show_saved_results(state, &saved.journal);
+                // Changed or not, the results are those saved now, unless this tab began a run meanwhile.
+                match state.run.saved.get_untracked() {
+                    Some(saved) if !state.run.busy_untracked() => {
+                        show_saved_results(state, &saved.journal)
+                    }
+                    _ => {}
                 }
             });
         }
     };
     let forget = move |_| {
+        if state.run.busy_untracked() || card.reading.get_untracked() {
+            return;
+        }
         if live_run::in_another_tab() {
             card.notice.set(Some(OTHER_TAB.into()));
             return;
         }
-        clear_journal();
-        card.notice.set(None);
-        state.run.saved.set(None);
+        let journal = journal.clone();
+        spawn_local(async move {
+            // Only the run this card shows is forgotten: not one another tab saved since.
+            if card.still_saved(state, &journal).await.is_some() && !state.run.busy_untracked() {
+                clear_journal();
+                state.run.saved.set(None);
+            }
+        });
     };
     let finished = remaining == 0;
     let text = if finished {
@@ -250,7 +267,7 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
                 {(!finished).then(|| view! {
                     <button type="button" id="resume-run" class="primary" disabled=move || state.run.busy() || card.reading.get() on:click=resume>"Resume the run"</button>
                 })}
-                <button type="button" id="saved-results" class="secondary" disabled=move || card.reading.get() on:click=show_results>"Show its results"</button>
+                <button type="button" id="saved-results" class="secondary" disabled=move || state.run.busy() || card.reading.get() on:click=show_results>"Show its results"</button>
                 <button type="button" id="forget-run" class="secondary" disabled=move || state.run.busy() || card.reading.get() on:click=forget>"Forget it"</button>
             </div>
         </section>

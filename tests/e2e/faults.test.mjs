@@ -245,6 +245,7 @@ test('an EPM run reloaded while its first file uploads is resumed once, even whe
   // Meanwhile the card says what it does, and nothing else can start a run or forget this one.
   assert.match(await page.locator('#saved-run').innerText(), /Deleting the files the closed page had uploaded/);
   assert.ok(await page.locator('#forget-run').isDisabled(), 'the run being resumed cannot be forgotten');
+  assert.ok(await page.locator('#saved-results').isDisabled(), 'nor its results shown as they were before it settles');
   await sandbox.control('/sandbox/faults', { latencyMs: 0 });
   await page.waitForSelector('#see-results', { timeout: 60_000 });
   assert.match(await page.locator('#run-status').innerText(), /40 of 40 users/);

@@ -340,12 +340,13 @@ test('an interrupted run shows a result for every input row: not started, or out
   assert.deepEqual(problems, []);
 });
 
-test('a tab that read an interrupted run before another tab resumed it to its end shows it as it ended, and sends nothing', async () => {
+test('a tab that read a saved run before another tab resumed, ended or forgot it acts on the run saved now: it sends nothing, and forgets nothing newer', async () => {
   await sandbox.control('/sandbox/reset', {});
   await sandbox.control('/sandbox/faults', { latencyMs: 300 });
   const demo = await sandbox.control('/sandbox/demo');
   const tenant = await sandbox.control('/sandbox/tenant');
-  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 40);
+  const disabled = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource));
+  const users = disabled.slice(0, 40);
   const { page, context, problems } = await openPanel(browser, sandbox.url + '/');
   await confirmRemoval(page, demo, users.map((u) => u.id));
   await page.click('#start-run');
@@ -384,9 +385,27 @@ test('a tab that read an interrupted run before another tab resumed it to its en
   const removals = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user);
   assert.deepEqual(removals.sort(), users.map((u) => u.id).sort(), 'every user removed once');
 
-  // Forgotten in one tab, the run is gone in the others when they act on it.
-  await page.reload();
+  // The first tab forgets the run, and is reloaded during a run of other users: the tab still showing the ended run
+  // forgets nothing when its Forget is pressed, and shows the run saved now.
+  await page.goto(sandbox.url + '/');
   await page.click('#forget-run');
+  await page.waitForSelector('#saved-run', { state: 'detached' });
+  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
+  await confirmRemoval(page, demo, disabled.slice(40, 60).map((u) => u.id));
+  await page.click('#start-run');
+  await page.waitForFunction(() => Number(document.querySelector('.bar-row[data-outcome=removed] .bar-count')?.textContent ?? 0) >= 5);
+  await page.reload();
+  await page.waitForSelector('#resume-run');
+  await sandbox.control('/sandbox/faults', { latencyMs: 0 });
+  await resumes.click('#forget-run');
+  await resumes.waitForFunction(() => /stopped before it ended/.test(document.querySelector('#saved-run')?.textContent ?? ''));
+  assert.match(await resumes.locator('#saved-run-notice').innerText(), /^Another tab of this browser changed the saved run/);
+  await page.reload();
+  await page.waitForSelector('#resume-run');
+
+  // Forgotten in one tab, the run is gone in the others when they act on it.
+  await page.click('#forget-run');
+  await page.waitForSelector('#saved-run', { state: 'detached' });
   await looks.reload();
   await looks.waitForSelector('nav.stepper');
   assert.equal(await looks.locator('#saved-run').count(), 0);

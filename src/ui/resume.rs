@@ -88,13 +88,20 @@ struct Card {
 
 impl Card {
     /// Reads the saved run again before acting on it: another tab may have gone on with it, or
-    /// forgotten it, since this page read it. Returns it when it is still the one `shown`;
-    /// otherwise the card shows what is saved now, says so, and the admin looks again.
+    /// forgotten it, since this page read it. Returns it when it is still the one `shown` and no
+    /// other tab runs a removal; otherwise the card shows what is saved now, says so, and the
+    /// admin looks again.
     async fn still_saved(self, state: AppState, shown: &Journal) -> Option<Journal> {
         self.reading.set(true);
         let loaded = read_saved().await;
         self.reading.set(false);
         match loaded {
+            // A run another tab began meanwhile is its own: this tab may not act on the saved run
+            // (which that tab may have been saving while it was read).
+            _ if live_run::in_another_tab() => {
+                self.notice.set(Some(OTHER_TAB.into()));
+                None
+            }
             Some(Ok(journal)) if journal == *shown => {
                 self.notice.set(None);
                 Some(journal)

@@ -109,7 +109,8 @@ pub(crate) fn classify<T>(
             body,
             http_status: status,
         },
-        Err(e) if transient(status) => Answer::Transient(format!("HTTP {status}: {e}")),
+        // A server error's body says nothing the run can use: what it lacked is not the service's words.
+        Err(_) if transient(status) => Answer::Transient(format!("HTTP {status}")),
         Err(e) if status >= 400 => Answer::Refused {
             http_status: status,
             message: format!("HTTP {status}: {e}"),
@@ -119,6 +120,16 @@ pub(crate) fn classify<T>(
             error,
         },
     }
+}
+
+/// How the error of a call that does not wait for a new credential begins when the service
+/// refused the credential.
+const REFUSED: &str = "EPM refused the credential";
+
+/// Whether `why`, the error of a call made with [`super::EpmConfig::one_off`], says the service
+/// refused the credential (HTTP 401 or 403): a new credential may get another answer.
+pub fn refused_credential(why: &str) -> bool {
+    why.starts_with(REFUSED)
 }
 
 /// Whether an answer with this status may succeed when sent again: 5xx and 408, even with an
@@ -267,7 +278,7 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
                 Answer::Body { body, http_status } => return Ok((body, http_status)),
                 Answer::CredentialRefused(status) if !self.config.wait_for_credential => {
                     return Err(format!(
-                        "EPM refused the credential (HTTP {status}): check the user name and password, or the token"
+                        "{REFUSED} (HTTP {status}): check the user name and password, or the token"
                     ));
                 }
                 Answer::CredentialRefused(status) => {

@@ -31,6 +31,7 @@ mod run_tests;
 mod testing;
 
 pub use batch::{batch_size_within_limits, BatchReport, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE};
+pub use call::refused_credential;
 pub use job::{parse_status, Counts, JobState, StatusBody};
 pub use json::ParseError;
 pub use list::{EpmUser, Presence};

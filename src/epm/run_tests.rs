@@ -899,6 +899,7 @@ fn a_one_off_list_users_with_a_refused_credential_ends_with_an_error_instead_of_
     let listed = block_on(&clock, 60_000.0, epm.list_users(&mut |_| {}));
     let why = listed.expect_err("a refused credential is an error");
     assert!(why.contains("refused the credential (HTTP 401)"), "{why}");
+    assert!(crate::epm::refused_credential(&why), "{why}");
     assert_eq!(
         control.mode(),
         Mode::Running,
@@ -1497,7 +1498,8 @@ fn a_one_off_call_gives_up_after_its_attempts_instead_of_holding() {
         block_on(&clock, 1e9, epm.list_users(&mut |e| events.push(e)))
     });
     assert!(
-        listed.is_err_and(|e| e.starts_with("gave up after 5 attempts: HTTP 503")),
+        listed.is_err_and(|e| e.starts_with("gave up after 5 attempts: HTTP 503")
+            && !crate::epm::refused_credential(&e)),
         "the preview's Check who exists says why at once"
     );
     assert!(!events.iter().any(|e| matches!(e, RunEvent::Holding { .. })));

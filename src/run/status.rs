@@ -256,7 +256,7 @@ pub fn batch_line(stage: &BatchStage, run_ended: bool, cancelled: bool) -> (&'st
             "active",
             "waiting to request the removal (throttled, or for a new credential)".to_string(),
         ),
-        BatchStage::JobRunning => ("active", "removal job running".to_string()),
+        BatchStage::JobRunning => ("active", "removal under way".to_string()),
         BatchStage::Done(details) => ("done", format!("done: {details}")),
         BatchStage::Failed(why) => ("failed", format!("failed: {why}")),
     }

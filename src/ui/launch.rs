@@ -242,6 +242,24 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
                         now,
                     );
                 }
+                Err(why) if crate::epm::refused_credential(&why) => {
+                    // A new credential gets an answer: the run stays saved as it was, nothing was sent.
+                    on_leave.remove();
+                    if let Some(beating) = beating {
+                        beating.clear();
+                    }
+                    live_run::end();
+                    state.run.settling.set(false);
+                    state.go(Step::Connect);
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.alert_with_message(&format!(
+                            "The run was not resumed. Asked which users the removal under way when the page \
+                             closed had removed, {why}. Nothing was sent, and the run stays saved as it was: \
+                             paste a valid credential, then press \"Resume the run\" again."
+                        ));
+                    }
+                    return;
+                }
                 Err(why) => {
                     journal.settle_interrupted_jobs(now);
                     notes.push(format!(
@@ -492,7 +510,10 @@ impl Sink {
                 throttle.note(event);
             }
             // The interval may run once a minute in a background tab; the run's events keep the record fresh.
-            live_run::beat_if_due();
+            // Once the run has ended (its journal taken), a late flush must not write the record again.
+            if journal.is_some() {
+                live_run::beat_if_due();
+            }
             let save = !s.save_due && s.throttle.should_save(now);
             s.save_due |= save;
             (s.run, events, save)

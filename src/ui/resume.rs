@@ -252,7 +252,7 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     } else {
         let checks = if unanswered > 0 {
             format!(
-                " {} requests were sent but not answered: they are checked again first.",
+                " {} users had a request under way when the page closed: they are checked again first.",
                 grouped(unanswered)
             )
         } else {

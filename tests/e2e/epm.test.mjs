@@ -116,7 +116,7 @@ test('a cancelled EPM run says so, and the batches that never ran read "not star
   assert.equal(Number(m[1]), removed, 'the status counts the users the service removed');
   assert.ok(Number(m[2]) > 0, status);
   const batches = await page.locator('ol.batches li').allInnerTexts();
-  assert.ok(batches.every((b) => !/uploading the file|queued|job running/.test(b)), batches.join('\n'));
+  assert.ok(batches.every((b) => !/uploading the file|queued|removal under way/.test(b)), batches.join('\n'));
   const notStarted = batches.filter((b) => /: not started: the run was cancelled$/.test(b));
   assert.ok(notStarted.length > 0, batches.join('\n'));
   const sizes = notStarted.map((b) => Number(/\((\d+) users\)/.exec(b)[1])).reduce((a, b) => a + b, 0);

@@ -175,7 +175,7 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   const { demo, logins, page, problems } = await confirmedEpmRun(40);
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
-  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /job running/.test(li.textContent)));
+  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /removal under way/.test(li.textContent)));
   await reloadAndSignInAgain(page, demo);
   assert.equal(await page.inputValue('#epm-base'), demo.epm.baseUrl);
   assert.equal(await page.inputValue('#epm-batch'), '10', 'the batch size is kept across the reload');
@@ -193,6 +193,51 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase());
   assert.equal(new Set(removed).size, removed.length, 'nobody removed twice');
   assert.deepEqual(removed.sort(), logins.map((l) => l.toLowerCase()).sort());
+  assert.deepEqual(problems, []);
+});
+
+test('an EPM run resumed with a token the service now refuses is not resumed and gives up on nobody; a valid token finishes it', async () => {
+  await sandbox.control('/sandbox/reset', {});
+  const demo = await sandbox.control('/sandbox/demo');
+  const logins = epmLogins(await sandbox.control('/sandbox/tenant'), 40);
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  const signIn = async (token) => {
+    await page.fill('#epm-base', demo.epm.baseUrl);
+    await page.check('#epm-oauth');
+    await page.fill('#epm-token', token);
+  };
+  await page.check('#target-epm');
+  await signIn(demo.epm.bearer);
+  await page.fill('#epm-batch', '10');
+  await page.locator('#epm-batch').dispatchEvent('change');
+  await planLogins(page, logins);
+  await page.fill('#confirm-count', String(logins.length));
+  await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
+  await page.click('#start-run');
+  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /removal under way/.test(li.textContent)));
+  // The token is revoked while the page is closed, and pasted again to resume.
+  await page.reload();
+  await sandbox.control('/sandbox/faults', { revokeCredentials: true });
+  await page.click('#resume-run');
+  await signIn(demo.epm.bearer);
+  const told = page.waitForEvent('dialog');
+  await page.click('#resume-run');
+  const dialog = await told;
+  assert.match(dialog.message(), /^The run was not resumed\. .*EPM refused the credential \(HTTP 40[13]\)/);
+  await dialog.accept();
+  await page.waitForFunction(() => document.querySelector('#resume-run')?.disabled === false);
+  assert.match(await page.locator('#saved-run').innerText(), /stopped before it ended/);
+  assert.equal(await page.locator('#run-status').count(), 0, 'no run started');
+  // With a valid token the job that ran meanwhile is followed, and the run ends with every user removed.
+  const { epmBearer } = await sandbox.control('/sandbox/token', {});
+  await signIn(epmBearer);
+  await page.click('#resume-run');
+  await page.waitForSelector('#see-results', { timeout: 60_000 });
+  const processed = (await resultsCsv(page)).filter((r) => r.outcome !== 'skipped');
+  assert.equal(processed.length, logins.length);
+  for (const r of processed) assert.equal(r.outcome, 'removed', `${r.user}: ${r.message}`);
+  const removed = (await sandbox.control('/sandbox/audit')).filter((a) => a.action === 'remove').map((a) => a.user.toLowerCase());
+  assert.deepEqual(removed.sort(), logins.map((l) => l.toLowerCase()).sort(), 'every user removed once');
   assert.deepEqual(problems, []);
 });
 
@@ -217,7 +262,7 @@ test('logins Check who exists found missing still read "not found" after a reloa
   // The one job fails midway, while the page is closed: List Users then says who is gone.
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 4, latencyMs: 0, failRate: 0, dropRate: 0, failNextJobs: 1 });
   await page.click('#start-run');
-  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /job running/.test(li.textContent)));
+  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /removal under way/.test(li.textContent)));
   await reloadAndSignInAgain(page, demo);
   await page.click('#resume-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });

@@ -87,6 +87,19 @@ struct Card {
 }
 
 impl Card {
+    /// Whether Show its results and Forget it may act now: not while this tab runs or reads the
+    /// saved run, nor while another tab runs a removal (the card then says so).
+    fn may_act(self, state: AppState) -> bool {
+        if state.run.busy_untracked() || self.reading.get_untracked() {
+            return false;
+        }
+        if live_run::in_another_tab() {
+            self.notice.set(Some(OTHER_TAB.into()));
+            return false;
+        }
+        true
+    }
+
     /// Reads the saved run again before acting on it: another tab may have gone on with it, or
     /// forgotten it, since this page read it. Returns it when it is still the one `shown` and no
     /// other tab runs a removal; otherwise the card shows what is saved now, says so, and the
@@ -206,11 +219,7 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     let show_results = {
         let journal = journal.clone();
         move |_| {
-            if state.run.busy_untracked() || card.reading.get_untracked() {
-                return;
-            }
-            if live_run::in_another_tab() {
-                card.notice.set(Some(OTHER_TAB.into()));
+            if !card.may_act(state) {
                 return;
             }
             let journal = journal.clone();
@@ -227,11 +236,7 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
         }
     };
     let forget = move |_| {
-        if state.run.busy_untracked() || card.reading.get_untracked() {
-            return;
-        }
-        if live_run::in_another_tab() {
-            card.notice.set(Some(OTHER_TAB.into()));
+        if !card.may_act(state) {
             return;
         }
         let journal = journal.clone();

@@ -277,11 +277,7 @@ test('a cancelled run is finished by "Retry" exactly once, even when the button 
 });
 
 test('a second tab opened during a run is told the run goes on elsewhere, and offered it only once it has ended', async () => {
-  await sandbox.control('/sandbox/reset', {});
-  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
-  const demo = await sandbox.control('/sandbox/demo');
-  const tenant = await sandbox.control('/sandbox/tenant');
-  const disabled = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource));
+  const { demo, disabled } = await slowTenant();
   const [users, theirs] = [disabled.slice(0, 60), disabled.slice(60, 70)];
   const { page, context, problems } = await openPanel(browser, sandbox.url + '/');
   await confirmRemoval(page, demo, users.map((u) => u.id));
@@ -314,11 +310,8 @@ test('a second tab opened during a run is told the run goes on elsewhere, and of
 });
 
 test('an interrupted run shows a result for every input row: not started, or outcome unknown, until it is resumed', async () => {
-  await sandbox.control('/sandbox/reset', {});
-  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
-  const demo = await sandbox.control('/sandbox/demo');
-  const tenant = await sandbox.control('/sandbox/tenant');
-  const users = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)).slice(0, 80);
+  const { demo, disabled } = await slowTenant();
+  const users = disabled.slice(0, 80);
   const { page, problems } = await openPanel(browser, sandbox.url + '/');
   await confirmRemoval(page, demo, [...users.map((u) => u.id), 'bad-id'], users.length);
   await page.click('#start-run');
@@ -341,11 +334,7 @@ test('an interrupted run shows a result for every input row: not started, or out
 });
 
 test('a tab that read a saved run before another tab resumed, ended or forgot it acts on the run saved now: it sends nothing, and forgets nothing newer', async () => {
-  await sandbox.control('/sandbox/reset', {});
-  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
-  const demo = await sandbox.control('/sandbox/demo');
-  const tenant = await sandbox.control('/sandbox/tenant');
-  const disabled = tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource));
+  const { demo, disabled } = await slowTenant();
   const users = disabled.slice(0, 40);
   const { page, context, problems } = await openPanel(browser, sandbox.url + '/');
   await confirmRemoval(page, demo, users.map((u) => u.id));
@@ -417,6 +406,15 @@ test('a tab that read a saved run before another tab resumed, ended or forgot it
   await resumes.close();
   assert.deepEqual(problems, []);
 });
+
+/** A fresh tenant answering each request after 300 ms: the demo credentials and its plain disabled users. */
+async function slowTenant() {
+  await sandbox.control('/sandbox/reset', {});
+  await sandbox.control('/sandbox/faults', { latencyMs: 300 });
+  const demo = await sandbox.control('/sandbox/demo');
+  const tenant = await sandbox.control('/sandbox/tenant');
+  return { demo, disabled: tenant.rsa.filter((u) => u.userStatus === 'Disabled' && !u.markDeleted && !/SCIM/.test(u.identitySource)) };
+}
 
 async function downloadResults(page) {
   const download = page.waitForEvent('download');

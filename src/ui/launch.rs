@@ -231,6 +231,7 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
                 )),
             }
         }
+        let mut refused = None;
         if !journal.interrupted_job_users().is_empty() {
             let now = js_sys::Date::now();
             match epm.list_users(&mut |_| {}).await {
@@ -242,47 +243,49 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
                         now,
                     );
                 }
-                Err(why) if crate::epm::refused_credential(&why) => {
-                    // A new credential gets an answer: the run stays saved as it was, nothing was sent.
-                    on_leave.remove();
-                    if let Some(beating) = beating {
-                        beating.clear();
-                    }
-                    live_run::end();
-                    state.run.settling.set(false);
-                    state.go(Step::Connect);
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.alert_with_message(&format!(
-                            "The run was not resumed. Asked which users the removal under way when the page \
-                             closed had removed, {why}. Nothing was sent, and the run stays saved as it was: \
-                             paste a valid credential, then press \"Resume the run\" again."
-                        ));
-                    }
-                    return;
-                }
+                // A new credential gets an answer: the run is not resumed, and stays saved as it was.
+                Err(why) if crate::epm::refused_credential(&why) => refused = Some(why),
                 Err(why) => {
                     journal.settle_interrupted_jobs(now);
                     notes.push(format!(
-                        "Users whose job was running when the page closed could not be checked ({why}); they are reported as unknown."
+                        "Users whose removal was under way when the page closed could not be checked ({why}); they are reported as unknown."
                     ));
                 }
             }
         }
-        // Files uploaded ahead for a batch whose job never started, or not deleted yet.
-        deleted.iter().for_each(|e| journal.apply(e));
-        let left = journal.left_files();
-        deleted.clear();
-        notes.extend(epm.delete_left_files(&left, &mut |e| deleted.push(e)).await);
-        deleted.iter().for_each(|e| journal.apply(e));
-        state.run.notes.set(notes);
+        if refused.is_none() {
+            // Files uploaded ahead for a batch whose job never started, or not deleted yet.
+            deleted.iter().for_each(|e| journal.apply(e));
+            let left = journal.left_files();
+            deleted.clear();
+            notes.extend(epm.delete_left_files(&left, &mut |e| deleted.push(e)).await);
+            deleted.iter().for_each(|e| journal.apply(e));
+            state.run.notes.set(notes);
+        }
         on_leave.remove();
         if let Some(beating) = beating {
             beating.clear();
         }
         state.run.settling.set(false);
-        continue_run(state, connection, journal);
+        match refused {
+            None => continue_run(state, connection, journal),
+            Some(why) => not_resumed(state, &why),
+        }
     });
     true
+}
+
+/// Tells the admin why [`resume_run`] stopped before the run went on: nothing was sent.
+fn not_resumed(state: AppState, why: &str) {
+    live_run::end();
+    state.go(Step::Connect);
+    if let Some(window) = web_sys::window() {
+        let _ = window.alert_with_message(&format!(
+            "The run was not resumed. Asked which users the removal under way when the page closed had \
+             removed, {why}. Nothing was sent, and the run stays saved as it was: paste a valid credential, \
+             then press \"Resume the run\" again."
+        ));
+    }
 }
 
 /// The [`login_key`]s of the users "Check who exists" found missing before the journal's run.

@@ -25,6 +25,10 @@ async function waitRemoved(page, n) {
   }
 }
 
+/** Waits until one of the run's EPM batches reads `text` (its stage). */
+const batchReads = (page, text) => page.waitForFunction((text) =>
+  [...document.querySelectorAll('ol.batches li')].some((li) => li.textContent.includes(text)), text);
+
 /** Up to `n` of the tenant's EPM logins, the admin's own left out. */
 const epmLogins = (tenant, n) =>
   tenant.epm.map((u) => u.userlogin).filter((l) => l.toLowerCase() !== tenant.epmAdmin.toLowerCase()).slice(0, n);
@@ -175,7 +179,7 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   const { demo, logins, page, problems } = await confirmedEpmRun(40);
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
-  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /removal under way/.test(li.textContent)));
+  await batchReads(page, 'removal under way');
   await reloadAndSignInAgain(page, demo);
   assert.equal(await page.inputValue('#epm-base'), demo.epm.baseUrl);
   assert.equal(await page.inputValue('#epm-batch'), '10', 'the batch size is kept across the reload');
@@ -214,7 +218,7 @@ test('an EPM run resumed with a token the service now refuses is not resumed and
   await page.fill('#confirm-count', String(logins.length));
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 8, latencyMs: 0, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
-  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /removal under way/.test(li.textContent)));
+  await batchReads(page, 'removal under way');
   // The token is revoked while the page is closed, and pasted again to resume.
   await page.reload();
   await sandbox.control('/sandbox/faults', { revokeCredentials: true });
@@ -262,7 +266,7 @@ test('logins Check who exists found missing still read "not found" after a reloa
   // The one job fails midway, while the page is closed: List Users then says who is gone.
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 4, latencyMs: 0, failRate: 0, dropRate: 0, failNextJobs: 1 });
   await page.click('#start-run');
-  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /removal under way/.test(li.textContent)));
+  await batchReads(page, 'removal under way');
   await reloadAndSignInAgain(page, demo);
   await page.click('#resume-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });
@@ -281,7 +285,7 @@ test('an EPM run reloaded while its first file uploads is resumed once, even whe
   // Every answer takes 2 s: the page is reloaded while the first batch's file uploads, before any job starts.
   await sandbox.control('/sandbox/faults', { epmUsersPerSec: 200, latencyMs: 2000, failRate: 0, dropRate: 0 });
   await page.click('#start-run');
-  await page.waitForFunction(() => [...document.querySelectorAll('ol.batches li')].some((li) => /uploading the file/.test(li.textContent)));
+  await batchReads(page, 'uploading the file');
   await reloadAndSignInAgain(page, demo);
   // Resuming first deletes the file the closed page uploaded (2 s): the button is pressed again meanwhile.
   await page.dblclick('#resume-run');

@@ -81,6 +81,12 @@ pub fn grouped(n: usize) -> String {
     out
 }
 
+/// A count and its noun, [`grouped`]: `1 row`, `2 rows` (`noun` takes an `s` when the count is not one).
+pub fn counted(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", grouped(n))
+}
+
 /// Writes `value` with exactly `width` digits, zeros in front.
 fn push_padded(out: &mut String, value: u64, width: u32) {
     for place in (0..width).rev() {
@@ -211,6 +217,13 @@ mod tests {
             0..1000 => n.to_string(),
             _ => format!("{},{:03}", grouped_by_division(n / 1000), n % 1000),
         }
+    }
+
+    #[test]
+    fn a_count_of_one_takes_the_noun_alone() {
+        assert_eq!(counted(1, "row"), "1 row");
+        assert_eq!(counted(0, "row"), "0 rows");
+        assert_eq!(counted(40_000, "row"), "40,000 rows");
     }
 
     #[test]

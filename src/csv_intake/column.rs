@@ -96,6 +96,11 @@ impl Column {
 pub struct Detection {
     /// Whether the first non-blank row is a header.
     pub header: bool,
+    /// The first non-blank row (index from 0), the one that may be a header; `None` when every row is blank.
+    pub first: Option<usize>,
+    /// Whether the header was judged by the values below alone: the first row names no column [`header_kind`]
+    /// knows, so it may be a user (the admin is told, and can say it is not a header).
+    pub by_content: bool,
     /// Every column, in file order.
     pub columns: Vec<Column>,
     /// The indexes of the columns that could hold the identifiers, likeliest first: those with a recognised
@@ -130,12 +135,13 @@ pub fn header_kind(header: &str) -> Option<HeaderKind> {
 
 /// Looks at the table for `target`: is there a header, and which columns could be the identifiers.
 pub fn detect(table: &Table, target: Target) -> Detection {
+    detect_as(table, target, None)
+}
+
+/// [`detect`], with the admin's word on whether the first non-blank row is a header when there is one.
+pub fn detect_as(table: &Table, target: Target, header: Option<bool>) -> Detection {
     let Some(first) = (0..table.len()).find(|&r| !table.is_blank(r)) else {
-        return Detection {
-            header: false,
-            columns: vec![],
-            candidates: vec![],
-        };
+        return Detection::default();
     };
     // Read once: a row's fields are split when asked for, so asking column by column would be quadratic.
     let first_fields: Vec<&str> = table.fields(first).collect();
@@ -145,20 +151,24 @@ pub fn detect(table: &Table, target: Target) -> Detection {
         .iter()
         .enumerate()
         .any(|(column, f)| header_kind(f).is_some() && !repeats_below(table, first, column, f));
-    // No header holds an address or a user ID, nor (without a header word) an '@', as an address with a typo
-    // has: such a row is data.
+    // No header holds an address or a user ID, nor (without a header word) an '@' or eight hexadecimal digits in
+    // a row, as an address or a user ID with a typo has: such a row is data.
     let holds_identifier = first_fields.iter().any(|f| {
         let f = f.trim();
-        looks_like_email(f) || is_user_id(f) || (!by_alias && f.contains('@'))
+        looks_like_email(f) || is_user_id(f) || (!by_alias && (f.contains('@') || hex_run(f)))
     });
-    let header = !holds_identifier
-        && (by_alias || {
-            let below = sample(table, first + 1, target);
-            below.iter().any(|column| match target {
-                Target::Rsa => column.mostly_valid(),
-                Target::Epm => column.holds_emails(),
+    let detected = || {
+        !holds_identifier
+            && (by_alias || {
+                let below = sample(table, first + 1, target);
+                below.iter().any(|column| match target {
+                    Target::Rsa => column.mostly_valid(),
+                    Target::Epm => column.holds_emails(),
+                })
             })
-        });
+    };
+    let by_content = header.is_none() && !by_alias;
+    let header = header.unwrap_or_else(detected);
     let mut columns = sample(table, if header { first + 1 } else { first }, target);
     if header {
         for column in &mut columns {
@@ -182,9 +192,18 @@ pub fn detect(table: &Table, target: Target) -> Detection {
     let candidates = candidates.iter().map(|c| c.index).collect();
     Detection {
         header,
+        first: Some(first),
+        by_content: header && by_content,
         columns,
         candidates,
     }
+}
+
+/// Whether `text` holds eight hexadecimal digits in a row, as a user ID does, even one with a typo.
+fn hex_run(text: &str) -> bool {
+    text.as_bytes()
+        .split(|b| !b.is_ascii_hexdigit())
+        .any(|run| run.len() >= 8)
 }
 
 /// Larger is likelier (columns with equal ranks keep file order). A column with any value comes before an empty
@@ -422,6 +441,45 @@ mod tests {
         let detection = detect(&table(constant), Target::Epm);
         assert!(!detection.header);
         assert_eq!(detection.suggested(), 0);
+    }
+
+    #[test]
+    fn a_first_row_holding_a_user_id_with_a_typo_is_data() {
+        let short = &A[..A.len() - 1];
+        let dashes = A.replace('-', "\u{2013}");
+        let noted = format!("{A} (left)");
+        for first in [short, dashes.as_str(), noted.as_str()] {
+            let detection = detect(&table(&format!("{first}\n{B}\n{A}\n")), Target::Rsa);
+            assert!(!detection.header, "{first:?}");
+        }
+        let headed = detect(
+            &table(&format!("Benutzer-Kennung\n{B}\n{A}\n")),
+            Target::Rsa,
+        );
+        assert!(headed.header && headed.by_content);
+    }
+
+    #[test]
+    fn a_header_guessed_from_the_values_below_says_so_and_the_admin_has_the_last_word() {
+        let text = "kmartin\ntomas.patel@example.com\nraj.fernandez@example.com\n";
+        let guessed = detect(&table(text), Target::Epm);
+        assert!(guessed.header && guessed.by_content);
+        assert_eq!(guessed.first, Some(0));
+        let data = detect_as(&table(text), Target::Epm, Some(false));
+        assert!(!data.header && !data.by_content);
+        assert_eq!(data.columns[0].title(), "column 1");
+        assert_eq!(data.columns[0].sampled, 3);
+        let named = detect(&table("User Login\njdoe\n"), Target::Epm);
+        assert!(
+            named.header && !named.by_content,
+            "a header word is no guess"
+        );
+        let said = detect_as(&table("\njdoe\nasmith\n"), Target::Epm, Some(true));
+        assert!(said.header && !said.by_content);
+        assert_eq!(
+            (said.first, said.columns[0].title()),
+            (Some(1), "jdoe".to_string())
+        );
     }
 
     #[test]

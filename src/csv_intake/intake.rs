@@ -118,7 +118,10 @@ impl Intake {
             Stage::Parsing(mut parsing) => match parsing.step(self.pieces.parse_bytes) {
                 Ok(false) => Stage::Parsing(parsing),
                 Ok(true) => match parsing.finish() {
-                    Ok(table) => self.start_planning(table),
+                    Ok(table) => match super::one_line::relisted(&table) {
+                        Some(listing) => Stage::Parsing(listing),
+                        None => self.start_planning(table),
+                    },
                     Err(e) => Stage::Done(Err(e)),
                 },
                 Err(e) => Stage::Done(Err(e)),

@@ -25,7 +25,8 @@
 //! ```
 //!
 //! Row numbers are spreadsheet rows: the first row of the input is row 1 (the header, when there is one), blank
-//! lines are rows, and a quoted value spanning lines is one row. Row indexes (from 0) are row number − 1.
+//! lines are rows, and a quoted value spanning lines is one row. Row indexes (from 0) are row number − 1. A list
+//! on one line (`id1, id2, id3`) is read one value per row: row N is its Nth value ([`Table::listed`]).
 //!
 //! Limits, each refused with a message naming what and where: [`MAX_BYTES`], [`MAX_ROWS`], [`MAX_CELLS`], an
 //! unclosed quote (its line), a header with no rows, a file that is not text. Memory: the decoded text once,
@@ -34,9 +35,10 @@
 //! A page reads large files with [`Intake`] instead: the same work cut into pieces of a few milliseconds, with the
 //! plan for the detected options built along the way.
 //!
-//! One file per concern: `decode` (encodings), `sniff` (delimiter), `parse` (rows and fields), `table` (compact
-//! storage), `column` (identifier column), `validate` (one value), `exclude` (own and protected accounts), `dedupe`
-//! (repeats), `plan` (classes and counts), `intake` (all of it in pieces), `error` (messages).
+//! One file per concern: `decode` (encodings), `sniff` (delimiter), `parse` (rows and fields), `one_line` (a list
+//! on one line), `table` (compact storage), `column` (identifier column), `validate` (one value), `exclude` (own
+//! and protected accounts), `dedupe` (repeats), `plan` (classes and counts), `intake` (all of it in pieces),
+//! `error` (messages).
 
 mod column;
 mod decode;
@@ -44,6 +46,7 @@ mod dedupe;
 mod error;
 mod exclude;
 mod intake;
+mod one_line;
 mod parse;
 mod plan;
 mod protected_list;
@@ -52,12 +55,13 @@ mod table;
 mod validate;
 mod words;
 
-pub use column::{detect, header_kind, Column, Detection, HeaderKind};
+pub use column::{detect, detect_as, header_kind, Column, Detection, HeaderKind};
 pub use decode::{check_size, decode, Encoding};
 pub use dedupe::{fold_eq, folded};
 pub use error::IntakeError;
 pub use exclude::classic_domain_user;
 pub use intake::{Intake, Pieces};
+pub use one_line::side_by_side;
 pub use plan::{plan, Class, Counts, Options, Plan};
 pub use protected_list::{
     parse_protected, protected_match, protected_text, ProtectedList, ProtectedMatcher,

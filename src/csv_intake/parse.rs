@@ -15,8 +15,16 @@ use super::{Delimiter, Encoding, IntakeError, MAX_CELLS, MAX_ROWS};
 
 /// Parses `text` with a sniffed delimiter. Fails on an unclosed quote, on more rows or cells than allowed, and
 /// when every row is blank.
+/// A list on one line is read one value per row (`super::one_line`).
 pub fn parse(text: String, encoding: Encoding) -> Result<Table, IntakeError> {
-    parse_with(text, encoding, MAX_CELLS)
+    let table = parse_with(text, encoding, MAX_CELLS)?;
+    match super::one_line::relisted(&table) {
+        Some(mut listing) => {
+            while !listing.step(usize::MAX)? {}
+            listing.finish()
+        }
+        None => Ok(table),
+    }
 }
 
 /// A parse, a piece at a time, of text this app wrote (UTF-8), split at `delimiter`, with no sniffing. Fails as
@@ -67,6 +75,8 @@ pub(crate) struct Parsing {
     text: String,
     encoding: Encoding,
     delimiter: Option<Delimiter>,
+    /// The delimiter of the one line whose values these rows are (`super::one_line`).
+    listed: Option<Delimiter>,
     rows: Rows,
 }
 
@@ -112,6 +122,19 @@ impl Parsing {
         }
     }
 
+    /// A parse of the values of a list on one line, split at `delimiter`, written one per line (quoted where
+    /// needed) in `text`: a table of one column that remembers the delimiter.
+    pub(crate) fn listing(text: String, encoding: Encoding, delimiter: Delimiter) -> Parsing {
+        let limits = Limits {
+            rows: MAX_ROWS,
+            cells: MAX_CELLS,
+        };
+        let mut parsing = Parsing::with_delimiter(text, encoding, Some(Delimiter::Comma), limits);
+        parsing.delimiter = None;
+        parsing.listed = Some(delimiter);
+        parsing
+    }
+
     /// A parse split at `delimiter` (a comma when `None`), with no sniffing.
     fn with_delimiter(
         text: String,
@@ -125,6 +148,7 @@ impl Parsing {
             text,
             encoding,
             delimiter,
+            listed: None,
             rows: Rows {
                 pos: 0,
                 line: 1,
@@ -184,6 +208,7 @@ impl Parsing {
             separator,
             encoding: self.encoding,
             delimiter: self.delimiter,
+            listed: self.listed,
             width,
             ready: Default::default(),
         })

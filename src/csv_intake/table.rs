@@ -80,6 +80,7 @@ pub struct Table {
     pub(crate) separator: u8,
     pub(crate) encoding: Encoding,
     pub(crate) delimiter: Option<Delimiter>,
+    pub(crate) listed: Option<Delimiter>,
     pub(crate) width: usize,
     /// A plan the intake built while reading, handed out once by [`super::plan`] for the same options.
     pub(crate) ready: Ready,
@@ -122,6 +123,12 @@ impl Table {
     /// The sniffed delimiter; `None` when no line holds one (a single column).
     pub fn delimiter(&self) -> Option<Delimiter> {
         self.delimiter
+    }
+
+    /// When the input was a list on one line, the delimiter between its values: row N is then its Nth value
+    /// (`one_line`).
+    pub fn listed(&self) -> Option<Delimiter> {
+        self.listed
     }
 
     /// Rows read, blank ones included.

@@ -21,6 +21,8 @@ pub enum Invalid {
     NilUserId,
     /// RSA: an e-mail address, which must be resolved to a user ID first.
     RsaEmail,
+    /// Several e-mail addresses in one cell (`a@x.com; b@x.com`): how many.
+    SeveralAddresses { count: u32 },
     /// EPM: whitespace inside the login (the character found).
     Space(char),
     /// EPM: longer than [`MAX_LOGIN_CHARS`] characters.
@@ -45,6 +47,9 @@ impl fmt::Display for Invalid {
                 f,
                 "an e-mail address, not a user ID: RSA removes users by user ID, so look the user ID up first"
             ),
+            Invalid::SeveralAddresses { count } => {
+                write!(f, "the cell holds {count} e-mail addresses: put one user per row")
+            }
             Invalid::Space(' ') => write!(f, "a login cannot contain a space"),
             Invalid::Space(c) => write!(f, "a login cannot contain a space ({}, U+{:04X})", space_name(*c), *c as u32),
             Invalid::TooLong { chars } => {
@@ -111,6 +116,7 @@ pub fn check(raw: &str, target: Target) -> Checked<'_> {
             control: None,
             space: None,
             email: false,
+            ats: false,
         };
         return Checked {
             value: Cow::Borrowed(raw),
@@ -281,6 +287,11 @@ fn shape(value: &str, target: Target, email: bool) -> Result<(), Invalid> {
             Invalid::ControlChar(c)
         });
     }
+    if value.bytes().filter(|&b| b == b'@').nth(1).is_some() {
+        if let Some(count) = several_addresses(value) {
+            return Err(Invalid::SeveralAddresses { count });
+        }
+    }
     match target {
         Target::Rsa if is_user_id(value) => not_nil(value.as_bytes()),
         Target::Rsa if email || email_address(value).is_some() => Err(Invalid::RsaEmail),
@@ -305,6 +316,8 @@ struct AsciiScan {
     control: Option<u8>,
     space: Option<u8>,
     email: bool,
+    /// More than one `@`.
+    ats: bool,
 }
 
 /// Control characters, spaces and e-mail shape of an ASCII value, in one pass (most values are ASCII).
@@ -335,6 +348,7 @@ fn scan_ascii(value: &[u8]) -> AsciiScan {
         control,
         space,
         email,
+        ats: ats > 1,
     }
 }
 
@@ -350,6 +364,12 @@ fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Inv
         } else {
             Invalid::ControlChar(b as char)
         });
+    }
+    if scan.ats {
+        let several = std::str::from_utf8(value).ok().and_then(several_addresses);
+        if let Some(count) = several {
+            return Err(Invalid::SeveralAddresses { count });
+        }
     }
     match target {
         Target::Rsa if is_user_id_bytes(value) => not_nil(value),
@@ -368,6 +388,16 @@ fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Inv
         }),
         Target::Epm => Ok(()),
     }
+}
+
+/// How many e-mail addresses `value` holds when it holds more than one, separated as recipients are (`,`, `;`
+/// or spaces): `a@x.com; b@x.com`.
+fn several_addresses(value: &str) -> Option<u32> {
+    let count = value
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|part| email_address(part).is_some())
+        .count() as u32;
+    (count > 1).then_some(count)
 }
 
 /// The all-zero user ID.
@@ -530,6 +560,35 @@ mod tests {
         assert_eq!(
             Invalid::RsaEmail.to_string(),
             "an e-mail address, not a user ID: RSA removes users by user ID, so look the user ID up first"
+        );
+    }
+
+    #[test]
+    fn several_addresses_in_one_cell_are_named_as_such_for_both_targets() {
+        for (value, count) in [
+            ("oscar.costa@example.com; lukas.khan@example.com", 2),
+            ("a@x.com,b@x.com", 2),
+            ("A <a@x.com>, B <b@x.com>, c@x.com", 3),
+            ("ä@x.com;b@x.com", 2),
+        ] {
+            for target in [Target::Rsa, Target::Epm] {
+                let shape = check(value, target).shape;
+                assert_eq!(shape, Err(Invalid::SeveralAddresses { count }), "{value:?}");
+            }
+        }
+        assert_eq!(
+            Invalid::SeveralAddresses { count: 2 }.to_string(),
+            "the cell holds 2 e-mail addresses: put one user per row"
+        );
+        // One address, or a login with two '@' that is not two addresses, keeps its own reason.
+        assert_eq!(
+            check("Jane <jane@x.com>", Target::Rsa).shape,
+            Err(Invalid::RsaEmail)
+        );
+        assert_eq!(check("a@b@x.com", Target::Epm).shape, Ok(()));
+        assert_eq!(
+            check("a@x.com b", Target::Epm).shape,
+            Err(Invalid::Space(' '))
         );
     }
 

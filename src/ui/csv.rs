@@ -7,7 +7,7 @@ use super::{AppState, StepNav};
 use crate::browser::file::read_file_warming;
 use crate::browser::yield_now::in_slices;
 use crate::csv_intake::{self, Intake, IntakeError, Options, Table};
-use crate::decimal::grouped;
+use crate::decimal::{counted, grouped};
 
 /// Drop zone, file picker and paste box; shows what was read or why it was refused.
 #[component]
@@ -60,15 +60,36 @@ pub fn CsvStep() -> impl IntoView {
         });
     };
 
+    let read_paste_box = move |source: &str| {
+        let intake = pasted.with_untracked(|text| Intake::pasted(text));
+        take_in(source.into(), planned(state, intake));
+    };
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         over.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|dt| dt.files())
-            .and_then(|files| files.get(0))
-        {
+        let Some(dropped) = ev.data_transfer() else {
+            return;
+        };
+        let files = dropped.files();
+        let names: Vec<String> = files
+            .iter()
+            .flat_map(|files| (0..files.length()).filter_map(|i| files.get(i)))
+            .map(|file| file.name())
+            .collect();
+        if names.len() > 1 {
+            state.intake_error.set(Some(several_files(&names)));
+            return;
+        }
+        if let Some(file) = files.and_then(|files| files.get(0)) {
             take_file(file);
+            return;
+        }
+        match dropped.get_data("text/plain") {
+            Ok(text) if !text.trim().is_empty() => {
+                pasted.set(text);
+                read_paste_box("dropped text");
+            }
+            _ => state.intake_error.set(Some(NOTHING_DROPPED.into())),
         }
     };
     let on_pick = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {
@@ -78,10 +99,7 @@ pub fn CsvStep() -> impl IntoView {
         }
         input.set_value("");
     };
-    let use_paste = move |_| {
-        let intake = pasted.with_untracked(|text| Intake::pasted(text));
-        take_in("pasted text".into(), planned(state, intake));
-    };
+    let use_paste = move |_| read_paste_box("pasted text");
 
     view! {
         <section
@@ -120,12 +138,16 @@ pub fn CsvStep() -> impl IntoView {
         {move || state.intake_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || state.loaded.get().map(|l| {
             let counts = l.plan.counts();
-            let delimiter = l.table.delimiter().map(|d| d.name()).unwrap_or("one column");
+            let delimiter = match (l.table.listed(), l.table.delimiter()) {
+                (Some(d), _) => format!("one line of values separated by {}s, read one per row", d.name()),
+                (None, Some(d)) => d.name().to_string(),
+                (None, None) => "one column".to_string(),
+            };
             view! {
                 <p class="success" role="status" id="intake-summary">
                     {format!(
-                        "Read {}: {} rows, {}, {}. {} to remove, {} not processed.",
-                        l.source, grouped(counts.total()), l.table.encoding().name(), delimiter,
+                        "Read {}: {}, {}, {}. {} to remove, {} not processed.",
+                        l.source, counted(counts.total(), "row"), l.table.encoding().name(), delimiter,
                         grouped(counts.targets), grouped(counts.total() - counts.targets),
                     )}
                 </p>
@@ -134,6 +156,19 @@ pub fn CsvStep() -> impl IntoView {
         })}
         <StepNav ready=Signal::derive(move || state.loaded.with(Option::is_some)) next_label="Preview" />
     }
+}
+
+/// What a drop holding neither a file nor text is told.
+const NOTHING_DROPPED: &str =
+    "Nothing to read was dropped: drop a CSV file, or paste the list below.";
+
+/// Why a drop of several files reads none of them.
+fn several_files(names: &[String]) -> String {
+    format!(
+        "{} files were dropped ({}): drop one file at a time. None of them was read.",
+        names.len(),
+        names.join(", ")
+    )
 }
 
 /// Plans during the intake with the options [`AppState::take_in`] will ask for (target, own account, protected

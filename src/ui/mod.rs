@@ -4,6 +4,7 @@ mod chart;
 mod confirm;
 mod connect;
 mod csv;
+mod file_shape;
 mod key_file;
 mod launch;
 mod lookup;

@@ -12,8 +12,8 @@ use super::virtual_list::VirtualList;
 use super::{AppState, Loaded, StepNav};
 use crate::browser::sleep_ms;
 use crate::browser::yield_now::{in_slices, yield_now};
-use crate::csv_intake::{row_number, Class};
-use crate::decimal::grouped;
+use crate::csv_intake::{row_number, Class, Column};
+use crate::decimal::{counted, grouped};
 use crate::removal_plan::skip_reason;
 use crate::results::SkipReason;
 use crate::rsa::looked_up::{blocked_note, counts_with, Decision};
@@ -33,6 +33,9 @@ pub fn PreviewStep() -> impl IntoView {
         <StepNav ready=Signal::derive(move || has_entries(state)) next_label="Review and confirm" />
     }
 }
+
+/// The most columns the identifier column's picker lists, in file order (a hostile file may have 100,000).
+const PICKER_COLUMNS: usize = 1_000;
 
 /// Files up to this many rows are searched at each key typed.
 const SEARCH_AT_ONCE_ROWS: usize = 50_000;
@@ -205,21 +208,32 @@ fn Preview(loaded: Loaded) -> impl IntoView {
         let detection = loaded.detection.clone();
         let current = loaded.plan.options().column;
         (detection.columns.len() > 1).then(|| {
+            let mut likely = vec![false; detection.columns.len()];
+            for &index in &detection.candidates {
+                likely[index] = true;
+            }
+            let listed = |c: &&Column| c.index < PICKER_COLUMNS || c.index == current;
             let options = detection
                 .columns
                 .iter()
+                .filter(listed)
                 .map(|c| {
                     let index = c.index;
-                    let note = if detection.candidates.contains(&index) { "" } else { " (unlikely)" };
+                    let note = if likely[index] { "" } else { " (unlikely)" };
                     view! { <option value=index.to_string() selected=index == current>{format!("{}{note}", c.title())}</option> }
                 })
                 .collect_view();
+            let unlisted = detection.columns.len().saturating_sub(PICKER_COLUMNS)
+                - usize::from(current >= PICKER_COLUMNS);
+            let more = (unlisted > 0).then(|| {
+                view! { <option disabled=true>{format!("… {} more columns, not listed", grouped(unlisted))}</option> }
+            });
             view! {
                 <label for="column">"Identifier column"</label>
                 <select id="column" disabled=move || state.run.active.get() on:change:target=move |ev| {
                     state.column.set(ev.target().value().parse().ok());
                     state.replan();
-                }>{options}</select>
+                }>{options}{more}</select>
             }
         })
     };
@@ -278,7 +292,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
 
     view! {
         <section class="card">
-            <p>{format!("{}: {} rows read ({}).", loaded.source, grouped(counts.total()), loaded.table.encoding().name())}</p>
+            <p>{format!("{}: {} read ({}).", loaded.source, counted(counts.total(), "row"), loaded.table.encoding().name())}</p>
             {loaded.table.encoding().warning().map(|w| view! { <p class="warning">{w}</p> })}
             <ul class="counts" id="preview-counts">
                 {move || summary()
@@ -292,6 +306,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                     .collect_view()}
             </ul>
             {column_choice}
+            <super::file_shape::FileShape loaded=loaded.clone() />
             <label for="search">"Search"</label>
             <input id="search" type="search" placeholder="a login, an ID or a row number"
                 prop:value=move || query.get()

@@ -50,6 +50,8 @@ pub struct AppState {
     pub own_account: RwSignal<String>,
     /// The identifier column the admin picked (None: the detected one).
     pub column: RwSignal<Option<usize>>,
+    /// Whether the admin said the first non-blank row is a header (None: as detected).
+    pub header: RwSignal<Option<bool>>,
     pub loaded: RwSignal<Option<Loaded>>,
     /// Why the last file or paste could not be taken in.
     pub intake_error: RwSignal<Option<String>>,
@@ -282,6 +284,7 @@ impl AppState {
             target: RwSignal::new(Target::default()),
             own_account: RwSignal::new(String::new()),
             column: RwSignal::new(None),
+            header: RwSignal::new(None),
             loaded: RwSignal::new(None),
             intake_error: RwSignal::new(None),
             creds: Credentials::new(),
@@ -394,6 +397,7 @@ impl AppState {
                 let target = self.target.get_untracked();
                 let detection = csv_intake::detect(&table, target);
                 self.column.set(None);
+                self.header.set(None);
                 match self.build_plan(&table, &detection, None) {
                     Ok(plan) => {
                         self.intake_error.set(None);
@@ -413,7 +417,7 @@ impl AppState {
         }
     }
 
-    /// Rebuilds the plan after the target, own account or column changed (no re-reading).
+    /// Rebuilds the plan after the target, own account, header or column changed (no re-reading).
     pub fn replan(&self) {
         self.plan_again(true);
     }
@@ -432,7 +436,8 @@ impl AppState {
             return;
         };
         let target = self.target.get_untracked();
-        let detection = Arc::new(csv_intake::detect(&loaded.table, target));
+        let header = self.header.get_untracked();
+        let detection = Arc::new(csv_intake::detect_as(&loaded.table, target, header));
         let column = self.column.get_untracked();
         match self.build_plan(&loaded.table, &detection, column) {
             Ok(plan) => {

@@ -96,3 +96,82 @@ test('a big file is searched a slice at a time, and both lists show what the sea
     document.querySelector('[aria-label="Users that will be removed"]')?.getAttribute('aria-rowcount') === '60001');
   assert.deepEqual(problems, []);
 });
+
+/** The Preview's count of `key` (0 when it is not shown). */
+async function previewCount(page, key) {
+  const count = page.locator(`#preview-counts [data-count=${key}] strong`);
+  return (await count.count()) ? Number(await count.innerText()) : 0;
+}
+
+test('a first row read as a header says why, and the admin can make it a user again', async () => {
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.check('#target-epm');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await dropFile(page, 'leavers.csv', 'kmartin\ntomas.patel@example.com\nraj.fernandez@example.com\n');
+  await page.waitForSelector('#intake-summary');
+  await page.click('.step-nav .primary');
+  await page.waitForSelector('#header-row');
+  assert.equal(await previewCount(page, 'header'), 1);
+  assert.match(await page.locator('#header-guess').innerText(), /Row 1 \(kmartin\) is read as the header/);
+  await page.uncheck('#header-row');
+  await page.waitForFunction(() => !document.querySelector('[data-count=header]'));
+  assert.equal(await previewCount(page, 'targets'), 3, 'kmartin is a user to remove');
+  assert.match(await page.locator('[aria-label="Users that will be removed"] .vrow').first().innerText(), /^1\s+kmartin/);
+  assert.equal(await page.locator('#header-guess').count(), 0);
+
+  // An RSA user ID with a typo on the first line is never taken for a header: it is an invalid row.
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  await page.check('#target-rsa');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  const typo = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5';
+  await dropFile(page, 'ids.csv', `${typo}\n9e8d7c6b-5a49-4838-a726-15f4e3d2c1b0\n1e8d7c6b-5a49-4838-a726-15f4e3d2c1b0\n`);
+  await page.waitForSelector('text=Read ids.csv');
+  await page.click('.step-nav .primary');
+  await page.waitForSelector('#header-row');
+  assert.equal(await page.locator('#header-row').isChecked(), false);
+  assert.equal(await previewCount(page, 'header'), 0);
+  assert.match(await page.locator('[aria-label="Rows that will not be processed"] .vrow').first().innerText(),
+    /^1\s+3f2a1b4c\S+\s+invalid: not a user ID/);
+  assert.deepEqual(problems, []);
+});
+
+test('a list on one line is one user per value; a drop of several files reads none, one of text reads it', async () => {
+  const { page, problems } = await openPanel(browser, sandbox.url + '/');
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  const ids = ['3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', '9e8d7c6b-5a49-4838-a726-15f4e3d2c1b0',
+    '1e8d7c6b-5a49-4838-a726-15f4e3d2c1b0'];
+  await page.fill('#paste', ids.join(', '));
+  await page.click('#use-paste');
+  await page.waitForSelector('#intake-summary');
+  assert.match(await page.locator('#intake-summary').innerText(),
+    /^Read pasted text: 3 rows, .*one line of values separated by commas, read one per row\. 3 to remove/);
+  await page.click('.step-nav .primary');
+  await page.waitForSelector('#one-line-list');
+  assert.equal(await previewCount(page, 'targets'), 3);
+  assert.match(await page.locator('[aria-label="Users that will be removed"] .vrow').nth(2).innerText(), /^3\s+1e8d7c6b/);
+
+  // A lone row of words is one user's details: it stays a row, and the Preview says only one value is read.
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await dropFile(page, 'one.csv', `${ids[0]},John,Doe\n`);
+  await page.waitForSelector('text=Read one.csv: 1 row,');
+  await page.click('.step-nav .primary');
+  assert.match(await page.locator('#side-by-side').innerText(), /Row 1 is the only row and holds 3 values side by side/);
+
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await page.locator('.dropzone').evaluate((zone) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['userID\n'], 'part1.csv', { type: 'text/csv' }));
+    dt.items.add(new File(['userID\n'], 'part2.csv', { type: 'text/csv' }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  assert.equal(await page.locator('.error[role=alert]').innerText(),
+    '2 files were dropped (part1.csv, part2.csv): drop one file at a time. None of them was read.');
+  await page.locator('.dropzone').evaluate((zone, text) => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', text);
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, ids.slice(0, 2).join('\n'));
+  await page.waitForSelector('text=Read dropped text: 2 rows');
+  assert.equal(await page.inputValue('#paste'), ids.slice(0, 2).join('\n'), 'the dropped text is in the paste box');
+  assert.deepEqual(problems, []);
+});

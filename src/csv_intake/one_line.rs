@@ -1,0 +1,93 @@
+//! A list of users written on one line (`id1, id2, id3`, as copied from a ticket or an e-mail): each value is read
+//! as a row of its own, the Nth value being row N.
+
+use super::parse::Parsing;
+use super::table::Table;
+use super::validate::{email_address, is_user_id};
+
+/// The only non-blank row of `table` and how many non-empty values it holds, when it holds two or more.
+pub fn side_by_side(table: &Table) -> Option<(usize, usize)> {
+    let mut rows = (0..table.len()).filter(|&r| !table.is_blank(r));
+    let (Some(row), None) = (rows.next(), rows.next()) else {
+        return None;
+    };
+    let values = table.fields(row).filter(|f| !f.trim().is_empty()).count();
+    (values > 1).then_some((row, values))
+}
+
+/// A parse of `table`'s values one per row, when it is a list on one line: its only non-blank row holds two or
+/// more values and most of them are user IDs or e-mail addresses (a row of plain words may be one user's
+/// details, and stays a row).
+pub(crate) fn relisted(table: &Table) -> Option<Parsing> {
+    let delimiter = table.delimiter()?;
+    let (row, values) = side_by_side(table)?;
+    let identifiers = table
+        .fields(row)
+        .map(str::trim)
+        .filter(|f| is_user_id(f) || email_address(f).is_some())
+        .count();
+    if identifiers < 2 || identifiers * 2 <= values {
+        return None;
+    }
+    let mut text = String::with_capacity(table.text().len() + 2 * values);
+    for field in table.fields(row) {
+        if field.contains(['"', ',', '\n', '\r']) {
+            text.push('"');
+            text.push_str(&field.replace('"', "\"\""));
+            text.push('"');
+        } else {
+            text.push_str(field);
+        }
+        text.push('\n');
+    }
+    Some(Parsing::listing(text, table.encoding(), delimiter))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::csv_intake::{read_bytes, read_pasted, Delimiter, Intake};
+
+    const A: &str = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
+    const B: &str = "9e8d7c6b-5a49-4838-a726-15f4e3d2c1b0";
+
+    #[test]
+    fn ids_or_addresses_on_one_line_are_one_row_each_numbered_in_order() {
+        for (text, delimiter) in [
+            (format!("{A}, {B}, jdoe@example.com\n"), Delimiter::Comma),
+            (
+                format!("{A};{B};\"Doe, Jane\" <jane@example.com>"),
+                Delimiter::Semicolon,
+            ),
+            (format!("\n{A}\t{B}\tnot-an-id\r\n\r\n"), Delimiter::Tab),
+        ] {
+            let table = read_pasted(&text).unwrap();
+            assert_eq!(table.listed(), Some(delimiter), "{text:?}");
+            assert_eq!(table.delimiter(), None);
+            assert_eq!(table.len(), 3, "{text:?}");
+            assert_eq!(table.field(0, 0), Some(A));
+            assert_eq!(table.field(1, 0), Some(B));
+            assert_eq!(table.width(), 1);
+            let bytes = read_bytes(text.clone().into_bytes()).unwrap();
+            assert_eq!(bytes.field(2, 0), table.field(2, 0));
+            let stepped = Intake::pasted(&text).finish().unwrap();
+            assert_eq!((stepped.len(), stepped.listed()), (3, Some(delimiter)));
+        }
+        let quoted = read_pasted(&format!("\"Doe, Jane\" <jane@example.com>,{A},{B}")).unwrap();
+        assert_eq!(quoted.field(0, 0), Some("Doe, Jane <jane@example.com>"));
+    }
+
+    #[test]
+    fn a_row_of_words_or_of_one_identifier_stays_a_row() {
+        for text in [
+            "jdoe,John,Doe\n",
+            &format!("{A},John,Doe,Sales\n"),
+            &format!("{A},{B},John,Doe,Sales\n"),
+            &format!("User ID\n{A},{B}\n"),
+            &format!("{A}\n{B},{A}\n"),
+            &format!("{A}\n"),
+        ] {
+            let table = read_pasted(text).unwrap();
+            assert_eq!(table.listed(), None, "{text:?}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use super::batch::{login_key, settle_earlier_unknowns};
 use super::list::match_plan;
 use super::poll::Pace;
 use super::service::Epm;
-use crate::run::outcome::PlanEntry;
+use crate::run::outcome::{PlanEntry, OUTCOME_UNKNOWN};
 use crate::run::{BatchStage, Clock, Http, Outcome, RunEvent, UserResult};
 
 /// The message of a user List Users no longer had after its removal request got no clear answer
@@ -166,7 +166,9 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
 
     /// One result per user of a batch whose removal answer was lost: removed when List Users
     /// no longer has it ([`GONE_AFTER_LOST_ANSWER`]), not found when it was missing before the
-    /// run ([`ABSENT_BEFORE`]), otherwise failed as `why` says.
+    /// run ([`ABSENT_BEFORE`]), otherwise failed as `why` says. When List Users still has some of
+    /// the batch and nothing is known of before the run, a login it no longer has is an outcome
+    /// unknown: removed, or never there.
     pub(super) fn lost_answer_results(
         &self,
         users: &[PlanEntry],
@@ -180,13 +182,28 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             "{}. List Users still had this login afterwards.",
             why.trim_end_matches('.')
         );
+        // Users still listed show the request did not go through for everyone: a login gone then may
+        // be one the tenant never had, as much as one the request removed.
+        let unproven = gone.contains(&false).then(|| {
+            format!(
+                "{OUTCOME_UNKNOWN}: {}, and List Users no longer has this login but still has others \
+                 of its batch: the request removed it, or the tenant never had it (Check who exists \
+                 before the run tells them apart).",
+                why.trim_end_matches('.')
+            )
+        });
         let listed = self.listed(gone);
         users
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let (outcome, message) =
-                    listed.outcome(i, u, GONE_AFTER_LOST_ANSWER, &still_there, None);
+                let (outcome, message) = listed.outcome(
+                    i,
+                    u,
+                    GONE_AFTER_LOST_ANSWER,
+                    &still_there,
+                    unproven.as_deref(),
+                );
                 UserResult {
                     row: u.row,
                     user: u.user.clone(),

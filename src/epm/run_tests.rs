@@ -547,6 +547,47 @@ fn an_unanswered_removal_request_is_not_repeated() {
         .any(|n| n.contains("left on the service")));
 }
 
+#[test]
+fn a_login_gone_after_a_request_that_left_others_in_place_is_an_outcome_unknown_not_a_removal() {
+    let clock = VirtualClock::new();
+    let fake = FakeEpm::new(&clock, &["a", "b"]);
+    fake.fail(
+        1,
+        |r| r.url.contains("/security/v1/users?"),
+        Err(NetError::Unreachable(String::new())),
+    );
+    let control = Control::new(admin());
+    let (results, _) = run(
+        &clock,
+        &fake,
+        &control,
+        "https://epm.example.com",
+        &config(10),
+        &["a", "ghost", "b"],
+        |_| {},
+    );
+    assert!(fake.removed().is_empty(), "the request did nothing");
+    let ghost = &results[1];
+    assert_eq!(ghost.outcome, Outcome::Failed, "{}", ghost.message);
+    assert!(
+        ghost
+            .message
+            .starts_with(crate::run::outcome::OUTCOME_UNKNOWN)
+            && ghost.message.contains("or the tenant never had it"),
+        "{}",
+        ghost.message
+    );
+    for r in [&results[0], &results[2]] {
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert!(
+            r.message
+                .ends_with("List Users still had this login afterwards."),
+            "{}",
+            r.message
+        );
+    }
+}
+
 /// A v1 run of `plan` against a tenant of `tenant` whose jobs take `ms_per_user`, the answer to its
 /// (one) removal request lost after the request took effect; `poisoned` makes that job fail.
 fn run_losing_the_removal_answer(

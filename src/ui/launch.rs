@@ -180,8 +180,14 @@ pub fn begin(
 /// that was running when the page closed is followed to its end (or, when it cannot be, its
 /// users are looked for with List Users), and RSA users whose request went unanswered are sent
 /// again (a "not found" then means "removed"). `false` when it does not start: a run is
-/// already under way, in this tab or another.
-pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal) -> bool {
+/// already under way, in this tab or another. `told` is given why, when the resume stops before
+/// the run goes on (the service refused the credential): the card shows it after the dialog.
+pub fn resume_run(
+    state: AppState,
+    connection: Connection,
+    mut journal: Journal,
+    told: impl Fn(String) + 'static,
+) -> bool {
     if state.run.busy_untracked() || running_in_another_tab() {
         return false;
     }
@@ -269,23 +275,26 @@ pub fn resume_run(state: AppState, connection: Connection, mut journal: Journal)
         state.run.settling.set(false);
         match refused {
             None => continue_run(state, connection, journal),
-            Some(why) => not_resumed(state, &why),
+            Some(why) => told(not_resumed(state, &why)),
         }
     });
     true
 }
 
-/// Tells the admin why [`resume_run`] stopped before the run went on: nothing was sent.
-fn not_resumed(state: AppState, why: &str) {
+/// Tells the admin why [`resume_run`] stopped before the run went on (nothing was sent), and
+/// returns it.
+fn not_resumed(state: AppState, why: &str) -> String {
     live_run::end();
     state.go(Step::Connect);
+    let text = format!(
+        "The run was not resumed. Asked which users the removal under way when the page closed had \
+         removed, {why}. Nothing was sent, and the run stays saved as it was: paste a valid credential, \
+         then press \"Resume the run\" again."
+    );
     if let Some(window) = web_sys::window() {
-        let _ = window.alert_with_message(&format!(
-            "The run was not resumed. Asked which users the removal under way when the page closed had \
-             removed, {why}. Nothing was sent, and the run stays saved as it was: paste a valid credential, \
-             then press \"Resume the run\" again."
-        ));
+        let _ = window.alert_with_message(&text);
     }
+    text
 }
 
 /// The [`login_key`]s of the users "Check who exists" found missing before the journal's run.

@@ -207,7 +207,8 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
                 };
                 match state.connection() {
                     Ok(connection) => {
-                        if resume_run(state, connection, journal) {
+                        let told = move |why| _ = message.try_set(Some(why));
+                        if resume_run(state, connection, journal, told) {
                             message.set(None);
                         }
                     }

@@ -176,6 +176,23 @@ fn CredentialPrompt() -> impl IntoView {
                 .progress
                 .with(|p| p.as_ref().and_then(|p| p.paused) == Some(PauseReason::CredentialRefused))
     };
+    let done = move || {
+        run.progress
+            .with_untracked(|p| p.as_ref().map_or(0, |p| p.done()))
+    };
+    // How many users had a result when a new credential was given: refused again before any
+    // other, the prompt says so (it would otherwise look as if nothing happened).
+    let given_at = RwSignal::new(None::<usize>);
+    Effect::new(move || {
+        if refused() {
+            if given_at.get_untracked() == Some(done()) {
+                problem.set(Some(
+                    "the service refused this credential too: check it, and paste it again.".into(),
+                ));
+            }
+            given_at.set(None);
+        }
+    });
     let resume = move |_| {
         let token = strip_bearer(&fresh.get_untracked()).to_string();
         if token.is_empty() {
@@ -206,6 +223,7 @@ fn CredentialPrompt() -> impl IntoView {
             }
         }
         problem.set(None);
+        given_at.set(Some(done()));
         run.with_control(|c| {
             let auth = match c.auth() {
                 Auth::Basic { user, .. } => Auth::Basic {

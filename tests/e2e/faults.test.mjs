@@ -94,8 +94,15 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   await waitRemoved(page, 20);
   await sandbox.control('/sandbox/faults', { storm429Secs: 2 });
   await waitRemoved(page, 60);
+  // Issued a minute ago: revoked with the run's token (the sandbox counts a token of the revocation's second as newer).
+  const { jwt: revokedToo } = await sandbox.control('/sandbox/token', { iat: Math.floor(Date.now() / 1000) - 60 });
   await sandbox.control('/sandbox/faults', { revokeCredentials: true });
   await page.waitForSelector('#credential-refused', { timeout: 30_000 });
+  // A token revoked with the first is refused in turn, and the prompt says so rather than look unchanged.
+  await page.fill('#new-credential', revokedToo);
+  await page.click('#credential-refused button.primary');
+  await page.waitForFunction(() => /^Not resumed: the service refused this credential too/
+    .test(document.querySelector('#new-credential-problem')?.textContent), null, { timeout: 30_000 });
   let { jwt } = await sandbox.control('/sandbox/token', {});
   await page.fill('#new-credential', jwt);
   await page.click('#credential-refused button.primary');
@@ -231,6 +238,8 @@ test('an EPM run resumed with a token the service now refuses is not resumed and
   await dialog.accept();
   await page.waitForFunction(() => document.querySelector('#resume-run')?.disabled === false);
   assert.match(await page.locator('#saved-run').innerText(), /stopped before it ended/);
+  assert.match(await page.locator('#saved-run').innerText(), /The run was not resumed\. .*EPM refused the credential/,
+    'the card still says why once the dialog is gone');
   assert.equal(await page.locator('#run-status').count(), 0, 'no run started');
   // With a valid token the job that ran meanwhile is followed, and the run ends with every user removed.
   const { epmBearer } = await sandbox.control('/sandbox/token', {});

@@ -248,7 +248,8 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
         }
         self.control.pause(PauseReason::CredentialRefused);
         emit(RunEvent::Note(format!(
-            "EPM refused the credential (HTTP {http_status}). The run is paused: enter a new credential to continue."
+            "EPM refused the credential (HTTP {http_status}). The run is paused: {}",
+            crate::run::ASKS_FOR_CREDENTIAL
         )));
         emit(RunEvent::Paused(PauseReason::CredentialRefused));
         self.wait_while_paused().await

@@ -77,7 +77,7 @@ pub(super) fn lost_answer_stage(results: &[UserResult], why: String) -> BatchSta
         String::new()
     };
     BatchStage::Done(format!(
-        "{removed} of {} removed{also} (the answer was lost; List Users no longer has them)",
+        "{removed} of {} removed{also} (no clear answer to the removal request; List Users no longer has them)",
         results.len()
     ))
 }

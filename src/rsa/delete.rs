@@ -27,6 +27,14 @@ pub const NOT_ALLOWED: &str =
 pub const CONFLICT: &str = "Not removed: the user is still enabled or is pending deletion, and Delete User Now \
     removes only disabled users. Disable the user first; if it is marked for deletion, unmark it (or leave it: \
     it is removed automatically within seven days). Then retry.";
+/// Shown for 409 when the answer says the user is enabled ("User is in enabled state.").
+pub const CONFLICT_ENABLED: &str =
+    "Not removed: the user is still enabled, and Delete User Now removes only \
+    disabled users. Disable the user first, then retry.";
+/// Shown for 409 when the answer says the user is pending deletion.
+pub const CONFLICT_PENDING: &str =
+    "Not removed: the user is pending deletion (marked for deletion), and is \
+    removed automatically within seven days. To remove it now, unmark it first, then retry.";
 /// Shown (and the run paused) for 403.
 pub const REFUSED: &str = "The service refused the credential (HTTP 403): the token has expired or was revoked, \
     was made for another tenant, or the API key lacks permission to delete users. The run is paused and keeps its \
@@ -67,7 +75,7 @@ pub fn judge_delete(reply: &Result<Response, NetError>, ctx: &AttemptContext<'_>
         404 if ctx.earlier_unanswered => done(Outcome::Removed, REMOVED_EARLIER),
         404 => done(Outcome::NotFound, NOT_FOUND),
         405 => done(Outcome::NotAllowed, NOT_ALLOWED),
-        409 => done(Outcome::Conflict, CONFLICT),
+        409 => done(Outcome::Conflict, conflict(&response.body)),
         403 => Verdict::CredentialRefused {
             status,
             message: REFUSED.to_string(),
@@ -128,9 +136,37 @@ impl Protocol for RsaDelete {
     }
 }
 
+/// The 409 message for the reason the answer names (the document lists "User is in enabled state."
+/// and "User is in pending deletion state."), or for both when it names neither.
+fn conflict(body: &[u8]) -> &'static str {
+    let says = |text: &str| {
+        body.windows(text.len())
+            .any(|w| w.eq_ignore_ascii_case(text.as_bytes()))
+    };
+    if says("pending deletion") || says("pending_deletion") {
+        CONFLICT_PENDING
+    } else if says("enabled state") || says("user_enabled") {
+        CONFLICT_ENABLED
+    } else {
+        CONFLICT
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_refused_credential_note_asks_for_a_new_one_in_the_same_words() {
+        // The panel drops the notes that end so once a new credential is given.
+        for note in [
+            REFUSED,
+            crate::rsa::resolve::REFUSED,
+            crate::rsa::steps::REFUSED,
+        ] {
+            assert!(note.ends_with(crate::run::ASKS_FOR_CREDENTIAL), "{note}");
+        }
+    }
 
     const CTX: AttemptContext = AttemptContext {
         now_ms: 1_000_000.0,
@@ -183,6 +219,32 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_409_says_which_of_the_documented_reasons_the_answer_names() {
+        let judged = |body: &str| match judge_delete(&Ok(Response::new(409, body)), &CTX) {
+            Verdict::Final {
+                outcome, message, ..
+            } => (outcome, message),
+            other => panic!("{other:?}"),
+        };
+        let enabled =
+            r#"{"status":409,"code":"USER_ENABLED","message":"User is in enabled state."}"#;
+        let pending = r#"{"status":409,"code":"USER_PENDING_DELETION","message":"User is in pending deletion state."}"#;
+        assert_eq!(
+            judged(enabled),
+            (Outcome::Conflict, CONFLICT_ENABLED.to_string())
+        );
+        assert_eq!(
+            judged(pending),
+            (Outcome::Conflict, CONFLICT_PENDING.to_string())
+        );
+        assert_eq!(
+            judged("User is in Pending Deletion state").1,
+            CONFLICT_PENDING
+        );
+        assert_eq!(judged("{}"), (Outcome::Conflict, CONFLICT.to_string()));
     }
 
     #[test]

@@ -134,6 +134,10 @@ impl Control {
     }
 }
 
+/// How every note of a refused credential ends: the run asks for a new one. Such a note is
+/// dropped once a new credential is given (it would outlive the pause).
+pub const ASKS_FOR_CREDENTIAL: &str = "give a new credential to continue.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,7 +75,8 @@ impl FollowUp {
                 "This is a retry of {n} {users} whose earlier run failed or did not start: a new run, confirmed like the first one."
             ),
             FollowUpKind::Unmark => format!(
-                "This undoes the mark for deletion of the {n} {users} the results list as marked. {REPLACES_RESULTS}"
+                "This undoes the mark for deletion of the {n} {users} the run is known to have marked: users it found \
+                 marked after a request with no clear answer stay marked (the results shown now list them). {REPLACES_RESULTS}"
             ),
             FollowUpKind::Reenable => format!(
                 "This enables again the {n} {users} the results list as disabled, not deleted. {REPLACES_RESULTS}"

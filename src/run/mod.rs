@@ -21,7 +21,7 @@ pub mod verdict;
 
 pub use action::RunAction;
 pub use backoff::Backoff;
-pub use control::{Control, Mode, PauseReason};
+pub use control::{Control, Mode, PauseReason, ASKS_FOR_CREDENTIAL};
 pub use engine::{run_per_user, run_per_user_resuming, ResumePlan, RunSettings};
 pub use event::{BatchStage, RunEvent};
 pub use http::{Auth, Clock, Http, Method, NetError, Request, Response};

@@ -137,6 +137,8 @@ pub fn ConnectStep() -> impl IntoView {
                                 state.epm_batch_size.set(n);
                                 let _ = save_setting(EPM_BATCH_KEY, &n.to_string());
                             }
+                            // What is not a whole number (-5, 2.5) shows the size kept, as one out of bounds does.
+                            ev.target().set_value(&state.epm_batch_size.get_untracked().to_string());
                         } />
                     <p class="hint">"Each batch is one uploaded file and one job: smaller batches show progress sooner and contain a failure."</p>
                 }.into_any(),

@@ -69,7 +69,7 @@ pub fn KeyFileInput() -> impl IntoView {
                 let renewing = state.signing_key.with_value(Option::is_some);
                 state.signing_key.set_value(Some(signing.clone()));
                 if state.run.active.get_untracked() {
-                    state.run.with_control(|c| c.replace_auth(Auth::Bearer(token)));
+                    state.run.give_credential(Auth::Bearer(token));
                     if !renewing {
                         keep_token_fresh(state);
                     }
@@ -117,9 +117,7 @@ async fn renew(state: AppState, mut signing: SigningKey) -> Result<(), String> {
     if replaced {
         return Ok(());
     }
-    state
-        .run
-        .with_control(|c| c.replace_auth(Auth::Bearer(token.clone())));
+    state.run.give_credential(Auth::Bearer(token.clone()));
     state.creds.jwt.set(token);
     state.signing_key.set_value(Some(signing));
     Ok(())

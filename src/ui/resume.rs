@@ -9,7 +9,7 @@ use super::state::SavedRun;
 use super::AppState;
 use crate::browser::live_run;
 use crate::browser::{clear_journal, load_journal};
-use crate::decimal::grouped;
+use crate::decimal::{counted, grouped};
 use crate::flow::Step;
 use crate::results::time::local_minutes;
 use crate::rsa::RsaMode;
@@ -258,8 +258,8 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     } else {
         let checks = if unanswered > 0 {
             format!(
-                " {} users had a request under way when the page closed: they are checked again first.",
-                grouped(unanswered)
+                " {} had a request under way when the page closed: checked again first.",
+                counted(unanswered, "user")
             )
         } else {
             String::new()

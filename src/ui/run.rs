@@ -224,23 +224,38 @@ fn CredentialPrompt() -> impl IntoView {
         }
         problem.set(None);
         given_at.set(Some(done()));
-        run.with_control(|c| {
-            let auth = match c.auth() {
-                Auth::Basic { user, .. } => Auth::Basic {
+        let Some(auth) = run.control.with_value(|c| c.as_ref().map(Control::auth)) else {
+            return;
+        };
+        // Step 1 takes the new credential too: a retry or undo started after this run sends it.
+        let creds = state.creds;
+        let auth = match auth {
+            Auth::Basic { user, .. } => {
+                creds.epm_password.set(token.clone());
+                Auth::Basic {
                     user,
-                    password: token.clone(),
-                },
-                Auth::Bearer(_) => Auth::Bearer(token.clone()),
-            };
-            c.replace_auth(auth);
-        });
+                    password: token,
+                }
+            }
+            Auth::Bearer(_) => {
+                match state.target.get_untracked() {
+                    Target::Rsa => creds.jwt.set(token.clone()),
+                    Target::Epm => creds.epm_token.set(token.clone()),
+                }
+                Auth::Bearer(token)
+            }
+        };
+        run.give_credential(auth);
         fresh.set(String::new());
     };
     view! {
         <Show when=refused>
             <div class="card alert" role="alert" id="credential-refused">
                 <p><strong>"The service refused the credential (expired or revoked). The run is paused; nothing was lost."</strong></p>
-                <label for="new-credential">"Paste a new token (or the password again) to resume, or load a new key file on step 1"</label>
+                <label for="new-credential">{move || match state.target.get() {
+                    Target::Rsa => "Paste a new token to resume, or load a new key file on step 1",
+                    Target::Epm => "Paste a new token (or the password again) to resume",
+                }}</label>
                 <input id="new-credential" type="password" autocomplete="off"
                     prop:value=move || fresh.get() on:input:target=move |ev| fresh.set(ev.target().value()) />
                 <div class="actions">

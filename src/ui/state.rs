@@ -196,6 +196,17 @@ impl RunState {
         }
     }
 
+    /// Gives the active run a new credential: it goes on if it was paused for a refused one, and
+    /// the notes that asked for one are dropped (they would outlive the pause).
+    pub fn give_credential(self, auth: Auth) {
+        self.with_control(|c| c.replace_auth(auth));
+        let asking = |note: &String| note.ends_with(crate::run::ASKS_FOR_CREDENTIAL);
+        if self.notes.with_untracked(|notes| notes.iter().any(asking)) {
+            self.notes
+                .update(|notes| notes.retain(|note| !asking(note)));
+        }
+    }
+
     /// Applies `act` to the active run's control, if there is one, then shows the pause that
     /// still holds (an admin's pause outlasts a new credential or the browser coming back online).
     pub fn with_control(self, act: impl FnOnce(&Control)) {

@@ -106,6 +106,12 @@ test('every row ends in exactly one outcome that agrees with the audit log, thro
   let { jwt } = await sandbox.control('/sandbox/token', {});
   await page.fill('#new-credential', jwt);
   await page.click('#credential-refused button.primary');
+  // Step 1 takes the new token too, so that a retry or undo after this run sends it, not the revoked one.
+  await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
+  assert.equal(await page.inputValue('#rsa-jwt'), jwt);
+  await page.locator('nav.stepper a', { hasText: 'Run' }).click();
+  assert.equal(await page.locator('ul.notes li', { hasText: 'give a new credential to continue' }).count(), 0,
+    'the note asking for a credential goes once one is given');
 
   await waitRemoved(page, 120);
   const beforeReload = await removedCount(page);

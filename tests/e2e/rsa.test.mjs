@@ -18,7 +18,8 @@ function leaversCsv(tenant) {
   const scim = pick((u) => /SCIM/.test(u.identitySource) && u.userStatus === 'Disabled' && !u.markDeleted, 2);
   const unknown = ['00000000-0000-4000-8000-000000000001', 'ABCDEF01-2345-6789-ABCD-EF0123456789'];
   const lines = ['User ID;Name'];
-  const expected = { removed: [], notFound: unknown.map((u) => u.toLowerCase()), notAllowed: [], conflict: [] };
+  const expected = { removed: [], notFound: unknown.map((u) => u.toLowerCase()), notAllowed: [], conflict: [],
+    enabled: enabled.map((u) => u.id.toLowerCase()), pending: pending.map((u) => u.id.toLowerCase()) };
   for (const u of disabled) { lines.push(`${u.id};${u.firstName} ${u.lastName}`); expected.removed.push(u.id); }
   for (const u of enabled) { lines.push(`${u.id.toUpperCase()};"${u.lastName}; ${u.firstName}"`); expected.conflict.push(u.id); }
   for (const u of pending) { lines.push(`${u.id};pending`); expected.conflict.push(u.id); }
@@ -139,6 +140,10 @@ test('an RSA removal from a dropped CSV completes and agrees with the audit log'
 
   const removedInCsv = csv.filter((r) => r.outcome === 'removed').map((r) => r.user.toLowerCase()).sort();
   assert.deepEqual(removedInCsv, removedInAudit.map((u) => u.toLowerCase()));
+  // A 409 says which of the two documented reasons the service gave.
+  const message = (id) => csv.find((r) => r.user.toLowerCase() === id && r.outcome !== 'skipped').message;
+  for (const id of expected.enabled) assert.match(message(id), /^Not removed: the user is still enabled/);
+  for (const id of expected.pending) assert.match(message(id), /^Not removed: the user is pending deletion/);
   assert.equal(csv.length, text.trim().split(/\r\n/).length + 1, 'one CSV row per input row, the trailing blank included');
   const deletes = (await sandbox.control('/sandbox/requests')).filter((r) => r.method === 'DELETE');
   const perUser = new Map();

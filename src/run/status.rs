@@ -79,11 +79,17 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
         .iter()
         .filter(|o| **o == aim || progress.counts.get(o) > 0)
         .map(|o| match (o, progress.unknown) {
-            (Outcome::Failed, unknown) if unknown > 0 => format!(
-                "{} failed ({} outcome unknown)",
-                grouped(progress.counts.get(o)),
-                grouped(unknown)
-            ),
+            // Counted apart, as the results count them.
+            (Outcome::Failed, unknown) if unknown > 0 => {
+                match progress.counts.get(o).saturating_sub(unknown) {
+                    0 => format!("{} outcome unknown", grouped(unknown)),
+                    failed => format!(
+                        "{} failed, {} outcome unknown",
+                        grouped(failed),
+                        grouped(unknown)
+                    ),
+                }
+            }
             _ => format!("{} {}", grouped(progress.counts.get(o)), o.label()),
         })
         .collect();
@@ -362,7 +368,15 @@ mod tests {
         p.total += 1;
         assert_eq!(
             ended(&p, RunAction::Remove, false),
-            "Finished: 14 of 14 users have an outcome: 12 removed, 2 failed (1 outcome unknown)."
+            "Finished: 14 of 14 users have an outcome: 12 removed, 1 failed, 1 outcome unknown."
+        );
+        let mut only_unknown = progress(&[(Outcome::Removed, 12)]);
+        only_unknown.unknown = 1;
+        only_unknown.counts.failed = 1;
+        only_unknown.total += 1;
+        assert_eq!(
+            ended(&only_unknown, RunAction::Remove, false),
+            "Finished: 13 of 13 users have an outcome: 12 removed, 1 outcome unknown."
         );
     }
 

@@ -158,7 +158,11 @@ fn SavedRunCard(saved: SavedRun, card: Card) -> impl IntoView {
     let offset = js_sys::Date::new(&journal.started_ms.into()).get_timezone_offset();
     let when = local_minutes(journal.started_ms, offset).unwrap_or_default();
     let remaining = saved.total - saved.done;
-    let unanswered = journal.unanswered().len();
+    // Users whose request (RSA), or whose batch's removal (EPM), was under way when the page closed.
+    let unanswered = journal
+        .unanswered()
+        .len()
+        .max(journal.interrupted_job_users().len());
     let message = RwSignal::new(None::<String>);
     // What the resume does before the run goes on (it may follow a job to its end: minutes).
     let settling_text = if !journal.interrupted_job_users().is_empty() {

@@ -81,7 +81,7 @@ fn RunProgress() -> impl IntoView {
                     {move || failed
                         .then(|| run.progress.with(|p| p.as_ref().map_or(0, |p| p.unknown)))
                         .filter(|n| *n > 0)
-                        .map(|n| view! { <span class="bar-note">{format!(" ({} outcome unknown)", grouped(n))}</span> })}
+                        .map(|n| view! { <span class="bar-note">{format!(" ({} of them outcome unknown)", grouped(n))}</span> })}
                 </span>
                 <span class="bar-count">{move || {
                     read(&|p| grouped(outcome.as_ref().map_or(p.done(), |o| p.counts.get(o))))

@@ -196,6 +196,8 @@ test('an EPM run reloaded while its job runs follows that job to its end and agr
   await reloadAndSignInAgain(page, demo);
   assert.equal(await page.inputValue('#epm-base'), demo.epm.baseUrl);
   assert.equal(await page.inputValue('#epm-batch'), '10', 'the batch size is kept across the reload');
+  assert.match(await page.locator('#saved-run').innerText(), /10 users had a request under way when the page closed/,
+    'the card counts the users of the job that was running');
   // The job started before the reload is still running: the resumed run follows it to its end.
   await page.click('#resume-run');
   await page.waitForSelector('#see-results', { timeout: 60_000 });

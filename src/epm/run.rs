@@ -315,7 +315,11 @@ impl<H: Http, C: Clock> Epm<'_, H, C> {
             users.iter().map(|u| u.user.as_str()),
             self.config.line_ending,
         );
-        self.upload(index, run_id, &file, emit).await
+        let uploaded = self.upload(index, run_id, &file, emit).await;
+        if uploaded.is_ok() {
+            stage(emit, index, users, BatchStage::Uploaded);
+        }
+        uploaded
     }
 
     /// The report of a batch whose upload did not complete.

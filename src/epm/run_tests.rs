@@ -148,6 +148,7 @@ fn several_batches_with_failing_users_and_a_whole_job_failure() {
         [
             BatchStage::Queued,
             BatchStage::Uploading,
+            BatchStage::Uploaded,
             BatchStage::JobRunning,
             BatchStage::Done("Processed - 3, Succeeded - 2, Failed - 1.".into())
         ]

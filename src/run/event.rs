@@ -65,6 +65,9 @@ pub enum RunEvent {
 pub enum BatchStage {
     Queued,
     Uploading,
+    /// Its file is uploaded (ahead, while the batch before it runs) and its removal is not
+    /// requested yet.
+    Uploaded,
     /// Its file is uploaded and its removal request waits (throttled, or for a new credential):
     /// the service has not acted on it.
     Waiting,

@@ -313,7 +313,7 @@ impl Journal {
                         .extend(members.iter().copied().filter(|&i| results[i].is_none()));
                 }
             }
-            BatchStage::Done(_) | BatchStage::Failed(_) => {}
+            BatchStage::Uploaded | BatchStage::Done(_) | BatchStage::Failed(_) => {}
         }
     }
 

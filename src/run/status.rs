@@ -248,16 +248,24 @@ fn duration(ms: f64) -> String {
 /// reports its users "not started".
 pub fn batch_line(stage: &BatchStage, run_ended: bool, cancelled: bool) -> (&'static str, String) {
     match stage {
-        BatchStage::Queued | BatchStage::Uploading | BatchStage::Waiting if run_ended => (
-            "not-started",
-            if cancelled {
-                "not started: the run was cancelled".to_string()
-            } else {
-                "not started".to_string()
-            },
-        ),
+        BatchStage::Queued | BatchStage::Uploading | BatchStage::Uploaded | BatchStage::Waiting
+            if run_ended =>
+        {
+            (
+                "not-started",
+                if cancelled {
+                    "not started: the run was cancelled".to_string()
+                } else {
+                    "not started".to_string()
+                },
+            )
+        }
         BatchStage::Queued => ("queued", "queued".to_string()),
         BatchStage::Uploading => ("active", "uploading the file".to_string()),
+        BatchStage::Uploaded => (
+            "queued",
+            "file uploaded; removal not requested yet".to_string(),
+        ),
         BatchStage::Waiting => (
             "active",
             "waiting to request the removal (throttled, or for a new credential)".to_string(),
@@ -622,7 +630,11 @@ mod tests {
 
     #[test]
     fn batches_that_never_ran_read_not_started_once_the_run_has_ended() {
-        for stage in [BatchStage::Queued, BatchStage::Uploading] {
+        for stage in [
+            BatchStage::Queued,
+            BatchStage::Uploading,
+            BatchStage::Uploaded,
+        ] {
             assert_eq!(
                 batch_line(&stage, true, true),
                 (
@@ -639,6 +651,14 @@ mod tests {
         assert_eq!(
             batch_line(&BatchStage::Uploading, false, false).1,
             "uploading the file"
+        );
+        assert_eq!(
+            batch_line(&BatchStage::Uploaded, false, false),
+            (
+                "queued",
+                "file uploaded; removal not requested yet".to_string()
+            ),
+            "a file uploaded ahead no longer reads as uploading"
         );
         assert_eq!(
             batch_line(&BatchStage::Done("Processed - 3".into()), true, true),

@@ -57,6 +57,7 @@ pub fn skip_reason(plan: &Plan, i: usize, adjusted: &Adjustments) -> Option<Skip
         Class::Blank => SkipReason::Blank,
         Class::Header => SkipReason::Header,
         Class::ExcludedSelf => SkipReason::ExcludedSelf,
+        Class::ExcludedSelfGuess => SkipReason::ExcludedSelfGuess,
         Class::Protected { pattern } => {
             SkipReason::Protected(plan.protected_pattern(pattern).to_string())
         }

@@ -259,6 +259,7 @@ fn outcomes(table: &Table, plan: &Plan) -> Vec<RowOutcome> {
             Class::Blank => SkipReason::Blank,
             Class::Header => SkipReason::Header,
             Class::ExcludedSelf => SkipReason::ExcludedSelf,
+            Class::ExcludedSelfGuess => SkipReason::ExcludedSelfGuess,
             Class::Protected { pattern } => {
                 SkipReason::Protected(plan.protected_pattern(pattern).to_string())
             }

@@ -16,6 +16,9 @@ pub fn classic_domain_user(sign_in: &str) -> Option<&str> {
 pub enum Exclusion {
     /// The admin's own account.
     OwnAccount,
+    /// The login the admin's EPM sign-in name would be in a classic identity domain
+    /// ([`classic_domain_user`]): perhaps the admin's own account, perhaps someone else's.
+    OwnAccountGuess,
     /// Matches the protected pattern with this index.
     Protected(u32),
 }
@@ -73,12 +76,14 @@ impl Exclusions {
     /// matches, the first in the list is named.
     #[inline(always)]
     pub fn check(&self, value: &str, hash: u64) -> Option<Exclusion> {
-        if self
+        let own = self
             .own
             .iter()
-            .any(|(own_hash, own)| *own_hash == hash && fold_eq(own, value))
-        {
-            return Some(Exclusion::OwnAccount);
+            .position(|(own_hash, own)| *own_hash == hash && fold_eq(own, value));
+        match own {
+            Some(0) => return Some(Exclusion::OwnAccount),
+            Some(_) => return Some(Exclusion::OwnAccountGuess),
+            None => {}
         }
         if self.exact.is_empty() && self.globs.is_empty() {
             return None;
@@ -160,7 +165,7 @@ mod tests {
         let ex = Exclusions::new(Target::Epm, Some("idm123.jadmin"), true, &[]);
         assert_eq!(
             ex.check("JAdmin", fold_hash("JAdmin")),
-            Some(Exclusion::OwnAccount)
+            Some(Exclusion::OwnAccountGuess)
         );
         assert_eq!(
             ex.check("idm123.jadmin", fold_hash("idm123.jadmin")),

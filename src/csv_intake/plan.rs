@@ -58,6 +58,9 @@ pub enum Class {
     Header,
     /// The admin's own account.
     ExcludedSelf,
+    /// The login the EPM sign-in name would be in a classic identity domain: perhaps the admin's own
+    /// account (counted with it).
+    ExcludedSelfGuess,
     /// Matches the protected pattern with this index in [`Options::protected`].
     Protected { pattern: u32 },
 }
@@ -71,6 +74,11 @@ impl fmt::Display for Class {
             Class::Blank => write!(f, "blank row"),
             Class::Header => write!(f, "header row"),
             Class::ExcludedSelf => write!(f, "excluded: your own account"),
+            Class::ExcludedSelfGuess => write!(
+                f,
+                "excluded: perhaps your own account (your sign-in name after its first dot, as a classic \
+                 identity domain writes it); if it is someone else's, enter your own login on step 1"
+            ),
             Class::Protected { .. } => write!(f, "excluded: protected account"),
         }
     }
@@ -109,7 +117,7 @@ impl Counts {
             Class::Invalid { .. } => &mut self.invalid,
             Class::Blank => &mut self.blank,
             Class::Header => &mut self.header,
-            Class::ExcludedSelf => &mut self.excluded_self,
+            Class::ExcludedSelf | Class::ExcludedSelfGuess => &mut self.excluded_self,
             Class::Protected { .. } => &mut self.protected,
         };
         *count += 1;
@@ -382,6 +390,7 @@ fn classify(
     };
     match (excluded, checked.shape) {
         (Some(Exclusion::OwnAccount), _) => Class::ExcludedSelf,
+        (Some(Exclusion::OwnAccountGuess), _) => Class::ExcludedSelfGuess,
         (Some(Exclusion::Protected(pattern)), _) => Class::Protected { pattern },
         (None, Err(reason)) => Class::Invalid { reason },
         (None, Ok(())) => {

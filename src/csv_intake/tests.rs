@@ -274,8 +274,12 @@ fn the_own_account_with_an_identity_domain_prefix_is_excluded_without_it() {
     let plan = plan(&table, &options).unwrap();
     assert_eq!(
         plan.classes(),
-        [Class::Header, Class::ExcludedSelf, Class::Target]
+        [Class::Header, Class::ExcludedSelfGuess, Class::Target]
     );
+    assert_eq!(plan.counts().excluded_self, 1);
+    assert!(Class::ExcludedSelfGuess
+        .to_string()
+        .starts_with("excluded: perhaps your own account"));
 }
 
 #[test]
@@ -292,8 +296,8 @@ offboard.admin@example.com
     options.own_is_sign_in = true;
     assert_eq!(
         plan(&table, &options).unwrap().classes(),
-        [Class::Header, Class::ExcludedSelf, Class::ExcludedSelf],
-        "a sign-in name may carry a classic identity domain: both are kept out"
+        [Class::Header, Class::ExcludedSelfGuess, Class::ExcludedSelf],
+        "a sign-in name may carry a classic identity domain: both are kept out, the guess said to be one"
     );
     options.own_is_sign_in = false;
     assert_eq!(

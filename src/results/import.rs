@@ -315,6 +315,7 @@ mod tests {
             SkipReason::Blank,
             SkipReason::Header,
             SkipReason::ExcludedSelf,
+            SkipReason::ExcludedSelfGuess,
             SkipReason::Protected("svc-*".into()),
             SkipReason::Protected(String::new()),
             SkipReason::NotInTenant("no user has this e-mail address (lookup)".into()),

@@ -16,6 +16,9 @@ pub enum SkipReason {
     Header,
     /// The signed-in admin's own account.
     ExcludedSelf,
+    /// The login the admin's EPM sign-in name would be in a classic identity domain: perhaps the
+    /// admin's own account.
+    ExcludedSelfGuess,
     /// A protected account; the pattern it matched.
     Protected(String),
     /// The tenant has no such user (an e-mail address no user has, a login List Users lacks); how
@@ -40,6 +43,10 @@ pub const SKIP_KINDS: [&str; 9] = [
     "left out by you",
 ];
 
+/// [`SkipReason::ExcludedSelfGuess`] in the admin's words.
+const OWN_GUESS: &str = "perhaps your own account: never removed (your EPM sign-in name after its first dot, \
+    as a classic identity domain writes it; if it is someone else's, enter your own login on step 1)";
+
 /// [`SkipReason::LeftOut`] in the admin's words.
 const LEFT_OUT: &str = "left out by you on the Preview";
 
@@ -51,7 +58,7 @@ impl SkipReason {
             SkipReason::Invalid(_) => 1,
             SkipReason::Blank => 2,
             SkipReason::Header => 3,
-            SkipReason::ExcludedSelf => 4,
+            SkipReason::ExcludedSelf | SkipReason::ExcludedSelfGuess => 4,
             SkipReason::Protected(_) => 5,
             SkipReason::NotInTenant(_) => 6,
             SkipReason::NotLookedUp(_) => 7,
@@ -68,6 +75,7 @@ impl SkipReason {
             SkipReason::Blank => "blank row".to_string(),
             SkipReason::Header => "header row".to_string(),
             SkipReason::ExcludedSelf => "your own account: never removed".to_string(),
+            SkipReason::ExcludedSelfGuess => OWN_GUESS.to_string(),
             SkipReason::Protected(pattern) if pattern.trim().is_empty() => {
                 "protected account: never removed".to_string()
             }
@@ -94,6 +102,7 @@ impl SkipReason {
             "blank row" => SkipReason::Blank,
             "header row" => SkipReason::Header,
             "your own account: never removed" => SkipReason::ExcludedSelf,
+            OWN_GUESS => SkipReason::ExcludedSelfGuess,
             "protected account: never removed" => SkipReason::Protected(String::new()),
             "not in the tenant" => SkipReason::NotInTenant(String::new()),
             "not looked up" => SkipReason::NotLookedUp(String::new()),

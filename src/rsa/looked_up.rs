@@ -147,7 +147,9 @@ pub fn counts_with<'a>(
         let class = match decision {
             Decision::Remove(_) => &mut c.targets,
             Decision::Skip(SkipReason::Duplicate { .. }) => &mut c.duplicates,
-            Decision::Skip(SkipReason::ExcludedSelf) => &mut c.excluded_self,
+            Decision::Skip(SkipReason::ExcludedSelf | SkipReason::ExcludedSelfGuess) => {
+                &mut c.excluded_self
+            }
             Decision::Skip(SkipReason::Protected(_)) => &mut c.protected,
             Decision::Skip(SkipReason::NotInTenant(_)) => &mut decided.not_in_tenant,
             Decision::Skip(SkipReason::NotLookedUp(_)) => &mut decided.not_looked_up,

@@ -179,6 +179,11 @@ test('a sign-in name with a dot also keeps the login after it out, says so, and 
   const count = async (key) => Number(await page.locator(`#preview-counts [data-count=${key}] strong`).innerText().catch(() => '0'));
   assert.equal(await count('targets'), 1);
   assert.equal(await count('self'), 2);
+  // The row of the bare login says it is only perhaps the admin's, and how to remove it if it is not.
+  const skipped = await page.locator('[aria-label="Rows that will not be processed"] .vrow').allInnerTexts();
+  assert.match(skipped.find((r) => r.includes(bare) && !r.includes(admin)),
+    /perhaps your own account: never removed \(.*enter your own login on step 1\)$/);
+  assert.match(skipped.find((r) => r.includes(admin)), /\syour own account: never removed$/);
 
   await page.locator('nav.stepper a', { hasText: 'Connect' }).click();
   await page.fill('#own-account', admin);

@@ -48,6 +48,8 @@ enum OldSkip<'a> {
     Header,
     #[serde(rename = "s")]
     ExcludedSelf,
+    #[serde(rename = "g")]
+    ExcludedSelfGuess,
     #[serde(rename = "p")]
     Protected(Cow<'a, str>),
     #[serde(rename = "n")]
@@ -65,6 +67,7 @@ fn old_skip(s: &Skipped) -> (usize, Cow<'_, str>, OldSkip<'_>) {
         SkipReason::Blank => OldSkip::Blank,
         SkipReason::Header => OldSkip::Header,
         SkipReason::ExcludedSelf => OldSkip::ExcludedSelf,
+        SkipReason::ExcludedSelfGuess => OldSkip::ExcludedSelfGuess,
         SkipReason::Protected(p) => OldSkip::Protected(Cow::Borrowed(p)),
         SkipReason::NotInTenant(how) => OldSkip::NotInTenant(Cow::Borrowed(how)),
         SkipReason::NotLookedUp(why) => OldSkip::NotLookedUp(Cow::Borrowed(why)),
@@ -145,6 +148,7 @@ fn old_from_json(text: &str) -> Result<Journal, String> {
             OldSkip::Blank => SkipWire::Blank,
             OldSkip::Header => SkipWire::Header,
             OldSkip::ExcludedSelf => SkipWire::ExcludedSelf,
+            OldSkip::ExcludedSelfGuess => SkipWire::ExcludedSelfGuess,
             OldSkip::Protected(p) => SkipWire::Protected(p),
             OldSkip::NotInTenant(how) => SkipWire::NotInTenant(how),
             OldSkip::NotLookedUp(why) => SkipWire::NotLookedUp(why),
@@ -199,6 +203,7 @@ fn reason() -> impl Strategy<Value = SkipReason> {
         Just(SkipReason::Blank),
         Just(SkipReason::Header),
         Just(SkipReason::ExcludedSelf),
+        Just(SkipReason::ExcludedSelfGuess),
         text().prop_map(SkipReason::Protected),
         text().prop_map(SkipReason::NotInTenant),
         text().prop_map(SkipReason::NotLookedUp),

@@ -5,19 +5,29 @@ use super::parse::Parsing;
 use super::table::Table;
 use super::validate::{email_address, is_user_id};
 
-/// The only non-blank row of `table` and how many non-empty values it holds, when it holds two or more.
+/// The one row of values of `table` and how many non-empty values it holds, when it holds two or
+/// more: its only non-blank row, or the second of two whose first holds a single value (a title,
+/// such as `User ID`).
 pub fn side_by_side(table: &Table) -> Option<(usize, usize)> {
     let mut rows = (0..table.len()).filter(|&r| !table.is_blank(r));
-    let (Some(row), None) = (rows.next(), rows.next()) else {
-        return None;
+    let row = match (rows.next(), rows.next(), rows.next()) {
+        (Some(row), None, _) => row,
+        (Some(head), Some(row), None) if values(table, head) == 1 => row,
+        _ => return None,
     };
-    let values = table.fields(row).filter(|f| !f.trim().is_empty()).count();
+    let values = values(table, row);
     (values > 1).then_some((row, values))
 }
 
-/// A parse of `table`'s values one per row, when it is a list on one line: its only non-blank row holds two or
-/// more values and most of them are user IDs or e-mail addresses (a row of plain words may be one user's
-/// details, and stays a row).
+/// How many non-empty values row `row` holds.
+fn values(table: &Table, row: usize) -> usize {
+    table.fields(row).filter(|f| !f.trim().is_empty()).count()
+}
+
+/// A parse of `table`'s values one per row, when it is a list on one line: its row of values
+/// ([`side_by_side`]) holds two or more and most of them are user IDs or e-mail addresses (a row of
+/// plain words may be one user's details, and stays a row). A title line above it stays the first
+/// row; empty values at the end of the line (a trailing delimiter) are dropped.
 pub(crate) fn relisted(table: &Table) -> Option<Parsing> {
     let delimiter = table.delimiter()?;
     let (row, values) = side_by_side(table)?;
@@ -29,8 +39,15 @@ pub(crate) fn relisted(table: &Table) -> Option<Parsing> {
     if identifiers < 2 || identifiers * 2 <= values {
         return None;
     }
+    let mut fields: Vec<&str> = table.fields(row).collect();
+    while fields.last().is_some_and(|f| f.trim().is_empty()) {
+        fields.pop();
+    }
+    let title = (0..row)
+        .find(|&r| !table.is_blank(r))
+        .and_then(|head| table.fields(head).find(|f| !f.trim().is_empty()));
     let mut text = String::with_capacity(table.text().len() + 2 * values);
-    for field in table.fields(row) {
+    for field in title.into_iter().chain(fields) {
         if field.contains(['"', ',', '\n', '\r']) {
             text.push('"');
             text.push_str(&field.replace('"', "\"\""));
@@ -72,6 +89,17 @@ mod tests {
             let stepped = Intake::pasted(&text).finish().unwrap();
             assert_eq!((stepped.len(), stepped.listed()), (3, Some(delimiter)));
         }
+        let titled = read_pasted(&format!("User ID\n{A}, {B},\n")).unwrap();
+        assert_eq!(titled.listed(), Some(Delimiter::Comma));
+        assert_eq!(
+            titled.len(),
+            3,
+            "the title, then one row per value; the trailing comma adds none"
+        );
+        assert_eq!(
+            (titled.field(0, 0), titled.field(2, 0)),
+            (Some("User ID"), Some(B))
+        );
         let quoted = read_pasted(&format!("\"Doe, Jane\" <jane@example.com>,{A},{B}")).unwrap();
         assert_eq!(quoted.field(0, 0), Some("Doe, Jane <jane@example.com>"));
     }
@@ -82,8 +110,8 @@ mod tests {
             "jdoe,John,Doe\n",
             &format!("{A},John,Doe,Sales\n"),
             &format!("{A},{B},John,Doe,Sales\n"),
-            &format!("User ID\n{A},{B}\n"),
-            &format!("{A}\n{B},{A}\n"),
+            &format!("User ID,Name\n{A},{B}\n"),
+            &format!("User ID\n{A}\n{B},{A}\n"),
             &format!("{A}\n"),
         ] {
             let table = read_pasted(text).unwrap();

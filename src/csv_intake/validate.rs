@@ -391,10 +391,10 @@ fn shape_ascii(value: &[u8], target: Target, scan: &AsciiScan) -> Result<(), Inv
 }
 
 /// How many e-mail addresses `value` holds when it holds more than one, separated as recipients are (`,`, `;`
-/// or spaces): `a@x.com; b@x.com`.
+/// or spaces) or as a list's values may be (`|`): `a@x.com; b@x.com`.
 fn several_addresses(value: &str) -> Option<u32> {
     let count = value
-        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .split(|c: char| matches!(c, ',' | ';' | '|') || c.is_whitespace())
         .filter(|part| email_address(part).is_some())
         .count() as u32;
     (count > 1).then_some(count)
@@ -570,6 +570,7 @@ mod tests {
             ("a@x.com,b@x.com", 2),
             ("A <a@x.com>, B <b@x.com>, c@x.com", 3),
             ("ä@x.com;b@x.com", 2),
+            ("a@example.com|b@example.com", 2),
         ] {
             for target in [Target::Rsa, Target::Epm] {
                 let shape = check(value, target).shape;

@@ -78,18 +78,8 @@ pub fn ended(progress: &Progress, action: RunAction, cancel_requested: bool) -> 
     let parts: Vec<String> = Outcome::ALL
         .iter()
         .filter(|o| **o == aim || progress.counts.get(o) > 0)
-        .map(|o| match (o, progress.unknown) {
-            // Counted apart, as the results count them.
-            (Outcome::Failed, unknown) if unknown > 0 => {
-                match progress.counts.get(o).saturating_sub(unknown) {
-                    0 => format!("{} outcome unknown", grouped(unknown)),
-                    failed => format!(
-                        "{} failed, {} outcome unknown",
-                        grouped(failed),
-                        grouped(unknown)
-                    ),
-                }
-            }
+        .map(|o| match failures(progress) {
+            Some(failed) if *o == Outcome::Failed => failed,
             _ => format!("{} {}", grouped(progress.counts.get(o)), o.label()),
         })
         .collect();
@@ -181,6 +171,22 @@ pub fn running(progress: &Progress, now_ms: f64, cancelling: bool) -> String {
 /// The page's title when nothing has run: the one `index.html` gives.
 pub const PAGE_TITLE: &str = "Offboard — bulk user removal";
 
+/// The failed users, those whose outcome is unknown counted apart as the results count them ("2
+/// failed, 1 outcome unknown"); `None` when none failed.
+fn failures(progress: &Progress) -> Option<String> {
+    let (all, unknown) = (progress.counts.failed, progress.unknown);
+    match (all.saturating_sub(unknown), unknown) {
+        (0, 0) => None,
+        (failed, 0) => Some(format!("{} failed", grouped(failed))),
+        (0, unknown) => Some(format!("{} outcome unknown", grouped(unknown))),
+        (failed, unknown) => Some(format!(
+            "{} failed, {} outcome unknown",
+            grouped(failed),
+            grouped(unknown)
+        )),
+    }
+}
+
 /// The browser tab's title, so that a run in a background tab can be followed from the tab strip:
 /// "42% · Running · Offboard", "42% · Throttled · Offboard" (at `now_ms`), "Finished, 3 failed · Offboard";
 /// [`PAGE_TITLE`] before any run.
@@ -208,9 +214,9 @@ pub fn tab_title(
         } else {
             "Finished"
         };
-        match p.counts.failed {
-            0 => end.to_string(),
-            n => format!("{end}, {} failed", grouped(n)),
+        match failures(p) {
+            None => end.to_string(),
+            Some(failed) => format!("{end}, {failed}"),
         }
     };
     format!("{state} · Offboard")
@@ -554,6 +560,12 @@ mod tests {
         assert_eq!(
             tab_title(Some(&done), false, false, 0.0),
             "Finished, 1,500 failed · Offboard"
+        );
+        let mut unsure = done.clone();
+        unsure.unknown = 500;
+        assert_eq!(
+            tab_title(Some(&unsure), false, false, 0.0),
+            "Finished, 1,000 failed, 500 outcome unknown · Offboard"
         );
         let cut = progress(&[(Outcome::Removed, 5), (Outcome::NotStarted, 5)]);
         assert_eq!(

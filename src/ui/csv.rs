@@ -77,7 +77,7 @@ pub fn CsvStep() -> impl IntoView {
             .map(|file| file.name())
             .collect();
         if names.len() > 1 {
-            state.intake_error.set(Some(several_files(&names)));
+            state.refuse_drop(several_files(&names));
             return;
         }
         if let Some(file) = files.and_then(|files| files.get(0)) {
@@ -89,7 +89,7 @@ pub fn CsvStep() -> impl IntoView {
                 pasted.set(text);
                 read_paste_box("dropped text");
             }
-            _ => state.intake_error.set(Some(NOTHING_DROPPED.into())),
+            _ => state.refuse_drop(NOTHING_DROPPED.into()),
         }
     };
     let on_pick = move |ev: leptos::ev::Targeted<web_sys::Event, web_sys::HtmlInputElement>| {

@@ -24,9 +24,9 @@ fn shape(state: AppState, loaded: &Loaded, first: usize) -> impl IntoView {
     let row = row_number(first);
     // A lone row cannot be a header: a file of a header alone is refused.
     let alone = (first + 1..table.len()).all(|r| table.is_blank(r));
-    let column = loaded.plan.options().column;
     let guess = detection.by_content.then(|| {
-        let value = table.field(first, column).unwrap_or("").trim().to_string();
+        // The column whose values below made the guess, whichever the admin picked since.
+        let value = table.field(first, detection.suggested()).unwrap_or("").trim().to_string();
         let below = match loaded.plan.options().target {
             Target::Rsa => "user IDs",
             Target::Epm => "e-mail addresses",
@@ -52,8 +52,8 @@ fn shape(state: AppState, loaded: &Loaded, first: usize) -> impl IntoView {
         .map(|(row, values)| {
             view! {
                 <p class="warning" id="side-by-side">{format!(
-                    "Row {} is the only row and holds {} values side by side: only the identifier column's is read. \
-                     To remove several users, put one per line.",
+                    "Row {} holds {} values side by side, the only row of values: only the identifier column's is \
+                     read. To remove several users, put one per line.",
                     row_number(row),
                     grouped(values)
                 )}</p>

@@ -624,6 +624,16 @@ impl AppState {
         .then(|| basic_user.trim().to_string())
     }
 
+    /// Refuses a drop before anything is read (`why`): as a file that cannot be read, it replaces
+    /// the list taken in, so that nobody goes on with the old list meaning the new one (not while
+    /// a run is under way: its list stays).
+    pub fn refuse_drop(&self, why: String) {
+        if !self.run.active.get_untracked() {
+            self.loaded.set(None);
+        }
+        self.intake_error.set(Some(why));
+    }
+
     fn refuse(&self, source: &str, error: &IntakeError) {
         self.loaded.set(None);
         self.intake_error.set(Some(format!("{source}: {error}")));

@@ -150,12 +150,19 @@ test('a list on one line is one user per value; a drop of several files reads no
   assert.equal(await previewCount(page, 'targets'), 3);
   assert.match(await page.locator('[aria-label="Users that will be removed"] .vrow').nth(2).innerText(), /^3\s+1e8d7c6b/);
 
+  // Under a title line too (a list copied from a ticket, under its heading); a trailing comma adds no row.
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await page.fill('#paste', `User ID\n${ids.join(', ')},`);
+  await page.click('#use-paste');
+  await page.waitForSelector('text=Read pasted text: 4 rows');
+  assert.match(await page.locator('#intake-summary').innerText(), /read one per row\. 3 to remove, 1 not processed\./);
+
   // A lone row of words is one user's details: it stays a row, and the Preview says only one value is read.
   await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
   await dropFile(page, 'one.csv', `${ids[0]},John,Doe\n`);
   await page.waitForSelector('text=Read one.csv: 1 row,');
   await page.click('.step-nav .primary');
-  assert.match(await page.locator('#side-by-side').innerText(), /Row 1 is the only row and holds 3 values side by side/);
+  assert.match(await page.locator('#side-by-side').innerText(), /Row 1 holds 3 values side by side, the only row of values/);
 
   await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
   await page.locator('.dropzone').evaluate((zone) => {
@@ -166,6 +173,7 @@ test('a list on one line is one user per value; a drop of several files reads no
   });
   assert.equal(await page.locator('.error[role=alert]').innerText(),
     '2 files were dropped (part1.csv, part2.csv): drop one file at a time. None of them was read.');
+  assert.equal(await page.locator('#intake-summary').count(), 0, 'the list read before is no longer the one taken in');
   await page.locator('.dropzone').evaluate((zone, text) => {
     const dt = new DataTransfer();
     dt.setData('text/plain', text);

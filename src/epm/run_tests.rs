@@ -517,10 +517,14 @@ fn an_interrupted_upload_starts_over_under_a_new_name_and_cleans_up() {
     assert!(fake.files().is_empty());
 }
 
-#[test]
-fn an_unanswered_removal_request_is_not_repeated() {
-    let clock = VirtualClock::new();
-    let fake = FakeEpm::new(&clock, &["a"]);
+/// A v1 run of `plan` against a tenant of `tenant` whose (one) removal request goes unanswered
+/// before it takes effect.
+fn run_with_an_unanswered_removal(
+    clock: &VirtualClock,
+    tenant: &[&str],
+    plan: &[&str],
+) -> (FakeEpm, Vec<UserResult>, Vec<RunEvent>) {
+    let fake = FakeEpm::new(clock, tenant);
     fake.fail(
         1,
         |r| r.url.contains("/security/v1/users?"),
@@ -528,14 +532,21 @@ fn an_unanswered_removal_request_is_not_repeated() {
     );
     let control = Control::new(admin());
     let (results, events) = run(
-        &clock,
+        clock,
         &fake,
         &control,
         "https://epm.example.com",
         &config(10),
-        &["a"],
+        plan,
         |_| {},
     );
+    (fake, results, events)
+}
+
+#[test]
+fn an_unanswered_removal_request_is_not_repeated() {
+    let clock = VirtualClock::new();
+    let (fake, results, events) = run_with_an_unanswered_removal(&clock, &["a"], &["a"]);
     assert_eq!(results[0].outcome, Outcome::Failed);
     assert!(
         results[0].message.contains("may have been removed"),
@@ -551,22 +562,8 @@ fn an_unanswered_removal_request_is_not_repeated() {
 #[test]
 fn a_login_gone_after_a_request_that_left_others_in_place_is_an_outcome_unknown_not_a_removal() {
     let clock = VirtualClock::new();
-    let fake = FakeEpm::new(&clock, &["a", "b"]);
-    fake.fail(
-        1,
-        |r| r.url.contains("/security/v1/users?"),
-        Err(NetError::Unreachable(String::new())),
-    );
-    let control = Control::new(admin());
-    let (results, _) = run(
-        &clock,
-        &fake,
-        &control,
-        "https://epm.example.com",
-        &config(10),
-        &["a", "ghost", "b"],
-        |_| {},
-    );
+    let (fake, results, _) =
+        run_with_an_unanswered_removal(&clock, &["a", "b"], &["a", "ghost", "b"]);
     assert!(fake.removed().is_empty(), "the request did nothing");
     let ghost = &results[1];
     assert_eq!(ghost.outcome, Outcome::Failed, "{}", ghost.message);

@@ -26,7 +26,7 @@
 //!
 //! Row numbers are spreadsheet rows: the first row of the input is row 1 (the header, when there is one), blank
 //! lines are rows, and a quoted value spanning lines is one row. Row indexes (from 0) are row number − 1. A list
-//! on one line (`id1, id2, id3`) is read one value per row: row N is its Nth value ([`Table::listed`]).
+//! on one line (`id1, id2, id3`) is read one value per row, in order ([`Table::listed`]).
 //!
 //! Limits, each refused with a message naming what and where: [`MAX_BYTES`], [`MAX_ROWS`], [`MAX_CELLS`], an
 //! unclosed quote (its line), a header with no rows, a file that is not text. Memory: the decoded text once,

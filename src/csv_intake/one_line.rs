@@ -1,5 +1,5 @@
-//! A list of users written on one line (`id1, id2, id3`, as copied from a ticket or an e-mail): each value is read
-//! as a row of its own, the Nth value being row N.
+//! A list of users written on one line (`id1, id2, id3`, as copied from a ticket or an e-mail), alone or under a
+//! title line: each value is read as a row of its own, in the line's order.
 
 use super::parse::Parsing;
 use super::table::Table;

@@ -125,8 +125,8 @@ impl Table {
         self.delimiter
     }
 
-    /// When the input was a list on one line, the delimiter between its values: row N is then its Nth value
-    /// (`one_line`).
+    /// When the input was a list on one line, the delimiter between its values: each value is then a row, in
+    /// order, after the title line if there was one (`one_line`).
     pub fn listed(&self) -> Option<Delimiter> {
         self.listed
     }

@@ -41,8 +41,8 @@ fn shape(state: AppState, loaded: &Loaded, first: usize) -> impl IntoView {
     let listed = table.listed().map(|delimiter| {
         view! {
             <p class="hint" id="one-line-list">{format!(
-                "The list was on one line, its values separated by {}s: each value is read as a row, row N being \
-                 the Nth value.",
+                "The list was on one line, its values separated by {}s: each value is read as a row of its own, in \
+                 the line's order.",
                 delimiter.name()
             )}</p>
         }

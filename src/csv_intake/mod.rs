@@ -61,7 +61,7 @@ pub use dedupe::{fold_eq, folded};
 pub use error::IntakeError;
 pub use exclude::classic_domain_user;
 pub use intake::{Intake, Pieces};
-pub use one_line::side_by_side;
+pub use one_line::{identifiers_beside, side_by_side};
 pub use plan::{plan, Class, Counts, Options, Plan};
 pub use protected_list::{
     parse_protected, protected_match, protected_text, ProtectedList, ProtectedMatcher,

@@ -1,9 +1,11 @@
 //! A list of users written on one line (`id1, id2, id3`, as copied from a ticket or an e-mail), alone or under a
 //! title line: each value is read as a row of its own, in the line's order.
 
+use super::column::Detection;
 use super::parse::Parsing;
 use super::table::Table;
 use super::validate::{email_address, is_user_id};
+use crate::target::Target;
 
 /// The one row of values of `table` and how many non-empty values it holds, when it holds two or
 /// more: its only non-blank row, or the second of two whose first holds a single value (a title,
@@ -60,6 +62,39 @@ pub(crate) fn relisted(table: &Table) -> Option<Parsing> {
     Some(Parsing::listing(text, table.encoding(), delimiter))
 }
 
+/// Rows that hold a user ID or an e-mail address beside the one in `column`, in a column no header
+/// names or that is mostly empty (`A` / `B, C` / `D`: a list with a line holding two users): the
+/// first such row (index) and how many there are. Only `column` is read, so the admin is told. A
+/// named column that is mostly filled in (managers) is part of a table, and is not looked through.
+pub fn identifiers_beside(
+    table: &Table,
+    detection: &Detection,
+    column: usize,
+    target: Target,
+) -> Option<(usize, usize)> {
+    let read = detection.columns.get(column)?.sampled;
+    // A column is another list's stray values when no header names it, or when it is mostly empty.
+    let stray = detection.columns.iter().any(|c| {
+        let identifiers = c.emails > 0 || (target == Target::Rsa && c.valid > 0);
+        let unnamed = c.header.as_deref().is_none_or(str::is_empty);
+        c.index != column && identifiers && (unnamed || c.sampled * 2 < read)
+    });
+    if !stray {
+        return None;
+    }
+    let from = detection
+        .first
+        .map_or(0, |first| first + usize::from(detection.header));
+    let mut found = (from..table.len()).filter(|&row| {
+        table.fields(row).enumerate().any(|(c, f)| {
+            let f = f.trim();
+            c != column && (is_user_id(f) || email_address(f).is_some())
+        })
+    });
+    let first = found.next()?;
+    Some((first, 1 + found.count()))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::csv_intake::{read_bytes, read_pasted, Delimiter, Intake};
@@ -102,6 +137,32 @@ mod tests {
         );
         let quoted = read_pasted(&format!("\"Doe, Jane\" <jane@example.com>,{A},{B}")).unwrap();
         assert_eq!(quoted.field(0, 0), Some("Doe, Jane <jane@example.com>"));
+    }
+
+    #[test]
+    fn a_second_identifier_on_a_line_of_a_list_is_found() {
+        use crate::csv_intake::{detect, identifiers_beside};
+        use crate::target::Target;
+        let beside = |text: &str, target| {
+            let table = read_pasted(text).unwrap();
+            let detection = detect(&table, target);
+            identifiers_beside(&table, &detection, detection.suggested(), target)
+        };
+        assert_eq!(
+            beside(&format!("User ID\n{A}\n{B}, {A}\n{B}\n"), Target::Rsa),
+            Some((2, 1))
+        );
+        assert_eq!(
+            beside("a@x.com|b@x.com\nc@x.com\nd@x.com\n", Target::Epm),
+            Some((0, 1))
+        );
+        // A table whose other column is filled in is no list.
+        let table = format!("User ID,Manager\n{A},{B}\n{B},{A}\n");
+        assert_eq!(beside(&table, Target::Rsa), None);
+        assert_eq!(
+            beside(&format!("User ID,Name\n{A},John\n{B},\n"), Target::Rsa),
+            None
+        );
     }
 
     #[test]

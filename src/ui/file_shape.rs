@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{AppState, Loaded};
-use crate::csv_intake::{row_number, side_by_side};
+use crate::csv_intake::{identifiers_beside, row_number, side_by_side};
 use crate::decimal::grouped;
 use crate::target::Target;
 
@@ -59,6 +59,20 @@ fn shape(state: AppState, loaded: &Loaded, first: usize) -> impl IntoView {
                 )}</p>
             }
         });
+    let options = loaded.plan.options();
+    let beside = identifiers_beside(table, detection, options.column, options.target).map(|(row, rows)| {
+        let more = match rows {
+            1 => String::new(),
+            n => format!(" (and {} more rows)", grouped(n - 1)),
+        };
+        view! {
+            <p class="warning" id="identifiers-beside">{format!(
+                "Row {}{more} holds another user ID or address beside the identifier column's: only that column \
+                 is read. To remove them all, put each user on its own line.",
+                row_number(row)
+            )}</p>
+        }
+    });
     view! {
         <label class="check">
             <input type="checkbox" id="header-row" prop:checked=detection.header
@@ -72,5 +86,6 @@ fn shape(state: AppState, loaded: &Loaded, first: usize) -> impl IntoView {
         {guess}
         {listed}
         {side_by_side}
+        {beside}
     }
 }

@@ -157,6 +157,13 @@ test('a list on one line is one user per value; a drop of several files reads no
   await page.waitForSelector('text=Read pasted text: 4 rows');
   assert.match(await page.locator('#intake-summary').innerText(), /read one per row\. 3 to remove, 1 not processed\./);
 
+  // A line of a list holding two users is not read whole, and the Preview says so.
+  await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
+  await dropFile(page, 'ragged.csv', `User ID\n${ids[0]}\n${ids[1]}, ${ids[2]}\n`);
+  await page.waitForSelector('text=Read ragged.csv');
+  await page.click('.step-nav .primary');
+  assert.match(await page.locator('#identifiers-beside').innerText(), /^Row 3 holds another user ID or address beside/);
+
   // A lone row of words is one user's details: it stays a row, and the Preview says only one value is read.
   await page.locator('nav.stepper a', { hasText: 'CSV' }).click();
   await dropFile(page, 'one.csv', `${ids[0]},John,Doe\n`);

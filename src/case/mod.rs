@@ -38,6 +38,14 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// Whether `haystack` holds `needle` with ASCII letters in any case (bytes: a response body need
+/// not be UTF-8).
+pub fn contains_ascii_ignoring_case(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 fn lower_one(c: char) -> char {
     let code = u32::from(c);
     let at = RUNS.partition_point(|&(first, ..)| first <= code);
@@ -54,7 +62,20 @@ fn lower_one(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, lower, to_lowercase};
+    use super::{contains_ascii_ignoring_case, fold, lower, to_lowercase};
+
+    #[test]
+    fn ascii_letters_are_found_in_any_case() {
+        assert!(contains_ascii_ignoring_case(
+            b"User is in Enabled State.",
+            "enabled state"
+        ));
+        assert!(!contains_ascii_ignoring_case(b"enabled", "enabled state"));
+        assert!(!contains_ascii_ignoring_case(
+            "ÉNABLED".as_bytes(),
+            "enabled"
+        ));
+    }
 
     #[test]
     fn every_character_lowers_as_std_lowers_it() {

@@ -139,10 +139,7 @@ impl Protocol for RsaDelete {
 /// The 409 message for the reason the answer names (the document lists "User is in enabled state."
 /// and "User is in pending deletion state."), or for both when it names neither.
 fn conflict(body: &[u8]) -> &'static str {
-    let says = |text: &str| {
-        body.windows(text.len())
-            .any(|w| w.eq_ignore_ascii_case(text.as_bytes()))
-    };
+    let says = |text: &str| crate::case::contains_ascii_ignoring_case(body, text);
     if says("pending deletion") || says("pending_deletion") {
         CONFLICT_PENDING
     } else if says("enabled state") || says("user_enabled") {

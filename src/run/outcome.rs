@@ -108,13 +108,8 @@ impl UserResult {
     /// result is failed, its message says [`OUTCOME_UNKNOWN`]). A retry of such a user reads a
     /// 404 as "removed": by that earlier request.
     pub fn outcome_unknown(&self) -> bool {
-        let marker = OUTCOME_UNKNOWN.as_bytes();
         self.outcome == Outcome::Failed
-            && self
-                .message
-                .as_bytes()
-                .windows(marker.len())
-                .any(|w| w.eq_ignore_ascii_case(marker))
+            && crate::case::contains_ascii_ignoring_case(self.message.as_bytes(), OUTCOME_UNKNOWN)
     }
 }
 
